@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Installs every build, test and run-time dependency of Centinela from Debian 12 packages.
+# Idempotent: when everything is present already it returns quickly without touching apt.
+# Usage: scripts/install-deps.sh [--with-postgres] [--with-bench]
+set -euo pipefail
+
+want_pg=0
+want_bench=0
+for arg in "$@"; do
+  case "$arg" in
+    --with-postgres) want_pg=1 ;;
+    --with-bench) want_bench=1 ;;
+    -h|--help)
+      echo "usage: scripts/install-deps.sh [--with-postgres] [--with-bench]"
+      echo "  installs compilers, Boost 1.81, SQLite, libpq, libsodium, spdlog, fmt, CLI11,"
+      echo "  toml++, GoogleTest and Google Benchmark; --with-postgres adds the PostgreSQL 15"
+      echo "  server used by the test suite; --with-bench adds wrk and pgbench tools."
+      exit 0 ;;
+    *) echo "unknown option: $arg" >&2; exit 2 ;;
+  esac
+done
+
+packages=(
+  build-essential g++ cmake ninja-build pkg-config git ca-certificates
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
+  libsqlite3-dev sqlite3 libpq-dev libsodium-dev libspdlog-dev libfmt-dev
+  libcli11-dev libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libxml2-utils curl
+)
+if [ "$want_pg" = 1 ]; then
+  packages+=(postgresql-15 postgresql-client-15)
+fi
+if [ "$want_bench" = 1 ]; then
+  packages+=(postgresql-15 postgresql-client-15 postgresql-contrib)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1
+  fi
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Debian's postgresql package creates and starts a cluster; our tests start their own
+# server in a temporary directory, so the system one is left as the package set it up.
+echo "install-deps: done"

@@ -1,0 +1,86 @@
+#pragma once
+// Areas: the polygons that routing, staff scoping and every per-area figure hang on.
+// The store holds them; an AreaIndex and a parent map in memory are kept in step with
+// every committed change.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/status.h"
+#include "geo/area_index.h"
+#include "store/store.h"
+
+namespace centinela::areas {
+
+//! region > precinct > sector > neighbourhood (a child's kind need not be the next one).
+enum class Kind { kRegion, kPrecinct, kSector, kNeighbourhood };
+std::string_view KindName(Kind k);
+std::optional<Kind> ParseKind(std::string_view name);
+//! Agencies an area can be served by.
+bool IsKnownAgency(std::string_view agency);  // police, fire, medical, civil_protection, municipal
+
+struct Area {
+  std::string code;          //!< stable, e.g. CUT "13130"; [A-Za-z0-9_.-]{1,64}
+  std::string name;
+  Kind kind = Kind::kNeighbourhood;
+  std::string parent_code;   //!< empty for a root
+  int64_t population = 0;
+  std::vector<std::string> agencies;
+  std::string geometry;      //!< GeoJSON Polygon/MultiPolygon text (validated, compact)
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
+};
+
+struct AreaPatch {
+  std::optional<std::string> name;
+  std::optional<Kind> kind;
+  std::optional<std::string> parent_code;  //!< "" makes it a root
+  std::optional<int64_t> population;
+  std::optional<std::vector<std::string>> agencies;
+  std::optional<std::string> geometry;
+};
+
+//! Thread-safe. Write callbacks run on the store's writer thread after a durable commit.
+class AreaService {
+ public:
+  explicit AreaService(store::Store& store);
+
+  //! Loads every area from the store into memory (call once at start).
+  Status Load();
+
+  //! Validates (code format, kind, parent exists, no cycle, population >= 0, agencies known,
+  //! geometry valid) and stores the area with an "area.created" event. 409 if code exists.
+  void Create(Area area, std::string actor, std::function<void(Result<Area>)> done);
+  //! Applies a patch with an "area.updated" event. 404 unknown, 409 on a parent cycle.
+  void Update(std::string code, AreaPatch patch, std::string actor,
+              std::function<void(Result<Area>)> done);
+  //! Deletes with an "area.deleted" event; 409 while the area has children.
+  void Remove(std::string code, std::string actor, std::function<void(Status)> done);
+
+  std::optional<Area> Get(const std::string& code) const;
+  //! Every area, optionally filtered by kind and parent, ordered by code.
+  std::vector<Area> List(std::optional<Kind> kind = std::nullopt,
+                         std::optional<std::string> parent = std::nullopt) const;
+  //! Areas containing the point, outermost (root) first.
+  std::vector<Area> At(double lat, double lon) const;
+  //! code, its parent, ..., the root. Empty when the code is unknown.
+  std::vector<std::string> Path(const std::string& code) const;
+  //! Children codes of an area (direct only).
+  std::vector<std::string> Children(const std::string& code) const;
+
+ private:
+  void Apply(const Area& area);     // in-memory update after commit
+  void Forget(const std::string& code);
+
+  store::Store& store_;
+  geo::AreaIndex index_;
+  mutable std::shared_mutex mu_;
+  std::unordered_map<std::string, Area> areas_;  // guarded by mu_
+};
+
+}  // namespace centinela::areas

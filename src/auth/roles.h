@@ -1,0 +1,54 @@
+#pragma once
+// Roles, area-scoped grants and the pure authorisation decision.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace centinela::auth {
+
+enum class Role { kNeighbour, kOperator, kResponder, kAnalyst, kAdmin };
+
+//! "neighbour", "operator", "responder", "analyst", "admin".
+std::string_view RoleName(Role role);
+std::optional<Role> ParseRole(std::string_view name);
+//! Staff roles are every role but neighbour; they are always granted for an area.
+inline bool IsStaffRole(Role r) { return r != Role::kNeighbour; }
+
+//! Area code meaning "every area" (the first admin, created without --area).
+inline constexpr std::string_view kAllAreas = "*";
+
+//! A role held over an area and, implicitly, all of that area's descendants.
+//! Neighbours hold their role with an empty area_code.
+struct Grant {
+  Role role = Role::kNeighbour;
+  std::string area_code;
+  bool operator==(const Grant&) const = default;
+};
+
+//! The authenticated caller, as resolved from a bearer token.
+struct Principal {
+  std::string user_id;
+  std::string email;
+  std::string phone;
+  std::string display_name;
+  std::string locale;
+  std::vector<Grant> grants;
+  int64_t token_expires_ms = 0;
+
+  bool HasRole(Role role) const;
+  bool IsStaff() const;
+};
+
+//! True when `p` holds one of `roles` over the area whose code and ancestors (nearest
+//! first, root last) are `area_path`. A grant on any element of the path, or on kAllAreas,
+//! covers the area. Pure.
+bool Authorize(const Principal& p, const std::vector<Role>& roles,
+               const std::vector<std::string>& area_path);
+//! True when `p` holds one of `roles` over at least one area (for listings that are then
+//! filtered by scope). Pure.
+bool HoldsAny(const Principal& p, const std::vector<Role>& roles);
+
+}  // namespace centinela::auth

@@ -1,0 +1,39 @@
+#pragma once
+// Route table with path parameters ("/api/v1/areas/{code}"). Beast-free and pure: the
+// server asks it to resolve (method, path) and gets a handler, a 405 with the allowed
+// methods, or a 404. Routes are added before serving starts; Resolve is then thread-safe.
+
+#include <string>
+#include <vector>
+
+#include "http/message.h"
+
+namespace centinela::http {
+
+class Router {
+ public:
+  //! Adds a route. `pattern` segments are literals or {name}; a final {name...} matches
+  //! the rest of the path. Literal segments win over parameters at the same depth.
+  void Add(const std::string& method, const std::string& pattern, Handler handler);
+
+  enum class Outcome { kFound, kMethodNotAllowed, kNotFound };
+  struct Match {
+    Outcome outcome = Outcome::kNotFound;
+    const Handler* handler = nullptr;
+    std::string pattern;                 //!< the matched pattern (kFound, kMethodNotAllowed)
+    std::vector<std::string> allowed;    //!< methods allowed on the path (405)
+  };
+  //! Resolves a request; on kFound fills req.path_params and req.route.
+  Match Resolve(Request& req) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::string pattern;
+    std::vector<std::string> segments;
+    Handler handler;
+  };
+  std::vector<Route> routes_;
+};
+
+}  // namespace centinela::http
