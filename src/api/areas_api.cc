@@ -1,1 +1,191 @@
-// Filled in by its subsystem's change.
+// /api/v1/areas: the polygons everything is scoped by. Any signed-in user may read them
+// (boundaries are public); admins edit the areas their grant covers.
+#include <cmath>
+
+#include "api/context.h"
+#include "api/json.h"
+
+namespace centinela::api {
+
+namespace {
+
+const std::vector<auth::Role> kAdmin = {auth::Role::kAdmin};
+
+// Reads the writable fields shared by create and update into a patch.
+Result<areas::AreaPatch> ParsePatch(const json::object& o) {
+  Status err;
+  areas::AreaPatch p;
+  p.name = StringField(o, "name", &err, 200);
+  if (auto kind = StringField(o, "kind", &err, 32)) {
+    p.kind = areas::ParseKind(*kind);
+    if (!p.kind) return Unprocessable("unknown kind '" + *kind + "' (region, precinct, sector, neighbourhood)");
+  }
+  if (const json::value* parent = o.if_contains("parent")) {
+    if (parent->is_null()) p.parent_code = std::string();
+    else if (parent->is_string()) p.parent_code = std::string(parent->get_string());
+    else return Unprocessable("field 'parent' must be a string or null");
+  }
+  p.population = IntField(o, "population", &err);
+  if (const json::value* ag = o.if_contains("agencies")) {
+    if (!ag->is_array()) return Unprocessable("field 'agencies' must be an array of strings");
+    std::vector<std::string> list;
+    for (const json::value& a : ag->as_array()) {
+      if (!a.is_string()) return Unprocessable("field 'agencies' must be an array of strings");
+      list.emplace_back(a.get_string());
+    }
+    p.agencies = std::move(list);
+  }
+  if (const json::value* g = o.if_contains("geometry")) {
+    if (!g->is_object()) return Unprocessable("field 'geometry' must be a GeoJSON Polygon or MultiPolygon object");
+    p.geometry = json::serialize(*g);
+  }
+  if (!err.ok()) return err;
+  return p;
+}
+
+void List(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  if (!Authenticate(ctx, req, reply)) return;
+  std::optional<areas::Kind> kind;
+  if (std::string k = req.Query("kind"); !k.empty()) {
+    kind = areas::ParseKind(k);
+    if (!kind) return reply(http::Response::Error(InvalidArgument("unknown kind '" + k + "'")));
+  }
+  std::optional<std::string> parent;
+  if (req.query.count("parent")) parent = req.Query("parent");
+  std::vector<areas::Area> list = ctx.areas.List(kind, parent);
+  if (req.Query("format") == "geojson") {
+    json::array features;
+    for (const areas::Area& a : list) features.push_back(AreaFeature(a));
+    json::object fc{{"type", "FeatureCollection"}, {"features", std::move(features)}};
+    http::Response r = JsonResponse(200, fc);
+    r.content_type = "application/geo+json";
+    return reply(std::move(r));
+  }
+  bool with_geometry = req.Query("geometry", "false") == "true";
+  json::array out;
+  for (const areas::Area& a : list) out.push_back(AreaJson(a, with_geometry));
+  reply(JsonResponse(200, json::object{{"areas", std::move(out)}}));
+}
+
+Result<double> ParseCoordinate(const http::Request& req, const std::string& name, double limit) {
+  std::string text = req.Query(name);
+  if (text.empty()) return InvalidArgument("query parameter '" + name + "' is required");
+  size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (...) {
+    used = 0;
+  }
+  if (used != text.size() || !std::isfinite(v))
+    return InvalidArgument("query parameter '" + name + "' must be a number");
+  if (std::fabs(v) > limit)
+    return Unprocessable("'" + name + "' is out of range [-" + std::to_string(static_cast<int>(limit)) + ", " +
+                         std::to_string(static_cast<int>(limit)) + "]");
+  return v;
+}
+
+void At(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  if (!Authenticate(ctx, req, reply)) return;
+  Result<double> lat = ParseCoordinate(req, "lat", 90);
+  if (!lat.ok()) return reply(http::Response::Error(lat.status()));
+  Result<double> lon = ParseCoordinate(req, "lon", 180);
+  if (!lon.ok()) return reply(http::Response::Error(lon.status()));
+  json::array out;
+  for (const areas::Area& a : ctx.areas.At(*lat, *lon)) out.push_back(AreaJson(a, false));
+  reply(JsonResponse(200, json::object{{"lat", *lat}, {"lon", *lon}, {"areas", std::move(out)}}));
+}
+
+void Get(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  if (!Authenticate(ctx, req, reply)) return;
+  auto a = ctx.areas.Get(req.Param("code"));
+  if (!a) return reply(http::Response::Error(NotFound("no area with code '" + req.Param("code") + "'")));
+  if (req.Query("format") == "geojson") {
+    http::Response r = JsonResponse(200, AreaFeature(*a));
+    r.content_type = "application/geo+json";
+    return reply(std::move(r));
+  }
+  reply(JsonResponse(200, AreaJson(*a, true)));
+}
+
+// An admin may create or move an area under `parent` only when its grant covers the
+// parent; a root area needs the all-areas grant.
+bool MayPlaceUnder(ApiContext& ctx, const auth::Principal& p, const std::string& parent) {
+  if (parent.empty()) return auth::Authorize(p, kAdmin, {std::string(auth::kAllAreas)});
+  return Covers(ctx, p, kAdmin, parent);
+}
+
+void Create(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = RequireRole(ctx, req, reply, kAdmin);
+  if (!p) return;
+  Result<json::object> body = ParseBody(req);
+  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  Status err;
+  std::string code = RequiredString(*body, "code", &err, 64);
+  if (!err.ok()) return reply(http::Response::Error(err));
+  Result<areas::AreaPatch> patch = ParsePatch(*body);
+  if (!patch.ok()) return reply(http::Response::Error(patch.status()));
+  if (!patch->name) return reply(http::Response::Error(Unprocessable("field 'name' is required")));
+  if (!patch->kind) return reply(http::Response::Error(Unprocessable("field 'kind' is required")));
+  if (!patch->geometry) return reply(http::Response::Error(Unprocessable("field 'geometry' is required")));
+  areas::Area a;
+  a.code = code;
+  a.name = *patch->name;
+  a.kind = *patch->kind;
+  a.parent_code = patch->parent_code.value_or("");
+  a.population = patch->population.value_or(0);
+  a.agencies = patch->agencies.value_or(std::vector<std::string>{});
+  a.geometry = *patch->geometry;
+  if (!MayPlaceUnder(ctx, *p, a.parent_code))
+    return reply(http::Response::Error(PermissionDenied(
+        a.parent_code.empty() ? "only an all-areas admin may create a root area"
+                              : "area '" + a.parent_code + "' is outside your admin grant")));
+  ctx.areas.Create(std::move(a), p->user_id, [reply](Result<areas::Area> r) {
+    if (!r.ok()) return reply(http::Response::Error(r.status()));
+    reply(JsonResponse(201, AreaJson(*r, true)));
+  });
+}
+
+void Update(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = RequireRole(ctx, req, reply, kAdmin);
+  if (!p) return;
+  std::string code = req.Param("code");
+  if (!ctx.areas.Get(code)) return reply(http::Response::Error(NotFound("no area with code '" + code + "'")));
+  if (!Covers(ctx, *p, kAdmin, code))
+    return reply(http::Response::Error(PermissionDenied("area '" + code + "' is outside your admin grant")));
+  Result<json::object> body = ParseBody(req);
+  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  Result<areas::AreaPatch> patch = ParsePatch(*body);
+  if (!patch.ok()) return reply(http::Response::Error(patch.status()));
+  if (patch->parent_code && !MayPlaceUnder(ctx, *p, *patch->parent_code))
+    return reply(http::Response::Error(PermissionDenied("the new parent is outside your admin grant")));
+  ctx.areas.Update(code, std::move(*patch), p->user_id, [reply](Result<areas::Area> r) {
+    if (!r.ok()) return reply(http::Response::Error(r.status()));
+    reply(JsonResponse(200, AreaJson(*r, true)));
+  });
+}
+
+void Delete(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = RequireRole(ctx, req, reply, kAdmin);
+  if (!p) return;
+  std::string code = req.Param("code");
+  if (!ctx.areas.Get(code)) return reply(http::Response::Error(NotFound("no area with code '" + code + "'")));
+  if (!Covers(ctx, *p, kAdmin, code))
+    return reply(http::Response::Error(PermissionDenied("area '" + code + "' is outside your admin grant")));
+  ctx.areas.Remove(code, p->user_id, [reply](Status s) {
+    reply(ErrorOr(s, http::Response::Json(204, "")));
+  });
+}
+
+}  // namespace
+
+void AddAreaRoutes(http::Router& r, ApiContext& ctx) {
+  r.Add("GET", "/api/v1/areas", [&ctx](http::Request& q, http::Reply y) { List(ctx, q, std::move(y)); });
+  r.Add("POST", "/api/v1/areas", [&ctx](http::Request& q, http::Reply y) { Create(ctx, q, std::move(y)); });
+  r.Add("GET", "/api/v1/areas/at", [&ctx](http::Request& q, http::Reply y) { At(ctx, q, std::move(y)); });
+  r.Add("GET", "/api/v1/areas/{code}", [&ctx](http::Request& q, http::Reply y) { Get(ctx, q, std::move(y)); });
+  r.Add("PATCH", "/api/v1/areas/{code}", [&ctx](http::Request& q, http::Reply y) { Update(ctx, q, std::move(y)); });
+  r.Add("DELETE", "/api/v1/areas/{code}", [&ctx](http::Request& q, http::Reply y) { Delete(ctx, q, std::move(y)); });
+}
+
+}  // namespace centinela::api

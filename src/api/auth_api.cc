@@ -1,1 +1,113 @@
-// Filled in by its subsystem's change.
+// /api/v1/auth/* and /api/v1/me: registration, login, logout, the caller's own profile.
+#include "api/context.h"
+#include "api/json.h"
+#include "common/clock.h"
+
+namespace centinela::api {
+
+namespace {
+
+void Register(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  Result<json::object> body = ParseBody(req);
+  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  Status err;
+  auth::NewUser u;
+  u.email = StringField(*body, "email", &err, 254).value_or("");
+  u.phone = StringField(*body, "phone", &err, 32).value_or("");
+  u.password = RequiredString(*body, "password", &err, 1024);
+  u.display_name = StringField(*body, "display_name", &err, 400).value_or("");
+  u.locale = StringField(*body, "locale", &err, 8).value_or("es");
+  if (!err.ok()) return reply(http::Response::Error(err));
+  if (u.email.empty() && u.phone.empty())
+    return reply(http::Response::Error(Unprocessable("give an email or a phone number")));
+  // Self-registration always makes a neighbour; staff are created by admins.
+  ctx.accounts.CreateUser(std::move(u), "self", [reply](Result<auth::UserView> r) {
+    if (!r.ok()) return reply(http::Response::Error(r.status()));
+    reply(JsonResponse(201, UserJson(*r)));
+  });
+}
+
+void Login(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  Result<json::object> body = ParseBody(req);
+  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  Status err;
+  std::string login = StringField(*body, "login", &err, 254).value_or("");
+  if (login.empty()) login = StringField(*body, "email", &err, 254).value_or("");
+  if (login.empty()) login = StringField(*body, "phone", &err, 32).value_or("");
+  std::string password = RequiredString(*body, "password", &err, 1024);
+  if (err.ok() && login.empty()) err = Unprocessable("field 'login' (email or phone) is required");
+  if (!err.ok()) return reply(http::Response::Error(err));
+  ctx.accounts.Login(std::move(login), std::move(password), req.remote_ip,
+                     [reply](Result<auth::LoginResult> r, int64_t retry_after_s) {
+                       if (!r.ok()) {
+                         http::Response resp = http::Response::Error(r.status());
+                         if (r.status().code() == Code::kRateLimited)
+                           resp.headers.emplace_back("Retry-After",
+                                                     std::to_string(std::max<int64_t>(1, retry_after_s)));
+                         return reply(std::move(resp));
+                       }
+                       json::object o;
+                       o["token"] = r->token;
+                       o["token_type"] = "Bearer";
+                       o["expires_at"] = FormatIsoTime(r->expires_ms);
+                       o["user"] = UserJson(r->user);
+                       reply(JsonResponse(200, o));
+                     });
+}
+
+void Logout(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = Authenticate(ctx, req, reply);
+  if (!p) return;
+  ctx.accounts.Logout(BearerToken(req), [reply](Status s) {
+    reply(ErrorOr(s, http::Response::Json(204, "")));
+  });
+}
+
+json::object MeJson(const auth::Principal& p) {
+  json::object o;
+  o["id"] = p.user_id;
+  o["email"] = p.email.empty() ? json::value(nullptr) : json::value(p.email);
+  o["phone"] = p.phone.empty() ? json::value(nullptr) : json::value(p.phone);
+  o["display_name"] = p.display_name;
+  o["locale"] = p.locale;
+  o["roles"] = GrantsJson(p.grants);
+  o["staff"] = p.IsStaff();
+  o["token_expires_at"] = FormatIsoTime(p.token_expires_ms);
+  return o;
+}
+
+void GetMe(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = Authenticate(ctx, req, reply);
+  if (!p) return;
+  reply(JsonResponse(200, MeJson(*p)));
+}
+
+void PatchMe(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = Authenticate(ctx, req, reply);
+  if (!p) return;
+  Result<json::object> body = ParseBody(req);
+  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  Status err;
+  auth::ProfilePatch patch;
+  patch.display_name = StringField(*body, "display_name", &err, 400);
+  patch.locale = StringField(*body, "locale", &err, 8);
+  if (!err.ok()) return reply(http::Response::Error(err));
+  if (!patch.display_name && !patch.locale)
+    return reply(http::Response::Error(Unprocessable("nothing to change: give display_name or locale")));
+  ctx.accounts.UpdateProfile(*p, std::move(patch), [reply](Result<auth::UserView> r) {
+    if (!r.ok()) return reply(http::Response::Error(r.status()));
+    reply(JsonResponse(200, UserJson(*r)));
+  });
+}
+
+}  // namespace
+
+void AddAuthRoutes(http::Router& r, ApiContext& ctx) {
+  r.Add("POST", "/api/v1/auth/register", [&ctx](http::Request& q, http::Reply y) { Register(ctx, q, std::move(y)); });
+  r.Add("POST", "/api/v1/auth/login", [&ctx](http::Request& q, http::Reply y) { Login(ctx, q, std::move(y)); });
+  r.Add("POST", "/api/v1/auth/logout", [&ctx](http::Request& q, http::Reply y) { Logout(ctx, q, std::move(y)); });
+  r.Add("GET", "/api/v1/me", [&ctx](http::Request& q, http::Reply y) { GetMe(ctx, q, std::move(y)); });
+  r.Add("PATCH", "/api/v1/me", [&ctx](http::Request& q, http::Reply y) { PatchMe(ctx, q, std::move(y)); });
+}
+
+}  // namespace centinela::api

@@ -1,1 +1,128 @@
-// Filled in by its subsystem's change.
+// /api/v1/users: staff accounts and their area-scoped grants, managed by admins.
+// An admin may only create or grant roles over areas its own admin grant covers.
+#include "api/context.h"
+#include "api/json.h"
+
+namespace centinela::api {
+
+namespace {
+
+const std::vector<auth::Role> kAdmin = {auth::Role::kAdmin};
+
+bool SeesUser(ApiContext& ctx, const auth::Principal& admin, const auth::UserView& u) {
+  if (auth::Authorize(admin, kAdmin, {std::string(auth::kAllAreas)})) return true;
+  for (const auth::Grant& g : u.grants) {
+    if (!g.area_code.empty() && Covers(ctx, admin, kAdmin, g.area_code)) return true;
+  }
+  return false;
+}
+
+Result<auth::Grant> ParseGrant(ApiContext& ctx, const json::value& v) {
+  if (!v.is_object()) return Unprocessable("each role must be an object {role, area}");
+  Status err;
+  std::string role_name = RequiredString(v.as_object(), "role", &err, 32);
+  std::string area = StringField(v.as_object(), "area", &err, 64).value_or("");
+  if (!err.ok()) return err;
+  auto role = auth::ParseRole(role_name);
+  if (!role) return Unprocessable("unknown role '" + role_name + "' (neighbour, operator, responder, analyst, admin)");
+  if (auth::IsStaffRole(*role) && area.empty())
+    return Unprocessable("staff role '" + role_name + "' needs an area");
+  if (!area.empty() && area != auth::kAllAreas && !ctx.areas.Get(area))
+    return Unprocessable("unknown area '" + area + "'");
+  if (*role == auth::Role::kNeighbour) area.clear();
+  return auth::Grant{*role, area};
+}
+
+// The admin may hand out `g` only over an area its own admin grant covers.
+bool MayGrant(ApiContext& ctx, const auth::Principal& admin, const auth::Grant& g) {
+  if (g.area_code.empty()) return true;  // neighbour role carries no area
+  if (g.area_code == auth::kAllAreas) return auth::Authorize(admin, kAdmin, {std::string(auth::kAllAreas)});
+  return Covers(ctx, admin, kAdmin, g.area_code);
+}
+
+void ListUsers(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = RequireRole(ctx, req, reply, kAdmin);
+  if (!p) return;
+  int limit = 100, offset = 0;
+  try {
+    limit = std::clamp(std::stoi(req.Query("limit", "100")), 1, 500);
+    offset = std::max(0, std::stoi(req.Query("offset", "0")));
+  } catch (...) {
+    return reply(http::Response::Error(InvalidArgument("limit and offset must be integers")));
+  }
+  auto users = ctx.accounts.ListUsers(limit, offset);
+  if (!users.ok()) return reply(http::Response::Error(users.status()));
+  json::array out;
+  for (const auth::UserView& u : *users)
+    if (SeesUser(ctx, *p, u)) out.push_back(UserJson(u));
+  reply(JsonResponse(200, json::object{{"users", std::move(out)}, {"limit", limit}, {"offset", offset}}));
+}
+
+void CreateUser(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = RequireRole(ctx, req, reply, kAdmin);
+  if (!p) return;
+  Result<json::object> body = ParseBody(req);
+  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  Status err;
+  auth::NewUser u;
+  u.email = StringField(*body, "email", &err, 254).value_or("");
+  u.phone = StringField(*body, "phone", &err, 32).value_or("");
+  u.password = RequiredString(*body, "password", &err, 1024);
+  u.display_name = StringField(*body, "display_name", &err, 400).value_or("");
+  u.locale = StringField(*body, "locale", &err, 8).value_or("es");
+  if (!err.ok()) return reply(http::Response::Error(err));
+  if (const json::value* roles = body->if_contains("roles")) {
+    if (!roles->is_array()) return reply(http::Response::Error(Unprocessable("'roles' must be an array")));
+    for (const json::value& v : roles->as_array()) {
+      Result<auth::Grant> g = ParseGrant(ctx, v);
+      if (!g.ok()) return reply(http::Response::Error(g.status()));
+      if (!MayGrant(ctx, *p, *g))
+        return reply(http::Response::Error(PermissionDenied("area '" + g->area_code + "' is outside your admin grant")));
+      u.grants.push_back(*g);
+    }
+  }
+  ctx.accounts.CreateUser(std::move(u), p->user_id, [reply](Result<auth::UserView> r) {
+    if (!r.ok()) return reply(http::Response::Error(r.status()));
+    reply(JsonResponse(201, UserJson(*r)));
+  });
+}
+
+void GetUser(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = Authenticate(ctx, req, reply);
+  if (!p) return;
+  std::string id = req.Param("id");
+  bool self = id == p->user_id;
+  if (!self && !p->HasRole(auth::Role::kAdmin))
+    return reply(http::Response::Error(PermissionDenied("only admins may read other users")));
+  auto u = ctx.accounts.GetUser(id);
+  if (!u.ok()) return reply(http::Response::Error(u.status()));
+  if (!self && !SeesUser(ctx, *p, *u))
+    return reply(http::Response::Error(PermissionDenied("this user is outside your admin grant")));
+  reply(JsonResponse(200, UserJson(*u)));
+}
+
+void AddGrant(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = RequireRole(ctx, req, reply, kAdmin);
+  if (!p) return;
+  Result<json::object> body = ParseBody(req);
+  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  Result<auth::Grant> g = ParseGrant(ctx, json::value(*body));
+  if (!g.ok()) return reply(http::Response::Error(g.status()));
+  if (!MayGrant(ctx, *p, *g))
+    return reply(http::Response::Error(PermissionDenied("area '" + g->area_code + "' is outside your admin grant")));
+  ctx.accounts.AddGrant(req.Param("id"), *g, p->user_id, [reply](Result<auth::UserView> r) {
+    if (!r.ok()) return reply(http::Response::Error(r.status()));
+    reply(JsonResponse(200, UserJson(*r)));
+  });
+}
+
+}  // namespace
+
+void AddUserRoutes(http::Router& r, ApiContext& ctx) {
+  r.Add("GET", "/api/v1/users", [&ctx](http::Request& q, http::Reply y) { ListUsers(ctx, q, std::move(y)); });
+  r.Add("POST", "/api/v1/users", [&ctx](http::Request& q, http::Reply y) { CreateUser(ctx, q, std::move(y)); });
+  r.Add("GET", "/api/v1/users/{id}", [&ctx](http::Request& q, http::Reply y) { GetUser(ctx, q, std::move(y)); });
+  r.Add("POST", "/api/v1/users/{id}/grants", [&ctx](http::Request& q, http::Reply y) { AddGrant(ctx, q, std::move(y)); });
+}
+
+}  // namespace centinela::api

@@ -1,1 +1,342 @@
-// Filled in by its subsystem's change.
+#include "app/commands.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <future>
+#include <iostream>
+
+#include "api/context.h"
+#include "app/config.h"
+#include "app/demo.h"
+#include "app/logging.h"
+#include "areas/areas.h"
+#include "auth/accounts.h"
+#include "common/hash.h"
+#include "events/audit.h"
+#include "events/bus.h"
+#include "http/server.h"
+#include "store/store.h"
+
+namespace centinela::app {
+
+namespace {
+
+// Flags shared by the subcommands that open the store.
+struct CommonFlags {
+  std::string config_path;
+  std::string db;
+  std::string data_dir;
+};
+
+void AddCommonFlags(CLI::App* cmd, CommonFlags& f) {
+  cmd->add_option("--config", f.config_path, "TOML configuration file (keys: docs/operations.md)");
+  cmd->add_option("--db", f.db, "Database URL: sqlite:PATH (default sqlite:<data-dir>/centinela.db) or postgresql://...");
+  cmd->add_option("--data-dir", f.data_dir, "Directory for the SQLite database and media (default ./data)");
+}
+
+Result<Config> LoadConfig(const CommonFlags& f, char** envp) {
+  Result<Config> c = Config::Load(f.config_path, envp);
+  if (!c.ok()) return c;
+  if (!f.db.empty()) {
+    Status s = c->Set("store.url", f.db);
+    if (!s.ok()) return s;
+  }
+  if (!f.data_dir.empty()) {
+    Status s = c->Set("data_dir", f.data_dir);
+    if (!s.ok()) return s;
+  }
+  return c;
+}
+
+int Fail(const Status& s) {
+  std::cerr << "centinela: " << s.message() << "\n";
+  return s.code() == Code::kInvalidArgument ? 2 : 1;
+}
+
+Result<std::unique_ptr<store::Store>> OpenConfiguredStore(const Config& c, Metrics* metrics) {
+  std::string url = c.StoreUrl();
+  if (url.rfind("sqlite:", 0) == 0) {
+    std::error_code ec;
+    std::filesystem::create_directories(c.Str("data_dir"), ec);
+    if (ec) return Unavailable("cannot create data directory " + c.Str("data_dir") + ": " + ec.message());
+  }
+  store::StoreOptions opts;
+  opts.reader_connections = static_cast<int>(c.Int("store.reader_connections"));
+  opts.max_batch = static_cast<int>(c.Int("store.max_batch"));
+  opts.max_queue = static_cast<int>(c.Int("store.max_queue"));
+  opts.synchronous_full = c.Bool("store.synchronous_full");
+  opts.metrics = metrics;
+  auto store = store::OpenStore(url, opts);
+  if (!store.ok()) return Status(store.status().code(), "cannot open store " + RedactUrl(url) + ": " + store.status().message());
+  auto version = (*store)->Migrate();
+  if (!version.ok()) return Status(version.status().code(), "migration failed: " + version.status().message());
+  spdlog::info("store {} at schema version {}", RedactUrl(url), *version);
+  return store;
+}
+
+auth::AccountsOptions AccountsOptionsFrom(const Config& c) {
+  auth::AccountsOptions o;
+  o.token_ttl_ms = c.Int("auth.token_ttl_hours") * 3600 * 1000;
+  o.hash_threads = static_cast<int>(c.Int("auth.hash_threads"));
+  o.min_password_length = static_cast<size_t>(c.Int("auth.min_password_length"));
+  o.throttle.max_failures_per_account = static_cast<int>(c.Int("auth.login_max_failures_per_account"));
+  o.throttle.max_failures_per_ip = static_cast<int>(c.Int("auth.login_max_failures_per_ip"));
+  o.throttle.window_ms = c.Int("auth.login_window_s") * 1000;
+  o.throttle.base_lockout_ms = c.Int("auth.login_lockout_s") * 1000;
+  return o;
+}
+
+Result<http::ServerOptions> ServerOptionsFrom(const Config& c) {
+  http::ServerOptions o;
+  std::string listen = c.Str("server.listen");
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return InvalidArgument("server.listen must be HOST:PORT, got '" + listen + "'");
+  o.host = listen.substr(0, colon);
+  if (o.host == "localhost") o.host = "127.0.0.1";
+  try {
+    int port = std::stoi(listen.substr(colon + 1));
+    if (port < 0 || port > 65535) throw std::out_of_range("port");
+    o.port = static_cast<uint16_t>(port);
+  } catch (...) {
+    return InvalidArgument("server.listen has a bad port: '" + listen + "'");
+  }
+  o.threads = static_cast<int>(c.Int("server.threads"));
+  o.max_body_bytes = static_cast<size_t>(c.Int("server.max_body_bytes"));
+  o.read_timeout_ms = static_cast<int>(c.Int("server.read_timeout_ms"));
+  o.idle_timeout_ms = static_cast<int>(c.Int("server.idle_timeout_ms"));
+  o.drain_timeout_ms = static_cast<int>(c.Int("server.drain_timeout_ms"));
+  o.max_connections = static_cast<int>(c.Int("server.max_connections"));
+  return o;
+}
+
+void PrintDemoBanner(const http::Server& server, const std::string& host) {
+  std::string shown = host == "0.0.0.0" || host == "127.0.0.1" ? "localhost" : host;
+  std::cout << "\n  Centinela demo is running: http://" << shown << ":" << server.port() << "/\n"
+            << "  Health: http://" << shown << ":" << server.port() << "/healthz\n"
+            << "  API:    http://" << shown << ":" << server.port() << "/api/v1/  (POST /api/v1/auth/login)\n\n"
+            << "  Demo logins (role, login, password, area):\n";
+  for (const DemoLogin& d : DemoLogins()) {
+    std::cout << "    " << d.role << std::string(11 - d.role.size(), ' ') << d.login
+              << std::string(26 - d.login.size(), ' ') << d.password
+              << std::string(20 - d.password.size(), ' ') << (d.scope.empty() ? "-" : d.scope) << "\n";
+  }
+  std::cout << "\n  Stop with Ctrl-C.\n" << std::endl;
+}
+
+int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char** envp) {
+  Result<Config> config = LoadConfig(flags, envp);
+  if (!config.ok()) return Fail(config.status());
+  if (!listen.empty()) {
+    Status s = config->Set("server.listen", listen);
+    if (!s.ok()) return Fail(s);
+  }
+  InitLogging(config->Str("log.level"), config->Bool("log.access"));
+  InitCrypto();
+  Metrics metrics;
+  auto server_options = ServerOptionsFrom(*config);
+  if (!server_options.ok()) return Fail(server_options.status());
+
+  auto store = OpenConfiguredStore(*config, &metrics);
+  if (!store.ok()) return Fail(store.status());
+  events::Bus bus;
+  bus.Attach(**store);
+  areas::AreaService areas(**store);
+  Status s = areas.Load();
+  if (!s.ok()) return Fail(s);
+  SystemClock clock;
+  auth::Accounts accounts(**store, clock, AccountsOptionsFrom(*config));
+  if (demo) {
+    s = LoadDemo(FindDemoDir(), areas, accounts);
+    if (!s.ok()) return Fail(Status(s.code(), "demo data: " + s.message()));
+  }
+
+  api::ApiContext ctx{**store, accounts, areas, metrics, CENTINELA_VERSION};
+  http::Router router;
+  api::AddAllRoutes(router, ctx);
+  http::Server server(*server_options, router, metrics);
+  s = server.Start();
+  if (!s.ok()) return Fail(s);
+  spdlog::info("listening on http://{}:{} ({} store)", server_options->host, server.port(), (*store)->Backend());
+  if (demo) PrintDemoBanner(server, server_options->host);
+
+  server.WaitForSignal();
+  spdlog::info("signal received: draining requests");
+  server.Stop();
+  (*store)->Close();
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+
+int Migrate(const CommonFlags& flags, char** envp) {
+  Result<Config> config = LoadConfig(flags, envp);
+  if (!config.ok()) return Fail(config.status());
+  InitLogging(config->Str("log.level"), false);
+  auto store = OpenConfiguredStore(*config, nullptr);
+  if (!store.ok()) return Fail(store.status());
+  auto version = (*store)->SchemaVersion();
+  std::cout << "schema version " << (version.ok() ? *version : -1) << " (" << (*store)->Backend() << ")\n";
+  (*store)->Close();
+  return 0;
+}
+
+struct UserAddFlags {
+  std::string email, phone, password, role = "neighbour", area, name;
+};
+
+int UserAdd(const CommonFlags& flags, const UserAddFlags& u, char** envp) {
+  Result<Config> config = LoadConfig(flags, envp);
+  if (!config.ok()) return Fail(config.status());
+  InitLogging(config->Str("log.level"), false);
+  InitCrypto();
+  auto role = auth::ParseRole(u.role);
+  if (!role) return Fail(InvalidArgument("unknown role '" + u.role + "' (neighbour, operator, responder, analyst, admin)"));
+  std::string password = u.password;
+  if (password == "-") std::getline(std::cin, password);
+  auto store = OpenConfiguredStore(*config, nullptr);
+  if (!store.ok()) return Fail(store.status());
+  areas::AreaService areas(**store);
+  Status s = areas.Load();
+  if (!s.ok()) return Fail(s);
+  auth::NewUser nu;
+  nu.email = u.email;
+  nu.phone = u.phone;
+  nu.password = password;
+  nu.display_name = u.name;
+  if (auth::IsStaffRole(*role)) {
+    std::string area = u.area.empty() ? std::string(auth::kAllAreas) : u.area;
+    if (area != auth::kAllAreas && !areas.Get(area)) return Fail(InvalidArgument("unknown area '" + area + "'"));
+    nu.grants.push_back({*role, area});
+  }
+  SystemClock clock;
+  auto options = AccountsOptionsFrom(*config);
+  Result<auth::UserView> created = Internal("not run");
+  {
+    auth::Accounts accounts(**store, clock, options);
+    std::promise<Result<auth::UserView>> done;
+    accounts.CreateUser(nu, "cli", [&done](Result<auth::UserView> r) { done.set_value(std::move(r)); });
+    created = done.get_future().get();
+  }
+  (*store)->Close();
+  if (!created.ok()) return Fail(created.status());
+  std::cout << "created user " << created->id << " (" << (u.email.empty() ? u.phone : u.email) << ") role "
+            << u.role;
+  if (!nu.grants.empty()) std::cout << " over area " << nu.grants[0].area_code;
+  std::cout << "\n";
+  return 0;
+}
+
+int AuditVerify(const CommonFlags& flags, char** envp) {
+  Result<Config> config = LoadConfig(flags, envp);
+  if (!config.ok()) return Fail(config.status());
+  InitLogging(config->Str("log.level"), false);
+  auto store = OpenConfiguredStore(*config, nullptr);
+  if (!store.ok()) return Fail(store.status());
+  const bool tty = isatty(STDERR_FILENO);
+  auto report = events::VerifyChain(**store, [tty](int64_t checked) {
+    if (tty) std::cerr << "\rchecked " << checked << " events" << std::flush;
+  });
+  if (tty) std::cerr << "\n";
+  (*store)->Close();
+  if (!report.ok()) return Fail(report.status());
+  if (report->first_broken_seq != 0) {
+    std::cout << "BROKEN at seq " << report->first_broken_seq << ": " << report->reason << " ("
+              << report->checked << " events checked)\n";
+    return 1;
+  }
+  std::cout << "ok: " << report->checked << " events, hash chain intact\n";
+  return 0;
+}
+
+int ConfigShow(const CommonFlags& flags, char** envp) {
+  Result<Config> config = LoadConfig(flags, envp);
+  if (!config.ok()) return Fail(config.status());
+  std::cout << config->Dump();
+  return 0;
+}
+
+int ConfigKeysMarkdown() {
+  std::cout << "| key | environment | type | default | meaning |\n|---|---|---|---|---|\n";
+  for (const KeySpec& k : ConfigKeys()) {
+    const char* type = k.type == KeyType::kInt ? "integer" : k.type == KeyType::kBool ? "boolean" : "string";
+    std::cout << "| `" << k.key << "` | `" << EnvName(k.key) << "` | " << type << " | `" << k.default_value
+              << "` | " << k.help << " |\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int RunCli(int argc, char** argv, char** envp) {
+  CLI::App app{"Centinela: community safety and emergency coordination server"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("centinela ") + CENTINELA_VERSION);
+
+  // The command table.
+  CommonFlags serve_flags, migrate_flags, user_flags, audit_flags, config_flags;
+  std::string listen;
+  bool demo = false;
+  CLI::App* serve = app.add_subcommand("serve", "Run the HTTP server (migrates the store first)");
+  AddCommonFlags(serve, serve_flags);
+  serve->add_option("--listen", listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
+  serve->add_flag("--demo", demo, "Load the South Precinct demo areas and accounts, print the logins");
+
+  CLI::App* migrate = app.add_subcommand("migrate", "Apply pending schema migrations and exit");
+  AddCommonFlags(migrate, migrate_flags);
+
+  CLI::App* user = app.add_subcommand("user", "Manage accounts");
+  user->require_subcommand(1);
+  UserAddFlags ua;
+  CLI::App* user_add = user->add_subcommand("add", "Create an account (the first admin: --role admin without --area)");
+  AddCommonFlags(user_add, user_flags);
+  user_add->add_option("--email", ua.email, "Email address (or --phone)");
+  user_add->add_option("--phone", ua.phone, "Phone number, +56912345678 (or --email)");
+  user_add->add_option("--password", ua.password, "Password, at least 10 characters; '-' reads it from stdin")->required();
+  user_add->add_option("--role", ua.role, "neighbour, operator, responder, analyst or admin")->capture_default_str();
+  user_add->add_option("--area", ua.area, "Area code the staff role covers (with descendants); omitted = all areas");
+  user_add->add_option("--name", ua.name, "Display name");
+
+  CLI::App* audit = app.add_subcommand("audit", "Check the event log");
+  audit->require_subcommand(1);
+  CLI::App* verify = audit->add_subcommand("verify", "Walk the hash chain; exit 1 naming the first broken seq");
+  AddCommonFlags(verify, audit_flags);
+
+  CLI::App* version = app.add_subcommand("version", "Print the version");
+
+  CLI::App* config = app.add_subcommand("config", "Show configuration");
+  config->require_subcommand(1);
+  CLI::App* config_show = config->add_subcommand("show", "Print the effective configuration (secrets masked)");
+  AddCommonFlags(config_show, config_flags);
+  CLI::App* config_keys = config->add_subcommand("keys", "Print every configuration key as a Markdown table");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  try {
+    if (*serve) return Serve(serve_flags, listen, demo, envp);
+    if (*migrate) return Migrate(migrate_flags, envp);
+    if (*user_add) {
+      if (ua.email.empty() && ua.phone.empty()) return Fail(InvalidArgument("give --email or --phone"));
+      return UserAdd(user_flags, ua, envp);
+    }
+    if (*verify) return AuditVerify(audit_flags, envp);
+    if (*version) {
+      std::cout << "centinela " << CENTINELA_VERSION << "\n";
+      return 0;
+    }
+    if (*config_show) return ConfigShow(config_flags, envp);
+    if (*config_keys) return ConfigKeysMarkdown();
+  } catch (const std::exception& e) {
+    spdlog::error("fatal: {}", e.what());
+    std::cerr << "centinela: fatal: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace centinela::app

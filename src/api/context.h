@@ -1,0 +1,57 @@
+#pragma once
+// What every handler file needs: the services, and the authentication/authorisation
+// guards that run before a handler body. Handlers only parse, call a service, and reply.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "areas/areas.h"
+#include "auth/accounts.h"
+#include "common/metrics.h"
+#include "http/message.h"
+#include "http/router.h"
+#include "store/store.h"
+
+namespace centinela::api {
+
+//! Services the handlers use; owned by the app, outlive the server.
+struct ApiContext {
+  store::Store& store;
+  auth::Accounts& accounts;
+  areas::AreaService& areas;
+  Metrics& metrics;
+  std::string version;
+};
+
+//! Bearer token from "Authorization: Bearer <token>", or empty.
+std::string BearerToken(const http::Request& req);
+
+//! Resolves the caller or replies 401 and returns nullopt.
+std::optional<auth::Principal> Authenticate(ApiContext& ctx, const http::Request& req,
+                                            const http::Reply& reply);
+
+//! Resolves the caller and checks it holds one of `roles` somewhere (area checks follow in
+//! the handler, once the area is known); replies 401/403 and returns nullopt otherwise.
+std::optional<auth::Principal> RequireRole(ApiContext& ctx, const http::Request& req,
+                                           const http::Reply& reply,
+                                           const std::vector<auth::Role>& roles);
+
+//! True when p holds one of roles over the area `code` (its grant covers the code or an
+//! ancestor). Unknown codes are covered only by kAllAreas grants.
+bool Covers(ApiContext& ctx, const auth::Principal& p, const std::vector<auth::Role>& roles,
+            const std::string& code);
+
+//! Adapts a service callback's Status to a reply: ok -> `ok`, else the error envelope.
+http::Response ErrorOr(const Status& s, http::Response ok);
+
+// Route registration, one function per handler file.
+void AddHealthRoutes(http::Router& r, ApiContext& ctx);
+void AddAuthRoutes(http::Router& r, ApiContext& ctx);
+void AddUserRoutes(http::Router& r, ApiContext& ctx);
+void AddAreaRoutes(http::Router& r, ApiContext& ctx);
+
+//! Every route of the API.
+void AddAllRoutes(http::Router& r, ApiContext& ctx);
+
+}  // namespace centinela::api

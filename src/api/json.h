@@ -1,0 +1,42 @@
+#pragma once
+// JSON request parsing and response building shared by the handler files.
+
+#include <boost/json.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "areas/areas.h"
+#include "auth/accounts.h"
+#include "common/status.h"
+#include "http/message.h"
+
+namespace centinela::api {
+
+namespace json = boost::json;
+
+//! The request body as a JSON object: 415 unless Content-Type is application/json,
+//! 400 for malformed JSON, 422 when the top level is not an object.
+Result<json::object> ParseBody(const http::Request& req);
+
+//! Field readers: absent (or null) gives nullopt; a value of the wrong type, or past
+//! max_len, sets *error (422) naming the field.
+std::optional<std::string> StringField(const json::object& o, std::string_view name,
+                                       Status* error, size_t max_len = 10'000);
+std::optional<int64_t> IntField(const json::object& o, std::string_view name, Status* error);
+std::optional<double> NumberField(const json::object& o, std::string_view name, Status* error);
+//! Like StringField but absence is also an error.
+std::string RequiredString(const json::object& o, std::string_view name, Status* error,
+                           size_t max_len = 10'000);
+
+//! 200/201 JSON response from a value.
+http::Response JsonResponse(int status, const json::value& v);
+
+json::object UserJson(const auth::UserView& u);
+json::array GrantsJson(const std::vector<auth::Grant>& grants);
+//! with_geometry=false leaves the (large) geometry out of listings.
+json::object AreaJson(const areas::Area& a, bool with_geometry);
+//! A GeoJSON Feature whose properties are the area's fields.
+json::object AreaFeature(const areas::Area& a);
+
+}  // namespace centinela::api

@@ -1,0 +1,88 @@
+#include "app/config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace centinela::app {
+namespace {
+
+std::string WriteTemp(const std::string& name, const std::string& text) {
+  auto dir = std::filesystem::temp_directory_path() / ("centinela-config-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto path = dir / name;
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+TEST(Config, DefaultsCoverEveryKey) {
+  char* env[] = {nullptr};
+  auto c = Config::Load("", env);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->Str("server.listen"), "127.0.0.1:8080");
+  EXPECT_EQ(c->Int("store.max_batch"), 256);
+  EXPECT_TRUE(c->Bool("store.synchronous_full"));
+  EXPECT_EQ(c->StoreUrl(), "sqlite:./data/centinela.db");
+}
+
+TEST(Config, TomlThenEnvironmentOverride) {
+  std::string path = WriteTemp("a.toml", "data_dir = \"/var/lib/centinela\"\n[server]\nlisten = \"0.0.0.0:9000\"\nthreads = 3\n");
+  std::string env_listen = "CENTINELA_SERVER_LISTEN=127.0.0.1:7000";
+  char* env[] = {env_listen.data(), nullptr};
+  auto c = Config::Load(path, env);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->Str("server.listen"), "127.0.0.1:7000");  // environment wins over the file
+  EXPECT_EQ(c->Int("server.threads"), 3);
+  EXPECT_EQ(c->StoreUrl(), "sqlite:/var/lib/centinela/centinela.db");
+}
+
+TEST(Config, UnknownKeyAndWrongTypeAreErrorsNamingTheKey) {
+  char* env[] = {nullptr};
+  auto bad_key = Config::Load(WriteTemp("b.toml", "[server]\nlisen = \"x\"\n"), env);
+  ASSERT_FALSE(bad_key.ok());
+  EXPECT_NE(bad_key.status().message().find("server.lisen"), std::string::npos);
+  auto bad_type = Config::Load(WriteTemp("c.toml", "[server]\nthreads = \"many\"\n"), env);
+  ASSERT_FALSE(bad_type.ok());
+  EXPECT_NE(bad_type.status().message().find("server.threads"), std::string::npos);
+  auto bad_syntax = Config::Load(WriteTemp("d.toml", "[server\n"), env);
+  EXPECT_FALSE(bad_syntax.ok());
+  std::string env_bad = "CENTINELA_STORE_MAX_BATCH=lots";
+  char* env2[] = {env_bad.data(), nullptr};
+  auto bad_env = Config::Load("", env2);
+  ASSERT_FALSE(bad_env.ok());
+  EXPECT_NE(bad_env.status().message().find("CENTINELA_STORE_MAX_BATCH"), std::string::npos);
+}
+
+TEST(Config, SetValidatesTypes) {
+  char* env[] = {nullptr};
+  auto c = Config::Load("", env);
+  ASSERT_TRUE(c.ok());
+  EXPECT_FALSE(c->Set("store.synchronous_full", "yes").ok());
+  EXPECT_FALSE(c->Set("no.such.key", "1").ok());
+  EXPECT_TRUE(c->Set("store.url", "postgresql://u:secret@h/db").ok());
+  EXPECT_EQ(c->Dump().find("secret"), std::string::npos);
+}
+
+TEST(Config, RedactUrlHidesPasswordOnly) {
+  EXPECT_EQ(RedactUrl("postgresql://user:pw@host:5432/db"), "postgresql://user:***@host:5432/db");
+  EXPECT_EQ(RedactUrl("postgresql://user@host/db"), "postgresql://user@host/db");
+  EXPECT_EQ(RedactUrl("sqlite:./data/x.db"), "sqlite:./data/x.db");
+}
+
+// docs/operations.md is what a sysadmin deploys from: every key must be documented there.
+TEST(Config, EveryKeyIsDocumentedInOperationsGuide) {
+  std::ifstream in(std::string(CENTINELA_SOURCE_DIR) + "/docs/operations.md");
+  ASSERT_TRUE(in) << "docs/operations.md is missing";
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string doc = ss.str();
+  for (const KeySpec& k : ConfigKeys()) {
+    EXPECT_NE(doc.find("`" + std::string(k.key) + "`"), std::string::npos) << k.key << " is not in docs/operations.md";
+    EXPECT_NE(doc.find(EnvName(k.key)), std::string::npos) << EnvName(k.key) << " is not in docs/operations.md";
+  }
+}
+
+}  // namespace
+}  // namespace centinela::app
