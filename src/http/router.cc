@@ -6,6 +6,8 @@
 namespace centinela::http {
 
 namespace {
+
+// Splits a path on '/', dropping empty segments ("/a//b/" -> {"a", "b"}).
 std::vector<std::string> Split(const std::string& path) {
   std::vector<std::string> out;
   size_t i = 0;
@@ -22,33 +24,51 @@ std::vector<std::string> Split(const std::string& path) {
   return out;
 }
 
-bool IsParam(const std::string& seg) { return seg.size() > 2 && seg.front() == '{' && seg.back() == '}'; }
-bool IsRest(const std::string& seg) { return IsParam(seg) && seg.size() > 5 && seg.compare(seg.size() - 4, 4, "...}") == 0; }
+bool IsParam(const std::string& seg) {
+  return seg.size() > 2 && seg.front() == '{' && seg.back() == '}';
+}
+bool IsRest(const std::string& seg) {
+  return IsParam(seg) && seg.size() > 5 && seg.compare(seg.size() - 4, 4, "...}") == 0;
+}
 
-// Score: how many literal segments matched (more literals = more specific); -1 = no match.
-int MatchScore(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
-               std::map<std::string, std::string>* params) {
-  int literals = 0;
+// How specifically each pattern segment matched: a literal beats a {param}, which beats a
+// {rest...}. Compared lexicographically, so the first differing depth decides
+// ("/a/b/{x}" beats "/a/{y}/c" for "/a/b/c").
+enum Rank : char { kRestRank = 1, kParamRank = 2, kLiteralRank = 3 };
+
+// Returns false when the pattern does not match; otherwise fills `ranks` and, when
+// given, `params`.
+bool MatchPattern(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
+                  std::string* ranks, std::map<std::string, std::string>* params) {
+  ranks->clear();
   for (size_t i = 0; i < pattern.size(); ++i) {
     const std::string& seg = pattern[i];
     if (IsRest(seg)) {
-      if (i >= path.size()) return -1;
-      std::string rest;
-      for (size_t k = i; k < path.size(); ++k) rest += (k > i ? "/" : "") + path[k];
-      if (params) (*params)[seg.substr(1, seg.size() - 5)] = rest;
-      return literals;
+      if (i >= path.size()) return false;  // {rest...} needs at least one segment
+      if (params) {
+        std::string rest;
+        for (size_t k = i; k < path.size(); ++k) {
+          if (k > i) rest += '/';
+          rest += path[k];
+        }
+        (*params)[seg.substr(1, seg.size() - 5)] = std::move(rest);
+      }
+      ranks->push_back(kRestRank);
+      return true;
     }
-    if (i >= path.size()) return -1;
+    if (i >= path.size()) return false;
     if (IsParam(seg)) {
       if (params) (*params)[seg.substr(1, seg.size() - 2)] = path[i];
+      ranks->push_back(kParamRank);
     } else if (seg == path[i]) {
-      ++literals;
+      ranks->push_back(kLiteralRank);
     } else {
-      return -1;
+      return false;
     }
   }
-  return pattern.size() == path.size() ? literals : -1;
+  return pattern.size() == path.size();
 }
+
 }  // namespace
 
 void Router::Add(const std::string& method, const std::string& pattern, Handler handler) {
@@ -57,38 +77,47 @@ void Router::Add(const std::string& method, const std::string& pattern, Handler 
 
 Router::Match Router::Resolve(Request& req) const {
   const std::vector<std::string> path = Split(req.path);
+  const bool head = req.method == "HEAD";
   Match best;
-  int best_score = -1;
-  int best_any_score = -1;
+  const Route* best_route = nullptr;
+  std::string best_ranks;
+  bool best_exact_method = false;
+  bool any_match = false;
+  std::string any_ranks;  // the most specific pattern for any method (names the 405)
+  std::string ranks;
   for (const Route& r : routes_) {
-    int score = MatchScore(r.segments, path, nullptr);
-    if (score < 0) continue;
-    if (std::find(best.allowed.begin(), best.allowed.end(), r.method) == best.allowed.end() &&
-        score >= best_any_score) {
-      if (score > best_any_score) best.allowed.clear();
-      best_any_score = score;
-      best.allowed.push_back(r.method);
-    }
-    if (r.method != req.method && !(req.method == "HEAD" && r.method == "GET")) continue;
-    if (score > best_score) {
-      best_score = score;
-      best.handler = &r.handler;
+    if (!MatchPattern(r.segments, path, &ranks, nullptr)) continue;
+    if (!any_match || ranks > any_ranks) {
+      any_match = true;
       best.pattern = r.pattern;
+      any_ranks = ranks;
+    }
+    if (std::find(best.allowed.begin(), best.allowed.end(), r.method) == best.allowed.end())
+      best.allowed.push_back(r.method);
+    const bool exact_method = r.method == req.method;
+    if (!exact_method && !(head && r.method == "GET")) continue;
+    // More specific pattern first; on equal patterns an explicit HEAD route beats GET.
+    if (best_route == nullptr || ranks > best_ranks ||
+        (ranks == best_ranks && exact_method && !best_exact_method)) {
+      best_route = &r;
+      best_ranks = ranks;
+      best_exact_method = exact_method;
     }
   }
-  if (best.handler) {
+  if (best_route != nullptr) {
     best.outcome = Outcome::kFound;
+    best.handler = &best_route->handler;
+    best.pattern = best_route->pattern;
     req.path_params.clear();
-    for (const Route& r : routes_) {
-      if (&r.handler == best.handler) {
-        MatchScore(r.segments, path, &req.path_params);
-        break;
-      }
-    }
+    MatchPattern(best_route->segments, path, &ranks, &req.path_params);
     req.route = best.pattern;
     return best;
   }
   if (!best.allowed.empty()) {
+    // A GET route also serves HEAD, so advertise it.
+    if (std::find(best.allowed.begin(), best.allowed.end(), "GET") != best.allowed.end() &&
+        std::find(best.allowed.begin(), best.allowed.end(), "HEAD") == best.allowed.end())
+      best.allowed.push_back("HEAD");
     best.outcome = Outcome::kMethodNotAllowed;
     return best;
   }

@@ -22,11 +22,14 @@ struct ServerOptions {
   int idle_timeout_ms = 60'000;    //!< keep-alive connection with no request is closed
   int write_timeout_ms = 30'000;
   int drain_timeout_ms = 10'000;   //!< on Stop, wait this long for in-flight requests
+  int handler_timeout_ms = 60'000; //!< a handler that has not replied by then gets a 503
   int max_connections = 10'000;    //!< accepted beyond this are answered 503 and closed
 };
 
 //! Serves a Router. Thread-safe Start/Stop; handlers run on io threads and may reply from
-//! any thread. Records http_requests_total{route,method,status} and
+//! any thread. A handler that replies later must copy what it needs from the Request
+//! before returning: the Request lives only until the reply (or the handler deadline).
+//! Stop() must not be called from a handler (it joins the io threads). Records http_requests_total{route,method,status} and
 //! http_request_duration_seconds{route,method} in Metrics, and one JSON access-log line per
 //! request (method, path without query, status, bytes, duration, ip) — never headers or
 //! bodies, so tokens and passwords stay out of logs.
