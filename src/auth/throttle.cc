@@ -1,1 +1,122 @@
-// Filled in by its subsystem's change.
+#include "auth/throttle.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace centinela::auth {
+
+namespace {
+
+// Longest a key is ever locked out, however many lockouts it has collected.
+constexpr int64_t kMaxLockoutMs = 60LL * 60 * 1000;
+// Account and IP keys share one map; the prefixes keep an account named like an IP apart.
+constexpr std::string_view kAccountPrefix = "a:";
+constexpr std::string_view kIpPrefix = "i:";
+
+std::string Key(std::string_view prefix, const std::string& value) {
+  std::string k;
+  k.reserve(prefix.size() + value.size());
+  k.append(prefix).append(value);
+  return k;
+}
+
+int64_t CeilSeconds(int64_t ms) { return ms <= 0 ? 0 : (ms + 999) / 1000; }
+
+}  // namespace
+
+LoginThrottle::LoginThrottle(const Clock& clock, ThrottleOptions options)
+    : clock_(clock), options_(options) {
+  options_.max_failures_per_account = std::max(1, options_.max_failures_per_account);
+  options_.max_failures_per_ip = std::max(1, options_.max_failures_per_ip);
+  options_.window_ms = std::max<int64_t>(1, options_.window_ms);
+  options_.base_lockout_ms = std::clamp<int64_t>(options_.base_lockout_ms, 1, kMaxLockoutMs);
+  options_.max_keys = std::max<size_t>(2, options_.max_keys);
+}
+
+int64_t LoginThrottle::RetryAfterSeconds(const std::string& account, const std::string& ip) {
+  const int64_t now = clock_.NowMs();
+  std::lock_guard lock(mu_);
+  int64_t wait = 0;
+  if (!account.empty()) wait = std::max(wait, Wait(Key(kAccountPrefix, account), now));
+  if (!ip.empty()) wait = std::max(wait, Wait(Key(kIpPrefix, ip), now));
+  return CeilSeconds(wait);
+}
+
+void LoginThrottle::RecordFailure(const std::string& account, const std::string& ip) {
+  const int64_t now = clock_.NowMs();
+  std::lock_guard lock(mu_);
+  if (!account.empty()) Fail(Key(kAccountPrefix, account), options_.max_failures_per_account, now);
+  if (!ip.empty()) Fail(Key(kIpPrefix, ip), options_.max_failures_per_ip, now);
+}
+
+void LoginThrottle::RecordSuccess(const std::string& account, const std::string& ip) {
+  // Only the account is forgiven: one good password must not reopen an IP that is
+  // guessing at many accounts.
+  std::lock_guard lock(mu_);
+  if (!account.empty()) entries_.erase(Key(kAccountPrefix, account));
+}
+
+// An entry is stale, and may be forgotten with its lockout history, once it is neither
+// locked nor inside a failure window, and a whole window has passed since its last lockout
+// ended. A new burst of failures sooner than that doubles the next lockout.
+static bool Stale(int64_t now, int64_t window_ms, int64_t window_start_ms, int64_t locked_until_ms) {
+  return now >= window_start_ms + window_ms && now >= locked_until_ms + window_ms;
+}
+
+int64_t LoginThrottle::Wait(const std::string& key, int64_t now) {
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return 0;
+  return std::max<int64_t>(0, it->second.locked_until_ms - now);
+}
+
+void LoginThrottle::Fail(const std::string& key, int limit, int64_t now) {
+  auto it = entries_.find(key);
+  if (it == entries_.end()) {
+    if (entries_.size() >= options_.max_keys) {
+      // Sweep what may be forgotten; if that is not enough, drop the least recently
+      // active tenth so the sweep is paid for rarely.
+      for (auto e = entries_.begin(); e != entries_.end();) {
+        if (Stale(now, options_.window_ms, e->second.window_start_ms, e->second.locked_until_ms))
+          e = entries_.erase(e);
+        else
+          ++e;
+      }
+      if (entries_.size() >= options_.max_keys) {
+        std::vector<int64_t> activity;
+        activity.reserve(entries_.size());
+        for (const auto& [k, e] : entries_)
+          activity.push_back(std::max(e.window_start_ms, e.locked_until_ms));
+        const size_t drop = std::max<size_t>(1, entries_.size() / 10);
+        std::nth_element(activity.begin(), activity.begin() + static_cast<ptrdiff_t>(drop - 1),
+                         activity.end());
+        const int64_t cutoff = activity[drop - 1];
+        size_t dropped = 0;
+        for (auto e = entries_.begin(); e != entries_.end() && dropped < drop;) {
+          if (std::max(e->second.window_start_ms, e->second.locked_until_ms) <= cutoff) {
+            e = entries_.erase(e);
+            ++dropped;
+          } else {
+            ++e;
+          }
+        }
+      }
+    }
+    it = entries_.emplace(key, Entry{0, now, 0, 0}).first;
+  }
+  Entry& e = it->second;
+  if (Stale(now, options_.window_ms, e.window_start_ms, e.locked_until_ms)) e = Entry{0, now, 0, 0};
+  if (e.locked_until_ms > now) return;  // already locked: attempts are refused, not counted
+  if (now - e.window_start_ms >= options_.window_ms) {
+    e.failures = 0;
+    e.window_start_ms = now;
+  }
+  if (++e.failures < limit) return;
+  ++e.lockouts;
+  int64_t lockout = options_.base_lockout_ms;
+  for (int i = 1; i < e.lockouts && lockout < kMaxLockoutMs; ++i) lockout *= 2;
+  e.locked_until_ms = now + std::min(lockout, kMaxLockoutMs);
+  e.failures = 0;
+  e.window_start_ms = now;
+}
+
+}  // namespace centinela::auth
