@@ -1,1 +1,108 @@
-// Filled in by its subsystem's change.
+#include "geo/area_index.h"
+
+#include <algorithm>
+#include <boost/geometry.hpp>
+#include <boost/geometry/index/rtree.hpp>
+#include <iterator>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+#include <utility>
+
+#include "geo/geometry_internal.h"
+
+namespace centinela::geo {
+
+namespace bg = boost::geometry;
+namespace bgi = boost::geometry::index;
+using internal::Box;
+using internal::Point;
+using internal::Polygon;
+
+// One R-tree entry per polygon part (a MultiPolygon area gives several), so the boxes of
+// a scattered area stay tight. `slot` indexes parts_.
+struct AreaIndex::Impl {
+  struct Part {
+    std::string code;
+    Polygon polygon;
+    Box box;
+  };
+  using Entry = std::pair<Box, size_t>;
+
+  mutable std::shared_mutex mu;
+  bgi::rtree<Entry, bgi::quadratic<16>> tree;             // guarded by mu
+  std::vector<Part> parts;                                // guarded by mu; slot -> part
+  std::vector<size_t> free_slots;                         // guarded by mu
+  std::unordered_map<std::string, std::vector<size_t>> slots_of;  // guarded by mu
+
+  // Requires mu held exclusively.
+  void RemoveLocked(const std::string& code) {
+    auto it = slots_of.find(code);
+    if (it == slots_of.end()) return;
+    for (size_t slot : it->second) {
+      tree.remove(Entry(parts[slot].box, slot));
+      parts[slot] = Part{};
+      free_slots.push_back(slot);
+    }
+    slots_of.erase(it);
+  }
+};
+
+AreaIndex::AreaIndex() : impl_(std::make_unique<Impl>()) {}
+AreaIndex::~AreaIndex() = default;
+
+Status AreaIndex::Put(const std::string& code, const std::string& geojson_geometry) {
+  // Parse and validate before taking the lock: readers are never held up by parsing.
+  Result<internal::Parsed> parsed = internal::ParseAndValidate(geojson_geometry);
+  if (!parsed.ok()) return parsed.status();
+
+  std::unique_lock lock(impl_->mu);
+  impl_->RemoveLocked(code);
+  std::vector<size_t>& slots = impl_->slots_of[code];
+  for (Polygon& poly : parsed->shape) {
+    Box box = internal::BoundsOf(poly);
+    Impl::Part part{code, std::move(poly), box};
+    size_t slot;
+    if (!impl_->free_slots.empty()) {
+      slot = impl_->free_slots.back();
+      impl_->free_slots.pop_back();
+      impl_->parts[slot] = std::move(part);
+    } else {
+      slot = impl_->parts.size();
+      impl_->parts.push_back(std::move(part));
+    }
+    impl_->tree.insert(Impl::Entry(impl_->parts[slot].box, slot));
+    slots.push_back(slot);
+  }
+  return Status::Ok();
+}
+
+void AreaIndex::Remove(const std::string& code) {
+  std::unique_lock lock(impl_->mu);
+  impl_->RemoveLocked(code);
+}
+
+std::vector<std::string> AreaIndex::At(double lat, double lon) const {
+  Point p(lon, lat);
+  std::vector<std::string> codes;
+  std::shared_lock lock(impl_->mu);
+  std::vector<Impl::Entry> candidates;
+  impl_->tree.query(bgi::intersects(p), std::back_inserter(candidates));
+  for (const Impl::Entry& e : candidates) {
+    const Impl::Part& part = impl_->parts[e.second];
+    // covered_by, not within: a point on the boundary belongs to the area (a report on the
+    // street that separates two comunas is routed to both).
+    if (bg::covered_by(p, part.polygon)) codes.push_back(part.code);
+  }
+  lock.unlock();
+  std::sort(codes.begin(), codes.end());
+  codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
+  return codes;
+}
+
+size_t AreaIndex::size() const {
+  std::shared_lock lock(impl_->mu);
+  return impl_->slots_of.size();
+}
+
+}  // namespace centinela::geo
