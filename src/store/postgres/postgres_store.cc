@@ -2,18 +2,25 @@
 //
 // Round trips are what this backend spends its time on, so every connection runs in libpq
 // pipeline mode: statements are queued with PQsend* and results are read after one Sync.
-// Control statements (BEGIN, SAVEPOINT, RELEASE, the event INSERT of Tx::Append) ride along
-// with the next statement that needs an answer. Statements are prepared once per connection
-// (keyed by SQL text and parameter types) and executed by name afterwards, the PREPARE
-// travelling in the same pipeline as the first execution.
+// Statements whose answer nobody waits for (BEGIN, SAVEPOINT, RELEASE, ROLLBACK TO, the
+// event INSERTs of Tx::Append) ride along with the next statement that needs an answer.
+// Statements are prepared once per connection (keyed by SQL text and parameter types) and
+// executed by name afterwards, the PREPARE travelling in the same pipeline as the first use.
 //
 // A group commit on the writer connection, for a batch of N WriteFns:
 //   BEGIN; SELECT seq, hash FROM event_head WHERE id = 1 FOR UPDATE      -- 1 round trip
-//   per WriteFn: SAVEPOINT sI travels with its first Exec; one round trip per Exec, plus
-//                one at its end when it appended events (their INSERTs and RELEASE sI)
+//   each WriteFn: one round trip per Tx::Exec, nothing else (its SAVEPOINT, the previous
+//                 write's RELEASE and event INSERTs travel with its first Exec)
 //   UPDATE event_head ...; COMMIT                                         -- 1 round trip
 // The FOR UPDATE row lock serialises writers of several nodes sharing one database, so the
-// seq stays gap-free and the hash chain unbroken.
+// seq stays gap-free and the hash chain unbroken. Tx::Append validates its text (UTF-8, no
+// NUL) before queueing its INSERT, so under that lock the INSERT cannot fail for its data;
+// if it fails anyway the whole batch fails. (On a non-UTF8 database Append waits for its
+// INSERT instead.)
+//
+// PostgreSQL differs from SQLite in one way a WriteFn can see: after a statement fails, the
+// rest of that WriteFn's statements fail too (its savepoint is aborted), and the write fails
+// with the first error even if the WriteFn returns ok.
 
 #include "store/postgres/postgres_store.h"
 
@@ -123,12 +130,11 @@ constexpr size_t kMaxPreparedStatements = 1000;
 //! Key of the advisory lock held while migrating (two nodes starting together).
 constexpr int64_t kMigrationLockKey = 0x63656e74696e656c;  // "centinel"
 
-constexpr const char* kWriterSetup =
-    "SET synchronous_commit = on; SET client_encoding = 'UTF8'; "
-    "SET application_name = 'centinela-writer'";
+// Session settings per role; application_name defaults (the URL may set its own) are
+// centinela-writer / centinela-reader / centinela-migrate.
+constexpr const char* kWriterSetup = "SET synchronous_commit = on; SET client_encoding = 'UTF8'";
 constexpr const char* kReaderSetup =
-    "SET default_transaction_read_only = on; SET client_encoding = 'UTF8'; "
-    "SET application_name = 'centinela-reader'";
+    "SET default_transaction_read_only = on; SET client_encoding = 'UTF8'";
 
 constexpr const char* kSelectHead = "SELECT seq, hash FROM event_head WHERE id = 1 FOR UPDATE";
 constexpr const char* kUpdateHead = "UPDATE event_head SET seq = $1, hash = $2 WHERE id = 1";
@@ -144,9 +150,19 @@ const char* Field(const PGresult* res, int code) {
   return f ? f : "";
 }
 
-// Trims libpq's trailing newline.
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+// libpq messages span lines ("...unexpectedly\n\tThis probably means..."): one line for logs.
+std::string Trim(std::string_view in) {
+  std::string s;
+  s.reserve(in.size());
+  for (char c : in) {
+    const bool space = c == '\n' || c == '\t' || c == '\r' || c == ' ';
+    if (!space) {
+      s.push_back(c);
+    } else if (!s.empty() && s.back() != ' ') {
+      s.push_back(' ');
+    }
+  }
+  while (!s.empty() && s.back() == ' ') s.pop_back();
   return s;
 }
 
@@ -249,6 +265,24 @@ Rows ToRows(const PGresult* res) {
 }
 
 // ---------------------------------------------------------------------------------------
+// Connections
+
+// NOTICEs ("relation already exists, skipping") go to the debug log, not to stderr.
+void LogNotice(void*, const char* message) {
+  spdlog::debug("postgresql notice: {}", Trim(message));
+}
+
+//! Opens a connection with the URL as given; the keywords before it are only defaults the
+//! URL may override (a connect timeout, so a dead host does not hang the writer for minutes).
+PGconn* Connect(const std::string& url, const char* app_name) {
+  const char* keys[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
+  const char* values[] = {"10", app_name, url.c_str(), nullptr};
+  PGconn* c = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  if (c) PQsetNoticeProcessor(c, LogNotice, nullptr);
+  return c;
+}
+
+// ---------------------------------------------------------------------------------------
 // PgConn: one libpq connection in pipeline mode with its prepared statements.
 
 //! Not thread-safe: owned by one thread at a time (the writer, or a reader lease).
@@ -258,8 +292,9 @@ class PgConn {
   //! an earlier one in the same pipeline failed (the earlier one carries the real error).
   using Callback = std::function<void(Result<Rows>, bool aborted)>;
 
-  static Result<std::unique_ptr<PgConn>> Open(const std::string& url, const char* setup) {
-    PGconn* c = PQconnectdb(url.c_str());
+  static Result<std::unique_ptr<PgConn>> Open(const std::string& url, const char* app_name,
+                                               const char* setup) {
+    PGconn* c = Connect(url, app_name);
     if (!c) return Unavailable("postgresql: out of memory opening a connection");
     std::unique_ptr<PgConn> conn(new PgConn(c));
     if (PQstatus(c) != CONNECTION_OK) {
@@ -282,6 +317,11 @@ class PgConn {
   PgConn& operator=(const PgConn&) = delete;
 
   bool Broken() const { return broken_ || PQstatus(conn_) != CONNECTION_OK; }
+  //! True when the database stores UTF8, so valid UTF-8 text always converts.
+  bool ServerUtf8() const {
+    const char* enc = PQparameterStatus(conn_, "server_encoding");
+    return enc && std::strcmp(enc, "UTF8") == 0;
+  }
 
   //! Queues one statement; `done` runs during the next Sync(), in queue order.
   void Send(std::string_view sql, const Params& params, Callback done,
@@ -411,6 +451,7 @@ class PgConn {
         // A prepared statement the server no longer has, or whose plan changed shape.
         if (!cmd.prepared_key.empty() && (state == "26000" || state == "0A000")) {
           statements_.erase(cmd.prepared_key);
+          stale_ = true;
         }
         Deliver(cmd, ErrorStatus(conn_, res), false);
       }
@@ -425,13 +466,17 @@ class PgConn {
     return broken_ ? ConnectionLost() : Status::Ok();
   }
 
-  //! Send + Sync for one statement.
+  //! Send + Sync for one statement outside a transaction (readers). A statement whose
+  //! cached plan went stale (a table changed shape under SELECT *) is prepared afresh once.
   Result<Rows> Exec(std::string_view sql, const Params& params = {}) {
-    Result<Rows> out = Internal("postgresql: no result");
-    Send(sql, params, [&out](Result<Rows> r, bool) { out = std::move(r); });
-    Status s = Sync();
-    if (!s.ok()) return s;
-    return out;
+    for (int attempt = 0;; ++attempt) {
+      Result<Rows> out = Internal("postgresql: no result");
+      stale_ = false;
+      Send(sql, params, [&out](Result<Rows> r, bool) { out = std::move(r); });
+      Status s = Sync();
+      if (!s.ok()) return s;
+      if (out.ok() || !stale_ || attempt > 0) return out;
+    }
   }
 
  private:
@@ -459,6 +504,7 @@ class PgConn {
 
   PGconn* conn_;
   bool broken_ = false;
+  bool stale_ = false;  // the last Sync dropped a stale prepared statement
   std::string lost_message_;
   std::deque<Cmd> queue_;
   std::unordered_map<std::string, std::string> statements_;  // key -> statement name
@@ -484,7 +530,7 @@ class ReaderPool {
     }
     ++open_;
     lock.unlock();
-    auto c = PgConn::Open(url_, kReaderSetup);
+    auto c = PgConn::Open(url_, "centinela-reader", kReaderSetup);
     if (!c.ok()) {
       lock.lock();
       --open_;
@@ -543,32 +589,75 @@ struct Head {
   std::string hash;
 };
 
+//! True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past
+//! U+10FFFF) without NUL bytes: exactly what a PostgreSQL TEXT value in a UTF8 database takes.
+bool IsStorableText(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    const unsigned char c = *p;
+    if (c == 0) return false;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    int n = 0;
+    uint32_t cp = 0;
+    if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (end - p <= n) return false;
+    for (int k = 1; k <= n; ++k) {
+      if ((p[k] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[k] & 0x3F);
+    }
+    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    p += n + 1;
+  }
+  return true;
+}
+
 //! Tx of one WriteFn inside a group commit.
 class PgTx final : public Tx {
  public:
-  PgTx(PgConn& conn, Head& head, int64_t now_ms, const Status& batch_error,
-       Status& deferred_error)
+  //! `batch_error` is the batch's first failure of a statement the WriteFns do not see
+  //! (BEGIN, SAVEPOINT, RELEASE, the event INSERTs): once set, the whole batch fails.
+  PgTx(PgConn& conn, Head& head, int64_t now_ms, Status& batch_error, bool sync_appends)
       : conn_(conn),
         head_(head),
         now_ms_(now_ms),
         batch_error_(batch_error),
-        deferred_error_(deferred_error) {}
+        sync_appends_(sync_appends) {}
 
   Result<Rows> Exec(std::string_view sql, const Params& params) override {
     if (!failed_.ok()) return Earlier();
     Result<Rows> out = Internal("postgresql: no result");
     conn_.Send(sql, params, [&out](Result<Rows> r, bool) { out = std::move(r); });
     Status s = conn_.Sync();
-    deferred_ = false;
     if (!s.ok()) return failed_ = s;
     if (!batch_error_.ok()) return failed_ = batch_error_;
-    if (!deferred_error_.ok()) return failed_ = deferred_error_;
     if (!out.ok()) failed_ = out.status();
     return out;
   }
 
   Result<Event> Append(const EventDraft& draft) override {
     if (!failed_.ok()) return Earlier();
+    for (const std::string* field :
+         {&draft.type, &draft.actor, &draft.subject, &draft.scope, &draft.payload}) {
+      if (!IsStorableText(*field)) {
+        return failed_ = InvalidArgument("event text is not valid UTF-8 or contains NUL");
+      }
+    }
     Event e;
     e.seq = head_.seq + 1;
     e.time_ms = now_ms_;
@@ -579,16 +668,20 @@ class PgTx final : public Tx {
     e.payload = draft.payload;
     e.prev_hash = head_.hash;
     e.hash = ComputeEventHash(e);
-    // The INSERT's outcome is read with the next round trip; a failure lands in
-    // deferred_error_, which lives as long as the batch.
-    Status* slot = &deferred_error_;
-    conn_.Send(kInsertEvent,
-               {e.seq, e.time_ms, e.type, e.actor, e.subject, e.scope, e.payload, e.prev_hash,
-                e.hash},
-               [slot](Result<Rows> r, bool) {
-                 if (!r.ok() && slot->ok()) *slot = r.status();
-               });
-    deferred_ = true;
+    const Params params = {e.seq,   e.time_ms, e.type,      e.actor, e.subject,
+                           e.scope, e.payload, e.prev_hash, e.hash};
+    if (sync_appends_) {
+      // The database is not UTF8, so text may still fail to convert: ask now.
+      Result<Rows> r = Exec(kInsertEvent, params);
+      if (!r.ok()) return r.status();
+    } else {
+      // Validated text under the head lock cannot fail for its data, so the INSERT rides
+      // with the next round trip; if it fails anyway (disk full...), the batch fails.
+      Status* batch_error = &batch_error_;
+      conn_.Send(kInsertEvent, params, [batch_error](Result<Rows> r, bool aborted) {
+        if (!r.ok() && !aborted && batch_error->ok()) *batch_error = r.status();
+      });
+    }
     head_.seq = e.seq;
     head_.hash = e.hash;
     events_.push_back(e);
@@ -597,7 +690,6 @@ class PgTx final : public Tx {
 
   int64_t NowMs() const override { return now_ms_; }
 
-  bool deferred() const { return deferred_; }
   const Status& failed() const { return failed_; }
   std::vector<Event>& events() { return events_; }
 
@@ -610,10 +702,9 @@ class PgTx final : public Tx {
   PgConn& conn_;
   Head& head_;
   const int64_t now_ms_;
-  const Status& batch_error_;
-  Status& deferred_error_;
-  Status failed_;          // first failure seen by this WriteFn; the write is doomed after it
-  bool deferred_ = false;  // statements queued whose outcome is not known yet
+  Status& batch_error_;
+  const bool sync_appends_;
+  Status failed_;  // first failure seen by this WriteFn; the write is doomed after it
   std::vector<Event> events_;
 };
 
@@ -642,7 +733,7 @@ class PostgresStore final : public Store {
   ~PostgresStore() override { Close(); }
 
   Status Start() {
-    auto c = PgConn::Open(url_, kWriterSetup);
+    auto c = PgConn::Open(url_, "centinela-writer", kWriterSetup);
     if (!c.ok()) return c.status();
     writer_conn_ = std::move(c).value();
     writer_ = std::thread([this] { WriterLoop(); });
@@ -842,7 +933,7 @@ class PostgresStore final : public Store {
                 std::vector<std::vector<Event>>& events) {
     if (!writer_conn_ || writer_conn_->Broken()) {
       writer_conn_.reset();
-      auto c = PgConn::Open(url_, kWriterSetup);
+      auto c = PgConn::Open(url_, "centinela-writer", kWriterSetup);
       if (!c.ok()) {
         spdlog::warn("postgresql writer: {}", c.status().message());
         return c.status();
@@ -881,14 +972,14 @@ class PostgresStore final : public Store {
     Head head{head_rows->Int(0, "seq"), head_rows->Text(0, "hash")};
     const int64_t start_seq = head.seq;
 
-    // One deferred-error slot per write: callbacks of its queued INSERTs point at it, and
-    // they may run after the write's PgTx is gone (during the next round trip).
-    std::vector<Status> deferred(batch.size());
+    // Nothing below waits for an answer except the WriteFns' own Exec calls: SAVEPOINT,
+    // RELEASE, ROLLBACK TO and event INSERTs ride with the next round trip.
+    const bool sync_appends = !conn.ServerUtf8();
     for (size_t i = 0; i < batch.size(); ++i) {
       const std::string sp = "s" + std::to_string(i);
       const Head before = head;
       conn.Send("SAVEPOINT " + sp, {}, control_cb);
-      PgTx tx(conn, head, clock_->NowMs(), control, deferred[i]);
+      PgTx tx(conn, head, clock_->NowMs(), control, sync_appends);
       Status st;
       try {
         st = batch[i].fn ? batch[i].fn(tx) : Status::Ok();
@@ -897,32 +988,21 @@ class PostgresStore final : public Store {
       } catch (...) {
         st = Internal("write threw a non-standard exception");
       }
-      if (tx.deferred()) {
-        // Learn whether the queued INSERTs worked before anything builds on them; a failed
-        // one would also make the server skip whatever follows it in the pipeline.
-        if (st.ok()) conn.Send("RELEASE SAVEPOINT " + sp, {}, control_cb);
-        if (Status s = conn.Sync(); !s.ok()) return lost(s);
-        if (!control.ok()) return abort(control);
-        if (st.ok() && !deferred[i].ok()) st = deferred[i];
-        if (st.ok()) {
-          status[i] = Status::Ok();
-          events[i] = std::move(tx.events());
-          continue;
-        }
-      } else if (st.ok() && !tx.failed().ok()) {
-        st = tx.failed();  // the WriteFn ignored a failed statement; PostgreSQL cannot go on
-      } else if (st.ok()) {
-        conn.Send("RELEASE SAVEPOINT " + sp, {}, control_cb);  // read with the next trip
+      if (conn.Broken()) return lost(Unavailable("postgresql connection lost"));
+      if (!control.ok()) return abort(control);
+      // A WriteFn that ignored a failed statement cannot commit on PostgreSQL: the
+      // subtransaction is aborted. Fail it with the statement's error.
+      if (st.ok() && !tx.failed().ok()) st = tx.failed();
+      if (st.ok()) {
+        conn.Send("RELEASE SAVEPOINT " + sp, {}, control_cb);
         status[i] = Status::Ok();
         events[i] = std::move(tx.events());
-        continue;
+      } else {
+        conn.Send("ROLLBACK TO SAVEPOINT " + sp, {}, control_cb);
+        conn.Send("RELEASE SAVEPOINT " + sp, {}, control_cb);
+        head = before;
+        status[i] = st;
       }
-      // Failed write: undo it alone. Both statements travel with the next round trip.
-      conn.Send("ROLLBACK TO SAVEPOINT " + sp, {}, control_cb);
-      conn.Send("RELEASE SAVEPOINT " + sp, {}, control_cb);
-      head = before;
-      status[i] = st;
-      if (conn.Broken()) return lost(Unavailable("postgresql connection lost"));
     }
 
     if (head.seq != start_seq) conn.Send(kUpdateHead, {head.seq, head.hash}, control_cb);
@@ -998,7 +1078,7 @@ class PlainConn {
 };
 
 Result<int> PostgresStore::Migrate() {
-  PlainConn conn(PQconnectdb(url_.c_str()));
+  PlainConn conn(Connect(url_, "centinela-migrate"));
   if (!conn.get() || PQstatus(conn.get()) != CONNECTION_OK) {
     return Unavailable("cannot connect to " + RedactUrl(url_) + ": " +
                        Trim(PQerrorMessage(conn.get())));
