@@ -1,11 +1,16 @@
-// Accounts over a real SQLite store in a temporary directory.
+// Accounts over a real store: SQLite in a temporary directory, and PostgreSQL in a fresh
+// schema of the database named by CENTINELA_TEST_PG_URL (skipped when it is unset).
 #include "auth/accounts.h"
 
 #include <gtest/gtest.h>
 
+#include <libpq-fe.h>
+
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <future>
+#include <thread>
 #include <variant>
 
 #include <unistd.h>
@@ -20,15 +25,33 @@ namespace fs = std::filesystem;
 constexpr const char* kPassword = "correct horse battery";
 constexpr int64_t kTokenTtlMs = 3'600'000;
 
-class AccountsTest : public ::testing::Test {
+constexpr const char* kPgUrlEnv = "CENTINELA_TEST_PG_URL";
+
+class AccountsTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("centinela_auth_test_" + std::to_string(::getpid()) + "_" + NewIdForDir());
-    fs::create_directories(dir_);
+    std::string url;
+    if (GetParam() == "postgresql") {
+      const char* pg = std::getenv(kPgUrlEnv);
+      if (pg == nullptr || *pg == '\0') GTEST_SKIP() << kPgUrlEnv << " is not set";
+      admin_ = PQconnectdb(pg);
+      ASSERT_EQ(PQstatus(admin_), CONNECTION_OK) << PQerrorMessage(admin_);
+      PQclear(PQexec(admin_, "SET client_min_messages TO warning"));
+      schema_ = "auth_" + ToHex(RandomBytes(8));
+      PGresult* r = PQexec(admin_, ("CREATE SCHEMA " + schema_).c_str());
+      ASSERT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << PQresultErrorMessage(r);
+      PQclear(r);
+      url = std::string(pg) + (std::string(pg).find('?') == std::string::npos ? '?' : '&') +
+            "options=-csearch_path%3D" + schema_;
+    } else {
+      dir_ = fs::temp_directory_path() /
+             ("centinela_auth_test_" + std::to_string(::getpid()) + "_" + NewIdForDir());
+      fs::create_directories(dir_);
+      url = "sqlite:" + (dir_ / "t.db").string();
+    }
     store::StoreOptions so;
     so.clock = &clock_;
-    auto s = store::OpenStore("sqlite:" + (dir_ / "t.db").string(), so);
+    auto s = store::OpenStore(url, so);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(s).value();
     auto v = store_->Migrate();
@@ -42,8 +65,14 @@ class AccountsTest : public ::testing::Test {
     accounts_.reset();
     if (store_) store_->Close();
     store_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
+    if (admin_) {
+      if (!schema_.empty()) PQclear(PQexec(admin_, ("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE").c_str()));
+      PQfinish(admin_);
+    }
+    if (!dir_.empty()) {
+      std::error_code ec;
+      fs::remove_all(dir_, ec);
+    }
   }
 
   static std::string NewIdForDir() {
@@ -108,13 +137,15 @@ class AccountsTest : public ::testing::Test {
   }
 
   fs::path dir_;
+  PGconn* admin_ = nullptr;
+  std::string schema_;
   FakeClock clock_;
   AccountsOptions options_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<Accounts> accounts_;
 };
 
-TEST_F(AccountsTest, RegisterLoginMeLogout) {
+TEST_P(AccountsTest, RegisterLoginMeLogout) {
   Result<UserView> u = CreateEmail("Ana@Example.org");
   ASSERT_TRUE(u.ok()) << u.status().ToString();
   EXPECT_EQ(u->id.size(), 32u);
@@ -163,7 +194,7 @@ TEST_F(AccountsTest, RegisterLoginMeLogout) {
   EXPECT_EQ(accounts_->Authenticate("nope").status().code(), Code::kUnauthenticated);
 }
 
-TEST_F(AccountsTest, DuplicateEmailIsConflict) {
+TEST_P(AccountsTest, DuplicateEmailIsConflict) {
   ASSERT_TRUE(CreateEmail("ana@example.org").ok());
   Result<UserView> again = CreateEmail("ANA@example.org");
   EXPECT_EQ(again.status().code(), Code::kConflict);
@@ -178,7 +209,7 @@ TEST_F(AccountsTest, DuplicateEmailIsConflict) {
   EXPECT_EQ(Create(by_phone).status().code(), Code::kConflict);
 }
 
-TEST_F(AccountsTest, InvalidRegistrationsAre422) {
+TEST_P(AccountsTest, InvalidRegistrationsAre422) {
   EXPECT_EQ(CreateEmail("ana@example.org", "short").status().code(), Code::kUnprocessable);
   EXPECT_EQ(CreateEmail("ana@example.org", std::string(1025, 'x')).status().code(), Code::kUnprocessable);
   EXPECT_EQ(CreateEmail("not an email").status().code(), Code::kUnprocessable);
@@ -208,7 +239,7 @@ TEST_F(AccountsTest, InvalidRegistrationsAre422) {
   EXPECT_EQ(n->Int(0, "n"), 0);
 }
 
-TEST_F(AccountsTest, WrongPasswordIs401ThenThrottled) {
+TEST_P(AccountsTest, WrongPasswordIs401ThenThrottled) {
   ASSERT_TRUE(CreateEmail("ana@example.org").ok());
   for (int i = 0; i < 5; ++i) {
     auto [r, retry] = Login("ana@example.org", "wrong password!");
@@ -228,7 +259,7 @@ TEST_F(AccountsTest, WrongPasswordIs401ThenThrottled) {
   EXPECT_TRUE(Login("ana@example.org").first.ok());
 }
 
-TEST_F(AccountsTest, UnknownUserLooksLikeWrongPassword) {
+TEST_P(AccountsTest, UnknownUserLooksLikeWrongPassword) {
   ASSERT_TRUE(CreateEmail("ana@example.org").ok());
   auto [unknown, r1] = Login("nobody@example.org");
   auto [wrong, r2] = Login("ana@example.org", "wrong password!");
@@ -239,7 +270,7 @@ TEST_F(AccountsTest, UnknownUserLooksLikeWrongPassword) {
   EXPECT_EQ(Login("nobody@example.org").first.status().code(), Code::kRateLimited);
 }
 
-TEST_F(AccountsTest, LoginByPhone) {
+TEST_P(AccountsTest, LoginByPhone) {
   NewUser u;
   u.phone = "+56912345678";
   u.password = kPassword;
@@ -253,7 +284,7 @@ TEST_F(AccountsTest, LoginByPhone) {
   EXPECT_EQ(r->user.locale, "en");
 }
 
-TEST_F(AccountsTest, TokenIsStoredOnlyAsItsHash) {
+TEST_P(AccountsTest, TokenIsStoredOnlyAsItsHash) {
   ASSERT_TRUE(CreateEmail("ana@example.org").ok());
   auto [r, retry] = Login("ana@example.org");
   ASSERT_TRUE(r.ok());
@@ -271,7 +302,7 @@ TEST_F(AccountsTest, TokenIsStoredOnlyAsItsHash) {
   EXPECT_EQ(Dump("users").find(kPassword), std::string::npos);
 }
 
-TEST_F(AccountsTest, ExpiredTokenIs401) {
+TEST_P(AccountsTest, ExpiredTokenIs401) {
   ASSERT_TRUE(CreateEmail("ana@example.org").ok());
   auto [r, retry] = Login("ana@example.org");
   ASSERT_TRUE(r.ok());
@@ -284,7 +315,7 @@ TEST_F(AccountsTest, ExpiredTokenIs401) {
   EXPECT_EQ(fresh.Authenticate(r->token).status().code(), Code::kUnauthenticated);
 }
 
-TEST_F(AccountsTest, DisabledUserCannotLoginOrAuthenticate) {
+TEST_P(AccountsTest, DisabledUserCannotLoginOrAuthenticate) {
   Result<UserView> u = CreateEmail("ana@example.org");
   ASSERT_TRUE(u.ok());
   auto [r, retry] = Login("ana@example.org");
@@ -298,7 +329,7 @@ TEST_F(AccountsTest, DisabledUserCannotLoginOrAuthenticate) {
   EXPECT_EQ(accounts_->Authenticate(r->token).status().code(), Code::kUnauthenticated);
 }
 
-TEST_F(AccountsTest, ProfileUpdateIsVisibleInAuthenticate) {
+TEST_P(AccountsTest, ProfileUpdateIsVisibleInAuthenticate) {
   ASSERT_TRUE(CreateEmail("ana@example.org").ok());
   auto [r, retry] = Login("ana@example.org");
   ASSERT_TRUE(r.ok());
@@ -348,7 +379,7 @@ TEST_F(AccountsTest, ProfileUpdateIsVisibleInAuthenticate) {
   EXPECT_EQ(updates, 2);
 }
 
-TEST_F(AccountsTest, GrantsAreAddedIdempotentlyAndSeenByAuthenticate) {
+TEST_P(AccountsTest, GrantsAreAddedIdempotentlyAndSeenByAuthenticate) {
   Result<UserView> u = CreateEmail("op@example.org");
   ASSERT_TRUE(u.ok());
   auto [r, retry] = Login("op@example.org");
@@ -385,7 +416,7 @@ TEST_F(AccountsTest, GrantsAreAddedIdempotentlyAndSeenByAuthenticate) {
   EXPECT_EQ(accounts_->GetUser("missing").status().code(), Code::kNotFound);
 }
 
-TEST_F(AccountsTest, StaffCreatedWithGrants) {
+TEST_P(AccountsTest, StaffCreatedWithGrants) {
   NewUser u;
   u.email = "admin@example.org";
   u.password = kPassword;
@@ -402,7 +433,7 @@ TEST_F(AccountsTest, StaffCreatedWithGrants) {
   EXPECT_FALSE(me->HasRole(Role::kNeighbour));
 }
 
-TEST_F(AccountsTest, ListUsersInCreationOrder) {
+TEST_P(AccountsTest, ListUsersInCreationOrder) {
   for (int i = 0; i < 5; ++i) {
     ASSERT_TRUE(CreateEmail("user" + std::to_string(i) + "@example.org").ok());
     clock_.Advance(10);
@@ -422,7 +453,7 @@ TEST_F(AccountsTest, ListUsersInCreationOrder) {
   EXPECT_TRUE(accounts_->ListUsers(0, -5).ok());  // clamped, not an error
 }
 
-TEST_F(AccountsTest, EventsCarryNoSecrets) {
+TEST_P(AccountsTest, EventsCarryNoSecrets) {
   Result<UserView> u = CreateEmail("juan@example.org");
   ASSERT_TRUE(u.ok());
   auto [r, retry] = Login("juan@example.org");
@@ -464,7 +495,7 @@ TEST_F(AccountsTest, EventsCarryNoSecrets) {
   EXPECT_EQ((*events)[3].scope, "user:" + u->id);
 }
 
-TEST_F(AccountsTest, FullHashQueueAnswersBusy) {
+TEST_P(AccountsTest, FullHashQueueAnswersBusy) {
   accounts_.reset();
   options_.hash_threads = 1;
   accounts_ = std::make_unique<Accounts>(*store_, clock_, options_);
@@ -490,6 +521,43 @@ TEST_F(AccountsTest, FullHashQueueAnswersBusy) {
   accounts_.reset();                // drains the queue and joins
   EXPECT_EQ(finished.load(), 100);
 }
+
+TEST_P(AccountsTest, ConcurrentAuthenticateWithUpdatesAndLogouts) {
+  ASSERT_TRUE(CreateEmail("ana@example.org").ok());
+  auto [r, retry] = Login("ana@example.org");
+  ASSERT_TRUE(r.ok());
+  Result<Principal> me = accounts_->Authenticate(r->token);
+  ASSERT_TRUE(me.ok());
+  std::atomic<bool> stop{false};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 3; ++t) {
+    readers.emplace_back([&] {
+      while (!stop) {
+        Result<Principal> p = accounts_->Authenticate(r->token);
+        if (!p.ok() || p->user_id != me->user_id) ++failures;
+      }
+    });
+  }
+  // Other sessions come and go while the first is read and its profile rewritten.
+  for (int i = 0; i < 20; ++i) {
+    ProfilePatch patch;
+    patch.display_name = "Ana " + std::to_string(i);
+    ASSERT_TRUE(Update(*me, patch).ok());
+    auto [other, unused] = Login("ana@example.org");
+    ASSERT_TRUE(other.ok());
+    ASSERT_TRUE(accounts_->Authenticate(other->token).ok());
+    ASSERT_TRUE(Logout(other->token).ok());
+    EXPECT_EQ(accounts_->Authenticate(other->token).status().code(), Code::kUnauthenticated);
+  }
+  stop = true;
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(accounts_->Authenticate(r->token)->display_name, "Ana 19");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, AccountsTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const ::testing::TestParamInfo<std::string>& i) { return i.param; });
 
 }  // namespace
 }  // namespace centinela::auth
