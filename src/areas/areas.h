@@ -3,8 +3,10 @@
 // The store holds them; an AreaIndex and a parent map in memory are kept in step with
 // every committed change.
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -49,6 +51,10 @@ struct AreaPatch {
 class AreaService {
  public:
   explicit AreaService(store::Store& store);
+  //! Waits for this service's writes still in flight (their callbacks touch *this).
+  ~AreaService();
+  AreaService(const AreaService&) = delete;
+  AreaService& operator=(const AreaService&) = delete;
 
   //! Loads every area from the store into memory (call once at start).
   Status Load();
@@ -76,11 +82,17 @@ class AreaService {
  private:
   void Apply(const Area& area);     // in-memory update after commit
   void Forget(const std::string& code);
+  // store_.Write counted in inflight_, so the destructor can wait for the callbacks.
+  void Submit(store::WriteFn fn, std::function<void(Status)> done);
 
   store::Store& store_;
   geo::AreaIndex index_;
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, Area> areas_;  // guarded by mu_
+
+  std::mutex inflight_mu_;
+  std::condition_variable inflight_cv_;
+  int inflight_ = 0;  // guarded by inflight_mu_
 };
 
 }  // namespace centinela::areas
