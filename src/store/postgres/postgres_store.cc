@@ -172,8 +172,7 @@ Status ErrorStatus(PGconn* conn, const PGresult* res) {
   const std::string state = Field(res, PG_DIAG_SQLSTATE);
   std::string primary = Field(res, PG_DIAG_MESSAGE_PRIMARY);
   if (primary.empty()) primary = Trim(res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
-  if (PQstatus(conn) != CONNECTION_OK || state.rfind("08", 0) == 0 ||
-      state.rfind("57P0", 0) == 0) {
+  if (PQstatus(conn) != CONNECTION_OK || state.rfind("08", 0) == 0 || state.rfind("57P0", 0) == 0) {
     return Unavailable("postgresql connection lost: " + primary);
   }
   if (state.rfind("23", 0) == 0) {
@@ -197,8 +196,7 @@ Status ErrorStatus(PGconn* conn, const PGresult* res) {
       const std::string column = Field(res, PG_DIAG_COLUMN_NAME);
       name = table.empty() ? column : column.empty() ? table : table + "." + column;
     }
-    return Conflict(what + (name.empty() ? "" : " " + name) + " violated (SQLSTATE " + state +
-                    ")");
+    return Conflict(what + (name.empty() ? "" : " " + name) + " violated (SQLSTATE " + state + ")");
   }
   if (state.rfind("40", 0) == 0) {  // serialization failure, deadlock: worth a retry
     return Unavailable("postgresql: " + primary + " (SQLSTATE " + state + ")");
@@ -293,13 +291,12 @@ class PgConn {
   using Callback = std::function<void(Result<Rows>, bool aborted)>;
 
   static Result<std::unique_ptr<PgConn>> Open(const std::string& url, const char* app_name,
-                                               const char* setup) {
+                                              const char* setup) {
     PGconn* c = Connect(url, app_name);
     if (!c) return Unavailable("postgresql: out of memory opening a connection");
     std::unique_ptr<PgConn> conn(new PgConn(c));
     if (PQstatus(c) != CONNECTION_OK) {
-      return Unavailable("cannot connect to " + RedactUrl(url) + ": " +
-                         Trim(PQerrorMessage(c)));
+      return Unavailable("cannot connect to " + RedactUrl(url) + ": " + Trim(PQerrorMessage(c)));
     }
     PGresult* res = PQexec(c, setup);
     const bool ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
@@ -324,8 +321,7 @@ class PgConn {
   }
 
   //! Queues one statement; `done` runs during the next Sync(), in queue order.
-  void Send(std::string_view sql, const Params& params, Callback done,
-            std::string* tag = nullptr) {
+  void Send(std::string_view sql, const Params& params, Callback done, std::string* tag = nullptr) {
     Cmd cmd;
     cmd.done = std::move(done);
     cmd.tag = tag;
@@ -355,8 +351,8 @@ class PgConn {
         key.push_back('d');
       } else if (const auto* sv = std::get_if<std::string>(&v)) {
         if (sv->find('\0') != std::string::npos) {
-          cmd.preset = InvalidArgument("text parameter $" + std::to_string(i + 1) +
-                                       " contains a NUL byte");
+          cmd.preset =
+              InvalidArgument("text parameter $" + std::to_string(i + 1) + " contains a NUL byte");
           queue_.push_back(std::move(cmd));
           return;
         }
@@ -695,8 +691,8 @@ class PgTx final : public Tx {
 
  private:
   Status Earlier() const {
-    return Status(failed_.code(), "an earlier statement of this write failed: " +
-                                      failed_.message());
+    return Status(failed_.code(),
+                  "an earlier statement of this write failed: " + failed_.message());
   }
 
   PgConn& conn_;
@@ -964,9 +960,9 @@ class PostgresStore final : public Store {
     if (Status s = conn.Sync(); !s.ok()) return lost(s);
     if (!control.ok()) return abort(control);
     if (!head_rows.ok()) {
-      return abort(Status(head_rows.status().code(),
-                          "reading event_head (is the schema migrated?): " +
-                              head_rows.status().message()));
+      return abort(
+          Status(head_rows.status().code(),
+                 "reading event_head (is the schema migrated?): " + head_rows.status().message()));
     }
     if (head_rows->empty()) return abort(Internal("event_head row is missing"));
     Head head{head_rows->Int(0, "seq"), head_rows->Text(0, "hash")};
@@ -1053,8 +1049,8 @@ class PlainConn {
   Status Run(const std::string& sql) {
     PGresult* res = PQexec(c_, sql.c_str());
     const ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-    Status s = (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ? Status::Ok()
-                                                                 : ErrorStatus(c_, res);
+    Status s =
+        (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ? Status::Ok() : ErrorStatus(c_, res);
     PQclear(res);
     return s;
   }
@@ -1083,7 +1079,8 @@ Result<int> PostgresStore::Migrate() {
     return Unavailable("cannot connect to " + RedactUrl(url_) + ": " +
                        Trim(PQerrorMessage(conn.get())));
   }
-  const std::string lock = "SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLockKey) + ")";
+  const std::string lock =
+      "SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLockKey) + ")";
   auto fail = [&](Status s, const std::string& what) {
     conn.Run("ROLLBACK");
     spdlog::error("postgresql migrate: {}: {}", what, s.message());
@@ -1122,7 +1119,7 @@ Result<int> PostgresStore::Migrate() {
                                  "VALUES ($1, $2, $3)",
                                  3, types, values, nullptr, nullptr, 0);
     Status ins = (res && PQresultStatus(res) == PGRES_COMMAND_OK) ? Status::Ok()
-                                                                 : ErrorStatus(conn.get(), res);
+                                                                  : ErrorStatus(conn.get(), res);
     PQclear(res);
     if (!ins.ok()) return fail(ins, "recording migration " + version_text);
     if (Status s = conn.Run("COMMIT"); !s.ok()) return fail(s, "committing migration");

@@ -34,8 +34,7 @@ TEST(RedactUrlTest, HidesPasswordsInEveryForm) {
             "postgresql://u:***@h/d?options=-csearch_path%3Dx&password=***");
   EXPECT_EQ(RedactUrl("host=h user=u password=hunter2 dbname=d"),
             "host=h user=u password=*** dbname=d");
-  EXPECT_EQ(RedactUrl("host=h password = 'a b\\' c' dbname=d"),
-            "host=h password = *** dbname=d");
+  EXPECT_EQ(RedactUrl("host=h password = 'a b\\' c' dbname=d"), "host=h password = *** dbname=d");
   EXPECT_EQ(RedactUrl("host=h passwordless=1"), "host=h passwordless=1");
 }
 
@@ -85,8 +84,7 @@ class PostgresStoreTest : public ::testing::Test {
     EXPECT_TRUE(s.WriteSync([](Tx& tx) -> Status {
                    auto r = tx.Exec("CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, i BIGINT)");
                    return r.ok() ? Status::Ok() : r.status();
-                 })
-                    .ok());
+                 }).ok());
     return s;
   }
 
@@ -95,7 +93,8 @@ class PostgresStoreTest : public ::testing::Test {
   int TerminateStoreConnections() {
     const std::string sql =
         "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE pid <> "
-        "pg_backend_pid() AND application_name = '" + schema_ + "'";
+        "pg_backend_pid() AND application_name = '" +
+        schema_ + "'";
     PGresult* r = PQexec(admin_, sql.c_str());
     int n = PQresultStatus(r) == PGRES_TUPLES_OK ? std::atoi(PQgetvalue(r, 0, 0)) : -1;
     PQclear(r);
@@ -181,13 +180,19 @@ TEST_F(PostgresStoreTest, AWriteThatIgnoresAFailedStatementFailsAlone) {
   std::promise<void> go;
   std::shared_future<void> gate = go.get_future().share();
   std::promise<Status> blocked_done, ignoring_done, after_done;
-  store.Write([gate](Tx&) { gate.wait(); return Status::Ok(); },
-              [&](Status s, std::vector<Event>) { blocked_done.set_value(s); });
+  store.Write(
+      [gate](Tx&) {
+        gate.wait();
+        return Status::Ok();
+      },
+      [&](Status s, std::vector<Event>) { blocked_done.set_value(s); });
   store.Write(
       [](Tx& tx) -> Status {
-        auto first = tx.Exec("INSERT INTO kv (k, i) VALUES ($1, $2)", {std::string("x1"), int64_t{1}});
+        auto first =
+            tx.Exec("INSERT INTO kv (k, i) VALUES ($1, $2)", {std::string("x1"), int64_t{1}});
         EXPECT_TRUE(first.ok());
-        auto dup = tx.Exec("INSERT INTO kv (k, i) VALUES ($1, $2)", {std::string("dup"), int64_t{2}});
+        auto dup =
+            tx.Exec("INSERT INTO kv (k, i) VALUES ($1, $2)", {std::string("dup"), int64_t{2}});
         EXPECT_EQ(dup.status().code(), Code::kConflict);
         auto next = tx.Exec("SELECT 1 AS one");  // PostgreSQL: the write is doomed now
         EXPECT_FALSE(next.ok());
@@ -243,9 +248,8 @@ TEST_F(PostgresStoreTest, FullQueueAnswersUnavailableAtOnce) {
   std::promise<Status> queued;
   store.Write(Insert("q", 1), [&](Status s, std::vector<Event>) { queued.set_value(s); });
   bool rejected_now = false;
-  store.Write(Insert("r", 2), [&](Status s, std::vector<Event>) {
-    rejected_now = s.code() == Code::kUnavailable;
-  });
+  store.Write(Insert("r", 2),
+              [&](Status s, std::vector<Event>) { rejected_now = s.code() == Code::kUnavailable; });
   EXPECT_TRUE(rejected_now);
   go.set_value();
   EXPECT_TRUE(first.get_future().get().ok());
@@ -256,10 +260,12 @@ TEST_F(PostgresStoreTest, ReadsSurviveATableChangingShape) {
   Store& store = OpenMigrated();
   ASSERT_TRUE(store.WriteSync(Insert("a", 1)).ok());
   ASSERT_TRUE(store.Query("SELECT * FROM kv").ok());
-  ASSERT_TRUE(store.WriteSync([](Tx& tx) -> Status {
-                     auto r = tx.Exec("ALTER TABLE kv ADD COLUMN extra TEXT");
-                     return r.ok() ? Status::Ok() : r.status();
-                   }).ok());
+  ASSERT_TRUE(store
+                  .WriteSync([](Tx& tx) -> Status {
+                    auto r = tx.Exec("ALTER TABLE kv ADD COLUMN extra TEXT");
+                    return r.ok() ? Status::Ok() : r.status();
+                  })
+                  .ok());
   // Every reader connection may hold the old plan; ask more times than there are readers.
   for (int i = 0; i < 8; ++i) {
     auto r = store.Query("SELECT * FROM kv");
