@@ -218,6 +218,9 @@ class Connection {
       const char* name = sqlite3_column_name(st, i);
       out.columns.emplace_back(name ? name : "");
     }
+    // sqlite3_changes keeps the count of the last INSERT/UPDATE/DELETE even across DDL and
+    // SELECTs; only trust it when this statement changed something.
+    const int64_t total_before = sqlite3_total_changes64(db_);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
       std::vector<Value>& row = out.rows.emplace_back();
@@ -250,7 +253,7 @@ class Connection {
       sqlite3_reset(st);
       return s;
     }
-    out.affected = c.read_only ? 0 : sqlite3_changes64(db_);
+    out.affected = sqlite3_total_changes64(db_) != total_before ? sqlite3_changes64(db_) : 0;
     // Reset at once: a statement left mid-way would pin a reader's WAL snapshot.
     sqlite3_reset(st);
     return out;
