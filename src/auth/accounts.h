@@ -57,27 +57,36 @@ struct ProfilePatch {
   std::optional<std::string> locale;
 };
 
-//! Thread-safe. Callbacks run on a hashing thread or the store's writer thread: keep them
-//! short and non-blocking.
+//! Thread-safe. Callbacks run on a hashing thread, on the store's writer thread, or, for
+//! answers known at once (invalid input 422, rate limited 429, hashing queue full 503
+//! "server busy"), on the calling thread before the call returns: keep them short and
+//! non-blocking. Errors carry messages safe to show clients (no SQL, no secrets).
 class Accounts {
  public:
   Accounts(store::Store& store, const Clock& clock, AccountsOptions options);
+  //! Finishes queued hashing jobs, joins the hashing threads and waits for this object's
+  //! pending store writes: destroy it before closing the Store.
   ~Accounts();
 
   //! Validates and creates a user (422 on bad email/phone/password, 409 if taken).
   //! `actor` is who did it ("self" for registration, an admin's user id, "cli").
   void CreateUser(NewUser user, std::string actor, std::function<void(Result<UserView>)> done);
   //! Checks throttling (429 with retry-after), then the password; issues a token.
+  //! Unknown login, wrong password and disabled account all answer 401 "invalid
+  //! credentials". retry_after_s is > 0 only with kRateLimited.
   void Login(std::string login /*email or phone*/, std::string password, std::string ip,
              std::function<void(Result<LoginResult>, int64_t retry_after_s)> done);
   //! Revokes the token (idempotent).
   void Logout(const std::string& token, std::function<void(Status)> done);
   //! Resolves a bearer token to its principal, from memory when recently seen; 401 when
-  //! unknown, expired or revoked.
+  //! unknown, expired or revoked; 503 when the store cannot be read. Runs on the caller's
+  //! thread; a cache hit is one SHA-256 and one map lookup.
   Result<Principal> Authenticate(const std::string& token);
 
   void UpdateProfile(const Principal& who, ProfilePatch patch,
                      std::function<void(Result<UserView>)> done);
+  //! Adds a grant (422 on a staff role without an area, 404 for an unknown user). Adding
+  //! a grant the user already holds is a no-op that succeeds and records no event.
   void AddGrant(const std::string& user_id, Grant grant, std::string actor,
                 std::function<void(Result<UserView>)> done);
 
