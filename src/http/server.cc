@@ -362,15 +362,18 @@ void Server::Impl::Stop() {
   });
   // 2. Idle keep-alive connections end now; busy ones end after their response (each
   //    session checks `stopping` before waiting for another request).
-  std::vector<std::shared_ptr<Connection>> snapshot;
   {
-    std::lock_guard lock(mu);
-    snapshot.assign(conns.begin(), conns.end());
-  }
-  for (const auto& c : snapshot) {
-    asio::post(c->executor, [c] {
-      if (c->idle && c->stream != nullptr) c->stream->cancel();
-    });
+    // Scoped: the snapshot holds strand executors, which must not outlive the io_context.
+    std::vector<std::shared_ptr<Connection>> snapshot;
+    {
+      std::lock_guard lock(mu);
+      snapshot.assign(conns.begin(), conns.end());
+    }
+    for (const auto& c : snapshot) {
+      asio::post(c->executor, [c] {
+        if (c->idle && c->stream != nullptr) c->stream->cancel();
+      });
+    }
   }
   // 3. Wait for in-flight requests, up to the drain timeout.
   {
