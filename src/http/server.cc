@@ -305,13 +305,19 @@ Status Server::Impl::Start() {
   if (!ec) {
     endpoint = tcp::endpoint(address, options.port);
   } else {
-    tcp::resolver resolver(*ioc);
-    auto results = resolver.resolve(options.host, std::to_string(options.port),
-                                    tcp::resolver::passive, ec);
-    if (ec || results.empty())
+    bool resolved = false;
+    {  // the resolver must be gone before fail() destroys the io_context
+      tcp::resolver resolver(*ioc);
+      auto results = resolver.resolve(options.host, std::to_string(options.port),
+                                      tcp::resolver::passive, ec);
+      if (!ec && !results.empty()) {
+        endpoint = results.begin()->endpoint();
+        resolved = true;
+      }
+    }
+    if (!resolved)
       return fail(fmt::format("cannot resolve listen host '{}': {}", options.host,
                               ec ? ec.message() : "no addresses"));
-    endpoint = results.begin()->endpoint();
   }
 
   acceptor.emplace(asio::make_strand(*ioc));

@@ -47,7 +47,8 @@ class Server {
   //! Graceful drain: stop accepting, let in-flight requests finish (up to drain timeout),
   //! close idle keep-alive connections, join threads. Idempotent.
   void Stop();
-  //! Blocks until SIGINT or SIGTERM arrives, then returns (caller calls Stop()).
+  //! Blocks until SIGINT or SIGTERM arrives (or Stop() is called from another thread),
+  //! then returns; the caller then calls Stop().
   void WaitForSignal();
 
  private:

@@ -592,6 +592,14 @@ TEST_F(ServerTest, StartFailsClearlyWhenThePortIsTaken) {
   EXPECT_NE(s.message().find("in use"), std::string::npos) << s.message();
 }
 
+TEST_F(ServerTest, ListensOnAHostName) {
+  ServerOptions o = Options();
+  o.host = "localhost";
+  StartServer(o);
+  HttpClient c("localhost", server_->port(), 5s);
+  EXPECT_EQ(c.Request("GET", "/items/1").status, 200);
+}
+
 TEST_F(ServerTest, StopWakesWaitForSignal) {
   StartServer();
   std::thread waiter([this] { server_->WaitForSignal(); });
