@@ -116,9 +116,10 @@ void Deliver(const std::shared_ptr<ReplyState>& s, Response r) {
   std::shared_lock gate_lock(s->gate->mu);
   std::lock_guard lock(s->mu);
   if (s->settled) {
-    spdlog::warn("http: a reply for route {} was ignored: the request was already answered "
-                 "(replied twice, or after its deadline)",
-                 s->route);
+    spdlog::warn(
+        "http: a reply for route {} was ignored: the request was already answered "
+        "(replied twice, or after its deadline)",
+        s->route);
     return;
   }
   s->settled = true;
@@ -254,12 +255,11 @@ struct Server::Impl {
   asio::awaitable<Response> CallHandler(const Handler& handler, Request& req);
   asio::awaitable<error_code> Write(beast::tcp_stream& stream, Response resp, unsigned version,
                                     bool keep_alive, bool head);
-  asio::awaitable<void> ErrorAndClose(beast::tcp_stream& stream, Response resp,
-                                      const Request* req, const std::string& ip,
-                                      steady_clock::time_point start);
+  asio::awaitable<void> ErrorAndClose(beast::tcp_stream& stream, Response resp, const Request* req,
+                                      const std::string& ip, steady_clock::time_point start);
   static asio::awaitable<void> LingeringClose(beast::tcp_stream& stream);
-  void Record(std::string_view route, std::string_view method, std::string_view path,
-              int status, size_t bytes, steady_clock::time_point start, std::string_view ip);
+  void Record(std::string_view route, std::string_view method, std::string_view path, int status,
+              size_t bytes, steady_clock::time_point start, std::string_view ip);
 
   const ServerOptions options;
   const Router& router;
@@ -308,8 +308,8 @@ Status Server::Impl::Start() {
     bool resolved = false;
     {  // the resolver must be gone before fail() destroys the io_context
       tcp::resolver resolver(*ioc);
-      auto results = resolver.resolve(options.host, std::to_string(options.port),
-                                      tcp::resolver::passive, ec);
+      auto results =
+          resolver.resolve(options.host, std::to_string(options.port), tcp::resolver::passive, ec);
       if (!ec && !results.empty()) {
         endpoint = results.begin()->endpoint();
         resolved = true;
@@ -461,15 +461,14 @@ asio::awaitable<void> Server::Impl::AcceptLoop() {
       asio::co_spawn(strand, Reject(std::move(socket)), LogEscapes{"reject"});
       continue;
     }
-    asio::co_spawn(strand, Session(std::move(socket), std::move(*lease)),
-                   LogEscapes{"connection"});
+    asio::co_spawn(strand, Session(std::move(socket), std::move(*lease)), LogEscapes{"connection"});
   }
 }
 
 asio::awaitable<void> Server::Impl::Reject(tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
-  co_await Write(stream,
-                 Response::Error(Code::kUnavailable, "too many connections; retry later"), 11,
+  co_await Write(stream, Response::Error(Code::kUnavailable, "too many connections; retry later"),
+                 11,
                  /*keep_alive=*/false, /*head=*/false);
   co_await LingeringClose(stream);
 }
@@ -510,8 +509,8 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket, Lease lease) {
   }
 }
 
-asio::awaitable<bool> Server::Impl::ServeOne(beast::tcp_stream& stream,
-                                             beast::flat_buffer& buffer, const std::string& ip,
+asio::awaitable<bool> Server::Impl::ServeOne(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                             const std::string& ip,
                                              steady_clock::time_point start) {
   bhttp::request_parser<bhttp::string_body> parser;
   parser.header_limit(static_cast<uint32_t>(
@@ -552,7 +551,8 @@ asio::awaitable<bool> Server::Impl::ServeOne(beast::tcp_stream& stream,
       r.status = 431;
       co_await ErrorAndClose(stream, std::move(r), known, ip, start);
     } else if (IsHttpParseError(ec)) {
-      co_await ErrorAndClose(stream, Response::Error(Code::kInvalidArgument, "malformed HTTP request"),
+      co_await ErrorAndClose(stream,
+                             Response::Error(Code::kInvalidArgument, "malformed HTTP request"),
                              known, ip, start);
     }
     // Otherwise: timeout, reset, or the client went away mid-request; nothing to answer.
@@ -680,8 +680,8 @@ asio::awaitable<void> Server::Impl::ErrorAndClose(beast::tcp_stream& stream, Res
   const int status = resp.status;
   const size_t bytes = resp.body.size();
   error_code ec = co_await Write(stream, std::move(resp), 11, /*keep_alive=*/false, false);
-  Record(kUnmatched, internal::MethodLabel(req ? req->method : ""), req ? req->path : "",
-         status, bytes, start, ip);
+  Record(kUnmatched, internal::MethodLabel(req ? req->method : ""), req ? req->path : "", status,
+         bytes, start, ip);
   if (!ec) co_await LingeringClose(stream);
 }
 

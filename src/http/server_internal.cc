@@ -35,8 +35,7 @@ Status ParseTarget(std::string_view target, Request* req) {
       return InvalidArgument("malformed request target");
     FillFrom(*r, req);
   }
-  if (req->path.find('\0') != std::string::npos)
-    return InvalidArgument("malformed request target");
+  if (req->path.find('\0') != std::string::npos) return InvalidArgument("malformed request target");
   return Status::Ok();
 }
 
@@ -64,8 +63,8 @@ bool IsSafeHeader(std::string_view name, std::string_view value) {
   if (name.empty()) return false;
   for (unsigned char c : name) {
     // RFC 9110 token characters.
-    if (!(std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
-                                 std::string_view::npos))
+    if (!(std::isalnum(c) ||
+          std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos))
       return false;
   }
   for (char c : value)

@@ -126,7 +126,8 @@ struct HttpClient::Impl {
     }
     auto& res = parser.get();
     out.status = static_cast<int>(res.result_int());
-    for (const auto& f : res) out.headers.emplace_back(Lower(f.name_string()), std::string(f.value()));
+    for (const auto& f : res)
+      out.headers.emplace_back(Lower(f.name_string()), std::string(f.value()));
     out.body = std::move(res.body());
     out.keep_alive = res.keep_alive() && !write_ec;
     if (!out.keep_alive) Close();
@@ -172,7 +173,9 @@ HttpResult HttpClient::Request(std::string_view method, std::string_view target,
   return r;
 }
 
-HttpResult HttpClient::SendRaw(std::string_view bytes) { return impl_->Exchange(bytes, false, nullptr); }
+HttpResult HttpClient::SendRaw(std::string_view bytes) {
+  return impl_->Exchange(bytes, false, nullptr);
+}
 
 HttpResult HttpClient::ReadResponse() {
   if (!impl_->stream) {

@@ -9,9 +9,8 @@ namespace {
 
 TEST(ParseTargetTest, DecodesPathAndQuery) {
   Request req;
-  ASSERT_TRUE(ParseTarget("/api/v1/areas/San%20Miguel?kind=precinct&q=a+b%26c&kind=other&flag",
-                          &req)
-                  .ok());
+  ASSERT_TRUE(
+      ParseTarget("/api/v1/areas/San%20Miguel?kind=precinct&q=a+b%26c&kind=other&flag", &req).ok());
   EXPECT_EQ(req.path, "/api/v1/areas/San Miguel");
   EXPECT_EQ(req.Query("kind"), "precinct");  // first occurrence wins
   EXPECT_EQ(req.Query("q"), "a b&c");

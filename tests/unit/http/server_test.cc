@@ -83,7 +83,8 @@ class ServerTest : public ::testing::Test {
     router_.Add("GET", "/items/{id}", [](Request& req, Reply reply) {
       reply(Response::Json(200, "{\"id\":" + JsonQuote(req.Param("id")) + "}"));
     });
-    router_.Add("DELETE", "/items/{id}", [](Request&, Reply reply) { reply(Response::Json(204, "")); });
+    router_.Add("DELETE", "/items/{id}",
+                [](Request&, Reply reply) { reply(Response::Json(204, "")); });
     router_.Add("POST", "/upload", [](Request& req, Reply reply) {
       reply(Response::Json(200, "{\"bytes\":" + std::to_string(req.body.size()) + "}"));
     });
@@ -153,8 +154,9 @@ class ServerTest : public ::testing::Test {
   }
 
   double Requests(const std::string& route, const std::string& method, int status) {
-    return metrics_.Value("centinela_http_requests_total",
-                          {{"route", route}, {"method", method}, {"status", std::to_string(status)}});
+    return metrics_.Value(
+        "centinela_http_requests_total",
+        {{"route", route}, {"method", method}, {"status", std::to_string(status)}});
   }
 
   Router router_;
@@ -182,8 +184,8 @@ TEST_F(ServerTest, JsonRoundTrip) {
 TEST_F(ServerTest, BuildsTheRequestHandlersSee) {
   StartServer();
   HttpClient c = Client();
-  HttpResult r = c.Request("GET", "/inspect/San%20Miguel?kind=precinct&q=a+b%26c",
-                           {}, {{"X-Test", "value"}, {"Accept", "application/json"}});
+  HttpResult r = c.Request("GET", "/inspect/San%20Miguel?kind=precinct&q=a+b%26c", {},
+                           {{"X-Test", "value"}, {"Accept", "application/json"}});
   ASSERT_EQ(r.status, 200) << r.error;
   json::value v = json::parse(r.body);
   EXPECT_EQ(v.at("method").as_string(), "GET");
@@ -242,8 +244,8 @@ TEST_F(ServerTest, HugeContentLengthIsRejectedBeforeTheBody) {
   StartServer();
   HttpClient c = Client();
   // No body follows: the answer can only come from the header.
-  HttpResult r = c.SendRaw(
-      "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000000\r\n\r\n");
+  HttpResult r =
+      c.SendRaw("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000000\r\n\r\n");
   ExpectEnvelope(r, 413, "payload_too_large");
   EXPECT_EQ(r.Header("connection"), "close");
 }
@@ -267,9 +269,9 @@ TEST_F(ServerTest, OversizeChunkedBodyIs413) {
 
 TEST_F(ServerTest, MalformedHttpIs400AndCloses) {
   StartServer();
-  for (const char* raw : {"GARBAGE\r\n\r\n", "GET /items/1 HTTP/1.1\r\nBad Header Line\r\n\r\n",
-                          "GET /items/1 HTTP/9.9\r\n\r\n",
-                          "POST /upload HTTP/1.1\r\nContent-Length: abc\r\n\r\n"}) {
+  for (const char* raw :
+       {"GARBAGE\r\n\r\n", "GET /items/1 HTTP/1.1\r\nBad Header Line\r\n\r\n",
+        "GET /items/1 HTTP/9.9\r\n\r\n", "POST /upload HTTP/1.1\r\nContent-Length: abc\r\n\r\n"}) {
     HttpClient c = Client();
     HttpResult r = c.SendRaw(raw);
     ExpectEnvelope(r, 400, "bad_request");
@@ -522,7 +524,8 @@ TEST_F(ServerTest, ConnectionsBeyondTheCapGet503) {
 TEST_F(ServerTest, RecordsMetricsByRouteMethodAndStatus) {
   StartServer();
   HttpClient c = Client();
-  for (int i = 0; i < 3; ++i) ASSERT_EQ(c.Request("GET", "/items/" + std::to_string(i)).status, 200);
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(c.Request("GET", "/items/" + std::to_string(i)).status, 200);
   ASSERT_EQ(c.Request("GET", "/missing").status, 404);
   ASSERT_EQ(c.Request("POST", "/items/1", "{}").status, 405);
   ASSERT_EQ(c.Request("GET", "/throw").status, 500);
@@ -541,7 +544,8 @@ TEST_F(ServerTest, RecordsMetricsByRouteMethodAndStatus) {
             3u);
   const std::string text = metrics_.Render();
   EXPECT_NE(text.find("# HELP centinela_http_requests_total"), std::string::npos);
-  EXPECT_NE(text.find("# TYPE centinela_http_request_duration_seconds histogram"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE centinela_http_request_duration_seconds histogram"),
+            std::string::npos);
   EXPECT_NE(text.find("# TYPE centinela_http_connections gauge"), std::string::npos);
 }
 
@@ -554,9 +558,9 @@ TEST_F(ServerTest, AccessLogHasOneLinePerRequestWithoutQueryOrHeaders) {
   ASSERT_NE(logger, nullptr);
   logger->sinks().push_back(sink);
   HttpClient c = Client();
-  ASSERT_EQ(c.Request("GET", "/inspect/a?token=s3cr3t", {}, {{"Authorization", "Bearer tok3n"}})
-                .status,
-            200);
+  ASSERT_EQ(
+      c.Request("GET", "/inspect/a?token=s3cr3t", {}, {{"Authorization", "Bearer tok3n"}}).status,
+      200);
   server_.reset();  // all requests are logged once the server has stopped
   logger->sinks().pop_back();
 
