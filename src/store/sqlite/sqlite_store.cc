@@ -379,12 +379,14 @@ class SqliteTx final : public Tx {
     saved_head_seq_ = head_.seq;
     saved_head_hash_ = head_.hash;
     saved_dirty_ = head_dirty_;
+    saved_loaded_ = head_loaded_;
   }
   //! The WriteFn was rolled back to its savepoint: forget its events.
   void AbandonWrite() {
     head_.seq = saved_head_seq_;
     head_.hash = saved_head_hash_;
     head_dirty_ = saved_dirty_;
+    head_loaded_ = saved_loaded_;  // a head first read by this write is read again
     if (events_) events_->clear();
   }
   void EndWrite() { events_ = nullptr; }
@@ -435,6 +437,7 @@ class SqliteTx final : public Tx {
   int64_t saved_head_seq_ = 0;
   std::string saved_head_hash_;
   bool saved_dirty_ = false;
+  bool saved_loaded_ = false;
 };
 
 class SqliteStore final : public Store {

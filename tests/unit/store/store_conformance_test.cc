@@ -545,6 +545,36 @@ TEST_P(StoreConformanceTest, FailedWriteRollsBackItsRowsAndEventsOnly) {
   EXPECT_EQ(audit->first_broken_seq, 0) << audit->reason;
 }
 
+// The first write of a batch to touch the log fails after appending: the next write must
+// still chain from the real head (genesis on an empty log, then the last committed event).
+TEST_P(StoreConformanceTest, FirstAppenderOfABatchFailingKeepsTheChainIntact) {
+  ASSERT_NO_FATAL_FAILURE(OpenMigrated());
+  auto failing = [](Tx& tx) -> Status {
+    if (!tx.Append(Draft("doomed", "x")).ok()) return Internal("append");
+    return Unprocessable("no");
+  };
+  for (int round = 0; round < 2; ++round) {
+    WriterBlocker blocker;
+    blocker.Start(*store_);
+    Outcome bad, good;
+    store_->Write(failing, bad.Done());
+    store_->Write(InsertKv("good" + std::to_string(round), round), good.Done());
+    blocker.Release();
+    EXPECT_EQ(bad.Get().first.code(), Code::kUnprocessable);
+    auto [s, evs] = good.Get();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    ASSERT_EQ(evs.size(), 1u);
+    EXPECT_EQ(evs[0].seq, round + 1);
+    if (round == 0) {
+      EXPECT_EQ(evs[0].prev_hash, kGenesisHash);
+    }
+  }
+  Result<events::AuditReport> audit = events::VerifyChain(*store_);
+  ASSERT_TRUE(audit.ok()) << audit.status().ToString();
+  EXPECT_EQ(audit->checked, 2);
+  EXPECT_EQ(audit->first_broken_seq, 0) << audit->reason;
+}
+
 TEST_P(StoreConformanceTest, ConcurrentWritesAreAllAcknowledgedGapFreeAndVisible) {
   ASSERT_NO_FATAL_FAILURE(OpenMigrated());
   constexpr int kThreads = 16;
