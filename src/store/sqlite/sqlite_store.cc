@@ -498,6 +498,7 @@ class SqliteStore final : public Store {
     }
 
     writer_thread_ = std::thread([this] { WriterLoop(); });
+    writer_id_ = writer_thread_.get_id();
     spdlog::info("sqlite store opened: path={} readers={} synchronous={} max_batch={}", path_,
                  options_.reader_connections, options_.synchronous_full ? "FULL" : "NORMAL",
                  options_.max_batch);
@@ -619,10 +620,9 @@ class SqliteStore final : public Store {
     }
     queue_cv_.notify_all();
     // Close() from a completion would join the writer from itself: the writer exits on its
-    // own after draining, and the destructor (on another thread) finishes the job.
-    if (writer_thread_.joinable() && std::this_thread::get_id() == writer_thread_.get_id()) {
-      return;
-    }
+    // own after draining, and the destructor (which must run on another thread) joins it.
+    if (std::this_thread::get_id() == writer_id_) return;
+    std::lock_guard close_lock(close_mu_);
     if (writer_thread_.joinable()) writer_thread_.join();  // drains the queue, closes writer_
     std::unique_lock lock(readers_mu_);
     if (readers_closed_) return;
@@ -845,7 +845,9 @@ class SqliteStore final : public Store {
   std::array<Labels, 13> result_labels_;  // by Code
 
   Connection writer_;  // used only by the writer thread once it runs
-  std::thread writer_thread_;
+  std::mutex close_mu_;        // serialises Close() callers
+  std::thread writer_thread_;  // joined under close_mu_
+  std::thread::id writer_id_;  // set once in Open()
   std::vector<Event> commit_events_;  // writer thread only; reused across batches
 
   std::mutex queue_mu_;

@@ -825,6 +825,38 @@ TEST_P(StoreConformanceTest, CloseFinishesQueuedWrites) {
   EXPECT_EQ(CountKv(), 10);
 }
 
+TEST_P(StoreConformanceTest, CloseFromSeveralThreadsWhileBusyIsSafe) {
+  ASSERT_NO_FATAL_FAILURE(OpenMigrated());
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0}, unavailable{0}, other{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 4; ++t) {
+    clients.emplace_back([&, t] {
+      for (int i = 0; !stop; ++i) {
+        Status s = store_->WriteSync(InsertKv("c" + std::to_string(t) + "-" + std::to_string(i), i));
+        (s.ok() ? ok : s.code() == Code::kUnavailable ? unavailable : other)++;
+        Result<Rows> r = store_->Query("SELECT count(*) AS n FROM kv");
+        if (!r.ok() && r.status().code() != Code::kUnavailable) other++;
+        if (s.code() == Code::kUnavailable) return;
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::vector<std::thread> closers;
+  for (int t = 0; t < 3; ++t) closers.emplace_back([&] { store_->Close(); });
+  for (auto& th : closers) th.join();
+  stop = true;
+  for (auto& th : clients) th.join();
+  EXPECT_GT(ok.load(), 0);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(store_->WriteSync(InsertKv("after", 0)).code(), Code::kUnavailable);
+
+  // Everything acknowledged before the close is there after reopening.
+  store_.reset();
+  ASSERT_NO_FATAL_FAILURE(Open(Options()));
+  EXPECT_EQ(CountKv(), ok.load());
+}
+
 TEST_P(StoreConformanceTest, WritesSurviveCloseAndReopen) {
   ASSERT_NO_FATAL_FAILURE(OpenMigrated());
   ASSERT_NO_FATAL_FAILURE(WriteN(3));
