@@ -614,6 +614,34 @@ TEST_P(StoreConformanceTest, ConcurrentWritesAreAllAcknowledgedGapFreeAndVisible
   EXPECT_EQ(static_cast<int64_t>(subjects.size()), kTotal);
 }
 
+// Another process (the CLI, a second node) writing the same database: each batch must chain
+// from the head as it is on disk, not from a cached copy.
+TEST_P(StoreConformanceTest, TwoStoresOnOneDatabaseShareOneGapFreeChain) {
+  ASSERT_NO_FATAL_FAILURE(OpenMigrated());
+  Result<std::unique_ptr<Store>> second = OpenStore(url_, Options());
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  Store* stores[2] = {store_.get(), second->get()};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 40; ++i) {
+        Store* s = stores[(t + i) % 2];
+        if (!s->WriteSync(InsertKv("two" + std::to_string(t) + "-" + std::to_string(i), i)).ok())
+          ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  (*second)->Close();
+  EXPECT_EQ(failures.load(), 0);
+  ASSERT_NO_FATAL_FAILURE(ExpectGapFree(AllEvents(), 160));
+  Result<events::AuditReport> audit = events::VerifyChain(*store_);
+  ASSERT_TRUE(audit.ok()) << audit.status().ToString();
+  EXPECT_EQ(audit->checked, 160);
+  EXPECT_EQ(audit->first_broken_seq, 0) << audit->reason;
+}
+
 // ---------------------------------------------------------------------------------------
 // The event log
 
