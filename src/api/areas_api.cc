@@ -54,17 +54,19 @@ void List(ApiContext& ctx, http::Request& req, http::Reply reply) {
   if (req.query.count("parent")) parent = req.Query("parent");
   std::vector<areas::Area> list = ctx.areas.List(kind, parent);
   if (req.Query("format") == "geojson") {
+    RawJson raw;
     json::array features;
-    for (const areas::Area& a : list) features.push_back(AreaFeature(a));
+    for (const areas::Area& a : list) features.push_back(AreaFeature(a, raw));
     json::object fc{{"type", "FeatureCollection"}, {"features", std::move(features)}};
-    http::Response r = JsonResponse(200, fc);
+    http::Response r = JsonResponse(200, fc, &raw);
     r.content_type = "application/geo+json";
     return reply(std::move(r));
   }
-  bool with_geometry = req.Query("geometry", "false") == "true";
+  const bool with_geometry = req.Query("geometry", "false") == "true";
+  RawJson raw;
   json::array out;
-  for (const areas::Area& a : list) out.push_back(AreaJson(a, with_geometry));
-  reply(JsonResponse(200, json::object{{"areas", std::move(out)}}));
+  for (const areas::Area& a : list) out.push_back(AreaJson(a, with_geometry ? &raw : nullptr));
+  reply(JsonResponse(200, json::object{{"areas", std::move(out)}}, &raw));
 }
 
 Result<double> ParseCoordinate(const http::Request& req, const std::string& name, double limit) {
@@ -92,20 +94,21 @@ void At(ApiContext& ctx, http::Request& req, http::Reply reply) {
   Result<double> lon = ParseCoordinate(req, "lon", 180);
   if (!lon.ok()) return reply(http::Response::Error(lon.status()));
   json::array out;
-  for (const areas::Area& a : ctx.areas.At(*lat, *lon)) out.push_back(AreaJson(a, false));
-  reply(JsonResponse(200, json::object{{"lat", *lat}, {"lon", *lon}, {"areas", std::move(out)}}));
+  for (const areas::Area& a : ctx.areas.At(*lat, *lon)) out.push_back(AreaJson(a));
+  reply(JsonResponse(200, json::object{{"areas", std::move(out)}}));
 }
 
 void Get(ApiContext& ctx, http::Request& req, http::Reply reply) {
   if (!Authenticate(ctx, req, reply)) return;
   auto a = ctx.areas.Get(req.Param("code"));
   if (!a) return reply(http::Response::Error(NotFound("no area with code '" + req.Param("code") + "'")));
+  RawJson raw;
   if (req.Query("format") == "geojson") {
-    http::Response r = JsonResponse(200, AreaFeature(*a));
+    http::Response r = JsonResponse(200, AreaFeature(*a, raw), &raw);
     r.content_type = "application/geo+json";
     return reply(std::move(r));
   }
-  reply(JsonResponse(200, AreaJson(*a, true)));
+  reply(JsonResponse(200, AreaJson(*a, &raw), &raw));
 }
 
 // An admin may create or move an area under `parent` only when its grant covers the
@@ -142,7 +145,8 @@ void Create(ApiContext& ctx, http::Request& req, http::Reply reply) {
                               : "area '" + a.parent_code + "' is outside your admin grant")));
   ctx.areas.Create(std::move(a), p->user_id, [reply](Result<areas::Area> r) {
     if (!r.ok()) return reply(http::Response::Error(r.status()));
-    reply(JsonResponse(201, AreaJson(*r, true)));
+    RawJson raw;
+    reply(JsonResponse(201, AreaJson(*r, &raw), &raw));
   });
 }
 
@@ -161,7 +165,8 @@ void Update(ApiContext& ctx, http::Request& req, http::Reply reply) {
     return reply(http::Response::Error(PermissionDenied("the new parent is outside your admin grant")));
   ctx.areas.Update(code, std::move(*patch), p->user_id, [reply](Result<areas::Area> r) {
     if (!r.ok()) return reply(http::Response::Error(r.status()));
-    reply(JsonResponse(200, AreaJson(*r, true)));
+    RawJson raw;
+    reply(JsonResponse(200, AreaJson(*r, &raw), &raw));
   });
 }
 

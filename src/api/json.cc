@@ -1,6 +1,7 @@
 #include "api/json.h"
 
 #include "common/clock.h"
+#include "common/hash.h"
 
 namespace centinela::api {
 
@@ -62,8 +63,42 @@ std::optional<double> NumberField(const json::object& o, std::string_view name, 
   return std::nullopt;
 }
 
-http::Response JsonResponse(int status, const json::value& v) {
-  return http::Response::Json(status, json::serialize(v));
+namespace {
+const std::string& RawNonce() {
+  static const std::string kNonce = "__raw_" + NewId() + "_";
+  return kNonce;
+}
+}  // namespace
+
+json::value RawJson::Add(std::string raw_json) {
+  raws_.push_back(std::move(raw_json));
+  return json::string(RawNonce() + std::to_string(raws_.size() - 1) + "__");
+}
+
+std::string RawJson::Serialize(const json::value& v) const {
+  std::string text = json::serialize(v);
+  if (raws_.empty()) return text;
+  const std::string prefix = "\"" + RawNonce();
+  std::string out;
+  out.reserve(text.size());
+  size_t pos = 0;
+  while (true) {
+    size_t at = text.find(prefix, pos);
+    if (at == std::string::npos) break;
+    size_t num_start = at + prefix.size();
+    size_t num_end = text.find("__\"", num_start);
+    if (num_end == std::string::npos) break;
+    size_t index = std::stoul(text.substr(num_start, num_end - num_start));
+    out.append(text, pos, at - pos);
+    out += index < raws_.size() ? raws_[index] : "null";
+    pos = num_end + 3;
+  }
+  out.append(text, pos, std::string::npos);
+  return out;
+}
+
+http::Response JsonResponse(int status, const json::value& v, const RawJson* raw) {
+  return http::Response::Json(status, raw ? raw->Serialize(v) : json::serialize(v));
 }
 
 json::array GrantsJson(const std::vector<auth::Grant>& grants) {
@@ -90,7 +125,7 @@ json::object UserJson(const auth::UserView& u) {
   return o;
 }
 
-json::object AreaJson(const areas::Area& a, bool with_geometry) {
+json::object AreaJson(const areas::Area& a, RawJson* raw) {
   json::object o;
   o["code"] = a.code;
   o["name"] = a.name;
@@ -100,24 +135,18 @@ json::object AreaJson(const areas::Area& a, bool with_geometry) {
   json::array agencies;
   for (const auto& ag : a.agencies) agencies.push_back(json::string(ag));
   o["agencies"] = std::move(agencies);
-  if (with_geometry) {
-    boost::system::error_code ec;
-    json::value g = json::parse(a.geometry, ec);
-    o["geometry"] = ec ? json::value(nullptr) : std::move(g);
-  }
+  if (raw) o["geometry"] = raw->Add(a.geometry);
   o["created_at"] = FormatIsoTime(a.created_ms);
   o["updated_at"] = FormatIsoTime(a.updated_ms);
   return o;
 }
 
-json::object AreaFeature(const areas::Area& a) {
-  json::object props = AreaJson(a, false);
+json::object AreaFeature(const areas::Area& a, RawJson& raw) {
+  json::object props = AreaJson(a);
   json::object f;
   f["type"] = "Feature";
   f["id"] = a.code;
-  boost::system::error_code ec;
-  json::value g = json::parse(a.geometry, ec);
-  f["geometry"] = ec ? json::value(nullptr) : std::move(g);
+  f["geometry"] = raw.Add(a.geometry);
   f["properties"] = std::move(props);
   return f;
 }

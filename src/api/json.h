@@ -29,14 +29,29 @@ std::optional<double> NumberField(const json::object& o, std::string_view name, 
 std::string RequiredString(const json::object& o, std::string_view name, Status* error,
                            size_t max_len = 10'000);
 
-//! 200/201 JSON response from a value.
-http::Response JsonResponse(int status, const json::value& v);
+//! Already-serialised JSON (e.g. stored, validated GeoJSON) to splice into a document
+//! verbatim: re-parsing would cost time and Boost.JSON 1.81 would rewrite every coordinate
+//! in exponent form (-70.63 -> -7.063E1). Add() returns a placeholder string value whose
+//! text carries a per-process random nonce, so user input cannot forge one.
+class RawJson {
+ public:
+  json::value Add(std::string raw_json);
+  //! Serialises v with every placeholder replaced by its raw text.
+  std::string Serialize(const json::value& v) const;
+
+ private:
+  std::vector<std::string> raws_;
+};
+
+//! 200/201 JSON response from a value (with raw fragments spliced in, if any).
+http::Response JsonResponse(int status, const json::value& v, const RawJson* raw = nullptr);
 
 json::object UserJson(const auth::UserView& u);
 json::array GrantsJson(const std::vector<auth::Grant>& grants);
-//! with_geometry=false leaves the (large) geometry out of listings.
-json::object AreaJson(const areas::Area& a, bool with_geometry);
+//! With `raw`, the geometry is included (spliced verbatim); without, it is left out
+//! (listings stay small).
+json::object AreaJson(const areas::Area& a, RawJson* raw = nullptr);
 //! A GeoJSON Feature whose properties are the area's fields.
-json::object AreaFeature(const areas::Area& a);
+json::object AreaFeature(const areas::Area& a, RawJson& raw);
 
 }  // namespace centinela::api

@@ -360,6 +360,9 @@ TEST_P(ApiTest, AreasAtPointGeoJsonAndValidation) {
   Reply one = api().Call("GET", "/api/v1/areas/13109", "", t);
   ASSERT_EQ(one.status, 200);
   EXPECT_EQ(one.Json().at("geometry").at("type").as_string(), "Polygon");
+  // Stored coordinates come back as written (-70.6...), not re-formatted (-7.06...E1).
+  EXPECT_EQ(one.body.find("E1"), std::string::npos) << one.body.substr(0, 300);
+  EXPECT_NE(one.body.find("-70."), std::string::npos);
   EXPECT_EQ(api().Call("GET", "/api/v1/areas/99999", "", t).status, 404);
 
   const std::string& root = dep_->root_token;
