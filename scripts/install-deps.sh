@@ -14,7 +14,8 @@ for arg in "$@"; do
       echo "usage: scripts/install-deps.sh [--with-postgres] [--with-bench]"
       echo "  installs compilers, Boost 1.81, SQLite, libpq, libsodium, spdlog, fmt, CLI11,"
       echo "  toml++, GoogleTest and Google Benchmark; --with-postgres adds the PostgreSQL 15"
-      echo "  server used by the test suite; --with-bench adds wrk and pgbench tools."
+      echo "  server used by the test suite; --with-bench adds what make bench runs: pgbench and"
+      echo "  pg_test_fsync (both in postgresql-15) and psql (postgresql-client-15)."
       exit 0 ;;
     *) echo "unknown option: $arg" >&2; exit 2 ;;
   esac
@@ -31,7 +32,10 @@ if [ "$want_pg" = 1 ]; then
   packages+=(postgresql-15 postgresql-client-15)
 fi
 if [ "$want_bench" = 1 ]; then
-  packages+=(postgresql-15 postgresql-client-15 postgresql-contrib)
+  # bench/run.sh: pgbench and pg_test_fsync ship in postgresql-15 on Debian 12, psql in the
+  # client package; curl (above) scrapes /metrics. bench/write_path/profile.sh also needs
+  # linux-perf, installed by hand since make bench does not profile.
+  packages+=(postgresql-15 postgresql-client-15)
 fi
 
 missing=()
