@@ -71,8 +71,15 @@ bool MatchPattern(const std::vector<std::string>& pattern, const std::vector<std
 
 }  // namespace
 
-void Router::Add(const std::string& method, const std::string& pattern, Handler handler) {
-  routes_.push_back(Route{method, pattern, Split(pattern), std::move(handler)});
+void Router::Add(const std::string& method, const std::string& pattern, Handler handler,
+                 RouteOptions options) {
+  routes_.push_back(Route{method, pattern, Split(pattern), std::move(handler), options});
+}
+
+size_t Router::MaxRouteBodyBytes() const {
+  size_t most = 0;
+  for (const Route& r : routes_) most = std::max(most, r.options.max_body_bytes);
+  return most;
 }
 
 Router::Match Router::Resolve(Request& req) const {
@@ -107,6 +114,7 @@ Router::Match Router::Resolve(Request& req) const {
   if (best_route != nullptr) {
     best.outcome = Outcome::kFound;
     best.handler = &best_route->handler;
+    best.options = best_route->options;
     best.pattern = best_route->pattern;
     req.path_params.clear();
     MatchPattern(best_route->segments, path, &ranks, &req.path_params);

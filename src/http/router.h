@@ -3,6 +3,7 @@
 // server asks it to resolve (method, path) and gets a handler, a 405 with the allowed
 // methods, or a 404. Routes are added before serving starts; Resolve is then thread-safe.
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -10,11 +11,18 @@
 
 namespace centinela::http {
 
+//! Per-route settings that the server applies before it reads the request body.
+struct RouteOptions {
+  //! Largest body this route accepts (413 beyond); 0 = the server's max_body_bytes.
+  size_t max_body_bytes = 0;
+};
+
 class Router {
  public:
   //! Adds a route. `pattern` segments are literals or {name}; a final {name...} matches
   //! the rest of the path. Literal segments win over parameters at the same depth.
-  void Add(const std::string& method, const std::string& pattern, Handler handler);
+  void Add(const std::string& method, const std::string& pattern, Handler handler,
+           RouteOptions options = {});
 
   enum class Outcome { kFound, kMethodNotAllowed, kNotFound };
   struct Match {
@@ -22,9 +30,13 @@ class Router {
     const Handler* handler = nullptr;
     std::string pattern;                 //!< the matched pattern (kFound, kMethodNotAllowed)
     std::vector<std::string> allowed;    //!< methods allowed on the path (405)
+    RouteOptions options;                //!< the found route's options (kFound)
   };
   //! Resolves a request; on kFound fills req.path_params and req.route.
   Match Resolve(Request& req) const;
+  //! The largest RouteOptions::max_body_bytes of any route (0 when none sets one): the
+  //! server lets a header announce up to this much before it knows the route.
+  size_t MaxRouteBodyBytes() const;
 
  private:
   struct Route {
@@ -32,6 +44,7 @@ class Router {
     std::string pattern;
     std::vector<std::string> segments;
     Handler handler;
+    RouteOptions options;
   };
   std::vector<Route> routes_;
 };

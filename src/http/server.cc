@@ -515,36 +515,59 @@ asio::awaitable<bool> Server::Impl::ServeOne(beast::tcp_stream& stream, beast::f
   bhttp::request_parser<bhttp::string_body> parser;
   parser.header_limit(static_cast<uint32_t>(
       std::min<size_t>(options.max_header_bytes, std::numeric_limits<uint32_t>::max())));
-  parser.body_limit(static_cast<uint64_t>(options.max_body_bytes));
+  // The route, and so its body limit, is known only once the header is parsed, but Beast
+  // checks a Content-Length against body_limit as the header completes: admit the largest
+  // limit of any route here, then apply the route's own before reading any body byte.
+  const size_t admitted = std::max(options.max_body_bytes, router.MaxRouteBodyBytes());
+  parser.body_limit(static_cast<uint64_t>(admitted));
 
   // The whole request (header, optional 100-continue, body) must arrive in read_timeout.
   stream.expires_after(milliseconds(options.read_timeout_ms));
   auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
-  if (!ec && !parser.is_done()) {
-    const auto expect = parser.get()[bhttp::field::expect];
-    if (beast::iequals(expect, "100-continue")) {
-      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      std::tie(ec, n) = co_await asio::async_write(stream, asio::buffer(kContinue), kTuple);
-    }
-    if (!ec) std::tie(ec, n) = co_await bhttp::async_read(stream, buffer, parser, kTuple);
-  }
 
   Request req;
   Status target_status;
+  std::optional<Router::Match> match;
+  size_t body_limit = admitted;  // what a 413 names when the route is unknown
   if (parser.is_header_done()) {
     const auto& h = parser.get();
     req.method = internal::ToUpper(h.method_string());
     req.target = std::string(h.target());
     target_status = internal::ParseTarget(req.target, &req);
-    if (!target_status.ok()) req.path.clear();
+    if (!target_status.ok()) {
+      req.path.clear();
+      body_limit = options.max_body_bytes;
+    } else {
+      match = router.Resolve(req);
+      body_limit = match->outcome == Router::Outcome::kFound && match->options.max_body_bytes > 0
+                       ? match->options.max_body_bytes
+                       : options.max_body_bytes;
+    }
   }
+  if (!ec && !parser.is_done()) {
+    // A declared length over the route's limit is refused before any body byte is read
+    // (and without a 100 Continue); a chunked body is counted against it as it arrives.
+    const boost::optional<uint64_t> length = parser.content_length();
+    if (length && *length > body_limit) {
+      ec = bhttp::error::body_limit;
+    } else {
+      parser.body_limit(static_cast<uint64_t>(body_limit));
+      const auto expect = parser.get()[bhttp::field::expect];
+      if (beast::iequals(expect, "100-continue")) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        std::tie(ec, n) = co_await asio::async_write(stream, asio::buffer(kContinue), kTuple);
+      }
+      if (!ec) std::tie(ec, n) = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+    }
+  }
+
   if (ec) {
     const Request* known = parser.is_header_done() ? &req : nullptr;
     if (ec == bhttp::error::body_limit) {
       co_await ErrorAndClose(
           stream,
           Response::Error(Code::kPayloadTooLarge,
-                          fmt::format("request body exceeds {} bytes", options.max_body_bytes)),
+                          fmt::format("request body exceeds {} bytes", body_limit)),
           known, ip, start);
     } else if (ec == bhttp::error::header_limit) {
       Response r = Response::Error(Code::kInvalidArgument, "request header too large");
@@ -574,15 +597,14 @@ asio::awaitable<bool> Server::Impl::ServeOne(beast::tcp_stream& stream, beast::f
   if (!target_status.ok()) {
     resp = Response::Error(target_status);
   } else {
-    Router::Match match = router.Resolve(req);
-    switch (match.outcome) {
+    switch (match->outcome) {
       case Router::Outcome::kNotFound:
         resp = Response::Error(Code::kNotFound, "no such resource");
         break;
       case Router::Outcome::kMethodNotAllowed: {
-        route = match.pattern;
+        route = match->pattern;
         std::string allow;
-        for (const auto& m : match.allowed) allow += (allow.empty() ? "" : ", ") + m;
+        for (const auto& m : match->allowed) allow += (allow.empty() ? "" : ", ") + m;
         resp = Response::Error(Code::kMethodNotAllowed,
                                fmt::format("method {} is not allowed here; allowed: {}",
                                            internal::MethodLabel(req.method), allow));
@@ -590,8 +612,8 @@ asio::awaitable<bool> Server::Impl::ServeOne(beast::tcp_stream& stream, beast::f
         break;
       }
       case Router::Outcome::kFound:
-        route = match.pattern;
-        resp = co_await CallHandler(*match.handler, req);
+        route = match->pattern;
+        resp = co_await CallHandler(*match->handler, req);
         break;
     }
   }

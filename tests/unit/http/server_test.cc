@@ -30,6 +30,8 @@ using test::HttpClient;
 using test::HttpResult;
 
 constexpr size_t kMaxBody = 1024;
+// The body limit of the one route with its own (/big), larger than the server's.
+constexpr size_t kBigBody = 16 * kMaxBody;
 
 // Checks that a response is exactly the error envelope {"error":{"code","message"}}.
 void ExpectEnvelope(const HttpResult& r, int status, std::string_view code) {
@@ -88,6 +90,12 @@ class ServerTest : public ::testing::Test {
     router_.Add("POST", "/upload", [](Request& req, Reply reply) {
       reply(Response::Json(200, "{\"bytes\":" + std::to_string(req.body.size()) + "}"));
     });
+    router_.Add(
+        "POST", "/big",
+        [](Request& req, Reply reply) {
+          reply(Response::Json(200, "{\"bytes\":" + std::to_string(req.body.size()) + "}"));
+        },
+        RouteOptions{kBigBody});
     router_.Add("GET", "/later", [this](Request&, Reply reply) {
       Spawn([reply] {
         std::this_thread::sleep_for(50ms);
@@ -265,6 +273,41 @@ TEST_F(ServerTest, OversizeChunkedBodyIs413) {
       "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
   ASSERT_EQ(r.status, 200) << r.error;
   EXPECT_EQ(json::parse(r.body).at("bytes").as_int64(), 11);
+}
+
+// A route with its own body limit: larger than the server's, applied once the header names
+// the route and before any body byte is read; the other routes keep the server's limit.
+TEST_F(ServerTest, PerRouteBodyLimitAppliesBeforeTheBody) {
+  StartServer();
+  HttpClient c = Client();
+  HttpResult ok = c.Request("POST", "/big", std::string(kBigBody, 'b'));
+  ASSERT_EQ(ok.status, 200) << ok.error;
+  EXPECT_EQ(json::parse(ok.body).at("bytes").as_int64(), static_cast<int64_t>(kBigBody));
+
+  HttpResult over = c.Request("POST", "/big", std::string(kBigBody + 1, 'b'));
+  ExpectEnvelope(over, 413, "payload_too_large");
+  EXPECT_NE(ErrorMessage(over).find(std::to_string(kBigBody)), std::string::npos)
+      << ErrorMessage(over);
+
+  // The header alone decides: no body follows, and no 100 Continue is promised.
+  HttpClient raw = Client();
+  HttpResult early = raw.SendRaw("POST /big HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                                 "Content-Length: " + std::to_string(kBigBody + 1) + "\r\n\r\n");
+  ExpectEnvelope(early, 413, "payload_too_large");
+
+  // A chunked body is counted against the route's limit as it arrives.
+  HttpClient chunked = Client();
+  std::string req = "POST /big HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::string chunk(0x1000, 'c');
+  for (size_t sent = 0; sent <= kBigBody; sent += chunk.size()) req += "1000\r\n" + chunk + "\r\n";
+  req += "0\r\n\r\n";
+  ExpectEnvelope(chunked.SendRaw(req), 413, "payload_too_large");
+
+  // Routes without options keep the server-wide limit even though /big admits more.
+  HttpClient small = Client();
+  HttpResult r = small.Request("POST", "/upload", std::string(kMaxBody + 1, 'x'));
+  ExpectEnvelope(r, 413, "payload_too_large");
+  EXPECT_NE(ErrorMessage(r).find(std::to_string(kMaxBody)), std::string::npos) << ErrorMessage(r);
 }
 
 TEST_F(ServerTest, MalformedHttpIs400AndCloses) {
