@@ -13,6 +13,10 @@
 #include "http/router.h"
 #include "store/store.h"
 
+namespace centinela::media {
+class MediaService;
+}  // namespace centinela::media
+
 namespace centinela::api {
 
 //! Services the handlers use; owned by the app, outlive the server.
@@ -22,6 +26,7 @@ struct ApiContext {
   areas::AreaService& areas;
   Metrics& metrics;
   std::string version;
+  media::MediaService* media = nullptr;  //!< /api/v1/media routes exist only when set
 };
 
 //! Bearer token from "Authorization: Bearer <token>", or empty.
@@ -50,6 +55,7 @@ void AddHealthRoutes(http::Router& r, ApiContext& ctx);
 void AddAuthRoutes(http::Router& r, ApiContext& ctx);
 void AddUserRoutes(http::Router& r, ApiContext& ctx);
 void AddAreaRoutes(http::Router& r, ApiContext& ctx);
+void AddMediaRoutes(http::Router& r, ApiContext& ctx);
 
 //! Every route of the API.
 void AddAllRoutes(http::Router& r, ApiContext& ctx);

@@ -18,6 +18,7 @@
 #include "events/audit.h"
 #include "events/bus.h"
 #include "http/server.h"
+#include "media/media.h"
 #include "store/store.h"
 
 namespace centinela::app {
@@ -153,7 +154,18 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
     if (!s.ok()) return Fail(Status(s.code(), "demo data: " + s.message()));
   }
 
+  media::MediaOptions media_options;
+  media_options.dir = config->Str("data_dir") + "/media";
+  media_options.max_image_bytes = static_cast<size_t>(config->Int("media.max_image_bytes"));
+  media_options.max_video_bytes = static_cast<size_t>(config->Int("media.max_video_bytes"));
+  media_options.max_audio_bytes = static_cast<size_t>(config->Int("media.max_audio_bytes"));
+  media::MediaService media(**store, clock, media_options,
+                            media::StaffCoveringLinkedReports(**store, areas));
+  s = media.Open();
+  if (!s.ok()) return Fail(s);
+
   api::ApiContext ctx{**store, accounts, areas, metrics, CENTINELA_VERSION};
+  ctx.media = &media;
   http::Router router;
   api::AddAllRoutes(router, ctx);
   http::Server server(*server_options, router, metrics);

@@ -1,0 +1,309 @@
+#include "media/media.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <spdlog/spdlog.h>
+
+#include "common/hash.h"
+#include "media/jpeg.h"
+
+namespace centinela::media {
+
+namespace json = boost::json;
+
+namespace {
+
+Status Errno(const std::string& what, const std::string& path) {
+  return Internal(what + " " + path + ": " + std::strerror(errno));
+}
+
+Status FsyncPath(const std::string& path, int flags) {
+  int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) return Errno("cannot open", path);
+  int rc = ::fsync(fd);
+  ::close(fd);
+  return rc == 0 ? Status::Ok() : Errno("cannot fsync", path);
+}
+
+// Creates dir (and missing parents), fsyncing the parent of each directory it creates so
+// the new entries survive a crash.
+Status MakeDirsDurable(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (dir.empty() || std::filesystem::exists(dir, ec)) return Status::Ok();
+  if (ec) return Internal("cannot inspect " + dir.string() + ": " + ec.message());
+  Status s = MakeDirsDurable(dir.parent_path());
+  if (!s.ok()) return s;
+  if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) return Errno("cannot create", dir.string());
+  return FsyncPath(dir.parent_path().string(), O_RDONLY | O_DIRECTORY);
+}
+
+Status WriteAll(int fd, const std::string& data, const std::string& path) {
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Errno("cannot write", path);
+    }
+    off += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+Result<std::string> ReadWhole(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Errno("cannot open", path);
+  std::string out;
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) out.reserve(static_cast<size_t>(st.st_size));
+  char buf[64 * 1024];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      Status s = Errno("cannot read", path);
+      ::close(fd);
+      return s;
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+bool IsHex64(const std::string& s) {
+  if (s.size() != 64) return false;
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+MediaInfo InfoFromRow(const store::Rows& r, size_t i) {
+  MediaInfo m;
+  m.id = r.Text(i, "id");
+  m.owner_id = r.Text(i, "owner_id");
+  m.content_type = r.Text(i, "content_type");
+  m.bytes = r.Int(i, "bytes");
+  m.sha256 = r.Text(i, "sha256");
+  m.stripped_sha256 = r.Text(i, "stripped_sha256");
+  m.created_ms = r.Int(i, "created_ms");
+  return m;
+}
+
+}  // namespace
+
+MediaAccess StaffCoveringLinkedReports(store::Store& store, const areas::AreaService& areas) {
+  return [&store, &areas](const auth::Principal& p, const std::string& media_id, bool* original) {
+    static const std::vector<auth::Role> kStaff = {auth::Role::kOperator, auth::Role::kResponder,
+                                                   auth::Role::kAnalyst, auth::Role::kAdmin};
+    if (!auth::HoldsAny(p, kStaff)) return false;
+    Result<store::Rows> rows = store.Query(
+        "SELECT r.areas FROM report_media rm JOIN reports r ON r.id = rm.report_id "
+        "WHERE rm.media_id = $1",
+        {media_id});
+    if (!rows.ok()) {
+      spdlog::warn("media: access check for {} failed: {}", media_id, rows.status().message());
+      return false;
+    }
+    for (size_t i = 0; i < rows->size(); ++i) {
+      boost::system::error_code ec;
+      json::value v = json::parse(rows->Text(i, "areas"), ec);
+      if (ec || !v.is_array()) continue;
+      for (const json::value& code : v.as_array()) {
+        if (!code.is_string()) continue;
+        if (auth::Authorize(p, kStaff, areas.Path(std::string(code.as_string())))) {
+          *original = true;
+          return true;
+        }
+      }
+    }
+    return false;
+  };
+}
+
+MediaService::MediaService(store::Store& store, const Clock& clock, MediaOptions options,
+                           MediaAccess access)
+    : store_(store), clock_(clock), options_(std::move(options)), access_(std::move(access)) {
+  worker_ = std::thread([this] { Run(); });
+}
+
+MediaService::~MediaService() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  worker_.join();
+}
+
+Status MediaService::Open() {
+  std::error_code ec;
+  if (options_.dir.empty()) return InvalidArgument("media directory is not set");
+  Status s = MakeDirsDurable(std::filesystem::absolute(options_.dir, ec));
+  if (!s.ok()) return Status(Code::kUnavailable, "media store: " + s.message());
+  return Status::Ok();
+}
+
+size_t MediaService::MaxUploadBytes() const {
+  return std::max({options_.max_image_bytes, options_.max_video_bytes, options_.max_audio_bytes});
+}
+
+std::string MediaService::PathFor(const std::string& sha256) const {
+  return options_.dir + "/" + sha256.substr(0, 2) + "/" + sha256.substr(2, 2) + "/" + sha256;
+}
+
+void MediaService::Upload(std::string owner_id, std::string content_type, std::string body,
+                          std::function<void(Result<MediaInfo>)> done) {
+  if (body.empty()) return done(Status(Code::kUnsupportedMedia, "empty body: send the file's bytes"));
+  std::optional<SniffedType> type = Sniff(body);
+  if (!type)
+    return done(Status(Code::kUnsupportedMedia,
+                       "unrecognised file type (accepted: JPEG, PNG, WebP, MP4, MP3, AAC)"));
+  if (!ContentTypeAgrees(content_type, *type))
+    return done(Status(Code::kUnsupportedMedia,
+                       "Content-Type '" + content_type + "' does not match the file, which is " +
+                           std::string(type->content_type)));
+  const size_t limit = type->kind == MediaKind::kImage   ? options_.max_image_bytes
+                       : type->kind == MediaKind::kVideo ? options_.max_video_bytes
+                                                         : options_.max_audio_bytes;
+  if (body.size() > limit)
+    return done(Status(Code::kPayloadTooLarge, std::string(type->content_type) + " files may have at most " +
+                                                   std::to_string(limit) + " bytes"));
+  Job job;
+  if (type->content_type == "image/jpeg") {
+    Result<std::string> stripped = StripJpegMetadata(body);
+    if (!stripped.ok()) return done(stripped.status());
+    if (*stripped != body) job.stripped = std::move(stripped).value();
+  }
+  job.info.id = NewId();
+  job.info.owner_id = std::move(owner_id);
+  job.info.content_type = std::string(type->content_type);
+  job.info.bytes = static_cast<int64_t>(body.size());
+  job.info.sha256 = Sha256Hex(body);
+  if (!job.stripped.empty()) job.info.stripped_sha256 = Sha256Hex(job.stripped);
+  job.info.created_ms = clock_.NowMs();
+  job.original = std::move(body);
+  job.done = std::move(done);
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_ && queue_.size() < options_.max_pending_uploads) {
+      queue_.push_back(std::move(job));
+      cv_.notify_one();
+      return;
+    }
+  }
+  job.done(Unavailable("too many uploads in progress; retry shortly"));
+}
+
+void MediaService::Run() {
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything queued is done
+      job = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    Process(std::move(job));
+  }
+}
+
+void MediaService::Process(Job job) {
+  Status s = WriteOnce(job.info.sha256, job.original);
+  if (s.ok() && !job.stripped.empty()) s = WriteOnce(job.info.stripped_sha256, job.stripped);
+  if (!s.ok()) {
+    spdlog::error("media: storing upload {} failed: {}", job.info.id, s.message());
+    return job.done(Unavailable("could not store the file; retry later"));
+  }
+  MediaInfo info = job.info;
+  json::object payload{{"id", info.id},
+                       {"content_type", info.content_type},
+                       {"bytes", info.bytes},
+                       {"sha256", info.sha256},
+                       {"stripped", !info.stripped_sha256.empty()}};
+  store::EventDraft event{"media.uploaded", info.owner_id, "media:" + info.id,
+                          "user:" + info.owner_id, json::serialize(payload)};
+  store_.Write(
+      [info, event = std::move(event)](store::Tx& tx) -> Status {
+        Result<store::Rows> r = tx.Exec(
+            "INSERT INTO media (id, owner_id, content_type, bytes, sha256, stripped_sha256, "
+            "created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            {info.id, info.owner_id, info.content_type, info.bytes, info.sha256,
+             info.stripped_sha256.empty() ? store::Value() : store::Value(info.stripped_sha256),
+             info.created_ms});
+        if (!r.ok()) return r.status();
+        Result<store::Event> e = tx.Append(event);
+        return e.ok() ? Status::Ok() : e.status();
+      },
+      [info, done = std::move(job.done)](Status st, std::vector<store::Event>) {
+        if (!st.ok()) {
+          spdlog::error("media: recording upload {} failed: {}", info.id, st.message());
+          return done(st.code() == Code::kUnavailable ? st : Unavailable("could not record the upload"));
+        }
+        done(info);
+      });
+}
+
+Status MediaService::WriteOnce(const std::string& sha256, const std::string& data) {
+  std::lock_guard lock(write_mu_);
+  const std::string path = PathFor(sha256);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && static_cast<size_t>(st.st_size) == data.size())
+    return Status::Ok();  // the same bytes are already durable (content-addressed)
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  Status s = MakeDirsDurable(dir);
+  if (!s.ok()) return s;
+  const std::string tmp = dir.string() + "/.tmp-" + NewId();
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+  if (fd < 0) return Errno("cannot create", tmp);
+  s = WriteAll(fd, data, tmp);
+  if (s.ok() && ::fsync(fd) != 0) s = Errno("cannot fsync", tmp);
+  if (::close(fd) != 0 && s.ok()) s = Errno("cannot close", tmp);
+  if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) s = Errno("cannot rename to", path);
+  if (!s.ok()) {
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  return FsyncPath(dir.string(), O_RDONLY | O_DIRECTORY);
+}
+
+Result<MediaInfo> MediaService::Get(const std::string& id) {
+  Result<store::Rows> r = store_.Query(
+      "SELECT id, owner_id, content_type, bytes, sha256, stripped_sha256, created_ms "
+      "FROM media WHERE id = $1",
+      {id});
+  if (!r.ok()) return r.status();
+  if (r->empty()) return NotFound("no such media");
+  return InfoFromRow(*r, 0);
+}
+
+Result<MediaContent> MediaService::Fetch(const auth::Principal& p, const std::string& id) {
+  Result<MediaInfo> info = Get(id);
+  if (!info.ok()) return info.status();
+  bool original = info->owner_id == p.user_id;
+  if (!original && !(access_ && access_(p, id, &original))) return NotFound("no such media");
+  const std::string& hash =
+      original || info->stripped_sha256.empty() ? info->sha256 : info->stripped_sha256;
+  if (!IsHex64(hash)) return Internal("media " + id + " has a malformed hash");
+  Result<std::string> data = ReadWhole(PathFor(hash));
+  if (!data.ok()) {
+    spdlog::error("media: {}", data.status().message());
+    return Internal("media file missing");
+  }
+  MediaContent c;
+  c.content_type = info->content_type;
+  c.sha256 = hash;
+  c.data = std::move(data).value();
+  c.original = original;
+  return c;
+}
+
+}  // namespace centinela::media
