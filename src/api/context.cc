@@ -68,6 +68,7 @@ void AddAllRoutes(http::Router& r, ApiContext& ctx) {
   AddAuthRoutes(r, ctx);
   AddUserRoutes(r, ctx);
   AddAreaRoutes(r, ctx);
+  AddReportRoutes(r, ctx);
   AddMediaRoutes(r, ctx);
 }
 

@@ -17,6 +17,11 @@ namespace centinela::media {
 class MediaService;
 }  // namespace centinela::media
 
+namespace centinela::community {
+class CategoryService;
+class ReportService;
+}  // namespace centinela::community
+
 namespace centinela::api {
 
 //! Services the handlers use; owned by the app, outlive the server.
@@ -26,6 +31,8 @@ struct ApiContext {
   areas::AreaService& areas;
   Metrics& metrics;
   std::string version;
+  community::CategoryService* categories = nullptr;  //!< /categories and /reports routes need both
+  community::ReportService* reports = nullptr;
   media::MediaService* media = nullptr;  //!< /api/v1/media routes exist only when set
 };
 
@@ -55,6 +62,7 @@ void AddHealthRoutes(http::Router& r, ApiContext& ctx);
 void AddAuthRoutes(http::Router& r, ApiContext& ctx);
 void AddUserRoutes(http::Router& r, ApiContext& ctx);
 void AddAreaRoutes(http::Router& r, ApiContext& ctx);
+void AddReportRoutes(http::Router& r, ApiContext& ctx);
 void AddMediaRoutes(http::Router& r, ApiContext& ctx);
 
 //! Every route of the API.

@@ -24,8 +24,8 @@ Result<auth::Grant> ParseGrant(ApiContext& ctx, const json::value& v) {
   std::string area = StringField(v.as_object(), "area", &err, 64).value_or("");
   if (!err.ok()) return err;
   auto role = auth::ParseRole(role_name);
-  if (!role) return Unprocessable("unknown role '" + role_name + "' (neighbour, operator, responder, analyst, admin)");
-  if (auth::IsStaffRole(*role) && area.empty())
+  if (!role) return Unprocessable("unknown role '" + role_name + "' (neighbour, operator, responder, analyst, admin, deanonymise)");
+  if (auth::IsAreaScopedRole(*role) && area.empty())
     return Unprocessable("staff role '" + role_name + "' needs an area");
   if (!area.empty() && area != auth::kAllAreas && !ctx.areas.Get(area))
     return Unprocessable("unknown area '" + area + "'");

@@ -16,6 +16,8 @@
 #include "auth/accounts.h"
 #include "common/hash.h"
 #include "events/audit.h"
+#include "community/categories.h"
+#include "community/reports.h"
 #include "events/bus.h"
 #include "http/server.h"
 #include "media/media.h"
@@ -164,7 +166,20 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   s = media.Open();
   if (!s.ok()) return Fail(s);
 
+  community::CategoryService categories(**store);
+  s = categories.Load();
+  if (!s.ok()) return Fail(s);
+  community::ReportServiceOptions report_options;
+  report_options.max_per_minute = static_cast<int>(config->Int("reports.max_per_minute"));
+  report_options.max_per_day = static_cast<int>(config->Int("reports.max_per_day"));
+  report_options.default_area = config->Str("reports.default_area");
+  if (!report_options.default_area.empty() && !areas.Get(report_options.default_area))
+    spdlog::warn("reports.default_area '{}' is not a known area", report_options.default_area);
+  community::ReportService reports(**store, areas, categories, report_options);
+
   api::ApiContext ctx{**store, accounts, areas, metrics, CENTINELA_VERSION};
+  ctx.categories = &categories;
+  ctx.reports = &reports;
   ctx.media = &media;
   http::Router router;
   api::AddAllRoutes(router, ctx);
@@ -217,7 +232,7 @@ int UserAdd(const CommonFlags& flags, const UserAddFlags& u, char** envp) {
   nu.phone = u.phone;
   nu.password = password;
   nu.display_name = u.name;
-  if (auth::IsStaffRole(*role)) {
+  if (auth::IsAreaScopedRole(*role)) {
     std::string area = u.area.empty() ? std::string(auth::kAllAreas) : u.area;
     if (area != auth::kAllAreas && !areas.Get(area)) return Fail(InvalidArgument("unknown area '" + area + "'"));
     nu.grants.push_back({*role, area});

@@ -35,6 +35,9 @@ const std::vector<KeySpec>& ConfigKeys() {
       {"media.max_image_bytes", KeyType::kInt, "10485760", "Largest accepted photo (JPEG, PNG, WebP) upload; larger ones get 413."},
       {"media.max_video_bytes", KeyType::kInt, "52428800", "Largest accepted video (MP4) upload; larger ones get 413."},
       {"media.max_audio_bytes", KeyType::kInt, "10485760", "Largest accepted audio (MP3, AAC) upload; larger ones get 413."},
+      {"reports.default_area", KeyType::kString, "", "Area code for reports whose point lies outside every area (empty: such reports carry no area and only all-areas staff and the reporter see them)."},
+      {"reports.max_per_minute", KeyType::kInt, "10", "Reports one user may create per minute (429 with Retry-After beyond); 0 = no limit."},
+      {"reports.max_per_day", KeyType::kInt, "100", "Reports one user may create per 24 h (429 with Retry-After beyond); 0 = no limit."},
       {"log.level", KeyType::kString, "info", "trace, debug, info, warn, error or off."},
       {"log.access", KeyType::kBool, "true", "Write one JSON access-log line per HTTP request."},
   };

@@ -8,12 +8,13 @@ namespace centinela::auth {
 
 namespace {
 
-constexpr std::array<std::pair<Role, std::string_view>, 5> kRoleNames = {{
+constexpr std::array<std::pair<Role, std::string_view>, 6> kRoleNames = {{
     {Role::kNeighbour, "neighbour"},
     {Role::kOperator, "operator"},
     {Role::kResponder, "responder"},
     {Role::kAnalyst, "analyst"},
     {Role::kAdmin, "admin"},
+    {Role::kDeanonymise, "deanonymise"},
 }};
 
 bool Wanted(const std::vector<Role>& roles, Role r) {

@@ -9,13 +9,17 @@
 
 namespace centinela::auth {
 
-enum class Role { kNeighbour, kOperator, kResponder, kAnalyst, kAdmin };
+//! kDeanonymise is not a job but a permission held over an area: seeing who filed an
+//! anonymous report there (every such read is logged). It is not a staff role.
+enum class Role { kNeighbour, kOperator, kResponder, kAnalyst, kAdmin, kDeanonymise };
 
-//! "neighbour", "operator", "responder", "analyst", "admin".
+//! "neighbour", "operator", "responder", "analyst", "admin", "deanonymise".
 std::string_view RoleName(Role role);
 std::optional<Role> ParseRole(std::string_view name);
-//! Staff roles are every role but neighbour; they are always granted for an area.
-inline bool IsStaffRole(Role r) { return r != Role::kNeighbour; }
+//! Staff roles (operator, responder, analyst, admin) are the people who work cases.
+inline bool IsStaffRole(Role r) { return r != Role::kNeighbour && r != Role::kDeanonymise; }
+//! Roles always granted for an area: the staff roles and deanonymise.
+inline bool IsAreaScopedRole(Role r) { return r != Role::kNeighbour; }
 
 //! Area code meaning "every area" (the first admin, created without --area).
 inline constexpr std::string_view kAllAreas = "*";

@@ -168,12 +168,12 @@ Status NormalizeLocale(std::string_view raw, std::string* out) {
 
 Status NormalizeGrant(Grant* grant) {
   if (RoleName(grant->role) == "unknown") return Unprocessable("unknown role");
-  if (!IsStaffRole(grant->role)) {
+  if (!IsAreaScopedRole(grant->role)) {
     grant->area_code.clear();
     return Status::Ok();
   }
   if (grant->area_code.empty())
-    return Unprocessable("staff role '" + std::string(RoleName(grant->role)) + "' needs an area");
+    return Unprocessable("role '" + std::string(RoleName(grant->role)) + "' needs an area");
   if (grant->area_code.size() > kMaxAreaCodeBytes) return Unprocessable("area code is too long");
   if (std::any_of(grant->area_code.begin(), grant->area_code.end(),
                   [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7F; }))

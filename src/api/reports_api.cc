@@ -1,0 +1,387 @@
+// /api/v1/categories and /api/v1/reports: neighbours' alerts. Every report leaving the
+// server passes through community::Decide for the caller (coarse location, hidden
+// reporter, invisible rows dropped, 404 for what the caller may not see).
+#include <cmath>
+
+#include "api/context.h"
+#include "api/json.h"
+#include "common/hash.h"
+#include "community/reports.h"
+#include "community/visibility.h"
+
+namespace centinela::api {
+
+namespace {
+
+using community::Category;
+using community::Location;
+using community::Report;
+using community::View;
+
+const std::vector<auth::Role> kAdmin = {auth::Role::kAdmin};
+
+std::optional<bool> BoolField(const json::object& o, std::string_view name, Status* error) {
+  const json::value* v = o.if_contains(name);
+  if (!v || v->is_null()) return std::nullopt;
+  if (!v->is_bool()) {
+    *error = Unprocessable("field '" + std::string(name) + "' must be true or false");
+    return std::nullopt;
+  }
+  return v->get_bool();
+}
+
+json::array StringArray(const std::vector<std::string>& v) {
+  json::array a;
+  for (const std::string& s : v) a.emplace_back(s);
+  return a;
+}
+
+// ---- categories -------------------------------------------------------------------------
+
+json::object CategoryJson(const Category& c) {
+  return json::object{{"code", c.code},
+                      {"family", c.family},
+                      {"sensitivity", community::SensitivityName(c.sensitivity)},
+                      {"priority", c.priority},
+                      {"agencies", StringArray(c.agencies)},
+                      {"labels", json::object{{"es", c.label_es}, {"en", c.label_en}}},
+                      {"active", c.active}};
+}
+
+Result<community::CategoryPatch> ParseCategoryPatch(const json::object& o) {
+  Status err;
+  community::CategoryPatch p;
+  p.family = StringField(o, "family", &err, 32);
+  if (const json::value* labels = o.if_contains("labels")) {
+    if (!labels->is_object()) return Unprocessable("field 'labels' must be an object {es, en}");
+    p.label_es = StringField(labels->as_object(), "es", &err, 100);
+    p.label_en = StringField(labels->as_object(), "en", &err, 100);
+  }
+  if (const json::value* ag = o.if_contains("agencies")) {
+    if (!ag->is_array()) return Unprocessable("field 'agencies' must be an array of strings");
+    std::vector<std::string> list;
+    for (const json::value& a : ag->as_array()) {
+      if (!a.is_string()) return Unprocessable("field 'agencies' must be an array of strings");
+      list.emplace_back(a.get_string());
+    }
+    p.agencies = std::move(list);
+  }
+  if (auto pr = IntField(o, "priority", &err)) {
+    if (*pr < 1 || *pr > 4) return Unprocessable("priority must be 1 (most urgent) to 4");
+    p.priority = static_cast<int>(*pr);
+  }
+  if (auto s = StringField(o, "sensitivity", &err, 32)) {
+    p.sensitivity = community::ParseSensitivity(*s);
+    if (!p.sensitivity) return Unprocessable("sensitivity must be 'public' or 'restricted'");
+  }
+  p.active = BoolField(o, "active", &err);
+  if (!err.ok()) return err;
+  return p;
+}
+
+// Category edits are global: they need the all-areas admin grant.
+std::optional<auth::Principal> RequireGlobalAdmin(ApiContext& ctx, const http::Request& req,
+                                                  const http::Reply& reply) {
+  auto p = RequireRole(ctx, req, reply, kAdmin);
+  if (!p) return std::nullopt;
+  if (!auth::Authorize(*p, kAdmin, {std::string(auth::kAllAreas)})) {
+    reply(http::Response::Error(PermissionDenied("categories are edited by admins of all areas ('*')")));
+    return std::nullopt;
+  }
+  return p;
+}
+
+void ListCategories(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  if (!Authenticate(ctx, req, reply)) return;
+  json::array out;
+  for (const Category& c : ctx.categories->List()) out.push_back(CategoryJson(c));
+  reply(JsonResponse(200, json::object{{"categories", std::move(out)}}));
+}
+
+void CreateCategory(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = RequireGlobalAdmin(ctx, req, reply);
+  if (!p) return;
+  Result<json::object> body = ParseBody(req);
+  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  Status err;
+  std::string code = RequiredString(*body, "code", &err, 64);
+  if (!err.ok()) return reply(http::Response::Error(err));
+  auto patch = ParseCategoryPatch(*body);
+  if (!patch.ok()) return reply(http::Response::Error(patch.status()));
+  Category c;
+  c.code = code;
+  c.family = patch->family.value_or("");
+  c.label_es = patch->label_es.value_or("");
+  c.label_en = patch->label_en.value_or("");
+  c.agencies = patch->agencies.value_or(std::vector<std::string>{});
+  if (!patch->priority) return reply(http::Response::Error(Unprocessable("field 'priority' is required")));
+  if (!patch->sensitivity) return reply(http::Response::Error(Unprocessable("field 'sensitivity' is required")));
+  c.priority = *patch->priority;
+  c.sensitivity = *patch->sensitivity;
+  c.active = patch->active.value_or(true);
+  ctx.categories->Create(std::move(c), p->user_id, [reply](Result<Category> r) {
+    if (!r.ok()) return reply(http::Response::Error(r.status()));
+    reply(JsonResponse(201, CategoryJson(*r)));
+  });
+}
+
+void UpdateCategory(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = RequireGlobalAdmin(ctx, req, reply);
+  if (!p) return;
+  Result<json::object> body = ParseBody(req);
+  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  auto patch = ParseCategoryPatch(*body);
+  if (!patch.ok()) return reply(http::Response::Error(patch.status()));
+  ctx.categories->Update(req.Param("code"), std::move(*patch), p->user_id, [reply](Result<Category> r) {
+    if (!r.ok()) return reply(http::Response::Error(r.status()));
+    reply(JsonResponse(200, CategoryJson(*r)));
+  });
+}
+
+// ---- reports ----------------------------------------------------------------------------
+
+// The report as `view` allows: coarse location without the address, reporter hidden.
+json::object ReportJson(const Report& r, const View& view) {
+  const bool exact = view.location == Location::kExact;
+  json::object o{{"id", r.id},
+                 {"category", r.category},
+                 {"family", r.family},
+                 {"sensitivity", community::SensitivityName(r.sensitivity)},
+                 {"priority", r.priority},
+                 {"lat", exact ? r.lat : community::CoarsenLat(r.lat)},
+                 {"lon", exact ? r.lon : community::CoarsenLon(r.lat, r.lon)},
+                 {"location", exact ? "exact" : "coarse"},
+                 {"anonymous", r.anonymous},
+                 {"share_with_family", r.share_with_family},
+                 {"areas", StringArray(r.areas)},
+                 {"agencies", StringArray(r.agencies)},
+                 {"status", r.status},
+                 {"confirmations", r.confirmations},
+                 {"comments", r.comments},
+                 {"media", StringArray(r.media)},
+                 {"created_at", FormatIsoTime(r.created_ms)},
+                 {"updated_at", FormatIsoTime(r.updated_ms)}};
+  o["accuracy"] = exact && r.accuracy_m ? json::value(*r.accuracy_m) : json::value(nullptr);
+  o["address"] = exact && !r.address.empty() ? json::value(r.address) : json::value(nullptr);
+  o["description"] = r.description.empty() ? json::value(nullptr) : json::value(r.description);
+  if (view.reporter_shown)
+    o["reporter"] = json::object{{"id", r.reporter_id}, {"display_name", r.reporter_name}};
+  else
+    o["reporter"] = nullptr;
+  return o;
+}
+
+Result<community::NewReport> ParseNewReport(const json::object& o) {
+  Status err;
+  community::NewReport n;
+  n.category = RequiredString(o, "category", &err, 64);
+  auto lat = NumberField(o, "lat", &err);
+  auto lon = NumberField(o, "lon", &err);
+  n.accuracy_m = NumberField(o, "accuracy", &err);
+  n.address = StringField(o, "address", &err, community::kMaxAddressBytes).value_or("");
+  n.description = StringField(o, "description", &err, 4 * community::kMaxDescriptionChars).value_or("");
+  n.anonymous = BoolField(o, "anonymous", &err).value_or(false);
+  n.share_with_family = BoolField(o, "share_with_family", &err).value_or(false);
+  if (!err.ok()) return err;
+  if (!lat || !lon) return Unprocessable("fields 'lat' and 'lon' are required");
+  n.lat = *lat;
+  n.lon = *lon;
+  if (const json::value* m = o.if_contains("media"); m && !m->is_null()) {
+    if (!m->is_array()) return Unprocessable("field 'media' must be an array of media ids");
+    for (const json::value& id : m->as_array()) {
+      if (!id.is_string()) return Unprocessable("field 'media' must be an array of media ids");
+      n.media.emplace_back(id.get_string());
+    }
+  }
+  return n;
+}
+
+http::Response Replay(int status, std::string body) {
+  http::Response r = http::Response::Json(status, std::move(body));
+  r.headers.emplace_back("Idempotent-Replay", "true");
+  return r;
+}
+
+void CreateReport(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = Authenticate(ctx, req, reply);
+  if (!p) return;
+  std::string key(req.Header("idempotency-key"));
+  if (key.size() > community::kMaxIdempotencyKeyBytes)
+    return reply(http::Response::Error(InvalidArgument("Idempotency-Key is longer than 128 characters")));
+  if (std::any_of(key.begin(), key.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }))
+    return reply(http::Response::Error(InvalidArgument("Idempotency-Key holds control characters")));
+  Result<json::object> body = ParseBody(req);
+  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  auto report = ParseNewReport(*body);
+  if (!report.ok()) return reply(http::Response::Error(report.status()));
+  auto& reports = *ctx.reports;
+  const std::string user = p->user_id;
+  // A retry of an answered request is answered from the store, whatever the rate budget.
+  if (!key.empty()) {
+    auto stored = reports.FindIdempotent(user, key, Sha256Hex(req.body));
+    if (!stored.ok()) return reply(http::Response::Error(stored.status()));
+    if (*stored) return reply(Replay((*stored)->status, (*stored)->body));
+  }
+  if (auto wait = reports.Reserve(user)) {
+    http::Response r = http::Response::Error(RateLimited("too many reports; retry in " + std::to_string(*wait) + " s"));
+    r.headers.emplace_back("Retry-After", std::to_string(*wait));
+    return reply(std::move(r));
+  }
+  community::CreateRequest cr;
+  cr.user_id = user;
+  cr.display_name = p->display_name;
+  cr.report = std::move(*report);
+  cr.idempotency_key = key;
+  cr.fingerprint = Sha256Hex(req.body);
+  reports.Create(
+      std::move(cr),
+      [](const Report& r) {
+        View full{true, Location::kExact, true, false};
+        return json::serialize(ReportJson(r, full));
+      },
+      [&reports, user, reply](Result<community::CreateOutcome> r) {
+        if (!r.ok() || r->replay) reports.Release(user);
+        if (!r.ok()) return reply(http::Response::Error(r.status()));
+        if (r->replay) return reply(Replay(r->status, std::move(r->body)));
+        reply(http::Response::Json(r->status, std::move(r->body)));
+      });
+}
+
+Result<double> ParseNumber(const std::string& text, const std::string& name) {
+  size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (...) {
+    used = 0;
+  }
+  if (text.empty() || used != text.size() || !std::isfinite(v))
+    return InvalidArgument("'" + name + "' must be a number");
+  return v;
+}
+
+Result<int64_t> ParseInt(const std::string& text, const std::string& name) {
+  size_t used = 0;
+  int64_t v = 0;
+  try {
+    v = std::stoll(text, &used);
+  } catch (...) {
+    used = 0;
+  }
+  if (text.empty() || used != text.size()) return InvalidArgument("'" + name + "' must be an integer");
+  return v;
+}
+
+std::vector<std::string> SplitComma(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t end = s.find(',', start);
+    if (end == std::string::npos) end = s.size();
+    if (end > start) out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+Result<community::ListQuery> ParseListQuery(const http::Request& req) {
+  community::ListQuery q;
+  q.area = req.Query("area");
+  if (std::string b = req.Query("bbox"); !b.empty()) {
+    auto parts = SplitComma(b);
+    if (parts.size() != 4) return InvalidArgument("'bbox' is minLon,minLat,maxLon,maxLat");
+    std::array<double, 4> box{};
+    for (size_t i = 0; i < 4; ++i) {
+      auto v = ParseNumber(parts[i], "bbox");
+      if (!v.ok()) return v.status();
+      box[i] = *v;
+    }
+    if (box[0] > box[2] || box[1] > box[3]) return InvalidArgument("'bbox' min must not exceed max");
+    q.bbox = box;
+  }
+  if (std::string f = req.Query("from"); !f.empty()) {
+    auto v = ParseInt(f, "from");
+    if (!v.ok()) return v.status();
+    q.from_ms = *v;
+  }
+  if (std::string t = req.Query("to"); !t.empty()) {
+    auto v = ParseInt(t, "to");
+    if (!v.ok()) return v.status();
+    q.to_ms = *v;
+  }
+  q.categories = SplitComma(req.Query("category"));
+  if (q.categories.size() > 50) return InvalidArgument("at most 50 categories");
+  q.status = req.Query("status");
+  if (std::string l = req.Query("limit"); !l.empty()) {
+    auto v = ParseInt(l, "limit");
+    if (!v.ok()) return v.status();
+    if (*v < 1 || *v > community::kMaxPageSize) return InvalidArgument("'limit' must be 1 to 200");
+    q.limit = static_cast<int>(*v);
+  }
+  if (std::string c = req.Query("cursor"); !c.empty()) {
+    q.cursor = community::DecodeCursor(c);
+    if (!q.cursor) return InvalidArgument("'cursor' is not a cursor this server gave");
+  }
+  return q;
+}
+
+// Answers `body` once the deanonymised reads among `items` are durably logged.
+void AnswerLogged(ApiContext& ctx, const std::string& actor, const std::vector<community::VisibleReport>& items,
+                  http::Response ok, const http::Reply& reply) {
+  std::vector<std::string> logged;
+  for (const auto& it : items)
+    if (it.view.deanonymised_read_must_be_logged) logged.push_back(it.report.id);
+  if (logged.empty()) return reply(std::move(ok));
+  auto shared = std::make_shared<http::Response>(std::move(ok));
+  ctx.reports->LogDeanonymisedReads(actor, std::move(logged), [shared, reply](Status s) {
+    reply(ErrorOr(s, std::move(*shared)));
+  });
+}
+
+void ListReports(ApiContext& ctx, http::Request& req, http::Reply reply, bool mine) {
+  auto p = Authenticate(ctx, req, reply);
+  if (!p) return;
+  auto q = ParseListQuery(req);
+  if (!q.ok()) return reply(http::Response::Error(q.status()));
+  q->mine = mine;
+  auto viewer = ctx.reports->ViewerFor(*p);
+  if (!viewer.ok()) return reply(http::Response::Error(viewer.status()));
+  auto page = ctx.reports->List(*viewer, *q);
+  if (!page.ok()) return reply(http::Response::Error(page.status()));
+  json::array out;
+  for (const auto& it : page->items) out.push_back(ReportJson(it.report, it.view));
+  json::object o{{"reports", std::move(out)}};
+  o["next_cursor"] = page->next_cursor.empty() ? json::value(nullptr) : json::value(page->next_cursor);
+  AnswerLogged(ctx, p->user_id, page->items, JsonResponse(200, o), reply);
+}
+
+void GetReport(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = Authenticate(ctx, req, reply);
+  if (!p) return;
+  auto viewer = ctx.reports->ViewerFor(*p);
+  if (!viewer.ok()) return reply(http::Response::Error(viewer.status()));
+  const std::string id = req.Param("id");
+  auto found = ctx.reports->Get(*viewer, id);
+  if (!found.ok()) return reply(http::Response::Error(found.status()));
+  if (!*found) return reply(http::Response::Error(NotFound("no report '" + id + "'")));
+  std::vector<community::VisibleReport> items{std::move(**found)};
+  http::Response ok = JsonResponse(200, ReportJson(items[0].report, items[0].view));
+  AnswerLogged(ctx, p->user_id, items, std::move(ok), reply);
+}
+
+}  // namespace
+
+void AddReportRoutes(http::Router& r, ApiContext& ctx) {
+  if (!ctx.categories || !ctx.reports) return;
+  r.Add("GET", "/api/v1/categories", [&ctx](http::Request& q, http::Reply y) { ListCategories(ctx, q, std::move(y)); });
+  r.Add("POST", "/api/v1/categories", [&ctx](http::Request& q, http::Reply y) { CreateCategory(ctx, q, std::move(y)); });
+  r.Add("PATCH", "/api/v1/categories/{code}",
+        [&ctx](http::Request& q, http::Reply y) { UpdateCategory(ctx, q, std::move(y)); });
+  r.Add("POST", "/api/v1/reports", [&ctx](http::Request& q, http::Reply y) { CreateReport(ctx, q, std::move(y)); });
+  r.Add("GET", "/api/v1/reports", [&ctx](http::Request& q, http::Reply y) { ListReports(ctx, q, std::move(y), false); });
+  r.Add("GET", "/api/v1/reports/mine",
+        [&ctx](http::Request& q, http::Reply y) { ListReports(ctx, q, std::move(y), true); });
+  r.Add("GET", "/api/v1/reports/{id}", [&ctx](http::Request& q, http::Reply y) { GetReport(ctx, q, std::move(y)); });
+}
+
+}  // namespace centinela::api

@@ -1,0 +1,300 @@
+#include "community/categories.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <memory>
+#include <utility>
+
+#include "areas/areas.h"
+
+namespace centinela::community {
+
+namespace {
+
+namespace json = boost::json;
+
+constexpr const char* kColumns =
+    "code, family, label_es, label_en, agencies, priority, sensitivity, active, created_ms, updated_ms";
+constexpr std::string_view kFamilies[] = {"crime", "emergency", "violence", "city_service"};
+constexpr size_t kMaxLabelBytes = 100;
+
+std::string AgenciesText(const std::vector<std::string>& agencies) {
+  json::array a;
+  for (const std::string& s : agencies) a.emplace_back(s);
+  return json::serialize(a);
+}
+
+std::vector<std::string> ParseAgencies(const std::string& text) {
+  std::vector<std::string> out;
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_array()) return out;
+  for (const json::value& a : v.as_array())
+    if (a.is_string()) out.emplace_back(a.get_string());
+  return out;
+}
+
+Category FromRow(const store::Rows& rows, size_t i) {
+  Category c;
+  c.code = rows.Text(i, "code");
+  c.family = rows.Text(i, "family");
+  c.label_es = rows.Text(i, "label_es");
+  c.label_en = rows.Text(i, "label_en");
+  c.agencies = ParseAgencies(rows.Text(i, "agencies"));
+  c.priority = static_cast<int>(rows.Int(i, "priority"));
+  c.sensitivity = ParseSensitivity(rows.Text(i, "sensitivity")).value_or(Sensitivity::kRestricted);
+  c.active = rows.Int(i, "active") != 0;
+  c.created_ms = rows.Int(i, "created_ms");
+  c.updated_ms = rows.Int(i, "updated_ms");
+  return c;
+}
+
+std::string EventPayload(const Category& c) {
+  json::object o{{"code", c.code},
+                 {"family", c.family},
+                 {"label_es", c.label_es},
+                 {"label_en", c.label_en},
+                 {"priority", c.priority},
+                 {"sensitivity", SensitivityName(c.sensitivity)},
+                 {"active", c.active}};
+  json::array a;
+  for (const std::string& s : c.agencies) a.emplace_back(s);
+  o["agencies"] = std::move(a);
+  return json::serialize(o);
+}
+
+Status Insert(store::Tx& tx, const Category& c, const std::string& actor, bool if_absent) {
+  std::string sql = std::string("INSERT INTO categories (") + kColumns +
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+  if (if_absent) sql += " ON CONFLICT DO NOTHING";
+  auto r = tx.Exec(sql, {c.code, c.family, c.label_es, c.label_en, AgenciesText(c.agencies),
+                         int64_t{c.priority}, std::string(SensitivityName(c.sensitivity)),
+                         int64_t{c.active ? 1 : 0}, c.created_ms, c.updated_ms});
+  if (!r.ok()) {
+    if (r.status().code() == Code::kConflict) return Conflict("category '" + c.code + "' already exists");
+    return r.status();
+  }
+  if (r->affected == 0) return Status::Ok();
+  auto e = tx.Append({"category.created", actor, "category:" + c.code, "public", EventPayload(c)});
+  return e.ok() ? Status::Ok() : e.status();
+}
+
+Category Seed(std::string code, std::string family, std::string es, std::string en,
+              std::vector<std::string> agencies, int priority, Sensitivity s = Sensitivity::kPublic) {
+  Category c;
+  c.code = std::move(code);
+  c.family = std::move(family);
+  c.label_es = std::move(es);
+  c.label_en = std::move(en);
+  c.agencies = std::move(agencies);
+  c.priority = priority;
+  c.sensitivity = s;
+  return c;
+}
+
+}  // namespace
+
+std::string_view SensitivityName(Sensitivity s) {
+  return s == Sensitivity::kPublic ? "public" : "restricted";
+}
+
+std::optional<Sensitivity> ParseSensitivity(std::string_view name) {
+  if (name == "public") return Sensitivity::kPublic;
+  if (name == "restricted") return Sensitivity::kRestricted;
+  return std::nullopt;
+}
+
+Status ValidateCategory(const Category& c) {
+  if (c.code.empty() || c.code.size() > 64 ||
+      !std::all_of(c.code.begin(), c.code.end(),
+                   [](char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_'; }))
+    return Unprocessable("category code must be 1 to 64 characters of a-z 0-9 _");
+  if (std::find(std::begin(kFamilies), std::end(kFamilies), c.family) == std::end(kFamilies))
+    return Unprocessable("unknown family '" + c.family + "' (crime, emergency, violence, city_service)");
+  for (const std::string* label : {&c.label_es, &c.label_en}) {
+    if (label->empty() || label->size() > kMaxLabelBytes)
+      return Unprocessable("labels es and en are required, at most 100 bytes each");
+    if (std::any_of(label->begin(), label->end(),
+                    [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7F; }))
+      return Unprocessable("labels must not hold control characters");
+  }
+  if (c.agencies.empty()) return Unprocessable("a category routes to at least one agency");
+  for (size_t i = 0; i < c.agencies.size(); ++i) {
+    if (!areas::IsKnownAgency(c.agencies[i]))
+      return Unprocessable("unknown agency '" + c.agencies[i] +
+                           "' (police, fire, medical, civil_protection, municipal)");
+    for (size_t j = 0; j < i; ++j)
+      if (c.agencies[i] == c.agencies[j]) return Unprocessable("agency '" + c.agencies[i] + "' is listed twice");
+  }
+  if (c.priority < 1 || c.priority > 4) return Unprocessable("priority must be 1 (most urgent) to 4");
+  return Status::Ok();
+}
+
+const std::vector<Category>& SeedCategories() {
+  using S = Sensitivity;
+  static const std::vector<Category> kSeed = {
+      Seed("robo", "crime", "Robo con violencia o intimidación", "Robbery", {"police"}, 1),
+      Seed("hurto", "crime", "Hurto", "Theft", {"police"}, 3),
+      Seed("robo_vehiculo", "crime", "Robo de vehículo", "Vehicle theft", {"police"}, 2),
+      Seed("robo_vivienda", "crime", "Robo en lugar habitado", "Burglary", {"police"}, 2),
+      Seed("portonazo", "crime", "Portonazo / encerrona", "Carjacking at a gate", {"police"}, 1),
+      Seed("persona_sospechosa", "crime", "Persona sospechosa", "Suspicious person", {"police"}, 3),
+      Seed("vehiculo_sospechoso", "crime", "Vehículo sospechoso", "Suspicious vehicle", {"police"}, 3),
+      Seed("balacera", "crime", "Balacera / disparos", "Shooting / gunfire", {"police", "medical"}, 1),
+      Seed("rina", "violence", "Riña", "Fight", {"police"}, 2),
+      Seed("amenaza", "violence", "Amenaza", "Threat", {"police"}, 2),
+      Seed("violencia_intrafamiliar", "violence", "Violencia intrafamiliar", "Domestic violence",
+           {"police"}, 1, S::kRestricted),
+      Seed("abuso_sexual", "violence", "Abuso sexual", "Sexual abuse", {"police", "medical"}, 1,
+           S::kRestricted),
+      Seed("acoso_callejero", "violence", "Acoso callejero", "Street harassment", {"police"}, 2,
+           S::kRestricted),
+      Seed("panico", "emergency", "Botón de pánico", "Panic button", {"police"}, 1, S::kRestricted),
+      Seed("incendio", "emergency", "Incendio", "Fire", {"fire", "medical"}, 1),
+      Seed("incendio_forestal", "emergency", "Incendio forestal / de pastizal", "Wildfire",
+           {"fire", "civil_protection"}, 1),
+      Seed("emergencia_medica", "emergency", "Emergencia médica", "Medical emergency", {"medical"}, 1),
+      Seed("accidente_transito", "emergency", "Accidente de tránsito", "Traffic accident",
+           {"police", "medical"}, 2),
+      Seed("fuga_gas", "emergency", "Fuga de gas", "Gas leak", {"fire", "civil_protection"}, 1),
+      Seed("inundacion", "emergency", "Inundación / anegamiento", "Flooding", {"civil_protection", "municipal"}, 2),
+      Seed("arbol_caido", "city_service", "Árbol caído", "Fallen tree", {"municipal", "civil_protection"}, 3),
+      Seed("luminaria_apagada", "city_service", "Luminaria apagada", "Street light out", {"municipal"}, 4),
+      Seed("microbasural", "city_service", "Microbasural", "Illegal dumping", {"municipal"}, 4),
+      Seed("ruidos_molestos", "city_service", "Ruidos molestos", "Noise complaint", {"municipal", "police"}, 4),
+      Seed("animal_suelto", "city_service", "Animal suelto / perro agresivo", "Loose animal", {"municipal"}, 3),
+      Seed("vehiculo_abandonado", "city_service", "Vehículo abandonado", "Abandoned vehicle",
+           {"municipal", "police"}, 4),
+      Seed("consumo_via_publica", "crime", "Consumo de alcohol o drogas en la vía pública",
+           "Drinking or drug use in public", {"police"}, 3),
+      Seed("venta_drogas", "crime", "Venta de drogas", "Drug dealing", {"police"}, 2),
+      Seed("vandalismo", "crime", "Daños / vandalismo", "Vandalism", {"police", "municipal"}, 3),
+      Seed("semaforo_danado", "city_service", "Semáforo en mal estado", "Broken traffic light",
+           {"municipal"}, 3),
+  };
+  return kSeed;
+}
+
+CategoryService::CategoryService(store::Store& store) : store_(store) {}
+
+CategoryService::~CategoryService() {
+  std::unique_lock lock(inflight_mu_);
+  inflight_cv_.wait(lock, [this] { return inflight_ == 0; });
+}
+
+void CategoryService::Submit(store::WriteFn fn, std::function<void(Status)> done) {
+  {
+    std::lock_guard lock(inflight_mu_);
+    ++inflight_;
+  }
+  store_.Write(std::move(fn), [this, done = std::move(done)](Status s, std::vector<store::Event>) {
+    done(s);
+    std::lock_guard lock(inflight_mu_);
+    if (--inflight_ == 0) inflight_cv_.notify_all();
+  });
+}
+
+Status CategoryService::Load() {
+  auto count = store_.Query("SELECT COUNT(*) AS n FROM categories");
+  if (!count.ok()) return count.status();
+  if (count->Int(0, "n") == 0) {
+    // ON CONFLICT DO NOTHING: two nodes starting at once seed each row once.
+    Status s = store_.WriteSync([](store::Tx& tx) {
+      for (Category c : SeedCategories()) {
+        c.created_ms = c.updated_ms = tx.NowMs();
+        Status st = Insert(tx, c, "system", /*if_absent=*/true);
+        if (!st.ok()) return st;
+      }
+      return Status::Ok();
+    });
+    if (!s.ok()) return s;
+    spdlog::info("categories: seeded {} categories", SeedCategories().size());
+  }
+  auto rows = store_.Query(std::string("SELECT ") + kColumns + " FROM categories");
+  if (!rows.ok()) return rows.status();
+  std::unique_lock lock(mu_);
+  by_code_.clear();
+  for (size_t i = 0; i < rows->size(); ++i) {
+    Category c = FromRow(*rows, i);
+    by_code_[c.code] = std::move(c);
+  }
+  return Status::Ok();
+}
+
+void CategoryService::Create(Category c, std::string actor, std::function<void(Result<Category>)> done) {
+  Status v = ValidateCategory(c);
+  if (!v.ok()) return done(v);
+  auto shared = std::make_shared<Category>(std::move(c));
+  Submit(
+      [shared, actor](store::Tx& tx) {
+        shared->created_ms = shared->updated_ms = tx.NowMs();
+        return Insert(tx, *shared, actor, /*if_absent=*/false);
+      },
+      [this, shared, done = std::move(done)](Status s) {
+        if (!s.ok()) return done(s);
+        {
+          std::unique_lock lock(mu_);
+          by_code_[shared->code] = *shared;
+        }
+        done(*shared);
+      });
+}
+
+void CategoryService::Update(std::string code, CategoryPatch patch, std::string actor,
+                             std::function<void(Result<Category>)> done) {
+  auto result = std::make_shared<Category>();
+  Submit(
+      [code, patch = std::move(patch), actor, result](store::Tx& tx) -> Status {
+        auto rows = tx.Exec(std::string("SELECT ") + kColumns + " FROM categories WHERE code = $1", {code});
+        if (!rows.ok()) return rows.status();
+        if (rows->empty()) return NotFound("no category with code '" + code + "'");
+        Category c = FromRow(*rows, 0);
+        if (patch.family) c.family = *patch.family;
+        if (patch.label_es) c.label_es = *patch.label_es;
+        if (patch.label_en) c.label_en = *patch.label_en;
+        if (patch.agencies) c.agencies = *patch.agencies;
+        if (patch.priority) c.priority = *patch.priority;
+        if (patch.sensitivity) c.sensitivity = *patch.sensitivity;
+        if (patch.active) c.active = *patch.active;
+        Status v = ValidateCategory(c);
+        if (!v.ok()) return v;
+        c.updated_ms = tx.NowMs();
+        auto u = tx.Exec(
+            "UPDATE categories SET family = $2, label_es = $3, label_en = $4, agencies = $5, priority = $6, "
+            "sensitivity = $7, active = $8, updated_ms = $9 WHERE code = $1",
+            {c.code, c.family, c.label_es, c.label_en, AgenciesText(c.agencies), int64_t{c.priority},
+             std::string(SensitivityName(c.sensitivity)), int64_t{c.active ? 1 : 0}, c.updated_ms});
+        if (!u.ok()) return u.status();
+        auto e = tx.Append({"category.updated", actor, "category:" + c.code, "public", EventPayload(c)});
+        if (!e.ok()) return e.status();
+        *result = std::move(c);
+        return Status::Ok();
+      },
+      [this, result, done = std::move(done)](Status s) {
+        if (!s.ok()) return done(s);
+        {
+          std::unique_lock lock(mu_);
+          by_code_[result->code] = *result;
+        }
+        done(*result);
+      });
+}
+
+std::optional<Category> CategoryService::Get(const std::string& code) const {
+  std::shared_lock lock(mu_);
+  auto it = by_code_.find(code);
+  if (it == by_code_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<Category> CategoryService::List() const {
+  std::shared_lock lock(mu_);
+  std::vector<Category> out;
+  out.reserve(by_code_.size());
+  for (const auto& [code, c] : by_code_) out.push_back(c);
+  return out;
+}
+
+}  // namespace centinela::community

@@ -1,0 +1,581 @@
+#include "community/reports.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cmath>
+#include <memory>
+#include <set>
+#include <unordered_set>
+
+#include "common/hash.h"
+
+namespace centinela::community {
+
+namespace {
+
+namespace json = boost::json;
+
+constexpr const char* kRoute = "POST /api/v1/reports";
+constexpr const char* kColumns =
+    "r.id, r.reporter_id, r.category, r.family, r.sensitivity, r.priority, r.lat, r.lon, r.accuracy_m, "
+    "r.address, r.description, r.anonymous, r.share_with_family, r.areas, r.agencies, r.status, "
+    "r.confirmations, r.comments, r.created_ms, r.updated_ms, u.display_name AS reporter_name";
+constexpr int kBatchRows = 200;
+
+std::string JsonList(const std::vector<std::string>& v) {
+  json::array a;
+  for (const std::string& s : v) a.emplace_back(s);
+  return json::serialize(a);
+}
+
+std::vector<std::string> ParseList(const std::string& text) {
+  std::vector<std::string> out;
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_array()) return out;
+  for (const json::value& a : v.as_array())
+    if (a.is_string()) out.emplace_back(a.get_string());
+  return out;
+}
+
+// Code points of valid UTF-8 text, or nullopt when it is not valid UTF-8.
+std::optional<size_t> Utf8Chars(const std::string& s) {
+  size_t chars = 0;
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return std::nullopt;
+    for (size_t k = 1; k < len; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return std::nullopt;
+    if (len == 1 && c == 0) return std::nullopt;
+    ++chars;
+    i += len;
+  }
+  return chars;
+}
+
+Report FromRow(const store::Rows& rows, size_t i) {
+  Report r;
+  r.id = rows.Text(i, "id");
+  r.reporter_id = rows.Text(i, "reporter_id");
+  r.reporter_name = rows.Text(i, "reporter_name");
+  r.category = rows.Text(i, "category");
+  r.family = rows.Text(i, "family");
+  r.sensitivity = ParseSensitivity(rows.Text(i, "sensitivity")).value_or(Sensitivity::kRestricted);
+  r.priority = static_cast<int>(rows.Int(i, "priority"));
+  r.lat = rows.Real(i, "lat");
+  r.lon = rows.Real(i, "lon");
+  if (!rows.Null(i, "accuracy_m")) r.accuracy_m = rows.Real(i, "accuracy_m");
+  r.address = rows.Text(i, "address");
+  r.description = rows.Text(i, "description");
+  r.anonymous = rows.Int(i, "anonymous") != 0;
+  r.share_with_family = rows.Int(i, "share_with_family") != 0;
+  r.areas = ParseList(rows.Text(i, "areas"));
+  r.agencies = ParseList(rows.Text(i, "agencies"));
+  r.status = rows.Text(i, "status");
+  r.confirmations = rows.Int(i, "confirmations");
+  r.comments = rows.Int(i, "comments");
+  r.created_ms = rows.Int(i, "created_ms");
+  r.updated_ms = rows.Int(i, "updated_ms");
+  return r;
+}
+
+// "$n" for the next parameter, appending the value.
+std::string Bind(store::Params& params, store::Value v) {
+  params.push_back(std::move(v));
+  return "$" + std::to_string(params.size());
+}
+
+std::string InList(store::Params& params, const std::vector<std::string>& values) {
+  std::string out = "(";
+  for (size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + Bind(params, values[i]);
+  return out + ")";
+}
+
+std::string Base64UrlEncode(std::string_view in) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t n = (uint32_t(uint8_t(in[i])) << 16) | (uint32_t(uint8_t(in[i + 1])) << 8) | uint8_t(in[i + 2]);
+    for (int k = 3; k >= 0; --k) out.push_back(kAlphabet[(n >> (6 * k)) & 63]);
+  }
+  if (size_t rest = in.size() - i; rest > 0) {
+    uint32_t n = uint32_t(uint8_t(in[i])) << 16;
+    if (rest == 2) n |= uint32_t(uint8_t(in[i + 1])) << 8;
+    out.push_back(kAlphabet[(n >> 18) & 63]);
+    out.push_back(kAlphabet[(n >> 12) & 63]);
+    if (rest == 2) out.push_back(kAlphabet[(n >> 6) & 63]);
+  }
+  return out;
+}
+
+std::optional<std::string> Base64UrlDecode(std::string_view in) {
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '-') return 62;
+    if (c == '_') return 63;
+    return -1;
+  };
+  if (in.size() % 4 == 1) return std::nullopt;
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    int v = value(c);
+    if (v < 0) return std::nullopt;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
+  }
+  return out;
+}
+
+std::string CreatedPayload(const Report& r) {
+  json::object o{{"id", r.id},
+                 {"category", r.category},
+                 {"sensitivity", SensitivityName(r.sensitivity)},
+                 {"priority", r.priority},
+                 {"lat", r.lat},
+                 {"lon", r.lon},
+                 {"anonymous", r.anonymous},
+                 {"share_with_family", r.share_with_family},
+                 {"reporter_id", r.reporter_id}};
+  json::array areas, agencies;
+  for (const auto& a : r.areas) areas.emplace_back(a);
+  for (const auto& a : r.agencies) agencies.emplace_back(a);
+  o["areas"] = std::move(areas);
+  o["agencies"] = std::move(agencies);
+  return json::serialize(o);
+}
+
+}  // namespace
+
+Status ValidateNewReport(const NewReport& r, const CategoryService& categories) {
+  auto c = categories.Get(r.category);
+  if (!c || !c->active) return Unprocessable("unknown or inactive category '" + r.category + "'");
+  if (!std::isfinite(r.lat) || std::fabs(r.lat) > 90) return Unprocessable("'lat' must be in [-90, 90]");
+  if (!std::isfinite(r.lon) || std::fabs(r.lon) > 180) return Unprocessable("'lon' must be in [-180, 180]");
+  if (r.accuracy_m && (!std::isfinite(*r.accuracy_m) || *r.accuracy_m < 0 || *r.accuracy_m > 100'000))
+    return Unprocessable("'accuracy' must be 0 to 100000 metres");
+  auto desc = Utf8Chars(r.description);
+  if (!desc) return Unprocessable("'description' is not valid UTF-8");
+  if (*desc > kMaxDescriptionChars) return Unprocessable("'description' has more than 2000 characters");
+  if (!Utf8Chars(r.address) || r.address.size() > kMaxAddressBytes)
+    return Unprocessable("'address' must be valid UTF-8 of at most 300 bytes");
+  if (r.media.size() > kMaxMediaPerReport) return Unprocessable("at most 10 media per report");
+  for (size_t i = 0; i < r.media.size(); ++i) {
+    if (r.media[i].empty() || r.media[i].size() > 64) return Unprocessable("unknown media id");
+    for (size_t j = 0; j < i; ++j)
+      if (r.media[i] == r.media[j]) return Unprocessable("media '" + r.media[i] + "' is listed twice");
+  }
+  return Status::Ok();
+}
+
+std::pair<std::vector<std::string>, std::vector<std::string>> RouteReport(
+    const areas::AreaService& areas, const std::string& default_area, double lat, double lon,
+    const std::vector<std::string>& category_agencies) {
+  std::vector<areas::Area> at = areas.At(lat, lon);
+  std::vector<std::string> codes;
+  auto add = [&codes](const std::string& c) {
+    if (std::find(codes.begin(), codes.end(), c) == codes.end()) codes.push_back(c);
+  };
+  std::string innermost;
+  if (!at.empty()) {
+    innermost = at.back().code;
+  } else if (!default_area.empty() && areas.Get(default_area)) {
+    innermost = default_area;
+  }
+  std::vector<std::string> path = innermost.empty() ? std::vector<std::string>{} : areas.Path(innermost);
+  for (auto it = path.rbegin(); it != path.rend(); ++it) add(*it);  // root first
+  for (const areas::Area& a : at) add(a.code);
+  // Agencies serving the innermost area that names any (walking up to the root).
+  std::vector<std::string> serving;
+  for (const std::string& code : path) {
+    auto a = areas.Get(code);
+    if (a && !a->agencies.empty()) {
+      serving = a->agencies;
+      break;
+    }
+  }
+  std::vector<std::string> agencies;
+  for (const std::string& ag : category_agencies)
+    if (std::find(serving.begin(), serving.end(), ag) != serving.end()) agencies.push_back(ag);
+  if (agencies.empty()) agencies = category_agencies;
+  return {codes, agencies};
+}
+
+std::string EncodeCursor(int64_t created_ms, const std::string& id) {
+  return Base64UrlEncode(std::to_string(created_ms) + ":" + id);
+}
+
+std::optional<std::pair<int64_t, std::string>> DecodeCursor(const std::string& cursor) {
+  if (cursor.size() > 200) return std::nullopt;
+  auto text = Base64UrlDecode(cursor);
+  if (!text) return std::nullopt;
+  size_t colon = text->find(':');
+  if (colon == std::string::npos || colon == 0 || colon > 19 || colon + 1 >= text->size()) return std::nullopt;
+  int64_t ms = 0;
+  for (size_t i = 0; i < colon; ++i) {
+    char c = (*text)[i];
+    if (c < '0' || c > '9') return std::nullopt;
+    ms = ms * 10 + (c - '0');
+  }
+  std::string id = text->substr(colon + 1);
+  if (!std::all_of(id.begin(), id.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); }))
+    return std::nullopt;
+  return std::make_pair(ms, id);
+}
+
+ReportService::ReportService(store::Store& store, const areas::AreaService& areas,
+                             const CategoryService& categories, ReportServiceOptions options)
+    : store_(store),
+      areas_(areas),
+      categories_(categories),
+      options_(std::move(options)),
+      clock_(options_.clock ? *options_.clock : system_clock_) {}
+
+ReportService::~ReportService() {
+  std::unique_lock lock(inflight_mu_);
+  inflight_cv_.wait(lock, [this] { return inflight_ == 0; });
+}
+
+void ReportService::Submit(store::WriteFn fn, std::function<void(Status)> done) {
+  {
+    std::lock_guard lock(inflight_mu_);
+    ++inflight_;
+  }
+  store_.Write(std::move(fn), [this, done = std::move(done)](Status s, std::vector<store::Event>) {
+    done(s);
+    std::lock_guard lock(inflight_mu_);
+    if (--inflight_ == 0) inflight_cv_.notify_all();
+  });
+}
+
+std::optional<int> ReportService::Reserve(const std::string& user_id) {
+  constexpr int64_t kMinute = 60'000, kDay = 24 * 3600'000;
+  const int64_t now = clock_.NowMs();
+  std::lock_guard lock(rate_mu_);
+  std::deque<int64_t>& q = reserved_[user_id];
+  while (!q.empty() && q.front() <= now - kDay) q.pop_front();
+  if (options_.max_per_day > 0 && static_cast<int>(q.size()) >= options_.max_per_day)
+    return static_cast<int>((q.front() + kDay - now + 999) / 1000);
+  if (options_.max_per_minute > 0) {
+    auto first_in_minute = std::upper_bound(q.begin(), q.end(), now - kMinute);
+    if (q.end() - first_in_minute >= options_.max_per_minute)
+      return std::max(1, static_cast<int>((*first_in_minute + kMinute - now + 999) / 1000));
+  }
+  q.push_back(now);
+  // Bound the map: drop users whose window emptied (cheap, amortised over reservations).
+  if (reserved_.size() > 100'000) {
+    for (auto it = reserved_.begin(); it != reserved_.end();)
+      it = (it->second.empty() || it->second.back() <= now - kDay) ? reserved_.erase(it) : std::next(it);
+  }
+  return std::nullopt;
+}
+
+void ReportService::Release(const std::string& user_id) {
+  std::lock_guard lock(rate_mu_);
+  auto it = reserved_.find(user_id);
+  if (it != reserved_.end() && !it->second.empty()) it->second.pop_back();
+}
+
+Result<std::optional<StoredAnswer>> ReportService::FindIdempotent(const std::string& user_id,
+                                                                 const std::string& key,
+                                                                 const std::string& fingerprint) {
+  auto rows = store_.Query(
+      "SELECT route, status, response FROM idempotency_keys WHERE user_id = $1 AND idem_key = $2 AND created_ms > $3 "
+      "AND status > 0",
+      {user_id, key, clock_.NowMs() - kIdempotencyTtlMs});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return std::optional<StoredAnswer>();
+  if (rows->Text(0, "route") != std::string(kRoute) + " " + fingerprint)
+    return Unprocessable("Idempotency-Key was already used with a different request");
+  return std::optional<StoredAnswer>(
+      StoredAnswer{static_cast<int>(rows->Int(0, "status")), rows->Text(0, "response")});
+}
+
+void ReportService::Create(CreateRequest req, RenderFn render,
+                           std::function<void(Result<CreateOutcome>)> done) {
+  Status v = ValidateNewReport(req.report, categories_);
+  if (!v.ok()) return done(v);
+  Category cat = *categories_.Get(req.report.category);
+  auto report = std::make_shared<Report>();
+  report->id = NewId();
+  report->reporter_id = req.user_id;
+  report->reporter_name = req.display_name;
+  report->category = cat.code;
+  report->family = cat.family;
+  report->sensitivity = cat.sensitivity;
+  report->priority = cat.priority;
+  report->lat = req.report.lat;
+  report->lon = req.report.lon;
+  report->accuracy_m = req.report.accuracy_m;
+  report->address = req.report.address;
+  report->description = req.report.description;
+  report->anonymous = req.report.anonymous;
+  report->share_with_family = req.report.share_with_family;
+  report->media = req.report.media;
+  std::tie(report->areas, report->agencies) =
+      RouteReport(areas_, options_.default_area, report->lat, report->lon, cat.agencies);
+  if (report->areas.empty())
+    spdlog::warn("report {} is outside every area and reports.default_area is not a known area", report->id);
+
+  auto outcome = std::make_shared<CreateOutcome>();
+  const std::string key = req.idempotency_key;
+  const std::string user = req.user_id;
+  const std::string route = std::string(kRoute) + " " + req.fingerprint;
+  Submit(
+      [report, outcome, key, user, route, render = std::move(render)](store::Tx& tx) -> Status {
+        const int64_t now = tx.NowMs();
+        report->created_ms = report->updated_ms = now;
+        if (!key.empty()) {
+          // The primary key (user_id, idem_key) decides which of several concurrent requests
+          // with one key creates the report; the others read its stored answer.
+          auto del = tx.Exec("DELETE FROM idempotency_keys WHERE user_id = $1 AND idem_key = $2 AND created_ms <= $3",
+                             {user, key, now - kIdempotencyTtlMs});
+          if (!del.ok()) return del.status();
+          auto ins = tx.Exec(
+              "INSERT INTO idempotency_keys (user_id, idem_key, route, status, response, created_ms) "
+              "VALUES ($1, $2, $3, 0, '', $4) ON CONFLICT DO NOTHING",
+              {user, key, route, now});
+          if (!ins.ok()) return ins.status();
+          if (ins->affected == 0) {
+            auto prev = tx.Exec("SELECT route, status, response FROM idempotency_keys WHERE user_id = $1 AND idem_key = $2",
+                                {user, key});
+            if (!prev.ok()) return prev.status();
+            if (prev->empty()) return Unavailable("idempotency key vanished; retry");
+            if (prev->Text(0, "route") != route)
+              return Unprocessable("Idempotency-Key was already used with a different request");
+            outcome->status = static_cast<int>(prev->Int(0, "status"));
+            outcome->body = prev->Text(0, "response");
+            outcome->replay = true;
+            return Status::Ok();
+          }
+        }
+        if (!report->media.empty()) {
+          store::Params p{report->reporter_id};
+          std::string sql = "SELECT id FROM media WHERE owner_id = $1 AND id IN ";
+          sql += InList(p, report->media);
+          auto found = tx.Exec(sql, p);
+          if (!found.ok()) return found.status();
+          if (found->size() != report->media.size())
+            return Unprocessable("every media id must name media you uploaded");
+        }
+        auto r = tx.Exec(
+            "INSERT INTO reports (id, reporter_id, category, family, sensitivity, priority, lat, lon, accuracy_m, "
+            "address, description, anonymous, share_with_family, areas, agencies, status, created_ms, updated_ms) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+            {report->id, report->reporter_id, report->category, report->family,
+             std::string(SensitivityName(report->sensitivity)), int64_t{report->priority}, report->lat, report->lon,
+             report->accuracy_m ? store::Value(*report->accuracy_m) : store::Value(),
+             report->address.empty() ? store::Value() : store::Value(report->address),
+             report->description.empty() ? store::Value() : store::Value(report->description),
+             int64_t{report->anonymous ? 1 : 0}, int64_t{report->share_with_family ? 1 : 0},
+             JsonList(report->areas), JsonList(report->agencies), report->status, now, now});
+        if (!r.ok()) return r.status();
+        for (const std::string& area : report->areas) {
+          auto ra = tx.Exec("INSERT INTO report_areas (area_code, created_ms, report_id) VALUES ($1, $2, $3)",
+                            {area, now, report->id});
+          if (!ra.ok()) return ra.status();
+        }
+        for (const std::string& m : report->media) {
+          auto rm = tx.Exec("INSERT INTO report_media (report_id, media_id) VALUES ($1, $2)", {report->id, m});
+          if (!rm.ok()) return rm.status();
+        }
+        auto e = tx.Append({"report.created", report->reporter_id, "report:" + report->id, "report:" + report->id,
+                            CreatedPayload(*report)});
+        if (!e.ok()) return e.status();
+        outcome->status = 201;
+        outcome->body = render(*report);
+        if (!key.empty()) {
+          auto up = tx.Exec("UPDATE idempotency_keys SET status = $3, response = $4 WHERE user_id = $1 AND idem_key = $2",
+                            {user, key, int64_t{outcome->status}, outcome->body});
+          if (!up.ok()) return up.status();
+        }
+        return Status::Ok();
+      },
+      [outcome, done = std::move(done)](Status s) {
+        if (!s.ok()) return done(s);
+        done(*outcome);
+      });
+}
+
+Result<Viewer> ReportService::ViewerFor(const auth::Principal& p) {
+  Viewer v;
+  v.user_id = p.user_id;
+  v.grants = p.grants;
+  auto rows = store_.Query("SELECT area_code FROM memberships WHERE user_id = $1 AND status = 'approved'", {p.user_id});
+  if (!rows.ok()) return rows.status();
+  for (size_t i = 0; i < rows->size(); ++i) v.neighbourhoods.push_back(rows->Text(i, "area_code"));
+  return v;
+}
+
+// Users in whose family circle `user_id` is (accepted links, either direction).
+Result<std::vector<std::string>> ReportService::FamilyOf(const std::string& user_id) {
+  auto rows = store_.Query(
+      "SELECT owner_id AS u FROM family_links WHERE member_id = $1 AND status = 'accepted' "
+      "UNION SELECT member_id AS u FROM family_links WHERE owner_id = $1 AND status = 'accepted' "
+      "AND member_id IS NOT NULL",
+      {user_id});
+  if (!rows.ok()) return rows.status();
+  std::vector<std::string> out;
+  for (size_t i = 0; i < rows->size(); ++i) out.push_back(rows->Text(i, "u"));
+  return out;
+}
+
+Status ReportService::AttachMedia(std::vector<VisibleReport>& items) {
+  if (items.empty()) return Status::Ok();
+  store::Params p;
+  std::vector<std::string> ids;
+  for (const auto& it : items) ids.push_back(it.report.id);
+  std::string sql = "SELECT report_id, media_id FROM report_media WHERE report_id IN " + InList(p, ids) +
+                    " ORDER BY media_id";
+  auto rows = store_.Query(sql, p);
+  if (!rows.ok()) return rows.status();
+  for (size_t i = 0; i < rows->size(); ++i) {
+    std::string rid = rows->Text(i, "report_id");
+    for (auto& it : items)
+      if (it.report.id == rid) it.report.media.push_back(rows->Text(i, "media_id"));
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+ReportFacts FactsFor(const Report& r, const Viewer& v, const std::unordered_set<std::string>& family_of_viewer) {
+  ReportFacts f;
+  f.reporter_id = r.reporter_id;
+  f.sensitivity = r.sensitivity;
+  f.anonymous = r.anonymous;
+  f.share_with_family = r.share_with_family;
+  if (family_of_viewer.count(r.reporter_id)) f.family_member_ids.push_back(v.user_id);
+  f.areas = r.areas;
+  return f;
+}
+
+}  // namespace
+
+Result<std::optional<VisibleReport>> ReportService::Get(const Viewer& viewer, const std::string& id) {
+  auto rows = store_.Query(std::string("SELECT ") + kColumns +
+                               " FROM reports r LEFT JOIN users u ON u.id = r.reporter_id WHERE r.id = $1",
+                           {id});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return std::optional<VisibleReport>();
+  Report r = FromRow(*rows, 0);
+  auto family = FamilyOf(viewer.user_id);
+  if (!family.ok()) return family.status();
+  std::unordered_set<std::string> fam(family->begin(), family->end());
+  View view = Decide(viewer, FactsFor(r, viewer, fam));
+  if (!view.visible) return std::optional<VisibleReport>();
+  std::vector<VisibleReport> items{{std::move(r), view}};
+  Status s = AttachMedia(items);
+  if (!s.ok()) return s;
+  return std::optional<VisibleReport>(std::move(items[0]));
+}
+
+Result<Page> ReportService::List(const Viewer& viewer, const ListQuery& q) {
+  auto family = FamilyOf(viewer.user_id);
+  if (!family.ok()) return family.status();
+  std::unordered_set<std::string> fam(family->begin(), family->end());
+  const int limit = std::clamp(q.limit, 1, kMaxPageSize);
+
+  // Candidate rows: narrowed in SQL to what the viewer could possibly see, then decided
+  // row by row.
+  bool all_areas = false;
+  std::vector<std::string> scope_areas = viewer.neighbourhoods;
+  for (const auth::Grant& g : viewer.grants) {
+    if (!auth::IsStaffRole(g.role) || g.area_code.empty()) continue;
+    if (g.area_code == auth::kAllAreas) all_areas = true;
+    scope_areas.push_back(g.area_code);
+  }
+  store::Params base;
+  std::string where = " WHERE 1 = 1";
+  if (q.mine) {
+    where += " AND r.reporter_id = " + Bind(base, viewer.user_id);
+  } else if (!all_areas) {
+    where += " AND (r.reporter_id = " + Bind(base, viewer.user_id);
+    if (!family->empty()) where += " OR r.reporter_id IN " + InList(base, *family);
+    if (!scope_areas.empty())
+      where += " OR r.id IN (SELECT report_id FROM report_areas WHERE area_code IN " + InList(base, scope_areas) + ")";
+    where += ")";
+  }
+  if (!q.area.empty())
+    where += " AND r.id IN (SELECT report_id FROM report_areas WHERE area_code = " + Bind(base, q.area) + ")";
+  if (q.from_ms) where += " AND r.created_ms >= " + Bind(base, *q.from_ms);
+  if (q.to_ms) where += " AND r.created_ms < " + Bind(base, *q.to_ms);
+  if (!q.categories.empty()) where += " AND r.category IN " + InList(base, q.categories);
+  if (!q.status.empty()) where += " AND r.status = " + Bind(base, q.status);
+  if (q.bbox) {
+    // Widened by a coarse cell: the exact filter runs on the location the viewer gets.
+    const auto& b = *q.bbox;
+    where += " AND r.lon >= " + Bind(base, b[0] - 0.02) + " AND r.lat >= " + Bind(base, b[1] - 0.02) +
+             " AND r.lon <= " + Bind(base, b[2] + 0.02) + " AND r.lat <= " + Bind(base, b[3] + 0.02);
+  }
+
+  Page page;
+  std::optional<std::pair<int64_t, std::string>> after = q.cursor;
+  int scanned = 0;
+  while (true) {
+    store::Params params = base;
+    std::string sql = std::string("SELECT ") + kColumns + " FROM reports r LEFT JOIN users u ON u.id = r.reporter_id" + where;
+    if (after) {
+      std::string c = Bind(params, after->first);
+      sql += " AND (r.created_ms < " + c + " OR (r.created_ms = " + c + " AND r.id < " + Bind(params, after->second) + "))";
+    }
+    sql += " ORDER BY r.created_ms DESC, r.id DESC LIMIT " + std::to_string(kBatchRows);
+    auto rows = store_.Query(sql, params);
+    if (!rows.ok()) return rows.status();
+    for (size_t i = 0; i < rows->size(); ++i) {
+      Report r = FromRow(*rows, i);
+      ++scanned;
+      after = std::make_pair(r.created_ms, r.id);
+      View view = Decide(viewer, FactsFor(r, viewer, fam));
+      if (!view.visible) continue;
+      if (q.bbox) {
+        double lat = view.location == Location::kExact ? r.lat : CoarsenLat(r.lat);
+        double lon = view.location == Location::kExact ? r.lon : CoarsenLon(r.lat, r.lon);
+        const auto& b = *q.bbox;
+        if (lon < b[0] || lat < b[1] || lon > b[2] || lat > b[3]) continue;
+      }
+      page.items.push_back({std::move(r), view});
+      if (static_cast<int>(page.items.size()) == limit) {
+        page.next_cursor = EncodeCursor(after->first, after->second);
+        break;
+      }
+    }
+    if (!page.next_cursor.empty()) break;
+    if (static_cast<int>(rows->size()) < kBatchRows) break;  // the end
+    if (scanned >= kMaxRowsScanned) {
+      page.next_cursor = EncodeCursor(after->first, after->second);
+      break;
+    }
+  }
+  Status s = AttachMedia(page.items);
+  if (!s.ok()) return s;
+  return page;
+}
+
+void ReportService::LogDeanonymisedReads(const std::string& actor, std::vector<std::string> report_ids,
+                                         std::function<void(Status)> done) {
+  if (report_ids.empty()) return done(Status::Ok());
+  Submit(
+      [actor, ids = std::move(report_ids)](store::Tx& tx) -> Status {
+        for (const std::string& id : ids) {
+          json::object o{{"report_id", id}, {"reader", actor}};
+          auto e = tx.Append({"report.deanonymised_read", actor, "report:" + id, "admin", json::serialize(o)});
+          if (!e.ok()) return e.status();
+        }
+        return Status::Ok();
+      },
+      std::move(done));
+}
+
+}  // namespace centinela::community

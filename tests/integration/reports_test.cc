@@ -1,0 +1,565 @@
+// Neighbours' alerts over loopback against the real binary, on SQLite and PostgreSQL:
+// categories, report creation (validation, routing to areas, default area, idempotency
+// under 20 parallel retries, rate limit) and every read route filtered by the visibility
+// rules (restricted reports, anonymous reporters, staff outside the area), and kill -9 right
+// after a burst of 201s.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "db_access.h"
+#include "server_process.h"
+#include "support/http_client.h"
+
+namespace centinela::testing {
+using test::HttpClient;
+namespace {
+
+namespace json = boost::json;
+
+constexpr const char* kRootPassword = "root-password-1234";
+constexpr const char* kPassword = "a-long-password-99";
+// A point in San Miguel (13130) and one in La Cisterna (13109), Santiago.
+constexpr double kSanMiguelLat = -33.4960, kSanMiguelLon = -70.6510;
+constexpr double kCisternaLat = -33.5330, kCisternaLon = -70.6630;
+
+struct Reply {
+  int status = 0;
+  std::string body;
+  test::HeaderList headers;
+  json::value Json() const {
+    boost::system::error_code ec;
+    json::value v = json::parse(body, ec);
+    return ec ? json::value() : v;
+  }
+  std::string Header(const std::string& name) const {
+    for (const auto& [k, v] : headers)
+      if (k == name) return v;
+    return {};
+  }
+};
+
+class Api {
+ public:
+  explicit Api(int port) : port_(port) {}
+  Reply Call(const std::string& method, const std::string& target, const std::string& body = "",
+             const std::string& token = "", const test::HeaderList& extra = {}) {
+    HttpClient client("127.0.0.1", static_cast<uint16_t>(port_));
+    test::HeaderList headers = extra;
+    if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
+    if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
+    auto r = client.Request(method, target, body, headers);
+    return Reply{r.status, r.body, r.headers};
+  }
+  std::string Login(const std::string& login, const std::string& password) {
+    Reply r = Call("POST", "/api/v1/auth/login", Obj({{"login", login}, {"password", password}}));
+    if (r.status != 200) return "";
+    return std::string(r.Json().at("token").as_string());
+  }
+  // Registers a neighbour; returns {id, token}.
+  std::pair<std::string, std::string> Neighbour(const std::string& email, const std::string& name) {
+    Reply r = Call("POST", "/api/v1/auth/register",
+                   Obj({{"email", email}, {"password", kPassword}, {"display_name", name}}));
+    if (r.status != 201) return {};
+    return {std::string(r.Json().at("id").as_string()), Login(email, kPassword)};
+  }
+  // Creates staff with roles [{role, area}]; returns {id, token}.
+  std::pair<std::string, std::string> Staff(const std::string& root, const std::string& email, json::array roles) {
+    Reply r = Call("POST", "/api/v1/users", Obj({{"email", email}, {"password", kPassword}, {"roles", roles}}), root);
+    if (r.status != 201) {
+      ADD_FAILURE() << r.body;
+      return {};
+    }
+    return {std::string(r.Json().at("id").as_string()), Login(email, kPassword)};
+  }
+  static std::string Obj(const json::object& o) { return json::serialize(o); }
+
+ private:
+  int port_;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+json::value ComunaGeometry(const std::string& name) {
+  static json::value doc =
+      json::parse(ReadFile(std::string(CENTINELA_SOURCE_DIR) + "/demo/santiago_south_precinct_7_comunas.geojson"));
+  for (const json::value& f : doc.at("features").as_array())
+    if (f.at("properties").at("NOM_COM").as_string() == name) return f.at("geometry");
+  ADD_FAILURE() << "no comuna " << name;
+  return {};
+}
+
+json::value Box(double min_lon, double min_lat, double max_lon, double max_lat) {
+  return json::value{{"type", "Polygon"},
+                     {"coordinates", json::array{json::array{json::array{min_lon, min_lat}, json::array{max_lon, min_lat},
+                                                             json::array{max_lon, max_lat}, json::array{min_lon, max_lat},
+                                                             json::array{min_lon, min_lat}}}}};
+}
+
+json::object ReportBody(const std::string& category, double lat, double lon, const std::string& description,
+                        bool anonymous = false) {
+  return json::object{{"category", category}, {"lat", lat},           {"lon", lon},
+                      {"accuracy", 8},        {"address", "Gran Avenida 5000"}, {"description", description},
+                      {"anonymous", anonymous}};
+}
+
+void Approve(TestDatabase& db, const std::string& user_id, const std::string& area) {
+  db.Exec("INSERT INTO memberships (id, user_id, area_code, address, home_lat, home_lon, id_type, id_number, status, "
+          "created_ms) VALUES ('m-" + user_id + "', '" + user_id + "', '" + area +
+          "', 'Calle 1', -33.5, -70.65, 'rut', '11111111-1', 'approved', 0)");
+}
+
+struct Deployment {
+  std::string dir;
+  std::unique_ptr<TestDatabase> db;
+  std::unique_ptr<ServerProcess> server;
+  std::string root;
+  std::pair<std::string, std::string> reporter, member, outsider, op_in, op_out, op_deanon, deanon_only;
+};
+
+std::map<std::string, std::unique_ptr<Deployment>>& Deployments() {
+  static std::map<std::string, std::unique_ptr<Deployment>> d;
+  return d;
+}
+
+class ReportsTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    auto& slot = Deployments()[GetParam()];
+    if (!slot) {
+      auto d = std::make_unique<Deployment>();
+      d->dir = MakeTempDir("centinela-reports-" + GetParam());
+      d->db = std::make_unique<TestDatabase>(GetParam(), d->dir);
+      if (!d->db->available()) GTEST_SKIP() << d->db->reason();
+      CommandResult add = RunCentinela({"user", "add", "--email", "root@test.cl", "--password", kRootPassword, "--role",
+                                        "admin", "--db", d->db->url(), "--data-dir", d->dir});
+      ASSERT_EQ(add.exit_code, 0) << add.output;
+      d->server = std::make_unique<ServerProcess>(
+          d->dir, d->db->url(), std::vector<std::string>{},
+          std::vector<std::string>{"CENTINELA_AUTH_LOGIN_MAX_FAILURES_PER_IP=100000",
+                                   "CENTINELA_REPORTS_MAX_PER_MINUTE=100000", "CENTINELA_REPORTS_MAX_PER_DAY=100000",
+                                   "CENTINELA_REPORTS_DEFAULT_AREA=FUERA"});
+      ASSERT_TRUE(d->server->Start()) << d->server->output();
+      Api api(d->server->port());
+      d->root = api.Login("root@test.cl", kRootPassword);
+      ASSERT_FALSE(d->root.empty());
+      Reply r = api.Call("POST", "/api/v1/areas",
+                         Api::Obj({{"code", "RM"}, {"name", "Región Metropolitana (test box)"}, {"kind", "region"},
+                                   {"agencies", json::array{"police", "fire", "medical", "municipal"}},
+                                   {"geometry", Box(-70.80, -33.70, -70.50, -33.40)}}),
+                         d->root);
+      ASSERT_EQ(r.status, 201) << r.body;
+      r = api.Call("POST", "/api/v1/areas",
+                   Api::Obj({{"code", "FUERA"}, {"name", "Sin área"}, {"kind", "region"},
+                             {"geometry", Box(-1.0, -1.0, -0.9, -0.9)}}),
+                   d->root);
+      ASSERT_EQ(r.status, 201) << r.body;
+      for (auto [code, name] : {std::pair{"13130", "San Miguel"}, std::pair{"13109", "La Cisterna"}}) {
+        r = api.Call("POST", "/api/v1/areas",
+                     Api::Obj({{"code", code}, {"name", name}, {"kind", "sector"}, {"parent", "RM"},
+                               {"agencies", json::array{"police", "medical"}}, {"geometry", ComunaGeometry(name)}}),
+                     d->root);
+        ASSERT_EQ(r.status, 201) << r.body;
+      }
+      d->reporter = api.Neighbour("reporter@test.cl", "Rosa Reportera");
+      d->member = api.Neighbour("member@test.cl", "Vecina San Miguel");
+      d->outsider = api.Neighbour("outsider@test.cl", "Vecino La Cisterna");
+      ASSERT_FALSE(d->reporter.second.empty() || d->member.second.empty() || d->outsider.second.empty());
+      Approve(*d->db, d->member.first, "13130");
+      Approve(*d->db, d->outsider.first, "13109");
+      d->op_in = api.Staff(d->root, "op.sm@test.cl", json::array{json::object{{"role", "operator"}, {"area", "13130"}}});
+      d->op_out = api.Staff(d->root, "op.lc@test.cl", json::array{json::object{{"role", "operator"}, {"area", "13109"}}});
+      d->op_deanon = api.Staff(d->root, "fiscal@test.cl",
+                               json::array{json::object{{"role", "operator"}, {"area", "13130"}},
+                                           json::object{{"role", "deanonymise"}, {"area", "13130"}}});
+      d->deanon_only = api.Staff(d->root, "deanon.only@test.cl",
+                                 json::array{json::object{{"role", "deanonymise"}, {"area", "13130"}}});
+      slot = std::move(d);
+    }
+    dep_ = slot.get();
+    if (!dep_->server) GTEST_SKIP() << dep_->db->reason();
+  }
+
+  static void TearDownTestSuite() {
+    for (auto& [name, d] : Deployments()) {
+      if (d && d->server) d->server->Stop();
+      if (d) {
+        d->db.reset();
+        std::filesystem::remove_all(d->dir);
+      }
+    }
+    Deployments().clear();
+  }
+
+  Api api() { return Api(dep_->server->port()); }
+  // Posts a report as the reporter; returns its id.
+  std::string Post(const json::object& body, const std::string& token = "") {
+    Reply r = api().Call("POST", "/api/v1/reports", Api::Obj(body), token.empty() ? dep_->reporter.second : token);
+    EXPECT_EQ(r.status, 201) << r.body;
+    if (r.status != 201) return "";
+    return std::string(r.Json().at("id").as_string());
+  }
+  // Ids in a list answer.
+  static std::set<std::string> Ids(const Reply& r) {
+    std::set<std::string> out;
+    const json::value doc = r.Json();
+    if (!doc.is_object()) return out;
+    for (const json::value& v : doc.at("reports").as_array()) out.insert(std::string(v.at("id").as_string()));
+    return out;
+  }
+  Deployment* dep_ = nullptr;
+};
+
+TEST_P(ReportsTest, CategoriesAreSeededAndOnlyAllAreasAdminsEditThem) {
+  Reply r = api().Call("GET", "/api/v1/categories", "", dep_->member.second);
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::map<std::string, json::object> by_code;
+  const json::value doc = r.Json();
+  for (const json::value& c : doc.at("categories").as_array())
+    by_code[std::string(c.at("code").as_string())] = c.as_object();
+  ASSERT_TRUE(by_code.count("robo") && by_code.count("violencia_intrafamiliar") && by_code.count("luminaria_apagada"));
+  EXPECT_EQ(by_code["violencia_intrafamiliar"].at("sensitivity").as_string(), "restricted");
+  EXPECT_EQ(by_code["robo"].at("labels").at("es").as_string(), "Robo con violencia o intimidación");
+  EXPECT_EQ(api().Call("GET", "/api/v1/categories").status, 401);
+
+  json::object cat{{"code", "cable_cortado"}, {"family", "city_service"}, {"priority", 3},
+                   {"sensitivity", "public"},  {"agencies", json::array{"municipal"}},
+                   {"labels", json::object{{"es", "Cable cortado"}, {"en", "Cut cable"}}}};
+  EXPECT_EQ(api().Call("POST", "/api/v1/categories", Api::Obj(cat), dep_->member.second).status, 403);
+  EXPECT_EQ(api().Call("POST", "/api/v1/categories", Api::Obj(cat), dep_->op_in.second).status, 403);
+  Reply created = api().Call("POST", "/api/v1/categories", Api::Obj(cat), dep_->root);
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(api().Call("POST", "/api/v1/categories", Api::Obj(cat), dep_->root).status, 409);
+  json::object bad = cat;
+  bad["code"] = "otro";
+  bad["priority"] = 7;
+  EXPECT_EQ(api().Call("POST", "/api/v1/categories", Api::Obj(bad), dep_->root).status, 422);
+  Reply patched = api().Call("PATCH", "/api/v1/categories/cable_cortado", Api::Obj({{"active", false}}), dep_->root);
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_FALSE(patched.Json().at("active").as_bool());
+  EXPECT_EQ(api().Call("PATCH", "/api/v1/categories/nope", Api::Obj({{"active", false}}), dep_->root).status, 404);
+  // An inactive category takes no new reports.
+  EXPECT_EQ(api().Call("POST", "/api/v1/reports", Api::Obj(ReportBody("cable_cortado", kSanMiguelLat, kSanMiguelLon, "x")),
+                       dep_->reporter.second).status,
+            422);
+  EXPECT_EQ(dep_->db->Column("SELECT COUNT(*) FROM events WHERE type = 'category.updated'")[0], "1");
+}
+
+TEST_P(ReportsTest, CreationValidatesAndStampsAreasAndAgencies) {
+  const std::string& t = dep_->reporter.second;
+  auto call = [&](const json::object& b) { return api().Call("POST", "/api/v1/reports", Api::Obj(b), t); };
+  EXPECT_EQ(call(ReportBody("no_such", kSanMiguelLat, kSanMiguelLon, "x")).status, 422);
+  EXPECT_EQ(call(ReportBody("robo", 91, kSanMiguelLon, "x")).status, 422);
+  EXPECT_EQ(call(ReportBody("robo", kSanMiguelLat, -181, "x")).status, 422);
+  EXPECT_EQ(call(ReportBody("robo", kSanMiguelLat, kSanMiguelLon, std::string(2001, 'a'))).status, 422);
+  EXPECT_EQ(call(json::object{{"category", "robo"}}).status, 422);
+  EXPECT_EQ(api().Call("POST", "/api/v1/reports", Api::Obj(ReportBody("robo", kSanMiguelLat, kSanMiguelLon, "x"))).status,
+            401);
+  // Media must exist and belong to the caller.
+  dep_->db->Exec("INSERT INTO media (id, owner_id, content_type, bytes, sha256, created_ms) VALUES ('med-own-" +
+                 GetParam() + "', '" + dep_->reporter.first + "', 'image/jpeg', 10, 'x', 0)");
+  dep_->db->Exec("INSERT INTO media (id, owner_id, content_type, bytes, sha256, created_ms) VALUES ('med-other-" +
+                 GetParam() + "', '" + dep_->member.first + "', 'image/jpeg', 10, 'x', 0)");
+  json::object with_other = ReportBody("robo", kSanMiguelLat, kSanMiguelLon, "con foto ajena");
+  with_other["media"] = json::array{"med-other-" + GetParam()};
+  EXPECT_EQ(call(with_other).status, 422);
+  with_other["media"] = json::array{"no-such-media"};
+  EXPECT_EQ(call(with_other).status, 422);
+
+  json::object ok = ReportBody("incendio", kSanMiguelLat, kSanMiguelLon, std::string(2000, 'n'));
+  ok["media"] = json::array{"med-own-" + GetParam()};
+  Reply r = call(ok);
+  ASSERT_EQ(r.status, 201) << r.body;
+  json::value v = r.Json();
+  EXPECT_EQ(v.at("areas"), (json::array{"RM", "13130"}));
+  // incendio routes to fire + medical; San Miguel is served by police + medical.
+  EXPECT_EQ(v.at("agencies"), (json::array{"medical"}));
+  EXPECT_EQ(v.at("media"), (json::array{"med-own-" + GetParam()}));
+  EXPECT_EQ(v.at("location").as_string(), "exact");
+  EXPECT_EQ(v.at("reporter").at("display_name").as_string(), "Rosa Reportera");
+  const std::string id(v.at("id").as_string());
+  EXPECT_EQ(dep_->db->Column("SELECT COUNT(*) FROM report_areas WHERE report_id = '" + id + "'")[0], "2");
+  EXPECT_EQ(dep_->db->Column("SELECT COUNT(*) FROM report_media WHERE report_id = '" + id + "'")[0], "1");
+  auto payload = dep_->db->Column("SELECT payload FROM events WHERE type = 'report.created' AND subject = 'report:" + id + "'");
+  ASSERT_EQ(payload.size(), 1u);
+  EXPECT_EQ(json::parse(payload[0]).at("category").as_string(), "incendio");
+}
+
+TEST_P(ReportsTest, OutsideEveryAreaLandsInTheDefaultArea) {
+  Reply r = api().Call("POST", "/api/v1/reports", Api::Obj(ReportBody("robo", -10.0, -50.0, "en medio de la nada")),
+                       dep_->reporter.second);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.Json().at("areas"), (json::array{"FUERA"}));
+  EXPECT_EQ(r.Json().at("agencies"), (json::array{"police"}));
+  const std::string id(r.Json().at("id").as_string());
+  EXPECT_EQ(dep_->db->Column("SELECT area_code FROM report_areas WHERE report_id = '" + id + "'"),
+            std::vector<std::string>{"FUERA"});
+  Reply listed = api().Call("GET", "/api/v1/reports?area=FUERA", "", dep_->root);
+  EXPECT_TRUE(Ids(listed).count(id)) << listed.body;
+}
+
+TEST_P(ReportsTest, PublicAnonymousReportIsCoarseAndNamelessForNeighbours) {
+  const std::string id =
+      Post(ReportBody("persona_sospechosa", kSanMiguelLat, kSanMiguelLon, "merodeando autos", /*anonymous=*/true));
+  ASSERT_FALSE(id.empty());
+  const std::string path = "/api/v1/reports/" + id;
+
+  // Member of San Miguel: visible, coarse, no address, no reporter (detail and list).
+  Reply m = api().Call("GET", path, "", dep_->member.second);
+  ASSERT_EQ(m.status, 200) << m.body;
+  EXPECT_EQ(m.Json().at("location").as_string(), "coarse");
+  EXPECT_TRUE(m.Json().at("reporter").is_null());
+  EXPECT_TRUE(m.Json().at("address").is_null());
+  EXPECT_NE(m.Json().at("lat").as_double(), kSanMiguelLat);
+  EXPECT_NEAR(m.Json().at("lat").as_double(), kSanMiguelLat, 0.001);
+  EXPECT_EQ(m.body.find(dep_->reporter.first), std::string::npos);
+  EXPECT_EQ(m.body.find("Rosa"), std::string::npos);
+  Reply ml = api().Call("GET", "/api/v1/reports?limit=200", "", dep_->member.second);
+  ASSERT_EQ(ml.status, 200);
+  bool found = false;
+  const json::value list = ml.Json();
+  for (const json::value& item : list.at("reports").as_array()) {
+    if (item.at("id").as_string() != id) continue;
+    found = true;
+    EXPECT_TRUE(item.at("reporter").is_null());
+    EXPECT_EQ(item.at("location").as_string(), "coarse");
+    EXPECT_EQ(json::serialize(item).find(dep_->reporter.first), std::string::npos);
+  }
+  EXPECT_TRUE(found);
+
+  // Neighbour of another comuna: as if it did not exist.
+  EXPECT_EQ(api().Call("GET", path, "", dep_->outsider.second).status, 404);
+  EXPECT_FALSE(Ids(api().Call("GET", "/api/v1/reports?limit=200", "", dep_->outsider.second)).count(id));
+
+  // Operator of San Miguel: exact, still anonymous. Operator of La Cisterna: nothing.
+  Reply o = api().Call("GET", path, "", dep_->op_in.second);
+  ASSERT_EQ(o.status, 200);
+  EXPECT_EQ(o.Json().at("location").as_string(), "exact");
+  EXPECT_DOUBLE_EQ(o.Json().at("lat").as_double(), kSanMiguelLat);
+  EXPECT_TRUE(o.Json().at("reporter").is_null());
+  EXPECT_EQ(o.body.find(dep_->reporter.first), std::string::npos);
+  EXPECT_EQ(api().Call("GET", path, "", dep_->op_out.second).status, 404);
+  EXPECT_FALSE(Ids(api().Call("GET", "/api/v1/reports?limit=200", "", dep_->op_out.second)).count(id));
+
+  // A deanonymise grant alone shows nothing; with the operator role it names the reporter
+  // and the read is in the log.
+  EXPECT_EQ(api().Call("GET", path, "", dep_->deanon_only.second).status, 404);
+  auto logged = [&] {
+    return dep_->db->Column("SELECT COUNT(*) FROM events WHERE type = 'report.deanonymised_read' AND subject = 'report:" +
+                            id + "' AND actor = '" + dep_->op_deanon.first + "' AND scope = 'admin'")[0];
+  };
+  EXPECT_EQ(logged(), "0");
+  Reply d = api().Call("GET", path, "", dep_->op_deanon.second);
+  ASSERT_EQ(d.status, 200);
+  EXPECT_EQ(d.Json().at("reporter").at("id").as_string(), dep_->reporter.first);
+  EXPECT_EQ(logged(), "1");
+  // The reporter sees it fully.
+  Reply own = api().Call("GET", path, "", dep_->reporter.second);
+  EXPECT_EQ(own.Json().at("reporter").at("id").as_string(), dep_->reporter.first);
+  EXPECT_EQ(own.Json().at("address").as_string(), "Gran Avenida 5000");
+}
+
+TEST_P(ReportsTest, RestrictedReportNeverReachesTheCommunity) {
+  const std::string id = Post(ReportBody("violencia_intrafamiliar", kSanMiguelLat, kSanMiguelLon, "gritos y golpes"));
+  ASSERT_FALSE(id.empty());
+  const std::string path = "/api/v1/reports/" + id;
+  for (const std::string* token : {&dep_->member.second, &dep_->outsider.second, &dep_->op_out.second,
+                                   &dep_->deanon_only.second}) {
+    EXPECT_EQ(api().Call("GET", path, "", *token).status, 404);
+    for (const char* q : {"/api/v1/reports?limit=200", "/api/v1/reports?area=13130&limit=200",
+                          "/api/v1/reports?category=violencia_intrafamiliar", "/api/v1/reports/mine"}) {
+      Reply r = api().Call("GET", q, "", *token);
+      ASSERT_EQ(r.status, 200) << q;
+      EXPECT_EQ(r.body.find(id), std::string::npos) << q;
+      EXPECT_EQ(r.body.find("violencia_intrafamiliar"), std::string::npos) << q;
+    }
+  }
+  EXPECT_EQ(api().Call("GET", path, "", dep_->op_in.second).status, 200);
+  EXPECT_TRUE(Ids(api().Call("GET", "/api/v1/reports/mine", "", dep_->reporter.second)).count(id));
+  EXPECT_TRUE(Ids(api().Call("GET", "/api/v1/reports?area=13130&limit=200", "", dep_->root)).count(id));
+}
+
+TEST_P(ReportsTest, TwentyParallelPostsWithOneKeyCreateOneReport) {
+  const std::string key = "retry-" + GetParam() + "-1";
+  const std::string marker = "idem-" + GetParam();
+  const std::string body = Api::Obj(ReportBody("robo", kSanMiguelLat, kSanMiguelLon, marker));
+  std::vector<Reply> replies(20);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < replies.size(); ++i)
+    threads.emplace_back([&, i] {
+      replies[i] = api().Call("POST", "/api/v1/reports", body, dep_->reporter.second, {{"Idempotency-Key", key}});
+    });
+  for (auto& t : threads) t.join();
+  std::set<std::string> ids;
+  int replays = 0;
+  for (const Reply& r : replies) {
+    ASSERT_EQ(r.status, 201) << r.body;
+    ids.insert(std::string(r.Json().at("id").as_string()));
+    if (r.Header("idempotent-replay") == "true") ++replays;
+  }
+  EXPECT_EQ(ids.size(), 1u);
+  EXPECT_EQ(replays, 19);
+  EXPECT_EQ(dep_->db->Column("SELECT COUNT(*) FROM reports WHERE description = '" + marker + "'")[0], "1");
+  // Same body as the first answer, byte for byte.
+  Reply again = api().Call("POST", "/api/v1/reports", body, dep_->reporter.second, {{"Idempotency-Key", key}});
+  EXPECT_EQ(again.status, 201);
+  EXPECT_EQ(again.Header("idempotent-replay"), "true");
+  EXPECT_EQ(again.body, replies[0].body);
+  // The key with another body: 422. Another user with the same key: their own report.
+  Reply other = api().Call("POST", "/api/v1/reports", Api::Obj(ReportBody("hurto", kSanMiguelLat, kSanMiguelLon, "otro")),
+                           dep_->reporter.second, {{"Idempotency-Key", key}});
+  EXPECT_EQ(other.status, 422) << other.body;
+  Reply mine = api().Call("POST", "/api/v1/reports", body, dep_->member.second, {{"Idempotency-Key", key}});
+  EXPECT_EQ(mine.status, 201);
+  EXPECT_TRUE(mine.Header("idempotent-replay").empty());
+  EXPECT_EQ(api().Call("POST", "/api/v1/reports", body, dep_->reporter.second,
+                       {{"Idempotency-Key", std::string(129, 'k')}}).status,
+            400);
+}
+
+TEST_P(ReportsTest, CursorPaginationIsStableUnderInserts) {
+  auto user = api().Neighbour("pager-" + GetParam() + "@test.cl", "Pager");
+  ASSERT_FALSE(user.second.empty());
+  std::vector<std::string> created;
+  for (int i = 0; i < 5; ++i)
+    created.push_back(Post(ReportBody("hurto", kCisternaLat, kCisternaLon, "p" + std::to_string(i)), user.second));
+  std::vector<std::string> seen;
+  std::vector<std::string> times;
+  std::string cursor;
+  for (int page = 0; page < 10; ++page) {
+    std::string q = "/api/v1/reports/mine?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor);
+    Reply r = api().Call("GET", q, "", user.second);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json::value doc = r.Json();
+    for (const json::value& v : doc.at("reports").as_array()) {
+      seen.emplace_back(v.at("id").as_string());
+      times.emplace_back(v.at("created_at").as_string());
+    }
+    if (page == 0) Post(ReportBody("hurto", kCisternaLat, kCisternaLon, "inserted meanwhile"), user.second);
+    if (r.Json().at("next_cursor").is_null()) break;
+    cursor = std::string(r.Json().at("next_cursor").as_string());
+  }
+  // Newest first, each once, the insert (newer than the first page) not shown again.
+  EXPECT_EQ(seen.size(), created.size());
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()), std::set<std::string>(created.begin(), created.end()));
+  EXPECT_TRUE(std::is_sorted(times.rbegin(), times.rend()));
+  EXPECT_EQ(api().Call("GET", "/api/v1/reports?cursor=%21%21", "", user.second).status, 400);
+  EXPECT_EQ(api().Call("GET", "/api/v1/reports?limit=0", "", user.second).status, 400);
+  EXPECT_EQ(api().Call("GET", "/api/v1/reports?bbox=1,2,3", "", user.second).status, 400);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ReportsTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+// ---- tests that need their own server ---------------------------------------------------
+
+class ReportsOwnServerTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir("centinela-reports-own-" + GetParam());
+    db_ = std::make_unique<TestDatabase>(GetParam(), dir_);
+    if (!db_->available()) GTEST_SKIP() << db_->reason();
+  }
+  void TearDown() override {
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  std::string dir_;
+  std::unique_ptr<TestDatabase> db_;
+};
+
+TEST_P(ReportsOwnServerTest, RateLimitAnswers429WithRetryAfter) {
+  ServerProcess server(dir_, db_->url(), {}, {"CENTINELA_REPORTS_MAX_PER_MINUTE=3"});
+  ASSERT_TRUE(server.Start()) << server.output();
+  Api api(server.port());
+  auto user = api.Neighbour("rapida@test.cl", "Rápida");
+  ASSERT_FALSE(user.second.empty());
+  const std::string body = Api::Obj(ReportBody("ruidos_molestos", kSanMiguelLat, kSanMiguelLon, "fiesta"));
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(api.Call("POST", "/api/v1/reports", body, user.second).status, 201);
+  Reply r = api.Call("POST", "/api/v1/reports", body, user.second);
+  EXPECT_EQ(r.status, 429) << r.body;
+  int retry = std::atoi(r.Header("retry-after").c_str());
+  EXPECT_GE(retry, 1);
+  EXPECT_LE(retry, 60);
+  // Another user has their own budget.
+  auto other = api.Neighbour("calma@test.cl", "Calma");
+  EXPECT_EQ(api.Call("POST", "/api/v1/reports", body, other.second).status, 201);
+  server.Stop();
+}
+
+// Reports answered 201 by many concurrent clients survive kill -9 right after.
+TEST_P(ReportsOwnServerTest, EveryAcknowledgedReportSurvivesKillDashNine) {
+  ServerProcess server(dir_, db_->url(), {}, {"CENTINELA_REPORTS_MAX_PER_MINUTE=0", "CENTINELA_REPORTS_MAX_PER_DAY=0"});
+  ASSERT_TRUE(server.Start()) << server.output();
+  Api api(server.port());
+  constexpr int kClients = 8;
+  std::vector<std::string> tokens;
+  for (int c = 0; c < kClients; ++c) {
+    tokens.push_back(api.Neighbour("k" + std::to_string(c) + "@test.cl", "K").second);
+    ASSERT_FALSE(tokens.back().empty());
+  }
+  std::mutex mu;
+  std::vector<std::string> acknowledged;
+  std::atomic<bool> stop{false};
+  std::atomic<int> sent{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c)
+    clients.emplace_back([&, c] {
+      try {
+        HttpClient client("127.0.0.1", static_cast<uint16_t>(server.port()));
+        const std::string body = Api::Obj(ReportBody("robo", kSanMiguelLat, kSanMiguelLon, "k"));
+        while (!stop) {
+          auto r = client.Request("POST", "/api/v1/reports", body,
+                                  {{"Authorization", "Bearer " + tokens[static_cast<size_t>(c)]},
+                                   {"Content-Type", "application/json"}});
+          ++sent;
+          if (r.status == 201) {
+            boost::system::error_code ec;
+            json::value v = json::parse(r.body, ec);
+            std::lock_guard lock(mu);
+            if (!ec) acknowledged.emplace_back(v.at("id").as_string());
+          }
+        }
+      } catch (...) {
+        // the connection dies with the server: reports in flight were never acknowledged
+      }
+    });
+  while (sent < 600) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  server.Kill();
+  stop = true;
+  for (auto& t : clients) t.join();
+  ASSERT_GT(acknowledged.size(), 100u);
+
+  ServerProcess restarted(dir_, db_->url());
+  ASSERT_TRUE(restarted.Start()) << restarted.output();
+  auto rows = db_->Column("SELECT id FROM reports");
+  std::set<std::string> durable(rows.begin(), rows.end());
+  size_t missing = 0;
+  for (const std::string& id : acknowledged)
+    if (!durable.count(id)) ++missing;
+  EXPECT_EQ(missing, 0u) << "of " << acknowledged.size() << " acknowledged reports";
+  restarted.Stop();
+  CommandResult audit = RunCentinela({"audit", "verify", "--db", db_->url(), "--data-dir", dir_});
+  EXPECT_EQ(audit.exit_code, 0) << audit.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ReportsOwnServerTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace centinela::testing
