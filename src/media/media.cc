@@ -11,7 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/hash.h"
-#include "media/jpeg.h"
+#include "media/metadata.h"
 
 namespace centinela::media {
 
@@ -177,8 +177,8 @@ void MediaService::Upload(std::string owner_id, std::string content_type, std::s
     return done(Status(Code::kPayloadTooLarge, std::string(type->content_type) + " files may have at most " +
                                                    std::to_string(limit) + " bytes"));
   Job job;
-  if (type->content_type == "image/jpeg") {
-    Result<std::string> stripped = StripJpegMetadata(body);
+  {
+    Result<std::string> stripped = StripMetadata(type->content_type, body);
     if (!stripped.ok()) return done(stripped.status());
     if (*stripped != body) job.stripped = std::move(stripped).value();
   }

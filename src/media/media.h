@@ -6,8 +6,9 @@
 // written to a temporary file, fsynced, renamed, and the directory fsynced, so a file is
 // complete and durable before its row commits; identical bytes are stored once. A row in
 // `media` has a random id (not the hash), so two people uploading the same photo each own
-// their own media id. For JPEG, a second file holds the copy without Exif/XMP metadata
-// (GPS position, camera serial): that copy is what anyone but the uploader and staff get.
+// their own media id. For JPEG, PNG and WebP, a second file holds the copy without Exif/XMP
+// metadata (GPS position, camera serial; see metadata.h): that copy is what anyone but the
+// uploader and staff get. MP4 and audio files are served as uploaded.
 
 #include <condition_variable>
 #include <cstdint>
@@ -83,8 +84,8 @@ class MediaService {
   size_t MaxUploadBytes() const;
 
   //! Stores `body` for `owner_id`: 415 when the type is unknown or `content_type` (the
-  //! request header, may be empty) disagrees with it, 413 past the type's limit, 422 for a
-  //! JPEG too malformed to strip, 503 when the disk queue is full. On success the row and a
+  //! request header, may be empty) disagrees with it, 413 past the type's limit, 422 for an
+  //! image too malformed to strip, 503 when the disk queue is full. On success the row and a
   //! "media.uploaded" event (scope user:<owner>, no content) are durable.
   void Upload(std::string owner_id, std::string content_type, std::string body,
               std::function<void(Result<MediaInfo>)> done);

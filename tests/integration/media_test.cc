@@ -30,10 +30,18 @@ constexpr const char* kPassword = "a-long-password-99";
 constexpr size_t kMaxImage = 4096;              // CENTINELA_MEDIA_MAX_IMAGE_BYTES
 constexpr size_t kMaxVideo = 3 * 1024 * 1024;   // above server.max_body_bytes (1 MiB)
 
+// A structurally valid PNG of exactly `size` bytes (>= 57): signature, IHDR, one IDAT
+// chunk padded to size, IEND. CRCs are not checked by the server.
 std::string Png(size_t size) {
-  std::string s("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR", 16);
-  s.resize(size, '\0');
-  return s;
+  auto chunk = [](const std::string& type, const std::string& data) {
+    const uint32_t n = static_cast<uint32_t>(data.size());
+    std::string c = {static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8),
+                     static_cast<char>(n)};
+    return c + type + data + std::string(4, '\x5a');
+  };
+  const std::string ihdr("\x00\x00\x00\x10\x00\x00\x00\x10\x08\x02\x00\x00\x00", 13);
+  return std::string("\x89PNG\r\n\x1a\n", 8) + chunk("IHDR", ihdr) +
+         chunk("IDAT", std::string(size - 57, '\x01')) + chunk("IEND", "");
 }
 std::string Mp4(size_t size) {
   std::string s("\x00\x00\x00\x20" "ftypisom\x00\x00\x02\x00", 16);
@@ -258,6 +266,26 @@ TEST_P(MediaTest, GpsExifIsStrippedFromTheCopyOthersGet) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].rfind("user:" + dep_->alice_id + " ", 0), 0u) << events[0];
   EXPECT_LT(events[0].size(), 400u);
+}
+
+TEST_P(MediaTest, PngExifChunkIsStrippedToo) {
+  // An eXIf chunk holding the fixture's Exif (GPS IFD), spliced in after IHDR.
+  const std::string tiff = test::ExifGpsSegment().substr(4 + 6);
+  const uint32_t n = static_cast<uint32_t>(tiff.size());
+  const std::string exif = std::string{static_cast<char>(n >> 24), static_cast<char>(n >> 16),
+                                       static_cast<char>(n >> 8), static_cast<char>(n)} +
+                           "eXIf" + tiff + "CRC!";
+  const std::string clean = Png(600);
+  const std::string with = clean.substr(0, 33) + exif + clean.substr(33);
+  HttpResult up = Put(with, "image/png", dep_->alice);
+  ASSERT_EQ(up.status, 201) << up.body;
+  const std::string id(json::parse(up.body).at("id").as_string());
+  EXPECT_EQ(Get(id, dep_->alice).body, with);
+  auto stripped_sha = dep_->db->Column("SELECT stripped_sha256 FROM media WHERE id = '" + id + "'");
+  ASSERT_EQ(stripped_sha.size(), 1u);
+  const std::string stripped = ReadFile(PathFor(stripped_sha[0]));
+  EXPECT_EQ(stripped, clean);
+  EXPECT_FALSE(Contains(stripped, test::GpsLatitudeBytes()));
 }
 
 TEST_P(MediaTest, StaffCoveringALinkedReportGetTheOriginal) {
