@@ -1,6 +1,8 @@
 // /api/v1/categories and /api/v1/reports: neighbours' alerts. Every report leaving the
 // server passes through community::Decide for the caller (coarse location, hidden
 // reporter, invisible rows dropped, 404 for what the caller may not see).
+#include <fmt/format.h>
+
 #include <cmath>
 
 #include "api/context.h"
@@ -140,16 +142,20 @@ void UpdateCategory(ApiContext& ctx, http::Request& req, http::Reply reply) {
 
 // ---- reports ----------------------------------------------------------------------------
 
+// A coordinate in plain decimal (shortest round-trip form): Boost.JSON 1.81 would write
+// -33.496 as -3.3496E1.
+json::value Number(RawJson& raw, double v) { return raw.Add(fmt::format("{}", v)); }
+
 // The report as `view` allows: coarse location without the address, reporter hidden.
-json::object ReportJson(const Report& r, const View& view) {
+json::object ReportJson(const Report& r, const View& view, RawJson& raw) {
   const bool exact = view.location == Location::kExact;
   json::object o{{"id", r.id},
                  {"category", r.category},
                  {"family", r.family},
                  {"sensitivity", community::SensitivityName(r.sensitivity)},
                  {"priority", r.priority},
-                 {"lat", exact ? r.lat : community::CoarsenLat(r.lat)},
-                 {"lon", exact ? r.lon : community::CoarsenLon(r.lat, r.lon)},
+                 {"lat", Number(raw, exact ? r.lat : community::CoarsenLat(r.lat))},
+                 {"lon", Number(raw, exact ? r.lon : community::CoarsenLon(r.lat, r.lon))},
                  {"location", exact ? "exact" : "coarse"},
                  {"anonymous", r.anonymous},
                  {"share_with_family", r.share_with_family},
@@ -161,7 +167,7 @@ json::object ReportJson(const Report& r, const View& view) {
                  {"media", StringArray(r.media)},
                  {"created_at", FormatIsoTime(r.created_ms)},
                  {"updated_at", FormatIsoTime(r.updated_ms)}};
-  o["accuracy"] = exact && r.accuracy_m ? json::value(*r.accuracy_m) : json::value(nullptr);
+  o["accuracy"] = exact && r.accuracy_m ? Number(raw, *r.accuracy_m) : json::value(nullptr);
   o["address"] = exact && !r.address.empty() ? json::value(r.address) : json::value(nullptr);
   o["description"] = r.description.empty() ? json::value(nullptr) : json::value(r.description);
   if (view.reporter_shown)
@@ -237,7 +243,8 @@ void CreateReport(ApiContext& ctx, http::Request& req, http::Reply reply) {
       std::move(cr),
       [](const Report& r) {
         View full{true, Location::kExact, true, false};
-        return json::serialize(ReportJson(r, full));
+        RawJson raw;
+        return raw.Serialize(ReportJson(r, full, raw));
       },
       [&reports, user, reply](Result<community::CreateOutcome> r) {
         if (!r.ok() || r->replay) reports.Release(user);
@@ -348,11 +355,12 @@ void ListReports(ApiContext& ctx, http::Request& req, http::Reply reply, bool mi
   if (!viewer.ok()) return reply(http::Response::Error(viewer.status()));
   auto page = ctx.reports->List(*viewer, *q);
   if (!page.ok()) return reply(http::Response::Error(page.status()));
+  RawJson raw;
   json::array out;
-  for (const auto& it : page->items) out.push_back(ReportJson(it.report, it.view));
+  for (const auto& it : page->items) out.push_back(ReportJson(it.report, it.view, raw));
   json::object o{{"reports", std::move(out)}};
   o["next_cursor"] = page->next_cursor.empty() ? json::value(nullptr) : json::value(page->next_cursor);
-  AnswerLogged(ctx, p->user_id, page->items, JsonResponse(200, o), reply);
+  AnswerLogged(ctx, p->user_id, page->items, JsonResponse(200, o, &raw), reply);
 }
 
 void GetReport(ApiContext& ctx, http::Request& req, http::Reply reply) {
@@ -365,7 +373,8 @@ void GetReport(ApiContext& ctx, http::Request& req, http::Reply reply) {
   if (!found.ok()) return reply(http::Response::Error(found.status()));
   if (!*found) return reply(http::Response::Error(NotFound("no report '" + id + "'")));
   std::vector<community::VisibleReport> items{std::move(**found)};
-  http::Response ok = JsonResponse(200, ReportJson(items[0].report, items[0].view));
+  RawJson raw;
+  http::Response ok = JsonResponse(200, ReportJson(items[0].report, items[0].view, raw), &raw);
   AnswerLogged(ctx, p->user_id, items, std::move(ok), reply);
 }
 

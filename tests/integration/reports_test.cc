@@ -292,6 +292,8 @@ TEST_P(ReportsTest, CreationValidatesAndStampsAreasAndAgencies) {
   EXPECT_EQ(v.at("media"), (json::array{"med-own-" + GetParam()}));
   EXPECT_EQ(v.at("location").as_string(), "exact");
   EXPECT_EQ(v.at("reporter").at("display_name").as_string(), "Rosa Reportera");
+  // Coordinates in plain decimal, as sent.
+  EXPECT_NE(r.body.find("\"lat\":-33.496,\"lon\":-70.651,"), std::string::npos) << r.body;
   const std::string id(v.at("id").as_string());
   EXPECT_EQ(dep_->db->Column("SELECT COUNT(*) FROM report_areas WHERE report_id = '" + id + "'")[0], "2");
   EXPECT_EQ(dep_->db->Column("SELECT COUNT(*) FROM report_media WHERE report_id = '" + id + "'")[0], "1");
@@ -392,6 +394,29 @@ TEST_P(ReportsTest, RestrictedReportNeverReachesTheCommunity) {
   EXPECT_EQ(api().Call("GET", path, "", dep_->op_in.second).status, 200);
   EXPECT_TRUE(Ids(api().Call("GET", "/api/v1/reports/mine", "", dep_->reporter.second)).count(id));
   EXPECT_TRUE(Ids(api().Call("GET", "/api/v1/reports?area=13130&limit=200", "", dep_->root)).count(id));
+}
+
+// Family (accepted family_links) sees the reporter's restricted reports only when shared.
+TEST_P(ReportsTest, FamilySeesRestrictedReportsOnlyWhenShared) {
+  auto mother = api().Neighbour("madre-" + GetParam() + "@test.cl", "Madre");
+  auto son = api().Neighbour("hijo-" + GetParam() + "@test.cl", "Hijo");
+  ASSERT_FALSE(mother.second.empty() || son.second.empty());
+  dep_->db->Exec("INSERT INTO family_links (id, owner_id, member_id, status, created_ms, updated_ms) VALUES ('fl-" +
+                 GetParam() + "', '" + mother.first + "', '" + son.first + "', 'accepted', 0, 0)");
+  json::object shared = ReportBody("panico", kCisternaLat, kCisternaLon, "ayuda", /*anonymous=*/true);
+  shared["share_with_family"] = true;
+  const std::string shared_id = Post(shared, mother.second);
+  const std::string private_id =
+      Post(ReportBody("abuso_sexual", kCisternaLat, kCisternaLon, "privado", /*anonymous=*/true), mother.second);
+  Reply r = api().Call("GET", "/api/v1/reports/" + shared_id, "", son.second);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json().at("reporter").at("id").as_string(), mother.first);
+  EXPECT_EQ(api().Call("GET", "/api/v1/reports/" + private_id, "", son.second).status, 404);
+  std::set<std::string> listed = Ids(api().Call("GET", "/api/v1/reports?limit=200", "", son.second));
+  EXPECT_TRUE(listed.count(shared_id));
+  EXPECT_FALSE(listed.count(private_id));
+  // The neighbourhood (La Cisterna member) sees neither.
+  EXPECT_EQ(api().Call("GET", "/api/v1/reports/" + shared_id, "", dep_->outsider.second).status, 404);
 }
 
 TEST_P(ReportsTest, TwentyParallelPostsWithOneKeyCreateOneReport) {
