@@ -115,6 +115,30 @@ Result<http::ServerOptions> ServerOptionsFrom(const Config& c) {
   return o;
 }
 
+// Who may fetch media someone else uploaded: staff whose grant covers an area of a report
+// that uses it get the original (media::StaffCoveringLinkedReports); anyone who may see such
+// a report under the visibility rules (community::Decide, through ReportService::Get) gets
+// the copy without metadata; nobody else learns that it exists.
+media::MediaAccess ReportMediaAccess(store::Store& store, const areas::AreaService& areas,
+                                     community::ReportService& reports) {
+  media::MediaAccess staff = media::StaffCoveringLinkedReports(store, areas);
+  return [&store, &reports, staff](const auth::Principal& p, const std::string& media_id, bool* original) {
+    if (staff(p, media_id, original)) return true;
+    auto rows = store.Query("SELECT report_id FROM report_media WHERE media_id = $1", {media_id});
+    if (!rows.ok() || rows->empty()) return false;
+    auto viewer = reports.ViewerFor(p);
+    if (!viewer.ok()) return false;
+    for (size_t i = 0; i < rows->size(); ++i) {
+      auto report = reports.Get(*viewer, rows->Text(i, "report_id"));
+      if (report.ok() && report->has_value()) {
+        *original = false;
+        return true;
+      }
+    }
+    return false;
+  };
+}
+
 void PrintDemoBanner(const http::Server& server, const std::string& host) {
   std::string shown = host == "0.0.0.0" || host == "127.0.0.1" ? "localhost" : host;
   std::cout << "\n  Centinela demo is running: http://" << shown << ":" << server.port() << "/\n"
@@ -156,16 +180,6 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
     if (!s.ok()) return Fail(Status(s.code(), "demo data: " + s.message()));
   }
 
-  media::MediaOptions media_options;
-  media_options.dir = config->Str("data_dir") + "/media";
-  media_options.max_image_bytes = static_cast<size_t>(config->Int("media.max_image_bytes"));
-  media_options.max_video_bytes = static_cast<size_t>(config->Int("media.max_video_bytes"));
-  media_options.max_audio_bytes = static_cast<size_t>(config->Int("media.max_audio_bytes"));
-  media::MediaService media(**store, clock, media_options,
-                            media::StaffCoveringLinkedReports(**store, areas));
-  s = media.Open();
-  if (!s.ok()) return Fail(s);
-
   community::CategoryService categories(**store);
   s = categories.Load();
   if (!s.ok()) return Fail(s);
@@ -176,6 +190,15 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   if (!report_options.default_area.empty() && !areas.Get(report_options.default_area))
     spdlog::warn("reports.default_area '{}' is not a known area", report_options.default_area);
   community::ReportService reports(**store, areas, categories, report_options);
+
+  media::MediaOptions media_options;
+  media_options.dir = config->Str("data_dir") + "/media";
+  media_options.max_image_bytes = static_cast<size_t>(config->Int("media.max_image_bytes"));
+  media_options.max_video_bytes = static_cast<size_t>(config->Int("media.max_video_bytes"));
+  media_options.max_audio_bytes = static_cast<size_t>(config->Int("media.max_audio_bytes"));
+  media::MediaService media(**store, clock, media_options, ReportMediaAccess(**store, areas, reports));
+  s = media.Open();
+  if (!s.ok()) return Fail(s);
 
   api::ApiContext ctx{**store, accounts, areas, metrics, CENTINELA_VERSION};
   ctx.categories = &categories;
@@ -203,6 +226,12 @@ int Migrate(const CommonFlags& flags, char** envp) {
   InitLogging(config->Str("log.level"), false);
   auto store = OpenConfiguredStore(*config, nullptr);
   if (!store.ok()) return Fail(store.status());
+  {
+    // Reference data a fresh database needs: the category seed (only when the table is empty).
+    community::CategoryService categories(**store);
+    Status seeded = categories.Load();
+    if (!seeded.ok()) return Fail(seeded);
+  }
   auto version = (*store)->SchemaVersion();
   std::cout << "schema version " << (version.ok() ? *version : -1) << " (" << (*store)->Backend() << ")\n";
   (*store)->Close();

@@ -118,10 +118,14 @@ class MediaTest : public ::testing::TestWithParam<std::string> {
                                                        {"geometry", json::parse(box)}}),
                           d->root);
       ASSERT_EQ(r.status, 201) << r.body;
+      // San Miguel holds the test point (-33.55, -70.65); La Cisterna is a box beside it.
+      const std::string beside =
+          R"({"type":"Polygon","coordinates":[[[-70.79,-33.69],[-70.72,-33.69],[-70.72,-33.62],[-70.79,-33.62],[-70.79,-33.69]]]})";
       for (const char* code : {"13130", "13109"}) {
         r = Call(port, "POST", "/api/v1/areas",
                  json::serialize(json::object{{"code", code}, {"name", code}, {"kind", "sector"},
-                                              {"parent", "RM"}, {"geometry", json::parse(small)}}),
+                                              {"parent", "RM"},
+                                              {"geometry", json::parse(code == std::string("13130") ? small : beside)}}),
                  d->root);
         ASSERT_EQ(r.status, 201) << r.body;
         r = Call(port, "POST", "/api/v1/users",
@@ -329,6 +333,56 @@ TEST_P(MediaTest, IdenticalBytesAreStoredOnceButOwnedSeparately) {
   int files = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir)) files += e.is_regular_file() ? 1 : 0;
   EXPECT_EQ(files, 1);  // one file, no temporary left behind
+}
+
+// Through the reports API and the visibility rules: a member of the neighbourhood sees a
+// public report's photo without its GPS metadata, never a restricted report's; staff
+// covering the area get the original. Last in the file: it approves a membership.
+TEST_P(MediaTest, ReportVisibilityDecidesWhoGetsTheStrippedCopy) {
+  const int port = dep_->server->port();
+  HttpResult r = Call(port, "POST", "/api/v1/auth/register",
+                      json::serialize(json::object{{"email", "carol@test.cl"}, {"password", kPassword}}));
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string carol_id(json::parse(r.body).at("id").as_string());
+  const std::string carol = Login(port, "carol@test.cl", kPassword);
+  ASSERT_FALSE(carol.empty());
+
+  const std::string original = test::JpegWithGps();
+  auto upload_and_report = [&](const std::string& category) {
+    HttpResult up = Put(original, "image/jpeg", dep_->alice);
+    EXPECT_EQ(up.status, 201) << up.body;
+    const std::string id(json::parse(up.body).at("id").as_string());
+    HttpResult rep = Call(port, "POST", "/api/v1/reports",
+                          json::serialize(json::object{{"category", category},
+                                                       {"lat", -33.55},
+                                                       {"lon", -70.65},
+                                                       {"accuracy", 10},
+                                                       {"media", json::array{json::value(id)}}}),
+                          dep_->alice);
+    EXPECT_EQ(rep.status, 201) << rep.body;
+    return id;
+  };
+  const std::string public_id = upload_and_report("robo");
+  const std::string restricted_id = upload_and_report("violencia_intrafamiliar");
+
+  // Not yet a member: nothing.
+  EXPECT_EQ(Get(public_id, carol).status, 404);
+  dep_->db->Exec("INSERT INTO memberships (id, user_id, area_code, address, home_lat, home_lon, id_type, "
+                 "id_number, status, created_ms) VALUES ('m-" + carol_id + "', '" + carol_id +
+                 "', '13130', 'Calle 1', -33.55, -70.65, 'rut', '11111111-1', 'approved', 0)");
+  HttpResult seen = Get(public_id, carol);
+  ASSERT_EQ(seen.status, 200) << seen.body;
+  EXPECT_EQ(seen.body, test::ReadTestJpeg());  // the image without Exif/XMP
+  EXPECT_FALSE(Contains(seen.body, test::GpsLatitudeBytes()));
+  EXPECT_NE(seen.Header("etag"), "\"" + Sha256Hex(original) + "\"");
+  EXPECT_EQ(Get(restricted_id, carol).status, 404);  // restricted: never the community
+
+  // Staff covering San Miguel: the original of both; staff elsewhere: neither.
+  EXPECT_EQ(Get(public_id, dep_->op_sm).body, original);
+  EXPECT_EQ(Get(restricted_id, dep_->op_sm).body, original);
+  EXPECT_EQ(Get(restricted_id, dep_->op_lc).status, 404);
+  // The owner, as always, the original.
+  EXPECT_EQ(Get(restricted_id, dep_->alice).body, original);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, MediaTest, ::testing::Values("sqlite", "postgresql"),
