@@ -332,10 +332,17 @@ void ReportService::Create(CreateRequest req, RenderFn render,
   const std::string key = req.idempotency_key;
   const std::string user = req.user_id;
   const std::string route = std::string(kRoute) + " " + req.fingerprint;
+  // Expired keys are replaced when reused; the others are swept now and then so the table
+  // holds about one day of keys (idempotency_created index).
+  const bool purge = !key.empty() && keyed_writes_.fetch_add(1) % 1000 == 0;
   Submit(
-      [report, outcome, key, user, route, render = std::move(render)](store::Tx& tx) -> Status {
+      [report, outcome, key, user, route, purge, render = std::move(render)](store::Tx& tx) -> Status {
         const int64_t now = tx.NowMs();
         report->created_ms = report->updated_ms = now;
+        if (purge) {
+          auto swept = tx.Exec("DELETE FROM idempotency_keys WHERE created_ms <= $1", {now - kIdempotencyTtlMs});
+          if (!swept.ok()) return swept.status();
+        }
         if (!key.empty()) {
           // The primary key (user_id, idem_key) decides which of several concurrent requests
           // with one key creates the report; the others read its stored answer.

@@ -5,6 +5,7 @@
 // through Decide() (visibility.h) for the caller.
 
 #include <array>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -187,6 +188,8 @@ class ReportService {
   ReportServiceOptions options_;
   SystemClock system_clock_;
   const Clock& clock_;
+
+  std::atomic<uint64_t> keyed_writes_{0};  // every 1,000th keyed write purges expired keys
 
   std::mutex rate_mu_;
   std::unordered_map<std::string, std::deque<int64_t>> reserved_;  // guarded by rate_mu_
