@@ -87,7 +87,8 @@ std::optional<auth::Principal> RequireGlobalAdmin(ApiContext& ctx, const http::R
   auto p = RequireRole(ctx, req, reply, kAdmin);
   if (!p) return std::nullopt;
   if (!auth::Authorize(*p, kAdmin, {std::string(auth::kAllAreas)})) {
-    reply(http::Response::Error(PermissionDenied("categories are edited by admins of all areas ('*')")));
+    reply(http::Response::Error(
+        PermissionDenied("categories are edited by admins of all areas ('*')")));
     return std::nullopt;
   }
   return p;
@@ -116,8 +117,10 @@ void CreateCategory(ApiContext& ctx, http::Request& req, http::Reply reply) {
   c.label_es = patch->label_es.value_or("");
   c.label_en = patch->label_en.value_or("");
   c.agencies = patch->agencies.value_or(std::vector<std::string>{});
-  if (!patch->priority) return reply(http::Response::Error(Unprocessable("field 'priority' is required")));
-  if (!patch->sensitivity) return reply(http::Response::Error(Unprocessable("field 'sensitivity' is required")));
+  if (!patch->priority)
+    return reply(http::Response::Error(Unprocessable("field 'priority' is required")));
+  if (!patch->sensitivity)
+    return reply(http::Response::Error(Unprocessable("field 'sensitivity' is required")));
   c.priority = *patch->priority;
   c.sensitivity = *patch->sensitivity;
   c.active = patch->active.value_or(true);
@@ -134,10 +137,11 @@ void UpdateCategory(ApiContext& ctx, http::Request& req, http::Reply reply) {
   if (!body.ok()) return reply(http::Response::Error(body.status()));
   auto patch = ParseCategoryPatch(*body);
   if (!patch.ok()) return reply(http::Response::Error(patch.status()));
-  ctx.categories->Update(req.Param("code"), std::move(*patch), p->user_id, [reply](Result<Category> r) {
-    if (!r.ok()) return reply(http::Response::Error(r.status()));
-    reply(JsonResponse(200, CategoryJson(*r)));
-  });
+  ctx.categories->Update(req.Param("code"), std::move(*patch), p->user_id,
+                         [reply](Result<Category> r) {
+                           if (!r.ok()) return reply(http::Response::Error(r.status()));
+                           reply(JsonResponse(200, CategoryJson(*r)));
+                         });
 }
 
 // ---- reports ----------------------------------------------------------------------------
@@ -185,7 +189,8 @@ Result<community::NewReport> ParseNewReport(const json::object& o) {
   auto lon = NumberField(o, "lon", &err);
   n.accuracy_m = NumberField(o, "accuracy", &err);
   n.address = StringField(o, "address", &err, community::kMaxAddressBytes).value_or("");
-  n.description = StringField(o, "description", &err, 4 * community::kMaxDescriptionChars).value_or("");
+  n.description =
+      StringField(o, "description", &err, 4 * community::kMaxDescriptionChars).value_or("");
   n.anonymous = BoolField(o, "anonymous", &err).value_or(false);
   n.share_with_family = BoolField(o, "share_with_family", &err).value_or(false);
   if (!err.ok()) return err;
@@ -213,9 +218,12 @@ void CreateReport(ApiContext& ctx, http::Request& req, http::Reply reply) {
   if (!p) return;
   std::string key(req.Header("idempotency-key"));
   if (key.size() > community::kMaxIdempotencyKeyBytes)
-    return reply(http::Response::Error(InvalidArgument("Idempotency-Key is longer than 128 characters")));
-  if (std::any_of(key.begin(), key.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }))
-    return reply(http::Response::Error(InvalidArgument("Idempotency-Key holds control characters")));
+    return reply(
+        http::Response::Error(InvalidArgument("Idempotency-Key is longer than 128 characters")));
+  if (std::any_of(key.begin(), key.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20; }))
+    return reply(
+        http::Response::Error(InvalidArgument("Idempotency-Key holds control characters")));
   Result<json::object> body = ParseBody(req);
   if (!body.ok()) return reply(http::Response::Error(body.status()));
   auto report = ParseNewReport(*body);
@@ -229,7 +237,8 @@ void CreateReport(ApiContext& ctx, http::Request& req, http::Reply reply) {
     if (*stored) return reply(Replay((*stored)->status, (*stored)->body));
   }
   if (auto wait = reports.Reserve(user)) {
-    http::Response r = http::Response::Error(RateLimited("too many reports; retry in " + std::to_string(*wait) + " s"));
+    http::Response r = http::Response::Error(
+        RateLimited("too many reports; retry in " + std::to_string(*wait) + " s"));
     r.headers.emplace_back("Retry-After", std::to_string(*wait));
     return reply(std::move(r));
   }
@@ -275,7 +284,8 @@ Result<int64_t> ParseInt(const std::string& text, const std::string& name) {
   } catch (...) {
     used = 0;
   }
-  if (text.empty() || used != text.size()) return InvalidArgument("'" + name + "' must be an integer");
+  if (text.empty() || used != text.size())
+    return InvalidArgument("'" + name + "' must be an integer");
   return v;
 }
 
@@ -303,7 +313,8 @@ Result<community::ListQuery> ParseListQuery(const http::Request& req) {
       if (!v.ok()) return v.status();
       box[i] = *v;
     }
-    if (box[0] > box[2] || box[1] > box[3]) return InvalidArgument("'bbox' min must not exceed max");
+    if (box[0] > box[2] || box[1] > box[3])
+      return InvalidArgument("'bbox' min must not exceed max");
     q.bbox = box;
   }
   if (std::string f = req.Query("from"); !f.empty()) {
@@ -333,8 +344,9 @@ Result<community::ListQuery> ParseListQuery(const http::Request& req) {
 }
 
 // Answers `body` once the deanonymised reads among `items` are durably logged.
-void AnswerLogged(ApiContext& ctx, const std::string& actor, const std::vector<community::VisibleReport>& items,
-                  http::Response ok, const http::Reply& reply) {
+void AnswerLogged(ApiContext& ctx, const std::string& actor,
+                  const std::vector<community::VisibleReport>& items, http::Response ok,
+                  const http::Reply& reply) {
   std::vector<std::string> logged;
   for (const auto& it : items)
     if (it.view.deanonymised_read_must_be_logged) logged.push_back(it.report.id);
@@ -359,7 +371,8 @@ void ListReports(ApiContext& ctx, http::Request& req, http::Reply reply, bool mi
   json::array out;
   for (const auto& it : page->items) out.push_back(ReportJson(it.report, it.view, raw));
   json::object o{{"reports", std::move(out)}};
-  o["next_cursor"] = page->next_cursor.empty() ? json::value(nullptr) : json::value(page->next_cursor);
+  o["next_cursor"] =
+      page->next_cursor.empty() ? json::value(nullptr) : json::value(page->next_cursor);
   AnswerLogged(ctx, p->user_id, page->items, JsonResponse(200, o, &raw), reply);
 }
 
@@ -382,15 +395,20 @@ void GetReport(ApiContext& ctx, http::Request& req, http::Reply reply) {
 
 void AddReportRoutes(http::Router& r, ApiContext& ctx) {
   if (!ctx.categories || !ctx.reports) return;
-  r.Add("GET", "/api/v1/categories", [&ctx](http::Request& q, http::Reply y) { ListCategories(ctx, q, std::move(y)); });
-  r.Add("POST", "/api/v1/categories", [&ctx](http::Request& q, http::Reply y) { CreateCategory(ctx, q, std::move(y)); });
+  r.Add("GET", "/api/v1/categories",
+        [&ctx](http::Request& q, http::Reply y) { ListCategories(ctx, q, std::move(y)); });
+  r.Add("POST", "/api/v1/categories",
+        [&ctx](http::Request& q, http::Reply y) { CreateCategory(ctx, q, std::move(y)); });
   r.Add("PATCH", "/api/v1/categories/{code}",
         [&ctx](http::Request& q, http::Reply y) { UpdateCategory(ctx, q, std::move(y)); });
-  r.Add("POST", "/api/v1/reports", [&ctx](http::Request& q, http::Reply y) { CreateReport(ctx, q, std::move(y)); });
-  r.Add("GET", "/api/v1/reports", [&ctx](http::Request& q, http::Reply y) { ListReports(ctx, q, std::move(y), false); });
+  r.Add("POST", "/api/v1/reports",
+        [&ctx](http::Request& q, http::Reply y) { CreateReport(ctx, q, std::move(y)); });
+  r.Add("GET", "/api/v1/reports",
+        [&ctx](http::Request& q, http::Reply y) { ListReports(ctx, q, std::move(y), false); });
   r.Add("GET", "/api/v1/reports/mine",
         [&ctx](http::Request& q, http::Reply y) { ListReports(ctx, q, std::move(y), true); });
-  r.Add("GET", "/api/v1/reports/{id}", [&ctx](http::Request& q, http::Reply y) { GetReport(ctx, q, std::move(y)); });
+  r.Add("GET", "/api/v1/reports/{id}",
+        [&ctx](http::Request& q, http::Reply y) { GetReport(ctx, q, std::move(y)); });
 }
 
 }  // namespace centinela::api

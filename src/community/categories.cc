@@ -16,7 +16,8 @@ namespace {
 namespace json = boost::json;
 
 constexpr const char* kColumns =
-    "code, family, label_es, label_en, agencies, priority, sensitivity, active, created_ms, updated_ms";
+    "code, family, label_es, label_en, agencies, priority, sensitivity, active, created_ms, "
+    "updated_ms";
 constexpr std::string_view kFamilies[] = {"crime", "emergency", "violence", "city_service"};
 constexpr size_t kMaxLabelBytes = 100;
 
@@ -52,12 +53,9 @@ Category FromRow(const store::Rows& rows, size_t i) {
 }
 
 std::string EventPayload(const Category& c) {
-  json::object o{{"code", c.code},
-                 {"family", c.family},
-                 {"label_es", c.label_es},
-                 {"label_en", c.label_en},
-                 {"priority", c.priority},
-                 {"sensitivity", SensitivityName(c.sensitivity)},
+  json::object o{{"code", c.code},         {"family", c.family},
+                 {"label_es", c.label_es}, {"label_en", c.label_en},
+                 {"priority", c.priority}, {"sensitivity", SensitivityName(c.sensitivity)},
                  {"active", c.active}};
   json::array a;
   for (const std::string& s : c.agencies) a.emplace_back(s);
@@ -73,7 +71,8 @@ Status Insert(store::Tx& tx, const Category& c, const std::string& actor, bool i
                          int64_t{c.priority}, std::string(SensitivityName(c.sensitivity)),
                          int64_t{c.active ? 1 : 0}, c.created_ms, c.updated_ms});
   if (!r.ok()) {
-    if (r.status().code() == Code::kConflict) return Conflict("category '" + c.code + "' already exists");
+    if (r.status().code() == Code::kConflict)
+      return Conflict("category '" + c.code + "' already exists");
     return r.status();
   }
   if (r->affected == 0) return Status::Ok();
@@ -82,7 +81,8 @@ Status Insert(store::Tx& tx, const Category& c, const std::string& actor, bool i
 }
 
 Category Seed(std::string code, std::string family, std::string es, std::string en,
-              std::vector<std::string> agencies, int priority, Sensitivity s = Sensitivity::kPublic) {
+              std::vector<std::string> agencies, int priority,
+              Sensitivity s = Sensitivity::kPublic) {
   Category c;
   c.code = std::move(code);
   c.family = std::move(family);
@@ -108,11 +108,13 @@ std::optional<Sensitivity> ParseSensitivity(std::string_view name) {
 
 Status ValidateCategory(const Category& c) {
   if (c.code.empty() || c.code.size() > 64 ||
-      !std::all_of(c.code.begin(), c.code.end(),
-                   [](char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_'; }))
+      !std::all_of(c.code.begin(), c.code.end(), [](char ch) {
+        return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
+      }))
     return Unprocessable("category code must be 1 to 64 characters of a-z 0-9 _");
   if (std::find(std::begin(kFamilies), std::end(kFamilies), c.family) == std::end(kFamilies))
-    return Unprocessable("unknown family '" + c.family + "' (crime, emergency, violence, city_service)");
+    return Unprocessable("unknown family '" + c.family +
+                         "' (crime, emergency, violence, city_service)");
   for (const std::string* label : {&c.label_es, &c.label_en}) {
     if (label->empty() || label->size() > kMaxLabelBytes)
       return Unprocessable("labels es and en are required, at most 100 bytes each");
@@ -126,9 +128,11 @@ Status ValidateCategory(const Category& c) {
       return Unprocessable("unknown agency '" + c.agencies[i] +
                            "' (police, fire, medical, civil_protection, municipal)");
     for (size_t j = 0; j < i; ++j)
-      if (c.agencies[i] == c.agencies[j]) return Unprocessable("agency '" + c.agencies[i] + "' is listed twice");
+      if (c.agencies[i] == c.agencies[j])
+        return Unprocessable("agency '" + c.agencies[i] + "' is listed twice");
   }
-  if (c.priority < 1 || c.priority > 4) return Unprocessable("priority must be 1 (most urgent) to 4");
+  if (c.priority < 1 || c.priority > 4)
+    return Unprocessable("priority must be 1 (most urgent) to 4");
   return Status::Ok();
 }
 
@@ -141,8 +145,10 @@ const std::vector<Category>& SeedCategories() {
       Seed("robo_vivienda", "crime", "Robo en lugar habitado", "Burglary", {"police"}, 2),
       Seed("portonazo", "crime", "Portonazo / encerrona", "Carjacking at a gate", {"police"}, 1),
       Seed("persona_sospechosa", "crime", "Persona sospechosa", "Suspicious person", {"police"}, 3),
-      Seed("vehiculo_sospechoso", "crime", "Vehículo sospechoso", "Suspicious vehicle", {"police"}, 3),
-      Seed("balacera", "crime", "Balacera / disparos", "Shooting / gunfire", {"police", "medical"}, 1),
+      Seed("vehiculo_sospechoso", "crime", "Vehículo sospechoso", "Suspicious vehicle", {"police"},
+           3),
+      Seed("balacera", "crime", "Balacera / disparos", "Shooting / gunfire", {"police", "medical"},
+           1),
       Seed("rina", "violence", "Riña", "Fight", {"police"}, 2),
       Seed("amenaza", "violence", "Amenaza", "Threat", {"police"}, 2),
       Seed("violencia_intrafamiliar", "violence", "Violencia intrafamiliar", "Domestic violence",
@@ -155,16 +161,22 @@ const std::vector<Category>& SeedCategories() {
       Seed("incendio", "emergency", "Incendio", "Fire", {"fire", "medical"}, 1),
       Seed("incendio_forestal", "emergency", "Incendio forestal / de pastizal", "Wildfire",
            {"fire", "civil_protection"}, 1),
-      Seed("emergencia_medica", "emergency", "Emergencia médica", "Medical emergency", {"medical"}, 1),
+      Seed("emergencia_medica", "emergency", "Emergencia médica", "Medical emergency", {"medical"},
+           1),
       Seed("accidente_transito", "emergency", "Accidente de tránsito", "Traffic accident",
            {"police", "medical"}, 2),
       Seed("fuga_gas", "emergency", "Fuga de gas", "Gas leak", {"fire", "civil_protection"}, 1),
-      Seed("inundacion", "emergency", "Inundación / anegamiento", "Flooding", {"civil_protection", "municipal"}, 2),
-      Seed("arbol_caido", "city_service", "Árbol caído", "Fallen tree", {"municipal", "civil_protection"}, 3),
-      Seed("luminaria_apagada", "city_service", "Luminaria apagada", "Street light out", {"municipal"}, 4),
+      Seed("inundacion", "emergency", "Inundación / anegamiento", "Flooding",
+           {"civil_protection", "municipal"}, 2),
+      Seed("arbol_caido", "city_service", "Árbol caído", "Fallen tree",
+           {"municipal", "civil_protection"}, 3),
+      Seed("luminaria_apagada", "city_service", "Luminaria apagada", "Street light out",
+           {"municipal"}, 4),
       Seed("microbasural", "city_service", "Microbasural", "Illegal dumping", {"municipal"}, 4),
-      Seed("ruidos_molestos", "city_service", "Ruidos molestos", "Noise complaint", {"municipal", "police"}, 4),
-      Seed("animal_suelto", "city_service", "Animal suelto / perro agresivo", "Loose animal", {"municipal"}, 3),
+      Seed("ruidos_molestos", "city_service", "Ruidos molestos", "Noise complaint",
+           {"municipal", "police"}, 4),
+      Seed("animal_suelto", "city_service", "Animal suelto / perro agresivo", "Loose animal",
+           {"municipal"}, 3),
       Seed("vehiculo_abandonado", "city_service", "Vehículo abandonado", "Abandoned vehicle",
            {"municipal", "police"}, 4),
       Seed("consumo_via_publica", "crime", "Consumo de alcohol o drogas en la vía pública",
@@ -223,7 +235,8 @@ Status CategoryService::Load() {
   return Status::Ok();
 }
 
-void CategoryService::Create(Category c, std::string actor, std::function<void(Result<Category>)> done) {
+void CategoryService::Create(Category c, std::string actor,
+                             std::function<void(Result<Category>)> done) {
   Status v = ValidateCategory(c);
   if (!v.ok()) return done(v);
   auto shared = std::make_shared<Category>(std::move(c));
@@ -247,7 +260,8 @@ void CategoryService::Update(std::string code, CategoryPatch patch, std::string 
   auto result = std::make_shared<Category>();
   Submit(
       [code, patch = std::move(patch), actor, result](store::Tx& tx) -> Status {
-        auto rows = tx.Exec(std::string("SELECT ") + kColumns + " FROM categories WHERE code = $1", {code});
+        auto rows =
+            tx.Exec(std::string("SELECT ") + kColumns + " FROM categories WHERE code = $1", {code});
         if (!rows.ok()) return rows.status();
         if (rows->empty()) return NotFound("no category with code '" + code + "'");
         Category c = FromRow(*rows, 0);
@@ -262,12 +276,15 @@ void CategoryService::Update(std::string code, CategoryPatch patch, std::string 
         if (!v.ok()) return v;
         c.updated_ms = tx.NowMs();
         auto u = tx.Exec(
-            "UPDATE categories SET family = $2, label_es = $3, label_en = $4, agencies = $5, priority = $6, "
+            "UPDATE categories SET family = $2, label_es = $3, label_en = $4, agencies = $5, "
+            "priority = $6, "
             "sensitivity = $7, active = $8, updated_ms = $9 WHERE code = $1",
-            {c.code, c.family, c.label_es, c.label_en, AgenciesText(c.agencies), int64_t{c.priority},
-             std::string(SensitivityName(c.sensitivity)), int64_t{c.active ? 1 : 0}, c.updated_ms});
+            {c.code, c.family, c.label_es, c.label_en, AgenciesText(c.agencies),
+             int64_t{c.priority}, std::string(SensitivityName(c.sensitivity)),
+             int64_t{c.active ? 1 : 0}, c.updated_ms});
         if (!u.ok()) return u.status();
-        auto e = tx.Append({"category.updated", actor, "category:" + c.code, "public", EventPayload(c)});
+        auto e =
+            tx.Append({"category.updated", actor, "category:" + c.code, "public", EventPayload(c)});
         if (!e.ok()) return e.status();
         *result = std::move(c);
         return Status::Ok();

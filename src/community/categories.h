@@ -25,12 +25,13 @@ std::string_view SensitivityName(Sensitivity s);
 std::optional<Sensitivity> ParseSensitivity(std::string_view name);
 
 struct Category {
-  std::string code;        //!< [a-z0-9_]{1,64}, e.g. "robo_vehiculo"
-  std::string family;      //!< crime | emergency | violence | city_service
+  std::string code;    //!< [a-z0-9_]{1,64}, e.g. "robo_vehiculo"
+  std::string family;  //!< crime | emergency | violence | city_service
   std::string label_es;
   std::string label_en;
-  std::vector<std::string> agencies;  //!< subset of police, fire, medical, civil_protection, municipal
-  int priority = 3;        //!< 1 (most urgent) to 4
+  std::vector<std::string>
+      agencies;      //!< subset of police, fire, medical, civil_protection, municipal
+  int priority = 3;  //!< 1 (most urgent) to 4
   Sensitivity sensitivity = Sensitivity::kPublic;
   bool active = true;
   int64_t created_ms = 0;

@@ -19,7 +19,8 @@ namespace json = boost::json;
 
 constexpr const char* kRoute = "POST /api/v1/reports";
 constexpr const char* kColumns =
-    "r.id, r.reporter_id, r.category, r.family, r.sensitivity, r.priority, r.lat, r.lon, r.accuracy_m, "
+    "r.id, r.reporter_id, r.category, r.family, r.sensitivity, r.priority, r.lat, r.lon, "
+    "r.accuracy_m, "
     "r.address, r.description, r.anonymous, r.share_with_family, r.areas, r.agencies, r.status, "
     "r.confirmations, r.comments, r.created_ms, r.updated_ms, u.display_name AS reporter_name";
 constexpr int kBatchRows = 200;
@@ -45,7 +46,11 @@ std::optional<size_t> Utf8Chars(const std::string& s) {
   size_t chars = 0;
   for (size_t i = 0; i < s.size();) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xE  ? 3
+                 : (c >> 3) == 0x1E ? 4
+                                    : 0;
     if (len == 0 || i + len > s.size()) return std::nullopt;
     for (size_t k = 1; k < len; ++k)
       if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return std::nullopt;
@@ -95,11 +100,13 @@ std::string InList(store::Params& params, const std::vector<std::string>& values
 }
 
 std::string Base64UrlEncode(std::string_view in) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   std::string out;
   size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
-    uint32_t n = (uint32_t(uint8_t(in[i])) << 16) | (uint32_t(uint8_t(in[i + 1])) << 8) | uint8_t(in[i + 2]);
+    uint32_t n =
+        (uint32_t(uint8_t(in[i])) << 16) | (uint32_t(uint8_t(in[i + 1])) << 8) | uint8_t(in[i + 2]);
     for (int k = 3; k >= 0; --k) out.push_back(kAlphabet[(n >> (6 * k)) & 63]);
   }
   if (size_t rest = in.size() - i; rest > 0) {
@@ -161,20 +168,25 @@ std::string CreatedPayload(const Report& r) {
 Status ValidateNewReport(const NewReport& r, const CategoryService& categories) {
   auto c = categories.Get(r.category);
   if (!c || !c->active) return Unprocessable("unknown or inactive category '" + r.category + "'");
-  if (!std::isfinite(r.lat) || std::fabs(r.lat) > 90) return Unprocessable("'lat' must be in [-90, 90]");
-  if (!std::isfinite(r.lon) || std::fabs(r.lon) > 180) return Unprocessable("'lon' must be in [-180, 180]");
-  if (r.accuracy_m && (!std::isfinite(*r.accuracy_m) || *r.accuracy_m < 0 || *r.accuracy_m > 100'000))
+  if (!std::isfinite(r.lat) || std::fabs(r.lat) > 90)
+    return Unprocessable("'lat' must be in [-90, 90]");
+  if (!std::isfinite(r.lon) || std::fabs(r.lon) > 180)
+    return Unprocessable("'lon' must be in [-180, 180]");
+  if (r.accuracy_m &&
+      (!std::isfinite(*r.accuracy_m) || *r.accuracy_m < 0 || *r.accuracy_m > 100'000))
     return Unprocessable("'accuracy' must be 0 to 100000 metres");
   auto desc = Utf8Chars(r.description);
   if (!desc) return Unprocessable("'description' is not valid UTF-8");
-  if (*desc > kMaxDescriptionChars) return Unprocessable("'description' has more than 2000 characters");
+  if (*desc > kMaxDescriptionChars)
+    return Unprocessable("'description' has more than 2000 characters");
   if (!Utf8Chars(r.address) || r.address.size() > kMaxAddressBytes)
     return Unprocessable("'address' must be valid UTF-8 of at most 300 bytes");
   if (r.media.size() > kMaxMediaPerReport) return Unprocessable("at most 10 media per report");
   for (size_t i = 0; i < r.media.size(); ++i) {
     if (r.media[i].empty() || r.media[i].size() > 64) return Unprocessable("unknown media id");
     for (size_t j = 0; j < i; ++j)
-      if (r.media[i] == r.media[j]) return Unprocessable("media '" + r.media[i] + "' is listed twice");
+      if (r.media[i] == r.media[j])
+        return Unprocessable("media '" + r.media[i] + "' is listed twice");
   }
   return Status::Ok();
 }
@@ -193,7 +205,8 @@ std::pair<std::vector<std::string>, std::vector<std::string>> RouteReport(
   } else if (!default_area.empty() && areas.Get(default_area)) {
     innermost = default_area;
   }
-  std::vector<std::string> path = innermost.empty() ? std::vector<std::string>{} : areas.Path(innermost);
+  std::vector<std::string> path =
+      innermost.empty() ? std::vector<std::string>{} : areas.Path(innermost);
   for (auto it = path.rbegin(); it != path.rend(); ++it) add(*it);  // root first
   for (const areas::Area& a : at) add(a.code);
   // Agencies serving the innermost area that names any (walking up to the root).
@@ -221,7 +234,8 @@ std::optional<std::pair<int64_t, std::string>> DecodeCursor(const std::string& c
   auto text = Base64UrlDecode(cursor);
   if (!text) return std::nullopt;
   size_t colon = text->find(':');
-  if (colon == std::string::npos || colon == 0 || colon > 19 || colon + 1 >= text->size()) return std::nullopt;
+  if (colon == std::string::npos || colon == 0 || colon > 19 || colon + 1 >= text->size())
+    return std::nullopt;
   int64_t ms = 0;
   for (size_t i = 0; i < colon; ++i) {
     char c = (*text)[i];
@@ -229,7 +243,8 @@ std::optional<std::pair<int64_t, std::string>> DecodeCursor(const std::string& c
     ms = ms * 10 + (c - '0');
   }
   std::string id = text->substr(colon + 1);
-  if (!std::all_of(id.begin(), id.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); }))
+  if (!std::all_of(id.begin(), id.end(),
+                   [](char c) { return std::isalnum(static_cast<unsigned char>(c)); }))
     return std::nullopt;
   return std::make_pair(ms, id);
 }
@@ -276,7 +291,8 @@ std::optional<int> ReportService::Reserve(const std::string& user_id) {
   // Bound the map: drop users whose window emptied (cheap, amortised over reservations).
   if (reserved_.size() > 100'000) {
     for (auto it = reserved_.begin(); it != reserved_.end();)
-      it = (it->second.empty() || it->second.back() <= now - kDay) ? reserved_.erase(it) : std::next(it);
+      it = (it->second.empty() || it->second.back() <= now - kDay) ? reserved_.erase(it)
+                                                                   : std::next(it);
   }
   return std::nullopt;
 }
@@ -288,10 +304,11 @@ void ReportService::Release(const std::string& user_id) {
 }
 
 Result<std::optional<StoredAnswer>> ReportService::FindIdempotent(const std::string& user_id,
-                                                                 const std::string& key,
-                                                                 const std::string& fingerprint) {
+                                                                  const std::string& key,
+                                                                  const std::string& fingerprint) {
   auto rows = store_.Query(
-      "SELECT route, status, response FROM idempotency_keys WHERE user_id = $1 AND idem_key = $2 AND created_ms > $3 "
+      "SELECT route, status, response FROM idempotency_keys WHERE user_id = $1 AND idem_key = $2 "
+      "AND created_ms > $3 "
       "AND status > 0",
       {user_id, key, clock_.NowMs() - kIdempotencyTtlMs});
   if (!rows.ok()) return rows.status();
@@ -326,7 +343,8 @@ void ReportService::Create(CreateRequest req, RenderFn render,
   std::tie(report->areas, report->agencies) =
       RouteReport(areas_, options_.default_area, report->lat, report->lon, cat.agencies);
   if (report->areas.empty())
-    spdlog::warn("report {} is outside every area and reports.default_area is not a known area", report->id);
+    spdlog::warn("report {} is outside every area and reports.default_area is not a known area",
+                 report->id);
 
   auto outcome = std::make_shared<CreateOutcome>();
   const std::string key = req.idempotency_key;
@@ -336,27 +354,34 @@ void ReportService::Create(CreateRequest req, RenderFn render,
   // holds about one day of keys (idempotency_created index).
   const bool purge = !key.empty() && keyed_writes_.fetch_add(1) % 1000 == 0;
   Submit(
-      [report, outcome, key, user, route, purge, render = std::move(render)](store::Tx& tx) -> Status {
+      [report, outcome, key, user, route, purge,
+       render = std::move(render)](store::Tx& tx) -> Status {
         const int64_t now = tx.NowMs();
         report->created_ms = report->updated_ms = now;
         if (purge) {
-          auto swept = tx.Exec("DELETE FROM idempotency_keys WHERE created_ms <= $1", {now - kIdempotencyTtlMs});
+          auto swept = tx.Exec("DELETE FROM idempotency_keys WHERE created_ms <= $1",
+                               {now - kIdempotencyTtlMs});
           if (!swept.ok()) return swept.status();
         }
         if (!key.empty()) {
           // The primary key (user_id, idem_key) decides which of several concurrent requests
           // with one key creates the report; the others read its stored answer.
-          auto del = tx.Exec("DELETE FROM idempotency_keys WHERE user_id = $1 AND idem_key = $2 AND created_ms <= $3",
-                             {user, key, now - kIdempotencyTtlMs});
+          auto del = tx.Exec(
+              "DELETE FROM idempotency_keys WHERE user_id = $1 AND idem_key = $2 AND created_ms <= "
+              "$3",
+              {user, key, now - kIdempotencyTtlMs});
           if (!del.ok()) return del.status();
           auto ins = tx.Exec(
-              "INSERT INTO idempotency_keys (user_id, idem_key, route, status, response, created_ms) "
+              "INSERT INTO idempotency_keys (user_id, idem_key, route, status, response, "
+              "created_ms) "
               "VALUES ($1, $2, $3, 0, '', $4) ON CONFLICT DO NOTHING",
               {user, key, route, now});
           if (!ins.ok()) return ins.status();
           if (ins->affected == 0) {
-            auto prev = tx.Exec("SELECT route, status, response FROM idempotency_keys WHERE user_id = $1 AND idem_key = $2",
-                                {user, key});
+            auto prev = tx.Exec(
+                "SELECT route, status, response FROM idempotency_keys WHERE user_id = $1 AND "
+                "idem_key = $2",
+                {user, key});
             if (!prev.ok()) return prev.status();
             if (prev->empty()) return Unavailable("idempotency key vanished; retry");
             if (prev->Text(0, "route") != route)
@@ -377,11 +402,15 @@ void ReportService::Create(CreateRequest req, RenderFn render,
             return Unprocessable("every media id must name media you uploaded");
         }
         auto r = tx.Exec(
-            "INSERT INTO reports (id, reporter_id, category, family, sensitivity, priority, lat, lon, accuracy_m, "
-            "address, description, anonymous, share_with_family, areas, agencies, status, created_ms, updated_ms) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+            "INSERT INTO reports (id, reporter_id, category, family, sensitivity, priority, lat, "
+            "lon, accuracy_m, "
+            "address, description, anonymous, share_with_family, areas, agencies, status, "
+            "created_ms, updated_ms) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
+            "$18)",
             {report->id, report->reporter_id, report->category, report->family,
-             std::string(SensitivityName(report->sensitivity)), int64_t{report->priority}, report->lat, report->lon,
+             std::string(SensitivityName(report->sensitivity)), int64_t{report->priority},
+             report->lat, report->lon,
              report->accuracy_m ? store::Value(*report->accuracy_m) : store::Value(),
              report->address.empty() ? store::Value() : store::Value(report->address),
              report->description.empty() ? store::Value() : store::Value(report->description),
@@ -389,22 +418,26 @@ void ReportService::Create(CreateRequest req, RenderFn render,
              JsonList(report->areas), JsonList(report->agencies), report->status, now, now});
         if (!r.ok()) return r.status();
         for (const std::string& area : report->areas) {
-          auto ra = tx.Exec("INSERT INTO report_areas (area_code, created_ms, report_id) VALUES ($1, $2, $3)",
-                            {area, now, report->id});
+          auto ra = tx.Exec(
+              "INSERT INTO report_areas (area_code, created_ms, report_id) VALUES ($1, $2, $3)",
+              {area, now, report->id});
           if (!ra.ok()) return ra.status();
         }
         for (const std::string& m : report->media) {
-          auto rm = tx.Exec("INSERT INTO report_media (report_id, media_id) VALUES ($1, $2)", {report->id, m});
+          auto rm = tx.Exec("INSERT INTO report_media (report_id, media_id) VALUES ($1, $2)",
+                            {report->id, m});
           if (!rm.ok()) return rm.status();
         }
-        auto e = tx.Append({"report.created", report->reporter_id, "report:" + report->id, "report:" + report->id,
-                            CreatedPayload(*report)});
+        auto e = tx.Append({"report.created", report->reporter_id, "report:" + report->id,
+                            "report:" + report->id, CreatedPayload(*report)});
         if (!e.ok()) return e.status();
         outcome->status = 201;
         outcome->body = render(*report);
         if (!key.empty()) {
-          auto up = tx.Exec("UPDATE idempotency_keys SET status = $3, response = $4 WHERE user_id = $1 AND idem_key = $2",
-                            {user, key, int64_t{outcome->status}, outcome->body});
+          auto up = tx.Exec(
+              "UPDATE idempotency_keys SET status = $3, response = $4 WHERE user_id = $1 AND "
+              "idem_key = $2",
+              {user, key, int64_t{outcome->status}, outcome->body});
           if (!up.ok()) return up.status();
         }
         return Status::Ok();
@@ -419,7 +452,8 @@ Result<Viewer> ReportService::ViewerFor(const auth::Principal& p) {
   Viewer v;
   v.user_id = p.user_id;
   v.grants = p.grants;
-  auto rows = store_.Query("SELECT area_code FROM memberships WHERE user_id = $1 AND status = 'approved'", {p.user_id});
+  auto rows = store_.Query(
+      "SELECT area_code FROM memberships WHERE user_id = $1 AND status = 'approved'", {p.user_id});
   if (!rows.ok()) return rows.status();
   for (size_t i = 0; i < rows->size(); ++i) v.neighbourhoods.push_back(rows->Text(i, "area_code"));
   return v;
@@ -443,8 +477,8 @@ Status ReportService::AttachMedia(std::vector<VisibleReport>& items) {
   store::Params p;
   std::vector<std::string> ids;
   for (const auto& it : items) ids.push_back(it.report.id);
-  std::string sql = "SELECT report_id, media_id FROM report_media WHERE report_id IN " + InList(p, ids) +
-                    " ORDER BY media_id";
+  std::string sql = "SELECT report_id, media_id FROM report_media WHERE report_id IN " +
+                    InList(p, ids) + " ORDER BY media_id";
   auto rows = store_.Query(sql, p);
   if (!rows.ok()) return rows.status();
   for (size_t i = 0; i < rows->size(); ++i) {
@@ -457,7 +491,8 @@ Status ReportService::AttachMedia(std::vector<VisibleReport>& items) {
 
 namespace {
 
-ReportFacts FactsFor(const Report& r, const Viewer& v, const std::unordered_set<std::string>& family_of_viewer) {
+ReportFacts FactsFor(const Report& r, const Viewer& v,
+                     const std::unordered_set<std::string>& family_of_viewer) {
   ReportFacts f;
   f.reporter_id = r.reporter_id;
   f.sensitivity = r.sensitivity;
@@ -470,10 +505,12 @@ ReportFacts FactsFor(const Report& r, const Viewer& v, const std::unordered_set<
 
 }  // namespace
 
-Result<std::optional<VisibleReport>> ReportService::Get(const Viewer& viewer, const std::string& id) {
-  auto rows = store_.Query(std::string("SELECT ") + kColumns +
-                               " FROM reports r LEFT JOIN users u ON u.id = r.reporter_id WHERE r.id = $1",
-                           {id});
+Result<std::optional<VisibleReport>> ReportService::Get(const Viewer& viewer,
+                                                        const std::string& id) {
+  auto rows =
+      store_.Query(std::string("SELECT ") + kColumns +
+                       " FROM reports r LEFT JOIN users u ON u.id = r.reporter_id WHERE r.id = $1",
+                   {id});
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return std::optional<VisibleReport>();
   Report r = FromRow(*rows, 0);
@@ -511,11 +548,14 @@ Result<Page> ReportService::List(const Viewer& viewer, const ListQuery& q) {
     where += " AND (r.reporter_id = " + Bind(base, viewer.user_id);
     if (!family->empty()) where += " OR r.reporter_id IN " + InList(base, *family);
     if (!scope_areas.empty())
-      where += " OR r.id IN (SELECT report_id FROM report_areas WHERE area_code IN " + InList(base, scope_areas) + ")";
+      where += " OR r.id IN (SELECT report_id FROM report_areas WHERE area_code IN " +
+               InList(base, scope_areas) + ")";
     where += ")";
   }
   if (!q.area.empty())
-    where += " AND r.id IN (SELECT report_id FROM report_areas WHERE area_code = " + Bind(base, q.area) + ")";
+    where +=
+        " AND r.id IN (SELECT report_id FROM report_areas WHERE area_code = " + Bind(base, q.area) +
+        ")";
   if (q.from_ms) where += " AND r.created_ms >= " + Bind(base, *q.from_ms);
   if (q.to_ms) where += " AND r.created_ms < " + Bind(base, *q.to_ms);
   if (!q.categories.empty()) where += " AND r.category IN " + InList(base, q.categories);
@@ -523,8 +563,9 @@ Result<Page> ReportService::List(const Viewer& viewer, const ListQuery& q) {
   if (q.bbox) {
     // Widened by a coarse cell: the exact filter runs on the location the viewer gets.
     const auto& b = *q.bbox;
-    where += " AND r.lon >= " + Bind(base, b[0] - 0.02) + " AND r.lat >= " + Bind(base, b[1] - 0.02) +
-             " AND r.lon <= " + Bind(base, b[2] + 0.02) + " AND r.lat <= " + Bind(base, b[3] + 0.02);
+    where +=
+        " AND r.lon >= " + Bind(base, b[0] - 0.02) + " AND r.lat >= " + Bind(base, b[1] - 0.02) +
+        " AND r.lon <= " + Bind(base, b[2] + 0.02) + " AND r.lat <= " + Bind(base, b[3] + 0.02);
   }
 
   Page page;
@@ -532,10 +573,12 @@ Result<Page> ReportService::List(const Viewer& viewer, const ListQuery& q) {
   int scanned = 0;
   while (true) {
     store::Params params = base;
-    std::string sql = std::string("SELECT ") + kColumns + " FROM reports r LEFT JOIN users u ON u.id = r.reporter_id" + where;
+    std::string sql = std::string("SELECT ") + kColumns +
+                      " FROM reports r LEFT JOIN users u ON u.id = r.reporter_id" + where;
     if (after) {
       std::string c = Bind(params, after->first);
-      sql += " AND (r.created_ms < " + c + " OR (r.created_ms = " + c + " AND r.id < " + Bind(params, after->second) + "))";
+      sql += " AND (r.created_ms < " + c + " OR (r.created_ms = " + c + " AND r.id < " +
+             Bind(params, after->second) + "))";
     }
     sql += " ORDER BY r.created_ms DESC, r.id DESC LIMIT " + std::to_string(kBatchRows);
     auto rows = store_.Query(sql, params);
@@ -570,14 +613,16 @@ Result<Page> ReportService::List(const Viewer& viewer, const ListQuery& q) {
   return page;
 }
 
-void ReportService::LogDeanonymisedReads(const std::string& actor, std::vector<std::string> report_ids,
+void ReportService::LogDeanonymisedReads(const std::string& actor,
+                                         std::vector<std::string> report_ids,
                                          std::function<void(Status)> done) {
   if (report_ids.empty()) return done(Status::Ok());
   Submit(
       [actor, ids = std::move(report_ids)](store::Tx& tx) -> Status {
         for (const std::string& id : ids) {
           json::object o{{"report_id", id}, {"reader", actor}};
-          auto e = tx.Append({"report.deanonymised_read", actor, "report:" + id, "admin", json::serialize(o)});
+          auto e = tx.Append(
+              {"report.deanonymised_read", actor, "report:" + id, "admin", json::serialize(o)});
           if (!e.ok()) return e.status();
         }
         return Status::Ok();

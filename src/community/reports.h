@@ -65,7 +65,7 @@ struct Report {
   std::string description;
   bool anonymous = false;
   bool share_with_family = false;
-  std::vector<std::string> areas;     //!< outermost first
+  std::vector<std::string> areas;  //!< outermost first
   std::vector<std::string> agencies;
   std::string status = "received";
   int64_t confirmations = 0;
@@ -92,9 +92,9 @@ std::string EncodeCursor(int64_t created_ms, const std::string& id);
 std::optional<std::pair<int64_t, std::string>> DecodeCursor(const std::string& cursor);
 
 struct ReportServiceOptions {
-  int max_per_minute = 10;   //!< reports.max_per_minute
-  int max_per_day = 100;     //!< reports.max_per_day
-  std::string default_area;  //!< reports.default_area
+  int max_per_minute = 10;       //!< reports.max_per_minute
+  int max_per_day = 100;         //!< reports.max_per_day
+  std::string default_area;      //!< reports.default_area
   const Clock* clock = nullptr;  //!< rate-limit windows; SystemClock when null
 };
 
@@ -145,8 +145,8 @@ struct Page {
 //! Thread-safe. Create's callback runs on the store's writer thread after the commit.
 class ReportService {
  public:
-  ReportService(store::Store& store, const areas::AreaService& areas, const CategoryService& categories,
-                ReportServiceOptions options);
+  ReportService(store::Store& store, const areas::AreaService& areas,
+                const CategoryService& categories, ReportServiceOptions options);
   //! Waits for writes still in flight (their callbacks touch *this).
   ~ReportService();
   ReportService(const ReportService&) = delete;
@@ -159,7 +159,8 @@ class ReportService {
 
   //! The stored answer for (user, key) younger than 24 h, if any; 422 when the key was
   //! used for a request with another fingerprint.
-  Result<std::optional<StoredAnswer>> FindIdempotent(const std::string& user_id, const std::string& key,
+  Result<std::optional<StoredAnswer>> FindIdempotent(const std::string& user_id,
+                                                     const std::string& key,
                                                      const std::string& fingerprint);
 
   //! Validates, routes and writes; `done` gets the answer (201 + body, or the stored one

@@ -44,7 +44,8 @@ View Decide(const Viewer& viewer, const ReportFacts& facts) {
     }
     return out;
   }
-  const bool is_family = !viewer.user_id.empty() && Contains(facts.family_member_ids, viewer.user_id);
+  const bool is_family =
+      !viewer.user_id.empty() && Contains(facts.family_member_ids, viewer.user_id);
   if (is_family && (facts.sensitivity == Sensitivity::kPublic || facts.share_with_family)) {
     out.visible = true;
     out.location = Location::kExact;

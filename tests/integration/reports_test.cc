@@ -74,8 +74,10 @@ class Api {
     return {std::string(r.Json().at("id").as_string()), Login(email, kPassword)};
   }
   // Creates staff with roles [{role, area}]; returns {id, token}.
-  std::pair<std::string, std::string> Staff(const std::string& root, const std::string& email, json::array roles) {
-    Reply r = Call("POST", "/api/v1/users", Obj({{"email", email}, {"password", kPassword}, {"roles", roles}}), root);
+  std::pair<std::string, std::string> Staff(const std::string& root, const std::string& email,
+                                            json::array roles) {
+    Reply r = Call("POST", "/api/v1/users",
+                   Obj({{"email", email}, {"password", kPassword}, {"roles", roles}}), root);
     if (r.status != 201) {
       ADD_FAILURE() << r.body;
       return {};
@@ -96,8 +98,8 @@ std::string ReadFile(const std::string& path) {
 }
 
 json::value ComunaGeometry(const std::string& name) {
-  static json::value doc =
-      json::parse(ReadFile(std::string(CENTINELA_SOURCE_DIR) + "/demo/santiago_south_precinct_7_comunas.geojson"));
+  static json::value doc = json::parse(ReadFile(std::string(CENTINELA_SOURCE_DIR) +
+                                                "/demo/santiago_south_precinct_7_comunas.geojson"));
   for (const json::value& f : doc.at("features").as_array())
     if (f.at("properties").at("NOM_COM").as_string() == name) return f.at("geometry");
   ADD_FAILURE() << "no comuna " << name;
@@ -105,23 +107,32 @@ json::value ComunaGeometry(const std::string& name) {
 }
 
 json::value Box(double min_lon, double min_lat, double max_lon, double max_lat) {
-  return json::value{{"type", "Polygon"},
-                     {"coordinates", json::array{json::array{json::array{min_lon, min_lat}, json::array{max_lon, min_lat},
-                                                             json::array{max_lon, max_lat}, json::array{min_lon, max_lat},
-                                                             json::array{min_lon, min_lat}}}}};
+  return json::value{
+      {"type", "Polygon"},
+      {"coordinates",
+       json::array{json::array{json::array{min_lon, min_lat}, json::array{max_lon, min_lat},
+                               json::array{max_lon, max_lat}, json::array{min_lon, max_lat},
+                               json::array{min_lon, min_lat}}}}};
 }
 
-json::object ReportBody(const std::string& category, double lat, double lon, const std::string& description,
-                        bool anonymous = false) {
-  return json::object{{"category", category}, {"lat", lat},           {"lon", lon},
-                      {"accuracy", 8},        {"address", "Gran Avenida 5000"}, {"description", description},
+json::object ReportBody(const std::string& category, double lat, double lon,
+                        const std::string& description, bool anonymous = false) {
+  return json::object{{"category", category},
+                      {"lat", lat},
+                      {"lon", lon},
+                      {"accuracy", 8},
+                      {"address", "Gran Avenida 5000"},
+                      {"description", description},
                       {"anonymous", anonymous}};
 }
 
 void Approve(TestDatabase& db, const std::string& user_id, const std::string& area) {
-  db.Exec("INSERT INTO memberships (id, user_id, area_code, address, home_lat, home_lon, id_type, id_number, status, "
-          "created_ms) VALUES ('m-" + user_id + "', '" + user_id + "', '" + area +
-          "', 'Calle 1', -33.5, -70.65, 'rut', '11111111-1', 'approved', 0)");
+  db.Exec(
+      "INSERT INTO memberships (id, user_id, area_code, address, home_lat, home_lon, id_type, "
+      "id_number, status, "
+      "created_ms) VALUES ('m-" +
+      user_id + "', '" + user_id + "', '" + area +
+      "', 'Calle 1', -33.5, -70.65, 'rut', '11111111-1', 'approved', 0)");
 }
 
 struct Deployment {
@@ -129,7 +140,8 @@ struct Deployment {
   std::unique_ptr<TestDatabase> db;
   std::unique_ptr<ServerProcess> server;
   std::string root;
-  std::pair<std::string, std::string> reporter, member, outsider, op_in, op_out, op_deanon, deanon_only;
+  std::pair<std::string, std::string> reporter, member, outsider, op_in, op_out, op_deanon,
+      deanon_only;
 };
 
 std::map<std::string, std::unique_ptr<Deployment>>& Deployments() {
@@ -146,49 +158,66 @@ class ReportsTest : public ::testing::TestWithParam<std::string> {
       d->dir = MakeTempDir("centinela-reports-" + GetParam());
       d->db = std::make_unique<TestDatabase>(GetParam(), d->dir);
       if (!d->db->available()) GTEST_SKIP() << d->db->reason();
-      CommandResult add = RunCentinela({"user", "add", "--email", "root@test.cl", "--password", kRootPassword, "--role",
-                                        "admin", "--db", d->db->url(), "--data-dir", d->dir});
+      CommandResult add =
+          RunCentinela({"user", "add", "--email", "root@test.cl", "--password", kRootPassword,
+                        "--role", "admin", "--db", d->db->url(), "--data-dir", d->dir});
       ASSERT_EQ(add.exit_code, 0) << add.output;
       d->server = std::make_unique<ServerProcess>(
           d->dir, d->db->url(), std::vector<std::string>{},
           std::vector<std::string>{"CENTINELA_AUTH_LOGIN_MAX_FAILURES_PER_IP=100000",
-                                   "CENTINELA_REPORTS_MAX_PER_MINUTE=100000", "CENTINELA_REPORTS_MAX_PER_DAY=100000",
+                                   "CENTINELA_REPORTS_MAX_PER_MINUTE=100000",
+                                   "CENTINELA_REPORTS_MAX_PER_DAY=100000",
                                    "CENTINELA_REPORTS_DEFAULT_AREA=FUERA"});
       ASSERT_TRUE(d->server->Start()) << d->server->output();
       Api api(d->server->port());
       d->root = api.Login("root@test.cl", kRootPassword);
       ASSERT_FALSE(d->root.empty());
-      Reply r = api.Call("POST", "/api/v1/areas",
-                         Api::Obj({{"code", "RM"}, {"name", "Región Metropolitana (test box)"}, {"kind", "region"},
-                                   {"agencies", json::array{"police", "fire", "medical", "municipal"}},
-                                   {"geometry", Box(-70.80, -33.70, -70.50, -33.40)}}),
-                         d->root);
+      Reply r =
+          api.Call("POST", "/api/v1/areas",
+                   Api::Obj({{"code", "RM"},
+                             {"name", "Región Metropolitana (test box)"},
+                             {"kind", "region"},
+                             {"agencies", json::array{"police", "fire", "medical", "municipal"}},
+                             {"geometry", Box(-70.80, -33.70, -70.50, -33.40)}}),
+                   d->root);
       ASSERT_EQ(r.status, 201) << r.body;
       r = api.Call("POST", "/api/v1/areas",
-                   Api::Obj({{"code", "FUERA"}, {"name", "Sin área"}, {"kind", "region"},
+                   Api::Obj({{"code", "FUERA"},
+                             {"name", "Sin área"},
+                             {"kind", "region"},
                              {"geometry", Box(-1.0, -1.0, -0.9, -0.9)}}),
                    d->root);
       ASSERT_EQ(r.status, 201) << r.body;
-      for (auto [code, name] : {std::pair{"13130", "San Miguel"}, std::pair{"13109", "La Cisterna"}}) {
+      for (auto [code, name] :
+           {std::pair{"13130", "San Miguel"}, std::pair{"13109", "La Cisterna"}}) {
         r = api.Call("POST", "/api/v1/areas",
-                     Api::Obj({{"code", code}, {"name", name}, {"kind", "sector"}, {"parent", "RM"},
-                               {"agencies", json::array{"police", "medical"}}, {"geometry", ComunaGeometry(name)}}),
+                     Api::Obj({{"code", code},
+                               {"name", name},
+                               {"kind", "sector"},
+                               {"parent", "RM"},
+                               {"agencies", json::array{"police", "medical"}},
+                               {"geometry", ComunaGeometry(name)}}),
                      d->root);
         ASSERT_EQ(r.status, 201) << r.body;
       }
       d->reporter = api.Neighbour("reporter@test.cl", "Rosa Reportera");
       d->member = api.Neighbour("member@test.cl", "Vecina San Miguel");
       d->outsider = api.Neighbour("outsider@test.cl", "Vecino La Cisterna");
-      ASSERT_FALSE(d->reporter.second.empty() || d->member.second.empty() || d->outsider.second.empty());
+      ASSERT_FALSE(d->reporter.second.empty() || d->member.second.empty() ||
+                   d->outsider.second.empty());
       Approve(*d->db, d->member.first, "13130");
       Approve(*d->db, d->outsider.first, "13109");
-      d->op_in = api.Staff(d->root, "op.sm@test.cl", json::array{json::object{{"role", "operator"}, {"area", "13130"}}});
-      d->op_out = api.Staff(d->root, "op.lc@test.cl", json::array{json::object{{"role", "operator"}, {"area", "13109"}}});
-      d->op_deanon = api.Staff(d->root, "fiscal@test.cl",
-                               json::array{json::object{{"role", "operator"}, {"area", "13130"}},
-                                           json::object{{"role", "deanonymise"}, {"area", "13130"}}});
-      d->deanon_only = api.Staff(d->root, "deanon.only@test.cl",
-                                 json::array{json::object{{"role", "deanonymise"}, {"area", "13130"}}});
+      d->op_in = api.Staff(d->root, "op.sm@test.cl",
+                           json::array{json::object{{"role", "operator"}, {"area", "13130"}}});
+      d->op_out = api.Staff(d->root, "op.lc@test.cl",
+                            json::array{json::object{{"role", "operator"}, {"area", "13109"}}});
+      d->op_deanon =
+          api.Staff(d->root, "fiscal@test.cl",
+                    json::array{json::object{{"role", "operator"}, {"area", "13130"}},
+                                json::object{{"role", "deanonymise"}, {"area", "13130"}}});
+      d->deanon_only =
+          api.Staff(d->root, "deanon.only@test.cl",
+                    json::array{json::object{{"role", "deanonymise"}, {"area", "13130"}}});
       slot = std::move(d);
     }
     dep_ = slot.get();
@@ -209,7 +238,8 @@ class ReportsTest : public ::testing::TestWithParam<std::string> {
   Api api() { return Api(dep_->server->port()); }
   // Posts a report as the reporter; returns its id.
   std::string Post(const json::object& body, const std::string& token = "") {
-    Reply r = api().Call("POST", "/api/v1/reports", Api::Obj(body), token.empty() ? dep_->reporter.second : token);
+    Reply r = api().Call("POST", "/api/v1/reports", Api::Obj(body),
+                         token.empty() ? dep_->reporter.second : token);
     EXPECT_EQ(r.status, 201) << r.body;
     if (r.status != 201) return "";
     return std::string(r.Json().at("id").as_string());
@@ -219,7 +249,8 @@ class ReportsTest : public ::testing::TestWithParam<std::string> {
     std::set<std::string> out;
     const json::value doc = r.Json();
     if (!doc.is_object()) return out;
-    for (const json::value& v : doc.at("reports").as_array()) out.insert(std::string(v.at("id").as_string()));
+    for (const json::value& v : doc.at("reports").as_array())
+      out.insert(std::string(v.at("id").as_string()));
     return out;
   }
   Deployment* dep_ = nullptr;
@@ -232,16 +263,22 @@ TEST_P(ReportsTest, CategoriesAreSeededAndOnlyAllAreasAdminsEditThem) {
   const json::value doc = r.Json();
   for (const json::value& c : doc.at("categories").as_array())
     by_code[std::string(c.at("code").as_string())] = c.as_object();
-  ASSERT_TRUE(by_code.count("robo") && by_code.count("violencia_intrafamiliar") && by_code.count("luminaria_apagada"));
+  ASSERT_TRUE(by_code.count("robo") && by_code.count("violencia_intrafamiliar") &&
+              by_code.count("luminaria_apagada"));
   EXPECT_EQ(by_code["violencia_intrafamiliar"].at("sensitivity").as_string(), "restricted");
   EXPECT_EQ(by_code["robo"].at("labels").at("es").as_string(), "Robo con violencia o intimidación");
   EXPECT_EQ(api().Call("GET", "/api/v1/categories").status, 401);
 
-  json::object cat{{"code", "cable_cortado"}, {"family", "city_service"}, {"priority", 3},
-                   {"sensitivity", "public"},  {"agencies", json::array{"municipal"}},
+  json::object cat{{"code", "cable_cortado"},
+                   {"family", "city_service"},
+                   {"priority", 3},
+                   {"sensitivity", "public"},
+                   {"agencies", json::array{"municipal"}},
                    {"labels", json::object{{"es", "Cable cortado"}, {"en", "Cut cable"}}}};
-  EXPECT_EQ(api().Call("POST", "/api/v1/categories", Api::Obj(cat), dep_->member.second).status, 403);
-  EXPECT_EQ(api().Call("POST", "/api/v1/categories", Api::Obj(cat), dep_->op_in.second).status, 403);
+  EXPECT_EQ(api().Call("POST", "/api/v1/categories", Api::Obj(cat), dep_->member.second).status,
+            403);
+  EXPECT_EQ(api().Call("POST", "/api/v1/categories", Api::Obj(cat), dep_->op_in.second).status,
+            403);
   Reply created = api().Call("POST", "/api/v1/categories", Api::Obj(cat), dep_->root);
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(api().Call("POST", "/api/v1/categories", Api::Obj(cat), dep_->root).status, 409);
@@ -249,32 +286,50 @@ TEST_P(ReportsTest, CategoriesAreSeededAndOnlyAllAreasAdminsEditThem) {
   bad["code"] = "otro";
   bad["priority"] = 7;
   EXPECT_EQ(api().Call("POST", "/api/v1/categories", Api::Obj(bad), dep_->root).status, 422);
-  Reply patched = api().Call("PATCH", "/api/v1/categories/cable_cortado", Api::Obj({{"active", false}}), dep_->root);
+  Reply patched = api().Call("PATCH", "/api/v1/categories/cable_cortado",
+                             Api::Obj({{"active", false}}), dep_->root);
   ASSERT_EQ(patched.status, 200) << patched.body;
   EXPECT_FALSE(patched.Json().at("active").as_bool());
-  EXPECT_EQ(api().Call("PATCH", "/api/v1/categories/nope", Api::Obj({{"active", false}}), dep_->root).status, 404);
+  EXPECT_EQ(api()
+                .Call("PATCH", "/api/v1/categories/nope", Api::Obj({{"active", false}}), dep_->root)
+                .status,
+            404);
   // An inactive category takes no new reports.
-  EXPECT_EQ(api().Call("POST", "/api/v1/reports", Api::Obj(ReportBody("cable_cortado", kSanMiguelLat, kSanMiguelLon, "x")),
-                       dep_->reporter.second).status,
+  EXPECT_EQ(api()
+                .Call("POST", "/api/v1/reports",
+                      Api::Obj(ReportBody("cable_cortado", kSanMiguelLat, kSanMiguelLon, "x")),
+                      dep_->reporter.second)
+                .status,
             422);
-  EXPECT_EQ(dep_->db->Column("SELECT COUNT(*) FROM events WHERE type = 'category.updated'")[0], "1");
+  EXPECT_EQ(dep_->db->Column("SELECT COUNT(*) FROM events WHERE type = 'category.updated'")[0],
+            "1");
 }
 
 TEST_P(ReportsTest, CreationValidatesAndStampsAreasAndAgencies) {
   const std::string& t = dep_->reporter.second;
-  auto call = [&](const json::object& b) { return api().Call("POST", "/api/v1/reports", Api::Obj(b), t); };
+  auto call = [&](const json::object& b) {
+    return api().Call("POST", "/api/v1/reports", Api::Obj(b), t);
+  };
   EXPECT_EQ(call(ReportBody("no_such", kSanMiguelLat, kSanMiguelLon, "x")).status, 422);
   EXPECT_EQ(call(ReportBody("robo", 91, kSanMiguelLon, "x")).status, 422);
   EXPECT_EQ(call(ReportBody("robo", kSanMiguelLat, -181, "x")).status, 422);
-  EXPECT_EQ(call(ReportBody("robo", kSanMiguelLat, kSanMiguelLon, std::string(2001, 'a'))).status, 422);
+  EXPECT_EQ(call(ReportBody("robo", kSanMiguelLat, kSanMiguelLon, std::string(2001, 'a'))).status,
+            422);
   EXPECT_EQ(call(json::object{{"category", "robo"}}).status, 422);
-  EXPECT_EQ(api().Call("POST", "/api/v1/reports", Api::Obj(ReportBody("robo", kSanMiguelLat, kSanMiguelLon, "x"))).status,
+  EXPECT_EQ(api()
+                .Call("POST", "/api/v1/reports",
+                      Api::Obj(ReportBody("robo", kSanMiguelLat, kSanMiguelLon, "x")))
+                .status,
             401);
   // Media must exist and belong to the caller.
-  dep_->db->Exec("INSERT INTO media (id, owner_id, content_type, bytes, sha256, created_ms) VALUES ('med-own-" +
-                 GetParam() + "', '" + dep_->reporter.first + "', 'image/jpeg', 10, 'x', 0)");
-  dep_->db->Exec("INSERT INTO media (id, owner_id, content_type, bytes, sha256, created_ms) VALUES ('med-other-" +
-                 GetParam() + "', '" + dep_->member.first + "', 'image/jpeg', 10, 'x', 0)");
+  dep_->db->Exec(
+      "INSERT INTO media (id, owner_id, content_type, bytes, sha256, created_ms) VALUES "
+      "('med-own-" +
+      GetParam() + "', '" + dep_->reporter.first + "', 'image/jpeg', 10, 'x', 0)");
+  dep_->db->Exec(
+      "INSERT INTO media (id, owner_id, content_type, bytes, sha256, created_ms) VALUES "
+      "('med-other-" +
+      GetParam() + "', '" + dep_->member.first + "', 'image/jpeg', 10, 'x', 0)");
   json::object with_other = ReportBody("robo", kSanMiguelLat, kSanMiguelLon, "con foto ajena");
   with_other["media"] = json::array{"med-other-" + GetParam()};
   EXPECT_EQ(call(with_other).status, 422);
@@ -295,15 +350,19 @@ TEST_P(ReportsTest, CreationValidatesAndStampsAreasAndAgencies) {
   // Coordinates in plain decimal, as sent.
   EXPECT_NE(r.body.find("\"lat\":-33.496,\"lon\":-70.651,"), std::string::npos) << r.body;
   const std::string id(v.at("id").as_string());
-  EXPECT_EQ(dep_->db->Column("SELECT COUNT(*) FROM report_areas WHERE report_id = '" + id + "'")[0], "2");
-  EXPECT_EQ(dep_->db->Column("SELECT COUNT(*) FROM report_media WHERE report_id = '" + id + "'")[0], "1");
-  auto payload = dep_->db->Column("SELECT payload FROM events WHERE type = 'report.created' AND subject = 'report:" + id + "'");
+  EXPECT_EQ(dep_->db->Column("SELECT COUNT(*) FROM report_areas WHERE report_id = '" + id + "'")[0],
+            "2");
+  EXPECT_EQ(dep_->db->Column("SELECT COUNT(*) FROM report_media WHERE report_id = '" + id + "'")[0],
+            "1");
+  auto payload = dep_->db->Column(
+      "SELECT payload FROM events WHERE type = 'report.created' AND subject = 'report:" + id + "'");
   ASSERT_EQ(payload.size(), 1u);
   EXPECT_EQ(json::parse(payload[0]).at("category").as_string(), "incendio");
 }
 
 TEST_P(ReportsTest, OutsideEveryAreaLandsInTheDefaultArea) {
-  Reply r = api().Call("POST", "/api/v1/reports", Api::Obj(ReportBody("robo", -10.0, -50.0, "en medio de la nada")),
+  Reply r = api().Call("POST", "/api/v1/reports",
+                       Api::Obj(ReportBody("robo", -10.0, -50.0, "en medio de la nada")),
                        dep_->reporter.second);
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(r.Json().at("areas"), (json::array{"FUERA"}));
@@ -316,8 +375,8 @@ TEST_P(ReportsTest, OutsideEveryAreaLandsInTheDefaultArea) {
 }
 
 TEST_P(ReportsTest, PublicAnonymousReportIsCoarseAndNamelessForNeighbours) {
-  const std::string id =
-      Post(ReportBody("persona_sospechosa", kSanMiguelLat, kSanMiguelLon, "merodeando autos", /*anonymous=*/true));
+  const std::string id = Post(ReportBody("persona_sospechosa", kSanMiguelLat, kSanMiguelLon,
+                                         "merodeando autos", /*anonymous=*/true));
   ASSERT_FALSE(id.empty());
   const std::string path = "/api/v1/reports/" + id;
 
@@ -346,7 +405,8 @@ TEST_P(ReportsTest, PublicAnonymousReportIsCoarseAndNamelessForNeighbours) {
 
   // Neighbour of another comuna: as if it did not exist.
   EXPECT_EQ(api().Call("GET", path, "", dep_->outsider.second).status, 404);
-  EXPECT_FALSE(Ids(api().Call("GET", "/api/v1/reports?limit=200", "", dep_->outsider.second)).count(id));
+  EXPECT_FALSE(
+      Ids(api().Call("GET", "/api/v1/reports?limit=200", "", dep_->outsider.second)).count(id));
 
   // Operator of San Miguel: exact, still anonymous. Operator of La Cisterna: nothing.
   Reply o = api().Call("GET", path, "", dep_->op_in.second);
@@ -356,14 +416,17 @@ TEST_P(ReportsTest, PublicAnonymousReportIsCoarseAndNamelessForNeighbours) {
   EXPECT_TRUE(o.Json().at("reporter").is_null());
   EXPECT_EQ(o.body.find(dep_->reporter.first), std::string::npos);
   EXPECT_EQ(api().Call("GET", path, "", dep_->op_out.second).status, 404);
-  EXPECT_FALSE(Ids(api().Call("GET", "/api/v1/reports?limit=200", "", dep_->op_out.second)).count(id));
+  EXPECT_FALSE(
+      Ids(api().Call("GET", "/api/v1/reports?limit=200", "", dep_->op_out.second)).count(id));
 
   // A deanonymise grant alone shows nothing; with the operator role it names the reporter
   // and the read is in the log.
   EXPECT_EQ(api().Call("GET", path, "", dep_->deanon_only.second).status, 404);
   auto logged = [&] {
-    return dep_->db->Column("SELECT COUNT(*) FROM events WHERE type = 'report.deanonymised_read' AND subject = 'report:" +
-                            id + "' AND actor = '" + dep_->op_deanon.first + "' AND scope = 'admin'")[0];
+    return dep_->db->Column(
+        "SELECT COUNT(*) FROM events WHERE type = 'report.deanonymised_read' AND subject = "
+        "'report:" +
+        id + "' AND actor = '" + dep_->op_deanon.first + "' AND scope = 'admin'")[0];
   };
   EXPECT_EQ(logged(), "0");
   Reply d = api().Call("GET", path, "", dep_->op_deanon.second);
@@ -377,14 +440,16 @@ TEST_P(ReportsTest, PublicAnonymousReportIsCoarseAndNamelessForNeighbours) {
 }
 
 TEST_P(ReportsTest, RestrictedReportNeverReachesTheCommunity) {
-  const std::string id = Post(ReportBody("violencia_intrafamiliar", kSanMiguelLat, kSanMiguelLon, "gritos y golpes"));
+  const std::string id =
+      Post(ReportBody("violencia_intrafamiliar", kSanMiguelLat, kSanMiguelLon, "gritos y golpes"));
   ASSERT_FALSE(id.empty());
   const std::string path = "/api/v1/reports/" + id;
-  for (const std::string* token : {&dep_->member.second, &dep_->outsider.second, &dep_->op_out.second,
-                                   &dep_->deanon_only.second}) {
+  for (const std::string* token : {&dep_->member.second, &dep_->outsider.second,
+                                   &dep_->op_out.second, &dep_->deanon_only.second}) {
     EXPECT_EQ(api().Call("GET", path, "", *token).status, 404);
-    for (const char* q : {"/api/v1/reports?limit=200", "/api/v1/reports?area=13130&limit=200",
-                          "/api/v1/reports?category=violencia_intrafamiliar", "/api/v1/reports/mine"}) {
+    for (const char* q :
+         {"/api/v1/reports?limit=200", "/api/v1/reports?area=13130&limit=200",
+          "/api/v1/reports?category=violencia_intrafamiliar", "/api/v1/reports/mine"}) {
       Reply r = api().Call("GET", q, "", *token);
       ASSERT_EQ(r.status, 200) << q;
       EXPECT_EQ(r.body.find(id), std::string::npos) << q;
@@ -393,7 +458,8 @@ TEST_P(ReportsTest, RestrictedReportNeverReachesTheCommunity) {
   }
   EXPECT_EQ(api().Call("GET", path, "", dep_->op_in.second).status, 200);
   EXPECT_TRUE(Ids(api().Call("GET", "/api/v1/reports/mine", "", dep_->reporter.second)).count(id));
-  EXPECT_TRUE(Ids(api().Call("GET", "/api/v1/reports?area=13130&limit=200", "", dep_->root)).count(id));
+  EXPECT_TRUE(
+      Ids(api().Call("GET", "/api/v1/reports?area=13130&limit=200", "", dep_->root)).count(id));
 }
 
 // Family (accepted family_links) sees the reporter's restricted reports only when shared.
@@ -401,22 +467,28 @@ TEST_P(ReportsTest, FamilySeesRestrictedReportsOnlyWhenShared) {
   auto mother = api().Neighbour("madre-" + GetParam() + "@test.cl", "Madre");
   auto son = api().Neighbour("hijo-" + GetParam() + "@test.cl", "Hijo");
   ASSERT_FALSE(mother.second.empty() || son.second.empty());
-  dep_->db->Exec("INSERT INTO family_links (id, owner_id, member_id, status, created_ms, updated_ms) VALUES ('fl-" +
-                 GetParam() + "', '" + mother.first + "', '" + son.first + "', 'accepted', 0, 0)");
-  json::object shared = ReportBody("panico", kCisternaLat, kCisternaLon, "ayuda", /*anonymous=*/true);
+  dep_->db->Exec(
+      "INSERT INTO family_links (id, owner_id, member_id, status, created_ms, updated_ms) VALUES "
+      "('fl-" +
+      GetParam() + "', '" + mother.first + "', '" + son.first + "', 'accepted', 0, 0)");
+  json::object shared =
+      ReportBody("panico", kCisternaLat, kCisternaLon, "ayuda", /*anonymous=*/true);
   shared["share_with_family"] = true;
   const std::string shared_id = Post(shared, mother.second);
   const std::string private_id =
-      Post(ReportBody("abuso_sexual", kCisternaLat, kCisternaLon, "privado", /*anonymous=*/true), mother.second);
+      Post(ReportBody("abuso_sexual", kCisternaLat, kCisternaLon, "privado", /*anonymous=*/true),
+           mother.second);
   Reply r = api().Call("GET", "/api/v1/reports/" + shared_id, "", son.second);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.Json().at("reporter").at("id").as_string(), mother.first);
   EXPECT_EQ(api().Call("GET", "/api/v1/reports/" + private_id, "", son.second).status, 404);
-  std::set<std::string> listed = Ids(api().Call("GET", "/api/v1/reports?limit=200", "", son.second));
+  std::set<std::string> listed =
+      Ids(api().Call("GET", "/api/v1/reports?limit=200", "", son.second));
   EXPECT_TRUE(listed.count(shared_id));
   EXPECT_FALSE(listed.count(private_id));
   // The neighbourhood (La Cisterna member) sees neither.
-  EXPECT_EQ(api().Call("GET", "/api/v1/reports/" + shared_id, "", dep_->outsider.second).status, 404);
+  EXPECT_EQ(api().Call("GET", "/api/v1/reports/" + shared_id, "", dep_->outsider.second).status,
+            404);
 }
 
 TEST_P(ReportsTest, TwentyParallelPostsWithOneKeyCreateOneReport) {
@@ -427,7 +499,8 @@ TEST_P(ReportsTest, TwentyParallelPostsWithOneKeyCreateOneReport) {
   std::vector<std::thread> threads;
   for (size_t i = 0; i < replies.size(); ++i)
     threads.emplace_back([&, i] {
-      replies[i] = api().Call("POST", "/api/v1/reports", body, dep_->reporter.second, {{"Idempotency-Key", key}});
+      replies[i] = api().Call("POST", "/api/v1/reports", body, dep_->reporter.second,
+                              {{"Idempotency-Key", key}});
     });
   for (auto& t : threads) t.join();
   std::set<std::string> ids;
@@ -439,21 +512,28 @@ TEST_P(ReportsTest, TwentyParallelPostsWithOneKeyCreateOneReport) {
   }
   EXPECT_EQ(ids.size(), 1u);
   EXPECT_EQ(replays, 19);
-  EXPECT_EQ(dep_->db->Column("SELECT COUNT(*) FROM reports WHERE description = '" + marker + "'")[0], "1");
+  EXPECT_EQ(
+      dep_->db->Column("SELECT COUNT(*) FROM reports WHERE description = '" + marker + "'")[0],
+      "1");
   // Same body as the first answer, byte for byte.
-  Reply again = api().Call("POST", "/api/v1/reports", body, dep_->reporter.second, {{"Idempotency-Key", key}});
+  Reply again = api().Call("POST", "/api/v1/reports", body, dep_->reporter.second,
+                           {{"Idempotency-Key", key}});
   EXPECT_EQ(again.status, 201);
   EXPECT_EQ(again.Header("idempotent-replay"), "true");
   EXPECT_EQ(again.body, replies[0].body);
   // The key with another body: 422. Another user with the same key: their own report.
-  Reply other = api().Call("POST", "/api/v1/reports", Api::Obj(ReportBody("hurto", kSanMiguelLat, kSanMiguelLon, "otro")),
+  Reply other = api().Call("POST", "/api/v1/reports",
+                           Api::Obj(ReportBody("hurto", kSanMiguelLat, kSanMiguelLon, "otro")),
                            dep_->reporter.second, {{"Idempotency-Key", key}});
   EXPECT_EQ(other.status, 422) << other.body;
-  Reply mine = api().Call("POST", "/api/v1/reports", body, dep_->member.second, {{"Idempotency-Key", key}});
+  Reply mine =
+      api().Call("POST", "/api/v1/reports", body, dep_->member.second, {{"Idempotency-Key", key}});
   EXPECT_EQ(mine.status, 201);
   EXPECT_TRUE(mine.Header("idempotent-replay").empty());
-  EXPECT_EQ(api().Call("POST", "/api/v1/reports", body, dep_->reporter.second,
-                       {{"Idempotency-Key", std::string(129, 'k')}}).status,
+  EXPECT_EQ(api()
+                .Call("POST", "/api/v1/reports", body, dep_->reporter.second,
+                      {{"Idempotency-Key", std::string(129, 'k')}})
+                .status,
             400);
 }
 
@@ -462,7 +542,8 @@ TEST_P(ReportsTest, CursorPaginationIsStableUnderInserts) {
   ASSERT_FALSE(user.second.empty());
   std::vector<std::string> created;
   for (int i = 0; i < 5; ++i)
-    created.push_back(Post(ReportBody("hurto", kCisternaLat, kCisternaLon, "p" + std::to_string(i)), user.second));
+    created.push_back(Post(ReportBody("hurto", kCisternaLat, kCisternaLon, "p" + std::to_string(i)),
+                           user.second));
   std::vector<std::string> seen;
   std::vector<std::string> times;
   std::string cursor;
@@ -475,13 +556,15 @@ TEST_P(ReportsTest, CursorPaginationIsStableUnderInserts) {
       seen.emplace_back(v.at("id").as_string());
       times.emplace_back(v.at("created_at").as_string());
     }
-    if (page == 0) Post(ReportBody("hurto", kCisternaLat, kCisternaLon, "inserted meanwhile"), user.second);
+    if (page == 0)
+      Post(ReportBody("hurto", kCisternaLat, kCisternaLon, "inserted meanwhile"), user.second);
     if (r.Json().at("next_cursor").is_null()) break;
     cursor = std::string(r.Json().at("next_cursor").as_string());
   }
   // Newest first, each once, the insert (newer than the first page) not shown again.
   EXPECT_EQ(seen.size(), created.size());
-  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()), std::set<std::string>(created.begin(), created.end()));
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()),
+            std::set<std::string>(created.begin(), created.end()));
   EXPECT_TRUE(std::is_sorted(times.rbegin(), times.rend()));
   EXPECT_EQ(api().Call("GET", "/api/v1/reports?cursor=%21%21", "", user.second).status, 400);
   EXPECT_EQ(api().Call("GET", "/api/v1/reports?limit=0", "", user.second).status, 400);
@@ -514,8 +597,10 @@ TEST_P(ReportsOwnServerTest, RateLimitAnswers429WithRetryAfter) {
   Api api(server.port());
   auto user = api.Neighbour("rapida@test.cl", "Rápida");
   ASSERT_FALSE(user.second.empty());
-  const std::string body = Api::Obj(ReportBody("ruidos_molestos", kSanMiguelLat, kSanMiguelLon, "fiesta"));
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(api.Call("POST", "/api/v1/reports", body, user.second).status, 201);
+  const std::string body =
+      Api::Obj(ReportBody("ruidos_molestos", kSanMiguelLat, kSanMiguelLon, "fiesta"));
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(api.Call("POST", "/api/v1/reports", body, user.second).status, 201);
   Reply r = api.Call("POST", "/api/v1/reports", body, user.second);
   EXPECT_EQ(r.status, 429) << r.body;
   int retry = std::atoi(r.Header("retry-after").c_str());
@@ -529,7 +614,8 @@ TEST_P(ReportsOwnServerTest, RateLimitAnswers429WithRetryAfter) {
 
 // Reports answered 201 by many concurrent clients survive kill -9 right after.
 TEST_P(ReportsOwnServerTest, EveryAcknowledgedReportSurvivesKillDashNine) {
-  ServerProcess server(dir_, db_->url(), {}, {"CENTINELA_REPORTS_MAX_PER_MINUTE=0", "CENTINELA_REPORTS_MAX_PER_DAY=0"});
+  ServerProcess server(dir_, db_->url(), {},
+                       {"CENTINELA_REPORTS_MAX_PER_MINUTE=0", "CENTINELA_REPORTS_MAX_PER_DAY=0"});
   ASSERT_TRUE(server.Start()) << server.output();
   Api api(server.port());
   constexpr int kClients = 8;

@@ -25,13 +25,14 @@ TEST(Categories, SeedSetIsValidUniqueAndHasTheRestrictedOnes) {
     EXPECT_TRUE(codes.insert(c.code).second) << c.code << " twice";
   }
   EXPECT_GE(codes.size(), 20u);
-  for (const char* must : {"robo", "hurto", "robo_vehiculo", "persona_sospechosa", "balacera", "rina", "incendio",
-                           "emergencia_medica", "accidente_transito", "luminaria_apagada", "microbasural",
-                           "ruidos_molestos", "animal_suelto", "vehiculo_abandonado", "consumo_via_publica", "amenaza"})
+  for (const char* must : {"robo", "hurto", "robo_vehiculo", "persona_sospechosa", "balacera",
+                           "rina", "incendio", "emergencia_medica", "accidente_transito",
+                           "luminaria_apagada", "microbasural", "ruidos_molestos", "animal_suelto",
+                           "vehiculo_abandonado", "consumo_via_publica", "amenaza"})
     EXPECT_TRUE(codes.count(must)) << must;
   for (const Category& c : SeedCategories()) {
-    bool restricted = c.code == "violencia_intrafamiliar" || c.code == "abuso_sexual" || c.code == "panico" ||
-                      c.code == "acoso_callejero";
+    bool restricted = c.code == "violencia_intrafamiliar" || c.code == "abuso_sexual" ||
+                      c.code == "panico" || c.code == "acoso_callejero";
     EXPECT_EQ(c.sensitivity == Sensitivity::kRestricted, restricted) << c.code;
   }
 }
@@ -52,7 +53,10 @@ TEST(Categories, ValidationNamesEachBrokenRule) {
       {"control char", [](Category& c) { c.label_en = "a\nb"; }},
       {"no agency", [](Category& c) { c.agencies.clear(); }},
       {"unknown agency", [](Category& c) { c.agencies = {"army"}; }},
-      {"duplicate agency", [](Category& c) { c.agencies = {"police", "police"}; }},
+      {"duplicate agency",
+       [](Category& c) {
+         c.agencies = {"police", "police"};
+       }},
       {"priority 0", [](Category& c) { c.priority = 0; }},
       {"priority 5", [](Category& c) { c.priority = 5; }},
   };

@@ -22,20 +22,37 @@ constexpr const char* kViewer = "u-viewer";
 // The report's point lies in neighbourhood N1, inside sector S1, inside region R.
 const std::vector<std::string> kReportAreas = {"R", "S1", "N1"};
 
-enum class Who { kReporter, kNeighbour, kOperator, kResponder, kAnalyst, kAdmin, kAdminAll, kDeanonymiseOnly };
+enum class Who {
+  kReporter,
+  kNeighbour,
+  kOperator,
+  kResponder,
+  kAnalyst,
+  kAdmin,
+  kAdminAll,
+  kDeanonymiseOnly
+};
 const Who kAllWho[] = {Who::kReporter, Who::kNeighbour, Who::kOperator, Who::kResponder,
-                       Who::kAnalyst, Who::kAdmin, Who::kAdminAll, Who::kDeanonymiseOnly};
+                       Who::kAnalyst,  Who::kAdmin,     Who::kAdminAll, Who::kDeanonymiseOnly};
 
 const char* WhoName(Who w) {
   switch (w) {
-    case Who::kReporter: return "reporter";
-    case Who::kNeighbour: return "neighbour";
-    case Who::kOperator: return "operator";
-    case Who::kResponder: return "responder";
-    case Who::kAnalyst: return "analyst";
-    case Who::kAdmin: return "admin";
-    case Who::kAdminAll: return "admin*";
-    case Who::kDeanonymiseOnly: return "deanonymise-only";
+    case Who::kReporter:
+      return "reporter";
+    case Who::kNeighbour:
+      return "neighbour";
+    case Who::kOperator:
+      return "operator";
+    case Who::kResponder:
+      return "responder";
+    case Who::kAnalyst:
+      return "analyst";
+    case Who::kAdmin:
+      return "admin";
+    case Who::kAdminAll:
+      return "admin*";
+    case Who::kDeanonymiseOnly:
+      return "deanonymise-only";
   }
   return "?";
 }
@@ -44,16 +61,17 @@ struct Case {
   Who who;
   Sensitivity sensitivity;
   bool anonymous;
-  bool grant_inside;   // staff/deanonymise grant on S1 (inside) or S2 (outside)
-  bool member;         // approved member of N1 (else of N2)
-  bool family;         // viewer is in the reporter's accepted family
-  bool shared;         // share_with_family on this report
-  bool deanonymise;    // viewer also holds a deanonymise grant (same area as its staff grant)
+  bool grant_inside;  // staff/deanonymise grant on S1 (inside) or S2 (outside)
+  bool member;        // approved member of N1 (else of N2)
+  bool family;        // viewer is in the reporter's accepted family
+  bool shared;        // share_with_family on this report
+  bool deanonymise;   // viewer also holds a deanonymise grant (same area as its staff grant)
 
   std::string Name() const {
     return std::string(WhoName(who)) + "/" + std::string(SensitivityName(sensitivity)) +
-           (anonymous ? "/anon" : "/named") + (grant_inside ? "/in" : "/out") + (member ? "/member" : "/nonmember") +
-           (family ? "/family" : "") + (shared ? "/shared" : "") + (deanonymise ? "/deanon" : "");
+           (anonymous ? "/anon" : "/named") + (grant_inside ? "/in" : "/out") +
+           (member ? "/member" : "/nonmember") + (family ? "/family" : "") +
+           (shared ? "/shared" : "") + (deanonymise ? "/deanon" : "");
   }
 };
 
@@ -64,13 +82,26 @@ Viewer MakeViewer(const Case& c) {
   auto staff = [&](Role r) { v.grants.push_back(Grant{r, area}); };
   switch (c.who) {
     case Who::kReporter:
-    case Who::kNeighbour: v.grants.push_back(Grant{Role::kNeighbour, ""}); break;
-    case Who::kOperator: staff(Role::kOperator); break;
-    case Who::kResponder: staff(Role::kResponder); break;
-    case Who::kAnalyst: staff(Role::kAnalyst); break;
-    case Who::kAdmin: staff(Role::kAdmin); break;
-    case Who::kAdminAll: v.grants.push_back(Grant{Role::kAdmin, "*"}); break;
-    case Who::kDeanonymiseOnly: break;
+    case Who::kNeighbour:
+      v.grants.push_back(Grant{Role::kNeighbour, ""});
+      break;
+    case Who::kOperator:
+      staff(Role::kOperator);
+      break;
+    case Who::kResponder:
+      staff(Role::kResponder);
+      break;
+    case Who::kAnalyst:
+      staff(Role::kAnalyst);
+      break;
+    case Who::kAdmin:
+      staff(Role::kAdmin);
+      break;
+    case Who::kAdminAll:
+      v.grants.push_back(Grant{Role::kAdmin, "*"});
+      break;
+    case Who::kDeanonymiseOnly:
+      break;
   }
   if (c.deanonymise || c.who == Who::kDeanonymiseOnly)
     v.grants.push_back(Grant{Role::kDeanonymise, c.who == Who::kAdminAll ? "*" : area});
@@ -101,8 +132,10 @@ View Expected(const Case& c) {
     if (c.deanonymise) return {true, Location::kExact, true, true};
     return {true, Location::kExact, false, false};
   }
-  if (c.family && (c.sensitivity == Sensitivity::kPublic || c.shared)) return {true, Location::kExact, true, false};
-  if (c.sensitivity == Sensitivity::kPublic && c.member) return {true, Location::kCoarse, !c.anonymous, false};
+  if (c.family && (c.sensitivity == Sensitivity::kPublic || c.shared))
+    return {true, Location::kExact, true, false};
+  if (c.sensitivity == Sensitivity::kPublic && c.member)
+    return {true, Location::kCoarse, !c.anonymous, false};
   return {};
 }
 
@@ -115,7 +148,8 @@ std::vector<Case> AllCases() {
           for (bool member : {false, true})
             for (bool family : {false, true})
               for (bool shared : {false, true})
-                for (bool deanon : {false, true}) out.push_back({who, s, anon, inside, member, family, shared, deanon});
+                for (bool deanon : {false, true})
+                  out.push_back({who, s, anon, inside, member, family, shared, deanon});
   return out;
 }
 
@@ -133,7 +167,8 @@ TEST(Visibility, EveryCombinationFollowsTheRules) {
     }
     EXPECT_EQ(got.location, want.location) << c.Name();
     EXPECT_EQ(got.reporter_shown, want.reporter_shown) << c.Name();
-    EXPECT_EQ(got.deanonymised_read_must_be_logged, want.deanonymised_read_must_be_logged) << c.Name();
+    EXPECT_EQ(got.deanonymised_read_must_be_logged, want.deanonymised_read_must_be_logged)
+        << c.Name();
   }
 }
 
@@ -142,8 +177,9 @@ TEST(Visibility, InvariantsOverEveryCombination) {
   for (const Case& c : AllCases()) {
     View v = Decide(MakeViewer(c), MakeFacts(c));
     bool staff_or_self_or_chosen_family =
-        c.who == Who::kReporter || ((c.who != Who::kNeighbour && c.who != Who::kDeanonymiseOnly) &&
-                                    (c.grant_inside || c.who == Who::kAdminAll)) ||
+        c.who == Who::kReporter ||
+        ((c.who != Who::kNeighbour && c.who != Who::kDeanonymiseOnly) &&
+         (c.grant_inside || c.who == Who::kAdminAll)) ||
         (c.family && c.shared);
     // A restricted report never reaches the community.
     if (c.sensitivity == Sensitivity::kRestricted && v.visible) {
@@ -151,7 +187,8 @@ TEST(Visibility, InvariantsOverEveryCombination) {
     }
     // An anonymous reporter is shown only to self, family, or through a logged deanonymise read.
     if (c.anonymous && v.reporter_shown) {
-      EXPECT_TRUE(c.who == Who::kReporter || c.family || v.deanonymised_read_must_be_logged) << c.Name();
+      EXPECT_TRUE(c.who == Who::kReporter || c.family || v.deanonymised_read_must_be_logged)
+          << c.Name();
     }
     // Coarse location always goes with the community view.
     if (v.visible && v.location == Location::kCoarse) {
@@ -172,32 +209,41 @@ TEST(Visibility, KeyRows) {
   const View kHidden{};
   const Row rows[] = {
       // A neighbour of N1 sees a public named report, coarse, with the reporter.
-      {{Who::kNeighbour, P, false, false, true, false, false, false}, {true, Location::kCoarse, true, false}},
+      {{Who::kNeighbour, P, false, false, true, false, false, false},
+       {true, Location::kCoarse, true, false}},
       // ... an anonymous one without the reporter.
-      {{Who::kNeighbour, P, true, false, true, false, false, false}, {true, Location::kCoarse, false, false}},
+      {{Who::kNeighbour, P, true, false, true, false, false, false},
+       {true, Location::kCoarse, false, false}},
       // A neighbour elsewhere sees nothing.
       {{Who::kNeighbour, P, false, false, false, false, false, false}, kHidden},
       // A neighbour of N1 never sees a restricted report.
       {{Who::kNeighbour, X, false, false, true, false, false, false}, kHidden},
       // Family sees a restricted report only when the reporter shared it.
       {{Who::kNeighbour, X, true, false, true, true, false, false}, kHidden},
-      {{Who::kNeighbour, X, true, false, false, true, true, false}, {true, Location::kExact, true, false}},
+      {{Who::kNeighbour, X, true, false, false, true, true, false},
+       {true, Location::kExact, true, false}},
       // Covering operator: exact, anonymous stays anonymous.
-      {{Who::kOperator, X, true, true, false, false, false, false}, {true, Location::kExact, false, false}},
+      {{Who::kOperator, X, true, true, false, false, false, false},
+       {true, Location::kExact, false, false}},
       // ... unless it holds deanonymise over the point: shown and logged.
-      {{Who::kOperator, X, true, true, false, false, false, true}, {true, Location::kExact, true, true}},
+      {{Who::kOperator, X, true, true, false, false, false, true},
+       {true, Location::kExact, true, true}},
       // Operator outside the area: nothing, even with deanonymise there.
       {{Who::kOperator, X, true, false, false, false, false, true}, kHidden},
       // Deanonymise alone is not a staff role.
       {{Who::kDeanonymiseOnly, X, true, true, false, false, false, true}, kHidden},
       // ... and as a member it gets the community view, reporter still hidden.
-      {{Who::kDeanonymiseOnly, P, true, true, true, false, false, true}, {true, Location::kCoarse, false, false}},
+      {{Who::kDeanonymiseOnly, P, true, true, true, false, false, true},
+       {true, Location::kCoarse, false, false}},
       // The all-areas admin sees everything, exact.
-      {{Who::kAdminAll, X, false, false, false, false, false, false}, {true, Location::kExact, true, false}},
+      {{Who::kAdminAll, X, false, false, false, false, false, false},
+       {true, Location::kExact, true, false}},
       // The reporter always sees their own, fully.
-      {{Who::kReporter, X, true, false, false, false, false, false}, {true, Location::kExact, true, false}},
+      {{Who::kReporter, X, true, false, false, false, false, false},
+       {true, Location::kExact, true, false}},
   };
-  for (const Row& r : rows) EXPECT_EQ(Decide(MakeViewer(r.c), MakeFacts(r.c)), r.want) << r.c.Name();
+  for (const Row& r : rows)
+    EXPECT_EQ(Decide(MakeViewer(r.c), MakeFacts(r.c)), r.want) << r.c.Name();
 }
 
 TEST(Visibility, DeanonymiseIsAnAreaScopedPermissionNotAStaffRole) {
