@@ -10,16 +10,8 @@ namespace {
 void Register(ApiContext& ctx, http::Request& req, http::Reply reply) {
   Result<json::object> body = ParseBody(req);
   if (!body.ok()) return reply(http::Response::Error(body.status()));
-  Status err;
   auth::NewUser u;
-  u.email = StringField(*body, "email", &err, 254).value_or("");
-  u.phone = StringField(*body, "phone", &err, 32).value_or("");
-  u.password = RequiredString(*body, "password", &err, 1024);
-  u.display_name = StringField(*body, "display_name", &err, 400).value_or("");
-  u.locale = StringField(*body, "locale", &err, 8).value_or("es");
-  if (!err.ok()) return reply(http::Response::Error(err));
-  if (u.email.empty() && u.phone.empty())
-    return reply(http::Response::Error(Unprocessable("give an email or a phone number")));
+  if (Status err = ReadNewUser(*body, &u); !err.ok()) return reply(http::Response::Error(err));
   // Self-registration always makes a neighbour; staff are created by admins.
   ctx.accounts.CreateUser(std::move(u), "self", [reply](Result<auth::UserView> r) {
     if (!r.ok()) return reply(http::Response::Error(r.status()));

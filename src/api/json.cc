@@ -101,6 +101,17 @@ http::Response JsonResponse(int status, const json::value& v, const RawJson* raw
   return http::Response::Json(status, raw ? raw->Serialize(v) : json::serialize(v));
 }
 
+Status ReadNewUser(const json::object& o, auth::NewUser* u) {
+  Status err;
+  u->email = StringField(o, "email", &err, 254).value_or("");
+  u->phone = StringField(o, "phone", &err, 32).value_or("");
+  u->password = RequiredString(o, "password", &err, 1024);
+  u->display_name = StringField(o, "display_name", &err, 400).value_or("");
+  u->locale = StringField(o, "locale", &err, 8).value_or("es");
+  if (err.ok() && u->email.empty() && u->phone.empty()) err = Unprocessable("give an email or a phone number");
+  return err;
+}
+
 json::array GrantsJson(const std::vector<auth::Grant>& grants) {
   json::array out;
   for (const auth::Grant& g : grants) {

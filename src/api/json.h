@@ -46,6 +46,10 @@ class RawJson {
 //! 200/201 JSON response from a value (with raw fragments spliced in, if any).
 http::Response JsonResponse(int status, const json::value& v, const RawJson* raw = nullptr);
 
+//! Reads {email?, phone?, password, display_name?, locale?} (registration and admin-created
+//! accounts share it); 422 names the first bad field, or says neither email nor phone came.
+Status ReadNewUser(const json::object& o, auth::NewUser* u);
+
 json::object UserJson(const auth::UserView& u);
 json::array GrantsJson(const std::vector<auth::Grant>& grants);
 //! With `raw`, the geometry is included (spliced verbatim); without, it is left out

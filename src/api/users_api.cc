@@ -63,14 +63,8 @@ void CreateUser(ApiContext& ctx, http::Request& req, http::Reply reply) {
   if (!p) return;
   Result<json::object> body = ParseBody(req);
   if (!body.ok()) return reply(http::Response::Error(body.status()));
-  Status err;
   auth::NewUser u;
-  u.email = StringField(*body, "email", &err, 254).value_or("");
-  u.phone = StringField(*body, "phone", &err, 32).value_or("");
-  u.password = RequiredString(*body, "password", &err, 1024);
-  u.display_name = StringField(*body, "display_name", &err, 400).value_or("");
-  u.locale = StringField(*body, "locale", &err, 8).value_or("es");
-  if (!err.ok()) return reply(http::Response::Error(err));
+  if (Status err = ReadNewUser(*body, &u); !err.ok()) return reply(http::Response::Error(err));
   if (const json::value* roles = body->if_contains("roles")) {
     if (!roles->is_array()) return reply(http::Response::Error(Unprocessable("'roles' must be an array")));
     for (const json::value& v : roles->as_array()) {

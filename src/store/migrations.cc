@@ -19,68 +19,8 @@ namespace centinela::store {
 // comments, "I saw it too" confirmations, abuse flags. lat/lon are DOUBLE PRECISION (SQLite
 // reads the type name as REAL); booleans are 0/1 integers.
 
-const std::vector<Migration>& SqliteMigrations() {
-  static const std::vector<Migration> kList = {
-      {1, "foundation", R"SQL(
-CREATE TABLE event_head (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  seq INTEGER NOT NULL,
-  hash TEXT NOT NULL
-);
-INSERT INTO event_head (id, seq, hash)
-  VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
-CREATE TABLE events (
-  seq INTEGER PRIMARY KEY,
-  time_ms INTEGER NOT NULL,
-  type TEXT NOT NULL,
-  actor TEXT NOT NULL,
-  subject TEXT NOT NULL,
-  scope TEXT NOT NULL,
-  payload TEXT NOT NULL,
-  prev_hash TEXT NOT NULL,
-  hash TEXT NOT NULL
-);
-CREATE TABLE users (
-  id TEXT PRIMARY KEY,
-  email TEXT UNIQUE,
-  phone TEXT UNIQUE,
-  password_hash TEXT NOT NULL,
-  display_name TEXT NOT NULL DEFAULT '',
-  locale TEXT NOT NULL DEFAULT 'es',
-  created_ms INTEGER NOT NULL,
-  updated_ms INTEGER NOT NULL,
-  disabled INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE grants (
-  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-  role TEXT NOT NULL,
-  area_code TEXT NOT NULL DEFAULT '',
-  created_ms INTEGER NOT NULL,
-  PRIMARY KEY (user_id, role, area_code)
-);
-CREATE TABLE sessions (
-  token_hash TEXT PRIMARY KEY,
-  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-  created_ms INTEGER NOT NULL,
-  expires_ms INTEGER NOT NULL,
-  revoked_ms INTEGER,
-  ip TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX sessions_user ON sessions(user_id);
-CREATE TABLE areas (
-  code TEXT PRIMARY KEY,
-  name TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  parent_code TEXT REFERENCES areas(code),
-  population INTEGER NOT NULL DEFAULT 0,
-  agencies TEXT NOT NULL DEFAULT '[]',
-  geometry TEXT NOT NULL,
-  created_ms INTEGER NOT NULL,
-  updated_ms INTEGER NOT NULL
-);
-CREATE INDEX areas_parent ON areas(parent_code);
-)SQL"},
-      {2, "neighbour_alerts", R"SQL(
+// v2 uses only types both backends read the same way, so one text serves both.
+constexpr std::string_view kNeighbourAlertsSql = R"SQL(
 CREATE TABLE categories (
   code TEXT PRIMARY KEY,
   family TEXT NOT NULL,
@@ -202,7 +142,70 @@ CREATE TABLE flags (
   created_ms BIGINT NOT NULL,
   PRIMARY KEY (target, user_id)
 );
+)SQL";
+
+const std::vector<Migration>& SqliteMigrations() {
+  static const std::vector<Migration> kList = {
+      {1, "foundation", R"SQL(
+CREATE TABLE event_head (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  seq INTEGER NOT NULL,
+  hash TEXT NOT NULL
+);
+INSERT INTO event_head (id, seq, hash)
+  VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+CREATE TABLE events (
+  seq INTEGER PRIMARY KEY,
+  time_ms INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  email TEXT UNIQUE,
+  phone TEXT UNIQUE,
+  password_hash TEXT NOT NULL,
+  display_name TEXT NOT NULL DEFAULT '',
+  locale TEXT NOT NULL DEFAULT 'es',
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE grants (
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  role TEXT NOT NULL,
+  area_code TEXT NOT NULL DEFAULT '',
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY (user_id, role, area_code)
+);
+CREATE TABLE sessions (
+  token_hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  revoked_ms INTEGER,
+  ip TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+CREATE TABLE areas (
+  code TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  parent_code TEXT REFERENCES areas(code),
+  population INTEGER NOT NULL DEFAULT 0,
+  agencies TEXT NOT NULL DEFAULT '[]',
+  geometry TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL
+);
+CREATE INDEX areas_parent ON areas(parent_code);
 )SQL"},
+      {2, "neighbour_alerts", kNeighbourAlertsSql},
   };
   return kList;
 }
@@ -268,129 +271,7 @@ CREATE TABLE areas (
 );
 CREATE INDEX areas_parent ON areas(parent_code);
 )SQL"},
-      {2, "neighbour_alerts", R"SQL(
-CREATE TABLE categories (
-  code TEXT PRIMARY KEY,
-  family TEXT NOT NULL,
-  label_es TEXT NOT NULL,
-  label_en TEXT NOT NULL,
-  agencies TEXT NOT NULL DEFAULT '[]',
-  priority INTEGER NOT NULL,
-  sensitivity TEXT NOT NULL,
-  active INTEGER NOT NULL DEFAULT 1,
-  created_ms BIGINT NOT NULL,
-  updated_ms BIGINT NOT NULL
-);
-CREATE TABLE reports (
-  id TEXT PRIMARY KEY,
-  reporter_id TEXT NOT NULL REFERENCES users(id),
-  category TEXT NOT NULL REFERENCES categories(code),
-  family TEXT NOT NULL,
-  sensitivity TEXT NOT NULL,
-  priority INTEGER NOT NULL,
-  lat DOUBLE PRECISION NOT NULL,
-  lon DOUBLE PRECISION NOT NULL,
-  accuracy_m DOUBLE PRECISION,
-  address TEXT,
-  description TEXT,
-  anonymous INTEGER NOT NULL DEFAULT 0,
-  share_with_family INTEGER NOT NULL DEFAULT 0,
-  areas TEXT NOT NULL DEFAULT '[]',
-  agencies TEXT NOT NULL DEFAULT '[]',
-  status TEXT NOT NULL DEFAULT 'received',
-  confirmations INTEGER NOT NULL DEFAULT 0,
-  comments INTEGER NOT NULL DEFAULT 0,
-  created_ms BIGINT NOT NULL,
-  updated_ms BIGINT NOT NULL
-);
-CREATE INDEX reports_created ON reports(created_ms, id);
-CREATE INDEX reports_reporter ON reports(reporter_id, created_ms, id);
-CREATE TABLE report_areas (
-  area_code TEXT NOT NULL,
-  created_ms BIGINT NOT NULL,
-  report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
-  PRIMARY KEY (area_code, created_ms, report_id)
-);
-CREATE TABLE idempotency_keys (
-  user_id TEXT NOT NULL,
-  idem_key TEXT NOT NULL,
-  route TEXT NOT NULL,
-  status INTEGER NOT NULL,
-  response TEXT NOT NULL,
-  created_ms BIGINT NOT NULL,
-  PRIMARY KEY (user_id, idem_key)
-);
-CREATE INDEX idempotency_created ON idempotency_keys(created_ms);
-CREATE TABLE media (
-  id TEXT PRIMARY KEY,
-  owner_id TEXT NOT NULL REFERENCES users(id),
-  content_type TEXT NOT NULL,
-  bytes BIGINT NOT NULL,
-  sha256 TEXT NOT NULL,
-  stripped_sha256 TEXT,
-  created_ms BIGINT NOT NULL
-);
-CREATE TABLE report_media (
-  report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
-  media_id TEXT NOT NULL REFERENCES media(id),
-  PRIMARY KEY (report_id, media_id)
-);
-CREATE INDEX report_media_media ON report_media(media_id);
-CREATE TABLE memberships (
-  id TEXT PRIMARY KEY,
-  user_id TEXT NOT NULL REFERENCES users(id),
-  area_code TEXT NOT NULL REFERENCES areas(code),
-  address TEXT NOT NULL,
-  home_lat DOUBLE PRECISION NOT NULL,
-  home_lon DOUBLE PRECISION NOT NULL,
-  id_type TEXT NOT NULL,
-  id_number TEXT NOT NULL,
-  proof_media_id TEXT REFERENCES media(id),
-  status TEXT NOT NULL,
-  reason TEXT,
-  decided_by TEXT,
-  created_ms BIGINT NOT NULL,
-  decided_ms BIGINT
-);
-CREATE UNIQUE INDEX memberships_one_active ON memberships(user_id) WHERE status IN ('pending', 'approved');
-CREATE INDEX memberships_area ON memberships(area_code, status);
-CREATE TABLE family_links (
-  id TEXT PRIMARY KEY,
-  owner_id TEXT NOT NULL REFERENCES users(id),
-  member_id TEXT REFERENCES users(id),
-  invite_email TEXT,
-  invite_phone TEXT,
-  status TEXT NOT NULL,
-  created_ms BIGINT NOT NULL,
-  updated_ms BIGINT NOT NULL
-);
-CREATE INDEX family_links_owner ON family_links(owner_id, status);
-CREATE INDEX family_links_member ON family_links(member_id, status);
-CREATE TABLE comments (
-  id TEXT PRIMARY KEY,
-  report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
-  author_id TEXT NOT NULL REFERENCES users(id),
-  body TEXT NOT NULL,
-  hidden INTEGER NOT NULL DEFAULT 0,
-  hidden_by TEXT,
-  hidden_reason TEXT,
-  created_ms BIGINT NOT NULL
-);
-CREATE INDEX comments_report ON comments(report_id, created_ms, id);
-CREATE TABLE confirmations (
-  report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
-  user_id TEXT NOT NULL REFERENCES users(id),
-  created_ms BIGINT NOT NULL,
-  PRIMARY KEY (report_id, user_id)
-);
-CREATE TABLE flags (
-  target TEXT NOT NULL,
-  user_id TEXT NOT NULL REFERENCES users(id),
-  reason TEXT NOT NULL,
-  created_ms BIGINT NOT NULL,
-  PRIMARY KEY (target, user_id)
-);
-)SQL"},
+      {2, "neighbour_alerts", kNeighbourAlertsSql},
   };
   return kList;
 }
