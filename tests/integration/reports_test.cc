@@ -433,6 +433,11 @@ TEST_P(ReportsTest, PublicAnonymousReportIsCoarseAndNamelessForNeighbours) {
   ASSERT_EQ(d.status, 200);
   EXPECT_EQ(d.Json().at("reporter").at("id").as_string(), dep_->reporter.first);
   EXPECT_EQ(logged(), "1");
+  // Listing names it too, and logs that read as well.
+  Reply dl = api().Call("GET", "/api/v1/reports?area=13130&limit=200", "", dep_->op_deanon.second);
+  ASSERT_EQ(dl.status, 200);
+  EXPECT_NE(dl.body.find(dep_->reporter.first), std::string::npos);
+  EXPECT_EQ(logged(), "2");
   // The reporter sees it fully.
   Reply own = api().Call("GET", path, "", dep_->reporter.second);
   EXPECT_EQ(own.Json().at("reporter").at("id").as_string(), dep_->reporter.first);
