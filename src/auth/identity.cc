@@ -59,7 +59,8 @@ std::string_view IdTypeName(IdType type) {
 
 std::optional<IdType> ParseIdType(std::string_view name) {
   std::string lower;
-  for (char c : name) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (char c : name)
+    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   if (lower == "rut") return IdType::kChileRut;
   if (lower == "dni") return IdType::kArgentinaDni;
   if (lower == "other") return IdType::kOther;
@@ -86,13 +87,13 @@ Result<std::string> NormalizeRut(std::string_view raw) {
   if (s.size() < 2 || s.size() > 12)
     return Unprocessable("a RUT looks like 12.345.678-5 (6 to 8 digits and a check digit)");
   const char given = static_cast<char>(std::toupper(static_cast<unsigned char>(s.back())));
-  if (!IsDigit(given) && given != 'K')
-    return Unprocessable("the RUT check digit must be 0-9 or K");
+  if (!IsDigit(given) && given != 'K') return Unprocessable("the RUT check digit must be 0-9 or K");
   s.remove_suffix(1);
   if (!s.empty() && s.back() == '-') s.remove_suffix(1);
   std::string body;
   if (!StripThousandsDots(s, &body))
-    return Unprocessable("a RUT looks like 12.345.678-5 (digits, optional dots, a hyphen, a check digit)");
+    return Unprocessable(
+        "a RUT looks like 12.345.678-5 (digits, optional dots, a hyphen, a check digit)");
   if (body.size() < 6 || body.size() > 8 || body.front() == '0')
     return Unprocessable("a RUT has 6 to 8 digits before its check digit, without a leading zero");
   const char want = RutCheckDigit(body);
@@ -116,7 +117,8 @@ Result<std::string> NormalizeOtherId(std::string_view raw) {
     return Unprocessable("an identity document number has 5 to 20 letters and digits");
   std::string out;
   for (char c : s) {
-    if (!IsAlnum(c)) return Unprocessable("an identity document number has only letters and digits");
+    if (!IsAlnum(c))
+      return Unprocessable("an identity document number has only letters and digits");
     out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
   }
   return out;

@@ -28,9 +28,9 @@ class Router {
   struct Match {
     Outcome outcome = Outcome::kNotFound;
     const Handler* handler = nullptr;
-    std::string pattern;                 //!< the matched pattern (kFound, kMethodNotAllowed)
-    std::vector<std::string> allowed;    //!< methods allowed on the path (405)
-    RouteOptions options;                //!< the found route's options (kFound)
+    std::string pattern;               //!< the matched pattern (kFound, kMethodNotAllowed)
+    std::vector<std::string> allowed;  //!< methods allowed on the path (405)
+    RouteOptions options;              //!< the found route's options (kFound)
   };
   //! Resolves a request; on kFound fills req.path_params and req.route.
   Match Resolve(Request& req) const;

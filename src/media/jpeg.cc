@@ -69,7 +69,8 @@ Result<std::string> StripJpegMetadata(std::string_view b) {
       out.push_back(static_cast<char>(kEoi));
       return out;  // anything after EOI is dropped
     }
-    if (marker == kSoi || marker == 0x00) return Bad(marker_at, "unexpected marker inside the file");
+    if (marker == kSoi || marker == 0x00)
+      return Bad(marker_at, "unexpected marker inside the file");
     if (marker == kTem || IsRst(marker)) {  // stand-alone markers carry no length
       out.push_back(static_cast<char>(0xFF));
       out.push_back(static_cast<char>(marker));

@@ -1,6 +1,7 @@
 #include "media/media.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,7 +9,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <spdlog/spdlog.h>
 
 #include "common/hash.h"
 #include "media/metadata.h"
@@ -39,7 +39,8 @@ Status MakeDirsDurable(const std::filesystem::path& dir) {
   if (ec) return Internal("cannot inspect " + dir.string() + ": " + ec.message());
   Status s = MakeDirsDurable(dir.parent_path());
   if (!s.ok()) return s;
-  if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) return Errno("cannot create", dir.string());
+  if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST)
+    return Errno("cannot create", dir.string());
   return FsyncPath(dir.parent_path().string(), O_RDONLY | O_DIRECTORY);
 }
 
@@ -161,20 +162,22 @@ std::string MediaService::PathFor(const std::string& sha256) const {
 
 void MediaService::Upload(std::string owner_id, std::string content_type, std::string body,
                           std::function<void(Result<MediaInfo>)> done) {
-  if (body.empty()) return done(Status(Code::kUnsupportedMedia, "empty body: send the file's bytes"));
+  if (body.empty())
+    return done(Status(Code::kUnsupportedMedia, "empty body: send the file's bytes"));
   std::optional<SniffedType> type = Sniff(body);
   if (!type)
     return done(Status(Code::kUnsupportedMedia,
                        "unrecognised file type (accepted: JPEG, PNG, WebP, MP4, MP3, AAC)"));
   if (!ContentTypeAgrees(content_type, *type))
-    return done(Status(Code::kUnsupportedMedia,
-                       "Content-Type '" + content_type + "' does not match the file, which is " +
-                           std::string(type->content_type)));
+    return done(Status(Code::kUnsupportedMedia, "Content-Type '" + content_type +
+                                                    "' does not match the file, which is " +
+                                                    std::string(type->content_type)));
   const size_t limit = type->kind == MediaKind::kImage   ? options_.max_image_bytes
                        : type->kind == MediaKind::kVideo ? options_.max_video_bytes
                                                          : options_.max_audio_bytes;
   if (body.size() > limit)
-    return done(Status(Code::kPayloadTooLarge, std::string(type->content_type) + " files may have at most " +
+    return done(Status(Code::kPayloadTooLarge, std::string(type->content_type) +
+                                                   " files may have at most " +
                                                    std::to_string(limit) + " bytes"));
   Job job;
   {
@@ -246,7 +249,8 @@ void MediaService::Process(Job job) {
       [info, done = std::move(job.done)](Status st, std::vector<store::Event>) {
         if (!st.ok()) {
           spdlog::error("media: recording upload {} failed: {}", info.id, st.message());
-          return done(st.code() == Code::kUnavailable ? st : Unavailable("could not record the upload"));
+          return done(st.code() == Code::kUnavailable ? st
+                                                      : Unavailable("could not record the upload"));
         }
         done(info);
       });

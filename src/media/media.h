@@ -29,11 +29,11 @@
 namespace centinela::media {
 
 struct MediaOptions {
-  std::string dir;                           //!< <data_dir>/media; created if missing
-  size_t max_image_bytes = 10u << 20;        //!< JPEG, PNG, WebP (413 beyond)
-  size_t max_video_bytes = 50u << 20;        //!< MP4
-  size_t max_audio_bytes = 10u << 20;        //!< MP3, AAC
-  size_t max_pending_uploads = 32;           //!< uploads waiting for the disk (503 beyond)
+  std::string dir;                     //!< <data_dir>/media; created if missing
+  size_t max_image_bytes = 10u << 20;  //!< JPEG, PNG, WebP (413 beyond)
+  size_t max_video_bytes = 50u << 20;  //!< MP4
+  size_t max_audio_bytes = 10u << 20;  //!< MP3, AAC
+  size_t max_pending_uploads = 32;     //!< uploads waiting for the disk (503 beyond)
 };
 
 //! A `media` row.

@@ -23,7 +23,8 @@ uint32_t Le32(std::string_view b, size_t i) {
          (static_cast<uint32_t>(static_cast<uint8_t>(b[i + 3])) << 24);
 }
 void PutLe32(std::string& s, size_t i, uint32_t v) {
-  for (int k = 0; k < 4; ++k) s[i + static_cast<size_t>(k)] = static_cast<char>((v >> (8 * k)) & 0xFF);
+  for (int k = 0; k < 4; ++k)
+    s[i + static_cast<size_t>(k)] = static_cast<char>((v >> (8 * k)) & 0xFF);
 }
 
 Status Bad(std::string_view format, size_t offset, std::string_view what) {
@@ -74,7 +75,8 @@ Result<std::string> StripWebpMetadata(std::string_view b) {
     i += total;
   }
   if (vp8x_flags != std::string::npos)
-    out[vp8x_flags] = static_cast<char>(static_cast<uint8_t>(out[vp8x_flags]) & ~0x0Cu);  // EXIF, XMP
+    out[vp8x_flags] =
+        static_cast<char>(static_cast<uint8_t>(out[vp8x_flags]) & ~0x0Cu);  // EXIF, XMP
   PutLe32(out, 4, static_cast<uint32_t>(out.size() - 8));
   return out;
 }

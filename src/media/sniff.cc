@@ -63,7 +63,8 @@ bool ContentTypeAgrees(std::string_view header, const SniffedType& sniffed) {
   if (given == sniffed.content_type) return true;
   const std::string_view t = sniffed.content_type;
   if (t == "image/jpeg") return given == "image/jpg" || given == "image/pjpeg";
-  if (t == "video/mp4") return given == "audio/mp4" || given == "audio/x-m4a" || given == "video/quicktime";
+  if (t == "video/mp4")
+    return given == "audio/mp4" || given == "audio/x-m4a" || given == "video/quicktime";
   if (t == "audio/mpeg") return given == "audio/mp3" || given == "audio/mpeg3";
   if (t == "audio/aac") return given == "audio/aacp" || given == "audio/x-aac";
   return false;

@@ -27,16 +27,16 @@ namespace json = boost::json;
 
 constexpr const char* kRootPassword = "root-password-1234";
 constexpr const char* kPassword = "a-long-password-99";
-constexpr size_t kMaxImage = 4096;              // CENTINELA_MEDIA_MAX_IMAGE_BYTES
-constexpr size_t kMaxVideo = 3 * 1024 * 1024;   // above server.max_body_bytes (1 MiB)
+constexpr size_t kMaxImage = 4096;             // CENTINELA_MEDIA_MAX_IMAGE_BYTES
+constexpr size_t kMaxVideo = 3 * 1024 * 1024;  // above server.max_body_bytes (1 MiB)
 
 // A structurally valid PNG of exactly `size` bytes (>= 57): signature, IHDR, one IDAT
 // chunk padded to size, IEND. CRCs are not checked by the server.
 std::string Png(size_t size) {
   auto chunk = [](const std::string& type, const std::string& data) {
     const uint32_t n = static_cast<uint32_t>(data.size());
-    std::string c = {static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8),
-                     static_cast<char>(n)};
+    std::string c = {static_cast<char>(n >> 24), static_cast<char>(n >> 16),
+                     static_cast<char>(n >> 8), static_cast<char>(n)};
     return c + type + data + std::string(4, '\x5a');
   };
   const std::string ihdr("\x00\x00\x00\x10\x00\x00\x00\x10\x08\x02\x00\x00\x00", 13);
@@ -44,7 +44,10 @@ std::string Png(size_t size) {
          chunk("IDAT", std::string(size - 57, '\x01')) + chunk("IEND", "");
 }
 std::string Mp4(size_t size) {
-  std::string s("\x00\x00\x00\x20" "ftypisom\x00\x00\x02\x00", 16);
+  std::string s(
+      "\x00\x00\x00\x20"
+      "ftypisom\x00\x00\x02\x00",
+      16);
   s.resize(size, '\x01');
   return s;
 }
@@ -97,8 +100,9 @@ class MediaTest : public ::testing::TestWithParam<std::string> {
       d->dir = MakeTempDir("centinela-media-" + GetParam());
       d->db = std::make_unique<TestDatabase>(GetParam(), d->dir);
       if (!d->db->available()) GTEST_SKIP() << d->db->reason();
-      CommandResult add = RunCentinela({"user", "add", "--email", "root@test.cl", "--password", kRootPassword,
-                                        "--role", "admin", "--db", d->db->url(), "--data-dir", d->dir});
+      CommandResult add =
+          RunCentinela({"user", "add", "--email", "root@test.cl", "--password", kRootPassword,
+                        "--role", "admin", "--db", d->db->url(), "--data-dir", d->dir});
       ASSERT_EQ(add.exit_code, 0) << add.output;
       d->server = std::make_unique<ServerProcess>(
           d->dir, d->db->url(), std::vector<std::string>{},
@@ -113,33 +117,40 @@ class MediaTest : public ::testing::TestWithParam<std::string> {
           R"({"type":"Polygon","coordinates":[[[-70.80,-33.70],[-70.50,-33.70],[-70.50,-33.40],[-70.80,-33.40],[-70.80,-33.70]]]})";
       const std::string small =
           R"({"type":"Polygon","coordinates":[[[-70.70,-33.60],[-70.60,-33.60],[-70.60,-33.50],[-70.70,-33.50],[-70.70,-33.60]]]})";
-      HttpResult r = Call(port, "POST", "/api/v1/areas",
-                          json::serialize(json::object{{"code", "RM"}, {"name", "RM"}, {"kind", "region"},
-                                                       {"geometry", json::parse(box)}}),
-                          d->root);
+      HttpResult r = Call(
+          port, "POST", "/api/v1/areas",
+          json::serialize(json::object{
+              {"code", "RM"}, {"name", "RM"}, {"kind", "region"}, {"geometry", json::parse(box)}}),
+          d->root);
       ASSERT_EQ(r.status, 201) << r.body;
       // San Miguel holds the test point (-33.55, -70.65); La Cisterna is a box beside it.
       const std::string beside =
           R"({"type":"Polygon","coordinates":[[[-70.79,-33.69],[-70.72,-33.69],[-70.72,-33.62],[-70.79,-33.62],[-70.79,-33.69]]]})";
       for (const char* code : {"13130", "13109"}) {
         r = Call(port, "POST", "/api/v1/areas",
-                 json::serialize(json::object{{"code", code}, {"name", code}, {"kind", "sector"},
-                                              {"parent", "RM"},
-                                              {"geometry", json::parse(code == std::string("13130") ? small : beside)}}),
+                 json::serialize(json::object{
+                     {"code", code},
+                     {"name", code},
+                     {"kind", "sector"},
+                     {"parent", "RM"},
+                     {"geometry", json::parse(code == std::string("13130") ? small : beside)}}),
                  d->root);
         ASSERT_EQ(r.status, 201) << r.body;
         r = Call(port, "POST", "/api/v1/users",
                  json::serialize(json::object{
-                     {"email", std::string("op") + code + "@test.cl"}, {"password", kPassword},
+                     {"email", std::string("op") + code + "@test.cl"},
+                     {"password", kPassword},
                      {"roles", json::array{json::object{{"role", "operator"}, {"area", code}}}}}),
                  d->root);
         ASSERT_EQ(r.status, 201) << r.body;
       }
       for (const char* who : {"alice", "bob"}) {
         r = Call(port, "POST", "/api/v1/auth/register",
-                 json::serialize(json::object{{"email", std::string(who) + "@test.cl"}, {"password", kPassword}}));
+                 json::serialize(json::object{{"email", std::string(who) + "@test.cl"},
+                                              {"password", kPassword}}));
         ASSERT_EQ(r.status, 201) << r.body;
-        if (std::string(who) == "alice") d->alice_id = std::string(json::parse(r.body).at("id").as_string());
+        if (std::string(who) == "alice")
+          d->alice_id = std::string(json::parse(r.body).at("id").as_string());
       }
       d->alice = Login(port, "alice@test.cl", kPassword);
       d->bob = Login(port, "bob@test.cl", kPassword);
@@ -163,7 +174,8 @@ class MediaTest : public ::testing::TestWithParam<std::string> {
     Deployments().clear();
   }
 
-  HttpResult Put(const std::string& body, const std::string& content_type, const std::string& token) {
+  HttpResult Put(const std::string& body, const std::string& content_type,
+                 const std::string& token) {
     return Call(dep_->server->port(), "PUT", "/api/v1/media", body, token, content_type);
   }
   HttpResult Get(const std::string& id, const std::string& token) {
@@ -219,7 +231,8 @@ TEST_P(MediaTest, SizeLimitsPerTypeAnswer413) {
   r = Put(Mp4(kMaxVideo + 1), "video/mp4", dep_->alice);
   EXPECT_EQ(r.status, 413) << r.body;
   // Other JSON routes keep the 1 MiB limit.
-  r = Call(dep_->server->port(), "PATCH", "/api/v1/me", std::string(2 * 1024 * 1024, ' '), dep_->alice);
+  r = Call(dep_->server->port(), "PATCH", "/api/v1/me", std::string(2 * 1024 * 1024, ' '),
+           dep_->alice);
   EXPECT_EQ(r.status, 413) << r.body;
 }
 
@@ -265,8 +278,10 @@ TEST_P(MediaTest, GpsExifIsStrippedFromTheCopyOthersGet) {
   EXPECT_FALSE(Contains(stripped, "GPSLatitude"));
 
   // The event says who uploaded what, to the owner only, without the content.
-  auto events = dep_->db->Column("SELECT scope || ' ' || payload FROM events WHERE type = 'media.uploaded' "
-                                 "AND subject = 'media:" + id + "'");
+  auto events = dep_->db->Column(
+      "SELECT scope || ' ' || payload FROM events WHERE type = 'media.uploaded' "
+      "AND subject = 'media:" +
+      id + "'");
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].rfind("user:" + dep_->alice_id + " ", 0), 0u) << events[0];
   EXPECT_LT(events[0].size(), 400u);
@@ -301,13 +316,17 @@ TEST_P(MediaTest, StaffCoveringALinkedReportGetTheOriginal) {
   // reports API is not part of this test).
   const std::string report = "rep-" + id;
   dep_->db->Exec(
-      "INSERT INTO categories (code, family, label_es, label_en, priority, sensitivity, created_ms, "
+      "INSERT INTO categories (code, family, label_es, label_en, priority, sensitivity, "
+      "created_ms, "
       "updated_ms) SELECT 'test-robo', 'crime', 'Robo', 'Robbery', 2, 'public', 0, 0 "
       "WHERE NOT EXISTS (SELECT 1 FROM categories WHERE code = 'test-robo')");
-  dep_->db->Exec("INSERT INTO reports (id, reporter_id, category, family, sensitivity, priority, lat, lon, "
-                 "areas, created_ms, updated_ms) VALUES ('" + report + "', '" + dep_->alice_id +
-                 "', 'test-robo', 'crime', 'public', 2, -33.55, -70.65, '[\"RM\",\"13130\"]', 1, 1)");
-  dep_->db->Exec("INSERT INTO report_media (report_id, media_id) VALUES ('" + report + "', '" + id + "')");
+  dep_->db->Exec(
+      "INSERT INTO reports (id, reporter_id, category, family, sensitivity, priority, lat, lon, "
+      "areas, created_ms, updated_ms) VALUES ('" +
+      report + "', '" + dep_->alice_id +
+      "', 'test-robo', 'crime', 'public', 2, -33.55, -70.65, '[\"RM\",\"13130\"]', 1, 1)");
+  dep_->db->Exec("INSERT INTO report_media (report_id, media_id) VALUES ('" + report + "', '" + id +
+                 "')");
 
   HttpResult staff = Get(id, dep_->op_sm);  // operator of San Miguel
   ASSERT_EQ(staff.status, 200) << staff.body;
@@ -331,7 +350,8 @@ TEST_P(MediaTest, IdenticalBytesAreStoredOnceButOwnedSeparately) {
   EXPECT_EQ(Get(id_a, dep_->bob).status, 404);
   const std::string dir = std::filesystem::path(PathFor(Sha256Hex(png))).parent_path().string();
   int files = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) files += e.is_regular_file() ? 1 : 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    files += e.is_regular_file() ? 1 : 0;
   EXPECT_EQ(files, 1);  // one file, no temporary left behind
 }
 
@@ -340,8 +360,9 @@ TEST_P(MediaTest, IdenticalBytesAreStoredOnceButOwnedSeparately) {
 // covering the area get the original. Last in the file: it approves a membership.
 TEST_P(MediaTest, ReportVisibilityDecidesWhoGetsTheStrippedCopy) {
   const int port = dep_->server->port();
-  HttpResult r = Call(port, "POST", "/api/v1/auth/register",
-                      json::serialize(json::object{{"email", "carol@test.cl"}, {"password", kPassword}}));
+  HttpResult r =
+      Call(port, "POST", "/api/v1/auth/register",
+           json::serialize(json::object{{"email", "carol@test.cl"}, {"password", kPassword}}));
   ASSERT_EQ(r.status, 201) << r.body;
   const std::string carol_id(json::parse(r.body).at("id").as_string());
   const std::string carol = Login(port, "carol@test.cl", kPassword);
@@ -367,9 +388,11 @@ TEST_P(MediaTest, ReportVisibilityDecidesWhoGetsTheStrippedCopy) {
 
   // Not yet a member: nothing.
   EXPECT_EQ(Get(public_id, carol).status, 404);
-  dep_->db->Exec("INSERT INTO memberships (id, user_id, area_code, address, home_lat, home_lon, id_type, "
-                 "id_number, status, created_ms) VALUES ('m-" + carol_id + "', '" + carol_id +
-                 "', '13130', 'Calle 1', -33.55, -70.65, 'rut', '11111111-1', 'approved', 0)");
+  dep_->db->Exec(
+      "INSERT INTO memberships (id, user_id, area_code, address, home_lat, home_lon, id_type, "
+      "id_number, status, created_ms) VALUES ('m-" +
+      carol_id + "', '" + carol_id +
+      "', '13130', 'Calle 1', -33.55, -70.65, 'rut', '11111111-1', 'approved', 0)");
   HttpResult seen = Get(public_id, carol);
   ASSERT_EQ(seen.status, 200) << seen.body;
   EXPECT_EQ(seen.body, test::ReadTestJpeg());  // the image without Exif/XMP

@@ -65,7 +65,8 @@ inline std::string ExifGpsSegment() {
   // Layout (offsets from the TIFF header): header 8, IFD0 at 8 with 4 entries
   // (2 + 48 + 4 = 54 bytes) -> 62; GPS IFD at 62 with 4 entries -> 116; then data.
   const uint32_t ifd0 = 8, gps_ifd = ifd0 + 2 + 4 * 12 + 4, data = gps_ifd + 2 + 4 * 12 + 4;
-  const uint32_t make_at = data, model_at = make_at + make.size(), serial_at = model_at + model.size();
+  const uint32_t make_at = data, model_at = make_at + make.size(),
+                 serial_at = model_at + model.size();
   const uint32_t lat_at = serial_at + serial.size(), lon_at = lat_at + 24;
   std::string t = "MM";
   Be16(t, 42);

@@ -71,8 +71,8 @@ TEST(StripJpegMetadata, ProgressiveScansAndRestartMarkersAreWalked) {
   const std::string scan1 = std::string("\x12\xFF\x00\x34\xFF\xD0\x56", 7);
   const std::string scan2 = std::string("\x78\x9A", 2);
   const std::string input = soi + seg(0xDB, "table") + seg(0xDA, "sos1") + scan1 +
-                            seg(0xC4, "dht") + seg(0xE1, "Exif between scans") +
-                            seg(0xDA, "sos2") + scan2 + eoi;
+                            seg(0xC4, "dht") + seg(0xE1, "Exif between scans") + seg(0xDA, "sos2") +
+                            scan2 + eoi;
   Result<std::string> r = StripJpegMetadata(input);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(*r, soi + seg(0xDB, "table") + seg(0xDA, "sos1") + scan1 + seg(0xC4, "dht") +
@@ -86,14 +86,16 @@ TEST(StripJpegMetadata, MalformedAndTruncatedFilesAreClearErrors) {
       "",
       std::string("\xFF", 1),
       std::string("\xFF\xD8", 2),
-      std::string("\x89PNG\r\n\x1a\n", 8),                        // not a JPEG
-      std::string("\xFF\xD8\xFF\xE1\x00", 5),                     // length cut short
-      std::string("\xFF\xD8\xFF\xE1\x00\x01", 6),                 // length below 2
-      std::string("\xFF\xD8\xFF\xE1\xFF\xF0" "Exif", 10),       // length past the end
-      std::string("\xFF\xD8\x00\x00\xFF\xD9", 6),                 // junk between segments
-      std::string("\xFF\xD8\xFF\xD8\xFF\xD9", 6),                 // second SOI
+      std::string("\x89PNG\r\n\x1a\n", 8),         // not a JPEG
+      std::string("\xFF\xD8\xFF\xE1\x00", 5),      // length cut short
+      std::string("\xFF\xD8\xFF\xE1\x00\x01", 6),  // length below 2
+      std::string("\xFF\xD8\xFF\xE1\xFF\xF0"
+                  "Exif",
+                  10),                                              // length past the end
+      std::string("\xFF\xD8\x00\x00\xFF\xD9", 6),                   // junk between segments
+      std::string("\xFF\xD8\xFF\xD8\xFF\xD9", 6),                   // second SOI
       std::string("\xFF\xD8\xFF\xDA\x00\x04\x01\x02\x11\x22", 10),  // scan without EOI
-      std::string("\xFF\xD8\xFF\xFF\xFF", 5),                     // fill bytes to the end
+      std::string("\xFF\xD8\xFF\xFF\xFF", 5),                       // fill bytes to the end
   };
   for (const std::string& c : cases) {
     Result<std::string> r = StripJpegMetadata(c);

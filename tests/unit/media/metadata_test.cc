@@ -18,8 +18,8 @@ bool Contains(const std::string& hay, const std::string& needle) {
 
 std::string PngChunk(const std::string& type, const std::string& data) {
   const uint32_t n = static_cast<uint32_t>(data.size());
-  std::string c = {static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8),
-                   static_cast<char>(n)};
+  std::string c = {static_cast<char>(n >> 24), static_cast<char>(n >> 16),
+                   static_cast<char>(n >> 8), static_cast<char>(n)};
   return c + type + data + "CRC!";
 }
 const std::string kPngSig("\x89PNG\r\n\x1a\n", 8);
@@ -32,10 +32,11 @@ std::string ExifTiff() { return test::ExifGpsSegment().substr(4 + 6); }
 
 TEST(StripPngMetadata, DropsExifAndTextChunksAndTrailers) {
   const std::string clean = kPngSig + kIhdr + kIdat + kIend;
-  const std::string with = kPngSig + kIhdr + PngChunk("eXIf", ExifTiff()) +
-                           PngChunk("tEXt", std::string("Comment\0taken at -33.49,-70.65", 30)) +
-                           PngChunk("iTXt", "XML:com.adobe.xmp\0\0\0\0\0<x:xmpmeta exif:GPSLatitude=\"33,29.88S\"/>") +
-                           kIdat + PngChunk("zTXt", "Author\0\0xyz") + kIend + "trailing bytes";
+  const std::string with =
+      kPngSig + kIhdr + PngChunk("eXIf", ExifTiff()) +
+      PngChunk("tEXt", std::string("Comment\0taken at -33.49,-70.65", 30)) +
+      PngChunk("iTXt", "XML:com.adobe.xmp\0\0\0\0\0<x:xmpmeta exif:GPSLatitude=\"33,29.88S\"/>") +
+      kIdat + PngChunk("zTXt", "Author\0\0xyz") + kIend + "trailing bytes";
   ASSERT_TRUE(Contains(with, test::GpsLatitudeBytes()));
   Result<std::string> r = StripPngMetadata(with);
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -67,8 +68,9 @@ std::string WebpChunk(const std::string& fourcc, const std::string& data) {
 }
 std::string Riff(const std::string& chunks) {
   const uint32_t n = static_cast<uint32_t>(chunks.size() + 4);
-  return "RIFF" + std::string{static_cast<char>(n), static_cast<char>(n >> 8), static_cast<char>(n >> 16),
-                              static_cast<char>(n >> 24)} +
+  return "RIFF" +
+         std::string{static_cast<char>(n), static_cast<char>(n >> 8), static_cast<char>(n >> 16),
+                     static_cast<char>(n >> 24)} +
          "WEBP" + chunks;
 }
 
@@ -105,7 +107,10 @@ TEST(StripWebpMetadata, MalformedAndTruncatedFilesAreClearErrors) {
 
 TEST(StripMetadata, DispatchesByTypeAndLeavesOthersAlone) {
   EXPECT_EQ(*StripMetadata("image/jpeg", test::JpegWithGps()), test::ReadTestJpeg());
-  const std::string mp4("\0\0\0\x20" "ftypisom-and-a-GPS-atom", 27);
+  const std::string mp4(
+      "\0\0\0\x20"
+      "ftypisom-and-a-GPS-atom",
+      27);
   EXPECT_EQ(*StripMetadata("video/mp4", mp4), mp4);
   EXPECT_FALSE(StripMetadata("image/png", "not a png").ok());
 }

@@ -23,14 +23,29 @@ TEST(Sniff, RecognisesEachTypeByItsMagicBytes) {
     const char* type;  // nullptr = not accepted
   };
   const Case cases[] = {
-      {"JPEG/JFIF", Bytes({0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0}), "image/jpeg"},
-      {"JPEG/Exif", Bytes({0xFF, 0xD8, 0xFF, 0xE1, 0x12, 0x34, 'E', 'x', 'i', 'f', 0, 0}), "image/jpeg"},
-      {"PNG", Bytes({0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 'I', 'H', 'D', 'R'}),
+      {"JPEG/JFIF", Bytes({0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0}),
+       "image/jpeg"},
+      {"JPEG/Exif", Bytes({0xFF, 0xD8, 0xFF, 0xE1, 0x12, 0x34, 'E', 'x', 'i', 'f', 0, 0}),
+       "image/jpeg"},
+      {"PNG",
+       Bytes({0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 'I', 'H', 'D', 'R'}),
        "image/png"},
       {"WebP", std::string("RIFF\x24\x00\x00\x00WEBPVP8 ", 16), "image/webp"},
-      {"MP4 (isom)", std::string("\x00\x00\x00\x20" "ftypisom\x00\x00\x02\x00", 16), "video/mp4"},
-      {"MP4 (iPhone qt)", std::string("\x00\x00\x00\x14" "ftypqt  \x00\x00\x00\x00", 16), "video/mp4"},
-      {"M4A", std::string("\x00\x00\x00\x1c" "ftypM4A \x00\x00\x00\x00", 16), "video/mp4"},
+      {"MP4 (isom)",
+       std::string("\x00\x00\x00\x20"
+                   "ftypisom\x00\x00\x02\x00",
+                   16),
+       "video/mp4"},
+      {"MP4 (iPhone qt)",
+       std::string("\x00\x00\x00\x14"
+                   "ftypqt  \x00\x00\x00\x00",
+                   16),
+       "video/mp4"},
+      {"M4A",
+       std::string("\x00\x00\x00\x1c"
+                   "ftypM4A \x00\x00\x00\x00",
+                   16),
+       "video/mp4"},
       {"MP3 with ID3v2", std::string("ID3\x04\x00\x00\x00\x00\x00\x23", 10), "audio/mpeg"},
       // MPEG-1 Layer III, 128 kbit/s, 44.1 kHz, no CRC: FF FB 90 64.
       {"MP3 frame", Bytes({0xFF, 0xFB, 0x90, 0x64}), "audio/mpeg"},
@@ -44,7 +59,11 @@ TEST(Sniff, RecognisesEachTypeByItsMagicBytes) {
       {"PDF", std::string("%PDF-1.7\n"), nullptr},
       {"HTML", std::string("<!doctype html><script>"), nullptr},
       {"WAV (RIFF but not WEBP)", std::string("RIFF\x24\x00\x00\x00WAVEfmt ", 16), nullptr},
-      {"ELF", std::string("\x7f" "ELF\x02\x01\x01", 7), nullptr},
+      {"ELF",
+       std::string("\x7f"
+                   "ELF\x02\x01\x01",
+                   7),
+       nullptr},
       {"truncated JPEG magic", Bytes({0xFF, 0xD8}), nullptr},
       {"truncated PNG magic", Bytes({0x89, 'P', 'N', 'G'}), nullptr},
       {"MPEG frame, reserved version", Bytes({0xFF, 0xEB, 0x90, 0x64}), nullptr},
@@ -65,7 +84,11 @@ TEST(Sniff, RecognisesEachTypeByItsMagicBytes) {
 
 TEST(Sniff, KindsDecideTheSizeLimit) {
   EXPECT_EQ(Sniff(test::ReadTestJpeg())->kind, MediaKind::kImage);
-  EXPECT_EQ(Sniff(std::string("\x00\x00\x00\x20" "ftypisom", 12))->kind, MediaKind::kVideo);
+  EXPECT_EQ(Sniff(std::string("\x00\x00\x00\x20"
+                              "ftypisom",
+                              12))
+                ->kind,
+            MediaKind::kVideo);
   EXPECT_EQ(Sniff(std::string("ID3\x04", 4))->kind, MediaKind::kAudio);
   EXPECT_EQ(Sniff(Bytes({0xFF, 0xF1, 0x50, 0x80, 0x02, 0x1F, 0xFC}))->kind, MediaKind::kAudio);
 }
