@@ -179,18 +179,13 @@ void MediaService::Upload(std::string owner_id, std::string content_type, std::s
     return done(Status(Code::kPayloadTooLarge, std::string(type->content_type) +
                                                    " files may have at most " +
                                                    std::to_string(limit) + " bytes"));
+  // Stripping and hashing (tens of milliseconds for a large file) happen on the worker,
+  // not on the io thread that called us.
   Job job;
-  {
-    Result<std::string> stripped = StripMetadata(type->content_type, body);
-    if (!stripped.ok()) return done(stripped.status());
-    if (*stripped != body) job.stripped = std::move(stripped).value();
-  }
   job.info.id = NewId();
   job.info.owner_id = std::move(owner_id);
   job.info.content_type = std::string(type->content_type);
   job.info.bytes = static_cast<int64_t>(body.size());
-  job.info.sha256 = Sha256Hex(body);
-  if (!job.stripped.empty()) job.info.stripped_sha256 = Sha256Hex(job.stripped);
   job.info.created_ms = clock_.NowMs();
   job.original = std::move(body);
   job.done = std::move(done);
@@ -220,6 +215,12 @@ void MediaService::Run() {
 }
 
 void MediaService::Process(Job job) {
+  Result<std::string> stripped = StripMetadata(job.info.content_type, job.original);
+  if (!stripped.ok()) return job.done(stripped.status());
+  if (*stripped != job.original) job.stripped = std::move(stripped).value();
+  job.info.sha256 = Sha256Hex(job.original);
+  if (!job.stripped.empty()) job.info.stripped_sha256 = Sha256Hex(job.stripped);
+
   Status s = WriteOnce(job.info.sha256, job.original);
   if (s.ok() && !job.stripped.empty()) s = WriteOnce(job.info.stripped_sha256, job.stripped);
   if (!s.ok()) {

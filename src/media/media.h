@@ -67,9 +67,11 @@ using MediaAccess =
 //! with reports.areas.
 MediaAccess StaffCoveringLinkedReports(store::Store& store, const areas::AreaService& areas);
 
-//! Thread-safe. Uploads are written to disk on one worker thread owned by the service (a
-//! bounded queue), then committed through the store; `done` runs on the store's writer
-//! thread (or at once on a validation error). The destructor finishes queued uploads.
+//! Thread-safe. Upload checks type and size on the caller's thread; stripping, hashing and
+//! the disk writes happen on one worker thread owned by the service (a bounded queue), then
+//! the row is committed through the store. `done` runs on the store's writer thread, on the
+//! worker (a file too malformed to strip, a disk error) or at once (type, size, full queue).
+//! The destructor finishes queued uploads.
 class MediaService {
  public:
   MediaService(store::Store& store, const Clock& clock, MediaOptions options, MediaAccess access);

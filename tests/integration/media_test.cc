@@ -212,6 +212,10 @@ TEST_P(MediaTest, TypeIsSniffedAndMustMatchTheContentType) {
   EXPECT_EQ(r.status, 415) << r.body;
   r = Put(std::string("GIF89a\x01\x00\x01\x00", 10), "image/gif", dep_->alice);
   EXPECT_EQ(r.status, 415) << r.body;
+  // A JPEG too broken to strip safely is refused rather than stored with its metadata.
+  r = Put(test::JpegWithGps().substr(0, 300), "image/jpeg", dep_->alice);
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(ErrorCode(r), "unprocessable");
   r = Put(Png(200), "image/png", dep_->alice);
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(json::parse(r.body).at("content_type").as_string(), "image/png");
