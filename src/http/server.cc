@@ -282,6 +282,10 @@ struct Server::Impl {
   bool stopped = false;                                   // guarded by mu
   std::unordered_set<std::shared_ptr<Connection>> conns;  // guarded by mu
   asio::io_context* signal_ioc = nullptr;                 // guarded by mu
+  // SIGINT/SIGTERM are caught from Start() on, so a signal that arrives before
+  // WaitForSignal() runs is queued by Asio instead of killing the process.
+  asio::io_context sig_ioc{1};
+  std::optional<asio::signal_set> signals;
 };
 
 Status Server::Impl::Start() {
@@ -289,6 +293,7 @@ Status Server::Impl::Start() {
   if (started) return Status(Code::kInternal, "http server already started");
   if (stopped) return Status(Code::kInternal, "http server was stopped; create a new one");
 
+  signals.emplace(sig_ioc, SIGINT, SIGTERM);
   const int n = options.threads > 0
                     ? options.threads
                     : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
@@ -405,10 +410,9 @@ void Server::Impl::Stop() {
 }
 
 void Server::Impl::WaitForSignal() {
-  asio::io_context sig_ioc(1);
-  asio::signal_set signals(sig_ioc, SIGINT, SIGTERM);
+  if (!signals) signals.emplace(sig_ioc, SIGINT, SIGTERM);  // WaitForSignal without Start
   int received = 0;
-  signals.async_wait([&received](const error_code& ec, int signo) {
+  signals->async_wait([&received](const error_code& ec, int signo) {
     if (!ec) received = signo;
   });
   {
@@ -416,6 +420,7 @@ void Server::Impl::WaitForSignal() {
     if (stopped) return;
     signal_ioc = &sig_ioc;
   }
+  sig_ioc.restart();
   sig_ioc.run();
   {
     std::lock_guard lock(mu);

@@ -676,5 +676,18 @@ TEST_F(ServerTest, WaitForSignalReturnsOnSigterm) {
   server_->Stop();
 }
 
+// A SIGTERM that arrives after Start() but before WaitForSignal() (a supervisor stopping a
+// server that has just come up) must be queued, not kill the process.
+TEST_F(ServerTest, SigtermBeforeWaitForSignalIsNotLost) {
+  StartServer();
+  struct sigaction current {};
+  ::sigaction(SIGTERM, nullptr, &current);
+  ASSERT_NE(current.sa_handler, SIG_DFL) << "Start() must install the SIGTERM handler";
+  ASSERT_EQ(::kill(::getpid(), SIGTERM), 0);  // would end the test binary if not caught
+  std::thread waiter([this] { server_->WaitForSignal(); });
+  waiter.join();  // returns because the early signal was queued
+  server_->Stop();
+}
+
 }  // namespace
 }  // namespace centinela::http
