@@ -70,6 +70,7 @@ void AddAllRoutes(http::Router& r, ApiContext& ctx) {
   AddAreaRoutes(r, ctx);
   AddReportRoutes(r, ctx);
   AddMediaRoutes(r, ctx);
+  AddCommentRoutes(r, ctx);
 }
 
 }  // namespace centinela::api

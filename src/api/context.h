@@ -20,6 +20,7 @@ class MediaService;
 namespace centinela::community {
 class CategoryService;
 class ReportService;
+class CommentService;
 }  // namespace centinela::community
 
 namespace centinela::api {
@@ -34,6 +35,7 @@ struct ApiContext {
   community::CategoryService* categories = nullptr;  //!< /categories and /reports routes need both
   community::ReportService* reports = nullptr;
   media::MediaService* media = nullptr;  //!< /api/v1/media routes exist only when set
+  community::CommentService* comments = nullptr;  //!< comments/confirmations/flags; needs reports
 };
 
 //! Bearer token from "Authorization: Bearer <token>", or empty.
@@ -64,6 +66,7 @@ void AddUserRoutes(http::Router& r, ApiContext& ctx);
 void AddAreaRoutes(http::Router& r, ApiContext& ctx);
 void AddReportRoutes(http::Router& r, ApiContext& ctx);
 void AddMediaRoutes(http::Router& r, ApiContext& ctx);
+void AddCommentRoutes(http::Router& r, ApiContext& ctx);
 
 //! Every route of the API.
 void AddAllRoutes(http::Router& r, ApiContext& ctx);

@@ -5,9 +5,11 @@
 
 #include <cmath>
 
+#include "api/comments_json.h"
 #include "api/context.h"
 #include "api/json.h"
 #include "common/hash.h"
+#include "community/comments.h"
 #include "community/reports.h"
 #include "community/visibility.h"
 
@@ -387,7 +389,14 @@ void GetReport(ApiContext& ctx, http::Request& req, http::Reply reply) {
   if (!*found) return reply(http::Response::Error(NotFound("no report '" + id + "'")));
   std::vector<community::VisibleReport> items{std::move(**found)};
   RawJson raw;
-  http::Response ok = JsonResponse(200, ReportJson(items[0].report, items[0].view, raw), &raw);
+  json::object doc = ReportJson(items[0].report, items[0].view, raw);
+  if (ctx.comments) {  // the first page of comments, filtered for this viewer
+    auto thread =
+        CommentThreadJson(ctx, *viewer, items[0], "", community::kDefaultCommentPage);
+    if (!thread.ok()) return reply(http::Response::Error(thread.status()));
+    doc["thread"] = std::move(*thread);
+  }
+  http::Response ok = JsonResponse(200, doc, &raw);
   AnswerLogged(ctx, p->user_id, items, std::move(ok), reply);
 }
 

@@ -17,6 +17,7 @@
 #include "common/hash.h"
 #include "events/audit.h"
 #include "community/categories.h"
+#include "community/comments.h"
 #include "community/reports.h"
 #include "events/bus.h"
 #include "http/server.h"
@@ -200,10 +201,16 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   s = media.Open();
   if (!s.ok()) return Fail(s);
 
+  community::CommentServiceOptions comment_options;
+  comment_options.max_per_minute = static_cast<int>(config->Int("community.comments_per_minute"));
+  comment_options.max_per_day = static_cast<int>(config->Int("community.comments_per_day"));
+  community::CommentService comments(**store, comment_options);
+
   api::ApiContext ctx{**store, accounts, areas, metrics, CENTINELA_VERSION};
   ctx.categories = &categories;
   ctx.reports = &reports;
   ctx.media = &media;
+  ctx.comments = &comments;
   http::Router router;
   api::AddAllRoutes(router, ctx);
   http::Server server(*server_options, router, metrics);

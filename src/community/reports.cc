@@ -255,7 +255,8 @@ ReportService::ReportService(store::Store& store, const areas::AreaService& area
       areas_(areas),
       categories_(categories),
       options_(std::move(options)),
-      clock_(options_.clock ? *options_.clock : system_clock_) {}
+      clock_(options_.clock ? *options_.clock : system_clock_),
+      limiter_(options_.max_per_minute, options_.max_per_day, clock_) {}
 
 ReportService::~ReportService() {
   std::unique_lock lock(inflight_mu_);
@@ -275,33 +276,10 @@ void ReportService::Submit(store::WriteFn fn, std::function<void(Status)> done) 
 }
 
 std::optional<int> ReportService::Reserve(const std::string& user_id) {
-  constexpr int64_t kMinute = 60'000, kDay = 24 * 3600'000;
-  const int64_t now = clock_.NowMs();
-  std::lock_guard lock(rate_mu_);
-  std::deque<int64_t>& q = reserved_[user_id];
-  while (!q.empty() && q.front() <= now - kDay) q.pop_front();
-  if (options_.max_per_day > 0 && static_cast<int>(q.size()) >= options_.max_per_day)
-    return static_cast<int>((q.front() + kDay - now + 999) / 1000);
-  if (options_.max_per_minute > 0) {
-    auto first_in_minute = std::upper_bound(q.begin(), q.end(), now - kMinute);
-    if (q.end() - first_in_minute >= options_.max_per_minute)
-      return std::max(1, static_cast<int>((*first_in_minute + kMinute - now + 999) / 1000));
-  }
-  q.push_back(now);
-  // Bound the map: drop users whose window emptied (cheap, amortised over reservations).
-  if (reserved_.size() > 100'000) {
-    for (auto it = reserved_.begin(); it != reserved_.end();)
-      it = (it->second.empty() || it->second.back() <= now - kDay) ? reserved_.erase(it)
-                                                                   : std::next(it);
-  }
-  return std::nullopt;
+  return limiter_.Reserve(user_id);
 }
 
-void ReportService::Release(const std::string& user_id) {
-  std::lock_guard lock(rate_mu_);
-  auto it = reserved_.find(user_id);
-  if (it != reserved_.end() && !it->second.empty()) it->second.pop_back();
-}
+void ReportService::Release(const std::string& user_id) { limiter_.Release(user_id); }
 
 Result<std::optional<StoredAnswer>> ReportService::FindIdempotent(const std::string& user_id,
                                                                   const std::string& key,

@@ -22,6 +22,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "community/categories.h"
+#include "community/rate_limit.h"
 #include "community/visibility.h"
 #include "store/store.h"
 
@@ -192,8 +193,7 @@ class ReportService {
 
   std::atomic<uint64_t> keyed_writes_{0};  // every 1,000th keyed write purges expired keys
 
-  std::mutex rate_mu_;
-  std::unordered_map<std::string, std::deque<int64_t>> reserved_;  // guarded by rate_mu_
+  RateLimiter limiter_;
 
   std::mutex inflight_mu_;
   std::condition_variable inflight_cv_;

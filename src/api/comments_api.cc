@@ -1,0 +1,243 @@
+// Comments, "I saw it too" confirmations, flags and comment moderation. Every route first
+// finds the report through ReportService::Get (community::Decide for the caller): a report
+// the caller may not see answers 404, exactly like an unknown one.
+#include <memory>
+
+#include "api/comments_json.h"
+#include "api/context.h"
+#include "api/json.h"
+#include "community/comments.h"
+#include "community/reports.h"
+
+namespace centinela::api {
+
+namespace {
+
+using community::Comment;
+using community::CommentService;
+using community::VisibleReport;
+
+struct Seen {
+  community::Viewer viewer;
+  VisibleReport report;
+};
+
+// The report `id` as the caller sees it; replies 404 (invisible or unknown) or the error,
+// and returns nullopt, otherwise.
+std::optional<Seen> SeeReport(ApiContext& ctx, const auth::Principal& p, const std::string& id,
+                              const http::Reply& reply) {
+  auto viewer = ctx.reports->ViewerFor(p);
+  if (!viewer.ok()) {
+    reply(http::Response::Error(viewer.status()));
+    return std::nullopt;
+  }
+  auto found = ctx.reports->Get(*viewer, id);
+  if (!found.ok()) {
+    reply(http::Response::Error(found.status()));
+    return std::nullopt;
+  }
+  if (!*found) {
+    reply(http::Response::Error(NotFound("no report '" + id + "'")));
+    return std::nullopt;
+  }
+  return Seen{std::move(*viewer), std::move(**found)};
+}
+
+json::object CommentJsonFor(const Comment& c, const community::CommentView& v, bool moderator) {
+  json::object o{{"id", c.id},
+                 {"report_id", c.report_id},
+                 {"body", c.body},
+                 {"by_reporter", v.by_reporter},
+                 {"created_ms", c.created_ms}};
+  if (v.author_shown)
+    o["author"] = json::object{{"id", c.author_id}, {"display_name", c.author_name}};
+  else
+    o["author"] = nullptr;
+  if (moderator) {
+    o["hidden"] = c.hidden;
+    if (c.hidden) {
+      o["hidden_reason"] = c.hidden_reason;
+      o["hidden_by"] = c.hidden_by;
+    }
+  }
+  return o;
+}
+
+void AddComment(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = Authenticate(ctx, req, reply);
+  if (!p) return;
+  auto seen = SeeReport(ctx, *p, req.Param("id"), reply);
+  if (!seen) return;
+  Result<json::object> body = ParseBody(req);
+  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  Status err;
+  std::string text = RequiredString(*body, "body", &err, 8 * community::kMaxCommentChars);
+  if (!err.ok()) return reply(http::Response::Error(err));
+  if (Status v = community::ValidateCommentBody(text); !v.ok())
+    return reply(http::Response::Error(v));
+  CommentService& comments = *ctx.comments;
+  const std::string user = p->user_id;
+  if (auto wait = comments.Reserve(user)) {
+    http::Response r = http::Response::Error(
+        RateLimited("too many comments; retry in " + std::to_string(*wait) + " s"));
+    r.headers.emplace_back("Retry-After", std::to_string(*wait));
+    return reply(std::move(r));
+  }
+  const bool moderator = community::Moderates(seen->viewer, seen->report.report);
+  auto report = std::make_shared<VisibleReport>(seen->report);
+  comments.Add(user, p->display_name, report->report, std::move(text),
+               [&comments, user, report, moderator, reply](Result<Comment> c) {
+                 if (!c.ok()) {
+                   comments.Release(user);
+                   return reply(http::Response::Error(c.status()));
+                 }
+                 auto v = community::DecideComment(*c, report->report, report->view, moderator);
+                 reply(JsonResponse(201, CommentJsonFor(*c, v, moderator)));
+               });
+}
+
+void ListComments(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = Authenticate(ctx, req, reply);
+  if (!p) return;
+  auto seen = SeeReport(ctx, *p, req.Param("id"), reply);
+  if (!seen) return;
+  int limit = community::kDefaultCommentPage;
+  if (auto it = req.query.find("limit"); it != req.query.end()) {
+    try {
+      limit = std::stoi(it->second);
+    } catch (const std::exception&) {
+      return reply(http::Response::Error(InvalidArgument("'limit' must be an integer")));
+    }
+    if (limit < 1 || limit > community::kMaxCommentPage)
+      return reply(http::Response::Error(InvalidArgument("'limit' must be 1 to 200")));
+  }
+  std::string cursor;
+  if (auto it = req.query.find("cursor"); it != req.query.end()) cursor = it->second;
+  auto thread = CommentThreadJson(ctx, seen->viewer, seen->report, cursor, limit);
+  if (!thread.ok()) return reply(http::Response::Error(thread.status()));
+  reply(JsonResponse(200, *thread));
+}
+
+void Confirm(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = Authenticate(ctx, req, reply);
+  if (!p) return;
+  auto seen = SeeReport(ctx, *p, req.Param("id"), reply);
+  if (!seen) return;
+  const std::string id = seen->report.report.id;
+  const int64_t before = seen->report.report.confirmations;
+  ctx.comments->Confirm(p->user_id, seen->report.report, [id, before, reply](Result<bool> r) {
+    if (!r.ok()) return reply(http::Response::Error(r.status()));
+    // A repeated confirmation is not an error: the phone retried, the answer is the same.
+    reply(JsonResponse(*r ? 200 : 201, json::object{{"report_id", id},
+                                                    {"confirmed", true},
+                                                    {"already", *r},
+                                                    {"confirmations", *r ? before : before + 1}}));
+  });
+}
+
+void RaiseFlag(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = Authenticate(ctx, req, reply);
+  if (!p) return;
+  Result<json::object> body = ParseBody(req);
+  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  Status err;
+  std::string target_text = RequiredString(*body, "target", &err, 100);
+  std::string reason = RequiredString(*body, "reason", &err, 8 * community::kMaxFlagReasonChars);
+  if (!err.ok()) return reply(http::Response::Error(err));
+  auto target = community::ParseFlagTarget(target_text);
+  if (!target)
+    return reply(
+        http::Response::Error(Unprocessable("target must be \"comment:<id>\" or \"report:<id>\"")));
+  std::string report_id = target->id;
+  if (target->kind == community::FlagTarget::Kind::kComment) {
+    auto c = ctx.comments->Get(target->id);
+    if (!c.ok()) return reply(http::Response::Error(c.status()));
+    if (!*c) return reply(http::Response::Error(NotFound("no comment '" + target->id + "'")));
+    report_id = (*c)->report_id;
+    auto seen = SeeReport(ctx, *p, report_id, reply);
+    if (!seen) return;
+    if ((*c)->hidden && !community::Moderates(seen->viewer, seen->report.report))
+      return reply(http::Response::Error(NotFound("no comment '" + target->id + "'")));
+    return ctx.comments->Flag(
+        p->user_id, target_text, std::move(reason), seen->report.report,
+        [target_text, reply](Result<bool> r) {
+          if (!r.ok()) return reply(http::Response::Error(r.status()));
+          reply(
+              JsonResponse(*r ? 200 : 201, json::object{{"target", target_text}, {"already", *r}}));
+        });
+  }
+  auto seen = SeeReport(ctx, *p, report_id, reply);
+  if (!seen) return;
+  ctx.comments->Flag(
+      p->user_id, target_text, std::move(reason), seen->report.report,
+      [target_text, reply](Result<bool> r) {
+        if (!r.ok()) return reply(http::Response::Error(r.status()));
+        reply(JsonResponse(*r ? 200 : 201, json::object{{"target", target_text}, {"already", *r}}));
+      });
+}
+
+void Moderate(ApiContext& ctx, http::Request& req, http::Reply reply, bool hide) {
+  auto p = Authenticate(ctx, req, reply);
+  if (!p) return;
+  const std::string id = req.Param("id");
+  auto c = ctx.comments->Get(id);
+  if (!c.ok()) return reply(http::Response::Error(c.status()));
+  if (!*c) return reply(http::Response::Error(NotFound("no comment '" + id + "'")));
+  auto seen = SeeReport(ctx, *p, (*c)->report_id, reply);
+  if (!seen) return;
+  if (!community::Moderates(seen->viewer, seen->report.report))
+    return reply(http::Response::Error(
+        PermissionDenied("hiding comments needs an operator or admin grant over the report")));
+  std::string reason;
+  if (hide) {
+    Result<json::object> body = ParseBody(req);
+    if (!body.ok()) return reply(http::Response::Error(body.status()));
+    Status err;
+    reason = RequiredString(*body, "reason", &err, 8 * community::kMaxHideReasonChars);
+    if (!err.ok()) return reply(http::Response::Error(err));
+  }
+  auto report = std::make_shared<VisibleReport>(seen->report);
+  ctx.comments->SetHidden(
+      p->user_id, **c, report->report, hide, std::move(reason), [report, reply](Result<Comment> r) {
+        if (!r.ok()) return reply(http::Response::Error(r.status()));
+        auto v = community::DecideComment(*r, report->report, report->view, true);
+        reply(JsonResponse(200, CommentJsonFor(*r, v, true)));
+      });
+}
+
+}  // namespace
+
+Result<json::object> CommentThreadJson(ApiContext& ctx, const community::Viewer& viewer,
+                                       const community::VisibleReport& report,
+                                       const std::string& cursor, int limit) {
+  const bool moderator = community::Moderates(viewer, report.report);
+  auto page = ctx.comments->List(report.report.id, moderator, cursor, limit);
+  if (!page.ok()) return page.status();
+  json::array out;
+  for (const Comment& c : page->items) {
+    auto v = community::DecideComment(c, report.report, report.view, moderator);
+    if (v.visible) out.push_back(CommentJsonFor(c, v, moderator));
+  }
+  json::object o{{"comments", std::move(out)}};
+  o["next_cursor"] =
+      page->next_cursor.empty() ? json::value(nullptr) : json::value(page->next_cursor);
+  return o;
+}
+
+void AddCommentRoutes(http::Router& r, ApiContext& ctx) {
+  if (!ctx.reports || !ctx.comments) return;
+  r.Add("POST", "/api/v1/reports/{id}/comments",
+        [&ctx](http::Request& q, http::Reply y) { AddComment(ctx, q, std::move(y)); });
+  r.Add("GET", "/api/v1/reports/{id}/comments",
+        [&ctx](http::Request& q, http::Reply y) { ListComments(ctx, q, std::move(y)); });
+  r.Add("POST", "/api/v1/reports/{id}/confirmations",
+        [&ctx](http::Request& q, http::Reply y) { Confirm(ctx, q, std::move(y)); });
+  r.Add("POST", "/api/v1/flags",
+        [&ctx](http::Request& q, http::Reply y) { RaiseFlag(ctx, q, std::move(y)); });
+  r.Add("POST", "/api/v1/comments/{id}/hide",
+        [&ctx](http::Request& q, http::Reply y) { Moderate(ctx, q, std::move(y), true); });
+  r.Add("POST", "/api/v1/comments/{id}/unhide",
+        [&ctx](http::Request& q, http::Reply y) { Moderate(ctx, q, std::move(y), false); });
+}
+
+}  // namespace centinela::api

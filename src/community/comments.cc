@@ -1,0 +1,315 @@
+#include "community/comments.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <memory>
+
+#include "auth/roles.h"
+#include "common/hash.h"
+
+namespace centinela::community {
+
+namespace {
+
+namespace json = boost::json;
+
+constexpr const char* kCommentColumns =
+    "c.id, c.report_id, c.author_id, c.body, c.hidden, c.hidden_by, c.hidden_reason, "
+    "c.created_ms, u.display_name AS author_name";
+
+std::optional<size_t> CodePoints(const std::string& s) {
+  size_t chars = 0;
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xE  ? 3
+                 : (c >> 3) == 0x1E ? 4
+                                    : 0;
+    if (len == 0 || i + len > s.size()) return std::nullopt;
+    for (size_t k = 1; k < len; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return std::nullopt;
+    if (len == 1 && c == 0) return std::nullopt;
+    ++chars;
+    i += len;
+  }
+  return chars;
+}
+
+Comment CommentFrom(const store::Rows& rows, size_t i) {
+  Comment c;
+  c.id = rows.Text(i, "id");
+  c.report_id = rows.Text(i, "report_id");
+  c.author_id = rows.Text(i, "author_id");
+  c.author_name = rows.Text(i, "author_name");
+  c.body = rows.Text(i, "body");
+  c.hidden = rows.Int(i, "hidden") != 0;
+  c.hidden_by = rows.Text(i, "hidden_by");
+  c.hidden_reason = rows.Text(i, "hidden_reason");
+  c.created_ms = rows.Int(i, "created_ms");
+  return c;
+}
+
+// Scope of moderation events: the staff of the report's innermost area (areas are
+// stored outermost first); "admin" for a report outside every area.
+std::string StaffScope(const Report& r) {
+  return r.areas.empty() ? std::string("admin") : "staff:area:" + r.areas.back();
+}
+
+}  // namespace
+
+std::optional<FlagTarget> ParseFlagTarget(const std::string& text) {
+  FlagTarget t;
+  std::string id;
+  if (text.rfind("comment:", 0) == 0) {
+    t.kind = FlagTarget::Kind::kComment;
+    id = text.substr(8);
+  } else if (text.rfind("report:", 0) == 0) {
+    t.kind = FlagTarget::Kind::kReport;
+    id = text.substr(7);
+  } else {
+    return std::nullopt;
+  }
+  if (id.empty() || id.size() > 64 || !std::all_of(id.begin(), id.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c));
+      }))
+    return std::nullopt;
+  t.id = std::move(id);
+  return t;
+}
+
+Status ValidateCommentBody(const std::string& body) {
+  auto chars = CodePoints(body);
+  if (!chars) return Unprocessable("comment body must be UTF-8 text");
+  if (*chars == 0 || std::all_of(body.begin(), body.end(), [](char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+      }))
+    return Unprocessable("comment body must not be empty");
+  if (*chars > kMaxCommentChars)
+    return Unprocessable("comment body is longer than " + std::to_string(kMaxCommentChars) +
+                         " characters");
+  return Status::Ok();
+}
+
+bool Moderates(const Viewer& viewer, const Report& report) {
+  auth::Principal p;
+  p.user_id = viewer.user_id;
+  p.grants = viewer.grants;
+  if (report.areas.empty()) {
+    for (const auth::Grant& g : viewer.grants)
+      if ((g.role == auth::Role::kOperator || g.role == auth::Role::kAdmin) &&
+          g.area_code == auth::kAllAreas)
+        return true;
+    return false;
+  }
+  return auth::Authorize(p, {auth::Role::kOperator, auth::Role::kAdmin}, report.areas);
+}
+
+CommentView DecideComment(const Comment& c, const Report& report, const View& report_view,
+                          bool moderator) {
+  CommentView v;
+  v.visible = report_view.visible && (!c.hidden || moderator);
+  v.by_reporter = c.author_id == report.reporter_id;
+  // A deanonymising viewer learns the reporter from the report detail, where the read is
+  // logged; comment routes do not log, so they do not name the reporter.
+  const bool reporter_named =
+      report_view.reporter_shown && !report_view.deanonymised_read_must_be_logged;
+  v.author_shown = !(v.by_reporter && report.anonymous && !reporter_named);
+  return v;
+}
+
+CommentService::CommentService(store::Store& store, CommentServiceOptions options)
+    : store_(store),
+      options_(options),
+      clock_(options_.clock ? *options_.clock : system_clock_),
+      limiter_(options_.max_per_minute, options_.max_per_day, clock_) {}
+
+CommentService::~CommentService() {
+  std::unique_lock lock(inflight_mu_);
+  inflight_cv_.wait(lock, [this] { return inflight_ == 0; });
+}
+
+void CommentService::Submit(store::WriteFn fn, std::function<void(Status)> done) {
+  {
+    std::lock_guard lock(inflight_mu_);
+    ++inflight_;
+  }
+  store_.Write(std::move(fn), [this, done = std::move(done)](Status s, std::vector<store::Event>) {
+    done(s);
+    std::lock_guard lock(inflight_mu_);
+    if (--inflight_ == 0) inflight_cv_.notify_all();
+  });
+}
+
+void CommentService::Add(const std::string& author_id, const std::string& author_name,
+                         const Report& report, std::string body,
+                         std::function<void(Result<Comment>)> done) {
+  Status v = ValidateCommentBody(body);
+  if (!v.ok()) return done(v);
+  auto c = std::make_shared<Comment>();
+  c->id = NewId();
+  c->report_id = report.id;
+  c->author_id = author_id;
+  c->author_name = author_name;
+  c->body = std::move(body);
+  Submit(
+      [c](store::Tx& tx) -> Status {
+        c->created_ms = tx.NowMs();
+        auto ins = tx.Exec(
+            "INSERT INTO comments (id, report_id, author_id, body, hidden, created_ms) "
+            "VALUES ($1, $2, $3, $4, 0, $5)",
+            {c->id, c->report_id, c->author_id, c->body, c->created_ms});
+        if (!ins.ok()) return ins.status();
+        auto up =
+            tx.Exec("UPDATE reports SET comments = comments + 1, updated_ms = $2 WHERE id = $1",
+                    {c->report_id, c->created_ms});
+        if (!up.ok()) return up.status();
+        if (up->affected == 0) return NotFound("no report '" + c->report_id + "'");
+        json::object o{{"comment_id", c->id}, {"report_id", c->report_id}};
+        auto e = tx.Append({"comment.added", c->author_id, "comment:" + c->id,
+                            "report:" + c->report_id, json::serialize(o)});
+        return e.ok() ? Status::Ok() : e.status();
+      },
+      [c, done = std::move(done)](Status s) {
+        if (!s.ok()) return done(s);
+        done(*c);
+      });
+}
+
+Result<CommentPage> CommentService::List(const std::string& report_id, bool include_hidden,
+                                         const std::string& cursor, int limit) {
+  limit = std::clamp(limit, 1, kMaxCommentPage);
+  store::Params p{report_id};
+  std::string sql = std::string("SELECT ") + kCommentColumns +
+                    " FROM comments c JOIN users u ON u.id = c.author_id WHERE c.report_id = $1";
+  if (!include_hidden) sql += " AND c.hidden = 0";
+  if (!cursor.empty()) {
+    auto at = DecodeCursor(cursor);
+    if (!at) return InvalidArgument("'cursor' is not a cursor this server gave");
+    p.push_back(at->first);
+    p.push_back(at->second);
+    sql += " AND (c.created_ms > $2 OR (c.created_ms = $2 AND c.id > $3))";
+  }
+  sql += " ORDER BY c.created_ms, c.id LIMIT " + std::to_string(limit + 1);
+  auto rows = store_.Query(sql, p);
+  if (!rows.ok()) return rows.status();
+  CommentPage page;
+  for (size_t i = 0; i < rows->size() && static_cast<int>(i) < limit; ++i)
+    page.items.push_back(CommentFrom(*rows, i));
+  if (static_cast<int>(rows->size()) > limit && !page.items.empty())
+    page.next_cursor = EncodeCursor(page.items.back().created_ms, page.items.back().id);
+  return page;
+}
+
+Result<std::optional<Comment>> CommentService::Get(const std::string& comment_id) {
+  auto rows = store_.Query(std::string("SELECT ") + kCommentColumns +
+                               " FROM comments c JOIN users u ON u.id = c.author_id "
+                               "WHERE c.id = $1",
+                           {comment_id});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return std::optional<Comment>();
+  return std::optional<Comment>(CommentFrom(*rows, 0));
+}
+
+void CommentService::Confirm(const std::string& user_id, const Report& report,
+                             std::function<void(Result<bool>)> done) {
+  if (user_id == report.reporter_id)
+    return done(Unprocessable("the reporter cannot confirm their own report"));
+  auto already = std::make_shared<bool>(false);
+  const std::string report_id = report.id;
+  Submit(
+      [already, user_id, report_id](store::Tx& tx) -> Status {
+        const int64_t now = tx.NowMs();
+        // The primary key (report_id, user_id) keeps one confirmation per user, also
+        // between concurrent requests.
+        auto ins = tx.Exec(
+            "INSERT INTO confirmations (report_id, user_id, created_ms) VALUES ($1, $2, $3) "
+            "ON CONFLICT DO NOTHING",
+            {report_id, user_id, now});
+        if (!ins.ok()) return ins.status();
+        if (ins->affected == 0) {
+          *already = true;
+          return Status::Ok();
+        }
+        auto up = tx.Exec(
+            "UPDATE reports SET confirmations = confirmations + 1, updated_ms = $2 WHERE id = $1",
+            {report_id, now});
+        if (!up.ok()) return up.status();
+        json::object o{{"report_id", report_id}};
+        auto e = tx.Append({"report.confirmed", user_id, "report:" + report_id,
+                            "report:" + report_id, json::serialize(o)});
+        return e.ok() ? Status::Ok() : e.status();
+      },
+      [already, done = std::move(done)](Status s) {
+        if (!s.ok()) return done(s);
+        done(*already);
+      });
+}
+
+void CommentService::Flag(const std::string& user_id, const std::string& target, std::string reason,
+                          const Report& report, std::function<void(Result<bool>)> done) {
+  auto chars = CodePoints(reason);
+  if (!chars || *chars == 0 || *chars > kMaxFlagReasonChars)
+    return done(Unprocessable("reason must be 1 to " + std::to_string(kMaxFlagReasonChars) +
+                              " characters of text"));
+  auto already = std::make_shared<bool>(false);
+  const std::string scope = StaffScope(report);
+  const std::string report_id = report.id;
+  Submit(
+      [already, user_id, target, reason = std::move(reason), scope,
+       report_id](store::Tx& tx) -> Status {
+        auto ins = tx.Exec(
+            "INSERT INTO flags (target, user_id, reason, created_ms) VALUES ($1, $2, $3, $4) "
+            "ON CONFLICT DO NOTHING",
+            {target, user_id, reason, tx.NowMs()});
+        if (!ins.ok()) return ins.status();
+        if (ins->affected == 0) {
+          *already = true;
+          return Status::Ok();
+        }
+        json::object o{{"target", target}, {"report_id", report_id}, {"reason", reason}};
+        auto e = tx.Append({"flag.raised", user_id, target, scope, json::serialize(o)});
+        return e.ok() ? Status::Ok() : e.status();
+      },
+      [already, done = std::move(done)](Status s) {
+        if (!s.ok()) return done(s);
+        done(*already);
+      });
+}
+
+void CommentService::SetHidden(const std::string& actor, const Comment& comment,
+                               const Report& report, bool hide, std::string reason,
+                               std::function<void(Result<Comment>)> done) {
+  if (hide) {
+    auto chars = CodePoints(reason);
+    if (!chars || *chars == 0 || *chars > kMaxHideReasonChars)
+      return done(Unprocessable("reason must be 1 to " + std::to_string(kMaxHideReasonChars) +
+                                " characters of text"));
+  }
+  auto c = std::make_shared<Comment>(comment);
+  c->hidden = hide;
+  c->hidden_by = hide ? actor : std::string();
+  c->hidden_reason = hide ? std::move(reason) : std::string();
+  const std::string scope = StaffScope(report);
+  Submit(
+      [c, actor, scope](store::Tx& tx) -> Status {
+        auto up = tx.Exec(
+            "UPDATE comments SET hidden = $2, hidden_by = $3, hidden_reason = $4 WHERE id = $1",
+            {c->id, int64_t{c->hidden ? 1 : 0},
+             c->hidden ? store::Value(c->hidden_by) : store::Value(),
+             c->hidden ? store::Value(c->hidden_reason) : store::Value()});
+        if (!up.ok()) return up.status();
+        if (up->affected == 0) return NotFound("no comment '" + c->id + "'");
+        json::object o{{"comment_id", c->id}, {"report_id", c->report_id}};
+        if (c->hidden) o["reason"] = c->hidden_reason;
+        auto e = tx.Append({c->hidden ? "comment.hidden" : "comment.unhidden", actor,
+                            "comment:" + c->id, scope, json::serialize(o)});
+        return e.ok() ? Status::Ok() : e.status();
+      },
+      [c, done = std::move(done)](Status s) {
+        if (!s.ok()) return done(s);
+        done(*c);
+      });
+}
+
+}  // namespace centinela::community

@@ -1,0 +1,135 @@
+#pragma once
+// Community on a report: comments, "I saw it too" confirmations, abuse flags, and staff
+// moderation (hiding a comment keeps it in the table and the event log). Who may act is
+// decided by the report's visibility (ReportService::Get → Decide): anyone who sees a
+// report may comment on it, confirm it and flag it; nobody else learns it exists.
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "community/rate_limit.h"
+#include "community/reports.h"
+#include "community/visibility.h"
+#include "store/store.h"
+
+namespace centinela::community {
+
+//! Named limits (STYLE.md habit 6).
+inline constexpr size_t kMaxCommentChars = 1000;  //!< code points
+inline constexpr size_t kMaxFlagReasonChars = 500;
+inline constexpr size_t kMaxHideReasonChars = 500;
+inline constexpr int kMaxCommentPage = 200;
+inline constexpr int kDefaultCommentPage = 50;
+
+struct Comment {
+  std::string id;
+  std::string report_id;
+  std::string author_id;
+  std::string author_name;
+  std::string body;
+  bool hidden = false;
+  std::string hidden_by;
+  std::string hidden_reason;
+  int64_t created_ms = 0;
+};
+
+struct CommentPage {
+  std::vector<Comment> items;  //!< oldest first
+  std::string next_cursor;     //!< empty at the end
+};
+
+//! A flag's target, parsed from "comment:<id>" or "report:<id>". Pure.
+struct FlagTarget {
+  enum class Kind { kComment, kReport } kind = Kind::kReport;
+  std::string id;
+};
+std::optional<FlagTarget> ParseFlagTarget(const std::string& text);
+
+//! 422 unless `body` is valid UTF-8 of 1..kMaxCommentChars code points, not only spaces.
+Status ValidateCommentBody(const std::string& body);
+
+//! True when the viewer moderates the report: an operator or admin grant covering one of
+//! its areas (or "*"). Pure.
+bool Moderates(const Viewer& viewer, const Report& report);
+
+//! How a comment is shown to one viewer: moderators see hidden comments (with the reason);
+//! everyone else does not see them at all. The author of a comment who is the reporter of
+//! an anonymous report is not named unless the viewer's View shows the reporter without a
+//! deanonymising (logged) read. Pure.
+struct CommentView {
+  bool visible = false;
+  bool author_shown = true;
+  bool by_reporter = false;
+};
+CommentView DecideComment(const Comment& c, const Report& report, const View& report_view,
+                          bool moderator);
+
+struct CommentServiceOptions {
+  int max_per_minute = 5;        //!< community.comments_per_minute
+  int max_per_day = 100;         //!< community.comments_per_day
+  const Clock* clock = nullptr;  //!< rate-limit windows; SystemClock when null
+};
+
+//! Thread-safe. Write callbacks run on the store's writer thread after the commit.
+class CommentService {
+ public:
+  CommentService(store::Store& store, CommentServiceOptions options);
+  //! Waits for writes still in flight (their callbacks touch *this).
+  ~CommentService();
+  CommentService(const CommentService&) = delete;
+  CommentService& operator=(const CommentService&) = delete;
+
+  //! The per-user comment budget (same limiter as reports, own limits).
+  std::optional<int> Reserve(const std::string& user_id) { return limiter_.Reserve(user_id); }
+  void Release(const std::string& user_id) { limiter_.Release(user_id); }
+
+  //! Adds a comment to a report the caller was found to see; bumps reports.comments and
+  //! writes "comment.added" (scope "report:<id>").
+  void Add(const std::string& author_id, const std::string& author_name, const Report& report,
+           std::string body, std::function<void(Result<Comment>)> done);
+
+  //! A page of a report's comments, oldest first; hidden ones only when include_hidden.
+  Result<CommentPage> List(const std::string& report_id, bool include_hidden,
+                           const std::string& cursor, int limit);
+
+  //! One comment by id, hidden or not; nullopt when unknown.
+  Result<std::optional<Comment>> Get(const std::string& comment_id);
+
+  //! "I saw it too": `done` gets true when the user had already confirmed (nothing
+  //! written), false when this call added it (reports.confirmations + 1, "report.confirmed").
+  //! 422 when the user is the reporter.
+  void Confirm(const std::string& user_id, const Report& report,
+               std::function<void(Result<bool>)> done);
+
+  //! Raises a flag once per user per target; `done` gets true when it already existed.
+  //! "flag.raised" goes to the staff of the report's innermost area.
+  void Flag(const std::string& user_id, const std::string& target, std::string reason,
+            const Report& report, std::function<void(Result<bool>)> done);
+
+  //! Hides (hide = true) or shows again a comment; "comment.hidden"/"comment.unhidden" to
+  //! the staff of the report's innermost area. The row stays.
+  void SetHidden(const std::string& actor, const Comment& comment, const Report& report, bool hide,
+                 std::string reason, std::function<void(Result<Comment>)> done);
+
+ private:
+  void Submit(store::WriteFn fn, std::function<void(Status)> done);
+
+  store::Store& store_;
+  CommentServiceOptions options_;
+  SystemClock system_clock_;
+  const Clock& clock_;
+  RateLimiter limiter_;
+
+  std::mutex inflight_mu_;
+  std::condition_variable inflight_cv_;
+  int inflight_ = 0;  // guarded by inflight_mu_
+};
+
+}  // namespace centinela::community
