@@ -87,7 +87,17 @@ trap 'exit 143' TERM
 
 # Flat JSON field from write_path --json.
 jget() { grep -o "\"$2\":[^,}]*" <<<"$1" | head -1 | cut -d: -f2- | tr -d '"'; }
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+# Load average, plus CPU and I/O pressure (PSI "some" avg10) where the kernel has it: other
+# work on the machine shows up there and makes a run worth repeating.
+loadavg() {
+  local l
+  l="$(cut -d' ' -f1-3 /proc/loadavg)"
+  if [ -r /proc/pressure/cpu ] && [ -r /proc/pressure/io ]; then
+    l="$l; pressure cpu $(awk '/^some/{sub("avg10=","",$2); print $2; exit}' /proc/pressure/cpu)%"
+    l="$l io $(awk '/^some/{sub("avg10=","",$2); print $2; exit}' /proc/pressure/io)%"
+  fi
+  echo "$l"
+}
 
 # --- machine facts -------------------------------------------------------------------
 commit="$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
@@ -99,12 +109,18 @@ mount_info="$(findmnt -no SOURCE,FSTYPE -T "$tmp" 2>/dev/null | head -1 || true)
 echo "== Centinela write-path benchmark =="
 echo "date        $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 echo "git commit  $commit"
+bin_time="$(stat -c %Y "$centinela")"
+head_time="$(git -C "$repo" log -1 --format=%ct 2>/dev/null || echo 0)"
+echo "binary      $centinela, built $(date -u -d "@$bin_time" '+%Y-%m-%d %H:%M:%S UTC'), $("$centinela" version 2>/dev/null | head -1)"
+if [ "$head_time" -gt "$bin_time" ]; then
+  echo "            warning: the binary is older than the last commit; rebuild it for figures that match the commit"
+fi
 echo "cpu         $(nproc) x ${cpu_model:-unknown}"
 echo "memory      $(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
 echo "kernel      $(uname -sr)"
 echo "temp dir    $tmp on $mount_info (SQLite file and PostgreSQL data share this disk: ${TMPDIR:-/tmp})"
 echo "postgresql  $("$psql_bin" -XAtc 'SHOW server_version' 2>/dev/null || echo '?') at $PGHOST:$PGPORT, fsync on, synchronous_commit $("$psql_bin" -XAtc 'SHOW synchronous_commit' 2>/dev/null || echo '?')"
-echo "load avg    $(loadavg) (1, 5, 15 min) before the run"
+echo "load avg    $(loadavg) before the run (1, 5, 15 min; PSI some avg10)"
 echo "settings    clients=$clients duration=${duration}s warmup=${warmup}s write_path threads=$client_threads" \
      "pgbench -j $pg_jobs -M $pg_mode; CENTINELA_LOG_ACCESS=$CENTINELA_LOG_ACCESS"
 if [ "${BENCH_FSYNC_PROBE:-1}" = 1 ]; then
