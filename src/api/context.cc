@@ -71,6 +71,8 @@ void AddAllRoutes(http::Router& r, ApiContext& ctx) {
   AddReportRoutes(r, ctx);
   AddMediaRoutes(r, ctx);
   AddCommentRoutes(r, ctx);
+  AddMembershipRoutes(r, ctx);
+  AddFamilyRoutes(r, ctx);
 }
 
 }  // namespace centinela::api

@@ -21,6 +21,8 @@ namespace centinela::community {
 class CategoryService;
 class ReportService;
 class CommentService;
+class MembershipService;
+class FamilyService;
 }  // namespace centinela::community
 
 namespace centinela::api {
@@ -36,6 +38,8 @@ struct ApiContext {
   community::ReportService* reports = nullptr;
   media::MediaService* media = nullptr;  //!< /api/v1/media routes exist only when set
   community::CommentService* comments = nullptr;  //!< comments/confirmations/flags; needs reports
+  community::MembershipService* memberships = nullptr;  //!< /memberships, /areas/{code}/adoption
+  community::FamilyService* family = nullptr;            //!< /api/v1/family routes
 };
 
 //! Bearer token from "Authorization: Bearer <token>", or empty.
@@ -67,6 +71,8 @@ void AddAreaRoutes(http::Router& r, ApiContext& ctx);
 void AddReportRoutes(http::Router& r, ApiContext& ctx);
 void AddMediaRoutes(http::Router& r, ApiContext& ctx);
 void AddCommentRoutes(http::Router& r, ApiContext& ctx);
+void AddMembershipRoutes(http::Router& r, ApiContext& ctx);
+void AddFamilyRoutes(http::Router& r, ApiContext& ctx);
 
 //! Every route of the API.
 void AddAllRoutes(http::Router& r, ApiContext& ctx);

@@ -18,6 +18,8 @@
 #include "events/audit.h"
 #include "community/categories.h"
 #include "community/comments.h"
+#include "community/family.h"
+#include "community/membership.h"
 #include "community/reports.h"
 #include "events/bus.h"
 #include "http/server.h"
@@ -201,6 +203,11 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   s = media.Open();
   if (!s.ok()) return Fail(s);
 
+  community::MembershipOptions membership_options;
+  membership_options.max_per_day = static_cast<int>(config->Int("memberships.max_per_day"));
+  community::MembershipService memberships(**store, areas, membership_options);
+  community::FamilyService family(**store);
+
   community::CommentServiceOptions comment_options;
   comment_options.max_per_minute = static_cast<int>(config->Int("community.comments_per_minute"));
   comment_options.max_per_day = static_cast<int>(config->Int("community.comments_per_day"));
@@ -211,6 +218,8 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   ctx.reports = &reports;
   ctx.media = &media;
   ctx.comments = &comments;
+  ctx.memberships = &memberships;
+  ctx.family = &family;
   http::Router router;
   api::AddAllRoutes(router, ctx);
   http::Server server(*server_options, router, metrics);

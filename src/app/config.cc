@@ -38,6 +38,7 @@ const std::vector<KeySpec>& ConfigKeys() {
       {"reports.default_area", KeyType::kString, "", "Area code for reports whose point lies outside every area (empty: such reports carry no area and only all-areas staff and the reporter see them)."},
       {"reports.max_per_minute", KeyType::kInt, "10", "Reports one user may create per minute (429 with Retry-After beyond); 0 = no limit."},
       {"reports.max_per_day", KeyType::kInt, "100", "Reports one user may create per 24 h (429 with Retry-After beyond); 0 = no limit."},
+      {"memberships.max_per_day", KeyType::kInt, "5", "Neighbourhood membership requests one user may make per 24 h (429 with Retry-After beyond); 0 = no limit."},
       {"community.comments_per_minute", KeyType::kInt, "5", "Comments one user may post per minute (429 with Retry-After beyond); 0 = no limit."},
       {"community.comments_per_day", KeyType::kInt, "100", "Comments one user may post per 24 h (429 with Retry-After beyond); 0 = no limit."},
       {"log.level", KeyType::kString, "info", "trace, debug, info, warn, error or off."},

@@ -1,0 +1,172 @@
+#include "community/family.h"
+
+#include <boost/json.hpp>
+#include <memory>
+
+#include "common/hash.h"
+
+namespace centinela::community {
+
+namespace {
+
+namespace json = boost::json;
+
+constexpr const char* kColumns =
+    "id, owner_id, member_id, invite_email, invite_phone, status, created_ms, updated_ms";
+
+FamilyLink FromRow(const store::Rows& rows, size_t i) {
+  FamilyLink l;
+  l.id = rows.Text(i, "id");
+  l.owner_id = rows.Text(i, "owner_id");
+  l.member_id = rows.Text(i, "member_id");
+  l.invite_email = rows.Text(i, "invite_email");
+  l.invite_phone = rows.Text(i, "invite_phone");
+  l.status = rows.Text(i, "status");
+  l.created_ms = rows.Int(i, "created_ms");
+  l.updated_ms = rows.Int(i, "updated_ms");
+  return l;
+}
+
+store::Value OrNull(const std::string& s) { return s.empty() ? store::Value() : store::Value(s); }
+
+// Both sides hear of every change to their link; the payload names no contact details.
+Status AppendEvents(store::Tx& tx, const std::string& type, const std::string& actor,
+                    const FamilyLink& l) {
+  const std::string payload = json::serialize(json::object{
+      {"link", l.id}, {"owner", l.owner_id}, {"member", l.member_id}, {"status", l.status}});
+  for (const std::string& user : {l.owner_id, l.member_id}) {
+    if (user.empty()) continue;
+    auto ev = tx.Append(store::EventDraft{type, actor, "family:" + l.id, "user:" + user, payload});
+    if (!ev.ok()) return ev.status();
+  }
+  return Status::Ok();
+}
+
+bool IsInvitee(const FamilyLink& l, const FamilyCaller& c) {
+  if (!l.member_id.empty()) return l.member_id == c.user_id;
+  return (!l.invite_email.empty() && l.invite_email == c.email) ||
+         (!l.invite_phone.empty() && l.invite_phone == c.phone);
+}
+
+std::function<void(Status, std::vector<store::Event>)> Finish(
+    std::shared_ptr<FamilyLink> l, std::function<void(Result<FamilyLink>)> done) {
+  return [l, done = std::move(done)](Status s, std::vector<store::Event>) {
+    if (!s.ok()) return done(s);
+    done(*l);
+  };
+}
+
+}  // namespace
+
+void FamilyService::Invite(const FamilyCaller& owner, const std::string& email,
+                           const std::string& phone,
+                           std::function<void(Result<FamilyLink>)> done) {
+  if (email.empty() == phone.empty())
+    return done(Unprocessable("give exactly one of 'email' or 'phone'"));
+  if ((!email.empty() && email == owner.email) || (!phone.empty() && phone == owner.phone))
+    return done(Unprocessable("you cannot invite yourself"));
+  auto l = std::make_shared<FamilyLink>();
+  l->id = NewId();
+  l->owner_id = owner.user_id;
+  l->invite_email = email;
+  l->invite_phone = phone;
+  l->status = "invited";
+  store_.Write(
+      [l](store::Tx& tx) -> Status {
+        auto user = tx.Exec(l->invite_email.empty() ? "SELECT id FROM users WHERE phone = $1"
+                                                    : "SELECT id FROM users WHERE email = $1",
+                            {l->invite_email.empty() ? l->invite_phone : l->invite_email});
+        if (!user.ok()) return user.status();
+        if (!user->empty()) l->member_id = user->Text(0, "id");
+        if (l->member_id == l->owner_id) return Unprocessable("you cannot invite yourself");
+        // Active links of this owner to the same person, and the reverse direction.
+        auto dup = tx.Exec(
+            "SELECT COUNT(*) AS n FROM family_links WHERE status IN ('invited', 'accepted') AND "
+            "((owner_id = $1 AND (member_id = $2 OR invite_email = $3 OR invite_phone = $4)) OR "
+            "(owner_id = $2 AND member_id = $1))",
+            {l->owner_id, l->member_id.empty() ? std::string("\x01") : l->member_id,
+             OrNull(l->invite_email), OrNull(l->invite_phone)});
+        if (!dup.ok()) return dup.status();
+        if (dup->Int(0, "n") > 0) return Conflict("you are already linked to or inviting them");
+        auto count = tx.Exec(
+            "SELECT COUNT(*) AS n FROM family_links WHERE owner_id = $1 AND status IN "
+            "('invited', 'accepted')",
+            {l->owner_id});
+        if (!count.ok()) return count.status();
+        if (count->Int(0, "n") >= kMaxFamilyLinks)
+          return Unprocessable("a family circle holds at most 50 people");
+        l->created_ms = l->updated_ms = tx.NowMs();
+        auto ins = tx.Exec(
+            "INSERT INTO family_links (id, owner_id, member_id, invite_email, invite_phone, "
+            "status, created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, 'invited', $6, $6)",
+            {l->id, l->owner_id, OrNull(l->member_id), OrNull(l->invite_email),
+             OrNull(l->invite_phone), l->created_ms});
+        if (!ins.ok()) return ins.status();
+        return AppendEvents(tx, "family.invited", l->owner_id, *l);
+      },
+      Finish(l, std::move(done)));
+}
+
+Result<std::vector<FamilyLink>> FamilyService::Mine(const FamilyCaller& c) {
+  auto rows = store_.Query(
+      std::string("SELECT ") + kColumns +
+          " FROM family_links WHERE owner_id = $1 OR member_id = $1 OR (member_id IS NULL AND "
+          "(invite_email = $2 OR invite_phone = $3)) ORDER BY created_ms DESC, id LIMIT 500",
+      {c.user_id, OrNull(c.email), OrNull(c.phone)});
+  if (!rows.ok()) return rows.status();
+  std::vector<FamilyLink> out;
+  for (size_t i = 0; i < rows->size(); ++i) out.push_back(FromRow(*rows, i));
+  return out;
+}
+
+void FamilyService::Answer(const std::string& id, const FamilyCaller& caller, bool accept,
+                           std::function<void(Result<FamilyLink>)> done) {
+  auto l = std::make_shared<FamilyLink>();
+  store_.Write(
+      [l, id, caller, accept](store::Tx& tx) -> Status {
+        auto rows =
+            tx.Exec(std::string("SELECT ") + kColumns + " FROM family_links WHERE id = $1", {id});
+        if (!rows.ok()) return rows.status();
+        if (rows->empty()) return NotFound("no family link '" + id + "'");
+        *l = FromRow(*rows, 0);
+        if (!IsInvitee(*l, caller))
+          return PermissionDenied("only the invited person answers an invitation");
+        if (l->status != "invited") return Conflict("the invitation is " + l->status);
+        l->member_id = caller.user_id;
+        l->status = accept ? "accepted" : "declined";
+        l->updated_ms = tx.NowMs();
+        auto up = tx.Exec(
+            "UPDATE family_links SET member_id = $1, status = $2, updated_ms = $3 WHERE id = $4",
+            {l->member_id, l->status, l->updated_ms, id});
+        if (!up.ok()) return up.status();
+        return AppendEvents(tx, accept ? "family.accepted" : "family.declined", caller.user_id,
+                            *l);
+      },
+      Finish(l, std::move(done)));
+}
+
+void FamilyService::Leave(const std::string& id, const FamilyCaller& caller,
+                          std::function<void(Result<FamilyLink>)> done) {
+  auto l = std::make_shared<FamilyLink>();
+  store_.Write(
+      [l, id, caller](store::Tx& tx) -> Status {
+        auto rows =
+            tx.Exec(std::string("SELECT ") + kColumns + " FROM family_links WHERE id = $1", {id});
+        if (!rows.ok()) return rows.status();
+        if (rows->empty()) return NotFound("no family link '" + id + "'");
+        *l = FromRow(*rows, 0);
+        if (l->owner_id != caller.user_id && l->member_id != caller.user_id)
+          return PermissionDenied("only the two people linked may leave the link");
+        if (l->status != "invited" && l->status != "accepted")
+          return Conflict("the link is " + l->status);
+        l->status = "left";
+        l->updated_ms = tx.NowMs();
+        auto up = tx.Exec("UPDATE family_links SET status = 'left', updated_ms = $1 WHERE id = $2",
+                          {l->updated_ms, id});
+        if (!up.ok()) return up.status();
+        return AppendEvents(tx, "family.left", caller.user_id, *l);
+      },
+      Finish(l, std::move(done)));
+}
+
+}  // namespace centinela::community

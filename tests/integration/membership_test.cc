@@ -1,0 +1,373 @@
+// Neighbourhood membership over loopback against the real binary, on SQLite and PostgreSQL:
+// a neighbour asks to join, an operator covering the area approves, and only then does the
+// neighbour see the neighbourhood's public reports; staff outside the area get 403; ids and
+// proofs are validated (422); a second active request is 409; the adoption figure counts
+// approved members.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "db_access.h"
+#include "server_process.h"
+#include "support/http_client.h"
+
+namespace centinela::testing {
+using test::HttpClient;
+namespace {
+
+namespace json = boost::json;
+
+constexpr const char* kRootPassword = "root-password-1234";
+constexpr const char* kPassword = "a-long-password-99";
+// A home and a report point in one San Miguel block, and a point elsewhere in the region.
+constexpr double kHomeLat = -33.4960, kHomeLon = -70.6510;
+constexpr double kFarLat = -33.6500, kFarLon = -70.7500;
+
+struct Reply {
+  int status = 0;
+  std::string body;
+  json::value Json() const {
+    boost::system::error_code ec;
+    json::value v = json::parse(body, ec);
+    return ec ? json::value() : v;
+  }
+};
+
+std::string Obj(const json::object& o) { return json::serialize(o); }
+
+json::value Box(double min_lon, double min_lat, double max_lon, double max_lat) {
+  return json::value{
+      {"type", "Polygon"},
+      {"coordinates",
+       json::array{json::array{json::array{min_lon, min_lat}, json::array{max_lon, min_lat},
+                               json::array{max_lon, max_lat}, json::array{min_lon, max_lat},
+                               json::array{min_lon, min_lat}}}}};
+}
+
+struct Deployment {
+  std::string dir;
+  std::unique_ptr<TestDatabase> db;
+  std::unique_ptr<ServerProcess> server;
+  std::string root;
+  std::pair<std::string, std::string> op_in, op_out;
+};
+
+std::map<std::string, std::unique_ptr<Deployment>>& Deployments() {
+  static std::map<std::string, std::unique_ptr<Deployment>> d;
+  return d;
+}
+
+class MembershipTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  Reply Call(const std::string& method, const std::string& target, const std::string& body = "",
+             const std::string& token = "") {
+    HttpClient client("127.0.0.1", static_cast<uint16_t>(dep_->server->port()));
+    test::HeaderList headers;
+    if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
+    if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
+    auto r = client.Request(method, target, body, headers);
+    return Reply{r.status, r.body};
+  }
+  std::string Login(const std::string& login) {
+    Reply r = Call("POST", "/api/v1/auth/login",
+                   Obj({{"login", login}, {"password", login == "root@test.cl" ? kRootPassword
+                                                                                 : kPassword}}));
+    if (r.status != 200) return "";
+    return std::string(r.Json().at("token").as_string());
+  }
+  std::pair<std::string, std::string> Neighbour(const std::string& email) {
+    Reply r = Call("POST", "/api/v1/auth/register",
+                   Obj({{"email", email}, {"password", kPassword}, {"display_name", "Vecina"}}));
+    EXPECT_EQ(r.status, 201) << r.body;
+    if (r.status != 201) return {};
+    return {std::string(r.Json().at("id").as_string()), Login(email)};
+  }
+  std::pair<std::string, std::string> Operator(const std::string& email, const std::string& area) {
+    Reply r = Call("POST", "/api/v1/users",
+                   Obj({{"email", email},
+                        {"password", kPassword},
+                        {"roles", json::array{json::object{{"role", "operator"}, {"area", area}}}}}),
+                   dep_->root);
+    EXPECT_EQ(r.status, 201) << r.body;
+    if (r.status != 201) return {};
+    return {std::string(r.Json().at("id").as_string()), Login(email)};
+  }
+  // A proof-of-residence media row owned by `user` (the upload path has its own tests).
+  std::string Proof(const std::string& user) {
+    const std::string id = "proof-" + user;
+    dep_->db->Exec(
+        "INSERT INTO media (id, owner_id, content_type, bytes, sha256, created_ms) VALUES ('" + id +
+        "', '" + user + "', 'image/jpeg', 10, 'x', 0)");
+    return id;
+  }
+  static json::object Request(const std::string& id_type, const std::string& number,
+                              const std::string& proof, double lat = kHomeLat,
+                              double lon = kHomeLon) {
+    return json::object{{"address", "Gran Avenida 5000, depto 12"},
+                        {"lat", lat},
+                        {"lon", lon},
+                        {"id_type", id_type},
+                        {"id_number", number},
+                        {"proof_media_id", proof}};
+  }
+  std::set<std::string> ReportIds(const std::string& token) {
+    Reply r = Call("GET", "/api/v1/reports?limit=200", "", token);
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::set<std::string> out;
+    if (r.status != 200) return out;
+    const json::value doc = r.Json();
+    for (const json::value& v : doc.at("reports").as_array())
+      out.insert(std::string(v.at("id").as_string()));
+    return out;
+  }
+
+  void SetUp() override {
+    auto& slot = Deployments()[GetParam()];
+    if (!slot) {
+      auto d = std::make_unique<Deployment>();
+      d->dir = MakeTempDir("centinela-membership-" + GetParam());
+      d->db = std::make_unique<TestDatabase>(GetParam(), d->dir);
+      if (!d->db->available()) GTEST_SKIP() << d->db->reason();
+      CommandResult add =
+          RunCentinela({"user", "add", "--email", "root@test.cl", "--password", kRootPassword,
+                        "--role", "admin", "--db", d->db->url(), "--data-dir", d->dir});
+      ASSERT_EQ(add.exit_code, 0) << add.output;
+      d->server = std::make_unique<ServerProcess>(
+          d->dir, d->db->url(), std::vector<std::string>{},
+          std::vector<std::string>{"CENTINELA_AUTH_LOGIN_MAX_FAILURES_PER_IP=100000",
+                                   "CENTINELA_MEMBERSHIPS_MAX_PER_DAY=1000"});
+      ASSERT_TRUE(d->server->Start()) << d->server->output();
+      slot = std::move(d);
+      dep_ = slot.get();
+      dep_->root = Login("root@test.cl");
+      ASSERT_FALSE(dep_->root.empty());
+      struct A {
+        const char* code;
+        const char* kind;
+        const char* parent;
+        int64_t population;
+        json::value geometry;
+      };
+      const A areas[] = {
+          {"RM", "region", "", 0, Box(-70.80, -33.70, -70.50, -33.40)},
+          {"SM", "sector", "RM", 0, Box(-70.70, -33.55, -70.60, -33.45)},
+          {"SM-01", "neighbourhood", "SM", 1234, Box(-70.655, -33.50, -70.645, -33.49)},
+          {"SM-02", "neighbourhood", "SM", 500, Box(-70.69, -33.54, -70.68, -33.53)},
+          {"LC", "sector", "RM", 800, Box(-70.78, -33.68, -70.72, -33.62)},
+      };
+      for (const A& a : areas) {
+        json::object o{{"code", a.code},
+                       {"name", a.code},
+                       {"kind", a.kind},
+                       {"population", a.population},
+                       {"geometry", a.geometry}};
+        if (*a.parent) o["parent"] = a.parent;
+        Reply r = Call("POST", "/api/v1/areas", Obj(o), dep_->root);
+        ASSERT_EQ(r.status, 201) << r.body;
+      }
+      dep_->op_in = Operator("op.sm@test.cl", "SM");
+      dep_->op_out = Operator("op.lc@test.cl", "LC");
+    }
+    dep_ = slot.get();
+    if (!dep_->server) GTEST_SKIP() << dep_->db->reason();
+  }
+
+  static void TearDownTestSuite() {
+    for (auto& [name, d] : Deployments()) {
+      if (d && d->server) d->server->Stop();
+      if (d) {
+        d->db.reset();
+        std::filesystem::remove_all(d->dir);
+      }
+    }
+    Deployments().clear();
+  }
+
+  Deployment* dep_ = nullptr;
+};
+
+TEST_P(MembershipTest, ApprovedMemberSeesTheNeighbourhoodsPublicReports) {
+  auto reporter = Neighbour("reporter-" + GetParam() + "@test.cl");
+  auto vecina = Neighbour("vecina-" + GetParam() + "@test.cl");
+  auto other = Neighbour("other-" + GetParam() + "@test.cl");
+  ASSERT_FALSE(reporter.second.empty() || vecina.second.empty() || other.second.empty());
+
+  Reply r = Call("POST", "/api/v1/reports",
+                 Obj({{"category", "robo"},
+                      {"lat", kHomeLat + 0.001},
+                      {"lon", kHomeLon},
+                      {"accuracy", 8},
+                      {"description", "me robaron la bicicleta"}}),
+                 reporter.second);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string report = std::string(r.Json().at("id").as_string());
+  EXPECT_FALSE(ReportIds(vecina.second).count(report));
+
+  r = Call("POST", "/api/v1/memberships",
+           Obj(Request("rut", "12.345.678-5", Proof(vecina.first))), vecina.second);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string id = std::string(r.Json().at("id").as_string());
+  EXPECT_EQ(r.Json().at("area").as_string(), "SM-01");  // the neighbourhood, not the sector
+  EXPECT_EQ(r.Json().at("status").as_string(), "pending");
+  EXPECT_EQ(r.Json().at("id_number").as_string(), "12345678-5");
+
+  // Pending is not yet a member; one active request only.
+  EXPECT_FALSE(ReportIds(vecina.second).count(report));
+  r = Call("POST", "/api/v1/memberships",
+           Obj(Request("dni", "30.123.456", "proof-" + vecina.first + "b")), vecina.second);
+  EXPECT_EQ(r.status, 422) << r.body;  // that proof does not exist
+  r = Call("POST", "/api/v1/memberships", Obj(Request("dni", "30.123.456", "proof-" + vecina.first)),
+           vecina.second);
+  EXPECT_EQ(r.status, 409) << r.body;
+
+  // Staff: the queue, then the decision, only within their areas.
+  r = Call("GET", "/api/v1/memberships?area=SM-01&status=pending", "", dep_->op_in.second);
+  ASSERT_EQ(r.status, 200) << r.body;
+  bool queued = false;
+  const json::value queue = r.Json();
+  for (const json::value& m : queue.at("memberships").as_array())
+    if (m.at("id").as_string() == id) queued = m.at("id_number").as_string() == "12345678-5";
+  EXPECT_TRUE(queued) << r.body;
+  EXPECT_EQ(Call("GET", "/api/v1/memberships?area=SM-01", "", dep_->op_out.second).status, 403);
+  EXPECT_EQ(Call("GET", "/api/v1/memberships?area=SM-01", "", other.second).status, 403);
+  EXPECT_EQ(Call("POST", "/api/v1/memberships/" + id + "/approve", "", dep_->op_out.second).status,
+            403);
+  EXPECT_EQ(Call("POST", "/api/v1/memberships/" + id + "/approve", "", vecina.second).status, 403);
+  EXPECT_EQ(Call("POST", "/api/v1/memberships/" + id + "/reject", Obj({}), dep_->op_in.second)
+                .status,
+            422);  // a rejection needs a reason
+  r = Call("POST", "/api/v1/memberships/" + id + "/approve", "", dep_->op_in.second);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json().at("status").as_string(), "approved");
+  EXPECT_EQ(r.Json().at("decided_by").as_string(), dep_->op_in.first);
+  EXPECT_EQ(Call("POST", "/api/v1/memberships/" + id + "/reject", Obj({{"reason", "x"}}),
+                 dep_->op_in.second)
+                .status,
+            409);
+
+  EXPECT_TRUE(ReportIds(vecina.second).count(report));
+  EXPECT_FALSE(ReportIds(other.second).count(report));
+
+  r = Call("GET", "/api/v1/memberships/mine", "", vecina.second);
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(r.Json().at("memberships").as_array().size(), 1u);
+
+  // The adoption figure: SM-01 has 1234 inhabitants -> target 124; the sector sums it.
+  r = Call("GET", "/api/v1/areas/SM-01/adoption", "", dep_->op_in.second);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json().at("target").as_int64(), 124);
+  EXPECT_GE(r.Json().at("registered_addresses").as_int64(), 1);
+  r = Call("GET", "/api/v1/areas/SM/adoption", "", dep_->op_in.second);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json().at("population").as_int64(), 1734);
+  EXPECT_GE(r.Json().at("registered_addresses").as_int64(), 1);
+  EXPECT_EQ(Call("GET", "/api/v1/areas/SM/adoption", "", dep_->op_out.second).status, 403);
+
+  // Leaving ends the membership: the report disappears, and a new request is possible.
+  r = Call("POST", "/api/v1/memberships/" + id + "/leave", "", other.second);
+  EXPECT_EQ(r.status, 404) << r.body;
+  r = Call("POST", "/api/v1/memberships/" + id + "/leave", "", vecina.second);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(ReportIds(vecina.second).count(report));
+  r = Call("POST", "/api/v1/memberships", Obj(Request("dni", "30.123.456", "proof-" + vecina.first)),
+           vecina.second);
+  EXPECT_EQ(r.status, 201) << r.body;
+}
+
+TEST_P(MembershipTest, RequestsAreValidated) {
+  auto n = Neighbour("validated-" + GetParam() + "@test.cl");
+  ASSERT_FALSE(n.second.empty());
+  const std::string proof = Proof(n.first);
+  auto other = Neighbour("thief-" + GetParam() + "@test.cl");
+  ASSERT_FALSE(other.second.empty());
+  struct Case {
+    json::object body;
+    int status;
+  } cases[] = {
+      {Request("rut", "12.345.678-9", proof), 422},           // wrong check digit
+      {Request("rut", "abc", proof), 422},                     // not a RUT
+      {Request("dni", "123", proof), 422},                     // too short
+      {Request("passport", "AB123456", proof), 422},           // unknown id type
+      {Request("rut", "12345678-5", proof, 10.0, 10.0), 422},  // outside every area
+  };
+  for (const Case& c : cases) {
+    Reply r = Call("POST", "/api/v1/memberships", Obj(c.body), n.second);
+    EXPECT_EQ(r.status, c.status) << json::serialize(c.body) << " -> " << r.body;
+  }
+  // Someone else's media is no proof.
+  EXPECT_EQ(Call("POST", "/api/v1/memberships", Obj(Request("rut", "12345678-5", proof)),
+                 other.second)
+                .status,
+            422);
+  EXPECT_EQ(Call("POST", "/api/v1/memberships", Obj(Request("rut", "12345678-5", proof))).status,
+            401);
+  // A home outside any neighbourhood joins the innermost area containing it.
+  Reply r = Call("POST", "/api/v1/memberships",
+                 Obj(Request("other", "ab12345", proof, kFarLat, kFarLon)), n.second);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.Json().at("area").as_string(), "LC");
+  EXPECT_EQ(r.Json().at("id_number").as_string(), "AB12345");
+}
+
+TEST_P(MembershipTest, FamilyCircleSeesSharedRestrictedReports) {
+  const std::string mother_email = "madre-" + GetParam() + "@test.cl";
+  auto mother = Neighbour(mother_email);
+  auto son = Neighbour("hijo-" + GetParam() + "@test.cl");
+  auto stranger = Neighbour("extrano-" + GetParam() + "@test.cl");
+  ASSERT_FALSE(mother.second.empty() || son.second.empty() || stranger.second.empty());
+
+  EXPECT_EQ(Call("POST", "/api/v1/family/invitations", Obj({{"email", mother_email}}),
+                 mother.second)
+                .status,
+            422);  // oneself
+  EXPECT_EQ(Call("POST", "/api/v1/family/invitations", Obj({}), mother.second).status, 422);
+  Reply r = Call("POST", "/api/v1/family/invitations",
+                 Obj({{"email", "HIJO-" + GetParam() + "@test.cl"}}), mother.second);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string link = std::string(r.Json().at("id").as_string());
+  EXPECT_EQ(r.Json().at("member_id").as_string(), son.first);
+  EXPECT_EQ(Call("POST", "/api/v1/family/invitations",
+                 Obj({{"email", "hijo-" + GetParam() + "@test.cl"}}), mother.second)
+                .status,
+            409);
+
+  json::object body{{"category", "violencia_intrafamiliar"},
+                    {"lat", kHomeLat},
+                    {"lon", kHomeLon},
+                    {"accuracy", 8},
+                    {"description", "ayuda"},
+                    {"share_with_family", true}};
+  r = Call("POST", "/api/v1/reports", Obj(body), mother.second);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string report = std::string(r.Json().at("id").as_string());
+  EXPECT_FALSE(ReportIds(son.second).count(report));  // invited is not yet family
+
+  EXPECT_EQ(Call("POST", "/api/v1/family/" + link + "/accept", "", stranger.second).status, 403);
+  EXPECT_EQ(Call("POST", "/api/v1/family/" + link + "/accept", "", mother.second).status, 403);
+  r = Call("POST", "/api/v1/family/" + link + "/accept", "", son.second);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json().at("status").as_string(), "accepted");
+  EXPECT_EQ(Call("POST", "/api/v1/family/" + link + "/decline", "", son.second).status, 409);
+
+  EXPECT_TRUE(ReportIds(son.second).count(report));
+  EXPECT_FALSE(ReportIds(stranger.second).count(report));
+  r = Call("GET", "/api/v1/family", "", son.second);
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(r.Json().at("links").as_array().size(), 1u);
+  EXPECT_EQ(r.Json().at("links").as_array()[0].at("direction").as_string(), "incoming");
+
+  EXPECT_EQ(Call("POST", "/api/v1/family/" + link + "/leave", "", stranger.second).status, 403);
+  r = Call("POST", "/api/v1/family/" + link + "/leave", "", son.second);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(ReportIds(son.second).count(report));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, MembershipTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace centinela::testing
