@@ -1,6 +1,7 @@
 // /api/v1/auth/* and /api/v1/me: registration, login, logout, the caller's own profile.
 #include "api/context.h"
 #include "api/json.h"
+#include "community/membership.h"
 #include "common/clock.h"
 
 namespace centinela::api {
@@ -71,7 +72,16 @@ json::object MeJson(const auth::Principal& p) {
 void GetMe(ApiContext& ctx, http::Request& req, http::Reply reply) {
   auto p = Authenticate(ctx, req, reply);
   if (!p) return;
-  reply(JsonResponse(200, MeJson(*p)));
+  json::object o = MeJson(*p);
+  if (ctx.memberships) {
+    auto mine = ctx.memberships->Mine(p->user_id);
+    if (!mine.ok()) return reply(http::Response::Error(mine.status()));
+    json::array verified;
+    for (const community::Membership& m : *mine)
+      if (m.status == "approved") verified.emplace_back(m.area_code);
+    o["verified_neighbourhoods"] = std::move(verified);
+  }
+  reply(JsonResponse(200, o));
 }
 
 void PatchMe(ApiContext& ctx, http::Request& req, http::Reply reply) {

@@ -251,6 +251,9 @@ TEST_P(MembershipTest, ApprovedMemberSeesTheNeighbourhoodsPublicReports) {
 
   EXPECT_TRUE(ReportIds(vecina.second).count(report));
   EXPECT_FALSE(ReportIds(other.second).count(report));
+  r = Call("GET", "/api/v1/me", "", vecina.second);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::serialize(r.Json().at("verified_neighbourhoods")), R"(["SM-01"])");
 
   r = Call("GET", "/api/v1/memberships/mine", "", vecina.second);
   ASSERT_EQ(r.status, 200) << r.body;
