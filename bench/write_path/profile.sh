@@ -125,7 +125,7 @@ awk -v secs="$seconds" -v cpu_ns="${cpu_ns:-0}" '
       split(m[i], kv, "="); split(kv[1], gl, ":"); label = substr(kv[1], length(gl[1]) + 2); re = kv[2]
       order[i] = gl[1] SUBSEP label; nmark = n
       sym = line; sub(/^.*\] /, "", sym)
-      if (re ~ /^SELF:/) { r = substr(re, 6); if (sym ~ ("^(" r ")(@|$| )")) val[tid, i] += self }
+      if (re ~ /^SELF:/) { r = substr(re, 6); if (sym ~ ("^(" r ")([@. ]|$)")) val[tid, i] += self }
       else if (re ~ /^SUM:/) { if (sym ~ substr(re, 5)) val[tid, i] += pct }
       else if (sym ~ re && !((tid, i) in seen)) { val[tid, i] = pct; seen[tid, i] = 1 }
     }
