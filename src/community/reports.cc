@@ -90,7 +90,11 @@ Report FromRow(const store::Rows& rows, size_t i) {
 // "$n" for the next parameter, appending the value.
 std::string Bind(store::Params& params, store::Value v) {
   params.push_back(std::move(v));
-  return "$" + std::to_string(params.size());
+  // Built in two steps: `"$" + std::to_string(n)` trips GCC 12's -Wrestrict false positive
+  // at -O3 (GCC bug 105651), which -Werror turns into a failed Release build.
+  std::string out = "$";
+  out += std::to_string(params.size());
+  return out;
 }
 
 std::string InList(store::Params& params, const std::vector<std::string>& values) {
