@@ -1,5 +1,7 @@
 #include "community/categories.h"
 
+#include "community/json_list.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -21,29 +23,13 @@ constexpr const char* kColumns =
 constexpr std::string_view kFamilies[] = {"crime", "emergency", "violence", "city_service"};
 constexpr size_t kMaxLabelBytes = 100;
 
-std::string AgenciesText(const std::vector<std::string>& agencies) {
-  json::array a;
-  for (const std::string& s : agencies) a.emplace_back(s);
-  return json::serialize(a);
-}
-
-std::vector<std::string> ParseAgencies(const std::string& text) {
-  std::vector<std::string> out;
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_array()) return out;
-  for (const json::value& a : v.as_array())
-    if (a.is_string()) out.emplace_back(a.get_string());
-  return out;
-}
-
 Category FromRow(const store::Rows& rows, size_t i) {
   Category c;
   c.code = rows.Text(i, "code");
   c.family = rows.Text(i, "family");
   c.label_es = rows.Text(i, "label_es");
   c.label_en = rows.Text(i, "label_en");
-  c.agencies = ParseAgencies(rows.Text(i, "agencies"));
+  c.agencies = ParseJsonStringList(rows.Text(i, "agencies"));
   c.priority = static_cast<int>(rows.Int(i, "priority"));
   c.sensitivity = ParseSensitivity(rows.Text(i, "sensitivity")).value_or(Sensitivity::kRestricted);
   c.active = rows.Int(i, "active") != 0;
@@ -67,7 +53,7 @@ Status Insert(store::Tx& tx, const Category& c, const std::string& actor, bool i
   std::string sql = std::string("INSERT INTO categories (") + kColumns +
                     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
   if (if_absent) sql += " ON CONFLICT DO NOTHING";
-  auto r = tx.Exec(sql, {c.code, c.family, c.label_es, c.label_en, AgenciesText(c.agencies),
+  auto r = tx.Exec(sql, {c.code, c.family, c.label_es, c.label_en, JsonStringList(c.agencies),
                          int64_t{c.priority}, std::string(SensitivityName(c.sensitivity)),
                          int64_t{c.active ? 1 : 0}, c.created_ms, c.updated_ms});
   if (!r.ok()) {
@@ -279,7 +265,7 @@ void CategoryService::Update(std::string code, CategoryPatch patch, std::string 
             "UPDATE categories SET family = $2, label_es = $3, label_en = $4, agencies = $5, "
             "priority = $6, "
             "sensitivity = $7, active = $8, updated_ms = $9 WHERE code = $1",
-            {c.code, c.family, c.label_es, c.label_en, AgenciesText(c.agencies),
+            {c.code, c.family, c.label_es, c.label_en, JsonStringList(c.agencies),
              int64_t{c.priority}, std::string(SensitivityName(c.sensitivity)),
              int64_t{c.active ? 1 : 0}, c.updated_ms});
         if (!u.ok()) return u.status();

@@ -1,5 +1,7 @@
 #include "community/comments.h"
 
+#include "common/text.h"
+
 #include <algorithm>
 #include <boost/json.hpp>
 #include <memory>
@@ -16,25 +18,6 @@ namespace json = boost::json;
 constexpr const char* kCommentColumns =
     "c.id, c.report_id, c.author_id, c.body, c.hidden, c.hidden_by, c.hidden_reason, "
     "c.created_ms, u.display_name AS author_name";
-
-std::optional<size_t> CodePoints(const std::string& s) {
-  size_t chars = 0;
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80           ? 1
-                 : (c >> 5) == 0x6  ? 2
-                 : (c >> 4) == 0xE  ? 3
-                 : (c >> 3) == 0x1E ? 4
-                                    : 0;
-    if (len == 0 || i + len > s.size()) return std::nullopt;
-    for (size_t k = 1; k < len; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return std::nullopt;
-    if (len == 1 && c == 0) return std::nullopt;
-    ++chars;
-    i += len;
-  }
-  return chars;
-}
 
 Comment CommentFrom(const store::Rows& rows, size_t i) {
   Comment c;
@@ -79,7 +62,7 @@ std::optional<FlagTarget> ParseFlagTarget(const std::string& text) {
 }
 
 Status ValidateCommentBody(const std::string& body) {
-  auto chars = CodePoints(body);
+  auto chars = Utf8CodePoints(body);
   if (!chars) return Unprocessable("comment body must be UTF-8 text");
   if (*chars == 0 || std::all_of(body.begin(), body.end(), [](char c) {
         return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -248,7 +231,7 @@ void CommentService::Confirm(const std::string& user_id, const Report& report,
 
 void CommentService::Flag(const std::string& user_id, const std::string& target, std::string reason,
                           const Report& report, std::function<void(Result<bool>)> done) {
-  auto chars = CodePoints(reason);
+  auto chars = Utf8CodePoints(reason);
   if (!chars || *chars == 0 || *chars > kMaxFlagReasonChars)
     return done(Unprocessable("reason must be 1 to " + std::to_string(kMaxFlagReasonChars) +
                               " characters of text"));
@@ -281,7 +264,7 @@ void CommentService::SetHidden(const std::string& actor, const Comment& comment,
                                const Report& report, bool hide, std::string reason,
                                std::function<void(Result<Comment>)> done) {
   if (hide) {
-    auto chars = CodePoints(reason);
+    auto chars = Utf8CodePoints(reason);
     if (!chars || *chars == 0 || *chars > kMaxHideReasonChars)
       return done(Unprocessable("reason must be 1 to " + std::to_string(kMaxHideReasonChars) +
                                 " characters of text"));

@@ -1,5 +1,8 @@
 #include "community/reports.h"
 
+#include "common/text.h"
+#include "community/json_list.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -25,42 +28,6 @@ constexpr const char* kColumns =
     "r.confirmations, r.comments, r.created_ms, r.updated_ms, u.display_name AS reporter_name";
 constexpr int kBatchRows = 200;
 
-std::string JsonList(const std::vector<std::string>& v) {
-  json::array a;
-  for (const std::string& s : v) a.emplace_back(s);
-  return json::serialize(a);
-}
-
-std::vector<std::string> ParseList(const std::string& text) {
-  std::vector<std::string> out;
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_array()) return out;
-  for (const json::value& a : v.as_array())
-    if (a.is_string()) out.emplace_back(a.get_string());
-  return out;
-}
-
-// Code points of valid UTF-8 text, or nullopt when it is not valid UTF-8.
-std::optional<size_t> Utf8Chars(const std::string& s) {
-  size_t chars = 0;
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80           ? 1
-                 : (c >> 5) == 0x6  ? 2
-                 : (c >> 4) == 0xE  ? 3
-                 : (c >> 3) == 0x1E ? 4
-                                    : 0;
-    if (len == 0 || i + len > s.size()) return std::nullopt;
-    for (size_t k = 1; k < len; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return std::nullopt;
-    if (len == 1 && c == 0) return std::nullopt;
-    ++chars;
-    i += len;
-  }
-  return chars;
-}
-
 Report FromRow(const store::Rows& rows, size_t i) {
   Report r;
   r.id = rows.Text(i, "id");
@@ -77,8 +44,8 @@ Report FromRow(const store::Rows& rows, size_t i) {
   r.description = rows.Text(i, "description");
   r.anonymous = rows.Int(i, "anonymous") != 0;
   r.share_with_family = rows.Int(i, "share_with_family") != 0;
-  r.areas = ParseList(rows.Text(i, "areas"));
-  r.agencies = ParseList(rows.Text(i, "agencies"));
+  r.areas = ParseJsonStringList(rows.Text(i, "areas"));
+  r.agencies = ParseJsonStringList(rows.Text(i, "agencies"));
   r.status = rows.Text(i, "status");
   r.confirmations = rows.Int(i, "confirmations");
   r.comments = rows.Int(i, "comments");
@@ -179,11 +146,11 @@ Status ValidateNewReport(const NewReport& r, const CategoryService& categories) 
   if (r.accuracy_m &&
       (!std::isfinite(*r.accuracy_m) || *r.accuracy_m < 0 || *r.accuracy_m > 100'000))
     return Unprocessable("'accuracy' must be 0 to 100000 metres");
-  auto desc = Utf8Chars(r.description);
+  auto desc = Utf8CodePoints(r.description);
   if (!desc) return Unprocessable("'description' is not valid UTF-8");
   if (*desc > kMaxDescriptionChars)
     return Unprocessable("'description' has more than 2000 characters");
-  if (!Utf8Chars(r.address) || r.address.size() > kMaxAddressBytes)
+  if (!Utf8CodePoints(r.address) || r.address.size() > kMaxAddressBytes)
     return Unprocessable("'address' must be valid UTF-8 of at most 300 bytes");
   if (r.media.size() > kMaxMediaPerReport) return Unprocessable("at most 10 media per report");
   for (size_t i = 0; i < r.media.size(); ++i) {
@@ -397,7 +364,7 @@ void ReportService::Create(CreateRequest req, RenderFn render,
              report->address.empty() ? store::Value() : store::Value(report->address),
              report->description.empty() ? store::Value() : store::Value(report->description),
              int64_t{report->anonymous ? 1 : 0}, int64_t{report->share_with_family ? 1 : 0},
-             JsonList(report->areas), JsonList(report->agencies), report->status, now, now});
+             JsonStringList(report->areas), JsonStringList(report->agencies), report->status, now, now});
         if (!r.ok()) return r.status();
         for (const std::string& area : report->areas) {
           auto ra = tx.Exec(
