@@ -144,6 +144,138 @@ CREATE TABLE flags (
 );
 )SQL";
 
+// Logical schema v3 (command centre): incidents (with the response-time marks as columns),
+// the areas they lie in, the reports merged into them, their timeline steps (public or
+// internal), units with their crew and assignments, tracking devices bound to units (only
+// a hash of each device key is kept), the position trail, and CAP broadcasts with the areas
+// they target. One text serves both backends, as in v2.
+constexpr std::string_view kCommandCentreSql = R"SQL(
+CREATE TABLE incidents (
+  id TEXT PRIMARY KEY,
+  category TEXT NOT NULL REFERENCES categories(code),
+  family TEXT NOT NULL,
+  sensitivity TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  outcome TEXT,
+  source TEXT NOT NULL,
+  lat DOUBLE PRECISION NOT NULL,
+  lon DOUBLE PRECISION NOT NULL,
+  address TEXT,
+  description TEXT,
+  areas TEXT NOT NULL DEFAULT '[]',
+  agencies TEXT NOT NULL DEFAULT '[]',
+  caller_name TEXT,
+  caller_phone TEXT,
+  created_by TEXT NOT NULL,
+  merged_into TEXT,
+  received_ms BIGINT NOT NULL,
+  acknowledged_ms BIGINT,
+  dispatched_ms BIGINT,
+  on_scene_ms BIGINT,
+  closed_ms BIGINT,
+  created_ms BIGINT NOT NULL,
+  updated_ms BIGINT NOT NULL
+);
+CREATE INDEX incidents_created ON incidents(created_ms, id);
+CREATE INDEX incidents_family ON incidents(family, created_ms);
+CREATE TABLE incident_areas (
+  area_code TEXT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  incident_id TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+  PRIMARY KEY (area_code, created_ms, incident_id)
+);
+CREATE TABLE incident_reports (
+  report_id TEXT PRIMARY KEY REFERENCES reports(id),
+  incident_id TEXT NOT NULL REFERENCES incidents(id),
+  linked_ms BIGINT NOT NULL
+);
+CREATE INDEX incident_reports_incident ON incident_reports(incident_id);
+CREATE TABLE incident_steps (
+  id TEXT PRIMARY KEY,
+  incident_id TEXT NOT NULL REFERENCES incidents(id),
+  kind TEXT NOT NULL,
+  visibility TEXT NOT NULL,
+  status TEXT NOT NULL,
+  note TEXT,
+  media_id TEXT REFERENCES media(id),
+  actor_id TEXT NOT NULL,
+  created_ms BIGINT NOT NULL
+);
+CREATE INDEX incident_steps_incident ON incident_steps(incident_id, created_ms, id);
+CREATE TABLE units (
+  id TEXT PRIMARY KEY,
+  callsign TEXT NOT NULL UNIQUE,
+  agency TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  capabilities TEXT NOT NULL DEFAULT '[]',
+  home_area TEXT NOT NULL,
+  status TEXT NOT NULL,
+  incident_id TEXT,
+  created_ms BIGINT NOT NULL,
+  updated_ms BIGINT NOT NULL
+);
+CREATE TABLE unit_crew (
+  unit_id TEXT NOT NULL REFERENCES units(id),
+  user_id TEXT NOT NULL REFERENCES users(id),
+  PRIMARY KEY (unit_id, user_id)
+);
+CREATE INDEX unit_crew_user ON unit_crew(user_id);
+CREATE TABLE incident_units (
+  incident_id TEXT NOT NULL REFERENCES incidents(id),
+  unit_id TEXT NOT NULL REFERENCES units(id),
+  assigned_by TEXT NOT NULL,
+  assigned_ms BIGINT NOT NULL,
+  accepted_ms BIGINT,
+  released_ms BIGINT,
+  PRIMARY KEY (incident_id, unit_id, assigned_ms)
+);
+CREATE INDEX incident_units_unit ON incident_units(unit_id, assigned_ms);
+CREATE TABLE devices (
+  id TEXT PRIMARY KEY,
+  unit_id TEXT NOT NULL REFERENCES units(id),
+  external_id TEXT UNIQUE,
+  key_hash TEXT NOT NULL UNIQUE,
+  label TEXT,
+  created_ms BIGINT NOT NULL,
+  revoked_ms BIGINT
+);
+CREATE TABLE positions (
+  unit_id TEXT NOT NULL,
+  time_ms BIGINT NOT NULL,
+  lat DOUBLE PRECISION NOT NULL,
+  lon DOUBLE PRECISION NOT NULL,
+  speed_mps DOUBLE PRECISION,
+  heading DOUBLE PRECISION,
+  accuracy_m DOUBLE PRECISION,
+  received_ms BIGINT NOT NULL,
+  PRIMARY KEY (unit_id, time_ms)
+);
+CREATE INDEX positions_time ON positions(time_ms);
+CREATE TABLE broadcasts (
+  id TEXT PRIMARY KEY,
+  sender_id TEXT NOT NULL REFERENCES users(id),
+  headline TEXT NOT NULL,
+  body TEXT NOT NULL,
+  instruction TEXT,
+  severity TEXT NOT NULL,
+  urgency TEXT NOT NULL,
+  certainty TEXT NOT NULL,
+  category TEXT NOT NULL,
+  areas TEXT NOT NULL DEFAULT '[]',
+  polygon TEXT,
+  expires_ms BIGINT NOT NULL,
+  created_ms BIGINT NOT NULL
+);
+CREATE INDEX broadcasts_created ON broadcasts(created_ms, id);
+CREATE TABLE broadcast_areas (
+  area_code TEXT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  broadcast_id TEXT NOT NULL REFERENCES broadcasts(id),
+  PRIMARY KEY (area_code, created_ms, broadcast_id)
+);
+)SQL";
+
 const std::vector<Migration>& SqliteMigrations() {
   static const std::vector<Migration> kList = {
       {1, "foundation", R"SQL(
@@ -206,6 +338,7 @@ CREATE TABLE areas (
 CREATE INDEX areas_parent ON areas(parent_code);
 )SQL"},
       {2, "neighbour_alerts", kNeighbourAlertsSql},
+      {3, "command_centre", kCommandCentreSql},
   };
   return kList;
 }
@@ -272,6 +405,7 @@ CREATE TABLE areas (
 CREATE INDEX areas_parent ON areas(parent_code);
 )SQL"},
       {2, "neighbour_alerts", kNeighbourAlertsSql},
+      {3, "command_centre", kCommandCentreSql},
   };
   return kList;
 }
