@@ -76,6 +76,8 @@ void Router::Add(const std::string& method, const std::string& pattern, Handler 
   routes_.push_back(Route{method, pattern, Split(pattern), std::move(handler), options});
 }
 
+void Router::SetFallback(Handler handler) { fallback_ = std::move(handler); }
+
 size_t Router::MaxRouteBodyBytes() const {
   size_t most = 0;
   for (const Route& r : routes_) most = std::max(most, r.options.max_body_bytes);
@@ -127,6 +129,15 @@ Router::Match Router::Resolve(Request& req) const {
         std::find(best.allowed.begin(), best.allowed.end(), "HEAD") == best.allowed.end())
       best.allowed.push_back("HEAD");
     best.outcome = Outcome::kMethodNotAllowed;
+    return best;
+  }
+  if (fallback_ && (req.method == "GET" || head)) {
+    best.outcome = Outcome::kFound;
+    best.handler = &fallback_;
+    // One character built in place: assigning the literal trips GCC 12's -Wrestrict.
+    best.pattern = std::string(1, '*');
+    req.path_params.clear();
+    req.route = best.pattern;
     return best;
   }
   best.outcome = Outcome::kNotFound;

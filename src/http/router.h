@@ -32,6 +32,10 @@ class Router {
     std::vector<std::string> allowed;  //!< methods allowed on the path (405)
     RouteOptions options;              //!< the found route's options (kFound)
   };
+  //! Sets the handler for GET and HEAD requests that match no route (the web app's files
+  //! and its client-side routes); other methods still get kNotFound. Its pattern is "*".
+  void SetFallback(Handler handler);
+
   //! Resolves a request; on kFound fills req.path_params and req.route.
   Match Resolve(Request& req) const;
   //! The largest RouteOptions::max_body_bytes of any route (0 when none sets one): the
@@ -47,6 +51,7 @@ class Router {
     RouteOptions options;
   };
   std::vector<Route> routes_;
+  Handler fallback_;  // empty = none
 };
 
 }  // namespace centinela::http

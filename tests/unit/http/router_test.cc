@@ -199,5 +199,30 @@ TEST(RouterTest, ResolveReplacesStaleParameters) {
   EXPECT_EQ(req.route, "/b/{y}");
 }
 
+TEST(RouterTest, FallbackServesUnmatchedGetAndHeadOnly) {
+  Router router;
+  router.Add("GET", "/api/v1/areas", Named("areas"));
+  router.Add("POST", "/api/v1/reports", Named("post"));
+  router.SetFallback(Named("fallback"));
+  for (const char* path : {"/", "/console", "/assets/app-1a2b.js", "/api/v1/nope"}) {
+    Request get = Req("GET", path);
+    auto m = router.Resolve(get);
+    ASSERT_EQ(m.outcome, Router::Outcome::kFound) << path;
+    EXPECT_EQ(m.pattern, "*");
+    EXPECT_EQ(get.route, "*");
+    EXPECT_EQ(Invoke(m, get), "fallback");
+    Request head = Req("HEAD", path);
+    EXPECT_EQ(router.Resolve(head).outcome, Router::Outcome::kFound) << path;
+  }
+  // Real routes still win, other methods on unknown paths stay 404, and a path that
+  // exists with other methods stays 405.
+  Request areas = Req("GET", "/api/v1/areas");
+  EXPECT_EQ(Invoke(router.Resolve(areas), areas), "areas");
+  Request post = Req("POST", "/console");
+  EXPECT_EQ(router.Resolve(post).outcome, Router::Outcome::kNotFound);
+  Request get_reports = Req("GET", "/api/v1/reports");
+  EXPECT_EQ(router.Resolve(get_reports).outcome, Router::Outcome::kMethodNotAllowed);
+}
+
 }  // namespace
 }  // namespace centinela::http
