@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Whole-system write benchmark (docs/benchmarks.md): authenticated durable writes through
 # the real HTTP API on SQLite and on PostgreSQL, beside pgbench simple inserts on the same
-# PostgreSQL, all in one run on this machine. Called by `make bench`.
+# PostgreSQL, all in one run on this machine; then report creation (POST /api/v1/reports)
+# on both stores, with the store's report count checked against the 201s. Called by
+# `make bench`.
 #
 # usage: bench/run.sh [BUILD_DIR]          (default BUILD_DIR: build)
 #
@@ -13,7 +15,11 @@
 #   BENCH_CLIENT_THREADS=1   io threads of the write_path load generator
 #   BENCH_PGBENCH_JOBS=2     pgbench -j (worker threads)
 #   BENCH_PGBENCH_MODE=prepared   pgbench -M (simple, extended, prepared)
-#   BENCH_SYSTEMS="sqlite postgresql pgbench"   which parts to run, in this order
+#   BENCH_SYSTEMS="sqlite postgresql pgbench reports-sqlite reports-postgresql"
+#                            which parts to run, in this order (sqlite/postgresql: PATCH /me;
+#                            reports-*: POST /api/v1/reports on a --demo server whose report
+#                            rate limits are lifted for that server only)
+#   BENCH_ANONYMOUS=0.2      share of anonymous reports
 #   BENCH_FSYNC_PROBE=1      measure this disk's fdatasync rate with pg_test_fsync first
 #   BENCH_KEEP=1             keep the temp dir (server logs, pgbench logs) and print it
 #   CENTINELA_*              passed through to both servers (e.g. CENTINELA_SERVER_THREADS);
@@ -51,7 +57,8 @@ clients="${BENCH_CLIENTS:-64}"
 client_threads="${BENCH_CLIENT_THREADS:-1}"
 pg_jobs="${BENCH_PGBENCH_JOBS:-2}"
 pg_mode="${BENCH_PGBENCH_MODE:-prepared}"
-systems="${BENCH_SYSTEMS:-sqlite postgresql pgbench}"
+systems="${BENCH_SYSTEMS:-sqlite postgresql pgbench reports-sqlite reports-postgresql}"
+anonymous="${BENCH_ANONYMOUS:-0.2}"
 export CENTINELA_LOG_ACCESS="${CENTINELA_LOG_ACCESS:-false}"
 
 pgbench_bin="$(command -v pgbench || true)"
@@ -136,14 +143,38 @@ fi
 echo
 
 # --- one Centinela server + write_path ------------------------------------------------
-declare -A rps p50 p99 p90 maxl errs notes
+declare -A rps p50 p99 p90 maxl errs notes counted
 failed=0
 
+# Reports the run created, counted in the store after the server stopped: rows of `reports`
+# and "report.created" events whose reporter is one of the run's accounts
+# (rp-<run id>-NNN@bench.centinela.example). Prints "reports events".
+count_reports() {
+  local label="$1" run_id="$2"
+  local sql="SELECT (SELECT count(*) FROM reports r JOIN users u ON u.id = r.reporter_id
+                       WHERE u.email LIKE 'rp-$run_id-%'),
+                    (SELECT count(*) FROM events e JOIN users u ON u.id = e.actor
+                       WHERE e.type = 'report.created' AND u.email LIKE 'rp-$run_id-%')"
+  case "$label" in
+    *sqlite) command -v sqlite3 >/dev/null || { echo "? ?"; return; }
+             sqlite3 -separator ' ' "$tmp/$label-data/centinela.db" "$sql" ;;
+    *) "$psql_bin" -XAt -F ' ' -c "$sql" ;;
+  esac
+}
+
+# run_centinela LABEL WORKLOAD SERVE_ARGS...: one server, one write_path run against it.
 run_centinela() {
-  local label="$1"; shift
+  local label="$1" workload="$2"; shift 2
   local log="$tmp/$label.server.log" pid port=""
-  note "$label: starting centinela serve $*"
-  "$centinela" serve --listen 127.0.0.1:0 "$@" >"$tmp/$label.server.out" 2>"$log" &
+  local -a env_args=()
+  if [ "$workload" = reports ]; then
+    # The bench's 64 accounts each write hundreds of reports a second: lift the per-user
+    # report budget (10/min, 100/day by default) for this server only.
+    env_args=(CENTINELA_REPORTS_MAX_PER_MINUTE=0 CENTINELA_REPORTS_MAX_PER_DAY=0)
+    set -- --demo "$@"
+  fi
+  note "$label: starting ${env_args[*]} centinela serve $*"
+  env "${env_args[@]}" "$centinela" serve --listen 127.0.0.1:0 "$@" >"$tmp/$label.server.out" 2>"$log" &
   pid=$!
   server_pids+=("$pid")
   for _ in $(seq 1 300); do
@@ -157,8 +188,9 @@ run_centinela() {
 
   local out rc=0 load_before
   load_before="$(loadavg)"
-  out="$("$write_path" --host 127.0.0.1 --port "$port" --clients "$clients" --duration "$duration" \
-           --warmup "$warmup" --threads "$client_threads" --label "$label" --server-pid "$pid" --json)" || rc=$?
+  out="$("$write_path" --host 127.0.0.1 --port "$port" --workload "$workload" --clients "$clients" \
+           --duration "$duration" --warmup "$warmup" --threads "$client_threads" --anonymous "$anonymous" \
+           --label "$label" --server-pid "$pid" --json)" || rc=$?
   local metrics
   metrics="$(curl -s --max-time 5 "http://127.0.0.1:$port/metrics" || true)"
   kill -TERM "$pid" 2>/dev/null || true
@@ -178,6 +210,20 @@ run_centinela() {
   echo "$label: $out"
   echo "$label: load avg before $load_before, after $(loadavg); CPU over the measured window:" \
        "server $(jget "$out" server_cores) cores, write_path $(jget "$out" client_cores) cores; group commits: mean batch ${batch:-?} writes, mean commit ${commit:-?} ms"
+  if [ "$workload" = reports ]; then
+    # Durability and accounting: every 201 of the run (warm-up included) is one report row
+    # and one report.created event in the store, and nothing else was created.
+    local ok_total reports events
+    ok_total="$(jget "$out" ok_total)"
+    read -r reports events <<<"$(count_reports "$label" "$(jget "$out" run_id)")"
+    counted[$label]="$reports"
+    if [ "$reports" = "$ok_total" ] && [ "$events" = "$ok_total" ]; then
+      echo "$label: accounting: $ok_total answers 201 (warm-up included) = $reports reports = $events report.created events in the store: OK"
+    else
+      failed=1; notes[$label]="store holds $reports reports / $events events for $ok_total 201s"
+      echo "$label: accounting: MISMATCH: $ok_total answers 201 but the store holds $reports reports and $events report.created events" >&2
+    fi
+  fi
   echo
 }
 
@@ -223,10 +269,13 @@ SQL
 
 for s in $systems; do
   case "$s" in
-    sqlite) run_centinela sqlite --data-dir "$tmp/sqlite-data" ;;
-    postgresql) run_centinela postgresql --data-dir "$tmp/pg-data" --db "$CENTINELA_TEST_PG_URL" ;;
+    sqlite) run_centinela sqlite patch-me --data-dir "$tmp/sqlite-data" ;;
+    postgresql) run_centinela postgresql patch-me --data-dir "$tmp/pg-data" --db "$CENTINELA_TEST_PG_URL" ;;
     pgbench) run_pgbench ;;
-    *) die "unknown system '$s' in BENCH_SYSTEMS (sqlite, postgresql, pgbench)" ;;
+    reports-sqlite) run_centinela reports-sqlite reports --data-dir "$tmp/reports-sqlite-data" ;;
+    reports-postgresql)
+      run_centinela reports-postgresql reports --data-dir "$tmp/reports-pg-data" --db "$CENTINELA_TEST_PG_URL" ;;
+    *) die "unknown system '$s' in BENCH_SYSTEMS (sqlite, postgresql, pgbench, reports-sqlite, reports-postgresql)" ;;
   esac
 done
 
@@ -235,6 +284,8 @@ declare -A names
 names[sqlite]="Centinela PATCH /me, SQLite"
 names[postgresql]="Centinela PATCH /me, PostgreSQL"
 names[pgbench]="pgbench INSERT ($pg_mode)"
+names[reports-sqlite]="Centinela POST /reports, SQLite"
+names[reports-postgresql]="Centinela POST /reports, PostgreSQL"
 base="${rps[pgbench]:-}"
 echo "| system | clients | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | ÷ pgbench tps |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -252,5 +303,14 @@ if [ -n "${rps[sqlite]:-}" ]; then
   verdict="$(awk -v r="${rps[sqlite]}" -v p="${p99[sqlite]:-1e9}" \
              'BEGIN{print (r >= 20000 && p <= 20) ? "MET" : "NOT MET"}')"
   echo "bar (SQLite >= 20,000 durable writes/s with p99 <= 20 ms): $verdict (${rps[sqlite]} req/s, p99 ${p99[sqlite]:-?} ms)"
+fi
+if [ -n "${rps[reports-sqlite]:-}" ] && [ -n "${rps[reports-postgresql]:-}" ] && [ "${rps[reports-sqlite]}" != 0 ]; then
+  echo "reports: PostgreSQL / SQLite = $(awk -v a="${rps[reports-postgresql]}" -v b="${rps[reports-sqlite]}" 'BEGIN{printf "%.2f", a/b}')"
+fi
+if [ -n "${rps[reports-sqlite]:-}" ]; then
+  verdict="$(awk -v r="${rps[reports-sqlite]}" -v p="${p99[reports-sqlite]:-1e9}" \
+             'BEGIN{print (r >= 10000 && p <= 25) ? "MET" : "NOT MET"}')"
+  echo "bar (SQLite >= 10,000 reports/s with p99 <= 25 ms, every 201 counted in the store): $verdict" \
+       "(${rps[reports-sqlite]} req/s, p99 ${p99[reports-sqlite]:-?} ms, ${counted[reports-sqlite]:-?} reports stored)"
 fi
 [ "$failed" = 0 ] || die "some requests or runs failed (see above)"

@@ -1,19 +1,32 @@
-// write_path: authenticated small durable writes through Centinela's real HTTP API.
+// write_path: authenticated durable writes through Centinela's real HTTP API.
 //
 // Registers --clients fresh neighbour accounts, logs each in, then runs one keep-alive
-// connection per client, each looping `PATCH /api/v1/me {"display_name": <unique>}` as
-// fast as the server answers (closed loop: one request in flight per client). The server
-// answers 200 only after the group commit holding the change is durable, so every 200 is
-// one durable write. Latency is measured per request with steady_clock after the warm-up;
-// every sample is kept, so the percentiles are exact. Any answer other than 200 and any
-// transport error is an error.
+// connection per client, each looping one write as fast as the server answers (closed
+// loop: one request in flight per client). Two workloads (--workload):
+//
+//   patch-me  `PATCH /api/v1/me {"display_name": <unique>}`; success is 200.
+//   reports   `POST /api/v1/reports`: a category drawn from GET /api/v1/categories (active
+//             ones), a point drawn inside the sector areas of GET /api/v1/areas (the demo's
+//             seven South Precinct comunas; a comuna with probability proportional to its
+//             population, then uniformly inside its real boundary), a description, an
+//             address on half of them, --anonymous of them anonymous, and a unique
+//             Idempotency-Key on every request; success is 201 without Idempotent-Replay.
+//
+// The server answers only after the group commit holding the write is durable, so every
+// success is one durable write. Latency is measured per request with steady_clock after
+// the warm-up; every sample is kept, so the percentiles are exact. Any other answer and
+// any transport error is an error. The run id printed in --json names the accounts
+// (`<prefix>-<run id>-NNN@bench.centinela.example`), so a caller can count in the store
+// what the run created (bench/run.sh does, for the reports workload).
 //
 // The client shares the machine with the server, so it is kept cheap: one io thread by
-// default, every request pre-built once (only the counter digits are rewritten in place),
+// default, requests built into a reused buffer (patch-me: pre-built once, only the counter
+// digits rewritten in place; reports: points drawn from a pool sampled once at start-up),
 // and a response body that keeps nothing but its first bytes.
 //
-// usage: write_path --host 127.0.0.1 --port P [--clients 64] [--duration 20] [--warmup 3]
-//                   [--threads 1] [--label NAME] [--server-pid PID] [--json]
+// usage: write_path --host 127.0.0.1 --port P [--workload patch-me|reports] [--clients 64]
+//                   [--duration 20] [--warmup 3] [--threads 1] [--anonymous 0.2] [--seed N]
+//                   [--label NAME] [--server-pid PID] [--json]
 // With --server-pid (same machine) it also reports the server's CPU use (cores) over the
 // measured window, read from /proc/PID/stat.
 
@@ -52,13 +65,20 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <random>
 #include <thread>
 #include <unistd.h>
 #include <vector>
 
+#include <boost/json.hpp>
+
+#include "geo/area_index.h"
+#include "geo/geometry.h"
+
 namespace {
 
 namespace asio = boost::asio;
+namespace geo = centinela::geo;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
@@ -67,6 +87,9 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr int kCounterDigits = 10;  //!< unique display_name suffix, rewritten in place
 constexpr size_t kErrorHeadBytes = 200;
+constexpr size_t kPointPool = 32768;  //!< report locations sampled once, drawn at random
+
+enum class Workload { kPatchMe, kReports };
 
 struct Options {
   std::string host = "127.0.0.1";
@@ -77,6 +100,9 @@ struct Options {
   int threads = 1;
   int setup_concurrency = 8;
   double setup_timeout_s = 600;
+  Workload workload = Workload::kPatchMe;
+  double anonymous = 0.2;  //!< reports: share sent with "anonymous": true
+  uint64_t seed = 1;       //!< reports: points, categories, texts (per client: seed + index)
   std::string label = "server";
   int server_pid = 0;  //!< if set, the server's CPU use in the measured window is reported
   bool json = false;
@@ -84,12 +110,15 @@ struct Options {
 
 [[noreturn]] void Usage(const char* why) {
   if (why != nullptr) std::cerr << "write_path: " << why << "\n";
-  std::cerr << "usage: write_path --host HOST --port PORT [--clients 64] [--duration 20] [--warmup 3]\n"
-               "                  [--threads 1] [--setup-concurrency 8] [--setup-timeout 600]\n"
+  std::cerr << "usage: write_path --host HOST --port PORT [--workload patch-me|reports] [--clients 64]\n"
+               "                  [--duration 20] [--warmup 3] [--threads 1] [--setup-concurrency 8]\n"
+               "                  [--setup-timeout 600] [--anonymous 0.2] [--seed 1]\n"
                "                  [--label NAME] [--server-pid PID] [--json]\n"
-               "Registers CLIENTS neighbours, logs them in, then each loops PATCH /api/v1/me on one\n"
-               "keep-alive connection for DURATION seconds after WARMUP seconds; prints requests/s\n"
-               "and latency percentiles. Exit status 1 if any request failed.\n";
+               "Registers CLIENTS neighbours, logs them in, then each loops one write (PATCH /api/v1/me,\n"
+               "or POST /api/v1/reports with --workload reports: the server needs the demo areas and\n"
+               "report rate limits of 0) on one keep-alive connection for DURATION seconds after\n"
+               "WARMUP seconds; prints requests/s and latency percentiles. Exit status 1 if any\n"
+               "request failed.\n";
   std::exit(why == nullptr ? 0 : 2);
 }
 
@@ -110,6 +139,14 @@ Options ParseOptions(int argc, char** argv) {
       else if (a == "--threads") o.threads = std::stoi(value(i));
       else if (a == "--setup-concurrency") o.setup_concurrency = std::stoi(value(i));
       else if (a == "--setup-timeout") o.setup_timeout_s = std::stod(value(i));
+      else if (a == "--workload") {
+        const std::string w = value(i);
+        if (w == "patch-me") o.workload = Workload::kPatchMe;
+        else if (w == "reports") o.workload = Workload::kReports;
+        else Usage("--workload must be patch-me or reports");
+      }
+      else if (a == "--anonymous") o.anonymous = std::stod(value(i));
+      else if (a == "--seed") o.seed = std::stoull(value(i));
       else if (a == "--label") o.label = value(i);
       else if (a == "--server-pid") o.server_pid = std::stoi(value(i));
       else if (a == "--json") o.json = true;
@@ -124,6 +161,7 @@ Options ParseOptions(int argc, char** argv) {
   if (o.duration_s <= 0 || o.warmup_s < 0) Usage("--duration must be > 0 and --warmup >= 0");
   if (o.threads < 1 || o.threads > 64) Usage("--threads must be 1..64");
   if (o.setup_concurrency < 1) Usage("--setup-concurrency must be >= 1");
+  if (!(o.anonymous >= 0 && o.anonymous <= 1)) Usage("--anonymous must be 0..1");
   for (char c : o.label)
     if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) Usage("--label must be plain text");
   return o;
@@ -186,22 +224,26 @@ struct Client {
   explicit Client(asio::io_context& ioc) : socket(ioc) {}
 
   int index = 0;
+  std::string name;  //!< account name, also the display name's prefix
   std::string email;
   std::string token;
   tcp::socket socket;
   beast::flat_buffer buffer;
-  std::string request;  //!< the whole PATCH request; counter digits at counter_pos
+  std::string request;  //!< patch-me: the whole request, counter digits at counter_pos
   size_t counter_pos = 0;
+  std::string head;     //!< reports: request line and fixed headers, up to the Idempotency-Key
+  std::string body;     //!< reports: the JSON body, rebuilt per request
+  std::mt19937_64 rng;
 
   std::string setup_error;
-  uint64_t ok = 0;            //!< 200s completed inside the measured window
-  uint64_t ok_total = 0;      //!< 200s over the whole run, warm-up included
-  uint64_t errors = 0;        //!< non-200 answers and transport errors, whole run
+  uint64_t ok = 0;            //!< successes completed inside the measured window
+  uint64_t ok_total = 0;      //!< successes over the whole run, warm-up included
+  uint64_t errors = 0;        //!< other answers and transport errors, whole run
   uint64_t reconnects = 0;
   std::map<std::string, uint64_t> error_kinds;  //!< "status 503", "read: eof", ... (errors only)
   std::string first_error_body;
   std::vector<uint32_t> latency_us;   //!< one per measured request
-  std::vector<uint32_t> per_second;   //!< completions (200) per second since plan.start
+  std::vector<uint32_t> per_second;   //!< successes per second since plan.start
 
   void SetCounter(uint64_t n) {
     char* p = request.data() + counter_pos + kCounterDigits;
@@ -217,6 +259,80 @@ struct Client {
     if (first_error_body.empty() && !body.empty()) first_error_body = std::string(body);
   }
 };
+
+// What the reports workload draws from, read from the server once before the run.
+struct World {
+  std::vector<std::string> categories;  //!< active category codes
+  struct Point {
+    double lat, lon;
+  };
+  std::vector<Point> points;          //!< kPointPool points, population-weighted
+  std::map<std::string, size_t> points_per_area;
+};
+
+// Neighbours' descriptions: short, plain, Spanish as the users of the pilot wrote them
+// (no characters that need JSON escaping).
+constexpr std::string_view kDescriptions[] = {
+    "Dos sujetos en moto rondando la cuadra, miran las casas",
+    "Auto estacionado hace horas con personas adentro, no son del barrio",
+    "Robo de celular en el paradero, el sujeto huyó hacia la avenida",
+    "Luminaria apagada en toda la cuadra, muy oscuro de noche",
+    "Ruidos fuertes y gritos en la casa de la esquina",
+    "Intentaron abrir la reja del vecino, se escaparon corriendo",
+    "Microbasural en la vereda, lleva varios días",
+    "Grupo bebiendo alcohol en la plaza frente a los juegos infantiles",
+    "Choque leve en el cruce, no hay heridos pero bloquea el tránsito",
+    "Perro suelto agresivo mordió a un niño en el pasaje",
+    "Humo saliendo de un sitio eriazo, parece basura quemándose",
+    "Se escucharon disparos cerca de la cancha, no se ve a nadie",
+    "Portonazo: le quitaron el auto a una vecina al llegar a su casa",
+    "Semáforo sin funcionar en la intersección, peligro para peatones",
+    "Venta de droga en el pasaje a cualquier hora, entran y salen autos",
+    "",
+};
+constexpr std::string_view kStreets[] = {
+    "Gran Avenida José Miguel Carrera", "Avenida Santa Rosa", "Avenida La Florida",
+    "Avenida Lo Ovalle",                "Avenida Departamental", "Pasaje Los Aromos",
+    "Calle El Parrón",                  "Avenida Padre Hurtado",
+};
+
+template <size_t N>
+std::string_view Pick(std::mt19937_64& rng, const std::string_view (&list)[N]) {
+  return list[rng() % N];
+}
+
+// The report request of one client for sequence number `seq`, into the client's buffers.
+void BuildReport(Client& c, const World& w, const Options& o, const std::string& run_id, uint64_t seq) {
+  std::mt19937_64& rng = c.rng;
+  const World::Point& pt = w.points[rng() % w.points.size()];
+  const std::string& category = w.categories[rng() % w.categories.size()];
+  const bool anonymous = std::uniform_real_distribution<double>(0, 1)(rng) < o.anonymous;
+  char num[96];
+  c.body.clear();
+  c.body += "{\"category\":\"";
+  c.body += category;
+  std::snprintf(num, sizeof num, "\",\"lat\":%.6f,\"lon\":%.6f,\"accuracy\":%d", pt.lat, pt.lon,
+                static_cast<int>(5 + rng() % 60));
+  c.body += num;
+  if (std::string_view d = Pick(rng, kDescriptions); !d.empty()) {
+    c.body += ",\"description\":\"";
+    c.body += d;
+    c.body += '"';
+  }
+  if (rng() % 2 == 0) {
+    c.body += ",\"address\":\"";
+    c.body += Pick(rng, kStreets);
+    std::snprintf(num, sizeof num, " %d\"", static_cast<int>(100 + rng() % 9900));
+    c.body += num;
+  }
+  c.body += anonymous ? ",\"anonymous\":true}" : ",\"anonymous\":false}";
+  c.request.clear();
+  c.request += c.head;
+  std::snprintf(num, sizeof num, "%s-%03d-%llu\r\nContent-Length: %zu\r\n\r\n", run_id.c_str(), c.index,
+                static_cast<unsigned long long>(seq), c.body.size());
+  c.request += num;
+  c.request += c.body;
+}
 
 std::string RunId() {
   const auto now = std::chrono::system_clock::now().time_since_epoch();
@@ -251,24 +367,28 @@ asio::awaitable<beast::error_code> Connect(tcp::socket& socket, const tcp::endpo
   co_return ec;
 }
 
-// One setup request (register or login) on the client's connection, reconnecting first if
-// the server closed it.
-asio::awaitable<Answer> Post(Client& c, const Options& o, const tcp::endpoint& ep, const std::string& target,
-                             const std::string& body) {
+// One setup request (register, login, a read of what the workload needs) on the client's
+// connection, reconnecting first if the server closed it. A GET sends no body; a token
+// goes out as a bearer token.
+asio::awaitable<Answer> Call(Client& c, const Options& o, const tcp::endpoint& ep, http::verb verb,
+                             const std::string& target, const std::string& body, const std::string& token = {}) {
   if (!c.socket.is_open()) {
     beast::error_code ec = co_await Connect(c.socket, ep);
     if (ec) co_return Answer{0, "connect: " + ec.message(), {}};
   }
-  http::request<http::string_body> req{http::verb::post, target, 11};
+  http::request<http::string_body> req{verb, target, 11};
   req.set(http::field::host, o.host + ":" + std::to_string(o.port));
-  req.set(http::field::content_type, "application/json");
+  if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+  if (verb != http::verb::get) {
+    req.set(http::field::content_type, "application/json");
+    req.body() = body;
+  }
   req.keep_alive(true);
-  req.body() = body;
   req.prepare_payload();
   auto [wec, wn] = co_await http::async_write(c.socket, req, kNoThrow);
   if (wec) co_return Answer{0, "write: " + wec.message(), {}};
   http::response_parser<http::string_body> parser;
-  parser.body_limit(1 << 20);
+  parser.body_limit(16 << 20);  // areas with their boundaries
   auto [rec, rn] = co_await http::async_read(c.socket, c.buffer, parser, kNoThrow);
   if (rec) {
     beast::error_code ignored;
@@ -288,11 +408,14 @@ asio::awaitable<Answer> Post(Client& c, const Options& o, const tcp::endpoint& e
 asio::awaitable<void> SetupClient(Client& c, const Options& o, const tcp::endpoint& ep, const std::string& run_id) {
   auto ex = co_await asio::this_coro::executor;
   char name[64];
-  std::snprintf(name, sizeof name, "wp-%s-%03d", run_id.c_str(), c.index);
+  std::snprintf(name, sizeof name, "%s-%s-%03d", o.workload == Workload::kReports ? "rp" : "wp", run_id.c_str(),
+                c.index);
+  c.name = name;
   c.email = std::string(name) + "@bench.centinela.example";
+  c.rng.seed(o.seed * 1'000'003 + static_cast<uint64_t>(c.index));
   const std::string password = "bench-password-" + run_id;
 
-  Answer reg = co_await Post(c, o, ep, "/api/v1/auth/register",
+  Answer reg = co_await Call(c, o, ep, http::verb::post, "/api/v1/auth/register",
                              "{\"email\":\"" + c.email + "\",\"password\":\"" + password +
                                  "\",\"display_name\":\"" + name + "\"}");
   if (reg.status != 201) {
@@ -302,7 +425,7 @@ asio::awaitable<void> SetupClient(Client& c, const Options& o, const tcp::endpoi
   }
   // Login is throttled per IP on failures only; still, honour a 429 a few times.
   for (int attempt = 0;; ++attempt) {
-    Answer login = co_await Post(c, o, ep, "/api/v1/auth/login",
+    Answer login = co_await Call(c, o, ep, http::verb::post, "/api/v1/auth/login",
                                  "{\"login\":\"" + c.email + "\",\"password\":\"" + password + "\"}");
     if (login.status == 200) {
       c.token = JsonStringField(login.body, "token");
@@ -324,7 +447,10 @@ asio::awaitable<void> SetupClient(Client& c, const Options& o, const tcp::endpoi
                     (login.status ? "status " + std::to_string(login.status) + " " : std::string()) + login.body;
     break;
   }
-  if (c.setup_error.empty()) {
+  if (c.setup_error.empty() && o.workload == Workload::kReports) {
+    c.head = "POST /api/v1/reports HTTP/1.1\r\nHost: " + o.host + ":" + std::to_string(o.port) +
+             "\r\nAuthorization: Bearer " + c.token + "\r\nContent-Type: application/json\r\nIdempotency-Key: ";
+  } else if (c.setup_error.empty()) {
     const std::string host = o.host + ":" + std::to_string(o.port);
     const std::string prefix = "{\"display_name\":\"" + std::string(name) + "-";
     const std::string json = prefix + std::string(kCounterDigits, '0') + "\"}";
@@ -346,8 +472,71 @@ asio::awaitable<void> SetupWorker(std::vector<std::unique_ptr<Client>>& clients,
   }
 }
 
+// Reads the active categories and the sector areas (with boundaries and populations) as
+// client `c`, and samples the point pool: a sector with probability proportional to its
+// population, then uniform points in its bounding box until one falls inside it.
+asio::awaitable<void> LoadWorld(Client& c, const Options& o, const tcp::endpoint& ep, World* w,
+                                std::string* error) {
+  namespace json = boost::json;
+  Answer cats = co_await Call(c, o, ep, http::verb::get, "/api/v1/categories", {}, c.token);
+  Answer areas = co_await Call(c, o, ep, http::verb::get, "/api/v1/areas?kind=sector&geometry=true", {}, c.token);
+  beast::error_code ignored;
+  c.socket.close(ignored);
+  c.buffer.clear();
+  if (cats.status != 200 || areas.status != 200) {
+    *error = "GET categories: " + std::to_string(cats.status) + ", GET areas: " + std::to_string(areas.status) +
+             " " + (cats.status != 200 ? cats.body : areas.body);
+    co_return;
+  }
+  try {
+    const json::value cat_doc = json::parse(cats.body);
+    const json::value area_doc = json::parse(areas.body);
+    for (const json::value& cat : cat_doc.at("categories").as_array())
+      if (cat.at("active").as_bool()) w->categories.emplace_back(cat.at("code").as_string());
+    struct Sector {
+      std::string code;
+      geo::BBox box;
+    };
+    std::vector<Sector> sectors;
+    std::vector<double> weights;
+    geo::AreaIndex index;
+    for (const json::value& a : area_doc.at("areas").as_array()) {
+      const std::string code(a.at("code").as_string());
+      const std::string geometry = json::serialize(a.at("geometry"));
+      auto valid = geo::ValidateGeometry(geometry);
+      if (!valid.ok() || !index.Put(code, geometry).ok()) {
+        *error = "area " + code + " has a geometry this client cannot use";
+        co_return;
+      }
+      sectors.push_back({code, valid->bbox});
+      weights.push_back(static_cast<double>(a.at("population").to_number<int64_t>()));
+    }
+    if (w->categories.empty() || sectors.empty()) {
+      *error = "the server has no active categories or no sector areas (start it with --demo)";
+      co_return;
+    }
+    std::mt19937_64 rng(o.seed);
+    std::discrete_distribution<size_t> which(weights.begin(), weights.end());
+    while (w->points.size() < kPointPool) {
+      const Sector& s = sectors[which(rng)];
+      for (int attempt = 0; attempt < 1000; ++attempt) {
+        const double lat = std::uniform_real_distribution<double>(s.box.min_lat, s.box.max_lat)(rng);
+        const double lon = std::uniform_real_distribution<double>(s.box.min_lon, s.box.max_lon)(rng);
+        const std::vector<std::string> in = index.At(lat, lon);
+        if (std::find(in.begin(), in.end(), s.code) == in.end()) continue;
+        w->points.push_back({lat, lon});
+        ++w->points_per_area[s.code];
+        break;
+      }
+    }
+  } catch (const std::exception& e) {
+    *error = std::string("cannot read categories or areas: ") + e.what();
+  }
+}
+
 // The closed loop of one client: one PATCH in flight at a time on one connection.
-asio::awaitable<void> RunClient(Client& c, const Plan& plan, const tcp::endpoint& ep) {
+asio::awaitable<void> RunClient(Client& c, const Plan& plan, const tcp::endpoint& ep, const Options& o,
+                                const World& world, const std::string& run_id) {
   auto ex = co_await asio::this_coro::executor;
   if (beast::error_code ec = co_await Connect(c.socket, ep)) c.Error("connect: " + ec.message());
   asio::steady_timer timer(ex, plan.start);
@@ -365,7 +554,8 @@ asio::awaitable<void> RunClient(Client& c, const Plan& plan, const tcp::endpoint
         continue;
       }
     }
-    c.SetCounter(seq);
+    if (o.workload == Workload::kReports) BuildReport(c, world, o, run_id, seq);
+    else c.SetCounter(seq);
     auto [wec, wn] = co_await asio::async_write(c.socket, asio::buffer(c.request), kNoThrow);
     if (wec) {
       c.Error("write: " + wec.message());
@@ -384,8 +574,11 @@ asio::awaitable<void> RunClient(Client& c, const Plan& plan, const tcp::endpoint
       continue;
     }
     const unsigned status = parser.get().result_int();
-    if (status != 200) {
+    const unsigned expected = o.workload == Workload::kReports ? 201 : 200;
+    if (status != expected) {
       c.Error("status " + std::to_string(status), parser.get().body().Head());
+    } else if (parser.get().find("Idempotent-Replay") != parser.get().end()) {
+      c.Error("idempotent replay of a fresh key", parser.get().body().Head());
     } else {
       ++c.ok_total;
       const auto since_start = done - plan.start;
@@ -548,6 +741,24 @@ int main(int argc, char** argv) {
   if (!o.json)
     std::cerr << "write_path: " << o.clients << " clients registered and logged in (" << setup_s << " s)\n";
 
+  World world;
+  if (o.workload == Workload::kReports) {
+    std::string error;
+    ioc.restart();
+    asio::co_spawn(ioc, LoadWorld(*clients[0], o, ep, &world, &error), asio::detached);
+    ioc.run();
+    if (!error.empty()) {
+      std::cerr << "write_path: setup failed: " << error << "\n";
+      return 1;
+    }
+    if (!o.json) {
+      std::cerr << "write_path: " << world.categories.size() << " categories; " << world.points.size()
+                << " points by area:";
+      for (const auto& [code, n] : world.points_per_area) std::cerr << " " << code << "=" << n;
+      std::cerr << "\n";
+    }
+  }
+
   // --- run ---
   Plan plan;
   plan.start = Clock::now() + std::chrono::milliseconds(200);  // time for every client to connect
@@ -562,7 +773,7 @@ int main(int argc, char** argv) {
   ioc.restart();
   CpuWindow cpu;
   asio::co_spawn(ioc, SampleCpu(plan, o.server_pid, &cpu), asio::detached);
-  for (auto& c : clients) asio::co_spawn(ioc, RunClient(*c, plan, ep), asio::detached);
+  for (auto& c : clients) asio::co_spawn(ioc, RunClient(*c, plan, ep, o, world, run_id), asio::detached);
   std::vector<std::thread> extra;
   for (int t = 1; t < o.threads; ++t) extra.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
@@ -604,6 +815,7 @@ int main(int argc, char** argv) {
                p999 = Percentile(all, 0.999), max_ms = all.empty() ? 0 : all.back() / 1000.0;
   const double client_cores = cpu.client_s / o.duration_s;
   const double server_cores = cpu.server_s < 0 ? -1 : cpu.server_s / o.duration_s;
+  const char* workload = o.workload == Workload::kReports ? "reports" : "patch-me";
   std::string error_list;
   for (const auto& [k, n] : kinds) error_list += (error_list.empty() ? "" : "; ") + k + " x" + std::to_string(n);
 
@@ -612,15 +824,16 @@ int main(int argc, char** argv) {
         "{\"label\":\"%s\",\"clients\":%d,\"threads\":%d,\"warmup_s\":%g,\"duration_s\":%g,\"ok\":%llu,"
         "\"ok_total\":%llu,\"errors\":%llu,\"reconnects\":%llu,\"rps\":%.1f,\"mean_ms\":%.3f,\"p50_ms\":%.3f,"
         "\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"max_ms\":%.3f,\"min_1s_rps\":%llu,"
-        "\"max_1s_rps\":%llu,\"client_cores\":%.2f,\"server_cores\":%.2f,\"setup_s\":%.1f}\n",
+        "\"max_1s_rps\":%llu,\"client_cores\":%.2f,\"server_cores\":%.2f,\"setup_s\":%.1f,"
+        "\"workload\":\"%s\",\"run_id\":\"%s\"}\n",
         o.label.c_str(), o.clients, o.threads, o.warmup_s, o.duration_s, static_cast<unsigned long long>(ok),
         static_cast<unsigned long long>(ok_total), static_cast<unsigned long long>(errors),
         static_cast<unsigned long long>(reconnects), rps, mean_ms, p50, p90, p99, p999, max_ms,
         static_cast<unsigned long long>(min_1s), static_cast<unsigned long long>(max_1s), client_cores, server_cores,
-        setup_s);
+        setup_s, workload, run_id.c_str());
   } else {
-    std::printf("write_path %s: %d clients, %d io thread(s), %g s warm-up + %g s measured\n", o.label.c_str(),
-                o.clients, o.threads, o.warmup_s, o.duration_s);
+    std::printf("write_path %s (%s, run %s): %d clients, %d io thread(s), %g s warm-up + %g s measured\n",
+                o.label.c_str(), workload, run_id.c_str(), o.clients, o.threads, o.warmup_s, o.duration_s);
     std::printf("  requests ok   %llu (whole run incl. warm-up: %llu)\n", static_cast<unsigned long long>(ok),
                 static_cast<unsigned long long>(ok_total));
     std::printf("  errors        %llu%s%s\n", static_cast<unsigned long long>(errors), error_list.empty() ? "" : "  ",
