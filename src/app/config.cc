@@ -41,6 +41,9 @@ const std::vector<KeySpec>& ConfigKeys() {
       {"memberships.max_per_day", KeyType::kInt, "5", "Neighbourhood membership requests one user may make per 24 h (429 with Retry-After beyond); 0 = no limit."},
       {"community.comments_per_minute", KeyType::kInt, "5", "Comments one user may post per minute (429 with Retry-After beyond); 0 = no limit."},
       {"community.comments_per_day", KeyType::kInt, "100", "Comments one user may post per 24 h (429 with Retry-After beyond); 0 = no limit."},
+      {"web.dir", KeyType::kString, "", "The built web app (index.html, assets/) served at /; empty = ./web/dist when it exists, else web/dist in the source tree."},
+      {"web.tile_url", KeyType::kString, "", "Basemap raster tile URL template ({z}/{x}/{y}) the web app uses; empty = no basemap, only the area outlines (works offline)."},
+      {"web.tile_attribution", KeyType::kString, "", "Attribution text shown on the map for web.tile_url's tiles."},
       {"log.level", KeyType::kString, "info", "trace, debug, info, warn, error or off."},
       {"log.access", KeyType::kBool, "true", "Write one JSON access-log line per HTTP request."},
   };
