@@ -12,9 +12,7 @@
 #include "api/static_api.h"
 #include "app/config.h"
 #include "app/demo.h"
-#include "app/import_complaints.h"
 #include "app/logging.h"
-#include "app/report_command.h"
 #include "areas/areas.h"
 #include "auth/accounts.h"
 #include "common/hash.h"
@@ -25,7 +23,6 @@
 #include "community/membership.h"
 #include "community/reports.h"
 #include "events/bus.h"
-#include "events/follower.h"
 #include "http/server.h"
 #include "media/media.h"
 #include "store/store.h"
@@ -176,17 +173,7 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   auto store = OpenConfiguredStore(*config, &metrics);
   if (!store.ok()) return Fail(store.status());
   events::Bus bus;
-  // On PostgreSQL several nodes may share the log: the follower publishes every node's
-  // events on this bus in seq order (LISTEN/NOTIFY + log reads, events/follower.h).
-  std::unique_ptr<events::LogFollower> follower;
-  if ((*store)->Backend() == "postgresql") {
-    events::FollowerOptions follower_options;
-    follower_options.metrics = &metrics;
-    follower = std::make_unique<events::LogFollower>(**store, bus, follower_options);
-    if (Status started = follower->Start(); !started.ok()) return Fail(started);
-  } else {
-    bus.Attach(**store);
-  }
+  bus.Attach(**store);
   areas::AreaService areas(**store);
   Status s = areas.Load();
   if (!s.ok()) return Fail(s);
@@ -248,7 +235,6 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   server.WaitForSignal();
   spdlog::info("signal received: draining requests");
   server.Stop();
-  if (follower) follower->Stop();
   (*store)->Close();
   spdlog::info("stopped cleanly");
   return 0;
@@ -357,44 +343,6 @@ int ConfigKeysMarkdown() {
   return 0;
 }
 
-int ImportComplaintsCommand(const CommonFlags& flags, const ImportComplaintsFlags& f, char** envp) {
-  Result<Config> config = LoadConfig(flags, envp);
-  if (!config.ok()) return Fail(config.status());
-  InitLogging(config->Str("log.level"), false);
-  InitCrypto();
-  auto store = OpenConfiguredStore(*config, nullptr);
-  if (!store.ok()) return Fail(store.status());
-  int rc = 0;
-  {
-    community::CategoryService categories(**store);  // seeds the category codes mappings use
-    Status seeded = categories.Load();
-    if (!seeded.ok()) return Fail(seeded);
-    rc = ImportComplaints(**store, f);
-  }
-  (*store)->Close();
-  return rc;
-}
-
-int ReportAdoptionCommand(const CommonFlags& flags, const AdoptionReportFlags& f, char** envp) {
-  Result<Config> config = LoadConfig(flags, envp);
-  if (!config.ok()) return Fail(config.status());
-  InitLogging(config->Str("log.level"), false);
-  auto store = OpenConfiguredStore(*config, nullptr);
-  if (!store.ok()) return Fail(store.status());
-  Result<std::string> text = Internal("not run");
-  {
-    areas::AreaService areas(**store);
-    Status s = areas.Load();
-    if (!s.ok()) return Fail(s);
-    community::MembershipService memberships(**store, areas, community::MembershipOptions{});
-    text = RenderAdoptionReport(**store, areas, memberships, f);
-  }
-  (*store)->Close();
-  if (!text.ok()) return Fail(text.status());
-  std::cout << *text;
-  return 0;
-}
-
 }  // namespace
 
 int RunCli(int argc, char** argv, char** envp) {
@@ -439,29 +387,6 @@ int RunCli(int argc, char** argv, char** envp) {
   AddCommonFlags(config_show, config_flags);
   CLI::App* config_keys = config->add_subcommand("keys", "Print every configuration key as a Markdown table");
 
-  CLI::App* report = app.add_subcommand("report", "Tables for the precinct meeting");
-  report->require_subcommand(1);
-  CommonFlags report_flags;
-  AdoptionReportFlags arf;
-  CLI::App* report_adoption = report->add_subcommand(
-      "adoption", "Registered addresses, target (10% of the population), missing, compliance and reports per area");
-  AddCommonFlags(report_adoption, report_flags);
-  report_adoption->add_option("--area", arf.area, "Area code; its children get one row each")->required();
-  report_adoption->add_option("--from", arf.from, "Reports from this day (YYYY-MM-DD, UTC) or epoch ms");
-  report_adoption->add_option("--to", arf.to, "Reports before this day (exclusive) or epoch ms");
-  report_adoption->add_option("--format", arf.format, "table, csv or json")->capture_default_str();
-
-  CLI::App* import = app.add_subcommand("import", "Import formal crime data");
-  import->require_subcommand(1);
-  CommonFlags import_flags;
-  ImportComplaintsFlags icf;
-  CLI::App* import_complaints =
-      import->add_subcommand("complaints", "Import complaints or monthly counts from CSV (gzip too) under a TOML mapping");
-  AddCommonFlags(import_complaints, import_flags);
-  import_complaints->add_option("file", icf.file, "CSV file, plain or .gz")->required();
-  import_complaints->add_option("--mapping", icf.mapping, "TOML column and category mapping (see mappings/)")->required();
-  import_complaints->add_option("--errors", icf.errors, "Where bad rows go (line,reason,record); default ./<file>.errors.csv");
-
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -482,8 +407,6 @@ int RunCli(int argc, char** argv, char** envp) {
     }
     if (*config_show) return ConfigShow(config_flags, envp);
     if (*config_keys) return ConfigKeysMarkdown();
-    if (*report_adoption) return ReportAdoptionCommand(report_flags, arf, envp);
-    if (*import_complaints) return ImportComplaintsCommand(import_flags, icf, envp);
   } catch (const std::exception& e) {
     spdlog::error("fatal: {}", e.what());
     std::cerr << "centinela: fatal: " << e.what() << "\n";
