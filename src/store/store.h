@@ -48,6 +48,24 @@ using WriteDone = std::function<void(Status, std::vector<Event> events)>;
 //! thread, before the WriteDone callbacks of that commit.
 using CommitListener = std::function<void(const std::vector<Event>&)>;
 
+//! Wakes a follower of the event log when a commit may have been made by ANY process that
+//! shares the database (see events/follower.h). PostgreSQL: a dedicated connection LISTENing
+//! on the store's channel; every write transaction NOTIFYs it with its last seq, which the
+//! server delivers only on commit. Not thread-safe except Wake(): one follower thread owns it.
+class CommitFeed {
+ public:
+  virtual ~CommitFeed() = default;
+  //! Blocks up to timeout_ms for notifications. Returns the highest seq announced since the
+  //! previous call, 0 when none arrived (timeout or Wake). kUnavailable when the connection is
+  //! lost: discard the feed, open a new one later and catch up from the log, since
+  //! notifications sent meanwhile are gone.
+  virtual Result<int64_t> Wait(int timeout_ms) = 0;
+  //! Makes the current (or the next) Wait return at once. Any thread; never blocks.
+  virtual void Wake() = 0;
+  //! Notifications received so far (for metrics and tests).
+  virtual uint64_t Notifications() const = 0;
+};
+
 struct StoreOptions {
   int reader_connections = 4;       //!< SQLite reader pool size / PostgreSQL read pool
   int max_batch = 256;              //!< most WriteFns group-committed in one transaction
@@ -88,6 +106,12 @@ class Store {
 
   //! Registers the listener that sees every commit's events (the in-process bus). One only.
   virtual void SetCommitListener(CommitListener listener) = 0;
+
+  //! Opens a feed of commits made by every process sharing this database. nullptr when this
+  //! process is the only writer (SQLite): then the commit listener sees every event.
+  virtual Result<std::unique_ptr<CommitFeed>> OpenCommitFeed() {
+    return std::unique_ptr<CommitFeed>();
+  }
 
   //! Stops accepting writes, finishes the queued ones, and closes connections.
   virtual void Close() = 0;

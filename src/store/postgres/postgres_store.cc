@@ -11,12 +11,17 @@
 //   BEGIN; SELECT seq, hash FROM event_head WHERE id = 1 FOR UPDATE      -- 1 round trip
 //   each WriteFn: one round trip per Tx::Exec, nothing else (its SAVEPOINT, the previous
 //                 write's RELEASE and event INSERTs travel with its first Exec)
-//   UPDATE event_head ...; COMMIT                                         -- 1 round trip
+//   UPDATE event_head ...; SELECT pg_notify(channel, last seq); COMMIT    -- 1 round trip
 // The FOR UPDATE row lock serialises writers of several nodes sharing one database, so the
 // seq stays gap-free and the hash chain unbroken. Tx::Append validates its text (UTF-8, no
 // NUL) before queueing its INSERT, so under that lock the INSERT cannot fail for its data;
 // if it fails anyway the whole batch fails. (On a non-UTF8 database Append waits for its
 // INSERT instead.)
+//
+// Other nodes learn of a commit through the pg_notify in the same transaction: the server
+// delivers it only when the transaction commits, to every connection LISTENing on the
+// channel (one per schema, see ChannelFor). OpenCommitFeed opens such a connection for the
+// LogFollower (events/follower.h), which then reads the new rows from the log.
 //
 // PostgreSQL differs from SQLite in one way a WriteFn can see: after a statement fails, the
 // rest of that WriteFn's statements fail too (its savepoint is aborted), and the write fails
@@ -25,17 +30,24 @@
 #include "store/postgres/postgres_store.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 #include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -144,6 +156,23 @@ constexpr const char* kInsertEvent =
 constexpr const char* kSelectEvents =
     "SELECT seq, time_ms, type, actor, subject, scope, payload, prev_hash, hash FROM events "
     "WHERE seq > $1 ORDER BY seq LIMIT $2";
+
+constexpr const char* kSelectSchema = "SELECT current_schema() AS schema";
+constexpr const char* kNotify = "SELECT pg_notify($1, $2)";
+
+//! NOTIFY channel of the event log in `schema`. Channels are per database, and schemas that
+//! share one database (the test suite) keep separate logs, so the schema is part of the name;
+//! a name past PostgreSQL's 63-byte identifier limit is shortened with a hash of the rest.
+std::string ChannelFor(const std::string& schema) {
+  std::string channel = "centinela_events." + (schema.empty() ? std::string("public") : schema);
+  if (channel.size() > 63) {
+    const size_t h = std::hash<std::string>{}(channel);
+    char tail[17];
+    std::snprintf(tail, sizeof tail, "%016zx", h);
+    channel = channel.substr(0, 46) + tail;
+  }
+  return channel;
+}
 
 const char* Field(const PGresult* res, int code) {
   const char* f = PQresultErrorField(res, code);
@@ -314,6 +343,7 @@ class PgConn {
   PgConn& operator=(const PgConn&) = delete;
 
   bool Broken() const { return broken_ || PQstatus(conn_) != CONNECTION_OK; }
+  int BackendPid() const { return PQbackendPID(conn_); }
   //! True when the database stores UTF8, so valid UTF-8 text always converts.
   bool ServerUtf8() const {
     const char* enc = PQparameterStatus(conn_, "server_encoding");
@@ -732,6 +762,10 @@ class PostgresStore final : public Store {
     auto c = PgConn::Open(url_, "centinela-writer", kWriterSetup);
     if (!c.ok()) return c.status();
     writer_conn_ = std::move(c).value();
+    auto schema = writer_conn_->Exec(kSelectSchema);
+    if (!schema.ok()) return schema.status();
+    channel_ = ChannelFor(schema->Text(0, "schema"));
+    writer_pid_->store(writer_conn_->BackendPid());
     writer_ = std::thread([this] { WriterLoop(); });
     return Status::Ok();
   }
@@ -803,6 +837,8 @@ class PostgresStore final : public Store {
     std::lock_guard lock(listener_mu_);
     listener_ = std::move(listener);
   }
+
+  Result<std::unique_ptr<CommitFeed>> OpenCommitFeed() override;
 
   void Close() override {
     std::lock_guard close_lock(close_mu_);
@@ -935,6 +971,7 @@ class PostgresStore final : public Store {
         return c.status();
       }
       writer_conn_ = std::move(c).value();
+      writer_pid_->store(writer_conn_->BackendPid());
       spdlog::info("postgresql writer: reconnected to {}", RedactUrl(url_));
     }
     PgConn& conn = *writer_conn_;
@@ -1001,7 +1038,11 @@ class PostgresStore final : public Store {
       }
     }
 
-    if (head.seq != start_seq) conn.Send(kUpdateHead, {head.seq, head.hash}, control_cb);
+    if (head.seq != start_seq) {
+      conn.Send(kUpdateHead, {head.seq, head.hash}, control_cb);
+      // Delivered to LISTENing nodes only if, and once, this transaction commits.
+      conn.Send(kNotify, {channel_, std::to_string(head.seq)}, control_cb);
+    }
     Result<Rows> commit = Internal("no COMMIT result");
     std::string tag;
     conn.Send(
@@ -1017,6 +1058,9 @@ class PostgresStore final : public Store {
   }
 
   const std::string url_;
+  std::string channel_;  // set by Start(), read-only afterwards
+  //! Backend pid of the writer connection (changes when it reconnects); shared with feeds.
+  std::shared_ptr<std::atomic<int>> writer_pid_ = std::make_shared<std::atomic<int>>(0);
   StoreOptions options_;
   SystemClock system_clock_;
   const Clock* clock_;
@@ -1036,6 +1080,114 @@ class PostgresStore final : public Store {
 
   ReaderPool readers_;
 };
+
+// ---------------------------------------------------------------------------------------
+// CommitFeed: a plain (non-pipeline) connection that only LISTENs.
+
+class PgCommitFeed final : public CommitFeed {
+ public:
+  //! `own_writer_pid` is the backend pid of this store's writer connection: notifications it
+  //! sends are not reported, because the commit listener of this process already saw those
+  //! commits (a local commit it cannot publish in order makes the follower read the log).
+  static Result<std::unique_ptr<CommitFeed>> Open(const std::string& url,
+                                                  std::shared_ptr<std::atomic<int>> own_writer_pid) {
+    PGconn* c = Connect(url, "centinela-listen");
+    if (!c) return Unavailable("postgresql: out of memory opening a connection");
+    std::unique_ptr<PgCommitFeed> feed(new PgCommitFeed(c, std::move(own_writer_pid)));
+    if (PQstatus(c) != CONNECTION_OK) {
+      return Unavailable("cannot connect to " + RedactUrl(url) + ": " + Trim(PQerrorMessage(c)));
+    }
+    if (feed->wake_fd_ < 0) return Internal("eventfd failed");
+    std::string schema;
+    {
+      PGresult* res = PQexec(c, kSelectSchema);
+      const bool ok = res && PQresultStatus(res) == PGRES_TUPLES_OK;
+      Status st = ok ? Status::Ok() : ErrorStatus(c, res);
+      if (ok && PQntuples(res) > 0 && !PQgetisnull(res, 0, 0)) schema = PQgetvalue(res, 0, 0);
+      PQclear(res);
+      if (!st.ok()) return st;
+    }
+    const std::string channel = ChannelFor(schema);
+    char* quoted = PQescapeIdentifier(c, channel.c_str(), channel.size());
+    if (!quoted) return Internal("postgresql: cannot quote the channel name");
+    const std::string listen = std::string("LISTEN ") + quoted;
+    PQfreemem(quoted);
+    PGresult* res = PQexec(c, listen.c_str());
+    const bool ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
+    Status st = ok ? Status::Ok() : ErrorStatus(c, res);
+    PQclear(res);
+    if (!st.ok()) return st;
+    if (PQsetnonblocking(c, 1) != 0) return Internal("postgresql: cannot set non-blocking mode");
+    return std::unique_ptr<CommitFeed>(std::move(feed));
+  }
+
+  ~PgCommitFeed() override {
+    PQfinish(conn_);
+    if (wake_fd_ >= 0) ::close(wake_fd_);
+  }
+
+  Result<int64_t> Wait(int timeout_ms) override {
+    int64_t best = Drain();
+    if (best > 0) return best;
+    if (PQstatus(conn_) != CONNECTION_OK) return Lost();
+    pollfd fds[2] = {{PQsocket(conn_), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    const int n = ::poll(fds, 2, std::max(0, timeout_ms));
+    if (n < 0 && errno != EINTR) return Unavailable("poll on the LISTEN connection failed");
+    if (n > 0 && (fds[1].revents & POLLIN)) {
+      uint64_t count = 0;
+      [[maybe_unused]] ssize_t r = ::read(wake_fd_, &count, sizeof count);
+    }
+    if (n > 0 && (fds[0].revents & (POLLIN | POLLERR | POLLHUP))) {
+      if (PQconsumeInput(conn_) != 1) return Lost();
+    }
+    best = Drain();
+    if (PQstatus(conn_) != CONNECTION_OK) return Lost();
+    return best;
+  }
+
+  void Wake() override {
+    const uint64_t one = 1;
+    [[maybe_unused]] ssize_t r = ::write(wake_fd_, &one, sizeof one);
+  }
+
+  uint64_t Notifications() const override { return notifications_.load(); }
+
+ private:
+  PgCommitFeed(PGconn* c, std::shared_ptr<std::atomic<int>> own_writer_pid)
+      : conn_(c),
+        wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
+        own_writer_pid_(std::move(own_writer_pid)) {
+    PQsetNoticeProcessor(c, LogNotice, nullptr);
+  }
+
+  //! Highest seq among the notifications libpq has already read (0 if none).
+  int64_t Drain() {
+    int64_t best = 0;
+    while (PGnotify* n = PQnotifies(conn_)) {
+      int64_t seq = 0;
+      const char* p = n->extra ? n->extra : "";
+      std::from_chars(p, p + std::strlen(p), seq);
+      if (!own_writer_pid_ || n->be_pid != own_writer_pid_->load()) best = std::max(best, seq);
+      notifications_.fetch_add(1);
+      PQfreemem(n);
+    }
+    return best;
+  }
+
+  Status Lost() const {
+    return Unavailable("postgresql LISTEN connection lost: " + Trim(PQerrorMessage(conn_)));
+  }
+
+  PGconn* conn_;
+  int wake_fd_;
+  std::shared_ptr<std::atomic<int>> own_writer_pid_;
+  std::atomic<uint64_t> notifications_{0};
+};
+
+Result<std::unique_ptr<CommitFeed>> PostgresStore::OpenCommitFeed() {
+  if (closing()) return Unavailable("store is closed");
+  return PgCommitFeed::Open(url_, writer_pid_);
+}
 
 // ---------------------------------------------------------------------------------------
 // Migrations (a plain connection outside pipeline mode: scripts hold several statements).
