@@ -1,0 +1,255 @@
+#include "realtime/audience.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <string_view>
+
+#include "common/clock.h"
+
+namespace centinela::realtime {
+
+namespace json = boost::json;
+
+namespace {
+
+bool Contains(const std::vector<std::string>& list, std::string_view s) {
+  return std::find(list.begin(), list.end(), s) != list.end();
+}
+
+bool StartsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+void Quote(std::string& out, std::string_view s) { out += json::serialize(json::string_view(s.data(), s.size())); }
+
+// JSON text of v with every double in plain decimal (Boost.JSON 1.81 would write exponents).
+void Write(std::string& out, const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::double_:
+      out += fmt::format("{}", v.get_double());
+      return;
+    case json::kind::object: {
+      out.push_back('{');
+      bool first = true;
+      for (const auto& kv : v.get_object()) {
+        if (!first) out.push_back(',');
+        first = false;
+        Quote(out, kv.key());
+        out.push_back(':');
+        Write(out, kv.value());
+      }
+      out.push_back('}');
+      return;
+    }
+    case json::kind::array: {
+      out.push_back('[');
+      bool first = true;
+      for (const json::value& e : v.get_array()) {
+        if (!first) out.push_back(',');
+        first = false;
+        Write(out, e);
+      }
+      out.push_back(']');
+      return;
+    }
+    default:
+      out += json::serialize(v);
+  }
+}
+
+std::optional<std::string> Str(const json::object& o, std::string_view k) {
+  auto it = o.find(k);
+  if (it == o.end() || !it->value().is_string()) return std::nullopt;
+  return std::string(it->value().get_string());
+}
+
+std::optional<double> Num(const json::object& o, std::string_view k) {
+  auto it = o.find(k);
+  if (it == o.end() || !it->value().is_number()) return std::nullopt;
+  return it->value().to_number<double>();
+}
+
+bool Bool(const json::object& o, std::string_view k) {
+  auto it = o.find(k);
+  return it != o.end() && it->value().is_bool() && it->value().get_bool();
+}
+
+// Keys that name or locate a reporter more finely than a variant allows.
+bool IsReporterKey(std::string_view k) {
+  return k == "reporter_id" || k == "reporter" || k == "reporter_name";
+}
+bool IsExactOnlyKey(std::string_view k) {
+  return k == "address" || k == "accuracy" || k == "accuracy_m";
+}
+
+}  // namespace
+
+struct PreparedEvent::Parsed {
+  json::value doc;  // the payload; null when it is not a JSON object
+};
+
+PreparedEvent::PreparedEvent(const store::Event& e, const ReportLookup& lookup)
+    : event_(e), parsed_(std::make_unique<Parsed>()) {
+  const std::string& scope = e.scope;
+  if (StartsWith(scope, "report:")) {
+    audience_.kind = Audience::Kind::kReport;
+    audience_.target = scope.substr(7);
+  } else if (StartsWith(scope, "user:")) {
+    audience_.kind = Audience::Kind::kUser;
+    audience_.target = scope.substr(5);
+  } else if (StartsWith(scope, "staff:area:")) {
+    audience_.kind = Audience::Kind::kStaffArea;
+    audience_.target = scope.substr(11);
+  } else if (scope == "admin") {
+    audience_.kind = Audience::Kind::kAdmin;
+  } else if (scope == "public") {
+    audience_.kind = Audience::Kind::kPublic;
+  }
+  if (audience_.kind != Audience::Kind::kReport) return;  // payload used verbatim
+  boost::system::error_code ec;
+  json::value doc = json::parse(e.payload, ec);
+  if (!ec && doc.is_object()) parsed_->doc = std::move(doc);
+  if (e.type == "report.created" && parsed_->doc.is_object()) {
+    const json::object& o = parsed_->doc.get_object();
+    auto reporter = Str(o, "reporter_id");
+    auto lat = Num(o, "lat");
+    auto lon = Num(o, "lon");
+    auto sensitivity = community::ParseSensitivity(Str(o, "sensitivity").value_or(""));
+    if (reporter && lat && lon && sensitivity) {
+      ReportInfo info;
+      info.facts.reporter_id = *reporter;
+      info.facts.sensitivity = *sensitivity;
+      info.facts.anonymous = Bool(o, "anonymous");
+      info.facts.share_with_family = Bool(o, "share_with_family");
+      if (auto it = o.find("areas"); it != o.end() && it->value().is_array())
+        for (const json::value& a : it->value().get_array())
+          if (a.is_string()) info.facts.areas.emplace_back(a.get_string());
+      info.lat = *lat;
+      info.lon = *lon;
+      audience_.report = std::move(info);
+      return;
+    }
+  }
+  if (lookup) audience_.report = lookup(audience_.target);
+}
+
+PreparedEvent::~PreparedEvent() = default;
+
+std::optional<ReportInfo> PreparedEvent::CreatedReport() const {
+  if (event_.type != "report.created") return std::nullopt;
+  return audience_.report;
+}
+
+MessagePtr PreparedEvent::For(Variant v) {
+  MessagePtr& slot = cache_[static_cast<size_t>(v)];
+  if (slot) return slot;
+  std::string text;
+  text.reserve(event_.payload.size() + 128);
+  text += "{\"seq\":";
+  text += std::to_string(event_.seq);
+  text += ",\"type\":";
+  Quote(text, event_.type);
+  text += ",\"time\":\"";
+  text += FormatIsoTime(event_.time_ms);
+  text += "\",\"data\":";
+  if (v == Variant::kAsIs) {
+    text += event_.payload.empty() ? std::string("{}") : event_.payload;
+  } else if (!parsed_->doc.is_object()) {
+    text += "{}";
+  } else {
+    const bool exact = v == Variant::kExactShown || v == Variant::kExactHidden;
+    const bool shown = v == Variant::kExactShown || v == Variant::kCoarseShown;
+    const json::object& o = parsed_->doc.get_object();
+    auto lat = Num(o, "lat");
+    auto lon = Num(o, "lon");
+    text.push_back('{');
+    bool first = true;
+    auto key = [&](std::string_view k) {
+      if (!first) text.push_back(',');
+      first = false;
+      Quote(text, k);
+      text.push_back(':');
+    };
+    for (const auto& kv : o) {
+      const std::string_view k = kv.key();
+      if (!shown && IsReporterKey(k)) continue;
+      if (!exact && IsExactOnlyKey(k)) continue;
+      if (k == "location") continue;
+      if (!exact && lat && lon && (k == "lat" || k == "lon")) {
+        key(k);
+        text += fmt::format("{}", k == "lat" ? community::CoarsenLat(*lat)
+                                             : community::CoarsenLon(*lat, *lon));
+        continue;
+      }
+      if (!exact && (k == "lat" || k == "lon")) continue;  // a lone coordinate: drop it
+      key(k);
+      Write(text, kv.value());
+    }
+    if (lat && lon) {
+      key("location");
+      text += exact ? "\"exact\"" : "\"coarse\"";
+    }
+    text.push_back('}');
+  }
+  text.push_back('}');
+  slot = MakeMessage(event_.seq, std::move(text));
+  return slot;
+}
+
+std::optional<Variant> Match(const SubscriberInfo& s, const Audience& a,
+                             const std::vector<std::string>& area_path) {
+  const community::Viewer& v = s.viewer;
+  switch (a.kind) {
+    case Audience::Kind::kNone:
+      return std::nullopt;
+    case Audience::Kind::kPublic:
+      return Variant::kAsIs;
+    case Audience::Kind::kUser:
+      if (!v.user_id.empty() && v.user_id == a.target) return Variant::kAsIs;
+      return std::nullopt;
+    case Audience::Kind::kAdmin:
+      for (const auth::Grant& g : v.grants)
+        if (g.role == auth::Role::kAdmin && g.area_code == auth::kAllAreas) return Variant::kAsIs;
+      return std::nullopt;
+    case Audience::Kind::kStaffArea:
+      for (const auth::Grant& g : v.grants) {
+        if (!auth::IsStaffRole(g.role) || g.area_code.empty()) continue;
+        if (g.area_code == auth::kAllAreas || Contains(area_path, g.area_code))
+          return Variant::kAsIs;
+      }
+      return std::nullopt;
+    case Audience::Kind::kReport:
+      break;
+  }
+  if (!a.report) return std::nullopt;
+  const community::ReportFacts& facts = a.report->facts;
+  community::View view;
+  if (!v.user_id.empty() && Contains(s.family_of, facts.reporter_id)) {
+    community::ReportFacts with_family = facts;
+    with_family.family_member_ids = {v.user_id};
+    view = community::Decide(v, with_family);
+  } else {
+    view = community::Decide(v, facts);
+  }
+  if (!view.visible) return std::nullopt;
+  const bool shown = view.reporter_shown && !view.deanonymised_read_must_be_logged;
+  if (view.location == community::Location::kExact)
+    return shown ? Variant::kExactShown : Variant::kExactHidden;
+  return shown ? Variant::kCoarseShown : Variant::kCoarseHidden;
+}
+
+MessagePtr HelloMessage(int64_t seq, const std::string& session) {
+  std::string t = "{\"type\":\"hello\",\"seq\":" + std::to_string(seq) + ",\"session\":";
+  Quote(t, session);
+  t += "}";
+  return MakeMessage(0, std::move(t));
+}
+
+MessagePtr RefetchMessage(int64_t seq, const std::string& reason) {
+  std::string t = "{\"type\":\"refetch\",\"seq\":" + std::to_string(seq) + ",\"reason\":";
+  Quote(t, reason);
+  t += "}";
+  return MakeMessage(0, std::move(t));
+}
+
+}  // namespace centinela::realtime
