@@ -15,7 +15,8 @@ for arg in "$@"; do
       echo "  installs compilers, Boost 1.81, SQLite, libpq, libsodium, spdlog, fmt, CLI11,"
       echo "  toml++, GoogleTest and Google Benchmark; --with-postgres adds the PostgreSQL 15"
       echo "  server used by the test suite; --with-bench adds what make bench runs: pgbench and"
-      echo "  pg_test_fsync (both in postgresql-15) and psql (postgresql-client-15)."
+      echo "  pg_test_fsync (both in postgresql-15), psql (postgresql-client-15), nats-server and"
+      echo "  mosquitto (bench/fanout's anchors)."
       exit 0 ;;
     *) echo "unknown option: $arg" >&2; exit 2 ;;
   esac
@@ -36,6 +37,9 @@ if [ "$want_bench" = 1 ]; then
   # client package; curl (above) scrapes /metrics. bench/write_path/profile.sh also needs
   # linux-perf, installed by hand since make bench does not profile.
   packages+=(postgresql-15 postgresql-client-15)
+  # bench/fanout: the NATS and MQTT brokers it measures beside Centinela's live stream
+  # (the bench starts its own instances on free loopback ports).
+  packages+=(nats-server mosquitto)
 fi
 
 missing=()
