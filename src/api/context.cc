@@ -73,6 +73,8 @@ void AddAllRoutes(http::Router& r, ApiContext& ctx) {
   AddCommentRoutes(r, ctx);
   AddMembershipRoutes(r, ctx);
   AddFamilyRoutes(r, ctx);
+  AddIncidentRoutes(r, ctx);
+  AddUnitRoutes(r, ctx);
 }
 
 }  // namespace centinela::api

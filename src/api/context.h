@@ -25,6 +25,11 @@ class MembershipService;
 class FamilyService;
 }  // namespace centinela::community
 
+namespace centinela::dispatch {
+class IncidentService;
+class UnitService;
+}  // namespace centinela::dispatch
+
 namespace centinela::api {
 
 //! Services the handlers use; owned by the app, outlive the server.
@@ -40,6 +45,8 @@ struct ApiContext {
   community::CommentService* comments = nullptr;  //!< comments/confirmations/flags; needs reports
   community::MembershipService* memberships = nullptr;  //!< /memberships, /areas/{code}/adoption
   community::FamilyService* family = nullptr;            //!< /api/v1/family routes
+  dispatch::IncidentService* incidents = nullptr;  //!< /api/v1/incidents, report timelines
+  dispatch::UnitService* units = nullptr;          //!< /api/v1/units, recommendation, dispatch
 };
 
 //! Bearer token from "Authorization: Bearer <token>", or empty.
@@ -73,6 +80,8 @@ void AddMediaRoutes(http::Router& r, ApiContext& ctx);
 void AddCommentRoutes(http::Router& r, ApiContext& ctx);
 void AddMembershipRoutes(http::Router& r, ApiContext& ctx);
 void AddFamilyRoutes(http::Router& r, ApiContext& ctx);
+void AddIncidentRoutes(http::Router& r, ApiContext& ctx);
+void AddUnitRoutes(http::Router& r, ApiContext& ctx);
 
 //! Every route of the API.
 void AddAllRoutes(http::Router& r, ApiContext& ctx);

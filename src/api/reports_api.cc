@@ -7,6 +7,7 @@
 
 #include "api/comments_json.h"
 #include "api/context.h"
+#include "api/dispatch_json.h"
 #include "api/json.h"
 #include "common/hash.h"
 #include "community/comments.h"
@@ -396,6 +397,11 @@ void GetReport(ApiContext& ctx, http::Request& req, http::Reply reply) {
     if (!thread.ok()) return reply(http::Response::Error(thread.status()));
     doc["thread"] = std::move(*thread);
   }
+  // The public steps of the incident the report belongs to (internal ones never leave
+  // the control room); whoever may see the report sees them.
+  auto timeline = PublicTimelineJson(ctx, id);
+  if (!timeline.ok()) return reply(http::Response::Error(timeline.status()));
+  doc["incident"] = *timeline ? json::value(std::move(**timeline)) : json::value(nullptr);
   http::Response ok = JsonResponse(200, doc, &raw);
   AnswerLogged(ctx, p->user_id, items, std::move(ok), reply);
 }

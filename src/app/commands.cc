@@ -22,6 +22,8 @@
 #include "community/family.h"
 #include "community/membership.h"
 #include "community/reports.h"
+#include "dispatch/incidents.h"
+#include "dispatch/units.h"
 #include "events/bus.h"
 #include "http/server.h"
 #include "media/media.h"
@@ -214,6 +216,18 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   comment_options.max_per_day = static_cast<int>(config->Int("community.comments_per_day"));
   community::CommentService comments(**store, comment_options);
 
+  dispatch::IncidentOptions incident_options;
+  incident_options.duplicate_radius_m =
+      static_cast<double>(config->Int("incidents.duplicate_radius_m"));
+  incident_options.duplicate_window_ms = config->Int("incidents.duplicate_window_s") * 1000;
+  incident_options.default_area = report_options.default_area;
+  dispatch::IncidentService incidents(**store, areas, categories, incident_options);
+  tracking::PositionIndex position_index;
+  dispatch::UnitService units(**store, areas, position_index,
+                              config->Int("tracking.stale_after_s") * 1000);
+  s = units.Load();
+  if (!s.ok()) return Fail(s);
+
   api::ApiContext ctx{**store, accounts, areas, metrics, CENTINELA_VERSION};
   ctx.categories = &categories;
   ctx.reports = &reports;
@@ -221,6 +235,8 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   ctx.comments = &comments;
   ctx.memberships = &memberships;
   ctx.family = &family;
+  ctx.incidents = &incidents;
+  ctx.units = &units;
   http::Router router;
   api::AddAllRoutes(router, ctx);
   api::WebOptions web_options{api::ResolveWebDir(config->Str("web.dir"), CENTINELA_SOURCE_DIR),

@@ -146,8 +146,12 @@ Status ValidateNewUnit(const NewUnit& u) {
 }
 
 UnitService::UnitService(store::Store& store, const areas::AreaService& areas,
-                         const tracking::PositionIndex& positions)
-    : store_(store), areas_(areas), positions_(positions), writes_(store) {}
+                         const tracking::PositionIndex& positions, int64_t stale_after_ms)
+    : store_(store),
+      areas_(areas),
+      positions_(positions),
+      stale_after_ms_(stale_after_ms),
+      writes_(store) {}
 
 UnitService::~UnitService() { writes_.Drain(); }
 

@@ -67,8 +67,9 @@ Status ValidateNewUnit(const NewUnit& u);
 
 class UnitService {
  public:
+  //! A unit whose latest fix is older than `stale_after_ms` is flagged stale.
   UnitService(store::Store& store, const areas::AreaService& areas,
-              const tracking::PositionIndex& positions);
+              const tracking::PositionIndex& positions, int64_t stale_after_ms = 300'000);
   ~UnitService();
   UnitService(const UnitService&) = delete;
   UnitService& operator=(const UnitService&) = delete;
@@ -98,6 +99,9 @@ class UnitService {
   //! The k available units of `agencies` holding `capabilities` that reach (lat, lon)
   //! first, among units with a known position. Exact: the search widens until the k-th
   //! estimate bounds every unit farther away.
+  const tracking::PositionIndex& positions() const { return positions_; }
+  int64_t stale_after_ms() const { return stale_after_ms_; }
+
   std::vector<Recommendation> Recommend(double lat, double lon,
                                         const std::vector<std::string>& agencies,
                                         const std::vector<std::string>& capabilities,
@@ -110,6 +114,7 @@ class UnitService {
   store::Store& store_;
   const areas::AreaService& areas_;
   const tracking::PositionIndex& positions_;
+  const int64_t stale_after_ms_;
   mutable std::shared_mutex mu_;
   std::map<std::string, Unit> units_;  // guarded by mu_
   store::InflightWrites writes_;

@@ -1,0 +1,513 @@
+// /api/v1/incidents: the control room's cases. Operators and admins whose grant covers the
+// incident's place create them (911 call or escalating a report), move them through the
+// state machine, write timeline steps, merge duplicates and dispatch units. The reporter
+// (and the neighbourhood, for public categories) sees only the public steps, through the
+// report detail (PublicTimelineJson), whose visibility is community::Decide's.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <memory>
+
+#include "api/context.h"
+#include "api/dispatch_json.h"
+#include "api/json.h"
+#include "community/reports.h"
+#include "dispatch/incidents.h"
+#include "dispatch/units.h"
+
+namespace centinela::api {
+
+using dispatch::Incident;
+using dispatch::IncidentStatus;
+
+json::value PlainNumber(RawJson& raw, double v) { return raw.Add(fmt::format("{}", v)); }
+
+json::array Strings(const std::vector<std::string>& v) {
+  json::array a;
+  for (const std::string& s : v) a.emplace_back(s);
+  return a;
+}
+
+const std::vector<auth::Role>& ControlRoomRoles() {
+  static const std::vector<auth::Role> kRoles = {auth::Role::kOperator, auth::Role::kAdmin};
+  return kRoles;
+}
+
+bool CoversAny(ApiContext& ctx, const auth::Principal& p, const std::vector<auth::Role>& roles,
+               const std::vector<std::string>& areas) {
+  if (areas.empty()) return auth::Authorize(p, roles, {std::string(auth::kAllAreas)});
+  return std::any_of(areas.begin(), areas.end(),
+                     [&](const std::string& a) { return Covers(ctx, p, roles, a); });
+}
+
+std::vector<std::string> ScopeAreas(const auth::Principal& p,
+                                    const std::vector<auth::Role>& roles, bool* all) {
+  std::vector<std::string> out;
+  *all = false;
+  for (const auth::Grant& g : p.grants) {
+    if (std::find(roles.begin(), roles.end(), g.role) == roles.end() || g.area_code.empty())
+      continue;
+    if (g.area_code == auth::kAllAreas) *all = true;
+    out.push_back(g.area_code);
+  }
+  return out;
+}
+
+json::object StepJson(const dispatch::Step& s, bool with_actor) {
+  dispatch::StepLabel label = dispatch::LabelFor(s.kind);
+  json::object o{{"id", s.id},
+                 {"kind", s.kind},
+                 {"label", json::object{{"es", label.es}, {"en", label.en}}},
+                 {"status", s.status},
+                 {"note", s.note.empty() ? json::value(nullptr) : json::value(s.note)},
+                 {"media_id", s.media_id.empty() ? json::value(nullptr) : json::value(s.media_id)},
+                 {"at", FormatIsoTime(s.created_ms)}};
+  if (with_actor) {
+    o["public"] = s.is_public;
+    o["actor_id"] = s.actor_id;
+  }
+  return o;
+}
+
+namespace {
+
+json::value Mark(int64_t ms) { return ms ? json::value(FormatIsoTime(ms)) : json::value(nullptr); }
+json::value Seconds(int64_t from, int64_t to) {
+  return from && to ? json::value(static_cast<double>(to - from) / 1000.0) : json::value(nullptr);
+}
+
+}  // namespace
+
+json::object IncidentJson(const Incident& n, RawJson& raw) {
+  json::object o{{"id", n.id},
+                 {"category", n.category},
+                 {"family", n.family},
+                 {"sensitivity", community::SensitivityName(n.sensitivity)},
+                 {"priority", fmt::format("P{}", n.priority)},
+                 {"status", dispatch::StatusName(n.status)},
+                 {"outcome", n.outcome.empty() ? json::value(nullptr) : json::value(n.outcome)},
+                 {"source", n.source},
+                 {"lat", PlainNumber(raw, n.lat)},
+                 {"lon", PlainNumber(raw, n.lon)},
+                 {"address", n.address.empty() ? json::value(nullptr) : json::value(n.address)},
+                 {"description",
+                  n.description.empty() ? json::value(nullptr) : json::value(n.description)},
+                 {"areas", Strings(n.areas)},
+                 {"agencies", Strings(n.agencies)},
+                 {"reports", Strings(n.report_ids)},
+                 {"created_by", n.created_by},
+                 {"merged_into",
+                  n.merged_into.empty() ? json::value(nullptr) : json::value(n.merged_into)},
+                 {"created_at", FormatIsoTime(n.created_ms)},
+                 {"updated_at", FormatIsoTime(n.updated_ms)}};
+  o["caller"] = n.source == "call" ? json::value(json::object{{"name", n.caller_name},
+                                                               {"phone", n.caller_phone}})
+                                   : json::value(nullptr);
+  o["response_times"] = json::object{
+      {"received_at", Mark(n.received_ms)},
+      {"acknowledged_at", Mark(n.acknowledged_ms)},
+      {"dispatched_at", Mark(n.dispatched_ms)},
+      {"on_scene_at", Mark(n.on_scene_ms)},
+      {"closed_at", Mark(n.closed_ms)},
+      {"seconds_to_acknowledge", Seconds(n.received_ms, n.acknowledged_ms)},
+      {"seconds_to_dispatch", Seconds(n.received_ms, n.dispatched_ms)},
+      {"seconds_to_on_scene", Seconds(n.received_ms, n.on_scene_ms)},
+      {"seconds_to_close", Seconds(n.received_ms, n.closed_ms)}};
+  json::array steps;
+  for (const dispatch::Step& s : n.steps) steps.push_back(StepJson(s, true));
+  o["steps"] = std::move(steps);
+  return o;
+}
+
+Result<std::optional<json::object>> PublicTimelineJson(ApiContext& ctx,
+                                                       const std::string& report_id) {
+  if (!ctx.incidents) return std::optional<json::object>();
+  auto t = ctx.incidents->ForReport(report_id);
+  if (!t.ok()) return t.status();
+  if (!*t) return std::optional<json::object>();
+  json::array steps;
+  for (const dispatch::Step& s : (*t)->steps) steps.push_back(StepJson(s, false));
+  return std::optional<json::object>(json::object{
+      {"id", (*t)->incident_id}, {"status", (*t)->status}, {"steps", std::move(steps)}});
+}
+
+namespace {
+
+std::optional<bool> Bool(const json::object& o, std::string_view name, Status* error) {
+  const json::value* v = o.if_contains(name);
+  if (!v || v->is_null()) return std::nullopt;
+  if (!v->is_bool()) {
+    *error = Unprocessable("field '" + std::string(name) + "' must be true or false");
+    return std::nullopt;
+  }
+  return v->get_bool();
+}
+
+std::optional<int> Priority(const json::object& o, Status* error) {
+  const json::value* v = o.if_contains("priority");
+  if (!v || v->is_null()) return std::nullopt;
+  if (v->is_string()) {
+    std::string_view s = v->get_string();
+    if (s.size() == 2 && (s[0] == 'P' || s[0] == 'p') && s[1] >= '1' && s[1] <= '4')
+      return s[1] - '0';
+  } else if (v->is_int64() && v->get_int64() >= 1 && v->get_int64() <= 4) {
+    return static_cast<int>(v->get_int64());
+  }
+  *error = Unprocessable("'priority' must be P1, P2, P3 or P4 (or 1-4)");
+  return std::nullopt;
+}
+
+Result<std::vector<std::string>> StringList(const json::object& o, std::string_view name,
+                                            size_t max_items) {
+  std::vector<std::string> out;
+  const json::value* v = o.if_contains(name);
+  if (!v || v->is_null()) return out;
+  if (!v->is_array()) return Unprocessable("field '" + std::string(name) + "' must be a list");
+  for (const json::value& x : v->as_array()) {
+    if (!x.is_string() || x.get_string().size() > 64)
+      return Unprocessable("field '" + std::string(name) + "' must list ids");
+    out.emplace_back(x.get_string());
+  }
+  if (out.size() > max_items)
+    return Unprocessable(fmt::format("field '{}' lists at most {}", name, max_items));
+  return out;
+}
+
+dispatch::StepInput ReadStep(const json::object& o, Status* err) {
+  dispatch::StepInput s;
+  s.note = StringField(o, "note", err, dispatch::kMaxNoteBytes).value_or("");
+  s.media_id = StringField(o, "media_id", err, 64).value_or("");
+  s.is_public = Bool(o, "public", err);
+  return s;
+}
+
+http::Response IncidentResponse(int status, const Incident& n) {
+  RawJson raw;
+  return JsonResponse(status, IncidentJson(n, raw), &raw);
+}
+
+// Replies with the fresh incident (steps included) after a write.
+void ReplyFresh(ApiContext& ctx, const http::Reply& reply, int status, Result<Incident> r) {
+  if (!r.ok()) return reply(http::Response::Error(r.status()));
+  auto full = ctx.incidents->Get(r->id);
+  if (!full.ok() || !*full) return reply(IncidentResponse(status, *r));
+  reply(IncidentResponse(status, **full));
+}
+
+// The caller and the incident, when the caller's control-room grant covers it; replies
+// 401/403/404 otherwise. Unknown and uncovered look alike (404) to staff of other areas.
+std::optional<std::pair<auth::Principal, Incident>> Guard(ApiContext& ctx, http::Request& req,
+                                                          const http::Reply& reply) {
+  auto p = RequireRole(ctx, req, reply, ControlRoomRoles());
+  if (!p) return std::nullopt;
+  const std::string id = req.Param("id");
+  auto n = ctx.incidents->Get(id);
+  if (!n.ok()) {
+    reply(http::Response::Error(n.status()));
+    return std::nullopt;
+  }
+  if (!*n || !CoversAny(ctx, *p, ControlRoomRoles(), (*n)->areas)) {
+    reply(http::Response::Error(NotFound("no incident '" + id + "'")));
+    return std::nullopt;
+  }
+  return std::make_pair(std::move(*p), std::move(**n));
+}
+
+void CreateFromCall(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = RequireRole(ctx, req, reply, ControlRoomRoles());
+  if (!p) return;
+  auto body = ParseBody(req);
+  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  Status err;
+  dispatch::NewCall call;
+  call.category = RequiredString(*body, "category", &err, 64);
+  auto lat = NumberField(*body, "lat", &err);
+  auto lon = NumberField(*body, "lon", &err);
+  call.address = StringField(*body, "address", &err, 300).value_or("");
+  call.caller_name = StringField(*body, "caller_name", &err, 100).value_or("");
+  call.caller_phone = StringField(*body, "caller_phone", &err, 32).value_or("");
+  call.notes = StringField(*body, "notes", &err, dispatch::kMaxNoteBytes).value_or("");
+  call.priority = Priority(*body, &err);
+  if (!err.ok()) return reply(http::Response::Error(err));
+  if (!lat || !lon)
+    return reply(http::Response::Error(Unprocessable("fields 'lat' and 'lon' are required")));
+  call.lat = *lat;
+  call.lon = *lon;
+  Status v = dispatch::ValidateNewCall(call, *ctx.categories);
+  if (!v.ok()) return reply(http::Response::Error(v));
+  auto routed = community::RouteReport(ctx.areas, ctx.incidents->options().default_area,
+                                       call.lat, call.lon, {});
+  if (!CoversAny(ctx, *p, ControlRoomRoles(), routed.first))
+    return reply(http::Response::Error(
+        PermissionDenied("your grant does not cover the place of this call")));
+  ctx.incidents->CreateFromCall(std::move(call), p->user_id, [&ctx, reply](Result<Incident> r) {
+    ReplyFresh(ctx, reply, 201, std::move(r));
+  });
+}
+
+void Escalate(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = RequireRole(ctx, req, reply, ControlRoomRoles());
+  if (!p) return;
+  const std::string id = req.Param("id");
+  auto viewer = ctx.reports->ViewerFor(*p);
+  if (!viewer.ok()) return reply(http::Response::Error(viewer.status()));
+  auto report = ctx.reports->Get(*viewer, id);
+  if (!report.ok()) return reply(http::Response::Error(report.status()));
+  if (!*report || !CoversAny(ctx, *p, ControlRoomRoles(), (*report)->report.areas))
+    return reply(http::Response::Error(NotFound("no report '" + id + "'")));
+  Status err;
+  std::optional<int> priority;
+  std::string note;
+  if (!req.body.empty()) {
+    auto body = ParseBody(req);
+    if (!body.ok()) return reply(http::Response::Error(body.status()));
+    priority = Priority(*body, &err);
+    note = StringField(*body, "note", &err, dispatch::kMaxNoteBytes).value_or("");
+    if (!err.ok()) return reply(http::Response::Error(err));
+  }
+  ctx.incidents->Escalate(id, priority, std::move(note), p->user_id,
+                          [&ctx, reply](Result<Incident> r) {
+                            ReplyFresh(ctx, reply, 201, std::move(r));
+                          });
+}
+
+void ListIncidents(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = RequireRole(ctx, req, reply, ControlRoomRoles());
+  if (!p) return;
+  dispatch::IncidentFilter f;
+  f.scope_areas = ScopeAreas(*p, ControlRoomRoles(), &f.all_areas);
+  f.status = req.Query("status");
+  if (!f.status.empty() && !dispatch::ParseStatus(f.status))
+    return reply(http::Response::Error(InvalidArgument("unknown 'status'")));
+  f.area = req.Query("area");
+  if (std::string l = req.Query("limit"); !l.empty()) {
+    int v = 0;
+    auto [ptr, ec] = std::from_chars(l.data(), l.data() + l.size(), v);
+    if (ec != std::errc() || ptr != l.data() + l.size() || v < 1 || v > dispatch::kMaxIncidentPage)
+      return reply(http::Response::Error(InvalidArgument("'limit' must be 1 to 200")));
+    f.limit = v;
+  }
+  if (std::string c = req.Query("cursor"); !c.empty()) {
+    f.before = community::DecodeCursor(c);
+    if (!f.before) return reply(http::Response::Error(InvalidArgument("bad 'cursor'")));
+  }
+  auto list = ctx.incidents->List(f);
+  if (!list.ok()) return reply(http::Response::Error(list.status()));
+  RawJson raw;
+  json::array out;
+  for (const Incident& n : *list) {
+    json::object o = IncidentJson(n, raw);
+    o.erase("steps");
+    out.push_back(std::move(o));
+  }
+  json::object doc{{"incidents", std::move(out)}};
+  doc["next_cursor"] = static_cast<int>(list->size()) == f.limit
+                           ? json::value(community::EncodeCursor(list->back().created_ms,
+                                                                 list->back().id))
+                           : json::value(nullptr);
+  reply(JsonResponse(200, doc, &raw));
+}
+
+void GetIncident(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto g = Guard(ctx, req, reply);
+  if (!g) return;
+  RawJson raw;
+  json::object o = IncidentJson(g->second, raw);
+  auto units = ctx.store.Query(
+      "SELECT a.unit_id, u.callsign, a.assigned_ms, a.accepted_ms, a.released_ms FROM "
+      "incident_units a JOIN units u ON u.id = a.unit_id WHERE a.incident_id = $1 ORDER BY "
+      "a.assigned_ms",
+      {g->second.id});
+  if (!units.ok()) return reply(http::Response::Error(units.status()));
+  json::array assigned;
+  for (size_t i = 0; i < units->size(); ++i)
+    assigned.push_back(json::object{
+        {"unit_id", units->Text(i, "unit_id")},
+        {"callsign", units->Text(i, "callsign")},
+        {"assigned_at", Mark(units->Int(i, "assigned_ms"))},
+        {"accepted_at", Mark(units->Int(i, "accepted_ms"))},
+        {"released_at", Mark(units->Int(i, "released_ms"))}});
+  o["units"] = std::move(assigned);
+  reply(JsonResponse(200, o, &raw));
+}
+
+void PostTransition(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto g = Guard(ctx, req, reply);
+  if (!g) return;
+  auto body = ParseBody(req);
+  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  Status err;
+  std::string to = RequiredString(*body, "status", &err, 32);
+  dispatch::TransitionRequest t;
+  t.outcome = StringField(*body, "outcome", &err, 64).value_or("");
+  t.reason = StringField(*body, "reason", &err, dispatch::kMaxNoteBytes).value_or("");
+  dispatch::StepInput step = ReadStep(*body, &err);
+  if (!err.ok()) return reply(http::Response::Error(err));
+  auto status = dispatch::ParseStatus(to);
+  if (!status) return reply(http::Response::Error(Unprocessable("unknown 'status' '" + to + "'")));
+  t.to = *status;
+  ctx.incidents->Transition(g->second.id, t, std::move(step), g->first.user_id,
+                            [&ctx, reply](Result<Incident> r) {
+                              ReplyFresh(ctx, reply, 200, std::move(r));
+                            });
+}
+
+void PostStep(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto g = Guard(ctx, req, reply);
+  if (!g) return;
+  auto body = ParseBody(req);
+  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  Status err;
+  std::string kind = RequiredString(*body, "kind", &err, 32);
+  dispatch::StepInput step = ReadStep(*body, &err);
+  if (!err.ok()) return reply(http::Response::Error(err));
+  ctx.incidents->AddStep(g->second.id, std::move(kind), std::move(step), g->first.user_id,
+                         [&ctx, reply](Result<Incident> r) {
+                           ReplyFresh(ctx, reply, 201, std::move(r));
+                         });
+}
+
+void PostMerge(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto g = Guard(ctx, req, reply);
+  if (!g) return;
+  auto body = ParseBody(req);
+  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  auto incidents = StringList(*body, "incidents", dispatch::kMaxMergeItems);
+  if (!incidents.ok()) return reply(http::Response::Error(incidents.status()));
+  auto reports = StringList(*body, "reports", dispatch::kMaxMergeItems);
+  if (!reports.ok()) return reply(http::Response::Error(reports.status()));
+  // Everything merged must be within the caller's scope too.
+  for (const std::string& id : *incidents) {
+    auto other = ctx.incidents->Get(id);
+    if (!other.ok()) return reply(http::Response::Error(other.status()));
+    if (!*other || !CoversAny(ctx, g->first, ControlRoomRoles(), (*other)->areas))
+      return reply(http::Response::Error(NotFound("no incident '" + id + "'")));
+  }
+  if (!reports->empty()) {
+    auto viewer = ctx.reports->ViewerFor(g->first);
+    if (!viewer.ok()) return reply(http::Response::Error(viewer.status()));
+    for (const std::string& id : *reports) {
+      auto r = ctx.reports->Get(*viewer, id);
+      if (!r.ok()) return reply(http::Response::Error(r.status()));
+      if (!*r || !CoversAny(ctx, g->first, ControlRoomRoles(), (*r)->report.areas))
+        return reply(http::Response::Error(NotFound("no report '" + id + "'")));
+    }
+  }
+  ctx.incidents->Merge(g->second.id, std::move(*incidents), std::move(*reports),
+                       g->first.user_id, [&ctx, reply](Result<Incident> r) {
+                         ReplyFresh(ctx, reply, 200, std::move(r));
+                       });
+}
+
+void GetDuplicates(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto g = Guard(ctx, req, reply);
+  if (!g) return;
+  auto dups = ctx.incidents->Duplicates(g->second);
+  if (!dups.ok()) return reply(http::Response::Error(dups.status()));
+  RawJson raw;
+  json::array out;
+  for (const dispatch::Duplicate& d : *dups)
+    out.push_back(json::object{{"kind", d.kind},
+                               {"id", d.id},
+                               {"category", d.category},
+                               {"distance_m", PlainNumber(raw, std::round(d.distance_m))},
+                               {"created_at", FormatIsoTime(d.created_ms)}});
+  const auto& o = ctx.incidents->options();
+  reply(JsonResponse(200,
+                     json::object{{"duplicates", std::move(out)},
+                                  {"radius_m", PlainNumber(raw, o.duplicate_radius_m)},
+                                  {"window_s", o.duplicate_window_ms / 1000}},
+                     &raw));
+}
+
+void GetRecommendations(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto g = Guard(ctx, req, reply);
+  if (!g) return;
+  if (!ctx.units) return reply(http::Response::Error(Unavailable("units are not enabled")));
+  int k = 5;
+  if (std::string ks = req.Query("k"); !ks.empty()) {
+    auto [ptr, ec] = std::from_chars(ks.data(), ks.data() + ks.size(), k);
+    if (ec != std::errc() || ptr != ks.data() + ks.size() || k < 1 ||
+        k > dispatch::kMaxRecommendations)
+      return reply(http::Response::Error(InvalidArgument("'k' must be 1 to 50")));
+  }
+  std::vector<std::string> caps;
+  std::string c = req.Query("capabilities");
+  for (size_t start = 0; start < c.size();) {
+    size_t end = c.find(',', start);
+    if (end == std::string::npos) end = c.size();
+    if (end > start) caps.push_back(c.substr(start, end - start));
+    start = end + 1;
+  }
+  if (caps.size() > dispatch::kMaxCapabilities)
+    return reply(http::Response::Error(InvalidArgument("at most 20 capabilities")));
+  const Incident& n = g->second;
+  auto ranked = ctx.units->Recommend(n.lat, n.lon, n.agencies, caps, k);
+  RawJson raw;
+  json::array out;
+  for (const dispatch::Recommendation& r : ranked)
+    out.push_back(json::object{{"unit_id", r.unit_id},
+                               {"callsign", r.callsign},
+                               {"agency", r.agency},
+                               {"kind", r.kind},
+                               {"distance_m", PlainNumber(raw, std::round(r.distance_m))},
+                               {"eta_s", PlainNumber(raw, std::round(r.eta_s))}});
+  reply(JsonResponse(200,
+                     json::object{{"incident_id", n.id},
+                                  {"agencies", Strings(n.agencies)},
+                                  {"units", std::move(out)}},
+                     &raw));
+}
+
+void PostDispatch(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto g = Guard(ctx, req, reply);
+  if (!g) return;
+  if (!ctx.units) return reply(http::Response::Error(Unavailable("units are not enabled")));
+  auto body = ParseBody(req);
+  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  Status err;
+  std::string unit_id = RequiredString(*body, "unit_id", &err, 64);
+  std::string note = StringField(*body, "note", &err, dispatch::kMaxNoteBytes).value_or("");
+  if (!err.ok()) return reply(http::Response::Error(err));
+  auto unit = ctx.units->Get(unit_id);
+  if (!unit || !Covers(ctx, g->first, ControlRoomRoles(), unit->home_area))
+    return reply(http::Response::Error(NotFound("no unit '" + unit_id + "'")));
+  const std::string incident_id = g->second.id;
+  ctx.units->Dispatch(incident_id, unit_id, std::move(note), g->first.user_id,
+                      [&ctx, reply, incident_id](Result<dispatch::Unit> r) {
+                        if (!r.ok()) return reply(http::Response::Error(r.status()));
+                        auto n = ctx.incidents->Get(incident_id);
+                        if (!n.ok()) return reply(http::Response::Error(n.status()));
+                        if (!*n) return reply(http::Response::Error(Internal("incident vanished")));
+                        RawJson raw;
+                        json::object o = IncidentJson(**n, raw);
+                        o["dispatched_unit"] = json::object{{"id", r->id},
+                                                            {"callsign", r->callsign},
+                                                            {"status", r->status}};
+                        reply(JsonResponse(200, o, &raw));
+                      });
+}
+
+}  // namespace
+
+void AddIncidentRoutes(http::Router& r, ApiContext& ctx) {
+  if (!ctx.incidents || !ctx.reports || !ctx.categories) return;
+  auto add = [&](const char* method, const char* pattern,
+                 void (*fn)(ApiContext&, http::Request&, http::Reply)) {
+    r.Add(method, pattern, [&ctx, fn](http::Request& q, http::Reply y) { fn(ctx, q, std::move(y)); });
+  };
+  add("POST", "/api/v1/incidents", CreateFromCall);
+  add("GET", "/api/v1/incidents", ListIncidents);
+  add("GET", "/api/v1/incidents/{id}", GetIncident);
+  add("POST", "/api/v1/incidents/{id}/transitions", PostTransition);
+  add("POST", "/api/v1/incidents/{id}/steps", PostStep);
+  add("POST", "/api/v1/incidents/{id}/merge", PostMerge);
+  add("GET", "/api/v1/incidents/{id}/duplicates", GetDuplicates);
+  add("GET", "/api/v1/incidents/{id}/recommendations", GetRecommendations);
+  add("POST", "/api/v1/incidents/{id}/dispatch", PostDispatch);
+  add("POST", "/api/v1/reports/{id}/escalate", Escalate);
+}
+
+}  // namespace centinela::api

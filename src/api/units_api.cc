@@ -1,0 +1,217 @@
+// /api/v1/units: the registry (operators and admins whose grant covers the unit's home
+// area), the crew's own view (/units/mine) and the responder endpoints: accept the
+// assignment, move through en route / on scene / available. Moves carry the incident's
+// public steps (with an optional note and photo).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "api/context.h"
+#include "api/dispatch_json.h"
+#include "api/json.h"
+#include "dispatch/units.h"
+
+namespace centinela::api {
+
+namespace {
+
+using dispatch::Unit;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+json::object UnitJson(ApiContext& ctx, const Unit& u, RawJson& raw) {
+  json::object o{{"id", u.id},
+                 {"callsign", u.callsign},
+                 {"agency", u.agency},
+                 {"kind", u.kind},
+                 {"capabilities", Strings(u.capabilities)},
+                 {"home_area", u.home_area},
+                 {"status", u.status},
+                 {"incident_id",
+                  u.incident_id.empty() ? json::value(nullptr) : json::value(u.incident_id)},
+                 {"crew", Strings(u.crew)},
+                 {"created_at", FormatIsoTime(u.created_ms)},
+                 {"updated_at", FormatIsoTime(u.updated_ms)}};
+  auto fix = ctx.units->positions().Get(u.id);
+  if (fix) {
+    o["position"] = json::object{{"lat", PlainNumber(raw, fix->lat)},
+                                 {"lon", PlainNumber(raw, fix->lon)},
+                                 {"at", FormatIsoTime(fix->time_ms)}};
+    o["stale"] = NowMs() - fix->received_ms > ctx.units->stale_after_ms();
+  } else {
+    o["position"] = nullptr;
+    o["stale"] = true;
+  }
+  return o;
+}
+
+http::Response UnitResponse(ApiContext& ctx, int status, const Unit& u) {
+  RawJson raw;
+  return JsonResponse(status, UnitJson(ctx, u, raw), &raw);
+}
+
+bool IsCrew(const Unit& u, const std::string& user_id) {
+  return std::find(u.crew.begin(), u.crew.end(), user_id) != u.crew.end();
+}
+
+Result<std::vector<std::string>> Ids(const json::object& o, std::string_view name) {
+  std::vector<std::string> out;
+  const json::value* v = o.if_contains(name);
+  if (!v || v->is_null()) return out;
+  if (!v->is_array()) return Unprocessable("field '" + std::string(name) + "' must be a list");
+  for (const json::value& x : v->as_array()) {
+    if (!x.is_string() || x.get_string().empty() || x.get_string().size() > 64)
+      return Unprocessable("field '" + std::string(name) + "' must list strings of 1 to 64");
+    out.emplace_back(x.get_string());
+  }
+  if (out.size() > 50) return Unprocessable("field '" + std::string(name) + "' is too long");
+  return out;
+}
+
+void CreateUnit(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = RequireRole(ctx, req, reply, ControlRoomRoles());
+  if (!p) return;
+  auto body = ParseBody(req);
+  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  Status err;
+  dispatch::NewUnit u;
+  u.callsign = RequiredString(*body, "callsign", &err, 32);
+  u.agency = RequiredString(*body, "agency", &err, 32);
+  u.kind = RequiredString(*body, "kind", &err, 32);
+  u.home_area = RequiredString(*body, "home_area", &err, 64);
+  if (!err.ok()) return reply(http::Response::Error(err));
+  auto caps = Ids(*body, "capabilities");
+  if (!caps.ok()) return reply(http::Response::Error(caps.status()));
+  auto crew = Ids(*body, "crew");
+  if (!crew.ok()) return reply(http::Response::Error(crew.status()));
+  u.capabilities = std::move(*caps);
+  u.crew = std::move(*crew);
+  if (!ctx.areas.Get(u.home_area))
+    return reply(http::Response::Error(Unprocessable("unknown area '" + u.home_area + "'")));
+  if (!Covers(ctx, *p, ControlRoomRoles(), u.home_area))
+    return reply(http::Response::Error(
+        PermissionDenied("your grant does not cover area '" + u.home_area + "'")));
+  ctx.units->Create(std::move(u), p->user_id, [&ctx, reply](Result<Unit> r) {
+    if (!r.ok()) return reply(http::Response::Error(r.status()));
+    reply(UnitResponse(ctx, 201, *r));
+  });
+}
+
+void ListUnits(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = RequireRole(ctx, req, reply, ControlRoomRoles());
+  if (!p) return;
+  const std::string status = req.Query("status"), agency = req.Query("agency");
+  if (!status.empty() && !dispatch::IsUnitStatus(status))
+    return reply(http::Response::Error(InvalidArgument("unknown 'status'")));
+  RawJson raw;
+  json::array out;
+  for (const Unit& u : ctx.units->List()) {
+    if (!status.empty() && u.status != status) continue;
+    if (!agency.empty() && u.agency != agency) continue;
+    if (!Covers(ctx, *p, ControlRoomRoles(), u.home_area)) continue;
+    out.push_back(UnitJson(ctx, u, raw));
+  }
+  reply(JsonResponse(200, json::object{{"units", std::move(out)}}, &raw));
+}
+
+void MyUnits(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = Authenticate(ctx, req, reply);
+  if (!p) return;
+  RawJson raw;
+  json::array out;
+  for (const Unit& u : ctx.units->OfCrewMember(p->user_id)) out.push_back(UnitJson(ctx, u, raw));
+  reply(JsonResponse(200, json::object{{"units", std::move(out)}}, &raw));
+}
+
+// The unit when the caller is its crew or control-room staff covering its home area.
+std::optional<std::pair<auth::Principal, Unit>> Guard(ApiContext& ctx, http::Request& req,
+                                                      const http::Reply& reply, bool crew_ok) {
+  auto p = Authenticate(ctx, req, reply);
+  if (!p) return std::nullopt;
+  const std::string id = req.Param("id");
+  auto u = ctx.units->Get(id);
+  const bool allowed = u && ((crew_ok && IsCrew(*u, p->user_id)) ||
+                             Covers(ctx, *p, ControlRoomRoles(), u->home_area));
+  if (!allowed) {
+    reply(http::Response::Error(NotFound("no unit '" + id + "'")));
+    return std::nullopt;
+  }
+  return std::make_pair(std::move(*p), std::move(*u));
+}
+
+void GetUnit(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto g = Guard(ctx, req, reply, true);
+  if (!g) return;
+  reply(UnitResponse(ctx, 200, g->second));
+}
+
+void PutCrew(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto g = Guard(ctx, req, reply, false);
+  if (!g) return;
+  auto body = ParseBody(req);
+  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  auto crew = Ids(*body, "crew");
+  if (!crew.ok()) return reply(http::Response::Error(crew.status()));
+  ctx.units->SetCrew(g->second.id, std::move(*crew), g->first.user_id,
+                     [&ctx, reply](Result<Unit> r) {
+                       if (!r.ok()) return reply(http::Response::Error(r.status()));
+                       reply(UnitResponse(ctx, 200, *r));
+                     });
+}
+
+void Accept(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto g = Guard(ctx, req, reply, true);
+  if (!g) return;
+  if (!IsCrew(g->second, g->first.user_id))
+    return reply(http::Response::Error(PermissionDenied("only the unit's crew accepts")));
+  ctx.units->Accept(g->second.id, g->first.user_id, [&ctx, reply](Result<Unit> r) {
+    if (!r.ok()) return reply(http::Response::Error(r.status()));
+    reply(UnitResponse(ctx, 200, *r));
+  });
+}
+
+void PostStatus(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto g = Guard(ctx, req, reply, true);
+  if (!g) return;
+  auto body = ParseBody(req);
+  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  Status err;
+  std::string to = RequiredString(*body, "status", &err, 32);
+  dispatch::StepInput step;
+  step.note = StringField(*body, "note", &err, dispatch::kMaxNoteBytes).value_or("");
+  step.media_id = StringField(*body, "media_id", &err, 64).value_or("");
+  if (const json::value* pub = body->if_contains("public"); pub && !pub->is_null()) {
+    if (!pub->is_bool()) return reply(http::Response::Error(Unprocessable("'public' is a boolean")));
+    step.is_public = pub->get_bool();
+  }
+  if (!err.ok()) return reply(http::Response::Error(err));
+  ctx.units->MoveStatus(g->second.id, std::move(to), std::move(step), g->first.user_id,
+                        [&ctx, reply](Result<Unit> r) {
+                          if (!r.ok()) return reply(http::Response::Error(r.status()));
+                          reply(UnitResponse(ctx, 200, *r));
+                        });
+}
+
+}  // namespace
+
+void AddUnitRoutes(http::Router& r, ApiContext& ctx) {
+  if (!ctx.units) return;
+  auto add = [&](const char* method, const char* pattern,
+                 void (*fn)(ApiContext&, http::Request&, http::Reply)) {
+    r.Add(method, pattern, [&ctx, fn](http::Request& q, http::Reply y) { fn(ctx, q, std::move(y)); });
+  };
+  add("POST", "/api/v1/units", CreateUnit);
+  add("GET", "/api/v1/units", ListUnits);
+  add("GET", "/api/v1/units/mine", MyUnits);
+  add("GET", "/api/v1/units/{id}", GetUnit);
+  add("PUT", "/api/v1/units/{id}/crew", PutCrew);
+  add("POST", "/api/v1/units/{id}/accept", Accept);
+  add("POST", "/api/v1/units/{id}/status", PostStatus);
+}
+
+}  // namespace centinela::api
