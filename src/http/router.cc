@@ -84,6 +84,15 @@ size_t Router::MaxRouteBodyBytes() const {
   return most;
 }
 
+std::vector<Upgrader*> Router::Upgraders() const {
+  std::vector<Upgrader*> out;
+  for (const Route& r : routes_)
+    if (r.options.upgrader != nullptr &&
+        std::find(out.begin(), out.end(), r.options.upgrader) == out.end())
+      out.push_back(r.options.upgrader);
+  return out;
+}
+
 Router::Match Router::Resolve(Request& req) const {
   const std::vector<std::string> path = Split(req.path);
   const bool head = req.method == "HEAD";

@@ -11,10 +11,16 @@
 
 namespace centinela::http {
 
+class Upgrader;  // http/upgrade.h (Beast types; only src/http and src/realtime include it)
+
 //! Per-route settings that the server applies before it reads the request body.
 struct RouteOptions {
   //! Largest body this route accepts (413 beyond); 0 = the server's max_body_bytes.
   size_t max_body_bytes = 0;
+  //! When set, the route takes over the connection once its request is read (WebSocket
+  //! upgrade, Server-Sent Events) instead of calling the handler. Not owned; must outlive
+  //! the server. The server calls its Drain() when it stops.
+  Upgrader* upgrader = nullptr;
 };
 
 class Router {
@@ -41,6 +47,8 @@ class Router {
   //! The largest RouteOptions::max_body_bytes of any route (0 when none sets one): the
   //! server lets a header announce up to this much before it knows the route.
   size_t MaxRouteBodyBytes() const;
+  //! Every distinct RouteOptions::upgrader of the table.
+  std::vector<Upgrader*> Upgraders() const;
 
  private:
   struct Route {

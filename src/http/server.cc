@@ -56,6 +56,7 @@
 
 #include "common/clock.h"
 #include "http/server_internal.h"
+#include "http/upgrade.h"
 
 namespace centinela::http {
 
@@ -386,6 +387,8 @@ void Server::Impl::Stop() {
       });
     }
   }
+  // 2b. Long-lived streams (WebSocket, SSE) are told to close (1001) and refuse new ones.
+  for (Upgrader* u : router.Upgraders()) u->Drain();
   // 3. Wait for in-flight requests, up to the drain timeout.
   {
     std::unique_lock lock(mu);
@@ -594,8 +597,17 @@ asio::awaitable<bool> Server::Impl::ServeOne(beast::tcp_stream& stream, beast::f
   req.headers.reserve(static_cast<size_t>(std::distance(msg.begin(), msg.end())));
   for (const auto& field : msg)
     req.headers.emplace_back(internal::ToLower(field.name_string()), std::string(field.value()));
-  req.body = std::move(msg.body());
   req.remote_ip = ip;
+  if (target_status.ok() && match->outcome == Router::Outcome::kFound &&
+      match->options.upgrader != nullptr && !stopping) {
+    // The route takes the connection over (WebSocket, Server-Sent Events) until it ends.
+    const std::string route_pattern = match->pattern, method = req.method, path = req.path;
+    const int status = co_await match->options.upgrader->Serve(stream, buffer, std::move(msg),
+                                                               std::move(req));
+    Record(route_pattern, internal::MethodLabel(method), path, status, 0, start, ip);
+    co_return false;
+  }
+  req.body = std::move(msg.body());
 
   Response resp;
   std::string route = kUnmatched;
