@@ -25,6 +25,7 @@
 #include "dispatch/incidents.h"
 #include "dispatch/units.h"
 #include "events/bus.h"
+#include "events/follower.h"
 #include "http/server.h"
 #include "media/media.h"
 #include "store/store.h"
@@ -91,6 +92,7 @@ auth::AccountsOptions AccountsOptionsFrom(const Config& c) {
   o.token_ttl_ms = c.Int("auth.token_ttl_hours") * 3600 * 1000;
   o.hash_threads = static_cast<int>(c.Int("auth.hash_threads"));
   o.min_password_length = static_cast<size_t>(c.Int("auth.min_password_length"));
+  o.fast_hash_for_tests = c.Bool("auth.bench_fast_password_hash");
   o.throttle.max_failures_per_account = static_cast<int>(c.Int("auth.login_max_failures_per_account"));
   o.throttle.max_failures_per_ip = static_cast<int>(c.Int("auth.login_max_failures_per_ip"));
   o.throttle.window_ms = c.Int("auth.login_window_s") * 1000;
@@ -175,7 +177,17 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   auto store = OpenConfiguredStore(*config, &metrics);
   if (!store.ok()) return Fail(store.status());
   events::Bus bus;
-  bus.Attach(**store);
+  // On PostgreSQL several nodes may share the log: the follower publishes every node's
+  // events on this bus in seq order (LISTEN/NOTIFY + log reads, events/follower.h).
+  std::unique_ptr<events::LogFollower> follower;
+  if ((*store)->Backend() == "postgresql") {
+    events::FollowerOptions follower_options;
+    follower_options.metrics = &metrics;
+    follower = std::make_unique<events::LogFollower>(**store, bus, follower_options);
+    if (Status started = follower->Start(); !started.ok()) return Fail(started);
+  } else {
+    bus.Attach(**store);
+  }
   areas::AreaService areas(**store);
   Status s = areas.Load();
   if (!s.ok()) return Fail(s);
@@ -251,6 +263,7 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   server.WaitForSignal();
   spdlog::info("signal received: draining requests");
   server.Stop();
+  if (follower) follower->Stop();
   (*store)->Close();
   spdlog::info("stopped cleanly");
   return 0;

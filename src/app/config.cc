@@ -28,6 +28,7 @@ const std::vector<KeySpec>& ConfigKeys() {
       {"auth.token_ttl_hours", KeyType::kInt, "720", "Lifetime of a login token (30 days)."},
       {"auth.hash_threads", KeyType::kInt, "2", "Threads that compute Argon2id password hashes off the request threads."},
       {"auth.min_password_length", KeyType::kInt, "10", "Shortest accepted password."},
+      {"auth.bench_fast_password_hash", KeyType::kBool, "false", "Benchmarks only (bench/fanout creates 10,000 accounts): Argon2id at its minimum cost. Never set it in production."},
       {"auth.login_max_failures_per_account", KeyType::kInt, "5", "Failed logins per account within the window before lockout (429)."},
       {"auth.login_max_failures_per_ip", KeyType::kInt, "20", "Failed logins per client IP within the window before lockout (429)."},
       {"auth.login_window_s", KeyType::kInt, "900", "Window in seconds over which failed logins are counted."},
