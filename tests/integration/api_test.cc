@@ -15,180 +15,55 @@
 #include <sstream>
 #include <thread>
 
-#include "db_access.h"
-#include "support/http_client.h"
-#include "server_process.h"
+#include "api_client.h"
 
 namespace centinela::testing {
 using test::HttpClient;
 namespace {
 
-namespace json = boost::json;
-
-// ---- small HTTP helpers -----------------------------------------------------------------
-
-struct Reply {
-  int status = 0;
-  std::string body;
-  std::string retry_after;
-  std::string allow;
-  json::value Json() const {
-    boost::system::error_code ec;
-    json::value v = json::parse(body, ec);
-    return ec ? json::value() : v;
-  }
-  // The one error envelope: {"error":{"code":"...","message":"..."}} and nothing else.
-  std::string ErrorCode() const {
-    json::value v = Json();
-    if (!v.is_object() || v.as_object().size() != 1 || !v.as_object().contains("error")) return "<not an envelope>";
-    const json::value& e = v.at("error");
-    if (!e.is_object() || e.as_object().size() != 2 || !e.at("code").is_string() || !e.at("message").is_string())
-      return "<bad envelope>";
-    return std::string(e.at("code").as_string());
-  }
-};
-
-class Api {
- public:
-  explicit Api(int port) : port_(port) {}
-  Reply Call(const std::string& method, const std::string& target, const std::string& body = "",
-             const std::string& token = "", const std::string& content_type = "application/json") {
-    HttpClient client("127.0.0.1", static_cast<uint16_t>(port_));
-    std::vector<std::pair<std::string, std::string>> headers;
-    if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
-    if (!body.empty()) headers.emplace_back("Content-Type", content_type);
-    auto r = client.Request(method, target, body, headers);
-    Reply out;
-    out.status = r.status;
-    out.body = r.body;
-    out.retry_after = r.Header("retry-after");
-    out.allow = r.Header("allow");
-    return out;
-  }
-  std::string Login(const std::string& login, const std::string& password) {
-    Reply r = Call("POST", "/api/v1/auth/login", Obj({{"login", login}, {"password", password}}));
-    if (r.status != 200) return "";
-    return std::string(r.Json().at("token").as_string());
-  }
-  static std::string Obj(const json::object& o) { return json::serialize(o); }
-
- private:
-  int port_;
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Real comuna boundaries from the demo data, by name.
-json::value ComunaGeometry(const std::string& name) {
-  static json::value doc =
-      json::parse(ReadFile(std::string(CENTINELA_SOURCE_DIR) + "/demo/santiago_south_precinct_7_comunas.geojson"));
-  for (const json::value& f : doc.at("features").as_array())
-    if (f.at("properties").at("NOM_COM").as_string() == name) return f.at("geometry");
-  ADD_FAILURE() << "no comuna " << name;
-  return {};
-}
-
 // A rectangle around the South Precinct: the root area of the test tree.
-json::value RegionBox() {
-  return json::parse(
-      R"({"type":"Polygon","coordinates":[[[-70.80,-33.70],[-70.50,-33.70],[-70.50,-33.40],[-70.80,-33.40],[-70.80,-33.70]]]})");
-}
-
-constexpr const char* kRootPassword = "root-password-1234";
-constexpr const char* kPassword = "a-long-password-99";
+json::value RegionBox() { return Box(-70.80, -33.70, -70.50, -33.40); }
 
 // ---- one server per backend, shared by the API tests -----------------------------------
 
-struct Deployment {
-  std::string dir;
-  std::unique_ptr<TestDatabase> db;
-  std::unique_ptr<ServerProcess> server;
+struct ApiDeployment : Deployment {
   std::string root_token, operator_token, area_admin_token, neighbour_token;
   std::string neighbour_id, operator_id;
 };
 
-std::map<std::string, std::unique_ptr<Deployment>>& Deployments() {
-  static std::map<std::string, std::unique_ptr<Deployment>> d;
-  return d;
-}
-
-class ApiTest : public ::testing::TestWithParam<std::string> {
+class ApiTest : public DeployedTest<ApiDeployment> {
  protected:
-  void SetUp() override {
-    auto& slot = Deployments()[GetParam()];
-    if (!slot) {
-      auto d = std::make_unique<Deployment>();
-      d->dir = MakeTempDir("centinela-api-" + GetParam());
-      d->db = std::make_unique<TestDatabase>(GetParam(), d->dir);
-      if (!d->db->available()) GTEST_SKIP() << d->db->reason();
-      // The first admin comes from the CLI, as an operator would do it.
-      CommandResult add = RunCentinela({"user", "add", "--email", "root@test.cl", "--password", kRootPassword,
-                                        "--role", "admin", "--db", d->db->url(), "--data-dir", d->dir});
-      ASSERT_EQ(add.exit_code, 0) << add.output;
-      d->server = std::make_unique<ServerProcess>(d->dir, d->db->url(), std::vector<std::string>{},
-                                                  std::vector<std::string>{"CENTINELA_AUTH_LOGIN_MAX_FAILURES_PER_IP=100000"});
-      ASSERT_TRUE(d->server->Start()) << d->server->output();
-      Api api(d->server->port());
-      d->root_token = api.Login("root@test.cl", kRootPassword);
-      ASSERT_FALSE(d->root_token.empty());
-      // Area tree: RM (region box) > 13130 San Miguel, 13109 La Cisterna (real boundaries).
-      Reply r = api.Call("POST", "/api/v1/areas",
-                         Api::Obj({{"code", "RM"}, {"name", "Región Metropolitana (test box)"}, {"kind", "region"},
-                                   {"population", 1000}, {"geometry", RegionBox()}}),
-                         d->root_token);
-      ASSERT_EQ(r.status, 201) << r.body;
-      for (auto [code, name] : {std::pair{"13130", "San Miguel"}, std::pair{"13109", "La Cisterna"}}) {
-        r = api.Call("POST", "/api/v1/areas",
-                     Api::Obj({{"code", code}, {"name", name}, {"kind", "sector"}, {"parent", "RM"},
-                               {"population", 100000}, {"agencies", json::array{"police", "fire"}},
-                               {"geometry", ComunaGeometry(name)}}),
-                     d->root_token);
-        ASSERT_EQ(r.status, 201) << r.body;
-      }
-      // Staff created by the admin through the API, scoped to San Miguel.
-      r = api.Call("POST", "/api/v1/users",
-                   Api::Obj({{"email", "operador@test.cl"}, {"password", kPassword},
-                             {"roles", json::array{json::object{{"role", "operator"}, {"area", "13130"}}}}}),
-                   d->root_token);
-      ASSERT_EQ(r.status, 201) << r.body;
-      d->operator_id = std::string(r.Json().at("id").as_string());
-      r = api.Call("POST", "/api/v1/users",
-                   Api::Obj({{"email", "admin.sm@test.cl"}, {"password", kPassword},
-                             {"roles", json::array{json::object{{"role", "admin"}, {"area", "13130"}}}}}),
-                   d->root_token);
-      ASSERT_EQ(r.status, 201) << r.body;
-      r = api.Call("POST", "/api/v1/auth/register",
-                   Api::Obj({{"email", "vecina@test.cl"}, {"password", kPassword}, {"display_name", "Vecina"}}));
-      ASSERT_EQ(r.status, 201) << r.body;
-      d->neighbour_id = std::string(r.Json().at("id").as_string());
-      d->operator_token = api.Login("operador@test.cl", kPassword);
-      d->area_admin_token = api.Login("admin.sm@test.cl", kPassword);
-      d->neighbour_token = api.Login("vecina@test.cl", kPassword);
-      ASSERT_FALSE(d->operator_token.empty() || d->area_admin_token.empty() || d->neighbour_token.empty());
-      slot = std::move(d);
-    }
-    dep_ = slot.get();
-    if (!dep_->server) GTEST_SKIP() << dep_->db->reason();
+  std::string Prefix() const override { return "centinela-api"; }
+  void Populate(ApiDeployment& d) override {
+    const Api api = this->api();
+    d.root_token = d.root;
+    // Area tree: RM (region box) > 13130 San Miguel, 13109 La Cisterna (real boundaries).
+    api.AddArea(d.root, {{"code", "RM"},
+                         {"name", "Región Metropolitana (test box)"},
+                         {"kind", "region"},
+                         {"population", 1000},
+                         {"geometry", RegionBox()}});
+    for (auto [code, name] :
+         {std::pair{"13130", "San Miguel"}, std::pair{"13109", "La Cisterna"}})
+      api.AddArea(d.root, {{"code", code},
+                           {"name", name},
+                           {"kind", "sector"},
+                           {"parent", "RM"},
+                           {"population", 100000},
+                           {"agencies", json::array{"police", "fire"}},
+                           {"geometry", ComunaGeometry(name)}});
+    // Staff created by the admin through the API, scoped to San Miguel.
+    Account op = api.Staff(d.root, "operador@test.cl", "operator", "13130");
+    Account area_admin = api.Staff(d.root, "admin.sm@test.cl", "admin", "13130");
+    Account vecina = api.Neighbour("vecina@test.cl");
+    d.operator_id = op.first;
+    d.operator_token = op.second;
+    d.area_admin_token = area_admin.second;
+    d.neighbour_id = vecina.first;
+    d.neighbour_token = vecina.second;
+    ASSERT_FALSE(d.operator_token.empty() || d.area_admin_token.empty() ||
+                 d.neighbour_token.empty());
   }
-
-  static void TearDownTestSuite() {
-    for (auto& [name, d] : Deployments()) {
-      if (d && d->server) d->server->Stop();
-      if (d) {
-        d->db.reset();
-        std::filesystem::remove_all(d->dir);
-      }
-    }
-    Deployments().clear();
-  }
-
-  Api api() { return Api(dep_->server->port()); }
-  Deployment* dep_ = nullptr;
 };
 
 TEST_P(ApiTest, HealthReadinessAndMetrics) {
@@ -273,7 +148,8 @@ TEST_P(ApiTest, BadInputGetsTheErrorEnvelope) {
   Reply malformed = api().Call("PATCH", "/api/v1/me", "{\"display_name\": ", t);
   EXPECT_EQ(malformed.status, 400);
   EXPECT_EQ(malformed.ErrorCode(), "bad_request");
-  Reply wrong_type = api().Call("PATCH", "/api/v1/me", "display_name=x", t, "application/x-www-form-urlencoded");
+  Reply wrong_type = api().Call("PATCH", "/api/v1/me", "display_name=x", t,
+                                    {{"Content-Type", "application/x-www-form-urlencoded"}});
   EXPECT_EQ(wrong_type.status, 415);
   EXPECT_EQ(wrong_type.ErrorCode(), "unsupported_media_type");
   Reply oversize = api().Call("PATCH", "/api/v1/me", "{\"display_name\":\"" + std::string(2 << 20, 'a') + "\"}", t);
@@ -285,7 +161,7 @@ TEST_P(ApiTest, BadInputGetsTheErrorEnvelope) {
   Reply method = api().Call("DELETE", "/api/v1/me", "", t);
   EXPECT_EQ(method.status, 405);
   EXPECT_EQ(method.ErrorCode(), "method_not_allowed");
-  EXPECT_NE(method.allow.find("GET"), std::string::npos);
+  EXPECT_NE(method.Header("allow").find("GET"), std::string::npos);
   Reply semantic = api().Call("PATCH", "/api/v1/me", Api::Obj({{"locale", "klingon"}}), t);
   EXPECT_EQ(semantic.status, 422);
   EXPECT_EQ(semantic.ErrorCode(), "unprocessable");
@@ -338,8 +214,8 @@ TEST_P(ApiTest, LoginThrottlingAnswers429WithRetryAfter) {
   Reply locked = api().Call("POST", "/api/v1/auth/login", Api::Obj({{"login", email}, {"password", kPassword}}));
   EXPECT_EQ(locked.status, 429);
   EXPECT_EQ(locked.ErrorCode(), "rate_limited");
-  ASSERT_FALSE(locked.retry_after.empty());
-  EXPECT_GE(std::stoi(locked.retry_after), 1);
+  ASSERT_FALSE(locked.Header("retry-after").empty());
+  EXPECT_GE(std::stoi(locked.Header("retry-after")), 1);
 }
 
 TEST_P(ApiTest, AreasAtPointGeoJsonAndValidation) {
@@ -389,24 +265,11 @@ TEST_P(ApiTest, AreasAtPointGeoJsonAndValidation) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::Values("sqlite", "postgresql"),
-                         [](const auto& info) { return info.param; });
+                         BackendName);
 
 // ---- tests that need their own server ---------------------------------------------------
 
-class OwnServerTest : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override {
-    dir_ = MakeTempDir("centinela-own-" + GetParam());
-    db_ = std::make_unique<TestDatabase>(GetParam(), dir_);
-    if (!db_->available()) GTEST_SKIP() << db_->reason();
-  }
-  void TearDown() override {
-    db_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  std::string dir_;
-  std::unique_ptr<TestDatabase> db_;
-};
+class OwnServerTest : public OwnDatabaseTest {};
 
 // `centinela audit verify` walks the chain and names the first row edited behind its back.
 TEST_P(OwnServerTest, AuditVerifyFindsARowEditedBehindTheServersBack) {
@@ -439,35 +302,14 @@ TEST_P(OwnServerTest, KillDashNineLosesNoAcknowledgedWrite) {
     tokens.push_back(api.Login(email, kPassword));
     ASSERT_FALSE(tokens.back().empty());
   }
-  std::mutex mu;
-  std::vector<std::string> acknowledged;
-  std::atomic<bool> stop{false};
-  std::atomic<int> sent{0};
-  std::vector<std::thread> clients;
-  for (int c = 0; c < kClients; ++c) {
-    clients.emplace_back([&, c] {
-      try {
-        HttpClient client("127.0.0.1", static_cast<uint16_t>(server.port()));
-        for (int i = 0; !stop; ++i) {
-          std::string name = "w-" + std::to_string(c) + "-" + std::to_string(i);
-          auto r = client.Request("PATCH", "/api/v1/me", Api::Obj({{"display_name", name}}),
-                                  {{"Authorization", "Bearer " + tokens[static_cast<size_t>(c)]},
-                                   {"Content-Type", "application/json"}});
-          ++sent;
-          if (r.status == 200) {
-            std::lock_guard lock(mu);
-            acknowledged.push_back(name);
-          }
-        }
-      } catch (...) {
-        // the connection dies with the server: writes in flight were never acknowledged
-      }
-    });
-  }
-  while (sent < 3000) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  server.Kill();
-  stop = true;
-  for (auto& t : clients) t.join();
+  const std::vector<std::string> acknowledged =
+      BurstThenKill(server, kClients, 3000, [&](int c, int i, HttpClient& http) -> std::string {
+        std::string name = "w-" + std::to_string(c) + "-" + std::to_string(i);
+        auto r = http.Request("PATCH", "/api/v1/me", Api::Obj({{"display_name", name}}),
+                              {{"Authorization", "Bearer " + tokens[static_cast<size_t>(c)]},
+                               {"Content-Type", "application/json"}});
+        return r.status == 200 ? name : "";
+      });
   ASSERT_GT(acknowledged.size(), 1000u);
 
   ServerProcess restarted(dir_, db_->url());
@@ -497,7 +339,7 @@ TEST_P(OwnServerTest, SigtermStopsCleanly) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, OwnServerTest, ::testing::Values("sqlite", "postgresql"),
-                         [](const auto& info) { return info.param; });
+                         BackendName);
 
 // `serve --demo`: the South Precinct with its seven comunas and the printed logins work;
 // starting again over the same data is idempotent.

@@ -12,184 +12,54 @@
 #include <memory>
 #include <string>
 
-#include "db_access.h"
-#include "server_process.h"
-#include "support/http_client.h"
+#include "api_client.h"
 
 namespace centinela::testing {
-using test::HttpClient;
 namespace {
 
-namespace json = boost::json;
-
-constexpr const char* kRootPassword = "root-password-1234";
-constexpr const char* kPassword = "a-long-password-99";
 constexpr double kSanMiguelLat = -33.4960, kSanMiguelLon = -70.6510;
 constexpr int kCommentsPerMinute = 4;
 
-struct Reply {
-  int status = 0;
-  std::string body;
-  test::HeaderList headers;
-  json::value Json() const {
-    boost::system::error_code ec;
-    json::value v = json::parse(body, ec);
-    return ec ? json::value() : v;
-  }
-  std::string Header(const std::string& name) const {
-    for (const auto& [k, v] : headers)
-      if (k == name) return v;
-    return {};
-  }
+struct CommentsDeployment : Deployment {
+  Account reporter, member, member2, chatty, op_in, op_out;
 };
 
-std::string Obj(const json::object& o) { return json::serialize(o); }
-
-class Api {
- public:
-  explicit Api(int port) : port_(port) {}
-  Reply Call(const std::string& method, const std::string& target, const std::string& body = "",
-             const std::string& token = "") {
-    HttpClient client("127.0.0.1", static_cast<uint16_t>(port_));
-    test::HeaderList headers;
-    if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
-    if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
-    auto r = client.Request(method, target, body, headers);
-    return Reply{r.status, r.body, r.headers};
-  }
-  std::string Login(const std::string& login, const std::string& password) {
-    Reply r = Call("POST", "/api/v1/auth/login", Obj({{"login", login}, {"password", password}}));
-    if (r.status != 200) return "";
-    return std::string(r.Json().at("token").as_string());
-  }
-  std::pair<std::string, std::string> Neighbour(const std::string& email, const std::string& name) {
-    Reply r = Call("POST", "/api/v1/auth/register",
-                   Obj({{"email", email}, {"password", kPassword}, {"display_name", name}}));
-    if (r.status != 201) return {};
-    return {std::string(r.Json().at("id").as_string()), Login(email, kPassword)};
-  }
-  std::pair<std::string, std::string> Staff(const std::string& root, const std::string& email,
-                                            json::array roles) {
-    Reply r = Call("POST", "/api/v1/users",
-                   Obj({{"email", email}, {"password", kPassword}, {"roles", roles}}), root);
-    if (r.status != 201) {
-      ADD_FAILURE() << r.body;
-      return {};
-    }
-    return {std::string(r.Json().at("id").as_string()), Login(email, kPassword)};
-  }
-
- private:
-  int port_;
-};
-
-json::value Box(double min_lon, double min_lat, double max_lon, double max_lat) {
-  return json::value{
-      {"type", "Polygon"},
-      {"coordinates",
-       json::array{json::array{json::array{min_lon, min_lat}, json::array{max_lon, min_lat},
-                               json::array{max_lon, max_lat}, json::array{min_lon, max_lat},
-                               json::array{min_lon, min_lat}}}}};
-}
-
-void Approve(TestDatabase& db, const std::string& user_id, const std::string& area) {
-  db.Exec(
-      "INSERT INTO memberships (id, user_id, area_code, address, home_lat, home_lon, id_type, "
-      "id_number, status, created_ms) VALUES ('m-" +
-      user_id + "', '" + user_id + "', '" + area +
-      "', 'Calle 1', -33.5, -70.65, 'rut', '11111111-1', 'approved', 0)");
-}
-
-struct Deployment {
-  std::string dir;
-  std::unique_ptr<TestDatabase> db;
-  std::unique_ptr<ServerProcess> server;
-  std::string root;
-  std::pair<std::string, std::string> reporter, member, member2, chatty, op_in, op_out;
-};
-
-std::map<std::string, std::unique_ptr<Deployment>>& Deployments() {
-  static std::map<std::string, std::unique_ptr<Deployment>> d;
-  return d;
-}
-
-class CommentsTest : public ::testing::TestWithParam<std::string> {
+class CommentsTest : public DeployedTest<CommentsDeployment> {
  protected:
-  void SetUp() override {
-    auto& slot = Deployments()[GetParam()];
-    if (!slot) {
-      auto d = std::make_unique<Deployment>();
-      d->dir = MakeTempDir("centinela-comments-" + GetParam());
-      d->db = std::make_unique<TestDatabase>(GetParam(), d->dir);
-      if (!d->db->available()) GTEST_SKIP() << d->db->reason();
-      CommandResult add =
-          RunCentinela({"user", "add", "--email", "root@test.cl", "--password", kRootPassword,
-                        "--role", "admin", "--db", d->db->url(), "--data-dir", d->dir});
-      ASSERT_EQ(add.exit_code, 0) << add.output;
-      d->server = std::make_unique<ServerProcess>(
-          d->dir, d->db->url(), std::vector<std::string>{},
-          std::vector<std::string>{
-              "CENTINELA_AUTH_LOGIN_MAX_FAILURES_PER_IP=100000",
-              "CENTINELA_REPORTS_MAX_PER_MINUTE=100000", "CENTINELA_REPORTS_MAX_PER_DAY=100000",
-              "CENTINELA_COMMUNITY_COMMENTS_PER_MINUTE=" + std::to_string(kCommentsPerMinute)});
-      ASSERT_TRUE(d->server->Start()) << d->server->output();
-      Api api(d->server->port());
-      d->root = api.Login("root@test.cl", kRootPassword);
-      ASSERT_FALSE(d->root.empty());
-      Reply r = api.Call("POST", "/api/v1/areas",
-                         Obj({{"code", "RM"},
-                              {"name", "Región Metropolitana (test box)"},
-                              {"kind", "region"},
-                              {"geometry", Box(-70.80, -33.70, -70.50, -33.40)}}),
-                         d->root);
-      ASSERT_EQ(r.status, 201) << r.body;
-      r = api.Call("POST", "/api/v1/areas",
-                   Obj({{"code", "SM"},
-                        {"name", "San Miguel (test box)"},
-                        {"kind", "sector"},
-                        {"parent", "RM"},
-                        {"geometry", Box(-70.66, -33.51, -70.64, -33.48)}}),
-                   d->root);
-      ASSERT_EQ(r.status, 201) << r.body;
-      r = api.Call("POST", "/api/v1/areas",
-                   Obj({{"code", "LC"},
-                        {"name", "La Cisterna (test box)"},
-                        {"kind", "sector"},
-                        {"parent", "RM"},
-                        {"geometry", Box(-70.68, -33.55, -70.64, -33.52)}}),
-                   d->root);
-      ASSERT_EQ(r.status, 201) << r.body;
-      d->reporter = api.Neighbour("reporter@test.cl", "Rosa Reportera");
-      d->member = api.Neighbour("member@test.cl", "Vecina San Miguel");
-      d->member2 = api.Neighbour("member2@test.cl", "Vecino San Miguel");
-      d->chatty = api.Neighbour("chatty@test.cl", "Vecino Conversador");
-      ASSERT_FALSE(d->reporter.second.empty() || d->member.second.empty() ||
-                   d->member2.second.empty() || d->chatty.second.empty());
-      Approve(*d->db, d->member.first, "SM");
-      Approve(*d->db, d->member2.first, "SM");
-      Approve(*d->db, d->chatty.first, "SM");
-      d->op_in = api.Staff(d->root, "op.sm@test.cl",
-                           json::array{json::object{{"role", "operator"}, {"area", "SM"}}});
-      d->op_out = api.Staff(d->root, "op.lc@test.cl",
-                            json::array{json::object{{"role", "operator"}, {"area", "LC"}}});
-      slot = std::move(d);
-    }
-    dep_ = slot.get();
-    if (!dep_->server) GTEST_SKIP() << dep_->db->reason();
+  std::string Prefix() const override { return "centinela-comments"; }
+  std::vector<std::string> Env() const override {
+    return {"CENTINELA_REPORTS_MAX_PER_MINUTE=100000", "CENTINELA_REPORTS_MAX_PER_DAY=100000",
+            "CENTINELA_COMMUNITY_COMMENTS_PER_MINUTE=" + std::to_string(kCommentsPerMinute)};
+  }
+  void Populate(CommentsDeployment& d) override {
+    const Api api = this->api();
+    api.AddArea(d.root, {{"code", "RM"},
+                         {"name", "Región Metropolitana (test box)"},
+                         {"kind", "region"},
+                         {"geometry", Box(-70.80, -33.70, -70.50, -33.40)}});
+    api.AddArea(d.root, {{"code", "SM"},
+                         {"name", "San Miguel (test box)"},
+                         {"kind", "sector"},
+                         {"parent", "RM"},
+                         {"geometry", Box(-70.66, -33.51, -70.64, -33.48)}});
+    api.AddArea(d.root, {{"code", "LC"},
+                         {"name", "La Cisterna (test box)"},
+                         {"kind", "sector"},
+                         {"parent", "RM"},
+                         {"geometry", Box(-70.68, -33.55, -70.64, -33.52)}});
+    d.reporter = api.Neighbour("reporter@test.cl", "Rosa Reportera");
+    d.member = api.Neighbour("member@test.cl", "Vecina San Miguel");
+    d.member2 = api.Neighbour("member2@test.cl", "Vecino San Miguel");
+    d.chatty = api.Neighbour("chatty@test.cl", "Vecino Conversador");
+    ASSERT_FALSE(d.reporter.second.empty() || d.member.second.empty() ||
+                 d.member2.second.empty() || d.chatty.second.empty());
+    ApproveMember(*d.db, d.member.first, "SM");
+    ApproveMember(*d.db, d.member2.first, "SM");
+    ApproveMember(*d.db, d.chatty.first, "SM");
+    d.op_in = api.Staff(d.root, "op.sm@test.cl", "operator", "SM");
+    d.op_out = api.Staff(d.root, "op.lc@test.cl", "operator", "LC");
   }
 
-  static void TearDownTestSuite() {
-    for (auto& [name, d] : Deployments()) {
-      if (d && d->server) d->server->Stop();
-      if (d) {
-        d->db.reset();
-        std::filesystem::remove_all(d->dir);
-      }
-    }
-    Deployments().clear();
-  }
-
-  Api api() { return Api(dep_->server->port()); }
   std::string Post(const std::string& category, bool anonymous = false) {
     Reply r = api().Call("POST", "/api/v1/reports",
                          Obj({{"category", category},
@@ -214,7 +84,6 @@ class CommentsTest : public ::testing::TestWithParam<std::string> {
   json::value Report(const std::string& id, const std::string& token) {
     return api().Call("GET", "/api/v1/reports/" + id, "", token).Json();
   }
-  Deployment* dep_ = nullptr;
 };
 
 TEST_P(CommentsTest, RestrictedReportCommentsAreInvisibleToTheCommunity) {
@@ -365,7 +234,7 @@ TEST_P(CommentsTest, CommentRateLimitAnswers429WithRetryAfter) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CommentsTest, ::testing::Values("sqlite", "postgresql"),
-                         [](const auto& info) { return info.param; });
+                         BackendName);
 
 }  // namespace
 }  // namespace centinela::testing

@@ -12,21 +12,13 @@
 #include <memory>
 #include <sstream>
 
+#include "api_client.h"
 #include "common/hash.h"
-#include "db_access.h"
-#include "server_process.h"
-#include "support/http_client.h"
 #include "support/jpeg_fixture.h"
 
 namespace centinela::testing {
-using test::HttpClient;
-using test::HttpResult;
 namespace {
 
-namespace json = boost::json;
-
-constexpr const char* kRootPassword = "root-password-1234";
-constexpr const char* kPassword = "a-long-password-99";
 constexpr size_t kMaxImage = 4096;             // CENTINELA_MEDIA_MAX_IMAGE_BYTES
 constexpr size_t kMaxVideo = 3 * 1024 * 1024;  // above server.max_body_bytes (1 MiB)
 
@@ -51,161 +43,74 @@ std::string Mp4(size_t size) {
   s.resize(size, '\x01');
   return s;
 }
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 bool Contains(const std::string& hay, const std::string& needle) {
   return hay.find(needle) != std::string::npos;
 }
 
-struct Deployment {
-  std::string dir;
-  std::unique_ptr<TestDatabase> db;
-  std::unique_ptr<ServerProcess> server;
-  std::string root, alice, bob, op_sm, op_lc;  // tokens
+struct MediaDeployment : Deployment {
+  std::string alice, bob, op_sm, op_lc;  // tokens
   std::string alice_id;
 };
 
-std::map<std::string, std::unique_ptr<Deployment>>& Deployments() {
-  static std::map<std::string, std::unique_ptr<Deployment>> d;
-  return d;
-}
-
-class MediaTest : public ::testing::TestWithParam<std::string> {
+class MediaTest : public DeployedTest<MediaDeployment> {
  protected:
-  static HttpResult Call(int port, const std::string& method, const std::string& target,
-                         const std::string& body = "", const std::string& token = "",
-                         const std::string& content_type = "application/json") {
-    HttpClient client("127.0.0.1", static_cast<uint16_t>(port));
-    test::HeaderList headers;
-    if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
-    if (!body.empty() || !content_type.empty()) headers.emplace_back("Content-Type", content_type);
-    return client.Request(method, target, body, headers);
+  std::string Prefix() const override { return "centinela-media"; }
+  std::vector<std::string> Env() const override {
+    return {"CENTINELA_MEDIA_MAX_IMAGE_BYTES=" + std::to_string(kMaxImage),
+            "CENTINELA_MEDIA_MAX_VIDEO_BYTES=" + std::to_string(kMaxVideo)};
   }
-  static std::string Login(int port, const std::string& login, const std::string& password) {
-    HttpResult r = Call(port, "POST", "/api/v1/auth/login",
-                        json::serialize(json::object{{"login", login}, {"password", password}}));
-    if (r.status != 200) return "";
-    return std::string(json::parse(r.body).at("token").as_string());
-  }
-
   void SetUp() override {
     InitCrypto();
-    auto& slot = Deployments()[GetParam()];
-    if (!slot) {
-      auto d = std::make_unique<Deployment>();
-      d->dir = MakeTempDir("centinela-media-" + GetParam());
-      d->db = std::make_unique<TestDatabase>(GetParam(), d->dir);
-      if (!d->db->available()) GTEST_SKIP() << d->db->reason();
-      CommandResult add =
-          RunCentinela({"user", "add", "--email", "root@test.cl", "--password", kRootPassword,
-                        "--role", "admin", "--db", d->db->url(), "--data-dir", d->dir});
-      ASSERT_EQ(add.exit_code, 0) << add.output;
-      d->server = std::make_unique<ServerProcess>(
-          d->dir, d->db->url(), std::vector<std::string>{},
-          std::vector<std::string>{"CENTINELA_AUTH_LOGIN_MAX_FAILURES_PER_IP=100000",
-                                   "CENTINELA_MEDIA_MAX_IMAGE_BYTES=" + std::to_string(kMaxImage),
-                                   "CENTINELA_MEDIA_MAX_VIDEO_BYTES=" + std::to_string(kMaxVideo)});
-      ASSERT_TRUE(d->server->Start()) << d->server->output();
-      const int port = d->server->port();
-      d->root = Login(port, "root@test.cl", kRootPassword);
-      ASSERT_FALSE(d->root.empty());
-      const std::string box =
-          R"({"type":"Polygon","coordinates":[[[-70.80,-33.70],[-70.50,-33.70],[-70.50,-33.40],[-70.80,-33.40],[-70.80,-33.70]]]})";
-      const std::string small =
-          R"({"type":"Polygon","coordinates":[[[-70.70,-33.60],[-70.60,-33.60],[-70.60,-33.50],[-70.70,-33.50],[-70.70,-33.60]]]})";
-      HttpResult r = Call(
-          port, "POST", "/api/v1/areas",
-          json::serialize(json::object{
-              {"code", "RM"}, {"name", "RM"}, {"kind", "region"}, {"geometry", json::parse(box)}}),
-          d->root);
-      ASSERT_EQ(r.status, 201) << r.body;
-      // San Miguel holds the test point (-33.55, -70.65); La Cisterna is a box beside it.
-      const std::string beside =
-          R"({"type":"Polygon","coordinates":[[[-70.79,-33.69],[-70.72,-33.69],[-70.72,-33.62],[-70.79,-33.62],[-70.79,-33.69]]]})";
-      for (const char* code : {"13130", "13109"}) {
-        r = Call(port, "POST", "/api/v1/areas",
-                 json::serialize(json::object{
-                     {"code", code},
-                     {"name", code},
-                     {"kind", "sector"},
-                     {"parent", "RM"},
-                     {"geometry", json::parse(code == std::string("13130") ? small : beside)}}),
-                 d->root);
-        ASSERT_EQ(r.status, 201) << r.body;
-        r = Call(port, "POST", "/api/v1/users",
-                 json::serialize(json::object{
-                     {"email", std::string("op") + code + "@test.cl"},
-                     {"password", kPassword},
-                     {"roles", json::array{json::object{{"role", "operator"}, {"area", code}}}}}),
-                 d->root);
-        ASSERT_EQ(r.status, 201) << r.body;
-      }
-      for (const char* who : {"alice", "bob"}) {
-        r = Call(port, "POST", "/api/v1/auth/register",
-                 json::serialize(json::object{{"email", std::string(who) + "@test.cl"},
-                                              {"password", kPassword}}));
-        ASSERT_EQ(r.status, 201) << r.body;
-        if (std::string(who) == "alice")
-          d->alice_id = std::string(json::parse(r.body).at("id").as_string());
-      }
-      d->alice = Login(port, "alice@test.cl", kPassword);
-      d->bob = Login(port, "bob@test.cl", kPassword);
-      d->op_sm = Login(port, "op13130@test.cl", kPassword);
-      d->op_lc = Login(port, "op13109@test.cl", kPassword);
-      ASSERT_FALSE(d->alice.empty() || d->bob.empty() || d->op_sm.empty() || d->op_lc.empty());
-      slot = std::move(d);
-    }
-    dep_ = slot.get();
-    if (!dep_->server) GTEST_SKIP() << dep_->db->reason();
+    DeployedTest::SetUp();
+  }
+  void Populate(MediaDeployment& d) override {
+    const Api api = this->api();
+    api.AddArea(d.root, {{"code", "RM"},
+                         {"name", "RM"},
+                         {"kind", "region"},
+                         {"geometry", Box(-70.80, -33.70, -70.50, -33.40)}});
+    // San Miguel holds the test point (-33.55, -70.65); La Cisterna is a box beside it.
+    const std::pair<const char*, json::value> sectors[] = {
+        {"13130", Box(-70.70, -33.60, -70.60, -33.50)},
+        {"13109", Box(-70.79, -33.69, -70.72, -33.62)}};
+    for (const auto& [code, geometry] : sectors)
+      api.AddArea(d.root, {{"code", code},
+                           {"name", code},
+                           {"kind", "sector"},
+                           {"parent", "RM"},
+                           {"geometry", geometry}});
+    d.op_sm = api.Staff(d.root, "op13130@test.cl", "operator", "13130").second;
+    d.op_lc = api.Staff(d.root, "op13109@test.cl", "operator", "13109").second;
+    Account alice = api.Neighbour("alice@test.cl");
+    d.alice_id = alice.first;
+    d.alice = alice.second;
+    d.bob = api.Neighbour("bob@test.cl").second;
+    ASSERT_FALSE(d.alice.empty() || d.bob.empty() || d.op_sm.empty() || d.op_lc.empty());
   }
 
-  static void TearDownTestSuite() {
-    for (auto& [name, d] : Deployments()) {
-      if (d && d->server) d->server->Stop();
-      if (d) {
-        d->db.reset();
-        std::filesystem::remove_all(d->dir);
-      }
-    }
-    Deployments().clear();
+  Reply Put(const std::string& body, const std::string& content_type, const std::string& token) {
+    return api().Call("PUT", "/api/v1/media", body, token, {{"Content-Type", content_type}});
   }
-
-  HttpResult Put(const std::string& body, const std::string& content_type,
-                 const std::string& token) {
-    return Call(dep_->server->port(), "PUT", "/api/v1/media", body, token, content_type);
-  }
-  HttpResult Get(const std::string& id, const std::string& token) {
-    return Call(dep_->server->port(), "GET", "/api/v1/media/" + id, "", token, "");
+  Reply Get(const std::string& id, const std::string& token) {
+    return api().Call("GET", "/api/v1/media/" + id, "", token);
   }
   std::string PathFor(const std::string& sha) const {
     return dep_->dir + "/media/" + sha.substr(0, 2) + "/" + sha.substr(2, 2) + "/" + sha;
   }
-  static std::string ErrorCode(const HttpResult& r) {
-    boost::system::error_code ec;
-    json::value v = json::parse(r.body, ec);
-    if (ec || !v.is_object() || !v.as_object().contains("error")) return "<no envelope>";
-    return std::string(v.at("error").at("code").as_string());
-  }
-
-  Deployment* dep_ = nullptr;
 };
 
 TEST_P(MediaTest, NeedsAToken) {
-  HttpResult put = Put(test::ReadTestJpeg(), "image/jpeg", "");
+  Reply put = Put(test::ReadTestJpeg(), "image/jpeg", "");
   EXPECT_EQ(put.status, 401);
-  EXPECT_EQ(ErrorCode(put), "unauthenticated");
+  EXPECT_EQ(put.ErrorCode(), "unauthenticated");
   EXPECT_EQ(Get("0123456789abcdef0123456789abcdef", "").status, 401);
   EXPECT_EQ(Put(test::ReadTestJpeg(), "image/jpeg", "forged-token").status, 401);
 }
 
 TEST_P(MediaTest, TypeIsSniffedAndMustMatchTheContentType) {
-  HttpResult r = Put(Png(200), "image/jpeg", dep_->alice);  // a PNG sent as a JPEG
+  Reply r = Put(Png(200), "image/jpeg", dep_->alice);  // a PNG sent as a JPEG
   EXPECT_EQ(r.status, 415) << r.body;
-  EXPECT_EQ(ErrorCode(r), "unsupported_media_type");
+  EXPECT_EQ(r.ErrorCode(), "unsupported_media_type");
   r = Put(test::ReadTestJpeg(), "image/png", dep_->alice);
   EXPECT_EQ(r.status, 415) << r.body;
   r = Put("<!doctype html><script>alert(1)</script>", "image/jpeg", dep_->alice);
@@ -215,7 +120,7 @@ TEST_P(MediaTest, TypeIsSniffedAndMustMatchTheContentType) {
   // A JPEG too broken to strip safely is refused rather than stored with its metadata.
   r = Put(test::JpegWithGps().substr(0, 300), "image/jpeg", dep_->alice);
   EXPECT_EQ(r.status, 422) << r.body;
-  EXPECT_EQ(ErrorCode(r), "unprocessable");
+  EXPECT_EQ(r.ErrorCode(), "unprocessable");
   r = Put(Png(200), "image/png", dep_->alice);
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(json::parse(r.body).at("content_type").as_string(), "image/png");
@@ -224,26 +129,25 @@ TEST_P(MediaTest, TypeIsSniffedAndMustMatchTheContentType) {
 }
 
 TEST_P(MediaTest, SizeLimitsPerTypeAnswer413) {
-  HttpResult r = Put(Png(kMaxImage), "image/png", dep_->alice);
+  Reply r = Put(Png(kMaxImage), "image/png", dep_->alice);
   EXPECT_EQ(r.status, 201) << r.body;
   r = Put(Png(kMaxImage + 1), "image/png", dep_->alice);
   EXPECT_EQ(r.status, 413) << r.body;
-  EXPECT_EQ(ErrorCode(r), "payload_too_large");
+  EXPECT_EQ(r.ErrorCode(), "payload_too_large");
   // A video larger than server.max_body_bytes (1 MiB) passes: the route has its own limit.
   r = Put(Mp4(2 * 1024 * 1024), "video/mp4", dep_->alice);
   EXPECT_EQ(r.status, 201) << r.body;
   r = Put(Mp4(kMaxVideo + 1), "video/mp4", dep_->alice);
   EXPECT_EQ(r.status, 413) << r.body;
   // Other JSON routes keep the 1 MiB limit.
-  r = Call(dep_->server->port(), "PATCH", "/api/v1/me", std::string(2 * 1024 * 1024, ' '),
-           dep_->alice);
+  r = api().Call("PATCH", "/api/v1/me", std::string(2 * 1024 * 1024, ' '), dep_->alice);
   EXPECT_EQ(r.status, 413) << r.body;
 }
 
 TEST_P(MediaTest, GpsExifIsStrippedFromTheCopyOthersGet) {
   const std::string original = test::JpegWithGps();
   ASSERT_TRUE(Contains(original, test::GpsLatitudeBytes()));
-  HttpResult up = Put(original, "image/jpeg", dep_->alice);
+  Reply up = Put(original, "image/jpeg", dep_->alice);
   ASSERT_EQ(up.status, 201) << up.body;
   json::value m = json::parse(up.body);
   const std::string id(m.at("id").as_string());
@@ -252,7 +156,7 @@ TEST_P(MediaTest, GpsExifIsStrippedFromTheCopyOthersGet) {
   EXPECT_EQ(up.Header("location"), "/api/v1/media/" + id);
 
   // The owner gets the original, with the caching and sniffing headers.
-  HttpResult own = Get(id, dep_->alice);
+  Reply own = Get(id, dep_->alice);
   ASSERT_EQ(own.status, 200) << own.body;
   EXPECT_EQ(own.body, original);
   EXPECT_EQ(own.Header("content-type"), "image/jpeg");
@@ -261,9 +165,9 @@ TEST_P(MediaTest, GpsExifIsStrippedFromTheCopyOthersGet) {
   EXPECT_EQ(own.Header("x-content-type-options"), "nosniff");
 
   // Anyone else: not linked to a report they may see -> 404, as for an unknown id.
-  HttpResult other = Get(id, dep_->bob);
+  Reply other = Get(id, dep_->bob);
   EXPECT_EQ(other.status, 404);
-  EXPECT_EQ(ErrorCode(other), "not_found");
+  EXPECT_EQ(other.ErrorCode(), "not_found");
   EXPECT_EQ(Get(id, dep_->op_sm).status, 404);
   EXPECT_EQ(Get("no-such-media", dep_->alice).status, 404);
 
@@ -300,7 +204,7 @@ TEST_P(MediaTest, PngExifChunkIsStrippedToo) {
                            "eXIf" + tiff + "CRC!";
   const std::string clean = Png(600);
   const std::string with = clean.substr(0, 33) + exif + clean.substr(33);
-  HttpResult up = Put(with, "image/png", dep_->alice);
+  Reply up = Put(with, "image/png", dep_->alice);
   ASSERT_EQ(up.status, 201) << up.body;
   const std::string id(json::parse(up.body).at("id").as_string());
   EXPECT_EQ(Get(id, dep_->alice).body, with);
@@ -313,7 +217,7 @@ TEST_P(MediaTest, PngExifChunkIsStrippedToo) {
 
 TEST_P(MediaTest, StaffCoveringALinkedReportGetTheOriginal) {
   const std::string original = test::JpegWithGps();
-  HttpResult up = Put(original, "image/jpeg", dep_->alice);
+  Reply up = Put(original, "image/jpeg", dep_->alice);
   ASSERT_EQ(up.status, 201) << up.body;
   const std::string id(json::parse(up.body).at("id").as_string());
   // A report in San Miguel that uses the photo, written behind the server's back (the
@@ -332,7 +236,7 @@ TEST_P(MediaTest, StaffCoveringALinkedReportGetTheOriginal) {
   dep_->db->Exec("INSERT INTO report_media (report_id, media_id) VALUES ('" + report + "', '" + id +
                  "')");
 
-  HttpResult staff = Get(id, dep_->op_sm);  // operator of San Miguel
+  Reply staff = Get(id, dep_->op_sm);  // operator of San Miguel
   ASSERT_EQ(staff.status, 200) << staff.body;
   EXPECT_EQ(staff.body, original);
   EXPECT_EQ(Get(id, dep_->op_lc).status, 404);  // operator of La Cisterna: not their area
@@ -342,8 +246,8 @@ TEST_P(MediaTest, StaffCoveringALinkedReportGetTheOriginal) {
 
 TEST_P(MediaTest, IdenticalBytesAreStoredOnceButOwnedSeparately) {
   const std::string png = Png(1234);
-  HttpResult a = Put(png, "image/png", dep_->alice);
-  HttpResult b = Put(png, "image/png", dep_->bob);
+  Reply a = Put(png, "image/png", dep_->alice);
+  Reply b = Put(png, "image/png", dep_->bob);
   ASSERT_EQ(a.status, 201) << a.body;
   ASSERT_EQ(b.status, 201) << b.body;
   const std::string id_a(json::parse(a.body).at("id").as_string());
@@ -363,27 +267,21 @@ TEST_P(MediaTest, IdenticalBytesAreStoredOnceButOwnedSeparately) {
 // public report's photo without its GPS metadata, never a restricted report's; staff
 // covering the area get the original. Last in the file: it approves a membership.
 TEST_P(MediaTest, ReportVisibilityDecidesWhoGetsTheStrippedCopy) {
-  const int port = dep_->server->port();
-  HttpResult r =
-      Call(port, "POST", "/api/v1/auth/register",
-           json::serialize(json::object{{"email", "carol@test.cl"}, {"password", kPassword}}));
-  ASSERT_EQ(r.status, 201) << r.body;
-  const std::string carol_id(json::parse(r.body).at("id").as_string());
-  const std::string carol = Login(port, "carol@test.cl", kPassword);
+  const auto [carol_id, carol] = api().Neighbour("carol@test.cl");
   ASSERT_FALSE(carol.empty());
 
   const std::string original = test::JpegWithGps();
   auto upload_and_report = [&](const std::string& category) {
-    HttpResult up = Put(original, "image/jpeg", dep_->alice);
+    Reply up = Put(original, "image/jpeg", dep_->alice);
     EXPECT_EQ(up.status, 201) << up.body;
     const std::string id(json::parse(up.body).at("id").as_string());
-    HttpResult rep = Call(port, "POST", "/api/v1/reports",
-                          json::serialize(json::object{{"category", category},
-                                                       {"lat", -33.55},
-                                                       {"lon", -70.65},
-                                                       {"accuracy", 10},
-                                                       {"media", json::array{json::value(id)}}}),
-                          dep_->alice);
+    Reply rep = api().Call("POST", "/api/v1/reports",
+                           Obj({{"category", category},
+                                {"lat", -33.55},
+                                {"lon", -70.65},
+                                {"accuracy", 10},
+                                {"media", json::array{json::value(id)}}}),
+                           dep_->alice);
     EXPECT_EQ(rep.status, 201) << rep.body;
     return id;
   };
@@ -392,12 +290,8 @@ TEST_P(MediaTest, ReportVisibilityDecidesWhoGetsTheStrippedCopy) {
 
   // Not yet a member: nothing.
   EXPECT_EQ(Get(public_id, carol).status, 404);
-  dep_->db->Exec(
-      "INSERT INTO memberships (id, user_id, area_code, address, home_lat, home_lon, id_type, "
-      "id_number, status, created_ms) VALUES ('m-" +
-      carol_id + "', '" + carol_id +
-      "', '13130', 'Calle 1', -33.55, -70.65, 'rut', '11111111-1', 'approved', 0)");
-  HttpResult seen = Get(public_id, carol);
+  ApproveMember(*dep_->db, carol_id, "13130");
+  Reply seen = Get(public_id, carol);
   ASSERT_EQ(seen.status, 200) << seen.body;
   EXPECT_EQ(seen.body, test::ReadTestJpeg());  // the image without Exif/XMP
   EXPECT_FALSE(Contains(seen.body, test::GpsLatitudeBytes()));
@@ -413,7 +307,7 @@ TEST_P(MediaTest, ReportVisibilityDecidesWhoGetsTheStrippedCopy) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, MediaTest, ::testing::Values("sqlite", "postgresql"),
-                         [](const auto& info) { return info.param; });
+                         BackendName);
 
 }  // namespace
 }  // namespace centinela::testing

@@ -11,90 +11,61 @@
 #include <memory>
 #include <set>
 
-#include "db_access.h"
-#include "server_process.h"
-#include "support/http_client.h"
+#include "api_client.h"
 
 namespace centinela::testing {
-using test::HttpClient;
 namespace {
 
-namespace json = boost::json;
-
-constexpr const char* kRootPassword = "root-password-1234";
-constexpr const char* kPassword = "a-long-password-99";
 // A home and a report point in one San Miguel block, and a point elsewhere in the region.
 constexpr double kHomeLat = -33.4960, kHomeLon = -70.6510;
 constexpr double kFarLat = -33.6500, kFarLon = -70.7500;
 
-struct Reply {
-  int status = 0;
-  std::string body;
-  json::value Json() const {
-    boost::system::error_code ec;
-    json::value v = json::parse(body, ec);
-    return ec ? json::value() : v;
-  }
+struct MembershipDeployment : Deployment {
+  Account op_in, op_out;
 };
 
-std::string Obj(const json::object& o) { return json::serialize(o); }
-
-json::value Box(double min_lon, double min_lat, double max_lon, double max_lat) {
-  return json::value{
-      {"type", "Polygon"},
-      {"coordinates",
-       json::array{json::array{json::array{min_lon, min_lat}, json::array{max_lon, min_lat},
-                               json::array{max_lon, max_lat}, json::array{min_lon, max_lat},
-                               json::array{min_lon, min_lat}}}}};
-}
-
-struct Deployment {
-  std::string dir;
-  std::unique_ptr<TestDatabase> db;
-  std::unique_ptr<ServerProcess> server;
-  std::string root;
-  std::pair<std::string, std::string> op_in, op_out;
-};
-
-std::map<std::string, std::unique_ptr<Deployment>>& Deployments() {
-  static std::map<std::string, std::unique_ptr<Deployment>> d;
-  return d;
-}
-
-class MembershipTest : public ::testing::TestWithParam<std::string> {
+class MembershipTest : public DeployedTest<MembershipDeployment> {
  protected:
+  std::string Prefix() const override { return "centinela-membership"; }
+  std::vector<std::string> Env() const override {
+    return {"CENTINELA_MEMBERSHIPS_MAX_PER_DAY=1000"};
+  }
+  void Populate(MembershipDeployment& d) override {
+    struct A {
+      const char* code;
+      const char* kind;
+      const char* parent;
+      int64_t population;
+      json::value geometry;
+    };
+    const A areas[] = {
+        {"RM", "region", "", 0, Box(-70.80, -33.70, -70.50, -33.40)},
+        {"SM", "sector", "RM", 0, Box(-70.70, -33.55, -70.60, -33.45)},
+        {"SM-01", "neighbourhood", "SM", 1234, Box(-70.655, -33.50, -70.645, -33.49)},
+        {"SM-02", "neighbourhood", "SM", 500, Box(-70.69, -33.54, -70.68, -33.53)},
+        {"LC", "sector", "RM", 800, Box(-70.78, -33.68, -70.72, -33.62)},
+    };
+    for (const A& a : areas) {
+      json::object o{{"code", a.code},
+                     {"name", a.code},
+                     {"kind", a.kind},
+                     {"population", a.population},
+                     {"geometry", a.geometry}};
+      if (*a.parent) o["parent"] = a.parent;
+      api().AddArea(d.root, std::move(o));
+    }
+    d.op_in = api().Staff(d.root, "op.sm@test.cl", "operator", "SM");
+    d.op_out = api().Staff(d.root, "op.lc@test.cl", "operator", "LC");
+  }
+
   Reply Call(const std::string& method, const std::string& target, const std::string& body = "",
              const std::string& token = "") {
-    HttpClient client("127.0.0.1", static_cast<uint16_t>(dep_->server->port()));
-    test::HeaderList headers;
-    if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
-    if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
-    auto r = client.Request(method, target, body, headers);
-    return Reply{r.status, r.body};
+    return api().Call(method, target, body, token);
   }
-  std::string Login(const std::string& login) {
-    Reply r = Call("POST", "/api/v1/auth/login",
-                   Obj({{"login", login}, {"password", login == "root@test.cl" ? kRootPassword
-                                                                                 : kPassword}}));
-    if (r.status != 200) return "";
-    return std::string(r.Json().at("token").as_string());
-  }
-  std::pair<std::string, std::string> Neighbour(const std::string& email) {
-    Reply r = Call("POST", "/api/v1/auth/register",
-                   Obj({{"email", email}, {"password", kPassword}, {"display_name", "Vecina"}}));
-    EXPECT_EQ(r.status, 201) << r.body;
-    if (r.status != 201) return {};
-    return {std::string(r.Json().at("id").as_string()), Login(email)};
-  }
-  std::pair<std::string, std::string> Operator(const std::string& email, const std::string& area) {
-    Reply r = Call("POST", "/api/v1/users",
-                   Obj({{"email", email},
-                        {"password", kPassword},
-                        {"roles", json::array{json::object{{"role", "operator"}, {"area", area}}}}}),
-                   dep_->root);
-    EXPECT_EQ(r.status, 201) << r.body;
-    if (r.status != 201) return {};
-    return {std::string(r.Json().at("id").as_string()), Login(email)};
+  Account Neighbour(const std::string& email) {
+    Account a = api().Neighbour(email);
+    EXPECT_FALSE(a.second.empty()) << email;
+    return a;
   }
   // A proof-of-residence media row owned by `user` (the upload path has its own tests).
   std::string Proof(const std::string& user) {
@@ -125,69 +96,6 @@ class MembershipTest : public ::testing::TestWithParam<std::string> {
     return out;
   }
 
-  void SetUp() override {
-    auto& slot = Deployments()[GetParam()];
-    if (!slot) {
-      auto d = std::make_unique<Deployment>();
-      d->dir = MakeTempDir("centinela-membership-" + GetParam());
-      d->db = std::make_unique<TestDatabase>(GetParam(), d->dir);
-      if (!d->db->available()) GTEST_SKIP() << d->db->reason();
-      CommandResult add =
-          RunCentinela({"user", "add", "--email", "root@test.cl", "--password", kRootPassword,
-                        "--role", "admin", "--db", d->db->url(), "--data-dir", d->dir});
-      ASSERT_EQ(add.exit_code, 0) << add.output;
-      d->server = std::make_unique<ServerProcess>(
-          d->dir, d->db->url(), std::vector<std::string>{},
-          std::vector<std::string>{"CENTINELA_AUTH_LOGIN_MAX_FAILURES_PER_IP=100000",
-                                   "CENTINELA_MEMBERSHIPS_MAX_PER_DAY=1000"});
-      ASSERT_TRUE(d->server->Start()) << d->server->output();
-      slot = std::move(d);
-      dep_ = slot.get();
-      dep_->root = Login("root@test.cl");
-      ASSERT_FALSE(dep_->root.empty());
-      struct A {
-        const char* code;
-        const char* kind;
-        const char* parent;
-        int64_t population;
-        json::value geometry;
-      };
-      const A areas[] = {
-          {"RM", "region", "", 0, Box(-70.80, -33.70, -70.50, -33.40)},
-          {"SM", "sector", "RM", 0, Box(-70.70, -33.55, -70.60, -33.45)},
-          {"SM-01", "neighbourhood", "SM", 1234, Box(-70.655, -33.50, -70.645, -33.49)},
-          {"SM-02", "neighbourhood", "SM", 500, Box(-70.69, -33.54, -70.68, -33.53)},
-          {"LC", "sector", "RM", 800, Box(-70.78, -33.68, -70.72, -33.62)},
-      };
-      for (const A& a : areas) {
-        json::object o{{"code", a.code},
-                       {"name", a.code},
-                       {"kind", a.kind},
-                       {"population", a.population},
-                       {"geometry", a.geometry}};
-        if (*a.parent) o["parent"] = a.parent;
-        Reply r = Call("POST", "/api/v1/areas", Obj(o), dep_->root);
-        ASSERT_EQ(r.status, 201) << r.body;
-      }
-      dep_->op_in = Operator("op.sm@test.cl", "SM");
-      dep_->op_out = Operator("op.lc@test.cl", "LC");
-    }
-    dep_ = slot.get();
-    if (!dep_->server) GTEST_SKIP() << dep_->db->reason();
-  }
-
-  static void TearDownTestSuite() {
-    for (auto& [name, d] : Deployments()) {
-      if (d && d->server) d->server->Stop();
-      if (d) {
-        d->db.reset();
-        std::filesystem::remove_all(d->dir);
-      }
-    }
-    Deployments().clear();
-  }
-
-  Deployment* dep_ = nullptr;
 };
 
 TEST_P(MembershipTest, ApprovedMemberSeesTheNeighbourhoodsPublicReports) {
@@ -370,7 +278,7 @@ TEST_P(MembershipTest, FamilyCircleSeesSharedRestrictedReports) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, MembershipTest, ::testing::Values("sqlite", "postgresql"),
-                         [](const auto& info) { return info.param; });
+                         BackendName);
 
 }  // namespace
 }  // namespace centinela::testing

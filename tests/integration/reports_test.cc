@@ -17,103 +17,15 @@
 #include <sstream>
 #include <thread>
 
-#include "db_access.h"
-#include "server_process.h"
-#include "support/http_client.h"
+#include "api_client.h"
 
 namespace centinela::testing {
 using test::HttpClient;
 namespace {
 
-namespace json = boost::json;
-
-constexpr const char* kRootPassword = "root-password-1234";
-constexpr const char* kPassword = "a-long-password-99";
 // A point in San Miguel (13130) and one in La Cisterna (13109), Santiago.
 constexpr double kSanMiguelLat = -33.4960, kSanMiguelLon = -70.6510;
 constexpr double kCisternaLat = -33.5330, kCisternaLon = -70.6630;
-
-struct Reply {
-  int status = 0;
-  std::string body;
-  test::HeaderList headers;
-  json::value Json() const {
-    boost::system::error_code ec;
-    json::value v = json::parse(body, ec);
-    return ec ? json::value() : v;
-  }
-  std::string Header(const std::string& name) const {
-    for (const auto& [k, v] : headers)
-      if (k == name) return v;
-    return {};
-  }
-};
-
-class Api {
- public:
-  explicit Api(int port) : port_(port) {}
-  Reply Call(const std::string& method, const std::string& target, const std::string& body = "",
-             const std::string& token = "", const test::HeaderList& extra = {}) {
-    HttpClient client("127.0.0.1", static_cast<uint16_t>(port_));
-    test::HeaderList headers = extra;
-    if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
-    if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
-    auto r = client.Request(method, target, body, headers);
-    return Reply{r.status, r.body, r.headers};
-  }
-  std::string Login(const std::string& login, const std::string& password) {
-    Reply r = Call("POST", "/api/v1/auth/login", Obj({{"login", login}, {"password", password}}));
-    if (r.status != 200) return "";
-    return std::string(r.Json().at("token").as_string());
-  }
-  // Registers a neighbour; returns {id, token}.
-  std::pair<std::string, std::string> Neighbour(const std::string& email, const std::string& name) {
-    Reply r = Call("POST", "/api/v1/auth/register",
-                   Obj({{"email", email}, {"password", kPassword}, {"display_name", name}}));
-    if (r.status != 201) return {};
-    return {std::string(r.Json().at("id").as_string()), Login(email, kPassword)};
-  }
-  // Creates staff with roles [{role, area}]; returns {id, token}.
-  std::pair<std::string, std::string> Staff(const std::string& root, const std::string& email,
-                                            json::array roles) {
-    Reply r = Call("POST", "/api/v1/users",
-                   Obj({{"email", email}, {"password", kPassword}, {"roles", roles}}), root);
-    if (r.status != 201) {
-      ADD_FAILURE() << r.body;
-      return {};
-    }
-    return {std::string(r.Json().at("id").as_string()), Login(email, kPassword)};
-  }
-  static std::string Obj(const json::object& o) { return json::serialize(o); }
-
- private:
-  int port_;
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-json::value ComunaGeometry(const std::string& name) {
-  static json::value doc = json::parse(ReadFile(std::string(CENTINELA_SOURCE_DIR) +
-                                                "/demo/santiago_south_precinct_7_comunas.geojson"));
-  for (const json::value& f : doc.at("features").as_array())
-    if (f.at("properties").at("NOM_COM").as_string() == name) return f.at("geometry");
-  ADD_FAILURE() << "no comuna " << name;
-  return {};
-}
-
-json::value Box(double min_lon, double min_lat, double max_lon, double max_lat) {
-  return json::value{
-      {"type", "Polygon"},
-      {"coordinates",
-       json::array{json::array{json::array{min_lon, min_lat}, json::array{max_lon, min_lat},
-                               json::array{max_lon, max_lat}, json::array{min_lon, max_lat},
-                               json::array{min_lon, min_lat}}}}};
-}
 
 json::object ReportBody(const std::string& category, double lat, double lon,
                         const std::string& description, bool anonymous = false) {
@@ -126,116 +38,52 @@ json::object ReportBody(const std::string& category, double lat, double lon,
                       {"anonymous", anonymous}};
 }
 
-void Approve(TestDatabase& db, const std::string& user_id, const std::string& area) {
-  db.Exec(
-      "INSERT INTO memberships (id, user_id, area_code, address, home_lat, home_lon, id_type, "
-      "id_number, status, "
-      "created_ms) VALUES ('m-" +
-      user_id + "', '" + user_id + "', '" + area +
-      "', 'Calle 1', -33.5, -70.65, 'rut', '11111111-1', 'approved', 0)");
-}
-
-struct Deployment {
-  std::string dir;
-  std::unique_ptr<TestDatabase> db;
-  std::unique_ptr<ServerProcess> server;
-  std::string root;
-  std::pair<std::string, std::string> reporter, member, outsider, op_in, op_out, op_deanon,
-      deanon_only;
+struct ReportsDeployment : Deployment {
+  Account reporter, member, outsider, op_in, op_out, op_deanon, deanon_only;
 };
 
-std::map<std::string, std::unique_ptr<Deployment>>& Deployments() {
-  static std::map<std::string, std::unique_ptr<Deployment>> d;
-  return d;
-}
-
-class ReportsTest : public ::testing::TestWithParam<std::string> {
+class ReportsTest : public DeployedTest<ReportsDeployment> {
  protected:
-  void SetUp() override {
-    auto& slot = Deployments()[GetParam()];
-    if (!slot) {
-      auto d = std::make_unique<Deployment>();
-      d->dir = MakeTempDir("centinela-reports-" + GetParam());
-      d->db = std::make_unique<TestDatabase>(GetParam(), d->dir);
-      if (!d->db->available()) GTEST_SKIP() << d->db->reason();
-      CommandResult add =
-          RunCentinela({"user", "add", "--email", "root@test.cl", "--password", kRootPassword,
-                        "--role", "admin", "--db", d->db->url(), "--data-dir", d->dir});
-      ASSERT_EQ(add.exit_code, 0) << add.output;
-      d->server = std::make_unique<ServerProcess>(
-          d->dir, d->db->url(), std::vector<std::string>{},
-          std::vector<std::string>{"CENTINELA_AUTH_LOGIN_MAX_FAILURES_PER_IP=100000",
-                                   "CENTINELA_REPORTS_MAX_PER_MINUTE=100000",
-                                   "CENTINELA_REPORTS_MAX_PER_DAY=100000",
-                                   "CENTINELA_REPORTS_DEFAULT_AREA=FUERA"});
-      ASSERT_TRUE(d->server->Start()) << d->server->output();
-      Api api(d->server->port());
-      d->root = api.Login("root@test.cl", kRootPassword);
-      ASSERT_FALSE(d->root.empty());
-      Reply r =
-          api.Call("POST", "/api/v1/areas",
-                   Api::Obj({{"code", "RM"},
-                             {"name", "Región Metropolitana (test box)"},
-                             {"kind", "region"},
-                             {"agencies", json::array{"police", "fire", "medical", "municipal"}},
-                             {"geometry", Box(-70.80, -33.70, -70.50, -33.40)}}),
-                   d->root);
-      ASSERT_EQ(r.status, 201) << r.body;
-      r = api.Call("POST", "/api/v1/areas",
-                   Api::Obj({{"code", "FUERA"},
-                             {"name", "Sin área"},
-                             {"kind", "region"},
-                             {"geometry", Box(-1.0, -1.0, -0.9, -0.9)}}),
-                   d->root);
-      ASSERT_EQ(r.status, 201) << r.body;
-      for (auto [code, name] :
-           {std::pair{"13130", "San Miguel"}, std::pair{"13109", "La Cisterna"}}) {
-        r = api.Call("POST", "/api/v1/areas",
-                     Api::Obj({{"code", code},
-                               {"name", name},
-                               {"kind", "sector"},
-                               {"parent", "RM"},
-                               {"agencies", json::array{"police", "medical"}},
-                               {"geometry", ComunaGeometry(name)}}),
-                     d->root);
-        ASSERT_EQ(r.status, 201) << r.body;
-      }
-      d->reporter = api.Neighbour("reporter@test.cl", "Rosa Reportera");
-      d->member = api.Neighbour("member@test.cl", "Vecina San Miguel");
-      d->outsider = api.Neighbour("outsider@test.cl", "Vecino La Cisterna");
-      ASSERT_FALSE(d->reporter.second.empty() || d->member.second.empty() ||
-                   d->outsider.second.empty());
-      Approve(*d->db, d->member.first, "13130");
-      Approve(*d->db, d->outsider.first, "13109");
-      d->op_in = api.Staff(d->root, "op.sm@test.cl",
-                           json::array{json::object{{"role", "operator"}, {"area", "13130"}}});
-      d->op_out = api.Staff(d->root, "op.lc@test.cl",
-                            json::array{json::object{{"role", "operator"}, {"area", "13109"}}});
-      d->op_deanon =
-          api.Staff(d->root, "fiscal@test.cl",
-                    json::array{json::object{{"role", "operator"}, {"area", "13130"}},
-                                json::object{{"role", "deanonymise"}, {"area", "13130"}}});
-      d->deanon_only =
-          api.Staff(d->root, "deanon.only@test.cl",
-                    json::array{json::object{{"role", "deanonymise"}, {"area", "13130"}}});
-      slot = std::move(d);
-    }
-    dep_ = slot.get();
-    if (!dep_->server) GTEST_SKIP() << dep_->db->reason();
+  std::string Prefix() const override { return "centinela-reports"; }
+  std::vector<std::string> Env() const override {
+    return {"CENTINELA_REPORTS_MAX_PER_MINUTE=100000", "CENTINELA_REPORTS_MAX_PER_DAY=100000",
+            "CENTINELA_REPORTS_DEFAULT_AREA=FUERA"};
+  }
+  void Populate(ReportsDeployment& d) override {
+    const Api api = this->api();
+    api.AddArea(d.root, {{"code", "RM"},
+                         {"name", "Región Metropolitana (test box)"},
+                         {"kind", "region"},
+                         {"agencies", json::array{"police", "fire", "medical", "municipal"}},
+                         {"geometry", Box(-70.80, -33.70, -70.50, -33.40)}});
+    api.AddArea(d.root, {{"code", "FUERA"},
+                         {"name", "Sin área"},
+                         {"kind", "region"},
+                         {"geometry", Box(-1.0, -1.0, -0.9, -0.9)}});
+    for (auto [code, name] :
+         {std::pair{"13130", "San Miguel"}, std::pair{"13109", "La Cisterna"}})
+      api.AddArea(d.root, {{"code", code},
+                           {"name", name},
+                           {"kind", "sector"},
+                           {"parent", "RM"},
+                           {"agencies", json::array{"police", "medical"}},
+                           {"geometry", ComunaGeometry(name)}});
+    d.reporter = api.Neighbour("reporter@test.cl", "Rosa Reportera");
+    d.member = api.Neighbour("member@test.cl", "Vecina San Miguel");
+    d.outsider = api.Neighbour("outsider@test.cl", "Vecino La Cisterna");
+    ASSERT_FALSE(d.reporter.second.empty() || d.member.second.empty() ||
+                 d.outsider.second.empty());
+    ApproveMember(*d.db, d.member.first, "13130");
+    ApproveMember(*d.db, d.outsider.first, "13109");
+    d.op_in = api.Staff(d.root, "op.sm@test.cl", "operator", "13130");
+    d.op_out = api.Staff(d.root, "op.lc@test.cl", "operator", "13109");
+    d.op_deanon =
+        api.Staff(d.root, "fiscal@test.cl",
+                  json::array{json::object{{"role", "operator"}, {"area", "13130"}},
+                              json::object{{"role", "deanonymise"}, {"area", "13130"}}});
+    d.deanon_only = api.Staff(d.root, "deanon.only@test.cl", "deanonymise", "13130");
   }
 
-  static void TearDownTestSuite() {
-    for (auto& [name, d] : Deployments()) {
-      if (d && d->server) d->server->Stop();
-      if (d) {
-        d->db.reset();
-        std::filesystem::remove_all(d->dir);
-      }
-    }
-    Deployments().clear();
-  }
-
-  Api api() { return Api(dep_->server->port()); }
   // Posts a report as the reporter; returns its id.
   std::string Post(const json::object& body, const std::string& token = "") {
     Reply r = api().Call("POST", "/api/v1/reports", Api::Obj(body),
@@ -253,7 +101,6 @@ class ReportsTest : public ::testing::TestWithParam<std::string> {
       out.insert(std::string(v.at("id").as_string()));
     return out;
   }
-  Deployment* dep_ = nullptr;
 };
 
 TEST_P(ReportsTest, CategoriesAreSeededAndOnlyAllAreasAdminsEditThem) {
@@ -577,24 +424,11 @@ TEST_P(ReportsTest, CursorPaginationIsStableUnderInserts) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ReportsTest, ::testing::Values("sqlite", "postgresql"),
-                         [](const auto& info) { return info.param; });
+                         BackendName);
 
 // ---- tests that need their own server ---------------------------------------------------
 
-class ReportsOwnServerTest : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override {
-    dir_ = MakeTempDir("centinela-reports-own-" + GetParam());
-    db_ = std::make_unique<TestDatabase>(GetParam(), dir_);
-    if (!db_->available()) GTEST_SKIP() << db_->reason();
-  }
-  void TearDown() override {
-    db_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  std::string dir_;
-  std::unique_ptr<TestDatabase> db_;
-};
+class ReportsOwnServerTest : public OwnDatabaseTest {};
 
 TEST_P(ReportsOwnServerTest, RateLimitAnswers429WithRetryAfter) {
   ServerProcess server(dir_, db_->url(), {}, {"CENTINELA_REPORTS_MAX_PER_MINUTE=3"});
@@ -629,36 +463,17 @@ TEST_P(ReportsOwnServerTest, EveryAcknowledgedReportSurvivesKillDashNine) {
     tokens.push_back(api.Neighbour("k" + std::to_string(c) + "@test.cl", "K").second);
     ASSERT_FALSE(tokens.back().empty());
   }
-  std::mutex mu;
-  std::vector<std::string> acknowledged;
-  std::atomic<bool> stop{false};
-  std::atomic<int> sent{0};
-  std::vector<std::thread> clients;
-  for (int c = 0; c < kClients; ++c)
-    clients.emplace_back([&, c] {
-      try {
-        HttpClient client("127.0.0.1", static_cast<uint16_t>(server.port()));
-        const std::string body = Api::Obj(ReportBody("robo", kSanMiguelLat, kSanMiguelLon, "k"));
-        while (!stop) {
-          auto r = client.Request("POST", "/api/v1/reports", body,
-                                  {{"Authorization", "Bearer " + tokens[static_cast<size_t>(c)]},
-                                   {"Content-Type", "application/json"}});
-          ++sent;
-          if (r.status == 201) {
-            boost::system::error_code ec;
-            json::value v = json::parse(r.body, ec);
-            std::lock_guard lock(mu);
-            if (!ec) acknowledged.emplace_back(v.at("id").as_string());
-          }
-        }
-      } catch (...) {
-        // the connection dies with the server: reports in flight were never acknowledged
-      }
-    });
-  while (sent < 600) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  server.Kill();
-  stop = true;
-  for (auto& t : clients) t.join();
+  const std::string body = Api::Obj(ReportBody("robo", kSanMiguelLat, kSanMiguelLon, "k"));
+  const std::vector<std::string> acknowledged =
+      BurstThenKill(server, kClients, 600, [&](int c, int, HttpClient& http) -> std::string {
+        auto r = http.Request("POST", "/api/v1/reports", body,
+                              {{"Authorization", "Bearer " + tokens[static_cast<size_t>(c)]},
+                               {"Content-Type", "application/json"}});
+        if (r.status != 201) return "";
+        boost::system::error_code ec;
+        json::value v = json::parse(r.body, ec);
+        return ec ? "" : std::string(v.at("id").as_string());
+      });
   ASSERT_GT(acknowledged.size(), 100u);
 
   ServerProcess restarted(dir_, db_->url());
@@ -675,7 +490,7 @@ TEST_P(ReportsOwnServerTest, EveryAcknowledgedReportSurvivesKillDashNine) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ReportsOwnServerTest, ::testing::Values("sqlite", "postgresql"),
-                         [](const auto& info) { return info.param; });
+                         BackendName);
 
 }  // namespace
 }  // namespace centinela::testing

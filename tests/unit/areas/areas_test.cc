@@ -5,8 +5,6 @@
 #include "areas/areas.h"
 
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <boost/json.hpp>
@@ -19,6 +17,7 @@
 #include "common/hash.h"
 #include "geo/geometry.h"
 #include "geo/union.h"
+#include "support/store_fixture.h"
 
 namespace centinela::areas {
 namespace {
@@ -27,7 +26,6 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 using Codes = std::vector<std::string>;
 
-constexpr const char* kPgUrlEnv = "CENTINELA_TEST_PG_URL";
 constexpr const char* kRegion = "RM";
 constexpr const char* kPrecinct = "SUR";
 // An approximate box around the Santiago region (not its boundary): enough to hold the
@@ -42,48 +40,18 @@ Codes CodesOf(const std::vector<Area>& areas) {
   return out;
 }
 
-class AreaServiceTest : public ::testing::TestWithParam<std::string> {
+class AreaServiceTest : public test::StoreFixture {
  protected:
   void SetUp() override {
-    std::string url;
-    if (GetParam() == "postgresql") {
-      const char* pg = std::getenv(kPgUrlEnv);
-      if (pg == nullptr || *pg == '\0') GTEST_SKIP() << kPgUrlEnv << " is not set";
-      admin_ = PQconnectdb(pg);
-      ASSERT_EQ(PQstatus(admin_), CONNECTION_OK) << PQerrorMessage(admin_);
-      PQclear(PQexec(admin_, "SET client_min_messages TO warning"));
-      schema_ = "areas_" + ToHex(RandomBytes(8));
-      PGresult* r = PQexec(admin_, ("CREATE SCHEMA " + schema_).c_str());
-      ASSERT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << PQresultErrorMessage(r);
-      PQclear(r);
-      url = std::string(pg) + (std::string(pg).find('?') == std::string::npos ? '?' : '&') +
-            "options=-csearch_path%3D" + schema_;
-    } else {
-      dir_ = fs::temp_directory_path() / ("centinela_areas_test_" + std::to_string(::getpid()) + "_" + ToHex(RandomBytes(6)));
-      fs::create_directories(dir_);
-      url = "sqlite:" + (dir_ / "t.db").string();
-    }
-    auto s = store::OpenStore(url, {});
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    store_ = std::move(s).value();
-    auto v = store_->Migrate();
-    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    ASSERT_NO_FATAL_FAILURE(OpenStore());
+    if (IsSkipped()) return;
     service_ = std::make_unique<AreaService>(*store_);
     ASSERT_TRUE(service_->Load().ok());
   }
 
   void TearDown() override {
     service_.reset();
-    if (store_) store_->Close();
-    store_.reset();
-    if (admin_) {
-      if (!schema_.empty()) PQclear(PQexec(admin_, ("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE").c_str()));
-      PQfinish(admin_);
-    }
-    if (!dir_.empty()) {
-      std::error_code ec;
-      fs::remove_all(dir_, ec);
-    }
+    StoreFixture::TearDown();
   }
 
   static Area Make(std::string code, std::string name, Kind kind, std::string parent, std::string geometry,
@@ -149,10 +117,6 @@ class AreaServiceTest : public ::testing::TestWithParam<std::string> {
     return out;
   }
 
-  fs::path dir_;
-  PGconn* admin_ = nullptr;
-  std::string schema_;
-  std::unique_ptr<store::Store> store_;
   std::unique_ptr<AreaService> service_;
   std::vector<centinela::testing::Comuna> comunas_;
 };

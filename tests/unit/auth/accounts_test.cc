@@ -4,8 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <libpq-fe.h>
-
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -13,9 +11,8 @@
 #include <thread>
 #include <variant>
 
-#include <unistd.h>
-
 #include "common/hash.h"
+#include "support/store_fixture.h"
 
 namespace centinela::auth {
 namespace {
@@ -25,37 +22,13 @@ namespace fs = std::filesystem;
 constexpr const char* kPassword = "correct horse battery";
 constexpr int64_t kTokenTtlMs = 3'600'000;
 
-constexpr const char* kPgUrlEnv = "CENTINELA_TEST_PG_URL";
-
-class AccountsTest : public ::testing::TestWithParam<std::string> {
+class AccountsTest : public test::StoreFixture {
  protected:
   void SetUp() override {
-    std::string url;
-    if (GetParam() == "postgresql") {
-      const char* pg = std::getenv(kPgUrlEnv);
-      if (pg == nullptr || *pg == '\0') GTEST_SKIP() << kPgUrlEnv << " is not set";
-      admin_ = PQconnectdb(pg);
-      ASSERT_EQ(PQstatus(admin_), CONNECTION_OK) << PQerrorMessage(admin_);
-      PQclear(PQexec(admin_, "SET client_min_messages TO warning"));
-      schema_ = "auth_" + ToHex(RandomBytes(8));
-      PGresult* r = PQexec(admin_, ("CREATE SCHEMA " + schema_).c_str());
-      ASSERT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << PQresultErrorMessage(r);
-      PQclear(r);
-      url = std::string(pg) + (std::string(pg).find('?') == std::string::npos ? '?' : '&') +
-            "options=-csearch_path%3D" + schema_;
-    } else {
-      dir_ = fs::temp_directory_path() /
-             ("centinela_auth_test_" + std::to_string(::getpid()) + "_" + NewIdForDir());
-      fs::create_directories(dir_);
-      url = "sqlite:" + (dir_ / "t.db").string();
-    }
     store::StoreOptions so;
     so.clock = &clock_;
-    auto s = store::OpenStore(url, so);
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    store_ = std::move(s).value();
-    auto v = store_->Migrate();
-    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    ASSERT_NO_FATAL_FAILURE(OpenStore(so));
+    if (IsSkipped()) return;
     options_.fast_hash_for_tests = true;
     options_.token_ttl_ms = kTokenTtlMs;
     accounts_ = std::make_unique<Accounts>(*store_, clock_, options_);
@@ -63,21 +36,7 @@ class AccountsTest : public ::testing::TestWithParam<std::string> {
 
   void TearDown() override {
     accounts_.reset();
-    if (store_) store_->Close();
-    store_.reset();
-    if (admin_) {
-      if (!schema_.empty()) PQclear(PQexec(admin_, ("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE").c_str()));
-      PQfinish(admin_);
-    }
-    if (!dir_.empty()) {
-      std::error_code ec;
-      fs::remove_all(dir_, ec);
-    }
-  }
-
-  static std::string NewIdForDir() {
-    static std::atomic<int> n{0};
-    return std::to_string(n++) + "_" + ToHex(RandomBytes(4));
+    StoreFixture::TearDown();
   }
 
   Result<UserView> Create(NewUser u, Accounts* a = nullptr) {
@@ -136,12 +95,8 @@ class AccountsTest : public ::testing::TestWithParam<std::string> {
     return out;
   }
 
-  fs::path dir_;
-  PGconn* admin_ = nullptr;
-  std::string schema_;
   FakeClock clock_;
   AccountsOptions options_;
-  std::unique_ptr<store::Store> store_;
   std::unique_ptr<Accounts> accounts_;
 };
 
