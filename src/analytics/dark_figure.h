@@ -36,8 +36,8 @@ struct Incident {
 };
 
 struct MatchOptions {
-  double distance_m = 500;  //!< analytics.match_distance_m
-  double hours = 48;        //!< analytics.match_hours
+  double distance_m = 500;  //!< D: at most this far apart, metres
+  double hours = 48;        //!< T: at most this far apart in time, hours
 };
 
 struct MatchResult {

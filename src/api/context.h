@@ -80,6 +80,7 @@ void AddMediaRoutes(http::Router& r, ApiContext& ctx);
 void AddCommentRoutes(http::Router& r, ApiContext& ctx);
 void AddMembershipRoutes(http::Router& r, ApiContext& ctx);
 void AddFamilyRoutes(http::Router& r, ApiContext& ctx);
+void AddAnalyticsRoutes(http::Router& r, ApiContext& ctx);
 void AddIncidentRoutes(http::Router& r, ApiContext& ctx);
 void AddUnitRoutes(http::Router& r, ApiContext& ctx);
 

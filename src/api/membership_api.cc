@@ -6,6 +6,7 @@
 #include <functional>
 #include <unordered_map>
 
+#include "analytics/adoption_source.h"
 #include "api/context.h"
 #include "api/json.h"
 #include "community/membership.h"
@@ -132,43 +133,33 @@ void LeaveMembership(ApiContext& ctx, http::Request& req, http::Reply reply) {
   ctx.memberships->Leave(req.Param("id"), p->user_id, AnswerWith(200, std::move(reply)));
 }
 
-// Registered addresses of `code` and every area under it.
-int64_t SubtreeCount(ApiContext& ctx, const std::string& code,
-                     const std::unordered_map<std::string, int64_t>& counts, int depth) {
-  auto it = counts.find(code);
-  int64_t n = it == counts.end() ? 0 : it->second;
-  if (depth > 32) return n;  // the area tree has no cycles; this only bounds the walk
-  for (const std::string& child : ctx.areas.Children(code))
-    n += SubtreeCount(ctx, child, counts, depth + 1);
-  return n;
-}
-
+// One area's row of the adoption table (analytics/adoption.h): a parent sums its children,
+// exactly as /api/v1/analytics/adoption and `centinela report adoption` do.
 void Adoption(ApiContext& ctx, http::Request& req, http::Reply reply) {
   auto p = RequireRole(ctx, req, reply, kStaff);
   if (!p) return;
   const std::string code = req.Param("code");
-  std::optional<areas::Area> area = ctx.areas.Get(code);
-  if (!area) return reply(http::Response::Error(NotFound("no area '" + code + "'")));
+  if (!ctx.areas.Get(code)) return reply(http::Response::Error(NotFound("no area '" + code + "'")));
   if (!Covers(ctx, *p, kStaff, code))
     return reply(http::Response::Error(
         PermissionDenied("your grants do not cover area '" + code + "'")));
-  auto counts = ctx.memberships->ApprovedCounts();
-  if (!counts.ok()) return reply(http::Response::Error(counts.status()));
-  int64_t population = area->population;
-  if (population == 0)
-    for (const std::string& child : ctx.areas.Children(code))
-      if (auto c = ctx.areas.Get(child)) population += c->population;
-  const int64_t registered = SubtreeCount(ctx, code, *counts, 0);
-  const int64_t target = (population + 9) / 10;  // ceil(10 %)
-  const int64_t missing = std::max<int64_t>(0, target - registered);
-  const double pct =
-      target > 0 ? std::min(100.0, std::round(1000.0 * registered / target) / 10.0) : 0.0;
-  reply(JsonResponse(200, json::object{{"code", code},
-                                       {"population", population},
-                                       {"registered_addresses", registered},
-                                       {"target", target},
-                                       {"missing", missing},
-                                       {"compliance_pct", pct}}));
+  analytics::AdoptionQuery q;
+  q.area = code;
+  auto rows = analytics::LoadAdoptionTable(ctx.store, ctx.areas, *ctx.memberships, q);
+  if (!rows.ok()) return reply(http::Response::Error(rows.status()));
+  const analytics::AdoptionRow& row = rows->front();
+  RawJson raw;
+  reply(JsonResponse(
+      200,
+      json::object{{"code", code},
+                   {"population", row.population},
+                   {"registered_addresses", row.registered},
+                   {"target", row.target},
+                   {"missing", row.missing},
+                   {"compliance_pct", row.compliance_tenths
+                                          ? raw.Add(analytics::FormatTenths(row.compliance_tenths))
+                                          : json::value(nullptr)}},
+      &raw));
 }
 
 }  // namespace

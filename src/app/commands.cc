@@ -13,6 +13,7 @@
 #include "app/config.h"
 #include "app/demo.h"
 #include "app/logging.h"
+#include "app/report_command.h"
 #include "areas/areas.h"
 #include "auth/accounts.h"
 #include "common/hash.h"
@@ -372,6 +373,26 @@ int ConfigKeysMarkdown() {
   return 0;
 }
 
+int ReportAdoptionCommand(const CommonFlags& flags, const AdoptionReportFlags& f, char** envp) {
+  Result<Config> config = LoadConfig(flags, envp);
+  if (!config.ok()) return Fail(config.status());
+  InitLogging(config->Str("log.level"), false);
+  auto store = OpenConfiguredStore(*config, nullptr);
+  if (!store.ok()) return Fail(store.status());
+  Result<std::string> text = Internal("not run");
+  {
+    areas::AreaService areas(**store);
+    Status s = areas.Load();
+    if (!s.ok()) return Fail(s);
+    community::MembershipService memberships(**store, areas, community::MembershipOptions{});
+    text = RenderAdoptionReport(**store, areas, memberships, f);
+  }
+  (*store)->Close();
+  if (!text.ok()) return Fail(text.status());
+  std::cout << *text;
+  return 0;
+}
+
 }  // namespace
 
 int RunCli(int argc, char** argv, char** envp) {
@@ -416,6 +437,18 @@ int RunCli(int argc, char** argv, char** envp) {
   AddCommonFlags(config_show, config_flags);
   CLI::App* config_keys = config->add_subcommand("keys", "Print every configuration key as a Markdown table");
 
+  CLI::App* report = app.add_subcommand("report", "Tables for the precinct meeting");
+  report->require_subcommand(1);
+  CommonFlags report_flags;
+  AdoptionReportFlags arf;
+  CLI::App* report_adoption = report->add_subcommand(
+      "adoption", "Registered addresses, target (10% of the population), missing, compliance and reports per area");
+  AddCommonFlags(report_adoption, report_flags);
+  report_adoption->add_option("--area", arf.area, "Area code; its children get one row each")->required();
+  report_adoption->add_option("--from", arf.from, "Reports from this day (YYYY-MM-DD, UTC) or epoch ms");
+  report_adoption->add_option("--to", arf.to, "Reports before this day (exclusive) or epoch ms");
+  report_adoption->add_option("--format", arf.format, "table, csv or json")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -436,6 +469,7 @@ int RunCli(int argc, char** argv, char** envp) {
     }
     if (*config_show) return ConfigShow(config_flags, envp);
     if (*config_keys) return ConfigKeysMarkdown();
+    if (*report_adoption) return ReportAdoptionCommand(report_flags, arf, envp);
   } catch (const std::exception& e) {
     spdlog::error("fatal: {}", e.what());
     std::cerr << "centinela: fatal: " << e.what() << "\n";
