@@ -45,6 +45,8 @@ const std::vector<KeySpec>& ConfigKeys() {
       {"incidents.duplicate_radius_m", KeyType::kInt, "300", "Reports and open incidents of the same category family within this distance (metres) of an incident are suggested as duplicates."},
       {"incidents.duplicate_window_s", KeyType::kInt, "3600", "... and within this many seconds of it (before or after)."},
       {"tracking.stale_after_s", KeyType::kInt, "300", "A unit whose last position arrived longer ago than this is flagged stale."},
+      {"tracking.retention_days", KeyType::kInt, "30", "Position trail rows older than this many days are deleted (swept every 500th position write); 0 = keep forever."},
+      {"tracking.osmand_listen", KeyType::kString, "127.0.0.1:5055", "HOST:PORT of the OsmAnd (Traccar Client) listener; empty = off. A port already in use is logged and the API keeps serving."},
       {"web.dir", KeyType::kString, "", "The built web app (index.html, assets/) served at /; empty = ./web/dist when it exists, else web/dist in the source tree."},
       {"web.tile_url", KeyType::kString, "", "Basemap raster tile URL template ({z}/{x}/{y}) the web app uses; empty = no basemap, only the area outlines (works offline)."},
       {"web.tile_attribution", KeyType::kString, "", "Attribution text shown on the map for web.tile_url's tiles."},

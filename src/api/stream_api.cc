@@ -1,0 +1,81 @@
+#include "api/stream_api.h"
+
+#include "community/json_list.h"
+#include "community/reports.h"
+
+namespace centinela::api {
+
+Result<realtime::SubscriberInfo> SubscriberFor(ApiContext& ctx, const auth::Principal& p) {
+  if (ctx.reports == nullptr) return Internal("stream: no report service");
+  Result<community::Viewer> viewer = ctx.reports->ViewerFor(p);
+  if (!viewer.ok()) return viewer.status();
+  realtime::SubscriberInfo s;
+  s.viewer = std::move(*viewer);
+  auto rows = ctx.store.Query(
+      "SELECT owner_id AS u FROM family_links WHERE member_id = $1 AND status = 'accepted' "
+      "UNION SELECT member_id AS u FROM family_links WHERE owner_id = $1 AND status = 'accepted' "
+      "AND member_id IS NOT NULL",
+      {p.user_id});
+  if (!rows.ok()) return rows.status();
+  for (size_t i = 0; i < rows->size(); ++i) s.family_of.push_back(rows->Text(i, "u"));
+  return s;
+}
+
+Result<realtime::SubscriberInfo> SubscriberForUser(ApiContext& ctx, const std::string& user_id) {
+  Result<auth::UserView> u = ctx.accounts.GetUser(user_id);
+  if (!u.ok()) return u.status();
+  auth::Principal p;
+  p.user_id = u->id;
+  p.grants = u->grants;
+  return SubscriberFor(ctx, p);
+}
+
+std::optional<realtime::ReportInfo> ReportInfoFor(ApiContext& ctx, const std::string& report_id) {
+  auto rows = ctx.store.Query(
+      "SELECT reporter_id, sensitivity, anonymous, share_with_family, areas, lat, lon FROM "
+      "reports WHERE id = $1",
+      {report_id});
+  if (!rows.ok() || rows->empty()) return std::nullopt;
+  auto sensitivity = community::ParseSensitivity(rows->Text(0, "sensitivity"));
+  if (!sensitivity) return std::nullopt;
+  realtime::ReportInfo info;
+  info.facts.reporter_id = rows->Text(0, "reporter_id");
+  info.facts.sensitivity = *sensitivity;
+  info.facts.anonymous = rows->Int(0, "anonymous") != 0;
+  info.facts.share_with_family = rows->Int(0, "share_with_family") != 0;
+  info.facts.areas = community::ParseJsonStringList(rows->Text(0, "areas"));
+  info.lat = rows->Real(0, "lat");
+  info.lon = rows->Real(0, "lon");
+  return info;
+}
+
+realtime::Authenticator StreamAuthenticator(ApiContext& ctx) {
+  return [&ctx](const http::Request& req,
+                const std::string& protocol_token) -> Result<realtime::SubscriberInfo> {
+    std::string token = BearerToken(req);
+    if (token.empty()) token = protocol_token;
+    if (token.empty())
+      return Unauthenticated(
+          "missing bearer token (Authorization: Bearer <token>, or the Sec-WebSocket-Protocol "
+          "value after centinela.v1)");
+    Result<auth::Principal> p = ctx.accounts.Authenticate(token);
+    if (!p.ok()) return p.status();
+    return SubscriberFor(ctx, *p);
+  };
+}
+
+void AddStreamRoutes(http::Router& r, ApiContext& ctx, realtime::StreamServer& stream) {
+  // The handlers answer only while the server is stopping (the upgrader is bypassed then).
+  auto unavailable = [](http::Request&, http::Reply reply) {
+    reply(http::Response::Error(Code::kUnavailable, "the server is shutting down"));
+  };
+  http::RouteOptions ws;
+  ws.upgrader = stream.websocket();
+  r.Add("GET", "/api/v1/stream", unavailable, ws);
+  http::RouteOptions sse;
+  sse.upgrader = stream.sse();
+  r.Add("GET", "/api/v1/stream/sse", unavailable, sse);
+  (void)ctx;
+}
+
+}  // namespace centinela::api
