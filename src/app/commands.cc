@@ -10,6 +10,7 @@
 
 #include "api/context.h"
 #include "api/static_api.h"
+#include "api/stream_api.h"
 #include "app/config.h"
 #include "app/demo.h"
 #include "app/logging.h"
@@ -26,6 +27,8 @@
 #include "dispatch/incidents.h"
 #include "dispatch/units.h"
 #include "events/bus.h"
+#include "realtime/hub.h"
+#include "realtime/stream_server.h"
 #include "events/follower.h"
 #include "http/server.h"
 #include "media/media.h"
@@ -250,8 +253,33 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   ctx.family = &family;
   ctx.incidents = &incidents;
   ctx.units = &units;
+  // The live stream (realtime/): the hub follows the bus (every node's events on
+  // PostgreSQL) and fans them out to /api/v1/stream sessions.
+  realtime::StoreEventSource stream_source(**store);
+  realtime::HubOptions hub_options;
+  hub_options.max_queue = static_cast<size_t>(config->Int("stream.max_queue"));
+  hub_options.max_sessions_per_user = static_cast<int>(config->Int("stream.max_sessions_per_user"));
+  hub_options.replay_max_events = config->Int("stream.replay_max_events");
+  hub_options.replay_max_age_ms = config->Int("stream.replay_max_age_ms");
+  hub_options.area_path = [&areas](const std::string& code) { return areas.Path(code); };
+  hub_options.report_lookup = [&ctx](const std::string& id) { return api::ReportInfoFor(ctx, id); };
+  hub_options.refresh = [&ctx](const std::string& user) { return api::SubscriberForUser(ctx, user); };
+  hub_options.metrics = &metrics;
+  realtime::Hub hub(stream_source, hub_options);
+  const events::Bus::SubscriptionId hub_subscription =
+      bus.Subscribe([&hub](const std::vector<store::Event>& events) { hub.OnCommit(events); });
+  s = hub.Start();
+  if (!s.ok()) return Fail(s);
+  realtime::StreamOptions stream_options;
+  stream_options.max_queue = hub_options.max_queue;
+  stream_options.ping_interval_ms = static_cast<int>(config->Int("stream.ping_interval_ms"));
+  stream_options.idle_timeout_ms = static_cast<int>(config->Int("stream.idle_timeout_ms"));
+  stream_options.write_timeout_ms = static_cast<int>(config->Int("stream.write_timeout_ms"));
+  stream_options.send_buffer_bytes = static_cast<int>(config->Int("stream.send_buffer_bytes"));
+  realtime::StreamServer stream(hub, stream_options, api::StreamAuthenticator(ctx), metrics);
   http::Router router;
   api::AddAllRoutes(router, ctx);
+  api::AddStreamRoutes(router, ctx, stream);
   api::WebOptions web_options{api::ResolveWebDir(config->Str("web.dir"), CENTINELA_SOURCE_DIR),
                               config->Str("web.tile_url"), config->Str("web.tile_attribution")};
   api::AddWebRoutes(router, ctx, web_options);
@@ -264,6 +292,8 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   server.WaitForSignal();
   spdlog::info("signal received: draining requests");
   server.Stop();
+  bus.Unsubscribe(hub_subscription);
+  hub.Stop();
   if (follower) follower->Stop();
   (*store)->Close();
   spdlog::info("stopped cleanly");
