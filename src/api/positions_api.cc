@@ -1,0 +1,213 @@
+// Positions: POST /api/v1/positions (a device's JSON batch, up to 1,000 fixes, key in
+// X-Device-Key), device registration and the trail of a unit as a GeoJSON LineString, and
+// the OsmAnd protocol (Traccar Client) served by its own listener (AddOsmAndRoutes).
+#include <fmt/format.h>
+
+#include <charconv>
+#include <memory>
+
+#include "api/context.h"
+#include "api/dispatch_json.h"
+#include "api/json.h"
+#include "dispatch/units.h"
+#include "http/server_internal.h"
+#include "tracking/osmand.h"
+#include "tracking/positions.h"
+
+namespace centinela::api {
+
+namespace {
+
+std::optional<double> OptNumber(const json::object& o, std::string_view name, Status* err) {
+  return NumberField(o, name, err);
+}
+
+// "time": ISO-8601 text or integer milliseconds.
+std::optional<int64_t> FixTime(const json::object& o, Status* err) {
+  const json::value* t = o.if_contains("time");
+  if (!t || t->is_null()) return std::nullopt;
+  if (t->is_int64()) return t->get_int64();
+  if (t->is_string()) {
+    if (auto ms = tracking::ParseOsmAndTime(t->get_string())) return ms;
+  }
+  *err = Unprocessable("'time' must be ISO-8601 text or integer milliseconds");
+  return std::nullopt;
+}
+
+void PostPositions(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto unit = ctx.positions->UnitForKey(std::string(req.Header("x-device-key")));
+  if (!unit)
+    return reply(http::Response::Error(
+        Unauthenticated("a registered device key is required (X-Device-Key)")));
+  auto body = ParseBody(req);
+  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  const json::value* list = body->if_contains("fixes");
+  if (!list || !list->is_array())
+    return reply(http::Response::Error(Unprocessable("field 'fixes' must be a list")));
+  if (list->as_array().size() > tracking::kMaxFixesPerBatch)
+    return reply(http::Response::Error(Unprocessable("at most 1000 fixes per batch")));
+  std::vector<tracking::Fix> fixes;
+  fixes.reserve(list->as_array().size());
+  const int64_t now = ctx.positions->NowMs();
+  for (const json::value& v : list->as_array()) {
+    if (!v.is_object())
+      return reply(http::Response::Error(Unprocessable("each fix is an object")));
+    const json::object& o = v.as_object();
+    Status err;
+    tracking::Fix f;
+    f.unit_id = *unit;
+    auto lat = OptNumber(o, "lat", &err);
+    auto lon = OptNumber(o, "lon", &err);
+    f.speed_mps = OptNumber(o, "speed", &err);
+    f.heading = OptNumber(o, "heading", &err);
+    f.accuracy_m = OptNumber(o, "accuracy", &err);
+    f.time_ms = FixTime(o, &err).value_or(now);
+    if (!err.ok()) return reply(http::Response::Error(err));
+    if (!lat || !lon)
+      return reply(http::Response::Error(Unprocessable("each fix needs 'lat' and 'lon'")));
+    f.lat = *lat;
+    f.lon = *lon;
+    fixes.push_back(std::move(f));
+  }
+  const size_t accepted = fixes.size();
+  ctx.positions->Ingest(std::move(fixes), [reply, accepted](Result<int> r) {
+    if (!r.ok()) return reply(http::Response::Error(r.status()));
+    reply(JsonResponse(200, json::object{{"accepted", accepted}, {"stored", *r}}));
+  });
+}
+
+void PostDevice(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = RequireRole(ctx, req, reply, ControlRoomRoles());
+  if (!p) return;
+  const std::string id = req.Param("id");
+  auto unit = ctx.units->Get(id);
+  if (!unit || !Covers(ctx, *p, ControlRoomRoles(), unit->home_area))
+    return reply(http::Response::Error(NotFound("no unit '" + id + "'")));
+  std::string external, label;
+  if (!req.body.empty()) {
+    auto body = ParseBody(req);
+    if (!body.ok()) return reply(http::Response::Error(body.status()));
+    Status err;
+    external = StringField(*body, "external_id", &err, 64).value_or("");
+    label = StringField(*body, "label", &err, 100).value_or("");
+    if (!err.ok()) return reply(http::Response::Error(err));
+  }
+  ctx.positions->AddDevice(id, external, label, p->user_id,
+                           [reply, id, external](Result<tracking::NewDevice> r) {
+                             if (!r.ok()) return reply(http::Response::Error(r.status()));
+                             json::object o{{"id", r->id}, {"unit_id", id}, {"key", r->key}};
+                             o["external_id"] =
+                                 external.empty() ? json::value(nullptr) : json::value(external);
+                             reply(JsonResponse(201, o));
+                           });
+}
+
+Result<int64_t> TimeParam(const http::Request& req, const char* name, int64_t fallback) {
+  std::string v = req.Query(name);
+  if (v.empty()) return fallback;
+  int64_t ms = 0;
+  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), ms);
+  if (ec == std::errc() && ptr == v.data() + v.size()) return ms;
+  if (auto t = tracking::ParseOsmAndTime(v)) return *t;
+  return InvalidArgument(std::string("'") + name + "' is ISO-8601 or milliseconds");
+}
+
+void GetTrail(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = RequireRole(ctx, req, reply, ControlRoomRoles());
+  if (!p) return;
+  const std::string id = req.Param("id");
+  auto unit = ctx.units->Get(id);
+  if (!unit || !Covers(ctx, *p, ControlRoomRoles(), unit->home_area))
+    return reply(http::Response::Error(NotFound("no unit '" + id + "'")));
+  const int64_t now = ctx.positions->NowMs();
+  auto to = TimeParam(req, "to", now);
+  if (!to.ok()) return reply(http::Response::Error(to.status()));
+  auto from = TimeParam(req, "from", *to - 3600'000);
+  if (!from.ok()) return reply(http::Response::Error(from.status()));
+  if (*from > *to) return reply(http::Response::Error(InvalidArgument("'from' is after 'to'")));
+  auto trail = ctx.positions->Trail(id, *from, *to);
+  if (!trail.ok()) return reply(http::Response::Error(trail.status()));
+  // Written by hand: coordinates in plain decimal, [lon, lat] as GeoJSON wants.
+  std::string coords, times;
+  for (const tracking::Fix& f : *trail) {
+    if (!coords.empty()) {
+      coords += ',';
+      times += ',';
+    }
+    coords += fmt::format("[{},{}]", f.lon, f.lat);
+    times += http::JsonQuote(FormatIsoTime(f.time_ms));
+  }
+  std::string body = fmt::format(
+      R"({{"type":"Feature","geometry":{{"type":"LineString","coordinates":[{}]}},)"
+      R"("properties":{{"unit_id":{},"callsign":{},"from":{},"to":{},"points":{},"times":[{}]}}}})",
+      coords, http::JsonQuote(id), http::JsonQuote(unit->callsign),
+      http::JsonQuote(FormatIsoTime(*from)), http::JsonQuote(FormatIsoTime(*to)), trail->size(),
+      times);
+  http::Response r = http::Response::Json(200, std::move(body));
+  r.content_type = "application/geo+json";
+  reply(std::move(r));
+}
+
+// ---- OsmAnd -------------------------------------------------------------------------------
+
+void OsmAnd(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  const bool json_form = req.method == "POST" &&
+                         req.Header("content-type").find("json") != std::string_view::npos;
+  Result<tracking::OsmAndMessage> m = tracking::OsmAndMessage{};
+  if (json_form) {
+    m = tracking::ParseOsmAndJson(req.body);
+  } else if (req.method == "POST" && req.query.empty() && !req.body.empty()) {
+    http::Request form;  // the form body decodes like a query string
+    Status s = http::internal::ParseTarget("/?" + req.body, &form);
+    if (!s.ok()) return reply(http::Response::Error(InvalidArgument("malformed form body")));
+    m = tracking::ParseOsmAndQuery(form.query);
+  } else {
+    m = tracking::ParseOsmAndQuery(req.query);
+  }
+  if (!m.ok()) return reply(http::Response::Error(m.status()));
+  auto unit = ctx.positions->UnitForExternalId(m->device_id);
+  if (!unit) {
+    // As Traccar answers: 400 for the query form, 404 for the JSON form.
+    Status s = json_form ? NotFound("unknown device") : InvalidArgument("unknown device");
+    return reply(http::Response::Error(s));
+  }
+  if (!m->lat || !m->lon)  // heartbeat or network-only fix: nothing to store
+    return reply(http::Response::Text(200, ""));
+  tracking::Fix f;
+  f.unit_id = *unit;
+  f.lat = *m->lat;
+  f.lon = *m->lon;
+  f.time_ms = m->time_ms.value_or(ctx.positions->NowMs());
+  f.speed_mps = m->speed_mps;
+  f.heading = m->heading;
+  f.accuracy_m = m->accuracy_m;
+  ctx.positions->Ingest({f}, [reply](Result<int> r) {
+    if (!r.ok()) {
+      Status s = r.status();
+      // Out-of-range values are bad input on this protocol.
+      if (s.code() == Code::kUnprocessable) s = InvalidArgument(s.message());
+      return reply(http::Response::Error(s));
+    }
+    reply(http::Response::Text(200, ""));
+  });
+}
+
+}  // namespace
+
+void AddPositionRoutes(http::Router& r, ApiContext& ctx) {
+  if (!ctx.positions || !ctx.units) return;
+  r.Add("POST", "/api/v1/positions",
+        [&ctx](http::Request& q, http::Reply y) { PostPositions(ctx, q, std::move(y)); });
+  r.Add("POST", "/api/v1/units/{id}/devices",
+        [&ctx](http::Request& q, http::Reply y) { PostDevice(ctx, q, std::move(y)); });
+  r.Add("GET", "/api/v1/units/{id}/trail",
+        [&ctx](http::Request& q, http::Reply y) { GetTrail(ctx, q, std::move(y)); });
+}
+
+void AddOsmAndRoutes(http::Router& r, ApiContext& ctx) {
+  if (!ctx.positions) return;
+  for (const char* method : {"GET", "POST"})
+    r.Add(method, "/", [&ctx](http::Request& q, http::Reply y) { OsmAnd(ctx, q, std::move(y)); });
+}
+
+}  // namespace centinela::api
