@@ -76,6 +76,7 @@ void AddAllRoutes(http::Router& r, ApiContext& ctx) {
   AddAnalyticsRoutes(r, ctx);
   AddIncidentRoutes(r, ctx);
   AddUnitRoutes(r, ctx);
+  AddPositionRoutes(r, ctx);
 }
 
 }  // namespace centinela::api

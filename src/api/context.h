@@ -30,6 +30,10 @@ class IncidentService;
 class UnitService;
 }  // namespace centinela::dispatch
 
+namespace centinela::tracking {
+class PositionService;
+}  // namespace centinela::tracking
+
 namespace centinela::api {
 
 //! Services the handlers use; owned by the app, outlive the server.
@@ -47,6 +51,7 @@ struct ApiContext {
   community::FamilyService* family = nullptr;            //!< /api/v1/family routes
   dispatch::IncidentService* incidents = nullptr;  //!< /api/v1/incidents, report timelines
   dispatch::UnitService* units = nullptr;          //!< /api/v1/units, recommendation, dispatch
+  tracking::PositionService* positions = nullptr;  //!< /api/v1/positions, devices, trails, OsmAnd
 };
 
 //! Bearer token from "Authorization: Bearer <token>", or empty.
@@ -83,6 +88,9 @@ void AddFamilyRoutes(http::Router& r, ApiContext& ctx);
 void AddAnalyticsRoutes(http::Router& r, ApiContext& ctx);
 void AddIncidentRoutes(http::Router& r, ApiContext& ctx);
 void AddUnitRoutes(http::Router& r, ApiContext& ctx);
+void AddPositionRoutes(http::Router& r, ApiContext& ctx);
+//! The OsmAnd protocol (Traccar Client) at "/": for its own listener, not in AddAllRoutes.
+void AddOsmAndRoutes(http::Router& r, ApiContext& ctx);
 
 //! Every route of the API.
 void AddAllRoutes(http::Router& r, ApiContext& ctx);

@@ -26,6 +26,7 @@
 #include "community/reports.h"
 #include "dispatch/incidents.h"
 #include "dispatch/units.h"
+#include "tracking/positions.h"
 #include "events/bus.h"
 #include "realtime/hub.h"
 #include "realtime/stream_server.h"
@@ -243,6 +244,15 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
                               config->Int("tracking.stale_after_s") * 1000);
   s = units.Load();
   if (!s.ok()) return Fail(s);
+  tracking::PositionOptions position_options;
+  position_options.retention_ms = config->Int("tracking.retention_days") * 24 * 3600 * 1000;
+  position_options.scope_for = [&units](const std::string& unit_id) {
+    auto u = units.Get(unit_id);
+    return u ? "staff:area:" + u->home_area : std::string("admin");
+  };
+  tracking::PositionService positions(**store, position_index, position_options);
+  s = positions.Load();
+  if (!s.ok()) return Fail(s);
 
   api::ApiContext ctx{**store, accounts, areas, metrics, CENTINELA_VERSION};
   ctx.categories = &categories;
@@ -253,6 +263,7 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   ctx.family = &family;
   ctx.incidents = &incidents;
   ctx.units = &units;
+  ctx.positions = &positions;
   // The live stream (realtime/): the hub follows the bus (every node's events on
   // PostgreSQL) and fans them out to /api/v1/stream sessions.
   realtime::StoreEventSource stream_source(**store);
@@ -286,12 +297,33 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   http::Server server(*server_options, router, metrics);
   s = server.Start();
   if (!s.ok()) return Fail(s);
+  // OsmAnd (Traccar Client) on its own port. A port already taken is logged and the API
+  // keeps serving: positions still arrive through POST /api/v1/positions.
+  http::Router osmand_router;
+  api::AddOsmAndRoutes(osmand_router, ctx);
+  std::unique_ptr<http::Server> osmand_server;
+  if (const std::string osmand_listen = config->Str("tracking.osmand_listen"); !osmand_listen.empty()) {
+    Config osmand_config = *config;
+    Status set = osmand_config.Set("server.listen", osmand_listen);
+    auto osmand_options = set.ok() ? ServerOptionsFrom(osmand_config) : Result<http::ServerOptions>(set);
+    if (!osmand_options.ok()) return Fail(osmand_options.status());
+    osmand_options->threads = 1;
+    osmand_server = std::make_unique<http::Server>(*osmand_options, osmand_router, metrics);
+    Status started = osmand_server->Start();
+    if (started.ok()) {
+      spdlog::info("OsmAnd positions on http://{}:{}", osmand_options->host, osmand_server->port());
+    } else {
+      spdlog::error("OsmAnd listener on {} did not start: {}", osmand_listen, started.ToString());
+      osmand_server.reset();
+    }
+  }
   spdlog::info("listening on http://{}:{} ({} store)", server_options->host, server.port(), (*store)->Backend());
   if (demo) PrintDemoBanner(server, server_options->host);
 
   server.WaitForSignal();
   spdlog::info("signal received: draining requests");
   server.Stop();
+  if (osmand_server) osmand_server->Stop();
   bus.Unsubscribe(hub_subscription);
   hub.Stop();
   if (follower) follower->Stop();
