@@ -27,7 +27,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
   libsqlite3-dev sqlite3 libpq-dev libsodium-dev libspdlog-dev libfmt-dev
   libcli11-dev libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libxml2-utils curl
+  libxml2-utils curl zlib1g-dev
 )
 if [ "$want_pg" = 1 ]; then
   packages+=(postgresql-15 postgresql-client-15)

@@ -13,6 +13,7 @@
 #include "api/stream_api.h"
 #include "app/config.h"
 #include "app/demo.h"
+#include "app/import_complaints.h"
 #include "app/logging.h"
 #include "app/report_command.h"
 #include "areas/areas.h"
@@ -455,6 +456,24 @@ int ReportAdoptionCommand(const CommonFlags& flags, const AdoptionReportFlags& f
   return 0;
 }
 
+int ImportComplaintsCommand(const CommonFlags& flags, const ImportComplaintsFlags& f, char** envp) {
+  Result<Config> config = LoadConfig(flags, envp);
+  if (!config.ok()) return Fail(config.status());
+  InitLogging(config->Str("log.level"), false);
+  InitCrypto();
+  auto store = OpenConfiguredStore(*config, nullptr);
+  if (!store.ok()) return Fail(store.status());
+  int rc = 0;
+  {
+    community::CategoryService categories(**store);  // seeds the category codes mappings use
+    Status seeded = categories.Load();
+    if (!seeded.ok()) return Fail(seeded);
+    rc = ImportComplaints(**store, f);
+  }
+  (*store)->Close();
+  return rc;
+}
+
 }  // namespace
 
 int RunCli(int argc, char** argv, char** envp) {
@@ -499,6 +518,17 @@ int RunCli(int argc, char** argv, char** envp) {
   AddCommonFlags(config_show, config_flags);
   CLI::App* config_keys = config->add_subcommand("keys", "Print every configuration key as a Markdown table");
 
+  CLI::App* import = app.add_subcommand("import", "Import formal crime data");
+  import->require_subcommand(1);
+  CommonFlags import_flags;
+  ImportComplaintsFlags icf;
+  CLI::App* import_complaints =
+      import->add_subcommand("complaints", "Import complaints or monthly counts from CSV (gzip too) under a TOML mapping");
+  AddCommonFlags(import_complaints, import_flags);
+  import_complaints->add_option("file", icf.file, "CSV file, plain or .gz")->required();
+  import_complaints->add_option("--mapping", icf.mapping, "TOML column and category mapping (see mappings/)")->required();
+  import_complaints->add_option("--errors", icf.errors, "Where bad rows go (line,reason,record); default ./<file>.errors.csv");
+
   CLI::App* report = app.add_subcommand("report", "Tables for the precinct meeting");
   report->require_subcommand(1);
   CommonFlags report_flags;
@@ -531,6 +561,7 @@ int RunCli(int argc, char** argv, char** envp) {
     }
     if (*config_show) return ConfigShow(config_flags, envp);
     if (*config_keys) return ConfigKeysMarkdown();
+    if (*import_complaints) return ImportComplaintsCommand(import_flags, icf, envp);
     if (*report_adoption) return ReportAdoptionCommand(report_flags, arf, envp);
   } catch (const std::exception& e) {
     spdlog::error("fatal: {}", e.what());

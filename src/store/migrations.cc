@@ -276,6 +276,43 @@ CREATE TABLE broadcast_areas (
 );
 )SQL";
 
+// Logical schema v4 (formal crime figures): complaints imported from police/prosecutor
+// files, keyed by (source, source_id) so a re-import adds nothing; occurred_ms in UTC;
+// date_known = 0 when the source has no date (the date is a documented placeholder);
+// import_seq = seq of the complaints.imported event of the import that wrote the row (lets
+// a running server pick up rows imported by another process). formal_counts are area-level
+// monthly figures (month 'YYYY-MM') keyed by (source, area_code, month, crime_group).
+constexpr std::string_view kFormalCrimeSql = R"SQL(
+CREATE TABLE complaints (
+  source TEXT NOT NULL,
+  source_id TEXT NOT NULL,
+  occurred_ms BIGINT NOT NULL,
+  date_known INTEGER NOT NULL DEFAULT 1,
+  category TEXT NOT NULL,
+  family TEXT NOT NULL,
+  raw_category TEXT NOT NULL,
+  lat DOUBLE PRECISION,
+  lon DOUBLE PRECISION,
+  area_code TEXT,
+  import_seq BIGINT NOT NULL,
+  PRIMARY KEY (source, source_id)
+);
+CREATE INDEX complaints_occurred ON complaints(occurred_ms);
+CREATE INDEX complaints_import ON complaints(import_seq);
+CREATE TABLE formal_counts (
+  source TEXT NOT NULL,
+  area_code TEXT NOT NULL,
+  month TEXT NOT NULL,
+  crime_group TEXT NOT NULL,
+  category TEXT NOT NULL,
+  family TEXT NOT NULL,
+  count BIGINT NOT NULL,
+  import_seq BIGINT NOT NULL,
+  PRIMARY KEY (source, area_code, month, crime_group)
+);
+CREATE INDEX formal_counts_area ON formal_counts(area_code, month);
+)SQL";
+
 const std::vector<Migration>& SqliteMigrations() {
   static const std::vector<Migration> kList = {
       {1, "foundation", R"SQL(
@@ -339,6 +376,7 @@ CREATE INDEX areas_parent ON areas(parent_code);
 )SQL"},
       {2, "neighbour_alerts", kNeighbourAlertsSql},
       {3, "command_centre", kCommandCentreSql},
+      {4, "formal_crime", kFormalCrimeSql},
   };
   return kList;
 }
@@ -406,6 +444,7 @@ CREATE INDEX areas_parent ON areas(parent_code);
 )SQL"},
       {2, "neighbour_alerts", kNeighbourAlertsSql},
       {3, "command_centre", kCommandCentreSql},
+      {4, "formal_crime", kFormalCrimeSql},
   };
   return kList;
 }
