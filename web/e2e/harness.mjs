@@ -1,0 +1,159 @@
+// The e2e harness: starts the real `centinela serve --demo` on a free loopback port with a
+// temporary data directory and the built web app, drives Debian's chromium through
+// playwright-core, and offers small helpers the tests share.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const DEMO = {
+  admin: { login: 'admin@centinela.demo', password: 'demo-admin-2026' },
+  operator: { login: 'operador@centinela.demo', password: 'demo-operador-2026' },
+  neighbour: { login: 'vecina@centinela.demo', password: 'demo-vecina-2026' },
+};
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1440, height: 900 };
+// San Miguel, inside the demo's South Precinct.
+export const SAN_MIGUEL = { latitude: -33.4966, longitude: -70.6516 };
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startServer({ binary, webDir, env = {} }) {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'centinela-e2e-'));
+  const log = [];
+  const child = spawn(binary, ['serve', '--demo', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], {
+    env: {
+      ...process.env,
+      CENTINELA_WEB_DIR: webDir,
+      CENTINELA_LOG_ACCESS: 'false',
+      // The tests send more alerts per minute than one neighbour may.
+      CENTINELA_REPORTS_MAX_PER_MINUTE: '0',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (d) => log.push(String(d)));
+  child.stderr.on('data', (d) => log.push(String(d)));
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited early:\n${log.join('')}`);
+    try {
+      const r = await fetch(`${base}/healthz`);
+      if (r.ok) break;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline) throw new Error(`server did not answer /healthz:\n${log.join('')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base,
+    log,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => {
+          const timer = setTimeout(() => {
+            child.kill('SIGKILL');
+            r();
+          }, 10000);
+          child.on('exit', () => {
+            clearTimeout(timer);
+            r();
+          });
+        });
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CENTINELA_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--disable-dev-shm-usage',
+      // WebGL (MapLibre) through the software rasteriser.
+      '--use-angle=swiftshader',
+      '--enable-unsafe-swiftshader',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+}
+
+/** A signed-in page in its own context (phone or desktop size). */
+export async function signedInPage(browser, base, who, { viewport = DESKTOP, geolocation = false, path = null } = {}) {
+  const context = await browser.newContext({
+    viewport,
+    deviceScaleFactor: 1,
+    locale: 'es-CL',
+    timezoneId: 'America/Santiago',
+    serviceWorkers: 'block',
+    ...(geolocation ? { geolocation: SAN_MIGUEL, permissions: ['geolocation'] } : {}),
+    ...(viewport === PHONE ? { isMobile: true, hasTouch: true } : {}),
+  });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.log(`  [page error] ${e.message}`));
+  await page.goto(`${base}/login`);
+  await page.fill('#login', who.login);
+  await page.fill('#password', who.password);
+  await page.click('button[type=submit]');
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+  if (path) await page.goto(`${base}${path}`);
+  return { context, page };
+}
+
+/** A bearer token straight from the API (for checks the UI does not make). */
+export async function apiToken(base, who) {
+  const r = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(who),
+  });
+  if (!r.ok) throw new Error(`login failed: ${r.status}`);
+  return (await r.json()).token;
+}
+
+export async function apiGet(base, token, path) {
+  const r = await fetch(`${base}${path}`, { headers: { Authorization: `Bearer ${token}` } });
+  if (!r.ok) throw new Error(`GET ${path}: ${r.status} ${await r.text()}`);
+  return r.json();
+}
+
+export function screenshotDir(out) {
+  mkdirSync(out, { recursive: true });
+  return out;
+}
+
+export async function shoot(page, out, name) {
+  await page.screenshot({ path: join(out, `${name}.png`), fullPage: false });
+}
+
+export function writeJson(path, value) {
+  writeFileSync(path, JSON.stringify(value, null, 2));
+}
+
+export function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}

@@ -1,0 +1,131 @@
+// Sign-in and registration. Staff land on the console, neighbours on the alert button.
+import { useState } from 'preact/hooks';
+import { api, ApiError } from '../api/client';
+import { Notice } from '../components/common';
+import { lang, t } from '../i18n';
+import { isStaff, linkTo, navigate, signIn } from '../session';
+
+export function LoginPage() {
+  const [login, setLogin] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const me = await signIn(login.trim(), password);
+      navigate(isStaff(me) ? '/console' : '/');
+    } catch (err) {
+      if (err instanceof ApiError) setError(err.status === 429 ? t('login_throttled') : t('login_failed'));
+      else setError(t('error_network'));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div class="auth-page">
+      <div class="auth-card">
+        <Brand />
+        <h1>{t('login_title')}</h1>
+        <p class="muted">{t('login_subtitle')}</p>
+        {error && <Notice kind="error">{error}</Notice>}
+        <form onSubmit={submit} class="form">
+          <label for="login">{t('login_field')}</label>
+          <input id="login" name="login" type="text" autoComplete="username" required value={login} onInput={(e) => setLogin(e.currentTarget.value)} />
+          <label for="password">{t('password')}</label>
+          <input id="password" name="password" type="password" autoComplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+          <button class="btn btn-primary btn-block" type="submit" disabled={busy}>
+            {busy ? t('loading') : t('login_button')}
+          </button>
+        </form>
+        <p class="auth-switch">
+          {t('no_account')}{' '}
+          <a href="/register" onClick={linkTo('/register')}>
+            {t('register_link')}
+          </a>
+        </p>
+        <p class="muted small">{t('demo_hint')}</p>
+      </div>
+    </div>
+  );
+}
+
+export function RegisterPage() {
+  const [name, setName] = useState('');
+  const [contact, setContact] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    const value = contact.trim();
+    const isEmail = value.includes('@');
+    try {
+      await api.register({
+        ...(isEmail ? { email: value } : { phone: value }),
+        password,
+        display_name: name.trim(),
+        locale: lang(),
+      });
+      await signIn(value, password);
+      navigate('/');
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : t('error_network'));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div class="auth-page">
+      <div class="auth-card">
+        <Brand />
+        <h1>{t('register_title')}</h1>
+        <p class="muted">{t('register_subtitle')}</p>
+        {error && <Notice kind="error">{error}</Notice>}
+        <form onSubmit={submit} class="form">
+          <label for="name">{t('display_name')}</label>
+          <input id="name" type="text" autoComplete="name" required value={name} onInput={(e) => setName(e.currentTarget.value)} />
+          <label for="contact">{t('login_field')}</label>
+          <input id="contact" type="text" autoComplete="email" required value={contact} onInput={(e) => setContact(e.currentTarget.value)} />
+          <label for="new-password">{t('password')}</label>
+          <input id="new-password" type="password" autoComplete="new-password" minLength={10} required aria-describedby="pw-hint" value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+          <p id="pw-hint" class="hint">
+            {t('password_hint')}
+          </p>
+          <button class="btn btn-primary btn-block" type="submit" disabled={busy}>
+            {busy ? t('loading') : t('register_button')}
+          </button>
+        </form>
+        <p class="auth-switch">
+          {t('have_account')}{' '}
+          <a href="/login" onClick={linkTo('/login')}>
+            {t('login_button')}
+          </a>
+        </p>
+      </div>
+    </div>
+  );
+}
+
+export function Brand() {
+  return (
+    <div class="brand">
+      <svg viewBox="0 0 32 32" width="36" height="36" aria-hidden="true">
+        <path d="M16 2 4 7v8c0 7.5 5.1 13.4 12 15 6.9-1.6 12-7.5 12-15V7z" fill="#1f3b57" />
+        <circle cx="16" cy="15" r="5" fill="#f5b700" />
+      </svg>
+      <div>
+        <div class="brand-name">{t('app_name')}</div>
+        <div class="brand-tag">{t('tagline')}</div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,113 @@
+// Who is signed in, the categories, and client-side navigation: small stores with
+// subscribe/notify, read through the hooks below so every screen re-renders together.
+import { useEffect, useState } from 'preact/hooks';
+import { api, storeToken, storedToken, type Category, type Me } from './api/client';
+import { lang, onLangChange } from './i18n';
+
+type Listener = () => void;
+
+class Store<T> {
+  private listeners = new Set<Listener>();
+  constructor(private value: T) {}
+  get(): T {
+    return this.value;
+  }
+  set(v: T): void {
+    this.value = v;
+    this.listeners.forEach((l) => l());
+  }
+  subscribe(l: Listener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+}
+
+export function useStore<T>(s: Store<T>): T {
+  const [, force] = useState(0);
+  useEffect(() => s.subscribe(() => force((n) => n + 1)), [s]);
+  return s.get();
+}
+
+/** Re-renders the caller when the language changes. */
+export function useLang(): string {
+  const [, force] = useState(0);
+  useEffect(() => onLangChange(() => force((n) => n + 1)), []);
+  return lang();
+}
+
+// ---- session ----
+export const meStore = new Store<Me | null | undefined>(undefined); // undefined = not known yet
+
+export const STAFF_ROLES = ['operator', 'responder', 'analyst', 'admin'];
+export function isStaff(me: Me | null | undefined): boolean {
+  return !!me && me.roles.some((g) => STAFF_ROLES.includes(g.role));
+}
+export function hasRole(me: Me | null | undefined, role: string): boolean {
+  return !!me && me.roles.some((g) => g.role === role);
+}
+
+export async function loadMe(): Promise<void> {
+  if (!storedToken()) {
+    meStore.set(null);
+    return;
+  }
+  try {
+    meStore.set(await api.me());
+  } catch {
+    meStore.set(null);
+  }
+}
+
+export async function signIn(login: string, password: string): Promise<Me> {
+  const r = await api.login(login, password);
+  storeToken(r.token);
+  const me = await api.me();
+  meStore.set(me);
+  return me;
+}
+
+export async function signOut(): Promise<void> {
+  try {
+    await api.logout();
+  } catch {
+    /* the token is dropped anyway */
+  }
+  storeToken(null);
+  meStore.set(null);
+  navigate('/login');
+}
+
+// ---- categories ----
+export const categoriesStore = new Store<Category[]>([]);
+export async function loadCategories(): Promise<void> {
+  try {
+    categoriesStore.set((await api.categories()).categories);
+  } catch {
+    /* kept as they were */
+  }
+}
+export function categoryLabel(code: string): string {
+  const c = categoriesStore.get().find((x) => x.code === code);
+  if (!c) return code.replace(/_/g, ' ');
+  return lang() === 'en' ? c.labels.en : c.labels.es;
+}
+
+// ---- navigation ----
+export const routeStore = new Store<string>(location.pathname);
+window.addEventListener('popstate', () => routeStore.set(location.pathname));
+
+export function navigate(path: string): void {
+  if (path === location.pathname) return;
+  history.pushState(null, '', path);
+  routeStore.set(path);
+  window.scrollTo(0, 0);
+}
+
+/** An <a> click handler that navigates without reloading. */
+export function linkTo(path: string) {
+  return (e: MouseEvent) => {
+    if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
+    e.preventDefault();
+    navigate(path);
+  };
+}
