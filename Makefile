@@ -9,7 +9,7 @@ JOBS       ?= $(shell nproc)
 CMAKE_FLAGS ?=
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps deps-test deps-bench configure build demo test test-unit bench clean help
+.PHONY: all deps deps-test deps-bench configure build web demo test test-unit test-e2e bench clean help
 
 all: build
 
@@ -17,13 +17,15 @@ help:
 	@echo "make demo   - install deps, build, run 'centinela serve --demo' on http://localhost:8080"
 	@echo "make test   - install deps (PostgreSQL 15 too), build, run unit, integration and PostgreSQL tests"
 	@echo "make build  - build build/centinela"
+	@echo "make web    - npm ci (when the lock file changed) and vite build of web/ into web/dist"
+	@echo "make test-e2e - the browser tests alone (chromium), screenshots in build/e2e/"
 	@echo "make bench  - run the benchmarks (see docs/benchmarks.md)"
 
 deps:
-	@scripts/install-deps.sh
+	@scripts/install-deps.sh --with-web
 
 deps-test:
-	@scripts/install-deps.sh --with-postgres
+	@scripts/install-deps.sh --with-postgres --with-web --with-e2e
 
 deps-bench:
 	@scripts/install-deps.sh --with-postgres --with-bench
@@ -36,16 +38,29 @@ configure: $(BUILD)/build.ninja
 build: deps configure
 	ninja -C $(BUILD) -j $(JOBS) centinela
 
-demo: build
+# The web app: npm ci only when package-lock.json changed, then the Vite build (a few s).
+WEB_STAMP := web/node_modules/.centinela-npm-ci
+$(WEB_STAMP): web/package-lock.json web/package.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+web: deps $(WEB_STAMP)
+	cd web && npm run build
+
+demo: build web
 	./$(BUILD)/centinela serve --demo --data-dir ./data --listen 127.0.0.1:8080
 
-test: deps-test configure
+test: deps-test configure web
 	ninja -C $(BUILD) -j $(JOBS)
 	scripts/run-tests.sh $(BUILD)
 
 test-unit: deps configure
 	ninja -C $(BUILD) -j $(JOBS)
 	ctest --test-dir $(BUILD) -L unit --output-on-failure -j $(JOBS)
+
+test-e2e: deps-test configure web
+	ninja -C $(BUILD) -j $(JOBS) centinela
+	ctest --test-dir $(BUILD) -L e2e --output-on-failure
 
 bench: deps-bench configure
 	ninja -C $(BUILD) -j $(JOBS)

@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
 # Installs every build, test and run-time dependency of Centinela from Debian 12 packages.
 # Idempotent: when everything is present already it returns quickly without touching apt.
-# Usage: scripts/install-deps.sh [--with-postgres] [--with-bench]
+# Usage: scripts/install-deps.sh [--with-postgres] [--with-bench] [--with-web] [--with-e2e]
 set -euo pipefail
 
 want_pg=0
 want_bench=0
+want_web=0
+want_e2e=0
 for arg in "$@"; do
   case "$arg" in
     --with-postgres) want_pg=1 ;;
     --with-bench) want_bench=1 ;;
+    --with-web) want_web=1 ;;
+    --with-e2e) want_web=1; want_e2e=1 ;;
     -h|--help)
-      echo "usage: scripts/install-deps.sh [--with-postgres] [--with-bench]"
+      echo "usage: scripts/install-deps.sh [--with-postgres] [--with-bench] [--with-web] [--with-e2e]"
       echo "  installs compilers, Boost 1.81, SQLite, libpq, libsodium, spdlog, fmt, CLI11,"
       echo "  toml++, GoogleTest and Google Benchmark; --with-postgres adds the PostgreSQL 15"
       echo "  server used by the test suite; --with-bench adds what make bench runs: pgbench and"
       echo "  pg_test_fsync (both in postgresql-15), psql (postgresql-client-15), nats-server and"
-      echo "  mosquitto (bench/fanout's anchors)."
+      echo "  mosquitto (bench/fanout's anchors); --with-web adds Node.js and npm for the web app"
+      echo "  (Vite 8 needs Node 20.19 or newer); --with-e2e adds Debian's chromium and a font for"
+      echo "  the browser tests (web/e2e, driven by playwright-core from npm)."
       exit 0 ;;
     *) echo "unknown option: $arg" >&2; exit 2 ;;
   esac
@@ -40,6 +46,15 @@ if [ "$want_bench" = 1 ]; then
   # bench/fanout: the NATS and MQTT brokers it measures beside Centinela's live stream
   # (the bench starts its own instances on free loopback ports).
   packages+=(nats-server mosquitto)
+fi
+if [ "$want_web" = 1 ] && ! command -v npm >/dev/null 2>&1; then
+  # The web app (web/): npm ci and the Vite build. A machine that already has Node.js from
+  # elsewhere (e.g. NodeSource's nodejs, which carries npm) keeps it.
+  packages+=(nodejs npm)
+fi
+if [ "$want_e2e" = 1 ]; then
+  # web/e2e drives Debian's chromium (/usr/bin/chromium) through playwright-core.
+  packages+=(chromium fonts-dejavu-core)
 fi
 
 missing=()
