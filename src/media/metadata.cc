@@ -85,6 +85,8 @@ Result<std::string> StripMetadata(std::string_view content_type, std::string_vie
   if (content_type == "image/jpeg") return StripJpegMetadata(bytes);
   if (content_type == "image/png") return StripPngMetadata(bytes);
   if (content_type == "image/webp") return StripWebpMetadata(bytes);
+  if (content_type == "video/mp4") return StripMp4Metadata(bytes);
+  if (content_type == "audio/mpeg" || content_type == "audio/aac") return StripAudioMetadata(bytes);
   return std::string(bytes);
 }
 

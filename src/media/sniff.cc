@@ -30,6 +30,20 @@ bool IsMpegAudioFrame(std::string_view b) {
   return version != 1 && layer != 0 && bitrate != 0xF && rate != 3;
 }
 
+// Where the audio starts after the ID3v2 tags at the front (0 when there are none; the size
+// when a tag is cut short, so nothing follows).
+size_t AfterId3v2(std::string_view b) {
+  size_t i = 0;
+  while (b.size() - i >= 10 && b.substr(i, 3) == "ID3") {
+    size_t body = 0;
+    for (size_t k = 6; k < 10; ++k) body = (body << 7) | (At(b, i + k) & 0x7F);
+    const size_t total = 10 + body + ((At(b, i + 5) & 0x10) ? 10 : 0);
+    if (total > b.size() - i) return b.size();
+    i += total;
+  }
+  return i;
+}
+
 std::string Essence(std::string_view header) {
   const size_t semi = header.find(';');
   std::string_view s = header.substr(0, semi);
@@ -52,8 +66,11 @@ std::optional<SniffedType> Sniff(std::string_view b) {
     return SniffedType{"image/webp", MediaKind::kImage};
   if (StartsWith(b, "ftyp", 4)) return SniffedType{"video/mp4", MediaKind::kVideo};
   if (IsAdts(b)) return SniffedType{"audio/aac", MediaKind::kAudio};
-  if (StartsWith(b, "ID3") || IsMpegAudioFrame(b))
+  if (StartsWith(b, "ID3")) {  // a tag in front of MP3 frames, or of AAC ones
+    if (IsAdts(b.substr(AfterId3v2(b)))) return SniffedType{"audio/aac", MediaKind::kAudio};
     return SniffedType{"audio/mpeg", MediaKind::kAudio};
+  }
+  if (IsMpegAudioFrame(b)) return SniffedType{"audio/mpeg", MediaKind::kAudio};
   return std::nullopt;
 }
 

@@ -16,8 +16,9 @@ struct SniffedType {
 };
 
 //! Recognises JPEG (FF D8 FF), PNG (89 'PNG' 0D 0A 1A 0A), WebP ("RIFF" size "WEBP"),
-//! MP4 ("ftyp" at offset 4), AAC in ADTS frames (FF F0/F1/F8/F9: sync, layer 0), MP3 (an
-//! "ID3" tag, or an MPEG-1/2/2.5 audio frame header with a valid bitrate and sample rate).
+//! MP4 ("ftyp" at offset 4), AAC in ADTS frames (FF F0/F1/F8/F9: sync, layer 0; also after
+//! ID3v2 tags), MP3 (an "ID3" tag not followed by ADTS, or an MPEG-1/2/2.5 audio frame
+//! header with a valid bitrate and sample rate).
 //! nullopt for anything else.
 std::optional<SniffedType> Sniff(std::string_view bytes);
 

@@ -14,6 +14,7 @@
 
 #include "api_client.h"
 #include "common/hash.h"
+#include "support/av_fixture.h"
 #include "support/jpeg_fixture.h"
 
 namespace centinela::testing {
@@ -34,14 +35,6 @@ std::string Png(size_t size) {
   const std::string ihdr("\x00\x00\x00\x10\x00\x00\x00\x10\x08\x02\x00\x00\x00", 13);
   return std::string("\x89PNG\r\n\x1a\n", 8) + chunk("IHDR", ihdr) +
          chunk("IDAT", std::string(size - 57, '\x01')) + chunk("IEND", "");
-}
-std::string Mp4(size_t size) {
-  std::string s(
-      "\x00\x00\x00\x20"
-      "ftypisom\x00\x00\x02\x00",
-      16);
-  s.resize(size, '\x01');
-  return s;
 }
 bool Contains(const std::string& hay, const std::string& needle) {
   return hay.find(needle) != std::string::npos;
@@ -135,9 +128,9 @@ TEST_P(MediaTest, SizeLimitsPerTypeAnswer413) {
   EXPECT_EQ(r.status, 413) << r.body;
   EXPECT_EQ(r.ErrorCode(), "payload_too_large");
   // A video larger than server.max_body_bytes (1 MiB) passes: the route has its own limit.
-  r = Put(Mp4(2 * 1024 * 1024), "video/mp4", dep_->alice);
+  r = Put(test::Mp4OfSize(2 * 1024 * 1024), "video/mp4", dep_->alice);
   EXPECT_EQ(r.status, 201) << r.body;
-  r = Put(Mp4(kMaxVideo + 1), "video/mp4", dep_->alice);
+  r = Put(test::Mp4OfSize(kMaxVideo + 1), "video/mp4", dep_->alice);
   EXPECT_EQ(r.status, 413) << r.body;
   // Other JSON routes keep the 1 MiB limit.
   r = api().Call("PATCH", "/api/v1/me", std::string(2 * 1024 * 1024, ' '), dep_->alice);
@@ -261,6 +254,69 @@ TEST_P(MediaTest, IdenticalBytesAreStoredOnceButOwnedSeparately) {
   for (const auto& e : std::filesystem::directory_iterator(dir))
     files += e.is_regular_file() ? 1 : 0;
   EXPECT_EQ(files, 1);  // one file, no temporary left behind
+}
+
+// Video and audio lose their location and device metadata in the copy others get: MP4
+// boxes are neutralised in place (same size, the box tree still valid), MP3 tags cut off so
+// the first frame is the first byte. A neighbour of the area sees that copy through a public
+// report; a broken box tree is refused.
+TEST_P(MediaTest, VideoAndAudioMetadataIsStrippedFromTheCopyOthersGet) {
+  struct Upload {
+    std::string body, content_type, id;
+  } uploads[] = {{test::PhoneVideo(), "video/mp4", ""},
+                 {test::Id3v2() + test::Mp3Frames() + test::Id3v1(), "audio/mpeg", ""},
+                 {test::Id3v2() + test::AdtsFrames(), "audio/aac", ""}};
+  for (Upload& u : uploads) {
+    ASSERT_TRUE(Contains(u.body, test::kGps) && Contains(u.body, test::kCamera));
+    Reply up = Put(u.body, u.content_type, dep_->alice);
+    ASSERT_EQ(up.status, 201) << u.content_type << ": " << up.body;
+    u.id = std::string(up.Json().at("id").as_string());
+    EXPECT_EQ(Get(u.id, dep_->alice).body, u.body);  // the owner: the original
+    auto sha = dep_->db->Column("SELECT stripped_sha256 FROM media WHERE id = '" + u.id + "'");
+    ASSERT_EQ(sha.size(), 1u);
+    ASSERT_EQ(sha[0].size(), 64u) << u.content_type << " has no stripped copy";
+    const std::string copy = ReadFile(PathFor(sha[0]));
+    EXPECT_FALSE(Contains(copy, test::kGps)) << u.content_type;
+    EXPECT_FALSE(Contains(copy, test::kCamera)) << u.content_type;
+  }
+  // The video copy: same size, the samples where they were, the boxes renamed `free`.
+  const std::string original = test::PhoneVideo();
+  const auto copy_sha =
+      dep_->db->Column("SELECT stripped_sha256 FROM media WHERE id = '" + uploads[0].id + "'");
+  const std::string video = ReadFile(PathFor(copy_sha.at(0)));
+  EXPECT_EQ(video.size(), original.size());
+  EXPECT_EQ(video.find(test::kFrames), original.find(test::kFrames));
+  EXPECT_EQ(video.substr(0, 64), original.substr(0, 64));  // ftyp and mdat untouched
+  EXPECT_FALSE(Contains(video, "udta"));
+  EXPECT_FALSE(Contains(video, "ISO6709"));
+  // The audio copies are the frames and nothing else.
+  EXPECT_EQ(ReadFile(PathFor(Sha256Hex(test::Mp3Frames()))), test::Mp3Frames());
+  EXPECT_EQ(ReadFile(PathFor(Sha256Hex(test::AdtsFrames()))), test::AdtsFrames());
+
+  // Through a public report in San Miguel: a member gets the copy without metadata.
+  Reply rep = api().Call("POST", "/api/v1/reports",
+                         Obj({{"category", "robo"},
+                              {"lat", -33.55},
+                              {"lon", -70.65},
+                              {"accuracy", 10},
+                              {"media", json::array{json::value(uploads[0].id)}}}),
+                         dep_->alice);
+  ASSERT_EQ(rep.status, 201) << rep.body;
+  const auto [dave_id, dave] = api().Neighbour("dave@test.cl");
+  ASSERT_FALSE(dave.empty());
+  EXPECT_EQ(Get(uploads[0].id, dave).status, 404);  // not yet a member
+  ApproveMember(*dep_->db, dave_id, "13130");
+  Reply seen = Get(uploads[0].id, dave);
+  ASSERT_EQ(seen.status, 200) << seen.body;
+  EXPECT_EQ(seen.body, video);
+  EXPECT_FALSE(Contains(seen.body, test::kGps));
+
+  // A box running past its parent is refused, not stored with its metadata.
+  std::string broken = test::PhoneVideo();
+  broken.resize(broken.size() - 40);  // the moov now runs past the end of the file
+  Reply bad = Put(broken, "video/mp4", dep_->alice);
+  EXPECT_EQ(bad.status, 422) << bad.body;
+  EXPECT_EQ(bad.ErrorCode(), "unprocessable");
 }
 
 // Through the reports API and the visibility rules: a member of the neighbourhood sees a

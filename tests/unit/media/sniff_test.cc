@@ -54,6 +54,13 @@ TEST(Sniff, RecognisesEachTypeByItsMagicBytes) {
       // ADTS AAC-LC, 44.1 kHz, stereo, no CRC (FF F1) and MPEG-2 id (FF F9).
       {"AAC ADTS", Bytes({0xFF, 0xF1, 0x50, 0x80, 0x02, 0x1F, 0xFC}), "audio/aac"},
       {"AAC ADTS (MPEG-2)", Bytes({0xFF, 0xF9, 0x50, 0x80, 0x02, 0x1F, 0xFC}), "audio/aac"},
+      {"AAC ADTS after ID3v2",
+       std::string("ID3\x04\x00\x00\x00\x00\x00\x02xx", 12) +
+           Bytes({0xFF, 0xF1, 0x50, 0x80, 0x02, 0x1F, 0xFC}),
+       "audio/aac"},
+      {"MP3 after ID3v2",
+       std::string("ID3\x04\x00\x00\x00\x00\x00\x02xx", 12) + Bytes({0xFF, 0xFB, 0x90, 0x64}),
+       "audio/mpeg"},
       // Not accepted.
       {"GIF", std::string("GIF89a\x01\x00\x01\x00", 10), nullptr},
       {"PDF", std::string("%PDF-1.7\n"), nullptr},
