@@ -21,22 +21,25 @@
 // (GET /api/v1/areas) or, for the brokers, from demo/south-precinct.csv: the same weights,
 // so each alert reaches the same share of subscribers in all three.
 //
-// Rate mode (--rate R): alerts are sent open-loop at R per second for --duration seconds.
-// Peak mode (--peak W): W alerts in flight (closed loop on the POST answer for Centinela,
-// on a PING/PONG round trip every W publishes for NATS, on the socket for MQTT) for
-// --duration seconds. Either way the generator then waits --drain seconds for late
-// deliveries and accounts for every expected one: delivered, lost, duplicated, unexpected.
+// Two phases on the same connected subscribers, each --duration seconds, then --drain
+// seconds for late deliveries, and an account of every expected delivery (delivered, lost,
+// duplicated, unexpected):
+//   rate (--rate R, default 100; 0 skips it): alerts sent open-loop at R per second;
+//   peak (--peak W, default off): W alerts in flight, closed loop on the POST answer for
+//        Centinela, on a PING/PONG (NATS) or PINGREQ/PINGRESP (MQTT) round trip after every
+//        W publishes for the brokers.
 //
 // Output: a human summary on stderr and, with --json, one JSON line on stdout.
 //
 // usage: fanout --system centinela|nats|mqtt --port P [--host 127.0.0.1] [--clients N]
-//               [--operators K] [--rate R | --peak W] [--duration S] [--drain S]
+//               [--operators K] [--rate R] [--peak W] [--duration S] [--drain S]
 //               [--size BYTES] [--threads T] [--setup-concurrency C] [--seed N]
 //               [--demo-dir DIR] [--admin LOGIN --admin-password PW] [--json]
 
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -55,6 +58,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -119,7 +123,7 @@ struct Options {
 [[noreturn]] void Usage(const std::string& why) {
   std::cerr << "fanout: " << why << "\n"
             << "usage: fanout --system centinela|nats|mqtt --port P [--host H] [--clients N]\n"
-               "              [--operators K] [--rate R | --peak W] [--duration S] [--drain S]\n"
+               "              [--operators K] [--rate R] [--peak W] [--duration S] [--drain S]\n"
                "              [--size BYTES] [--threads T] [--setup-concurrency C] [--seed N]\n"
                "              [--demo-dir DIR] [--admin LOGIN --admin-password PW] [--json]\n";
   std::exit(2);
@@ -181,7 +185,7 @@ Options Parse(int argc, char** argv) {
   }
   if (o.port <= 0) Usage("--port is required");
   if (o.clients < 1 || o.operators < 0) Usage("--clients must be >= 1 and --operators >= 0");
-  if (o.peak <= 0 && o.rate <= 0) Usage("--rate must be > 0 (or use --peak W)");
+  if (o.peak <= 0 && o.rate <= 0) Usage("give --rate R > 0 and/or --peak W > 0");
   if (o.size <= 0) o.size = 400;
   o.size = std::max(o.size, 48);
   return o;
@@ -275,6 +279,11 @@ struct Receipts {
     if (errors++ == 0) first_error = e;
   }
 };
+
+//! Receipts of one receiver thread, one slot per phase (rate, then peak). Receivers write to
+//! the slot of the current phase; phases are separated by the drain.
+using Sink = std::array<Receipts, 2>;
+std::atomic<int> g_phase{0};
 
 //! A subscriber: its comuna (or all of them for an operator).
 struct Subscriber {
@@ -615,12 +624,13 @@ bool ParseDelivery(std::string_view m, int64_t* seq, std::string_view* id) {
 }
 
 asio::awaitable<void> StreamClient(const Options& o, tcp::endpoint ep, Subscriber& sub, uint32_t index,
-                                   Receipts& r, std::atomic<int>& ready) {
+                                   Sink& sink, std::atomic<int>& ready) {
+  Receipts& r0 = sink[0];
   auto ex = co_await asio::this_coro::executor;
   websocket::stream<tcp::socket> ws(ex);
   auto [cec] = co_await ws.next_layer().async_connect(ep, kNoThrow);
   if (cec) {
-    r.Error("ws connect: " + cec.message());
+    r0.Error("ws connect: " + cec.message());
     ready.fetch_add(1);
     co_return;
   }
@@ -633,7 +643,7 @@ asio::awaitable<void> StreamClient(const Options& o, tcp::endpoint ep, Subscribe
   auto [hec] = co_await ws.async_handshake(o.host + ":" + std::to_string(o.port), "/api/v1/stream",
                                            kNoThrow);
   if (hec) {
-    r.Error("ws handshake: " + hec.message());
+    r0.Error("ws handshake: " + hec.message());
     ready.fetch_add(1);
     co_return;
   }
@@ -641,6 +651,7 @@ asio::awaitable<void> StreamClient(const Options& o, tcp::endpoint ep, Subscribe
   bool hello = false;
   for (;;) {
     auto [ec, n] = co_await ws.async_read(buf, kNoThrow);
+    Receipts& r = sink[static_cast<size_t>(g_phase.load(std::memory_order_acquire))];
     if (ec) {
       if (ec != websocket::error::closed && ec != asio::error::operation_aborted)
         r.Error("ws read: " + ec.message());
@@ -677,18 +688,21 @@ std::string Payload(uint32_t alert, int size) {
 }
 
 uint32_t PayloadAlert(std::string_view p) {
-  return static_cast<uint32_t>(std::strtoul(std::string(p.substr(0, p.find(';'))).c_str(), nullptr, 10));
+  uint32_t v = 0;
+  std::from_chars(p.data(), p.data() + p.size(), v);
+  return v;
 }
 
 // ---------------------------------------------------------------------------------------
 // NATS (text protocol: INFO, CONNECT, SUB, PUB, MSG, PING/PONG)
 
-asio::awaitable<void> NatsSubscriber(tcp::endpoint ep, std::string subject, uint32_t index, Receipts& r,
+asio::awaitable<void> NatsSubscriber(tcp::endpoint ep, std::string subject, uint32_t index, Sink& sink,
                                      std::atomic<int>& ready) {
   tcp::socket s(co_await asio::this_coro::executor);
+  Receipts& r0 = sink[0];
   auto [cec] = co_await s.async_connect(ep, kNoThrow);
   if (cec) {
-    r.Error("nats connect: " + cec.message());
+    r0.Error("nats connect: " + cec.message());
     ready.fetch_add(1);
     co_return;
   }
@@ -706,6 +720,7 @@ asio::awaitable<void> NatsSubscriber(tcp::endpoint ep, std::string subject, uint
       co_return;
     }
     const auto at = Clock::now();
+    Receipts& r = sink[static_cast<size_t>(g_phase.load(std::memory_order_acquire))];
     buf.append(chunk, n);
     size_t pos = 0;
     std::string pong;
@@ -715,7 +730,8 @@ asio::awaitable<void> NatsSubscriber(tcp::endpoint ep, std::string subject, uint
       const std::string_view line(buf.data() + pos, eol - pos);
       if (line.rfind("MSG ", 0) == 0) {
         const size_t sp = line.rfind(' ');
-        const size_t bytes = std::strtoul(std::string(line.substr(sp + 1)).c_str(), nullptr, 10);
+        size_t bytes = 0;
+        std::from_chars(line.data() + sp + 1, line.data() + line.size(), bytes);
         if (buf.size() < eol + 2 + bytes + 2) break;  // payload not complete yet
         const std::string_view payload(buf.data() + eol + 2, bytes);
         r.known.push_back({PayloadAlert(payload), index, at});
@@ -811,12 +827,13 @@ size_t MqttPackets(std::string_view buf, Fn fn) {
   return pos;
 }
 
-asio::awaitable<void> MqttSubscriber(tcp::endpoint ep, std::string filter, uint32_t index, Receipts& r,
+asio::awaitable<void> MqttSubscriber(tcp::endpoint ep, std::string filter, uint32_t index, Sink& sink,
                                      std::atomic<int>& ready) {
   tcp::socket s(co_await asio::this_coro::executor);
+  Receipts& r0 = sink[0];
   auto [cec] = co_await s.async_connect(ep, kNoThrow);
   if (cec) {
-    r.Error("mqtt connect: " + cec.message());
+    r0.Error("mqtt connect: " + cec.message());
     ready.fetch_add(1);
     co_return;
   }
@@ -832,6 +849,7 @@ asio::awaitable<void> MqttSubscriber(tcp::endpoint ep, std::string filter, uint3
       co_return;
     }
     const auto at = Clock::now();
+    Receipts& r = sink[static_cast<size_t>(g_phase.load(std::memory_order_acquire))];
     buf.append(chunk, n);
     const size_t used = MqttPackets(buf, [&](uint8_t type, std::string_view body) {
       if (type == 3 && body.size() >= 2) {  // PUBLISH, QoS 0: topic then payload
@@ -971,8 +989,32 @@ asio::awaitable<void> CentinelaPoster(const Options& o, tcp::endpoint ep, const 
   }
 }
 
-void PrintSummary(const Options& o, const Summary& s, const std::vector<Receipts>& receipts,
-                  const std::string& system, double setup_s) {
+//! Phases: rate (open loop at --rate) and peak (--peak alerts in flight).
+struct Phase {
+  bool peak = false;
+  double rate = 0;
+  int in_flight = 0;
+  std::string Name() const {
+    return peak ? "peak" + std::to_string(in_flight) : "rate" + std::to_string(static_cast<int>(rate));
+  }
+};
+
+std::vector<Phase> Phases(const Options& o) {
+  std::vector<Phase> out;
+  if (o.rate > 0) out.push_back({false, o.rate, 0});
+  if (o.peak > 0) out.push_back({true, 0, o.peak});
+  return out;
+}
+
+//! Takes the receipts of phase `k` out of every sink (after the drain: no writer left).
+std::vector<Receipts> TakeReceipts(std::vector<Sink>& sinks, size_t k) {
+  std::vector<Receipts> out;
+  for (Sink& s : sinks) out.push_back(std::move(s[k]));
+  return out;
+}
+
+void PrintSummary(const Options& o, const Phase& phase, const Summary& s,
+                  const std::vector<Receipts>& receipts, const std::string& system, double setup_s) {
   uint64_t errors = 0, out_of_order = 0, bytes = 0, messages = 0;
   std::string first_error;
   for (const Receipts& r : receipts) {
@@ -987,8 +1029,7 @@ void PrintSummary(const Options& o, const Summary& s, const std::vector<Receipts
                "fanout %s: clients=%d operators=%d mode=%s alerts=%llu (failed %llu) matched/alert=%.0f "
                "(%.1f%%) expected=%llu delivered=%llu lost=%llu dup=%llu unexpected=%llu "
                "deliveries/s=%.0f p50=%.2fms p99=%.2fms max=%.2fms mean_msg=%.0fB setup=%.0fs\n",
-               system.c_str(), o.clients, o.operators,
-               o.peak > 0 ? ("peak" + std::to_string(o.peak)).c_str() : ("rate" + std::to_string(static_cast<int>(o.rate))).c_str(),
+               system.c_str(), o.clients, o.operators, phase.Name().c_str(),
                static_cast<unsigned long long>(s.alerts), static_cast<unsigned long long>(s.failed_alerts),
                s.mean_matched, 100.0 * s.mean_matched / (o.clients + o.operators),
                static_cast<unsigned long long>(s.expected), static_cast<unsigned long long>(s.delivered),
@@ -1003,9 +1044,9 @@ void PrintSummary(const Options& o, const Summary& s, const std::vector<Receipts
     json::object j{{"system", system},
                    {"clients", o.clients},
                    {"operators", o.operators},
-                   {"mode", o.peak > 0 ? "peak" : "rate"},
-                   {"rate", o.peak > 0 ? 0.0 : o.rate},
-                   {"in_flight", o.peak},
+                   {"mode", phase.peak ? "peak" : "rate"},
+                   {"rate", phase.rate},
+                   {"in_flight", phase.in_flight},
                    {"alerts", s.alerts},
                    {"failed_alerts", s.failed_alerts},
                    {"matched_per_alert", std::round(s.mean_matched)},
@@ -1021,7 +1062,8 @@ void PrintSummary(const Options& o, const Summary& s, const std::vector<Receipts
                    {"p99_ms", std::round(s.p99 * 100) / 100},
                    {"max_ms", std::round(s.max * 100) / 100},
                    {"mean_message_bytes", std::round(mean_size)},
-                   {"setup_s", std::round(setup_s)}};
+                   {"setup_s", std::round(setup_s)},
+                   {"seconds", std::round(s.seconds * 100) / 100}};
     std::cout << json::serialize(j) << std::endl;
   }
 }
@@ -1101,12 +1143,12 @@ int RunCentinela(const Options& o) {
   std::cerr << "fanout: " << subs.size() << " accounts and memberships ready in " << setup_s << " s ("
             << setup.requests << " requests)\n";
 
-  std::vector<Receipts> receipts(static_cast<size_t>(o.threads));
+  std::vector<Sink> sinks(static_cast<size_t>(o.threads));
   std::atomic<int> ready{0};
   Pool pool(o.threads);
   for (size_t i = 0; i < subs.size(); ++i) {
     const size_t t = i % static_cast<size_t>(o.threads);
-    asio::co_spawn(*pool.ios[t], StreamClient(o, ep, subs[i], static_cast<uint32_t>(i), receipts[t], ready),
+    asio::co_spawn(*pool.ios[t], StreamClient(o, ep, subs[i], static_cast<uint32_t>(i), sinks[t], ready),
                    asio::detached);
   }
   WaitReady(ready, static_cast<int>(subs.size()), "WebSocket sessions");
@@ -1114,37 +1156,45 @@ int RunCentinela(const Options& o) {
   for (const Subscriber& s : subs) sessions += s.ready ? 1 : 0;
   std::cerr << "fanout: " << sessions << " sessions open\n";
   if (sessions < subs.size()) {
-    for (const Receipts& r : receipts)
-      if (r.errors) std::cerr << "fanout: first session error: " << r.first_error << "\n";
+    for (const Sink& sk : sinks)
+      if (sk[0].errors) std::cerr << "fanout: first session error: " << sk[0].first_error << "\n";
     return 1;
   }
 
-  std::vector<int> members = Members(subs, world.codes.size());
-  std::vector<Alert> alerts;
-  alerts.reserve(1 << 20);
-  std::mutex mu;
-  AlertSource src(world, o.seed + 1);
-  SendPlan plan;
-  plan.start = Clock::now() + std::chrono::milliseconds(200);
-  plan.end = plan.start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration));
-  {
-    asio::io_context io(1);
-    const int posters = o.peak > 0 ? o.peak : std::max(8, static_cast<int>(std::ceil(o.rate / 20)));
-    std::vector<std::string> tokens;
-    for (int w = 0; w < posters; ++w) tokens.push_back(setup.poster_tokens[static_cast<size_t>(w) % setup.poster_tokens.size()]);
-    uint64_t key = 0;
-    const double interval = o.peak > 0 ? 0 : 1.0 / o.rate;
-    for (int w = 0; w < posters; ++w)
-      asio::co_spawn(io,
-                     CentinelaPoster(o, ep, world, tokens, static_cast<size_t>(w), alerts, mu, src, members,
-                                     plan, interval, key),
-                     asio::detached);
-    io.run();
+  const std::vector<int> members = Members(subs, world.codes.size());
+  const std::vector<Phase> phases = Phases(o);
+  for (size_t k = 0; k < phases.size(); ++k) {
+    const Phase& ph = phases[k];
+    g_phase.store(static_cast<int>(k), std::memory_order_release);
+    std::vector<Alert> alerts;
+    alerts.reserve(1 << 20);
+    std::mutex mu;
+    AlertSource src(world, o.seed + 1 + k);
+    SendPlan plan;
+    plan.start = Clock::now() + std::chrono::milliseconds(200);
+    plan.end = plan.start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration));
+    {
+      asio::io_context io(1);
+      // Rate: enough connections that a slow answer does not delay the next alert.
+      const int posters = ph.peak ? ph.in_flight : std::max(8, static_cast<int>(std::ceil(ph.rate / 20)));
+      std::vector<std::string> tokens;
+      for (int w = 0; w < posters; ++w)
+        tokens.push_back(setup.poster_tokens[static_cast<size_t>(w) % setup.poster_tokens.size()]);
+      uint64_t key = 0;
+      const double interval = ph.peak ? 0 : 1.0 / ph.rate;
+      for (int w = 0; w < posters; ++w)
+        asio::co_spawn(io,
+                       CentinelaPoster(o, ep, world, tokens, static_cast<size_t>(w), alerts, mu, src, members,
+                                       plan, interval, key),
+                       asio::detached);
+      io.run();
+    }
+    std::this_thread::sleep_for(std::chrono::duration<double>(o.drain));
+    if (k + 1 == phases.size()) pool.Stop();
+    std::vector<Receipts> receipts = TakeReceipts(sinks, k);
+    Summary s = Account(alerts, subs, receipts, plan.start);
+    PrintSummary(o, ph, s, receipts, "centinela", setup_s);
   }
-  std::this_thread::sleep_for(std::chrono::duration<double>(o.drain));
-  pool.Stop();
-  Summary s = Account(alerts, subs, receipts, plan.start);
-  PrintSummary(o, s, receipts, "centinela", setup_s);
   return 0;
 }
 
@@ -1156,7 +1206,7 @@ int RunBroker(const Options& o) {
   std::vector<Subscriber> subs(static_cast<size_t>(o.clients + o.operators));
   std::mt19937_64 rng(o.seed * 7919);
   for (int i = 0; i < o.clients; ++i) subs[static_cast<size_t>(i)].area = static_cast<int>(world.Draw(rng));
-  std::vector<Receipts> receipts(static_cast<size_t>(o.threads));
+  std::vector<Sink> sinks(static_cast<size_t>(o.threads));
   std::atomic<int> ready{0};
   Pool pool(o.threads);
   const auto setup_start = Clock::now();
@@ -1165,11 +1215,11 @@ int RunBroker(const Options& o) {
     const int area = subs[i].area;
     if (nats) {
       const std::string subject = area < 0 ? "area.*" : "area." + world.codes[static_cast<size_t>(area)];
-      asio::co_spawn(*pool.ios[t], NatsSubscriber(ep, subject, static_cast<uint32_t>(i), receipts[t], ready),
+      asio::co_spawn(*pool.ios[t], NatsSubscriber(ep, subject, static_cast<uint32_t>(i), sinks[t], ready),
                      asio::detached);
     } else {
       const std::string filter = area < 0 ? "area/+" : "area/" + world.codes[static_cast<size_t>(area)];
-      asio::co_spawn(*pool.ios[t], MqttSubscriber(ep, filter, static_cast<uint32_t>(i), receipts[t], ready),
+      asio::co_spawn(*pool.ios[t], MqttSubscriber(ep, filter, static_cast<uint32_t>(i), sinks[t], ready),
                      asio::detached);
     }
     if (i % 500 == 499) std::this_thread::sleep_for(std::chrono::milliseconds(20));  // listen backlog
@@ -1177,10 +1227,15 @@ int RunBroker(const Options& o) {
   WaitReady(ready, static_cast<int>(subs.size()), nats ? "NATS subscribers" : "MQTT subscribers");
   const double setup_s = std::chrono::duration<double>(Clock::now() - setup_start).count();
 
-  std::vector<int> members = Members(subs, world.codes.size());
+  const std::vector<int> members = Members(subs, world.codes.size());
+  const std::vector<Phase> phases = Phases(o);
+  int rc = 0;
+  for (size_t k = 0; k < phases.size(); ++k) {
+  const Phase& ph = phases[k];
+  g_phase.store(static_cast<int>(k), std::memory_order_release);
   std::vector<Alert> alerts;
   alerts.reserve(1 << 22);
-  AlertSource src(world, o.seed + 1);
+  AlertSource src(world, o.seed + 1 + k);
   SendPlan plan;
   plan.start = Clock::now() + std::chrono::milliseconds(200);
   plan.end = plan.start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration));
@@ -1222,7 +1277,8 @@ int RunBroker(const Options& o) {
             }
           }
           asio::steady_timer timer(ex);
-          const double interval = o.peak > 0 ? 0 : 1.0 / o.rate;
+          const double interval = ph.peak ? 0 : 1.0 / ph.rate;
+          const uint64_t window = static_cast<uint64_t>(std::max(1, ph.in_flight));
           std::string pending_in;
           for (uint64_t n = 0;; ++n) {
             if (interval > 0) {
@@ -1243,9 +1299,12 @@ int RunBroker(const Options& o) {
             if (nats) {
               out = "PUB area." + area + " " + std::to_string(payload.size()) + "\r\n" + payload + "\r\n";
               // Peak: a PING every W messages, and wait for its PONG (flow control).
-              if (o.peak > 0 && n % static_cast<uint64_t>(o.peak) == static_cast<uint64_t>(o.peak) - 1) out += "PING\r\n";
+              if (ph.peak && n % window == window - 1) out += "PING\r\n";
             } else {
               out = MqttPublish("area/" + area, payload);
+              // Peak: a PINGREQ every W messages, and wait for its PINGRESP (the broker
+              // answers it after routing the publishes before it).
+              if (ph.peak && n % window == window - 1) out += std::string("\xC0\x00", 2);
             }
             alerts.back().sent = Clock::now();
             auto [wec, wn] = co_await asio::async_write(s, asio::buffer(out), kNoThrow);
@@ -1253,7 +1312,14 @@ int RunBroker(const Options& o) {
               error = "publish: " + wec.message();
               co_return;
             }
-            if (nats && o.peak > 0 && n % static_cast<uint64_t>(o.peak) == static_cast<uint64_t>(o.peak) - 1) {
+            if (!nats && ph.peak && n % window == window - 1) {
+              auto [ec, rn] = co_await asio::async_read(s, asio::buffer(chunk, 2), kNoThrow);
+              if (ec || static_cast<uint8_t>(chunk[0]) != 0xD0) {
+                error = "publisher: no PINGRESP";
+                co_return;
+              }
+            }
+            if (nats && ph.peak && n % window == window - 1) {
               while (pending_in.find("PONG\r\n") == std::string::npos) {
                 auto [ec, rn] = co_await s.async_read_some(asio::buffer(chunk), kNoThrow);
                 if (ec) {
@@ -1278,12 +1344,17 @@ int RunBroker(const Options& o) {
         asio::detached);
     io.run();
   }
-  if (!error.empty()) std::cerr << "fanout: " << error << "\n";
+  if (!error.empty()) {
+    std::cerr << "fanout: " << error << "\n";
+    rc = 1;
+  }
   std::this_thread::sleep_for(std::chrono::duration<double>(o.drain));
-  pool.Stop();
+  if (k + 1 == phases.size()) pool.Stop();
+  std::vector<Receipts> receipts = TakeReceipts(sinks, k);
   Summary s = Account(alerts, subs, receipts, plan.start);
-  PrintSummary(o, s, receipts, nats ? "nats" : "mqtt", setup_s);
-  return error.empty() ? 0 : 1;
+  PrintSummary(o, ph, s, receipts, nats ? "nats" : "mqtt", setup_s);
+  }
+  return rc;
 }
 
 }  // namespace
