@@ -77,6 +77,7 @@ void AddAllRoutes(http::Router& r, ApiContext& ctx) {
   AddIncidentRoutes(r, ctx);
   AddUnitRoutes(r, ctx);
   AddPositionRoutes(r, ctx);
+  AddBroadcastRoutes(r, ctx);
 }
 
 }  // namespace centinela::api

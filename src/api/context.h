@@ -28,6 +28,7 @@ class FamilyService;
 namespace centinela::dispatch {
 class IncidentService;
 class UnitService;
+class BroadcastService;
 }  // namespace centinela::dispatch
 
 namespace centinela::tracking {
@@ -52,6 +53,7 @@ struct ApiContext {
   dispatch::IncidentService* incidents = nullptr;  //!< /api/v1/incidents, report timelines
   dispatch::UnitService* units = nullptr;          //!< /api/v1/units, recommendation, dispatch
   tracking::PositionService* positions = nullptr;  //!< /api/v1/positions, devices, trails, OsmAnd
+  dispatch::BroadcastService* broadcasts = nullptr;  //!< /api/v1/broadcasts (CAP 1.2, Atom)
 };
 
 //! Bearer token from "Authorization: Bearer <token>", or empty.
@@ -89,6 +91,7 @@ void AddAnalyticsRoutes(http::Router& r, ApiContext& ctx);
 void AddIncidentRoutes(http::Router& r, ApiContext& ctx);
 void AddUnitRoutes(http::Router& r, ApiContext& ctx);
 void AddPositionRoutes(http::Router& r, ApiContext& ctx);
+void AddBroadcastRoutes(http::Router& r, ApiContext& ctx);
 //! The OsmAnd protocol (Traccar Client) at "/": for its own listener, not in AddAllRoutes.
 void AddOsmAndRoutes(http::Router& r, ApiContext& ctx);
 

@@ -25,6 +25,7 @@
 #include "community/family.h"
 #include "community/membership.h"
 #include "community/reports.h"
+#include "dispatch/broadcasts.h"
 #include "dispatch/incidents.h"
 #include "dispatch/units.h"
 #include "tracking/positions.h"
@@ -254,6 +255,7 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   tracking::PositionService positions(**store, position_index, position_options);
   s = positions.Load();
   if (!s.ok()) return Fail(s);
+  dispatch::BroadcastService broadcasts(**store);
 
   api::ApiContext ctx{**store, accounts, areas, metrics, CENTINELA_VERSION};
   ctx.categories = &categories;
@@ -265,6 +267,7 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   ctx.incidents = &incidents;
   ctx.units = &units;
   ctx.positions = &positions;
+  ctx.broadcasts = &broadcasts;
   // The live stream (realtime/): the hub follows the bus (every node's events on
   // PostgreSQL) and fans them out to /api/v1/stream sessions.
   realtime::StoreEventSource stream_source(**store);
