@@ -22,6 +22,7 @@
 #   BENCH_ANONYMOUS=0.2      share of anonymous reports
 #   BENCH_FSYNC_PROBE=1      measure this disk's fdatasync rate with pg_test_fsync first
 #   BENCH_KEEP=1             keep the temp dir (server logs, pgbench logs) and print it
+#   BENCH_SKIP_FANOUT=1      skip the live-stream fan-out part (bench/fanout/run.sh, FANOUT_*)
 #   CENTINELA_*              passed through to both servers (e.g. CENTINELA_SERVER_THREADS);
 #                            CENTINELA_LOG_ACCESS defaults to false here
 #
@@ -312,5 +313,12 @@ if [ -n "${rps[reports-sqlite]:-}" ]; then
              'BEGIN{print (r >= 10000 && p <= 25) ? "MET" : "NOT MET"}')"
   echo "bar (SQLite >= 10,000 reports/s with p99 <= 25 ms, every 201 counted in the store): $verdict" \
        "(${rps[reports-sqlite]} req/s, p99 ${p99[reports-sqlite]:-?} ms, ${counted[reports-sqlite]:-?} reports stored)"
+fi
+# Live-stream fan-out: Centinela's WebSocket stream beside nats-server and mosquitto
+# (bench/fanout/run.sh; its own FANOUT_* settings). BENCH_SKIP_FANOUT=1 leaves it out.
+if [ -z "${BENCH_SKIP_FANOUT:-}" ]; then
+  echo
+  echo "## Live stream fan-out"
+  "$repo/bench/fanout/run.sh" "$build" || failed=1
 fi
 [ "$failed" = 0 ] || die "some requests or runs failed (see above)"
