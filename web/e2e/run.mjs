@@ -214,6 +214,22 @@ test('screenshots of each main page at phone and desktop sizes', async ({ browse
     body: JSON.stringify({ address: 'Gran Avenida José Miguel Carrera 5400', lat: -33.4966, lon: -70.6516, id_type: 'rut', id_number: '11111111-1', proof_media_id: media.id }),
   });
 
+  // A few alerts around the precinct, so every screen has content even when run alone.
+  const samples = [
+    ['luminaria_apagada', -33.5302, -70.6641, 'Tres postes apagados en el pasaje.'],
+    ['microbasural', -33.5801, -70.6305, 'Escombros y colchones en la esquina.'],
+    ['ruidos_molestos', -33.4982, -70.6412, null],
+    ['accidente_transito', -33.5542, -70.6502, 'Choque entre auto y moto, hay un herido.'],
+  ];
+  for (const [category, lat, lon, description] of samples) {
+    const r = await fetch(`${server.base}/api/v1/reports`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Idempotency-Key': `shot-${category}` },
+      body: JSON.stringify({ category, lat, lon, ...(description ? { description } : {}) }),
+    });
+    assert(r.status === 201 || r.status === 200, `sample report ${category}: ${r.status}`);
+  }
+
   for (const [size, viewport] of [['phone', PHONE], ['desktop', DESKTOP]]) {
     const anon = await browser.newContext({ viewport, locale: 'es-CL', serviceWorkers: 'block' });
     const lp = await anon.newPage();

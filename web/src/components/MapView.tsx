@@ -85,6 +85,21 @@ function labelPoint(geometry: { type: string; coordinates: unknown }): [number, 
   return [(minX + maxX) / 2, (minY + maxY) / 2];
 }
 
+function boundsOf(fc: AreaFeatureCollection): [[number, number], [number, number]] | null {
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  const visit = (c: unknown): void => {
+    if (Array.isArray(c) && typeof c[0] === 'number') {
+      const [x, y] = c as number[];
+      minX = Math.min(minX, x!);
+      maxX = Math.max(maxX, x!);
+      minY = Math.min(minY, y!);
+      maxY = Math.max(maxY, y!);
+    } else if (Array.isArray(c)) c.forEach(visit);
+  };
+  for (const f of fc.features) visit(f.geometry.coordinates);
+  return Number.isFinite(minX) ? [[minX, minY], [maxX, maxY]] : null;
+}
+
 function pointsGeoJson(points: MapPoint[]): GeoJSON.FeatureCollection {
   return {
     type: 'FeatureCollection',
@@ -138,6 +153,11 @@ export function MapView(props: Props) {
             const before = m.getLayer('clusters') ? 'clusters' : undefined;
             m.addLayer({ id: 'areas-fill', type: 'fill', source: 'areas', paint: { 'fill-color': '#1f5fa8', 'fill-opacity': 0.05 } }, before);
             m.addLayer({ id: 'areas-line', type: 'line', source: 'areas', paint: { 'line-color': '#1f5fa8', 'line-width': 1.5, 'line-opacity': 0.7 } }, before);
+            // Without a given centre, show every area this account may see.
+            if (!propsRef.current.center && !propsRef.current.pin) {
+              const b = boundsOf(fc);
+              if (b) m.fitBounds(b, { padding: 24, duration: 0 });
+            }
             for (const f of fc.features) {
               if (f.properties.kind === 'precinct' || f.properties.kind === 'region') continue;
               const at = labelPoint(f.geometry);

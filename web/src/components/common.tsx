@@ -81,7 +81,7 @@ export function ReportSummary({ r, onClick, selected }: { r: Report; onClick?: (
 }
 
 /** A media item fetched with the bearer token (an <img src> cannot send it). */
-export function MediaImage({ id, alt }: { id: string; alt: string }) {
+export function MediaImage({ id, alt, unavailable }: { id: string; alt: string; unavailable?: string }) {
   const [url, setUrl] = useState<string | null>(null);
   const [failed, setFailed] = useState(false);
   useEffect(() => {
@@ -100,7 +100,7 @@ export function MediaImage({ id, alt }: { id: string; alt: string }) {
       if (made) URL.revokeObjectURL(made);
     };
   }, [id]);
-  if (failed) return <p class="muted">{t('proof_unavailable')}</p>;
+  if (failed) return <p class="muted">{unavailable ?? t('media_unavailable')}</p>;
   if (!url) return <div class="media-placeholder" aria-busy="true" />;
   return <img class="media" src={url} alt={alt} />;
 }

@@ -117,6 +117,7 @@ export const en: Record<keyof typeof es, string> = {
   description: 'Note',
   address: 'Address',
   media: 'Photos',
+  media_unavailable: 'Image not available.',
   comments: 'Comments',
   no_comments: 'No comments.',
   add_comment: 'Add comment',

@@ -121,6 +121,7 @@ export const es = {
   description: 'Nota',
   address: 'Dirección',
   media: 'Fotos',
+  media_unavailable: 'Imagen no disponible.',
   comments: 'Comentarios',
   no_comments: 'Sin comentarios.',
   add_comment: 'Agregar comentario',

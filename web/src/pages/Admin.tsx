@@ -129,7 +129,7 @@ function Verification({ areas }: { areas: Area[] }) {
                 </div>
               </div>
               <figure class="verif-proof">
-                <MediaImage id={m.proof_media_id} alt={`${t('proof_document')}: ${m.address}`} />
+                <MediaImage id={m.proof_media_id} alt={`${t('proof_document')}: ${m.address}`} unavailable={t('proof_unavailable')} />
                 <figcaption class="muted small">{t('proof_document')}</figcaption>
               </figure>
             </li>
