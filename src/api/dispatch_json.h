@@ -24,6 +24,10 @@ json::object IncidentJson(const dispatch::Incident& n, RawJson& raw);
 //! nullopt when the report belongs to no incident.
 Result<std::optional<json::object>> PublicTimelineJson(ApiContext& ctx,
                                                        const std::string& report_id);
+//! A handler of the command-centre files, and its registration.
+using CommandHandler = void (*)(ApiContext&, http::Request&, http::Reply);
+void AddCommandRoute(http::Router& r, ApiContext& ctx, const char* method, const char* pattern,
+                     CommandHandler fn);
 //! Roles that work incidents and units.
 const std::vector<auth::Role>& ControlRoomRoles();
 //! True when p holds one of `roles` over any of `areas` (or over "*" when `areas` is empty).

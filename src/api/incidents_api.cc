@@ -30,6 +30,11 @@ json::array Strings(const std::vector<std::string>& v) {
   return a;
 }
 
+void AddCommandRoute(http::Router& r, ApiContext& ctx, const char* method, const char* pattern,
+                     CommandHandler fn) {
+  r.Add(method, pattern, [&ctx, fn](http::Request& q, http::Reply y) { fn(ctx, q, std::move(y)); });
+}
+
 const std::vector<auth::Role>& ControlRoomRoles() {
   static const std::vector<auth::Role> kRoles = {auth::Role::kOperator, auth::Role::kAdmin};
   return kRoles;
@@ -494,9 +499,8 @@ void PostDispatch(ApiContext& ctx, http::Request& req, http::Reply reply) {
 
 void AddIncidentRoutes(http::Router& r, ApiContext& ctx) {
   if (!ctx.incidents || !ctx.reports || !ctx.categories) return;
-  auto add = [&](const char* method, const char* pattern,
-                 void (*fn)(ApiContext&, http::Request&, http::Reply)) {
-    r.Add(method, pattern, [&ctx, fn](http::Request& q, http::Reply y) { fn(ctx, q, std::move(y)); });
+  auto add = [&](const char* method, const char* pattern, CommandHandler fn) {
+    AddCommandRoute(r, ctx, method, pattern, fn);
   };
   add("POST", "/api/v1/incidents", CreateFromCall);
   add("GET", "/api/v1/incidents", ListIncidents);

@@ -76,13 +76,28 @@ void PostPositions(ApiContext& ctx, http::Request& req, http::Reply reply) {
   });
 }
 
-void PostDevice(ApiContext& ctx, http::Request& req, http::Reply reply) {
+// The caller (operator/admin) and the unit, when the caller's grant covers its home area;
+// replies 401/403/404 otherwise.
+std::optional<std::pair<auth::Principal, dispatch::Unit>> CoveredUnit(ApiContext& ctx,
+                                                                      http::Request& req,
+                                                                      const http::Reply& reply) {
   auto p = RequireRole(ctx, req, reply, ControlRoomRoles());
-  if (!p) return;
+  if (!p) return std::nullopt;
   const std::string id = req.Param("id");
   auto unit = ctx.units->Get(id);
-  if (!unit || !Covers(ctx, *p, ControlRoomRoles(), unit->home_area))
-    return reply(http::Response::Error(NotFound("no unit '" + id + "'")));
+  if (!unit || !Covers(ctx, *p, ControlRoomRoles(), unit->home_area)) {
+    reply(http::Response::Error(NotFound("no unit '" + id + "'")));
+    return std::nullopt;
+  }
+  return std::make_pair(std::move(*p), std::move(*unit));
+}
+
+void PostDevice(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto g = CoveredUnit(ctx, req, reply);
+  if (!g) return;
+  const auth::Principal* p = &g->first;
+  const dispatch::Unit* unit = &g->second;
+  const std::string id = unit->id;
   std::string external, label;
   if (!req.body.empty()) {
     auto body = ParseBody(req);
@@ -113,12 +128,10 @@ Result<int64_t> TimeParam(const http::Request& req, const char* name, int64_t fa
 }
 
 void GetTrail(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = RequireRole(ctx, req, reply, ControlRoomRoles());
-  if (!p) return;
-  const std::string id = req.Param("id");
-  auto unit = ctx.units->Get(id);
-  if (!unit || !Covers(ctx, *p, ControlRoomRoles(), unit->home_area))
-    return reply(http::Response::Error(NotFound("no unit '" + id + "'")));
+  auto g = CoveredUnit(ctx, req, reply);
+  if (!g) return;
+  const dispatch::Unit* unit = &g->second;
+  const std::string id = unit->id;
   const int64_t now = ctx.positions->NowMs();
   auto to = TimeParam(req, "to", now);
   if (!to.ok()) return reply(http::Response::Error(to.status()));

@@ -201,9 +201,8 @@ void PostStatus(ApiContext& ctx, http::Request& req, http::Reply reply) {
 
 void AddUnitRoutes(http::Router& r, ApiContext& ctx) {
   if (!ctx.units) return;
-  auto add = [&](const char* method, const char* pattern,
-                 void (*fn)(ApiContext&, http::Request&, http::Reply)) {
-    r.Add(method, pattern, [&ctx, fn](http::Request& q, http::Reply y) { fn(ctx, q, std::move(y)); });
+  auto add = [&](const char* method, const char* pattern, CommandHandler fn) {
+    AddCommandRoute(r, ctx, method, pattern, fn);
   };
   add("POST", "/api/v1/units", CreateUnit);
   add("GET", "/api/v1/units", ListUnits);
