@@ -242,9 +242,9 @@ void CommentService::Flag(const std::string& user_id, const std::string& target,
       [already, user_id, target, reason = std::move(reason), scope,
        report_id](store::Tx& tx) -> Status {
         auto ins = tx.Exec(
-            "INSERT INTO flags (target, user_id, reason, created_ms) VALUES ($1, $2, $3, $4) "
-            "ON CONFLICT DO NOTHING",
-            {target, user_id, reason, tx.NowMs()});
+            "INSERT INTO flags (target, user_id, reason, created_ms, report_id) "
+            "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            {target, user_id, reason, tx.NowMs(), report_id});
         if (!ins.ok()) return ins.status();
         if (ins->affected == 0) {
           *already = true;

@@ -313,6 +313,22 @@ CREATE TABLE formal_counts (
 CREATE INDEX formal_counts_area ON formal_counts(area_code, month);
 )SQL";
 
+// Logical schema v5 (community moderation): each abuse flag names the report it concerns
+// (its own id, or the comment's report; backfilled) so staff list flags by area, and carries
+// its resolution (resolved_ms/resolved_by/resolution: dismissed or hidden); proofs of
+// residence are looked up by media id on every media read.
+constexpr std::string_view kModerationSql = R"SQL(
+ALTER TABLE flags ADD COLUMN report_id TEXT;
+ALTER TABLE flags ADD COLUMN resolved_ms BIGINT;
+ALTER TABLE flags ADD COLUMN resolved_by TEXT;
+ALTER TABLE flags ADD COLUMN resolution TEXT;
+UPDATE flags SET report_id = CASE
+  WHEN target LIKE 'report:%' THEN substr(target, 8)
+  ELSE (SELECT c.report_id FROM comments c WHERE 'comment:' || c.id = flags.target) END;
+CREATE INDEX flags_report ON flags(report_id, created_ms);
+CREATE INDEX memberships_proof ON memberships(proof_media_id);
+)SQL";
+
 const std::vector<Migration>& SqliteMigrations() {
   static const std::vector<Migration> kList = {
       {1, "foundation", R"SQL(
@@ -377,6 +393,7 @@ CREATE INDEX areas_parent ON areas(parent_code);
       {2, "neighbour_alerts", kNeighbourAlertsSql},
       {3, "command_centre", kCommandCentreSql},
       {4, "formal_crime", kFormalCrimeSql},
+      {5, "moderation", kModerationSql},
   };
   return kList;
 }
@@ -445,6 +462,7 @@ CREATE INDEX areas_parent ON areas(parent_code);
       {2, "neighbour_alerts", kNeighbourAlertsSql},
       {3, "command_centre", kCommandCentreSql},
       {4, "formal_crime", kFormalCrimeSql},
+      {5, "moderation", kModerationSql},
   };
   return kList;
 }
