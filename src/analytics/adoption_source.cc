@@ -20,11 +20,12 @@ Result<std::vector<AdoptionRow>> LoadAdoptionTable(store::Store& store,
   std::unordered_map<std::string, int64_t> reports;
   for (size_t i = 0; i < rows->size(); ++i) reports[rows->Text(i, "area_code")] = rows->Int(i, "n");
 
-  // The subtree under q.area, breadth first; bounded by the number of areas (no cycles).
+  // The subtree under q.area, breadth first. The area tree has no cycles (AreaService refuses
+  // them); the bound only guards the walk.
+  constexpr size_t kMaxAreas = 100'000;
   std::vector<AdoptionInput> inputs;
   std::vector<std::string> queue{q.area};
-  const size_t limit = areas.List().size() + 1;
-  for (size_t i = 0; i < queue.size() && inputs.size() < limit; ++i) {
+  for (size_t i = 0; i < queue.size() && i < kMaxAreas; ++i) {
     auto a = areas.Get(queue[i]);
     if (!a) continue;
     AdoptionInput in;
