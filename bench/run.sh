@@ -23,6 +23,7 @@
 #   BENCH_FSYNC_PROBE=1      measure this disk's fdatasync rate with pg_test_fsync first
 #   BENCH_KEEP=1             keep the temp dir (server logs, pgbench logs) and print it
 #   BENCH_SKIP_FANOUT=1      skip the live-stream fan-out part (bench/fanout/run.sh, FANOUT_*)
+#   BENCH_SKIP_HOTSPOTS=1    skip the hotspot statistics (bench/hotspots/hotspots_bench)
 #   CENTINELA_*              passed through to both servers (e.g. CENTINELA_SERVER_THREADS);
 #                            CENTINELA_LOG_ACCESS defaults to false here
 #
@@ -320,5 +321,16 @@ if [ -z "${BENCH_SKIP_FANOUT:-}" ]; then
   echo
   echo "## Live stream fan-out"
   "$repo/bench/fanout/run.sh" "$build" || failed=1
+fi
+# The pure hotspot functions (Gi*, KDE, Knox) on a city-sized synthetic input
+# (bench/hotspots/hotspots_bench; docs/analytics.md). BENCH_SKIP_HOTSPOTS=1 leaves it out.
+if [ -z "${BENCH_SKIP_HOTSPOTS:-}" ]; then
+  echo
+  echo "## Hotspot statistics (pure functions, one thread)"
+  if [ -x "$build/bench/hotspots/hotspots_bench" ]; then
+    "$build/bench/hotspots/hotspots_bench" || failed=1
+  else
+    echo "skipped: $build/bench/hotspots/hotspots_bench is not built (ninja -C $build hotspots_bench)"
+  fi
 fi
 [ "$failed" = 0 ] || die "some requests or runs failed (see above)"
