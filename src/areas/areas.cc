@@ -444,10 +444,8 @@ std::vector<Area> AreaService::List(std::optional<Kind> kind, std::optional<std:
   return out;
 }
 
-std::vector<Area> AreaService::At(double lat, double lon) const {
+std::vector<const Area*> AreaService::AtLocked(double lat, double lon) const {
   std::vector<std::pair<size_t, const Area*>> found;  // (depth, area)
-  std::vector<Area> out;
-  std::shared_lock lock(mu_);
   for (const std::string& code : index_.At(lat, lon)) {
     auto it = areas_.find(code);
     if (it == areas_.end()) continue;
@@ -461,9 +459,35 @@ std::vector<Area> AreaService::At(double lat, double lon) const {
   std::sort(found.begin(), found.end(), [](const auto& x, const auto& y) {
     return x.first != y.first ? x.first < y.first : x.second->code < y.second->code;
   });
+  std::vector<const Area*> out;
   out.reserve(found.size());
-  for (const auto& f : found) out.push_back(*f.second);
+  for (const auto& f : found) out.push_back(f.second);
   return out;
+}
+
+std::vector<Area> AreaService::At(double lat, double lon) const {
+  std::shared_lock lock(mu_);
+  std::vector<Area> out;
+  for (const Area* a : AtLocked(lat, lon)) out.push_back(*a);
+  return out;
+}
+
+std::vector<std::string> AreaService::CodesAt(double lat, double lon) const {
+  std::shared_lock lock(mu_);
+  std::vector<std::string> out;
+  for (const Area* a : AtLocked(lat, lon)) out.push_back(a->code);
+  return out;
+}
+
+bool AreaService::Has(const std::string& code) const {
+  std::shared_lock lock(mu_);
+  return areas_.count(code) > 0;
+}
+
+std::vector<std::string> AreaService::AgenciesOf(const std::string& code) const {
+  std::shared_lock lock(mu_);
+  auto it = areas_.find(code);
+  return it == areas_.end() ? std::vector<std::string>{} : it->second.agencies;
 }
 
 std::vector<std::string> AreaService::Path(const std::string& code) const {

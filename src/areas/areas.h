@@ -74,12 +74,19 @@ class AreaService {
                          std::optional<std::string> parent = std::nullopt) const;
   //! Areas containing the point, outermost (root) first.
   std::vector<Area> At(double lat, double lon) const;
+  //! The codes of At(lat, lon), without copying areas and their geometries (hot paths).
+  std::vector<std::string> CodesAt(double lat, double lon) const;
+  //! Whether the area exists; its agencies (empty when unknown). No geometry copied.
+  bool Has(const std::string& code) const;
+  std::vector<std::string> AgenciesOf(const std::string& code) const;
   //! code, its parent, ..., the root. Empty when the code is unknown.
   std::vector<std::string> Path(const std::string& code) const;
   //! Children codes of an area (direct only).
   std::vector<std::string> Children(const std::string& code) const;
 
  private:
+  // Areas containing the point, outermost first; the caller holds mu_.
+  std::vector<const Area*> AtLocked(double lat, double lon) const;
   void Apply(const Area& area);     // in-memory update after commit
   void Forget(const std::string& code);
   // store_.Write counted in inflight_, so the destructor can wait for the callbacks.

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
+#include <cstdio>
 #include <memory>
 #include <set>
 #include <unordered_set>
@@ -116,6 +117,44 @@ std::optional<std::string> Base64UrlDecode(std::string_view in) {
   return out;
 }
 
+// A report id: 12 hex digits of the creation time in ms, then 20 random hex digits (80
+// bits). Same shape as NewId() (32 lower-case hex characters), but ids of one period sort
+// together, so the primary-key index of `reports` grows at its right edge instead of
+// dirtying a random page per report (the creation time is public anyway: created_at).
+std::string NewReportId(int64_t now_ms) {
+  char prefix[16];
+  std::snprintf(prefix, sizeof prefix, "%012llx",
+                static_cast<unsigned long long>(now_ms) & 0xffffffffffffULL);
+  std::string id(prefix);  // appended, not `prefix + ...`: GCC 12's -Wrestrict at -O3
+  id += ToHex(RandomBytes(10));
+  return id;
+}
+
+// "INSERT INTO report_areas ... VALUES ($1, $2, $3), ($4, $5, $6), ..." for n rows.
+std::string BuildInsertReportAreas(size_t n) {
+  std::string sql = "INSERT INTO report_areas (area_code, created_ms, report_id) VALUES ";
+  for (size_t i = 0; i < n; ++i) {
+    sql += i ? ", (" : "(";
+    for (size_t c = 1; c <= 3; ++c) {
+      sql += c > 1 ? ", $" : "$";
+      sql += std::to_string(3 * i + c);
+    }
+    sql += ")";
+  }
+  return sql;
+}
+
+// The texts for the usual area counts are built once (the store caches one prepared
+// statement per text); a longer list is built per call.
+std::string InsertReportAreasSql(size_t n) {
+  static const std::array<std::string, 9> kCached = [] {
+    std::array<std::string, 9> out;
+    for (size_t k = 1; k < out.size(); ++k) out[k] = BuildInsertReportAreas(k);
+    return out;
+  }();
+  return n < kCached.size() ? kCached[n] : BuildInsertReportAreas(n);
+}
+
 std::string CreatedPayload(const Report& r) {
   json::object o{{"id", r.id},
                  {"category", r.category},
@@ -165,29 +204,27 @@ Status ValidateNewReport(const NewReport& r, const CategoryService& categories) 
 std::pair<std::vector<std::string>, std::vector<std::string>> RouteReport(
     const areas::AreaService& areas, const std::string& default_area, double lat, double lon,
     const std::vector<std::string>& category_agencies) {
-  std::vector<areas::Area> at = areas.At(lat, lon);
+  // Codes and agencies only: copying areas would copy their geometries on every report.
+  std::vector<std::string> at = areas.CodesAt(lat, lon);
   std::vector<std::string> codes;
   auto add = [&codes](const std::string& c) {
     if (std::find(codes.begin(), codes.end(), c) == codes.end()) codes.push_back(c);
   };
   std::string innermost;
   if (!at.empty()) {
-    innermost = at.back().code;
-  } else if (!default_area.empty() && areas.Get(default_area)) {
+    innermost = at.back();
+  } else if (!default_area.empty() && areas.Has(default_area)) {
     innermost = default_area;
   }
   std::vector<std::string> path =
       innermost.empty() ? std::vector<std::string>{} : areas.Path(innermost);
   for (auto it = path.rbegin(); it != path.rend(); ++it) add(*it);  // root first
-  for (const areas::Area& a : at) add(a.code);
+  for (const std::string& a : at) add(a);
   // Agencies serving the innermost area that names any (walking up to the root).
   std::vector<std::string> serving;
   for (const std::string& code : path) {
-    auto a = areas.Get(code);
-    if (a && !a->agencies.empty()) {
-      serving = a->agencies;
-      break;
-    }
+    serving = areas.AgenciesOf(code);
+    if (!serving.empty()) break;
   }
   std::vector<std::string> agencies;
   for (const std::string& ag : category_agencies)
@@ -271,10 +308,19 @@ Result<std::optional<StoredAnswer>> ReportService::FindIdempotent(const std::str
 void ReportService::Create(CreateRequest req, RenderFn render,
                            std::function<void(Result<CreateOutcome>)> done) {
   Status v = ValidateNewReport(req.report, categories_);
-  if (!v.ok()) return done(v);
+  if (!v.ok()) {
+    // A retry of a request answered before (its category since deactivated, say) still
+    // gets the stored answer.
+    if (!req.idempotency_key.empty()) {
+      auto stored = FindIdempotent(req.user_id, req.idempotency_key, req.fingerprint);
+      if (!stored.ok()) return done(stored.status());
+      if (*stored) return done(CreateOutcome{(*stored)->status, (*stored)->body, true});
+    }
+    return done(v);
+  }
   Category cat = *categories_.Get(req.report.category);
   auto report = std::make_shared<Report>();
-  report->id = NewId();
+  report->id = NewReportId(clock_.NowMs());
   report->reporter_id = req.user_id;
   report->reporter_name = req.display_name;
   report->category = cat.code;
@@ -312,19 +358,23 @@ void ReportService::Create(CreateRequest req, RenderFn render,
                                {now - kIdempotencyTtlMs});
           if (!swept.ok()) return swept.status();
         }
+        // The answer is known before anything is written (every field of the report is
+        // decided here), so the idempotency row is written once, with it.
+        outcome->status = 201;
+        outcome->body = render(*report);
         if (!key.empty()) {
           // The primary key (user_id, idem_key) decides which of several concurrent requests
-          // with one key creates the report; the others read its stored answer.
-          auto del = tx.Exec(
-              "DELETE FROM idempotency_keys WHERE user_id = $1 AND idem_key = $2 AND created_ms <= "
-              "$3",
-              {user, key, now - kIdempotencyTtlMs});
-          if (!del.ok()) return del.status();
+          // with one key creates the report; the others read its stored answer. An expired
+          // row is taken over; a live one is left alone (nothing changes, affected = 0). If
+          // a later statement of this write fails, the savepoint takes the row back too.
           auto ins = tx.Exec(
               "INSERT INTO idempotency_keys (user_id, idem_key, route, status, response, "
-              "created_ms) "
-              "VALUES ($1, $2, $3, 0, '', $4) ON CONFLICT DO NOTHING",
-              {user, key, route, now});
+              "created_ms) VALUES ($1, $2, $3, $4, $5, $6) "
+              "ON CONFLICT (user_id, idem_key) DO UPDATE SET route = excluded.route, "
+              "status = excluded.status, response = excluded.response, "
+              "created_ms = excluded.created_ms WHERE idempotency_keys.created_ms <= $7",
+              {user, key, route, int64_t{outcome->status}, outcome->body, now,
+               now - kIdempotencyTtlMs});
           if (!ins.ok()) return ins.status();
           if (ins->affected == 0) {
             auto prev = tx.Exec(
@@ -366,10 +416,16 @@ void ReportService::Create(CreateRequest req, RenderFn render,
              int64_t{report->anonymous ? 1 : 0}, int64_t{report->share_with_family ? 1 : 0},
              JsonStringList(report->areas), JsonStringList(report->agencies), report->status, now, now});
         if (!r.ok()) return r.status();
-        for (const std::string& area : report->areas) {
-          auto ra = tx.Exec(
-              "INSERT INTO report_areas (area_code, created_ms, report_id) VALUES ($1, $2, $3)",
-              {area, now, report->id});
+        if (!report->areas.empty()) {
+          // One statement for every area (one round trip on PostgreSQL).
+          store::Params p;
+          p.reserve(report->areas.size() * 3);
+          for (const std::string& area : report->areas) {
+            p.emplace_back(area);
+            p.emplace_back(now);
+            p.emplace_back(report->id);
+          }
+          auto ra = tx.Exec(InsertReportAreasSql(report->areas.size()), p);
           if (!ra.ok()) return ra.status();
         }
         for (const std::string& m : report->media) {
@@ -380,15 +436,6 @@ void ReportService::Create(CreateRequest req, RenderFn render,
         auto e = tx.Append({"report.created", report->reporter_id, "report:" + report->id,
                             "report:" + report->id, CreatedPayload(*report)});
         if (!e.ok()) return e.status();
-        outcome->status = 201;
-        outcome->body = render(*report);
-        if (!key.empty()) {
-          auto up = tx.Exec(
-              "UPDATE idempotency_keys SET status = $3, response = $4 WHERE user_id = $1 AND "
-              "idem_key = $2",
-              {user, key, int64_t{outcome->status}, outcome->body});
-          if (!up.ok()) return up.status();
-        }
         return Status::Ok();
       },
       [outcome, done = std::move(done)](Status s) {
