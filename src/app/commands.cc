@@ -255,6 +255,8 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   tracking::PositionService positions(**store, position_index, position_options);
   s = positions.Load();
   if (!s.ok()) return Fail(s);
+  // "unit.stale" on the stream once a unit has been silent for tracking.stale_after_s.
+  positions.StartStaleSweeper(config->Int("tracking.stale_after_s") * 1000, 15'000);
   dispatch::BroadcastService broadcasts(**store);
 
   api::ApiContext ctx{**store, accounts, areas, metrics, CENTINELA_VERSION};

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <chrono>
+#include <spdlog/spdlog.h>
 #include <cmath>
 #include <memory>
 #include <mutex>
@@ -49,7 +51,62 @@ PositionService::PositionService(store::Store& store, PositionIndex& index,
       clock_(options_.clock ? *options_.clock : system_clock_),
       writes_(store) {}
 
-PositionService::~PositionService() { writes_.Drain(); }
+PositionService::~PositionService() {
+  {
+    std::lock_guard lock(stale_mu_);
+    stopping_ = true;
+  }
+  sweeper_cv_.notify_all();
+  if (sweeper_.joinable()) sweeper_.join();
+  writes_.Drain();
+}
+
+Result<int> PositionService::SweepStale(int64_t stale_after_ms) {
+  const int64_t now = clock_.NowMs();
+  std::vector<LatestFix> stale;
+  {
+    std::lock_guard lock(stale_mu_);
+    for (const LatestFix& f : index_.All())
+      if (now - f.received_ms > stale_after_ms && !flagged_stale_.count(f.unit_id))
+        stale.push_back(f);
+  }
+  if (stale.empty()) return 0;
+  auto scope_for = options_.scope_for;
+  Status s = store_.WriteSync([&stale, scope_for, now](store::Tx& tx) -> Status {
+    for (const LatestFix& f : stale) {
+      json::object o{{"unit_id", f.unit_id},
+                     {"last_fix_at", FormatIsoTime(f.time_ms)},
+                     {"silent_s", (now - f.received_ms) / 1000}};
+      auto e = tx.Append({"unit.stale", "system", "unit:" + f.unit_id,
+                          scope_for ? scope_for(f.unit_id) : std::string("admin"),
+                          json::serialize(o)});
+      if (!e.ok()) return e.status();
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  std::lock_guard lock(stale_mu_);
+  for (const LatestFix& f : stale) {
+    // A fix that arrived meanwhile wins: flag only what is still silent.
+    auto latest = index_.Get(f.unit_id);
+    if (latest && latest->received_ms == f.received_ms) flagged_stale_.insert(f.unit_id);
+  }
+  return static_cast<int>(stale.size());
+}
+
+void PositionService::StartStaleSweeper(int64_t stale_after_ms, int interval_ms) {
+  sweeper_ = std::thread([this, stale_after_ms, interval_ms] {
+    std::unique_lock lock(stale_mu_);
+    while (!stopping_) {
+      sweeper_cv_.wait_for(lock, std::chrono::milliseconds(interval_ms));
+      if (stopping_) break;
+      lock.unlock();
+      auto n = SweepStale(stale_after_ms);
+      if (!n.ok()) spdlog::warn("stale sweep: {}", n.status().ToString());
+      lock.lock();
+    }
+  });
+}
 
 Status PositionService::Load() {
   auto devices = store_.Query(
@@ -184,6 +241,10 @@ void PositionService::Ingest(std::vector<Fix> fixes, std::function<void(Result<i
       [this, batch, stored, received, done = std::move(done)](Status s, std::vector<store::Event>) {
         if (!s.ok()) return done(s);
         for (const Fix& f : *batch) index_.Update({f.unit_id, f.lat, f.lon, f.time_ms, *received});
+        {
+          std::lock_guard lock(stale_mu_);
+          for (const Fix& f : *batch) flagged_stale_.erase(f.unit_id);
+        }
         done(*stored);
       });
 }

@@ -9,7 +9,11 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <condition_variable>
 #include <map>
+#include <mutex>
+#include <set>
+#include <thread>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -78,6 +82,13 @@ class PositionService {
   //! Fixes of a unit with time in [from, to], oldest first, at most kMaxTrailPoints.
   Result<std::vector<Fix>> Trail(const std::string& unit_id, int64_t from_ms, int64_t to_ms);
 
+  //! Writes one "unit.stale" event for each unit whose latest fix arrived more than
+  //! `stale_after_ms` ago and that was not flagged since its last fix; returns how many.
+  //! A fresh fix clears the flag (its unit.moved event says the unit is back).
+  Result<int> SweepStale(int64_t stale_after_ms);
+  //! Runs SweepStale every `interval_ms` on a thread of its own until destruction.
+  void StartStaleSweeper(int64_t stale_after_ms, int interval_ms);
+
   const PositionIndex& index() const { return index_; }
   int64_t NowMs() const { return clock_.NowMs(); }
 
@@ -91,6 +102,11 @@ class PositionService {
   mutable std::shared_mutex mu_;
   std::map<std::string, std::string> unit_by_key_hash_;  // guarded by mu_
   std::map<std::string, std::string> unit_by_external_;  // guarded by mu_
+  std::mutex stale_mu_;
+  std::set<std::string> flagged_stale_;  // guarded by stale_mu_
+  std::condition_variable sweeper_cv_;
+  bool stopping_ = false;  // guarded by stale_mu_
+  std::thread sweeper_;
   store::InflightWrites writes_;
 };
 
