@@ -31,6 +31,7 @@ json::object MembershipJson(const Membership& m) {
                  {"id_type", m.id_type},
                  {"id_number", m.id_number},
                  {"proof_media_id", m.proof_media_id},
+                 {"proof_url", "/api/v1/media/" + m.proof_media_id},
                  {"status", m.status},
                  {"created_ms", m.created_ms}};
   o["reason"] = m.reason.empty() ? json::value(nullptr) : json::value(m.reason);

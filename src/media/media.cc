@@ -129,6 +129,28 @@ MediaAccess StaffCoveringLinkedReports(store::Store& store, const areas::AreaSer
   };
 }
 
+MediaAccess ProofsOfResidenceFirst(store::Store& store, const areas::AreaService& areas,
+                                   MediaAccess others) {
+  return [&store, &areas, others = std::move(others)](const auth::Principal& p,
+                                                      const std::string& media_id, bool* original) {
+    static const std::vector<auth::Role> kReviewers = {auth::Role::kOperator, auth::Role::kAdmin};
+    Result<store::Rows> rows =
+        store.Query("SELECT area_code FROM memberships WHERE proof_media_id = $1", {media_id});
+    if (!rows.ok()) {
+      spdlog::warn("media: proof check for {} failed: {}", media_id, rows.status().message());
+      return false;
+    }
+    if (rows->empty()) return others && others(p, media_id, original);
+    for (size_t i = 0; i < rows->size(); ++i) {
+      if (auth::Authorize(p, kReviewers, areas.Path(rows->Text(i, "area_code")))) {
+        *original = true;
+        return true;
+      }
+    }
+    return false;
+  };
+}
+
 MediaService::MediaService(store::Store& store, const Clock& clock, MediaOptions options,
                            MediaAccess access)
     : store_(store), clock_(clock), options_(std::move(options)), access_(std::move(access)) {

@@ -67,6 +67,13 @@ using MediaAccess =
 //! with reports.areas.
 MediaAccess StaffCoveringLinkedReports(store::Store& store, const areas::AreaService& areas);
 
+//! Proof-of-residence media (the proof_media_id of a neighbourhood membership) is for the
+//! reviewers only: operators and admins whose grant covers the membership's area get the
+//! original; nobody else does, whatever report links it (`others` is not asked). Every other
+//! media is decided by `others`. Reads memberships.proof_media_id.
+MediaAccess ProofsOfResidenceFirst(store::Store& store, const areas::AreaService& areas,
+                                   MediaAccess others);
+
 //! Thread-safe. Upload checks type and size on the caller's thread; stripping, hashing and
 //! the disk writes happen on one worker thread owned by the service (a bounded queue), then
 //! the row is committed through the store. `done` runs on the store's writer thread, on the

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "api_client.h"
+#include "support/jpeg_fixture.h"
 
 namespace centinela::testing {
 namespace {
@@ -187,6 +188,69 @@ TEST_P(MembershipTest, ApprovedMemberSeesTheNeighbourhoodsPublicReports) {
   r = Call("POST", "/api/v1/memberships", Obj(Request("dni", "30.123.456", "proof-" + vecina.first)),
            vecina.second);
   EXPECT_EQ(r.status, 201) << r.body;
+}
+
+// The proof of residence is for the reviewers: operators and admins covering the
+// membership's neighbourhood fetch it (the original, from the URL the staff listing gives);
+// staff elsewhere and other neighbours get 404, even when the uploader links it to a public
+// report they can see (a photo on the same report stays visible: the rule is the proof's).
+TEST_P(MembershipTest, ProofOfResidenceIsForTheReviewersOnly) {
+  auto vecina = Neighbour("prueba-" + GetParam() + "@test.cl");
+  auto member = Neighbour("miembro-" + GetParam() + "@test.cl");
+  ASSERT_FALSE(vecina.second.empty() || member.second.empty());
+  ApproveMember(*dep_->db, member.first, "SM-01");
+  const std::string original = test::JpegWithGps();
+  auto upload = [&] {
+    Reply up = api().Call("PUT", "/api/v1/media", original, vecina.second,
+                          {{"Content-Type", "image/jpeg"}});
+    EXPECT_EQ(up.status, 201) << up.body;
+    return up.status == 201 ? std::string(up.Json().at("id").as_string()) : "";
+  };
+  const std::string proof = upload();
+  const std::string photo = upload();
+  ASSERT_FALSE(proof.empty() || photo.empty());
+  Reply r = Call("POST", "/api/v1/memberships", Obj(Request("rut", "12.345.678-5", proof)),
+                 vecina.second);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string id(r.Json().at("id").as_string());
+
+  // The staff listing names the proof and where to fetch it.
+  r = Call("GET", "/api/v1/memberships?area=SM-01&status=pending", "", dep_->op_in.second);
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::string url;
+  const json::value listing = r.Json();
+  for (const json::value& m : listing.at("memberships").as_array())
+    if (m.at("id").as_string() == id) {
+      EXPECT_EQ(m.at("proof_media_id").as_string(), proof);
+      url = std::string(m.at("proof_url").as_string());
+    }
+  ASSERT_EQ(url, "/api/v1/media/" + proof);
+
+  Reply seen = Call("GET", url, "", dep_->op_in.second);
+  ASSERT_EQ(seen.status, 200) << seen.body;
+  EXPECT_EQ(seen.body, original);
+  EXPECT_EQ(Call("GET", url, "", dep_->root).status, 200);  // admin of every area
+  EXPECT_EQ(Call("GET", url, "", dep_->op_out.second).status, 404);
+  EXPECT_EQ(Call("GET", url, "", member.second).status, 404);
+  EXPECT_EQ(Call("GET", url, "", vecina.second).body, original);  // the uploader
+
+  // Linked to a public report the member sees: the photo reaches the member, the proof not.
+  r = Call("POST", "/api/v1/reports",
+           Obj({{"category", "robo"},
+                {"lat", kHomeLat},
+                {"lon", kHomeLon},
+                {"accuracy", 8},
+                {"media", json::array{json::value(photo), json::value(proof)}}}),
+           vecina.second);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_TRUE(ReportIds(member.second).count(std::string(r.Json().at("id").as_string())));
+  EXPECT_EQ(Call("GET", "/api/v1/media/" + photo, "", member.second).status, 200);
+  EXPECT_EQ(Call("GET", url, "", member.second).status, 404);
+  // Decided or not, the proof stays with the reviewers.
+  ASSERT_EQ(Call("POST", "/api/v1/memberships/" + id + "/approve", "", dep_->op_in.second).status,
+            200);
+  EXPECT_EQ(Call("GET", url, "", dep_->op_in.second).status, 200);
+  EXPECT_EQ(Call("GET", url, "", member.second).status, 404);
 }
 
 TEST_P(MembershipTest, RequestsAreValidated) {
