@@ -221,7 +221,9 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   media_options.max_image_bytes = static_cast<size_t>(config->Int("media.max_image_bytes"));
   media_options.max_video_bytes = static_cast<size_t>(config->Int("media.max_video_bytes"));
   media_options.max_audio_bytes = static_cast<size_t>(config->Int("media.max_audio_bytes"));
-  media::MediaService media(**store, clock, media_options, ReportMediaAccess(**store, areas, reports));
+  media::MediaService media(
+      **store, clock, media_options,
+      media::ProofsOfResidenceFirst(**store, areas, ReportMediaAccess(**store, areas, reports)));
   s = media.Open();
   if (!s.ok()) return Fail(s);
 
