@@ -43,6 +43,8 @@ if [ "$want_bench" = 1 ]; then
   # client package; curl (above) scrapes /metrics. bench/write_path/profile.sh also needs
   # linux-perf, installed by hand since make bench does not profile.
   packages+=(postgresql-15 postgresql-client-15)
+  # bench/analytics: the PostGIS anchor of the crime-map aggregation.
+  packages+=(postgresql-15-postgis-3)
   # bench/fanout: the NATS and MQTT brokers it measures beside Centinela's live stream
   # (the bench starts its own instances on free loopback ports).
   packages+=(nats-server mosquitto)

@@ -73,6 +73,7 @@ void AddAllRoutes(http::Router& r, ApiContext& ctx) {
   AddCommentRoutes(r, ctx);
   AddMembershipRoutes(r, ctx);
   AddFamilyRoutes(r, ctx);
+  AddCrimeMapRoutes(r, ctx);
   AddAnalyticsRoutes(r, ctx);
   AddIncidentRoutes(r, ctx);
   AddUnitRoutes(r, ctx);

@@ -35,6 +35,11 @@ namespace centinela::tracking {
 class PositionService;
 }  // namespace centinela::tracking
 
+namespace centinela::crime {
+class IncidentIndex;
+class IncidentFeed;
+}  // namespace centinela::crime
+
 namespace centinela::api {
 
 //! Services the handlers use; owned by the app, outlive the server.
@@ -50,6 +55,8 @@ struct ApiContext {
   community::CommentService* comments = nullptr;  //!< comments/confirmations/flags; needs reports
   community::MembershipService* memberships = nullptr;  //!< /memberships, /areas/{code}/adoption
   community::FamilyService* family = nullptr;            //!< /api/v1/family routes
+  crime::IncidentIndex* crime_index = nullptr;  //!< /api/v1/analytics/{map,areas,matrix,trends}
+  crime::IncidentFeed* crime_feed = nullptr;  //!< refreshed before each crime-map query
   dispatch::IncidentService* incidents = nullptr;  //!< /api/v1/incidents, report timelines
   dispatch::UnitService* units = nullptr;          //!< /api/v1/units, recommendation, dispatch
   tracking::PositionService* positions = nullptr;  //!< /api/v1/positions, devices, trails, OsmAnd
@@ -95,6 +102,8 @@ void AddBroadcastRoutes(http::Router& r, ApiContext& ctx);
 //! The OsmAnd protocol (Traccar Client) at "/": for its own listener, not in AddAllRoutes.
 void AddOsmAndRoutes(http::Router& r, ApiContext& ctx);
 
+//! The crime map (crime_map_api.cc); only when ctx.crime_index is set.
+void AddCrimeMapRoutes(http::Router& r, ApiContext& ctx);
 //! Every route of the API.
 void AddAllRoutes(http::Router& r, ApiContext& ctx);
 

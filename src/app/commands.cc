@@ -25,6 +25,7 @@
 #include "community/family.h"
 #include "community/membership.h"
 #include "community/reports.h"
+#include "crime/incident_feed.h"
 #include "dispatch/broadcasts.h"
 #include "dispatch/incidents.h"
 #include "dispatch/units.h"
@@ -268,6 +269,14 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   ctx.comments = &comments;
   ctx.memberships = &memberships;
   ctx.family = &family;
+  // The crime map's in-memory index: every complaint and report now, then the log.
+  crime::IncidentIndex crime_index;
+  crime::IncidentFeed crime_feed(**store, areas, crime_index);
+  s = crime_feed.LoadAll();
+  if (!s.ok()) return Fail(s);
+  spdlog::info("crime map: {} incidents indexed", crime_index.size());
+  ctx.crime_index = &crime_index;
+  ctx.crime_feed = &crime_feed;
   ctx.incidents = &incidents;
   ctx.units = &units;
   ctx.positions = &positions;

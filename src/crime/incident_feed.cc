@@ -32,8 +32,8 @@ std::vector<std::string> IncidentFeed::AreasOf(double lat, double lon, bool loca
                                                const std::string& area_code) const {
   std::vector<std::string> out;
   if (located) {
-    for (const areas::Area& a : areas_.At(lat, lon)) {
-      for (std::string& code : areas_.Path(a.code)) out.push_back(std::move(code));
+    for (const std::string& code : areas_.CodesAt(lat, lon)) {
+      for (std::string& c : areas_.Path(code)) out.push_back(std::move(c));
     }
   }
   if (!area_code.empty()) {

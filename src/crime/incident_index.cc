@@ -360,15 +360,6 @@ std::map<std::string, uint64_t> IncidentIndex::PerArea(const IncidentFilter& fil
     if (by_set[i] == 0) continue;
     for (const std::string& code : snap->dict->areasets[i]) out[code] += by_set[i];
   }
-  if (filter.areas) {
-    // Only the areas asked for (an incident's set also names areas outside the request).
-    std::map<std::string, uint64_t> kept;
-    for (const std::string& code : *filter.areas) {
-      auto it = out.find(code);
-      kept[code] = it == out.end() ? 0 : it->second;
-    }
-    return kept;
-  }
   return out;
 }
 

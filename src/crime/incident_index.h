@@ -79,7 +79,8 @@ class IncidentIndex {
   //! Counts per grid cell of the located incidents passing the filter.
   GridCounts Grid(const geo::Grid& grid, const IncidentFilter& filter) const;
   //! Incidents passing the filter per area code (an incident counts once in each area that
-  //! contains it, so a parent's figure includes its children's).
+  //! contains it, so a parent's figure includes its children's). Every area of a matching
+  //! incident's set is in the answer, also areas outside filter.areas: callers pick theirs.
   std::map<std::string, uint64_t> PerArea(const IncidentFilter& filter) const;
   //! Weekday x hour in local time (utc_offset_minutes east of UTC); date-unknown rows are
   //! always left out (their weekday is not known).

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Crime-map benchmark (docs/benchmarks.md, "Crime map"): in one run on this machine,
+#   1. `centinela import complaints` of the CDMX file (650,905 rows) into a fresh SQLite
+#      database and into PostgreSQL (bar: <= 10 s);
+#   2. bench/analytics/analytics_bench: the CDMX rows plus a seeded synthetic scale-up to
+#      ANALYTICS_TOTAL incidents in the in-memory index; 250 m grid aggregation for one month
+#      (June 2020) and for the whole range (bars on 10 M: <= 50 ms and <= 1 s);
+#   3. the anchor: the same rows in PostgreSQL + PostGIS (geometry(Point, 4326), B-tree on
+#      time) and the same aggregation in SQL, in the same run; the ratio (bar: >= 5x).
+#
+# usage: bench/analytics/run.sh [BUILD_DIR]      (default BUILD_DIR: build)
+# Environment: ANALYTICS_TOTAL=10000000  ANALYTICS_SEED=42  ANALYTICS_RUNS=15
+#              ANALYTICS_PG_RUNS=5  ANALYTICS_SKIP_POSTGIS=1  BENCH_KEEP=1
+# Needs: centinela and analytics_bench built in BUILD_DIR; PostgreSQL 15 and, for the
+# anchor, postgresql-15-postgis-3 (scripts/install-deps.sh --with-bench).
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+die() { echo "bench/analytics: error: $*" >&2; exit 1; }
+build="${1:-build}"
+case "$build" in /*) ;; *) build="$(pwd)/$build" ;; esac
+centinela="$build/centinela"
+bench="$build/bench/analytics/analytics_bench"
+for bin in "$centinela" "$bench"; do
+  [ -x "$bin" ] || die "$bin not found (ninja -C $build centinela analytics_bench)"
+done
+if [ -z "${CENTINELA_TEST_PG_URL:-}" ] || [ -z "${ANALYTICS_IN_PG:-}" ]; then
+  export ANALYTICS_IN_PG=1
+  exec "$repo/scripts/with-postgres.sh" "$0" "$build"
+fi
+
+cdmx="$repo/../shared/data/crime/cdmx_carpetas_2019_2021.csv.gz"
+mapping="$repo/mappings/cdmx_carpetas.toml"
+[ -r "$cdmx" ] || die "$cdmx not found"
+total="${ANALYTICS_TOTAL:-10000000}"
+seed="${ANALYTICS_SEED:-42}"
+runs="${ANALYTICS_RUNS:-15}"
+pg_runs="${ANALYTICS_PG_RUNS:-5}"
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/centinela-analytics.XXXXXX")"
+cleanup() { if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "kept $tmp" >&2; else rm -rf "$tmp"; fi; }
+trap cleanup EXIT
+psql_bin="$(command -v psql || ls -d /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -1)"
+pg() { "$psql_bin" -X -q -v ON_ERROR_STOP=1 -d "$CENTINELA_TEST_PG_URL" "$@"; }
+now_s() { date +%s.%N; }
+cpu() { awk '{printf "%.1f", $1+$2}' <<<"$(ps -o cutime=,cstime= -p $$ 2>/dev/null || echo "0 0")"; }
+
+echo "== Centinela crime-map benchmark =="
+echo "date        $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+echo "git commit  $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+echo "cpu         $(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo) ($(nproc) cores)"
+echo "load        $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) at start"
+echo
+
+echo "-- 1. import of the CDMX file (one transaction; wall time of the whole command) --"
+for backend in sqlite postgresql; do
+  if [ "$backend" = sqlite ]; then target=(--data-dir "$tmp/sqlite"); else target=(--db "$CENTINELA_TEST_PG_URL"); fi
+  start="$(now_s)"
+  /usr/bin/time -f "%U %S" -o "$tmp/time.$backend" "$centinela" import complaints "$cdmx" --mapping "$mapping" \
+    --errors "$tmp/errors.$backend.csv" "${target[@]}" >"$tmp/import.$backend.out" 2>"$tmp/import.$backend.err" ||
+    { cat "$tmp/import.$backend.err" >&2; die "import into $backend failed"; }
+  wall="$(awk -v a="$start" -v b="$(now_s)" 'BEGIN{printf "%.2f", b-a}')"
+  read -r user sys <"$tmp/time.$backend"
+  echo "$backend: $(tail -1 "$tmp/import.$backend.out" | sed 's/^.*: read/read/')"
+  echo "$backend: wall ${wall} s, cpu user ${user} s + sys ${sys} s"
+done
+echo
+
+echo "-- 2. in-memory index: CDMX + synthetic scale-up to $total (seed $seed), 250 m grid --"
+csv_arg=()
+if [ "${ANALYTICS_SKIP_POSTGIS:-0}" != 1 ]; then csv_arg=(--csv "$tmp/incidents.csv"); fi
+json="$("$bench" --file "$cdmx" --mapping "$mapping" --total "$total" --seed "$seed" --runs "$runs" "${csv_arg[@]}")"
+echo "$json"
+jget() { grep -o "\"$1\":[^,}]*" <<<"$json" | head -1 | cut -d: -f2; }
+month_ms="$(jget month_ms_median)"; full_ms="$(jget full_ms_median)"
+echo "one month (June 2020): $(jget month_rows) rows -> $(jget month_cells) cells, median ${month_ms} ms (p95 $(jget month_ms_p95))"
+echo "full range:            $(jget full_rows) rows -> $(jget full_cells) cells, median ${full_ms} ms (p95 $(jget full_ms_p95))"
+echo
+
+if [ "${ANALYTICS_SKIP_POSTGIS:-0}" = 1 ]; then echo "(PostGIS anchor skipped)"; exit 0; fi
+echo "-- 3. anchor: PostgreSQL 15 + PostGIS, same rows, same cells --"
+pg -c "CREATE EXTENSION IF NOT EXISTS postgis" || die "PostGIS is not installed (postgresql-15-postgis-3)"
+pg -c "SELECT 'postgis ' || postgis_lib_version()" -t
+start="$(now_s)"
+pg <<SQL
+CREATE UNLOGGED TABLE stage (t_ms BIGINT, lat DOUBLE PRECISION, lon DOUBLE PRECISION, category TEXT);
+\copy stage FROM '$tmp/incidents.csv' WITH (FORMAT csv)
+CREATE TABLE incidents AS
+  SELECT t_ms, category, ST_SetSRID(ST_MakePoint(lon, lat), 4326)::geometry(Point, 4326) AS geom FROM stage;
+DROP TABLE stage;
+CREATE INDEX incidents_t ON incidents (t_ms);
+CREATE INDEX incidents_geom ON incidents USING gist (geom);
+VACUUM ANALYZE incidents;
+SQL
+echo "load: $(awk -v a="$start" -v b="$(now_s)" 'BEGIN{printf "%.0f", b-a}') s for $(pg -t -A -c 'SELECT count(*) FROM incidents') rows"
+lat0=19.40; lon0=-99.13
+dlat="$(jget cell_dlat)"; dlon="$(jget cell_dlon)"
+from="$(jget month_from_ms)"; to="$(jget month_to_ms)"
+cells_sql() {
+  echo "SELECT floor((ST_Y(geom) - $lat0) / $dlat)::int AS iy, floor((ST_X(geom) - $lon0) / $dlon)::int AS ix, count(*)
+        FROM incidents $1 GROUP BY 1, 2"
+}
+time_pg() {  # median of pg_runs runs of EXPLAIN ANALYZE execution time, and the cell count
+  local where="$1" times=()
+  for _ in $(seq 1 "$pg_runs"); do
+    times+=("$(pg -t -A -c "EXPLAIN (ANALYZE, FORMAT JSON) $(cells_sql "$where")" | grep -o '"Execution Time": [0-9.]*' | awk '{print $3}')")
+  done
+  printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'
+}
+pg_month="$(time_pg "WHERE t_ms >= $from AND t_ms < $to")"
+pg_month_cells="$(pg -t -A -c "SELECT count(*) FROM ($(cells_sql "WHERE t_ms >= $from AND t_ms < $to")) c")"
+pg_full="$(time_pg "")"
+pg_full_cells="$(pg -t -A -c "SELECT count(*) FROM ($(cells_sql "")) c")"
+echo "one month: $pg_month_cells cells, median ${pg_month} ms (EXPLAIN ANALYZE execution time, $pg_runs runs)"
+echo "full range: $pg_full_cells cells, median ${pg_full} ms"
+echo
+echo "| 250 m grid, $total incidents | index (median) | PostGIS (median) | PostGIS / index | cells index / PostGIS |"
+echo "|---|---|---|---|---|"
+awk -v a="$month_ms" -v b="$pg_month" -v c="$(jget month_cells)" -v d="$pg_month_cells" \
+  'BEGIN{printf "| one month (June 2020) | %.2f ms | %.1f ms | %.0fx | %s / %s |\n", a, b, b/a, c, d}'
+awk -v a="$full_ms" -v b="$pg_full" -v c="$(jget full_cells)" -v d="$pg_full_cells" \
+  'BEGIN{printf "| full range 2019-2021 | %.1f ms | %.1f ms | %.1fx | %s / %s |\n", a, b, b/a, c, d}'
+echo "load        $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) at end"

@@ -1,0 +1,411 @@
+// The crime map: /api/v1/analytics/{map,areas,matrix,trends}. Counts of formal complaints
+// and informal reports over a metric grid, per area, per weekday x hour, and over time, from
+// the in-memory IncidentIndex (crime/). Staff only (operators, responders, analysts,
+// admins); each figure covers only the areas the caller's grants cover. docs/crime-map.md.
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+
+#include "api/context.h"
+#include "api/json.h"
+#include "crime/incident_feed.h"
+#include "crime/incident_index.h"
+#include "geo/geometry.h"
+#include "geo/grid.h"
+
+namespace centinela::api {
+
+namespace {
+
+const std::vector<auth::Role> kReaders = {auth::Role::kOperator, auth::Role::kResponder,
+                                          auth::Role::kAnalyst, auth::Role::kAdmin};
+constexpr int64_t kDayMs = 86'400'000;
+constexpr size_t kMaxGeoJsonCells = 20'000;
+constexpr size_t kMaxCompactCells = 1'000'000;
+constexpr size_t kMaxListItems = 100;
+
+std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t comma = s.find(',', start);
+    if (comma == std::string::npos) comma = s.size();
+    if (comma > start) out.push_back(s.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+// "+HH:MM" / "-HH:MM" -> minutes east of UTC.
+Result<int> ParseUtcOffset(const std::string& s) {
+  if (s.empty() || s == "Z") return 0;
+  int h = 0, m = 0;
+  char sign = 0;
+  if (s.size() != 6 || (s[0] != '+' && s[0] != '-') || s[3] != ':' ||
+      std::sscanf(s.c_str(), "%c%2d:%2d", &sign, &h, &m) != 3 || h > 14 || m > 59)
+    return InvalidArgument("utc_offset must look like -04:00");
+  return (sign == '-' ? -1 : 1) * (h * 60 + m);
+}
+
+// Days since 1970-01-01 of a civil date.
+int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
+  y -= m <= 2 ? 1 : 0;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+std::string CivilDate(int64_t days) {
+  const int64_t z = days + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", static_cast<int>(y), static_cast<int>(m), static_cast<int>(d));
+  return buf;
+}
+
+int64_t FloorDiv(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+// A time bound: "YYYY-MM-DD" (local midnight at utc_offset) or epoch milliseconds.
+Result<int64_t> ParseBound(const std::string& s, const char* name, int offset_min) {
+  if (!s.empty() && s.find_first_not_of("0123456789-") == std::string::npos && s.size() == 10 && s[4] == '-' &&
+      s[7] == '-') {
+    int y = 0, m = 0, d = 0;
+    if (std::sscanf(s.c_str(), "%4d-%2d-%2d", &y, &m, &d) == 3 && m >= 1 && m <= 12 && d >= 1 && d <= 31) {
+      int64_t days = DaysFromCivil(y, m, d);
+      if (CivilDate(days) == s) return days * kDayMs - int64_t{offset_min} * 60'000;
+    }
+    return InvalidArgument(std::string("'") + name + "' is not a valid date (YYYY-MM-DD)");
+  }
+  if (!s.empty() && s.size() <= 15 && s.find_first_not_of("0123456789") == std::string::npos) return std::stoll(s);
+  return InvalidArgument(std::string("'") + name + "' must be YYYY-MM-DD or epoch milliseconds");
+}
+
+// Plain decimal (Boost.JSON would print coordinates in exponent form).
+void AppendFixed(std::string& out, double v, int digits = 7) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  out += buf;
+}
+
+struct Parsed {
+  crime::IncidentFilter filter;
+  int offset_min = 0;
+  std::optional<std::string> area;  // the one area asked for
+};
+
+// Role, scope and the common filter parameters. Replies and returns nullopt on any error.
+std::optional<Parsed> ParseCommon(ApiContext& ctx, http::Request& req, const http::Reply& reply) {
+  auto p = RequireRole(ctx, req, reply, kReaders);
+  if (!p) return std::nullopt;
+  Parsed out;
+  auto fail = [&](const Status& s) {
+    reply(http::Response::Error(s));
+    return std::nullopt;
+  };
+  auto off = ParseUtcOffset(req.Query("utc_offset"));
+  if (!off.ok()) return fail(off.status());
+  out.offset_min = *off;
+  for (const char* name : {"from", "to"}) {
+    std::string v = req.Query(name);
+    if (v.empty()) continue;
+    auto t = ParseBound(v, name, out.offset_min);
+    if (!t.ok()) return fail(t.status());
+    (std::string(name) == "from" ? out.filter.from_ms : out.filter.to_ms) = *t;
+  }
+  if (out.filter.from_ms && out.filter.to_ms && *out.filter.from_ms >= *out.filter.to_ms)
+    return fail(InvalidArgument("'from' must be before 'to'"));
+  out.filter.categories = SplitList(req.Query("categories"));
+  out.filter.families = SplitList(req.Query("families"));
+  if (out.filter.categories.size() > kMaxListItems || out.filter.families.size() > kMaxListItems)
+    return fail(InvalidArgument("at most 100 categories and 100 families"));
+  std::string source = req.Query("source", "both");
+  if (source == "both") {
+    out.filter.source = crime::SourceFilter::kBoth;
+  } else if (source == "formal") {
+    out.filter.source = crime::SourceFilter::kFormal;
+  } else if (source == "informal") {
+    out.filter.source = crime::SourceFilter::kInformal;
+  } else {
+    return fail(InvalidArgument("'source' must be formal, informal or both"));
+  }
+  std::string area = req.Query("area");
+  if (!area.empty()) {
+    if (!ctx.areas.Get(area)) return fail(NotFound("no area '" + area + "'"));
+    if (!Covers(ctx, *p, kReaders, area))
+      return fail(PermissionDenied("your grants do not cover area '" + area + "'"));
+    out.area = area;
+    out.filter.areas = std::vector<std::string>{area};
+  } else {
+    // No area asked: everything for grants over every area, else the areas granted.
+    bool all = false;
+    std::vector<std::string> granted;
+    for (const auth::Grant& g : p->grants) {
+      if (std::find(kReaders.begin(), kReaders.end(), g.role) == kReaders.end()) continue;
+      if (g.area_code == auth::kAllAreas) all = true;
+      granted.push_back(g.area_code);
+    }
+    if (!all) out.filter.areas = granted;
+  }
+  if (ctx.crime_feed) {
+    Status s = ctx.crime_feed->Refresh();
+    if (!s.ok()) return fail(Unavailable("crime map data could not be refreshed"));
+  }
+  return out;
+}
+
+void Map(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto q = ParseCommon(ctx, req, reply);
+  if (!q) return;
+  double cell = 250;
+  if (std::string c = req.Query("cell"); !c.empty()) {
+    char* end = nullptr;
+    cell = std::strtod(c.c_str(), &end);
+    if (end == c.c_str() || *end != '\0') return reply(http::Response::Error(InvalidArgument("'cell' must be a number of metres")));
+  }
+  std::string format = req.Query("format", "geojson");
+  if (format != "geojson" && format != "compact")
+    return reply(http::Response::Error(InvalidArgument("'format' must be geojson or compact")));
+
+  // Grid reference: `origin=lat,lon`, else the centre of the area, else of the data; rounded
+  // to 0.01 degree so the same request gives the same cells as data grows.
+  double lat0 = 0, lon0 = 0;
+  if (std::string o = req.Query("origin"); !o.empty()) {
+    if (std::sscanf(o.c_str(), "%lf,%lf", &lat0, &lon0) != 2)
+      return reply(http::Response::Error(InvalidArgument("'origin' must be lat,lon")));
+  } else if (q->area) {
+    auto area = ctx.areas.Get(*q->area);
+    auto g = geo::ValidateGeometry(area->geometry);
+    if (g.ok()) {
+      lat0 = (g->bbox.min_lat + g->bbox.max_lat) / 2;
+      lon0 = (g->bbox.min_lon + g->bbox.max_lon) / 2;
+    }
+  } else if (auto b = ctx.crime_index->Bounds()) {
+    lat0 = ((*b)[0] + (*b)[2]) / 2;
+    lon0 = ((*b)[1] + (*b)[3]) / 2;
+  }
+  lat0 = std::round(lat0 * 100) / 100;
+  lon0 = std::round(lon0 * 100) / 100;
+  auto grid = geo::Grid::Make(lat0, lon0, cell);
+  if (!grid.ok()) return reply(http::Response::Error(grid.status()));
+
+  crime::GridCounts counts = ctx.crime_index->Grid(*grid, q->filter);
+  const size_t limit = format == "geojson" ? kMaxGeoJsonCells : kMaxCompactCells;
+  if (counts.cells.size() > limit)
+    return reply(http::Response::Error(Unprocessable(
+        std::to_string(counts.cells.size()) + " cells exceed the limit of " + std::to_string(limit) +
+        (format == "geojson" ? " for GeoJSON: use format=compact, a larger cell or a smaller area"
+                             : ": use a larger cell or a smaller area"))));
+
+  std::string body;
+  body.reserve(64 + counts.cells.size() * (format == "geojson" ? 260 : 24));
+  auto meta = [&]() {
+    body += "\"cell_m\":";
+    AppendFixed(body, cell, 0);
+    body += ",\"origin\":{\"lat\":";
+    AppendFixed(body, lat0, 2);
+    body += ",\"lon\":";
+    AppendFixed(body, lon0, 2);
+    body += "},\"cell_dlat\":";
+    AppendFixed(body, grid->cell_dlat(), 10);
+    body += ",\"cell_dlon\":";
+    AppendFixed(body, grid->cell_dlon(), 10);
+    body += ",\"matched\":" + std::to_string(counts.matched) + ",\"unlocated\":" + std::to_string(counts.unlocated);
+  };
+  if (format == "compact") {
+    body += "{\"format\":\"compact\",";
+    meta();
+    body += ",\"cells\":[";
+    for (size_t i = 0; i < counts.cells.size(); ++i) {
+      const auto& c = counts.cells[i];
+      if (i) body += ',';
+      body += '[' + std::to_string(c.ix) + ',' + std::to_string(c.iy) + ',' + std::to_string(c.count) + ']';
+    }
+    body += "]}";
+  } else {
+    body += "{\"type\":\"FeatureCollection\",";
+    meta();
+    body += ",\"features\":[";
+    for (size_t i = 0; i < counts.cells.size(); ++i) {
+      const auto& c = counts.cells[i];
+      if (i) body += ',';
+      body += "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[";
+      auto ring = grid->Polygon({c.ix, c.iy});
+      for (size_t k = 0; k < ring.size(); ++k) {
+        if (k) body += ',';
+        body += '[';
+        AppendFixed(body, ring[k].lon);
+        body += ',';
+        AppendFixed(body, ring[k].lat);
+        body += ']';
+      }
+      body += "]]},\"properties\":{\"ix\":" + std::to_string(c.ix) + ",\"iy\":" + std::to_string(c.iy) +
+              ",\"count\":" + std::to_string(c.count) + "}}";
+    }
+    body += "]}";
+  }
+  reply(http::Response::Json(200, std::move(body)));
+}
+
+std::string MonthOf(int64_t ms, int offset_min) {
+  return CivilDate(FloorDiv(ms + int64_t{offset_min} * 60'000, kDayMs)).substr(0, 7);
+}
+
+void Areas(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto q = ParseCommon(ctx, req, reply);
+  if (!q) return;
+  std::map<std::string, uint64_t> counts = ctx.crime_index->PerArea(q->filter);
+
+  // Area-level monthly formal figures (formal_counts) for the months the window touches.
+  std::map<std::string, int64_t> monthly;
+  if (q->filter.source != crime::SourceFilter::kInformal) {
+    std::string sql = "SELECT area_code, SUM(count) AS n FROM formal_counts WHERE 1 = 1";
+    store::Params params;
+    auto add = [&](const std::string& cond, store::Value v) {
+      params.push_back(std::move(v));
+      sql += " AND " + cond + " $" + std::to_string(params.size());
+    };
+    if (q->filter.from_ms) add("month >=", MonthOf(*q->filter.from_ms, q->offset_min));
+    if (q->filter.to_ms) add("month <=", MonthOf(*q->filter.to_ms - 1, q->offset_min));
+    for (const auto& [col, list] : {std::pair{"category", &q->filter.categories}, std::pair{"family", &q->filter.families}}) {
+      if (list->empty()) continue;
+      sql += std::string(" AND ") + col + " IN (";
+      for (size_t i = 0; i < list->size(); ++i) {
+        params.push_back((*list)[i]);
+        sql += (i ? ", $" : "$") + std::to_string(params.size());
+      }
+      sql += ")";
+    }
+    sql += " GROUP BY area_code";
+    auto rows = ctx.store.Query(sql, params);
+    if (!rows.ok()) return reply(http::Response::Error(Internal("formal counts could not be read")));
+    for (size_t i = 0; i < rows->size(); ++i) monthly[rows->Text(i, "area_code")] = rows->Int(i, "n");
+  }
+  // Rows: the areas asked for / granted (with their descendants), or every known area.
+  std::vector<std::string> codes;
+  if (q->filter.areas) {
+    std::vector<std::string> todo = *q->filter.areas;
+    while (!todo.empty()) {
+      std::string c = todo.back();
+      todo.pop_back();
+      if (std::find(codes.begin(), codes.end(), c) != codes.end() || !ctx.areas.Get(c)) continue;
+      codes.push_back(c);
+      for (std::string& child : ctx.areas.Children(c)) todo.push_back(std::move(child));
+    }
+  } else {
+    for (const areas::Area& a : ctx.areas.List()) codes.push_back(a.code);
+  }
+  std::sort(codes.begin(), codes.end());
+  json::array out;
+  for (const std::string& code : codes) {
+    auto a = ctx.areas.Get(code);
+    json::object o{{"code", code}, {"name", a ? a->name : ""}, {"parent_code", a ? a->parent_code : ""}};
+    auto c = counts.find(code);
+    o["incidents"] = c == counts.end() ? 0 : c->second;
+    auto m = monthly.find(code);
+    if (q->filter.source != crime::SourceFilter::kInformal) o["monthly_formal"] = m == monthly.end() ? 0 : m->second;
+    out.push_back(std::move(o));
+  }
+  reply(http::Response::Json(200, json::serialize(json::object{{"areas", std::move(out)}})));
+}
+
+void Matrix(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto q = ParseCommon(ctx, req, reply);
+  if (!q) return;
+  crime::WeekMatrix m = ctx.crime_index->Matrix(q->filter, q->offset_min);
+  json::array rows;
+  uint64_t total = 0;
+  for (const auto& day : m) {
+    json::array hours;
+    for (uint64_t n : day) {
+      hours.push_back(n);
+      total += n;
+    }
+    rows.push_back(std::move(hours));
+  }
+  json::object o{{"weekdays", json::array{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}},
+                 {"matrix", std::move(rows)},
+                 {"total", total}};
+  reply(http::Response::Json(200, json::serialize(o)));
+}
+
+void Trends(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto q = ParseCommon(ctx, req, reply);
+  if (!q) return;
+  int days = 28, rolling_days = 365;
+  try {
+    if (std::string d = req.Query("days"); !d.empty()) days = std::stoi(d);
+    if (std::string d = req.Query("rolling_days"); !d.empty()) rolling_days = std::stoi(d);
+  } catch (...) {
+    return reply(http::Response::Error(InvalidArgument("'days' and 'rolling_days' must be integers")));
+  }
+  if (days < 1 || days > 366 || rolling_days < 1 || rolling_days > 1096)
+    return reply(http::Response::Error(InvalidArgument("'days' must be 1-366 and 'rolling_days' 1-1096")));
+  // The period ends at `to` (exclusive; a date is that local midnight); default: the end of
+  // today. It is counted in whole local days, so `to` is rounded up to a day boundary.
+  const int64_t offset = int64_t{q->offset_min} * 60'000;
+  int64_t to = q->filter.to_ms ? *q->filter.to_ms : std::time(nullptr) * int64_t{1000};
+  int64_t end_day = FloorDiv(to + offset - 1, kDayMs) + 1;  // first local day after the period
+  crime::IncidentFilter f = q->filter;
+  f.from_ms.reset();
+  f.to_ms.reset();
+  // One daily series covers the year-before period, the rolling window and both periods.
+  const int64_t year_back = 364;  // 52 weeks, so weekdays line up
+  const int64_t first_day = std::min(end_day - year_back - days, end_day - rolling_days - 27);
+  const int span = static_cast<int>(end_day - first_day);
+  std::vector<uint64_t> daily = ctx.crime_index->Daily(f, first_day, span, q->offset_min);
+  auto sum = [&](int64_t from_day, int64_t to_day) {
+    uint64_t n = 0;
+    for (int64_t d = from_day; d < to_day; ++d) n += daily[static_cast<size_t>(d - first_day)];
+    return n;
+  };
+  auto period = [&](int64_t from_day, int64_t to_day) {
+    return json::object{{"from", CivilDate(from_day)}, {"to", CivilDate(to_day)}, {"count", sum(from_day, to_day)}};
+  };
+  json::object current = period(end_day - days, end_day);
+  json::object previous = period(end_day - 2 * days, end_day - days);
+  json::object year_before = period(end_day - year_back - days, end_day - year_back);
+  auto change = [&](json::object& base) -> json::value {
+    double b = static_cast<double>(base["count"].as_uint64());
+    double c = static_cast<double>(current["count"].as_uint64());
+    if (b == 0) return nullptr;
+    return std::round((c - b) / b * 1000) / 10;
+  };
+  previous["change_pct"] = change(previous);
+  year_before["change_pct"] = change(year_before);
+  json::array rolling;
+  for (int64_t d = end_day - rolling_days; d < end_day; ++d) {
+    rolling.push_back(json::object{{"date", CivilDate(d)},
+                                   {"count", daily[static_cast<size_t>(d - first_day)]},
+                                   {"rolling_28d", sum(d - 27, d + 1)}});
+  }
+  json::object o{{"days", days},
+                 {"current", std::move(current)},
+                 {"previous", std::move(previous)},
+                 {"year_before", std::move(year_before)},
+                 {"rolling", std::move(rolling)}};
+  // to (exclusive) as given by the period: dates are local days at utc_offset.
+  reply(http::Response::Json(200, json::serialize(o)));
+}
+
+}  // namespace
+
+void AddCrimeMapRoutes(http::Router& r, ApiContext& ctx) {
+  if (!ctx.crime_index) return;
+  r.Add("GET", "/api/v1/analytics/map", [&ctx](http::Request& q, http::Reply y) { Map(ctx, q, std::move(y)); });
+  r.Add("GET", "/api/v1/analytics/areas", [&ctx](http::Request& q, http::Reply y) { Areas(ctx, q, std::move(y)); });
+  r.Add("GET", "/api/v1/analytics/matrix", [&ctx](http::Request& q, http::Reply y) { Matrix(ctx, q, std::move(y)); });
+  r.Add("GET", "/api/v1/analytics/trends", [&ctx](http::Request& q, http::Reply y) { Trends(ctx, q, std::move(y)); });
+}
+
+}  // namespace centinela::api
