@@ -53,12 +53,17 @@ export interface Report {
   created_at: string;
   updated_at: string;
   thread?: { comments: Comment[]; next_cursor: string | null };
-  timeline?: TimelineStep[];
+  /** The incident this report belongs to, with its public steps (detail only). */
+  incident?: { id: string; status: string; steps: TimelineStep[] } | null;
 }
 export interface TimelineStep {
+  id: string;
+  kind: string;
+  label: Labels;
   status: string;
-  time: string | number;
-  note?: string | null;
+  note: string | null;
+  media_id: string | null;
+  at: string;
 }
 export interface Comment {
   id: string;

@@ -3,22 +3,42 @@ import { Icon } from './Icon';
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Report } from '../api/client';
-import { formatAgo, formatDateTime, t, type MessageKey } from '../i18n';
+import { formatAgo, formatDateTime, formatTime, lang, t, type MessageKey } from '../i18n';
 import { categoryLabel } from '../session';
 
-/** The public steps a reporter sees, in order ("aviso recibido" … "cerrado"). */
-export const PUBLIC_STEPS = ['received', 'acknowledged', 'dispatched', 'on_scene', 'closed'] as const;
+/** The public steps a reporter waits for, in order: sent, "aviso recibido", "carro en
+ *  camino", "en el lugar", "cerrado" (the command centre's timeline vocabulary). */
+export const PUBLIC_STEPS = ['sent', 'acknowledged', 'en_route', 'on_scene', 'closed'] as const;
 
-const STEP_OF_STATUS: Record<string, number> = {
+const STEP_INDEX: Record<string, number> = {
   received: 0,
   new: 0,
+  sent: 0,
   acknowledged: 1,
-  dispatched: 2,
+  contacted: 1,
+  dispatched: 1,
   en_route: 2,
   on_scene: 3,
   resolved: 4,
   closed: 4,
 };
+
+/** How far a report has got: its own status, its incident's status and public steps. */
+export function progressOf(r: Report): { index: number; times: Record<string, string> } {
+  let index = STEP_INDEX[r.status] ?? 0;
+  const times: Record<string, string> = { sent: r.created_at };
+  if (r.incident) {
+    index = Math.max(index, STEP_INDEX[r.incident.status] ?? 0);
+    for (const s of r.incident.steps) {
+      const i = STEP_INDEX[s.kind];
+      if (i === undefined) continue;
+      index = Math.max(index, i);
+      const key = PUBLIC_STEPS[i]!;
+      times[key] ??= s.at;
+    }
+  }
+  return { index, times };
+}
 
 export function statusLabel(status: string): string {
   const key = `status_${status}` as MessageKey;
@@ -34,18 +54,38 @@ export function PriorityBadge({ priority }: { priority: number }) {
   );
 }
 
-export function StatusSteps({ status, times }: { status: string; times?: Record<string, string | number> }) {
-  const at = STEP_OF_STATUS[status] ?? 0;
+export function StatusSteps({ report, withTimes }: { report: Report; withTimes?: boolean }) {
+  const { index, times } = progressOf(report);
   return (
     <ol class="steps" aria-label={t('timeline')}>
       {PUBLIC_STEPS.map((s, i) => (
-        <li class={i < at ? 'done' : i === at ? 'current' : 'todo'} aria-current={i === at ? 'step' : undefined} key={s}>
+        <li class={i < index ? 'done' : i === index ? 'current' : 'todo'} aria-current={i === index ? 'step' : undefined} key={s}>
           <span class="dot" aria-hidden="true" />
-          <span class="step-label">{statusLabel(s)}</span>
-          {times?.[s] !== undefined && <span class="step-time">{formatDateTime(times[s]!)}</span>}
+          <span class="step-label">{t(`step_${s}` as MessageKey)}</span>
+          {withTimes && times[s] !== undefined && <span class="step-time">{formatTime(times[s]!)}</span>}
         </li>
       ))}
     </ol>
+  );
+}
+
+/** The incident's public steps, newest last, with their notes and photos. */
+export function PublicTimeline({ report }: { report: Report }) {
+  const steps = report.incident?.steps ?? [];
+  if (steps.length === 0) return null;
+  return (
+    <ul class="timeline-list">
+      {steps.map((s) => (
+        <li key={s.id}>
+          <div class="timeline-head">
+            <strong>{lang() === 'en' ? s.label.en : s.label.es}</strong>
+            <time class="muted small">{formatDateTime(s.at)}</time>
+          </div>
+          {s.note && <p>{s.note}</p>}
+          {s.media_id && <MediaImage id={s.media_id} alt={lang() === 'en' ? s.label.en : s.label.es} />}
+        </li>
+      ))}
+    </ul>
   );
 }
 
@@ -111,6 +151,16 @@ export function Notice({ kind, children }: { kind: 'info' | 'error' | 'ok' | 'wa
       {children}
     </div>
   );
+}
+
+export function agencyNames(codes: string[]): string {
+  return codes
+    .map((c) => {
+      const key = `agency_${c}` as MessageKey;
+      const text = t(key);
+      return text === key ? c : text;
+    })
+    .join(', ');
 }
 
 export function errorText(e: unknown): string {

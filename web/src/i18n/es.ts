@@ -93,14 +93,19 @@ export const es = {
   choose_category: 'Elige una categoría',
 
   // statuses / timeline
-  status_received: 'Aviso recibido',
-  status_acknowledged: 'Lo llamamos',
+  status_received: 'Recibida',
+  status_acknowledged: 'Aviso recibido',
   status_dispatched: 'Carro en camino',
   status_en_route: 'Carro en camino',
   status_on_scene: 'En el lugar',
   status_resolved: 'Resuelto',
   status_closed: 'Cerrado',
   status_queued: 'Esperando conexión',
+  step_sent: 'Aviso enviado',
+  step_acknowledged: 'Aviso recibido',
+  step_en_route: 'Carro en camino',
+  step_on_scene: 'En el lugar',
+  step_closed: 'Cerrado',
   timeline: 'Seguimiento',
 
   // mine / feed
@@ -211,6 +216,11 @@ export const es = {
   sensitivity_public: 'Pública',
   sensitivity_restricted: 'Reservada',
   agencies: 'Organismos',
+  agency_police: 'Policía',
+  agency_fire: 'Bomberos',
+  agency_medical: 'Salud (SAMU)',
+  agency_civil_protection: 'Protección civil',
+  agency_municipal: 'Municipalidad',
   active: 'Activa',
   yes: 'Sí',
   no: 'No',

@@ -2,7 +2,7 @@
 // with their population and verified addresses, and the categories.
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { api, type Adoption, type Area, type Membership } from '../api/client';
-import { MediaImage, Notice, PriorityBadge, errorText } from '../components/common';
+import { MediaImage, Notice, PriorityBadge, agencyNames, errorText } from '../components/common';
 import { formatDateTime, formatNumber, lang, t, type MessageKey } from '../i18n';
 import { categoriesStore, useStore } from '../session';
 
@@ -222,7 +222,7 @@ function CategoriesTable() {
                 <PriorityBadge priority={c.priority} />
               </td>
               <td>{c.sensitivity === 'restricted' ? t('sensitivity_restricted') : t('sensitivity_public')}</td>
-              <td>{c.agencies.join(', ')}</td>
+              <td>{agencyNames(c.agencies)}</td>
               <td>{c.active ? t('yes') : t('no')}</td>
             </tr>
           ))}

@@ -4,7 +4,7 @@
 import { Icon } from '../components/Icon';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, type Area, type Report } from '../api/client';
-import { MediaImage, Notice, PriorityBadge, ReportSummary, StatusSteps, errorText } from '../components/common';
+import { MediaImage, Notice, PriorityBadge, agencyNames, PublicTimeline, ReportSummary, StatusSteps, errorText } from '../components/common';
 import { MapView, type MapPoint } from '../components/MapView';
 import { formatDateTime, formatNumber, t } from '../i18n';
 import { LiveStream, type StreamState } from '../realtime/stream';
@@ -246,7 +246,7 @@ function ConsoleDetail({ id, areaName }: { id: string; areaName: (c: string) => 
         <dt>{t('sensitivity')}</dt>
         <dd>{r.sensitivity === 'restricted' ? t('sensitivity_restricted') : t('sensitivity_public')}</dd>
         <dt>{t('agencies')}</dt>
-        <dd>{r.agencies.join(', ')}</dd>
+        <dd>{agencyNames(r.agencies)}</dd>
         <dt>GPS</dt>
         <dd>
           {r.lat.toFixed(5)}, {r.lon.toFixed(5)}
@@ -255,7 +255,8 @@ function ConsoleDetail({ id, areaName }: { id: string; areaName: (c: string) => 
       </dl>
       {r.description && <p class="detail-desc">{r.description}</p>}
       <h3>{t('timeline')}</h3>
-      <StatusSteps status={r.status} times={{ received: r.created_at }} />
+      <StatusSteps report={r} withTimes />
+      <PublicTimeline report={r} />
       <p class="muted small">{t('incidents_soon')}</p>
       {r.media.length > 0 && (
         <>

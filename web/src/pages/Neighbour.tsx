@@ -3,7 +3,7 @@
 import { Icon } from '../components/Icon';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { api, type Comment, type Report } from '../api/client';
-import { MediaImage, Notice, PriorityBadge, ReportSummary, StatusSteps, errorText, statusLabel } from '../components/common';
+import { MediaImage, Notice, PriorityBadge, PublicTimeline, ReportSummary, StatusSteps, errorText, statusLabel } from '../components/common';
 import { MapView, type MapPoint } from '../components/MapView';
 import { formatAgo, formatDateTime, t } from '../i18n';
 import { onOutboxChange, outbox, type QueuedAlert } from '../offline/queue';
@@ -109,7 +109,7 @@ export function MyAlerts() {
           <li key={r.id}>
             <a class="card-link" href={`/mine/${r.id}`} onClick={linkTo(`/mine/${r.id}`)}>
               <ReportSummary r={r} />
-              <StatusSteps status={r.status} />
+              <StatusSteps report={r} />
             </a>
           </li>
         ))}
@@ -134,8 +134,6 @@ export function ReportDetail({ id, backTo }: { id: string; backTo: string }) {
   useLive(reload, 5000);
   if (error && !report) return <Notice kind="error">{error}</Notice>;
   if (!report) return <p class="muted">{t('loading')}</p>;
-  const times: Record<string, string | number> = { received: report.created_at };
-  for (const s of report.timeline ?? []) times[s.status === 'en_route' ? 'dispatched' : s.status] ??= s.time;
   return (
     <section class="page" aria-labelledby="detail-title">
       <a class="btn btn-ghost" href={backTo} onClick={linkTo(backTo)}>
@@ -148,7 +146,8 @@ export function ReportDetail({ id, backTo }: { id: string; backTo: string }) {
         {t('reported_at')}: {formatDateTime(report.created_at)}
       </p>
       <h2>{t('timeline')}</h2>
-      <StatusSteps status={report.status} times={times} />
+      <StatusSteps report={report} withTimes />
+      <PublicTimeline report={report} />
       {report.description && (
         <>
           <h2>{t('description')}</h2>
