@@ -55,10 +55,19 @@ void Fetch(ApiContext& ctx, http::Request& req, http::Reply reply) {
 
 void AddMediaRoutes(http::Router& r, ApiContext& ctx) {
   if (ctx.media == nullptr) return;
+  // The token is checked from the header, before up to MaxUploadBytes of body are read.
+  http::RouteOptions upload;
+  upload.max_body_bytes = ctx.media->MaxUploadBytes();
+  upload.check_header = [&ctx](const http::Request& q) -> Status {
+    const std::string token = BearerToken(q);
+    if (token.empty())
+      return Unauthenticated("missing bearer token (Authorization: Bearer <token>)");
+    Result<auth::Principal> p = ctx.accounts.Authenticate(token);
+    return p.ok() ? Status::Ok() : p.status();
+  };
   r.Add(
       "PUT", "/api/v1/media",
-      [&ctx](http::Request& q, http::Reply y) { Upload(ctx, q, std::move(y)); },
-      http::RouteOptions{ctx.media->MaxUploadBytes()});
+      [&ctx](http::Request& q, http::Reply y) { Upload(ctx, q, std::move(y)); }, upload);
   r.Add("GET", "/api/v1/media/{id}",
         [&ctx](http::Request& q, http::Reply y) { Fetch(ctx, q, std::move(y)); });
 }

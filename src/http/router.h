@@ -4,6 +4,7 @@
 // methods, or a 404. Routes are added before serving starts; Resolve is then thread-safe.
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,12 @@ struct RouteOptions {
   //! upgrade, Server-Sent Events) instead of calling the handler. Not owned; must outlive
   //! the server. The server calls its Drain() when it stops.
   Upgrader* upgrader = nullptr;
+  //! Runs once the request header is read, before any body byte is read (and before a
+  //! 100 Continue): a non-ok Status is answered at once with its envelope (401 adds
+  //! WWW-Authenticate: Bearer) and the connection is closed without reading the body. Sees
+  //! method, target, path, query and headers; `body` is empty. For routes that take large
+  //! bodies (media upload): authenticate before accepting megabytes. Empty = no check.
+  std::function<Status(const Request&)> check_header = nullptr;
 };
 
 class Router {

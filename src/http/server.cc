@@ -552,6 +552,20 @@ asio::awaitable<bool> Server::Impl::ServeOne(beast::tcp_stream& stream, beast::f
                        : options.max_body_bytes;
     }
   }
+  if (!ec && match && match->outcome == Router::Outcome::kFound && match->options.check_header) {
+    // The route decides from the header alone (e.g. authentication) before any body byte.
+    Request probe = req;
+    for (const auto& field : parser.get())
+      probe.headers.emplace_back(internal::ToLower(field.name_string()), std::string(field.value()));
+    probe.remote_ip = ip;
+    Status verdict = match->options.check_header(probe);
+    if (!verdict.ok()) {
+      Response r = Response::Error(verdict);
+      if (verdict.code() == Code::kUnauthenticated) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      co_await ErrorAndClose(stream, std::move(r), &req, ip, start);
+      co_return false;
+    }
+  }
   if (!ec && !parser.is_done()) {
     // A declared length over the route's limit is refused before any body byte is read
     // (and without a 100 Continue); a chunked body is counted against it as it arrives.

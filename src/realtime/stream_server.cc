@@ -187,11 +187,13 @@ class Connection : public Sink, public std::enable_shared_from_this<Connection> 
   bool writer_done_ = false;
   bool reader_done_ = false;
   bool peer_gone_ = false;   // nothing more can be written
+  bool eof_ = false;         // the client's side ended without a close frame
   bool close_sent_ = false;
   steady_clock::time_point last_read_ = steady_clock::now();
   steady_clock::time_point last_write_ = steady_clock::now();
   steady_clock::time_point write_started_{};
   bool writing_ = false;
+  uint64_t writes_ = 0;
   steady_clock::time_point closing_since_{};
 };
 
@@ -439,7 +441,10 @@ asio::awaitable<void> Connection::ReadLoop(std::string leftover) {
       }
     }
     auto [ec, n] = co_await stream_->socket().async_read_some(asio::buffer(buf), kTuple);
-    if (ec) co_return;
+    if (ec) {
+      eof_ = true;
+      co_return;
+    }
     last_read_ = steady_clock::now();
     if (mode_ == Mode::kWebSocket) parser.Feed(std::string_view(buf.data(), n));
   }
@@ -515,7 +520,7 @@ asio::awaitable<void> Connection::WriteLoop() {
       if (batch.empty() && controls.empty() && !closing) wake_posted_ = false;
     }
     if (peer_gone_) break;
-    if (closing && !close_sent_ && !reader_done_) {
+    if (closing && !close_sent_ && !eof_) {  // also echoes a client's close frame
       close_sent_ = true;
       closing_since_ = steady_clock::now();
       if (mode_ == Mode::kWebSocket) {
@@ -525,7 +530,7 @@ asio::awaitable<void> Connection::WriteLoop() {
                            json::serialize(json::object{{"type", "close"}, {"code", code}, {"reason", reason}}) +
                            "\n\n");
       }
-    } else if (closing && (close_sent_ || reader_done_) && controls.empty() && batch.empty()) {
+    } else if (closing && controls.empty() && batch.empty()) {
       break;
     }
     if (batch.empty() && controls.empty()) {
@@ -546,7 +551,8 @@ asio::awaitable<void> Connection::WriteLoop() {
       peer_gone_ = true;
       break;
     }
-    if (!batch.empty())
+    // Sampled (one write in 8) so that the metrics lock stays off the hot path.
+    if (!batch.empty() && writes_++ % 8 == 0)
       server_.metrics.Observe(kFanout, {{"stage", "enqueue_to_write"}},
                               std::chrono::duration<double>(last_write_ - batch.front()->made).count());
     if (close_sent_) {

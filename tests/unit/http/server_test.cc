@@ -96,6 +96,20 @@ class ServerTest : public ::testing::Test {
           reply(Response::Json(200, "{\"bytes\":" + std::to_string(req.body.size()) + "}"));
         },
         RouteOptions{kBigBody});
+    {
+      RouteOptions guarded;
+      guarded.max_body_bytes = kBigBody;
+      guarded.check_header = [](const Request& req) {
+        return req.Header("authorization") == "Bearer good" ? Status::Ok()
+                                                            : Unauthenticated("bad token");
+      };
+      router_.Add(
+          "PUT", "/guarded",
+          [](Request& req, Reply reply) {
+            reply(Response::Json(200, "{\"bytes\":" + std::to_string(req.body.size()) + "}"));
+          },
+          guarded);
+    }
     router_.Add("GET", "/later", [this](Request&, Reply reply) {
       Spawn([reply] {
         std::this_thread::sleep_for(50ms);
@@ -308,6 +322,25 @@ TEST_F(ServerTest, PerRouteBodyLimitAppliesBeforeTheBody) {
   HttpResult r = small.Request("POST", "/upload", std::string(kMaxBody + 1, 'x'));
   ExpectEnvelope(r, 413, "payload_too_large");
   EXPECT_NE(ErrorMessage(r).find(std::to_string(kMaxBody)), std::string::npos) << ErrorMessage(r);
+}
+
+// A route's header check answers 401 before the body: the client that announced a large
+// body and sent none of it gets the answer at once (no 100 Continue, no waiting for bytes).
+TEST_F(ServerTest, HeaderCheckRefusesBeforeReadingTheBody) {
+  StartServer();
+  HttpClient raw = Client();
+  const auto t0 = std::chrono::steady_clock::now();
+  HttpResult refused = raw.SendRaw("PUT /guarded HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                                   "Authorization: Bearer forged\r\nContent-Length: " +
+                                   std::to_string(kBigBody) + "\r\n\r\n");
+  ExpectEnvelope(refused, 401, "unauthenticated");
+  EXPECT_EQ(refused.Header("www-authenticate"), "Bearer");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);  // the read timeout would be 30 s
+  HttpClient ok = Client();
+  HttpResult accepted = ok.Request("PUT", "/guarded", std::string(100, 'x'),
+                                   {{"Authorization", "Bearer good"}});
+  ASSERT_EQ(accepted.status, 200) << accepted.error << accepted.body;
+  EXPECT_EQ(json::parse(accepted.body).at("bytes").as_int64(), 100);
 }
 
 TEST_F(ServerTest, MalformedHttpIs400AndCloses) {

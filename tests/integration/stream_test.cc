@@ -1,0 +1,388 @@
+// The live stream against the real binary, on SQLite and PostgreSQL: who receives an alert
+// (restricted: staff of the area, the chosen family, the reporter, no one else; public: the
+// neighbourhood with a coarse location, not another neighbourhood), resume with since under
+// concurrent writes (checked by seq against the event log), a slow consumer cut off with
+// 4008 without delaying another client, SSE with Last-Event-ID, and 401s.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "api_client.h"
+#include "community/visibility.h"
+#include "support/stream_client.h"
+
+namespace centinela::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using test::SseStreamClient;
+using test::StreamConnectOptions;
+using test::StreamMessage;
+using test::WsStreamClient;
+
+constexpr double kSanMiguelLat = -33.4960, kSanMiguelLon = -70.6510;
+constexpr int kSlowQueue = 32;
+
+struct StreamDeployment : Deployment {
+  Account reporter, family, member, outsider, op_in, op_out, stranger;
+};
+
+json::object ReportBody(const std::string& category, bool anonymous = false, bool share = false) {
+  return json::object{{"category", category},     {"lat", kSanMiguelLat},
+                      {"lon", kSanMiguelLon},     {"accuracy", 8},
+                      {"address", "Gran Avenida 5000"}, {"description", "en vivo"},
+                      {"anonymous", anonymous},   {"share_with_family", share}};
+}
+
+json::object Parse(const StreamMessage& m) { return json::parse(m.text).as_object(); }
+std::string Type(const StreamMessage& m) { return std::string(Parse(m).at("type").as_string()); }
+int64_t Seq(const StreamMessage& m) {
+  auto o = Parse(m);
+  return o.contains("seq") ? o.at("seq").to_number<int64_t>() : 0;
+}
+
+class StreamTest : public DeployedTest<StreamDeployment> {
+ protected:
+  std::string Prefix() const override { return "centinela-stream"; }
+  std::vector<std::string> Env() const override {
+    return {"CENTINELA_REPORTS_MAX_PER_MINUTE=100000", "CENTINELA_REPORTS_MAX_PER_DAY=100000",
+            "CENTINELA_STREAM_MAX_QUEUE=" + std::to_string(kSlowQueue),
+            "CENTINELA_STREAM_SEND_BUFFER_BYTES=8192",
+            "CENTINELA_STREAM_WRITE_TIMEOUT_MS=30000"};
+  }
+  void Populate(StreamDeployment& d) override {
+    const Api api = this->api();
+    api.AddArea(d.root, {{"code", "RM"},
+                         {"name", "Región Metropolitana (test box)"},
+                         {"kind", "region"},
+                         {"agencies", json::array{"police", "fire", "medical", "municipal"}},
+                         {"geometry", Box(-70.80, -33.70, -70.50, -33.40)}});
+    for (auto [code, name] :
+         {std::pair{"13130", "San Miguel"}, std::pair{"13109", "La Cisterna"}})
+      api.AddArea(d.root, {{"code", code},
+                           {"name", name},
+                           {"kind", "sector"},
+                           {"parent", "RM"},
+                           {"agencies", json::array{"police", "medical"}},
+                           {"geometry", ComunaGeometry(name)}});
+    d.reporter = api.Neighbour("rep@stream.cl", "Rosa Reportera");
+    d.family = api.Neighbour("hija@stream.cl", "Hija");
+    d.member = api.Neighbour("member@stream.cl", "Vecina San Miguel");
+    d.outsider = api.Neighbour("outsider@stream.cl", "Vecino La Cisterna");
+    d.stranger = api.Neighbour("nadie@stream.cl", "Sin barrio");
+    ASSERT_FALSE(d.reporter.second.empty() || d.family.second.empty() ||
+                 d.member.second.empty() || d.outsider.second.empty());
+    ApproveMember(*d.db, d.member.first, "13130");
+    ApproveMember(*d.db, d.outsider.first, "13109");
+    ApproveMember(*d.db, d.reporter.first, "13130");
+    d.db->Exec(
+        "INSERT INTO family_links (id, owner_id, member_id, status, created_ms, updated_ms) "
+        "VALUES ('fl-stream', '" +
+        d.reporter.first + "', '" + d.family.first + "', 'accepted', 0, 0)");
+    d.op_in = api.Staff(d.root, "op.sm@stream.cl", "operator", "13130");
+    d.op_out = api.Staff(d.root, "op.lc@stream.cl", "operator", "13109");
+  }
+
+  std::unique_ptr<WsStreamClient> Open(const std::string& token, std::optional<int64_t> since = {},
+                                       int rcvbuf = 0) {
+    auto c = std::make_unique<WsStreamClient>(dep_->server->port());
+    StreamConnectOptions o;
+    o.token = token;
+    o.since = since;
+    o.receive_buffer_bytes = rcvbuf;
+    std::string error;
+    int status = 0;
+    EXPECT_TRUE(c->Connect(o, &error, &status)) << error << " " << status;
+    auto hello = c->Next(milliseconds(5000));
+    EXPECT_TRUE(hello.has_value());
+    if (hello) {
+      EXPECT_EQ(Type(*hello), "hello") << hello->text;
+    }
+    return c;
+  }
+
+  std::string Post(const json::object& body, const std::string& token) {
+    Reply r = api().Call("POST", "/api/v1/reports", Api::Obj(body), token);
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.status == 201 ? std::string(r.Json().at("id").as_string()) : "";
+  }
+
+  // A public event every session receives: everything about earlier events arrived before it.
+  int marker_ = 0;
+  void Marker() {
+    Reply r = api().Call("PATCH", "/api/v1/areas/RM",
+                         Api::Obj({{"name", "RM marker " + std::to_string(++marker_)}}), dep_->root);
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  // Messages up to (not including) the next marker.
+  static std::vector<StreamMessage> UntilMarker(WsStreamClient& c) {
+    std::vector<StreamMessage> out;
+    for (;;) {
+      auto m = c.Next(milliseconds(10'000));
+      if (!m) {
+        ADD_FAILURE() << "no marker within 10 s";
+        return out;
+      }
+      if (Type(*m) == "area.updated") return out;
+      out.push_back(std::move(*m));
+    }
+  }
+  static std::vector<StreamMessage> About(const std::vector<StreamMessage>& ms, const std::string& id) {
+    std::vector<StreamMessage> out;
+    for (const auto& m : ms) {
+      auto o = Parse(m);
+      if (o.contains("data") && o.at("data").is_object() && o.at("data").as_object().contains("id") &&
+          o.at("data").at("id").as_string() == id)
+        out.push_back(m);
+    }
+    return out;
+  }
+};
+
+TEST_P(StreamTest, RefusesMissingAndForgedTokens) {
+  for (const std::string& token : {std::string(), std::string("forged-token-0123456789abcdef")}) {
+    for (bool in_protocol : {false, true}) {
+      WsStreamClient c(dep_->server->port());
+      StreamConnectOptions o;
+      o.token = token;
+      o.token_in_protocol = in_protocol;
+      int status = 0;
+      EXPECT_FALSE(c.Connect(o, nullptr, &status));
+      EXPECT_EQ(status, 401) << "token '" << token << "' in_protocol " << in_protocol;
+    }
+    SseStreamClient s(dep_->server->port());
+    StreamConnectOptions o;
+    o.token = token;
+    int status = 0;
+    EXPECT_FALSE(s.Connect(o, nullptr, &status));
+    EXPECT_EQ(status, 401);
+  }
+  // A browser's way: the token as the second subprotocol; the server selects centinela.v1.
+  WsStreamClient c(dep_->server->port());
+  StreamConnectOptions o;
+  o.token = dep_->member.second;
+  o.token_in_protocol = true;
+  ASSERT_TRUE(c.Connect(o));
+  EXPECT_EQ(c.protocol(), "centinela.v1");
+  auto hello = c.Next(milliseconds(5000));
+  ASSERT_TRUE(hello);
+  EXPECT_EQ(Type(*hello), "hello");
+  // A plain GET (no upgrade) is told to upgrade.
+  EXPECT_EQ(api().Call("GET", "/api/v1/stream", "", dep_->member.second).status, 426);
+}
+
+TEST_P(StreamTest, RestrictedAlertReachesAreaStaffAndChosenFamilyOnly) {
+  std::map<std::string, std::unique_ptr<WsStreamClient>> c;
+  const std::map<std::string, const Account*> who = {
+      {"reporter", &dep_->reporter}, {"family", &dep_->family},   {"member", &dep_->member},
+      {"outsider", &dep_->outsider}, {"op_in", &dep_->op_in},     {"op_out", &dep_->op_out},
+      {"stranger", &dep_->stranger}};
+  for (const auto& [name, acc] : who) c[name] = Open(acc->second);
+
+  const std::string shared = Post(ReportBody("panico", /*anonymous=*/true, /*share=*/true),
+                                  dep_->reporter.second);
+  const std::string private_id =
+      Post(ReportBody("violencia_intrafamiliar", false, /*share=*/false), dep_->reporter.second);
+  ASSERT_NO_FATAL_FAILURE(Marker());
+  std::map<std::string, std::vector<StreamMessage>> got;
+  for (auto& [name, client] : c) got[name] = UntilMarker(*client);
+
+  // The shared restricted alert: reporter, family, operator of the area. No one else.
+  EXPECT_EQ(About(got["reporter"], shared).size(), 1u);
+  ASSERT_EQ(About(got["family"], shared).size(), 1u);
+  ASSERT_EQ(About(got["op_in"], shared).size(), 1u);
+  for (const char* name : {"member", "outsider", "op_out", "stranger"}) {
+    EXPECT_TRUE(About(got[name], shared).empty()) << name;
+    EXPECT_TRUE(About(got[name], private_id).empty()) << name;
+  }
+  // The one not shared with family: reporter and staff only.
+  EXPECT_EQ(About(got["reporter"], private_id).size(), 1u);
+  EXPECT_EQ(About(got["op_in"], private_id).size(), 1u);
+  EXPECT_TRUE(About(got["family"], private_id).empty());
+
+  // Staff see the exact point but not the anonymous reporter; the family sees both.
+  json::object staff = Parse(About(got["op_in"], shared)[0]).at("data").as_object();
+  EXPECT_EQ(staff.at("location").as_string(), "exact");
+  EXPECT_DOUBLE_EQ(staff.at("lat").to_number<double>(), kSanMiguelLat);
+  EXPECT_FALSE(staff.contains("reporter_id"));
+  json::object fam = Parse(About(got["family"], shared)[0]).at("data").as_object();
+  EXPECT_EQ(fam.at("reporter_id").as_string(), dep_->reporter.first);
+  // Nothing in any message names the anonymous reporter outside the family and themselves.
+  for (const char* name : {"op_in", "member", "outsider", "op_out", "stranger"})
+    for (const auto& m : About(got[name], shared))
+      EXPECT_EQ(m.text.find(dep_->reporter.first), std::string::npos) << name << ": " << m.text;
+}
+
+TEST_P(StreamTest, PublicAlertReachesItsNeighbourhoodWithCoarseLocation) {
+  auto member = Open(dep_->member.second);
+  auto outsider = Open(dep_->outsider.second);
+  auto stranger = Open(dep_->stranger.second);
+  const auto posted = std::chrono::steady_clock::now();
+  const std::string id = Post(ReportBody("robo", /*anonymous=*/true), dep_->reporter.second);
+  ASSERT_NO_FATAL_FAILURE(Marker());
+  auto m = UntilMarker(*member);
+  auto mine = About(m, id);
+  ASSERT_EQ(mine.size(), 1u);
+  EXPECT_LT(mine[0].at - posted, milliseconds(2000));
+  json::object o = Parse(mine[0]);
+  EXPECT_EQ(o.at("type").as_string(), "report.created");
+  EXPECT_GT(o.at("seq").to_number<int64_t>(), 0);
+  EXPECT_TRUE(o.at("time").is_string());
+  json::object data = o.at("data").as_object();
+  EXPECT_EQ(data.at("location").as_string(), "coarse");
+  EXPECT_DOUBLE_EQ(data.at("lat").to_number<double>(), community::CoarsenLat(kSanMiguelLat));
+  EXPECT_DOUBLE_EQ(data.at("lon").to_number<double>(),
+                   community::CoarsenLon(kSanMiguelLat, kSanMiguelLon));
+  EXPECT_NE(data.at("lat").to_number<double>(), kSanMiguelLat);
+  EXPECT_FALSE(data.contains("reporter_id"));  // anonymous towards the community
+  EXPECT_FALSE(data.contains("address"));
+  EXPECT_TRUE(About(UntilMarker(*outsider), id).empty());
+  EXPECT_TRUE(About(UntilMarker(*stranger), id).empty());
+}
+
+// Disconnect, keep writing from another thread, reconnect with since: every report.created
+// the operator may see arrives exactly once across the two connections, in seq order, and
+// matches the event log.
+TEST_P(StreamTest, ReconnectWithSinceReceivesExactlyTheMissedEvents) {
+  auto first = Open(dep_->op_in.second);
+  std::atomic<bool> stop{false};
+  std::atomic<int> posted{0};
+  std::set<std::string> ids;
+  std::mutex ids_mu;
+  std::thread writer([&] {
+    const Api a = api();
+    while (!stop && posted < 120) {
+      Reply r = a.Call("POST", "/api/v1/reports", Api::Obj(ReportBody("robo")), dep_->reporter.second);
+      if (r.status != 201) continue;
+      std::lock_guard lock(ids_mu);
+      ids.insert(std::string(r.Json().at("id").as_string()));
+      ++posted;
+    }
+  });
+  std::vector<int64_t> seqs;
+  std::set<std::string> seen;
+  auto take = [&](WsStreamClient& c, int count) {
+    for (int i = 0; i < count;) {
+      auto m = c.Next(milliseconds(10'000));
+      if (!m) return;
+      if (Type(*m) != "report.created") continue;
+      seqs.push_back(Seq(*m));
+      seen.insert(std::string(Parse(*m).at("data").at("id").as_string()));
+      ++i;
+    }
+  };
+  take(*first, 20);
+  first->Close();
+  const int64_t since = seqs.back();
+  while (posted < 60) std::this_thread::sleep_for(milliseconds(10));  // missed while away
+  auto second = Open(dep_->op_in.second, since);
+  writer.join();
+  const size_t total = ids.size();
+  take(*second, static_cast<int>(total - seen.size()));
+  EXPECT_EQ(seen, ids);
+  for (size_t i = 1; i < seqs.size(); ++i) EXPECT_LT(seqs[i - 1], seqs[i]) << "duplicate or out of order";
+  // By seq: exactly the log's report.created events after the first one received.
+  std::vector<int64_t> log;
+  for (const std::string& s : dep_->db->Column(
+           "SELECT seq FROM events WHERE type = 'report.created' AND seq >= " +
+           std::to_string(seqs.front()) + " ORDER BY seq"))
+    log.push_back(std::stoll(s));
+  EXPECT_EQ(seqs, log);
+  stop = true;
+}
+
+TEST_P(StreamTest, SlowConsumerIsCutOffWithoutDelayingOthers) {
+  auto slow = Open(dep_->member.second, std::nullopt, /*rcvbuf=*/2048);
+  auto fast = Open(dep_->op_in.second);
+  slow->PauseReading();
+  constexpr int kPosts = 250;
+  std::vector<std::chrono::steady_clock::time_point> post_times;
+  int64_t worst_ms = 0;
+  int fast_got = 0;
+  for (int i = 0; i < kPosts; ++i) {
+    post_times.push_back(std::chrono::steady_clock::now());
+    ASSERT_FALSE(Post(ReportBody("robo"), dep_->reporter.second).empty());
+    // The fast client keeps up while the slow one is stuck.
+    while (auto m = fast->Next(milliseconds(0))) {
+      if (Type(*m) != "report.created") continue;
+      worst_ms = std::max<int64_t>(
+          worst_ms, std::chrono::duration_cast<milliseconds>(m->at - post_times[fast_got]).count());
+      ++fast_got;
+    }
+  }
+  while (fast_got < kPosts) {
+    auto m = fast->Next(milliseconds(5000));
+    ASSERT_TRUE(m) << "the fast client got " << fast_got << " of " << kPosts;
+    if (Type(*m) != "report.created") continue;
+    worst_ms = std::max<int64_t>(
+        worst_ms, std::chrono::duration_cast<milliseconds>(m->at - post_times[fast_got]).count());
+    ++fast_got;
+  }
+  EXPECT_LT(worst_ms, 1000) << "a stuck consumer delayed another one";
+  // The slow one, reading again, finds a prefix of the events and then the 4008 close.
+  slow->ResumeReading();
+  std::vector<int64_t> slow_seqs;
+  while (auto m = slow->Next(milliseconds(5000)))
+    if (Type(*m) == "report.created") slow_seqs.push_back(Seq(*m));
+  ASSERT_TRUE(slow->WaitClosed(milliseconds(10'000)));
+  EXPECT_EQ(slow->close_code(), 4008);
+  EXPECT_LT(slow_seqs.size(), static_cast<size_t>(kPosts));
+  // It resumes with since and gets the rest, none twice.
+  const int64_t since = slow_seqs.empty() ? 0 : slow_seqs.back();
+  auto again = Open(dep_->member.second, since);
+  std::vector<int64_t> rest;
+  while (static_cast<int>(slow_seqs.size() + rest.size()) < kPosts) {
+    auto m = again->Next(milliseconds(10'000));
+    ASSERT_TRUE(m) << slow_seqs.size() << " + " << rest.size();
+    if (Type(*m) == "report.created") rest.push_back(Seq(*m));
+  }
+  ASSERT_FALSE(rest.empty());
+  EXPECT_GT(rest.front(), since);
+  for (size_t i = 1; i < rest.size(); ++i) EXPECT_LT(rest[i - 1], rest[i]);
+}
+
+TEST_P(StreamTest, ServerSentEventsResumeWithLastEventId) {
+  auto open = [&](const std::string& last_id) {
+    auto s = std::make_unique<SseStreamClient>(dep_->server->port());
+    StreamConnectOptions o;
+    o.token = dep_->member.second;
+    o.last_event_id = last_id;
+    std::string error;
+    EXPECT_TRUE(s->Connect(o, &error)) << error;
+    auto hello = s->Next(milliseconds(5000));
+    EXPECT_TRUE(hello && Type(*hello) == "hello");
+    return s;
+  };
+  auto sse = open("");
+  const std::string a = Post(ReportBody("robo"), dep_->reporter.second);
+  std::optional<StreamMessage> got_a;
+  while (auto m = sse->Next(milliseconds(5000)))
+    if (Type(*m) == "report.created") {
+      got_a = m;
+      break;
+    }
+  ASSERT_TRUE(got_a);
+  EXPECT_EQ(Parse(*got_a).at("data").at("id").as_string(), a);
+  EXPECT_EQ(got_a->sse_id, Seq(*got_a));
+  sse->Close();
+  std::vector<std::string> missed;
+  for (int i = 0; i < 3; ++i) missed.push_back(Post(ReportBody("hurto"), dep_->reporter.second));
+  auto again = open(std::to_string(got_a->sse_id));
+  std::vector<std::string> replayed;
+  while (replayed.size() < 3) {
+    auto m = again->Next(milliseconds(5000));
+    ASSERT_TRUE(m);
+    if (Type(*m) == "report.created") replayed.emplace_back(Parse(*m).at("data").at("id").as_string());
+  }
+  EXPECT_EQ(replayed, missed);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StreamTest, ::testing::Values("sqlite", "postgresql"),
+                         BackendName);
+
+}  // namespace
+}  // namespace centinela::testing
