@@ -202,6 +202,26 @@ test('axe finds no serious or critical violations (home, alert flow, console, ad
   writeJson(join(out, 'axe.json'), results);
 });
 
+test('installable PWA: manifest, service worker, the app opens offline', async ({ browser, server }) => {
+  const res = await fetch(`${server.base}/manifest.webmanifest`);
+  assert(res.headers.get('content-type') === 'application/manifest+json', `manifest type ${res.headers.get('content-type')}`);
+  const manifest = await res.json();
+  assert(manifest.display === 'standalone' && manifest.start_url === '/', 'manifest is not a standalone app at /');
+  assert(manifest.icons.some((i) => i.sizes === '512x512'), 'manifest lacks a 512 px icon');
+  const context = await browser.newContext({ viewport: PHONE, locale: 'es-CL', serviceWorkers: 'allow' });
+  const page = await context.newPage();
+  await page.goto(`${server.base}/login`);
+  await page.waitForSelector('#login');
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  // Let the worker take control and cache the shell, then cut the network and reload.
+  await page.reload();
+  await page.waitForSelector('#login');
+  await context.setOffline(true);
+  await page.reload();
+  await page.waitForSelector('#login', { timeout: 5000 });
+  await context.close();
+});
+
 test('screenshots of each main page at phone and desktop sizes', async ({ browser, server }) => {
   // A pending membership with a proof document, so the verification queue has an entry.
   const token = await apiToken(server.base, DEMO.neighbour);

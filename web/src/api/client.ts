@@ -271,14 +271,8 @@ export const api = {
   familyAction: (id: string, action: 'accept' | 'decline' | 'leave') =>
     request<FamilyLink>('POST', `/api/v1/family/${encodeURIComponent(id)}/${action}`),
   myMemberships: () => request<{ memberships: Membership[] }>('GET', '/api/v1/memberships/mine'),
-  requestMembership: (m: {
-    address: string;
-    lat: number;
-    lon: number;
-    id_type: string;
-    id_number: string;
-    proof_media_id: string;
-  }) => request<Membership>('POST', '/api/v1/memberships', m),
+  requestMembership: (m: Pick<Membership, 'address' | 'lat' | 'lon' | 'id_type' | 'id_number' | 'proof_media_id'>) =>
+    request<Membership>('POST', '/api/v1/memberships', m),
   leaveMembership: (id: string) => request<Membership>('POST', `/api/v1/memberships/${encodeURIComponent(id)}/leave`),
   memberships: (area: string, status = 'pending') =>
     request<{ memberships: Membership[] }>('GET', `/api/v1/memberships${qs({ area, status })}`),

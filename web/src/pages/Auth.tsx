@@ -1,4 +1,5 @@
 // Sign-in and registration. Staff land on the console, neighbours on the alert button.
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, ApiError } from '../api/client';
 import { Notice } from '../components/common';
@@ -27,30 +28,21 @@ export function LoginPage() {
   }
 
   return (
-    <div class="auth-page">
-      <div class="auth-card">
-        <Brand />
-        <h1>{t('login_title')}</h1>
-        <p class="muted">{t('login_subtitle')}</p>
-        {error && <Notice kind="error">{error}</Notice>}
-        <form onSubmit={submit} class="form">
-          <label for="login">{t('login_field')}</label>
-          <input id="login" name="login" type="text" autoComplete="username" required value={login} onInput={(e) => setLogin(e.currentTarget.value)} />
-          <label for="password">{t('password')}</label>
-          <input id="password" name="password" type="password" autoComplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
-          <button class="btn btn-primary btn-block" type="submit" disabled={busy}>
-            {busy ? t('loading') : t('login_button')}
-          </button>
-        </form>
-        <p class="auth-switch">
-          {t('no_account')}{' '}
-          <a href="/register" onClick={linkTo('/register')}>
-            {t('register_link')}
-          </a>
-        </p>
-        <p class="muted small">{t('demo_hint')}</p>
-      </div>
-    </div>
+    <AuthCard
+      title={t('login_title')}
+      subtitle={t('login_subtitle')}
+      error={error}
+      busy={busy}
+      submitLabel={t('login_button')}
+      onSubmit={submit}
+      other={[t('no_account'), t('register_link'), '/register']}
+      footer={<p class="muted small">{t('demo_hint')}</p>}
+    >
+      <label for="login">{t('login_field')}</label>
+      <input id="login" name="login" type="text" autoComplete="username" required value={login} onInput={(e) => setLogin(e.currentTarget.value)} />
+      <label for="password">{t('password')}</label>
+      <input id="password" name="password" type="password" autoComplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+    </AuthCard>
   );
 }
 
@@ -84,32 +76,62 @@ export function RegisterPage() {
   }
 
   return (
+    <AuthCard
+      title={t('register_title')}
+      subtitle={t('register_subtitle')}
+      error={error}
+      busy={busy}
+      submitLabel={t('register_button')}
+      onSubmit={submit}
+      other={[t('have_account'), t('login_button'), '/login']}
+    >
+      <label for="name">{t('display_name')}</label>
+      <input id="name" type="text" autoComplete="name" required value={name} onInput={(e) => setName(e.currentTarget.value)} />
+      <label for="contact">{t('login_field')}</label>
+      <input id="contact" type="text" autoComplete="email" required value={contact} onInput={(e) => setContact(e.currentTarget.value)} />
+      <label for="new-password">{t('password')}</label>
+      <input id="new-password" type="password" autoComplete="new-password" minLength={10} required aria-describedby="pw-hint" value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+      <p id="pw-hint" class="hint">
+        {t('password_hint')}
+      </p>
+    </AuthCard>
+  );
+}
+
+interface AuthCardProps {
+  title: string;
+  subtitle: string;
+  error: string | null;
+  busy: boolean;
+  submitLabel: string;
+  onSubmit: (e: Event) => void;
+  /** The way to the other screen: question, link text, path. */
+  other: [string, string, string];
+  children: ComponentChildren;
+  footer?: ComponentChildren;
+}
+
+function AuthCard(p: AuthCardProps) {
+  return (
     <div class="auth-page">
       <div class="auth-card">
         <Brand />
-        <h1>{t('register_title')}</h1>
-        <p class="muted">{t('register_subtitle')}</p>
-        {error && <Notice kind="error">{error}</Notice>}
-        <form onSubmit={submit} class="form">
-          <label for="name">{t('display_name')}</label>
-          <input id="name" type="text" autoComplete="name" required value={name} onInput={(e) => setName(e.currentTarget.value)} />
-          <label for="contact">{t('login_field')}</label>
-          <input id="contact" type="text" autoComplete="email" required value={contact} onInput={(e) => setContact(e.currentTarget.value)} />
-          <label for="new-password">{t('password')}</label>
-          <input id="new-password" type="password" autoComplete="new-password" minLength={10} required aria-describedby="pw-hint" value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
-          <p id="pw-hint" class="hint">
-            {t('password_hint')}
-          </p>
-          <button class="btn btn-primary btn-block" type="submit" disabled={busy}>
-            {busy ? t('loading') : t('register_button')}
+        <h1>{p.title}</h1>
+        <p class="muted">{p.subtitle}</p>
+        {p.error && <Notice kind="error">{p.error}</Notice>}
+        <form onSubmit={p.onSubmit} class="form">
+          {p.children}
+          <button class="btn btn-primary btn-block" type="submit" disabled={p.busy}>
+            {p.busy ? t('loading') : p.submitLabel}
           </button>
         </form>
         <p class="auth-switch">
-          {t('have_account')}{' '}
-          <a href="/login" onClick={linkTo('/login')}>
-            {t('login_button')}
+          {p.other[0]}{' '}
+          <a href={p.other[2]} onClick={linkTo(p.other[2])}>
+            {p.other[1]}
           </a>
         </p>
+        {p.footer}
       </div>
     </div>
   );

@@ -4,14 +4,18 @@
 import { Icon } from '../components/Icon';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, type Area, type Report } from '../api/client';
-import { MediaImage, Notice, PriorityBadge, agencyNames, PublicTimeline, ReportSummary, StatusSteps, errorText } from '../components/common';
+import { MediaImage, Notice, PriorityBadge, agencyNames, PublicTimeline, ReportSummary, StatusSteps } from '../components/common';
 import { MapView, type MapPoint } from '../components/MapView';
 import { formatDateTime, formatNumber, t } from '../i18n';
 import { LiveStream, type StreamState } from '../realtime/stream';
 import { categoryLabel } from '../session';
-import { Comments } from './Neighbour';
+import { Comments, useReport } from './Neighbour';
 
 const CLOSED = new Set(['resolved', 'closed']);
+
+function stampOf(r: Report | undefined): string {
+  return r ? `${r.updated_at}/${r.status}/${r.comments}/${r.confirmations}` : '';
+}
 
 /** Queue order: most urgent first, then oldest first. */
 export function queueOrder(a: Report, b: Report): number {
@@ -200,31 +204,23 @@ export function ConsolePage() {
         </section>
         <MapView label={t('map_label')} points={points} cluster onSelect={select} selectedId={selected} class="console-map" zoom={11} />
         <aside class="detail" aria-label={t('report_detail')}>
-          {selected ? <ConsoleDetail id={selected} areaName={areaName} /> : <p class="muted">{t('select_report')}</p>}
+          {selected ? (
+            <ConsoleDetail id={selected} stamp={stampOf(reports.get(selected))} areaName={areaName} />
+          ) : (
+            <p class="muted">{t('select_report')}</p>
+          )}
         </aside>
       </div>
     </div>
   );
 }
 
-function ConsoleDetail({ id, areaName }: { id: string; areaName: (c: string) => string }) {
-  const [r, setR] = useState<Report | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const load = useCallback(() => {
-    api
-      .report(id)
-      .then((x) => {
-        setR(x);
-        setError(null);
-      })
-      .catch((e) => setError(errorText(e)));
-  }, [id]);
-  useEffect(() => {
-    setR(null);
-    load();
-  }, [load]);
-  if (error) return <Notice kind="error">{error}</Notice>;
-  if (!r || r.id !== id) return <p class="muted">{t('loading')}</p>;
+function ConsoleDetail({ id, stamp, areaName }: { id: string; stamp: string; areaName: (c: string) => string }) {
+  const { report: r, error, reload: load } = useReport(id);
+  // Fetched again whenever the live list says the report changed.
+  useEffect(load, [load, stamp]);
+  if (error && !r) return <Notice kind="error">{error}</Notice>;
+  if (!r) return <p class="muted">{t('loading')}</p>;
   return (
     <div class="detail-body">
       <h2>

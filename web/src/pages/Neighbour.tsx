@@ -119,7 +119,8 @@ export function MyAlerts() {
   );
 }
 
-export function ReportDetail({ id, backTo }: { id: string; backTo: string }) {
+/** One report's detail; `reload` fetches it again (forgotten when `id` changes). */
+export function useReport(id: string): { report: Report | null; error: string | null; reload: () => void } {
   const [report, setReport] = useState<Report | null>(null);
   const [error, setError] = useState<string | null>(null);
   const reload = useCallback(() => {
@@ -131,6 +132,12 @@ export function ReportDetail({ id, backTo }: { id: string; backTo: string }) {
       })
       .catch((e) => setError(errorText(e)));
   }, [id]);
+  useEffect(() => setReport(null), [id]);
+  return { report: report?.id === id ? report : null, error, reload };
+}
+
+export function ReportDetail({ id, backTo }: { id: string; backTo: string }) {
+  const { report, error, reload } = useReport(id);
   useLive(reload, 5000);
   if (error && !report) return <Notice kind="error">{error}</Notice>;
   if (!report) return <p class="muted">{t('loading')}</p>;
