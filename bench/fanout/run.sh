@@ -51,7 +51,7 @@ threads="${FANOUT_THREADS:-1}"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 max_clients=0
 for n in $clients_list; do [ "$n" -gt "$max_clients" ] && max_clients=$n; done
-if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((max_clients * 2 + 1024)) ]; then
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((max_clients + 1024)) ]; then
   die "open-file limit $(ulimit -n) is too low for $max_clients clients; raise the hard limit (ulimit -Hn)"
 fi
 for s in $systems; do
