@@ -224,6 +224,106 @@ TEST_P(AnalyticsTest, AdoptionTableOfTheDemoPrecinct) {
   EXPECT_EQ(cli.exit_code, 2) << cli.output;
 }
 
+// The dark figure of San Miguel this month: three robbery reports by neighbours; complaints
+// written behind the server's back (the importer has its own tests): one 80 m and one hour
+// from the first report, one 1.1 km south in San Miguel, one in El Bosque (outside 13130), one
+// of the "violence" family.
+// crime/this month in 13130: n1 = 3, n2 = 2, m = 1 ->
+//   Chapman N = 4 * 3 / 2 - 1 = 5, dark figure = 1 - 2/5 = 0.6, unmatched share 2/3,
+//   Var = 4 * 3 * 2 * 1 / (2^2 * 3) = 2, CI 5 +- 1.96 sqrt 2 = [2.23 -> 4 seen, 7.77],
+//   progress = (0.5 - 0.6) / (0.5 - 0.3) = -0.5, not met.
+// violence: n1 = 0, n2 = 1, m = 0 -> N = 1 * 2 / 1 - 1 = 1, dark figure 0.
+TEST_P(AnalyticsTest, DarkFigureOfAComuna) {
+  const std::string analyst = Login("analista@centinela.demo", "demo-analista-2026");
+  const std::string responder = Login("patrulla@centinela.demo", "demo-patrulla-2026");
+  auto reporter = Neighbour("dark-" + GetParam() + "@test.cl");
+  ASSERT_FALSE(analyst.empty() || reporter.second.empty());
+  Report(reporter.second, kSanMiguel[0], kSanMiguel[1]);
+  Report(reporter.second, kSanMiguel[0] + 0.004, kSanMiguel[1]);
+  Report(reporter.second, kSanMiguel[0], kSanMiguel[1] + 0.004);
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  // An hour after the reports, or before them when that would cross into the next month.
+  const int64_t when = Date(now_ms + 3'600'000).substr(0, 7) == Date(now_ms).substr(0, 7)
+                           ? now_ms + 3'600'000
+                           : now_ms - 3'600'000;
+  auto complaint = [&](const std::string& id, const std::string& family, double lat, double lon) {
+    db_->Exec(
+        "INSERT INTO complaints (source, source_id, occurred_ms, date_known, category, family, "
+        "raw_category, lat, lon, area_code, import_seq) VALUES ('test', '" + id + "', " +
+        std::to_string(when) + ", 1, 'robo', '" + family + "', 'ROBO', " +
+        std::to_string(lat) + ", " + std::to_string(lon) + ", NULL, 1)");
+  };
+  complaint("near", "crime", kSanMiguel[0] + 0.0007, kSanMiguel[1]);  // ~78 m north
+  complaint("far", "crime", kSanMiguel[0] - 0.0100, kSanMiguel[1]);  // 1.1 km south, still 13130
+  complaint("bosque", "crime", kElBosque[0], kElBosque[1]);
+  complaint("vif", "violence", kSanMiguel[0], kSanMiguel[1]);
+  const std::string from = Date(now_ms - 86'400'000), to = Date(now_ms + 2 * 86'400'000);
+  Reply r = Call("GET", "/api/v1/analytics/dark-figure?area=13130&from=" + from + "&to=" + to, "",
+                 analyst);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::value doc = r.Json();
+  const json::array& rows = doc.at("rows").as_array();
+  const json::object* crime = nullptr;
+  const json::object* violence = nullptr;
+  for (const json::value& v : rows) {
+    if (v.at("family") == "crime") crime = &v.as_object();
+    if (v.at("family") == "violence") violence = &v.as_object();
+  }
+  ASSERT_NE(crime, nullptr) << r.body;
+  EXPECT_EQ(crime->at("informal").as_int64(), 3) << r.body;
+  EXPECT_EQ(crime->at("formal").as_int64(), 2) << r.body;
+  EXPECT_EQ(crime->at("matched").as_int64(), 1) << r.body;
+  EXPECT_DOUBLE_EQ(crime->at("estimated_total").to_number<double>(), 5.0);
+  EXPECT_DOUBLE_EQ(crime->at("dark_figure").to_number<double>(), 0.6);
+  EXPECT_DOUBLE_EQ(crime->at("unmatched_share").to_number<double>(), 0.6667);
+  EXPECT_DOUBLE_EQ(crime->at("estimated_total_ci95").as_array()[0].to_number<double>(), 4.0);
+  EXPECT_DOUBLE_EQ(crime->at("estimated_total_ci95").as_array()[1].to_number<double>(), 7.8);
+  EXPECT_DOUBLE_EQ(crime->at("progress").to_number<double>(), -0.5);
+  EXPECT_FALSE(crime->at("target_met").as_bool());
+  ASSERT_NE(violence, nullptr) << r.body;
+  EXPECT_EQ(violence->at("formal").as_int64(), 1);
+  EXPECT_DOUBLE_EQ(violence->at("dark_figure").to_number<double>(), 0.0);
+  EXPECT_FALSE(std::regex_search(r.body, std::regex("[0-9][eE][-+]?[0-9]"))) << r.body;
+  // A tighter D (50 m) loses the match; the precinct also sees El Bosque's complaint.
+  r = Call("GET", "/api/v1/analytics/dark-figure?area=13130&from=" + from + "&to=" + to +
+                      "&distance_m=50",
+           "", analyst);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::value tight = r.Json();
+  for (const json::value& v : tight.at("rows").as_array()) {
+    if (v.at("family") == "crime") {
+      EXPECT_EQ(v.at("matched").as_int64(), 0) << r.body;
+    }
+  }
+  r = Call("GET", "/api/v1/analytics/dark-figure?area=SUR&from=" + from + "&to=" + to, "", analyst);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::value precinct = r.Json();
+  for (const json::value& v : precinct.at("rows").as_array()) {
+    if (v.at("family") == "crime") {
+      EXPECT_EQ(v.at("formal").as_int64(), 3) << r.body;
+    }
+  }
+  // Scope and parameters.
+  EXPECT_EQ(Call("GET", "/api/v1/analytics/dark-figure?area=SUR&from=" + from + "&to=" + to, "",
+                 responder)
+                .status,
+            403);
+  EXPECT_EQ(Call("GET", "/api/v1/analytics/dark-figure?area=13130&from=" + from, "", analyst).status,
+            400);
+  EXPECT_EQ(Call("GET", "/api/v1/analytics/dark-figure?area=13130&from=" + from + "&to=" + to +
+                     "&hours=abc",
+                 "", analyst)
+                .status,
+            400);
+  EXPECT_EQ(Call("GET", "/api/v1/analytics/dark-figure?area=13130&from=" + from + "&to=" + to +
+                     "&reference=0.3&target=0.3",
+                 "", analyst)
+                .status,
+            400);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, AnalyticsTest, ::testing::Values("sqlite", "postgresql"),
                          BackendName);
 

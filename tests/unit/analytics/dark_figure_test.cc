@@ -1,4 +1,5 @@
 #include "analytics/dark_figure.h"
+#include "analytics/dark_figure_source.h"
 
 #include <gtest/gtest.h>
 
@@ -84,6 +85,13 @@ TEST(DarkFigure, TrackedAgainstReferenceAndTarget) {
   EXPECT_NEAR(p->progress, (0.5 - 0.162641) / 0.2, 1e-6);
   EXPECT_FALSE(DarkFigure(1, 1, 0, 0.3, 0.3).ok());
   EXPECT_FALSE(DarkFigure(1, 1, 0, 1.5, 0.3).ok());
+}
+
+TEST(DarkFigure, MonthOfIsUtc) {
+  EXPECT_EQ(MonthOf(0), "1970-01");
+  EXPECT_EQ(MonthOf(946'684'800'000 - 1), "1999-12");  // one ms before 2000-01-01T00:00Z
+  EXPECT_EQ(MonthOf(946'684'800'000), "2000-01");
+  EXPECT_EQ(MonthOf(-1), "1969-12");
 }
 
 }  // namespace
