@@ -6,7 +6,9 @@
 # usage: bench/write_path/profile.sh [BUILD_DIR]      (default BUILD_DIR: build)
 # Environment: PROFILE_SECONDS=10 (perf window), BENCH_CLIENTS=64, PROFILE_FREQ=499 (Hz),
 #   PROFILE_DB=sqlite | postgresql://... (default sqlite in a temp dir),
-#   PROFILE_KEEP=1 keeps the temp dir with perf.data (perf report -i DIR/perf.data).
+#   PROFILE_KEEP=1 keeps the temp dir with perf.data (perf report -i DIR/perf.data),
+#   PROFILE_WORKLOAD=patch-me | reports (reports: the server runs with --demo and its report
+#   rate limits lifted, as in bench/run.sh).
 # Needs perf (Debian: linux-perf) and permission to profile the server (root, or
 # kernel.perf_event_paranoid <= 1). The server is sampled with DWARF call graphs, which work
 # on a Release build without frame pointers.
@@ -25,6 +27,7 @@ seconds="${PROFILE_SECONDS:-10}"
 clients="${BENCH_CLIENTS:-64}"
 freq="${PROFILE_FREQ:-499}"
 db="${PROFILE_DB:-sqlite}"
+workload="${PROFILE_WORKLOAD:-patch-me}"
 export CENTINELA_LOG_ACCESS="${CENTINELA_LOG_ACCESS:-false}"
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/centinela-profile.XXXXXX")"
@@ -43,7 +46,12 @@ trap 'exit 143' TERM
 
 db_args=(--data-dir "$tmp/data")
 [ "$db" = sqlite ] || db_args+=(--db "$db")
-"$centinela" serve --listen 127.0.0.1:0 "${db_args[@]}" >"$tmp/server.out" 2>"$tmp/server.log" &
+env_args=()
+if [ "$workload" = reports ]; then
+  db_args+=(--demo)
+  env_args=(CENTINELA_REPORTS_MAX_PER_MINUTE=0 CENTINELA_REPORTS_MAX_PER_DAY=0)
+fi
+env "${env_args[@]}" "$centinela" serve --listen 127.0.0.1:0 "${db_args[@]}" >"$tmp/server.out" 2>"$tmp/server.log" &
 server=$!
 pids+=("$server")
 port=""
@@ -56,7 +64,7 @@ done
 [ -n "$port" ] || die "server did not start"
 metrics() { curl -s --max-time 5 "http://127.0.0.1:$port/metrics" | grep -E '^centinela_store_(batch_size|commit_seconds)_(sum|count)' | awk '{print $2}' | paste -sd' '; }
 
-"$write_path" --host 127.0.0.1 --port "$port" --clients "$clients" --warmup 2 --duration "$((seconds + 6))" \
+"$write_path" --host 127.0.0.1 --port "$port" --workload "$workload" --clients "$clients" --warmup 2 --duration "$((seconds + 6))" \
   --server-pid "$server" --label profile >"$tmp/wp.out" 2>"$tmp/wp.err" &
 wp=$!
 pids+=("$wp")
@@ -102,12 +110,15 @@ awk -v secs="$seconds" -v cpu_ns="${cpu_ns:-0}" '
     selfsum[tid] += self
     if (line ~ /_M_run/ && line ~ /Store::Open|store::/) grp[tid] = "writer"
     if (line ~ /_M_run/ && line ~ /http::Server::Impl::Start/) grp[tid] = "io"
-    n = split("writer:UPDATE users ... RETURNING (Tx::Exec, a round trip on PostgreSQL)=SqliteTx::Exec|PgTx::Exec;" \
+    n = split("writer:SQL statements of the writes (Tx::Exec, PATCH /me: UPDATE users ... RETURNING, a round trip each on PostgreSQL)=SqliteTx::Exec|PgTx::Exec;" \
               "writer:event append incl. hash (Tx::Append)=Tx::Append;" \
               "writer:  of which SHA-256 (ComputeEventHash)=ComputeEventHash;" \
               "writer:BEGIN/SAVEPOINT/RELEASE/COMMIT (Connection::Step)=Connection::Step$;" \
               "writer:  of which WAL write + fdatasync (sqlite3PagerCommitPhaseOne)=sqlite3PagerCommitPhaseOne;" \
-              "writer:completions on the writer thread (reply, JSON, post to strand)=Accounts::Impl::Write.*lambda.*centinela::Status, std::vector;" \
+              "writer:report write (ReportService::Create WriteFn: SQL, render, event)=ReportService::Create.*lambda.*centinela::store::Tx&;" \
+              "writer:  of which the JSON answer (render)=SUM:centinela::api::.*ReportJson|RawJson::Serialize;" \
+              "writer:checkpoint of the WAL into the database (sqlite3WalCheckpoint)=sqlite3WalCheckpoint;" \
+              "writer:completions on the writer thread (reply, JSON, post to strand)=Accounts::Impl::Write.*lambda.*centinela::Status, std::vector|ReportService::Submit.*lambda.*centinela::Status, std::vector;" \
               "writer:  of which JSON response (UserJson + serialize)=SUM:centinela::api::UserJson|centinela::api::JsonResponse;" \
               "writer:  of which hand-off to the connection strand=execute_ex<boost::asio::strand;" \
               "writer:metrics (Metrics::Observe/Inc)=centinela::Metrics::;" \
@@ -119,6 +130,8 @@ awk -v secs="$seconds" -v cpu_ns="${cpu_ns:-0}" '
               "io:  bearer auth (api::Authenticate)=centinela::api::Authenticate;" \
               "io:  JSON body parse (api::ParseBody)=centinela::api::ParseBody;" \
               "io:  Accounts::UpdateProfile (validate, event payload, enqueue)=centinela::auth::Accounts::UpdateProfile\\(;" \
+              "io:  POST /reports handler (CreateReport: parse, validate, route, enqueue)=namespace\\)::CreateReport;" \
+              "io:    of which routing to areas (RouteReport)=centinela::community::RouteReport;" \
               "io:epoll wait=epoll_reactor::run;" \
               "io:malloc/free (self, anywhere)=SELF:malloc|_int_free|cfree|_int_malloc|malloc_consolidate|operator new", m, ";")
     for (i = 1; i <= n; i++) {
