@@ -10,6 +10,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "geo/geometry.h"
+
 namespace centinela::realtime {
 
 namespace bg = boost::geometry;
@@ -31,15 +33,6 @@ constexpr int kReplayPage = 500;
 
 using Point = bg::model::point<double, 2, bg::cs::cartesian>;  // (lon, lat) degrees
 using Box = bg::model::box<Point>;
-
-double HaversineMetres(double lat1, double lon1, double lat2, double lon2) {
-  constexpr double kEarth = 6'371'008.8;
-  const double r = M_PI / 180.0;
-  const double dlat = (lat2 - lat1) * r, dlon = (lon2 - lon1) * r;
-  const double a = std::sin(dlat / 2) * std::sin(dlat / 2) +
-                   std::cos(lat1 * r) * std::cos(lat2 * r) * std::sin(dlon / 2) * std::sin(dlon / 2);
-  return 2 * kEarth * std::asin(std::min(1.0, std::sqrt(a)));
-}
 
 Box CircleBox(const Circle& c) {
   const double dlat = c.radius_m / kMetresPerDegree;
@@ -313,7 +306,7 @@ void Hub::Deliver(const std::vector<store::Event>& events) {
             if (it == ix.sessions.end()) continue;
             Session* s = it->second.get();
             if (s->seen == seq || !s->near) continue;
-            if (HaversineMetres(s->near->lat, s->near->lon, a.report->lat, a.report->lon) >
+            if (geo::HaversineMeters(s->near->lat, s->near->lon, a.report->lat, a.report->lon) >
                 s->near->radius_m)
               continue;
             s->seen = seq;

@@ -133,6 +133,21 @@ void Api::AddArea(const std::string& root, json::object area) const {
   EXPECT_EQ(r.status, 201) << "area " << code << ": " << r.body;
 }
 
+void Api::AddSouthSantiagoAreas(const std::string& root) const {
+  AddArea(root, {{"code", "RM"},
+                 {"name", "Región Metropolitana (test box)"},
+                 {"kind", "region"},
+                 {"agencies", json::array{"police", "fire", "medical", "municipal"}},
+                 {"geometry", Box(-70.80, -33.70, -70.50, -33.40)}});
+  for (auto [code, name] : {std::pair{"13130", "San Miguel"}, std::pair{"13109", "La Cisterna"}})
+    AddArea(root, {{"code", code},
+                   {"name", name},
+                   {"kind", "sector"},
+                   {"parent", "RM"},
+                   {"agencies", json::array{"police", "medical"}},
+                   {"geometry", ComunaGeometry(name)}});
+}
+
 std::vector<std::string> BurstThenKill(ServerProcess& server, int clients, int writes,
                                        const BurstWrite& write) {
   std::mutex mu;

@@ -77,6 +77,9 @@ class Api {
                 const std::string& area) const;
   //! Creates an area (by the admin `root`); adds a test failure unless 201.
   void AddArea(const std::string& root, json::object area) const;
+  //! The areas several suites share: region "RM" (a box over southern Santiago) with the
+  //! sectors 13130 San Miguel and 13109 La Cisterna (real comuna boundaries), created by `root`.
+  void AddSouthSantiagoAreas(const std::string& root) const;
   static std::string Obj(const json::object& o) { return testing::Obj(o); }
 
  private:

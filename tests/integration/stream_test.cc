@@ -56,19 +56,7 @@ class StreamTest : public DeployedTest<StreamDeployment> {
   }
   void Populate(StreamDeployment& d) override {
     const Api api = this->api();
-    api.AddArea(d.root, {{"code", "RM"},
-                         {"name", "Región Metropolitana (test box)"},
-                         {"kind", "region"},
-                         {"agencies", json::array{"police", "fire", "medical", "municipal"}},
-                         {"geometry", Box(-70.80, -33.70, -70.50, -33.40)}});
-    for (auto [code, name] :
-         {std::pair{"13130", "San Miguel"}, std::pair{"13109", "La Cisterna"}})
-      api.AddArea(d.root, {{"code", code},
-                           {"name", name},
-                           {"kind", "sector"},
-                           {"parent", "RM"},
-                           {"agencies", json::array{"police", "medical"}},
-                           {"geometry", ComunaGeometry(name)}});
+    api.AddSouthSantiagoAreas(d.root);
     d.reporter = api.Neighbour("rep@stream.cl", "Rosa Reportera");
     d.family = api.Neighbour("hija@stream.cl", "Hija");
     d.member = api.Neighbour("member@stream.cl", "Vecina San Miguel");
