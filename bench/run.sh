@@ -333,4 +333,12 @@ if [ -z "${BENCH_SKIP_HOTSPOTS:-}" ]; then
     echo "skipped: $build/bench/hotspots/hotspots_bench is not built (ninja -C $build hotspots_bench)"
   fi
 fi
+# The crime map: CDMX import on SQLite and PostgreSQL, 250 m grids over 10 M incidents in
+# the in-memory index and in PostGIS (bench/analytics/run.sh, docs/benchmarks.md "Crime
+# map"). BENCH_SKIP_ANALYTICS=1 leaves it out; ANALYTICS_* vary it.
+if [ -z "${BENCH_SKIP_ANALYTICS:-}" ]; then
+  echo
+  echo "## Crime map"
+  "$repo/bench/analytics/run.sh" "$build" || failed=1
+fi
 [ "$failed" = 0 ] || die "some requests or runs failed (see above)"

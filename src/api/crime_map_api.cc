@@ -10,6 +10,7 @@
 #include "api/json.h"
 #include "crime/incident_feed.h"
 #include "crime/incident_index.h"
+#include "crime/mapping.h"
 #include "geo/geometry.h"
 #include "geo/grid.h"
 
@@ -47,30 +48,6 @@ Result<int> ParseUtcOffset(const std::string& s) {
   return (sign == '-' ? -1 : 1) * (h * 60 + m);
 }
 
-// Days since 1970-01-01 of a civil date.
-int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2 ? 1 : 0;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-}
-
-std::string CivilDate(int64_t days) {
-  const int64_t z = days + 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  const int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", static_cast<int>(y), static_cast<int>(m), static_cast<int>(d));
-  return buf;
-}
-
 int64_t FloorDiv(int64_t a, int64_t b) {
   int64_t q = a / b;
   return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
@@ -82,8 +59,8 @@ Result<int64_t> ParseBound(const std::string& s, const char* name, int offset_mi
       s[7] == '-') {
     int y = 0, m = 0, d = 0;
     if (std::sscanf(s.c_str(), "%4d-%2d-%2d", &y, &m, &d) == 3 && m >= 1 && m <= 12 && d >= 1 && d <= 31) {
-      int64_t days = DaysFromCivil(y, m, d);
-      if (CivilDate(days) == s) return days * kDayMs - int64_t{offset_min} * 60'000;
+      int64_t days = crime::DaysFromCivil(y, m, d);
+      if (crime::CivilDate(days) == s) return days * kDayMs - int64_t{offset_min} * 60'000;
     }
     return InvalidArgument(std::string("'") + name + "' is not a valid date (YYYY-MM-DD)");
   }
@@ -258,7 +235,7 @@ void Map(ApiContext& ctx, http::Request& req, http::Reply reply) {
 }
 
 std::string MonthOf(int64_t ms, int offset_min) {
-  return CivilDate(FloorDiv(ms + int64_t{offset_min} * 60'000, kDayMs)).substr(0, 7);
+  return crime::CivilDate(FloorDiv(ms + int64_t{offset_min} * 60'000, kDayMs)).substr(0, 7);
 }
 
 void Areas(ApiContext& ctx, http::Request& req, http::Reply reply) {
@@ -370,7 +347,7 @@ void Trends(ApiContext& ctx, http::Request& req, http::Reply reply) {
     return n;
   };
   auto period = [&](int64_t from_day, int64_t to_day) {
-    return json::object{{"from", CivilDate(from_day)}, {"to", CivilDate(to_day)}, {"count", sum(from_day, to_day)}};
+    return json::object{{"from", crime::CivilDate(from_day)}, {"to", crime::CivilDate(to_day)}, {"count", sum(from_day, to_day)}};
   };
   json::object current = period(end_day - days, end_day);
   json::object previous = period(end_day - 2 * days, end_day - days);
@@ -385,7 +362,7 @@ void Trends(ApiContext& ctx, http::Request& req, http::Reply reply) {
   year_before["change_pct"] = change(year_before);
   json::array rolling;
   for (int64_t d = end_day - rolling_days; d < end_day; ++d) {
-    rolling.push_back(json::object{{"date", CivilDate(d)},
+    rolling.push_back(json::object{{"date", crime::CivilDate(d)},
                                    {"count", daily[static_cast<size_t>(d - first_day)]},
                                    {"rolling_28d", sum(d - 27, d + 1)}});
   }

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <sstream>
 
 #include "common/hash.h"
@@ -22,6 +23,8 @@ std::string Trim(std::string_view s) {
   return std::string(s.substr(b, e - b));
 }
 
+}  // namespace
+
 // Days since 1970-01-01 of a proleptic Gregorian date (the era-based civil-days method).
 int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
   y -= m <= 2 ? 1 : 0;
@@ -32,7 +35,6 @@ int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
   return era * 146097 + doe - 719468;
 }
 
-// Inverse of DaysFromCivil, year and month only.
 std::pair<int64_t, int64_t> YearMonthOfDays(int64_t days) {
   const int64_t z = days + 719468;
   const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -43,6 +45,16 @@ std::pair<int64_t, int64_t> YearMonthOfDays(int64_t days) {
   const int64_t m = mp < 10 ? mp + 3 : mp - 9;
   return {yoe + era * 400 + (m <= 2 ? 1 : 0), m};
 }
+
+std::string CivilDate(int64_t days) {
+  auto [y, m] = YearMonthOfDays(days);
+  const int64_t d = days - DaysFromCivil(y, m, 1) + 1;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", static_cast<int>(y), static_cast<int>(m), static_cast<int>(d));
+  return buf;
+}
+
+namespace {
 
 bool IsLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
@@ -365,7 +377,7 @@ Result<std::pair<std::string, std::string>> RowConverter::MapCategory(std::strin
   return std::pair{code, families_.at(code)};
 }
 
-Result<ComplaintRecord> RowConverter::Complaint(const std::vector<std::string_view>& fields) {
+Status RowConverter::CheckShape(const std::vector<std::string_view>& fields) const {
   if (fields.size() != columns_)
     return Unprocessable("expected " + std::to_string(columns_) + " fields, found " +
                          std::to_string(fields.size()));
@@ -373,6 +385,11 @@ Result<ComplaintRecord> RowConverter::Complaint(const std::vector<std::string_vi
     for (size_t i = 0; i < fields.size(); ++i)
       if (!Utf8CodePoints(fields[i])) return Unprocessable("field " + std::to_string(i + 1) + " is not valid UTF-8");
   }
+  return Status::Ok();
+}
+
+Result<ComplaintRecord> RowConverter::Complaint(const std::vector<std::string_view>& fields) {
+  if (Status shape = CheckShape(fields); !shape.ok()) return shape;
   ComplaintRecord r;
   if (id_ >= 0) {
     r.source_id = Text(fields, id_);
@@ -443,13 +460,7 @@ Result<ComplaintRecord> RowConverter::Complaint(const std::vector<std::string_vi
 }
 
 Result<MonthlyCountRecord> RowConverter::MonthlyCount(const std::vector<std::string_view>& fields) {
-  if (fields.size() != columns_)
-    return Unprocessable("expected " + std::to_string(columns_) + " fields, found " +
-                         std::to_string(fields.size()));
-  if (m_.encoding == Encoding::kUtf8) {
-    for (size_t i = 0; i < fields.size(); ++i)
-      if (!Utf8CodePoints(fields[i])) return Unprocessable("field " + std::to_string(i + 1) + " is not valid UTF-8");
-  }
+  if (Status shape = CheckShape(fields); !shape.ok()) return shape;
   MonthlyCountRecord r;
   r.area_code = Text(fields, area_);
   if (r.area_code.empty() || r.area_code.size() > 64) return Unprocessable("bad area code");

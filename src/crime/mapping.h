@@ -97,6 +97,7 @@ class RowConverter {
       : m_(m), families_(std::move(families)) {}
   Result<std::pair<std::string, std::string>> MapCategory(std::string_view raw);
   std::string Text(const std::vector<std::string_view>& f, int col) const;
+  Status CheckShape(const std::vector<std::string_view>& fields) const;  // count, UTF-8
   std::string RowId(const std::vector<std::string_view>& fields);
 
   Mapping m_;
@@ -107,6 +108,12 @@ class RowConverter {
   std::unordered_map<std::string, std::optional<std::string>> category_cache_;
   std::unordered_map<std::string, int> id_seen_;
 };
+
+//! Days since 1970-01-01 of a proleptic Gregorian date, and back ("YYYY-MM-DD"; year and
+//! month). Pure.
+int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d);
+std::string CivilDate(int64_t days);
+std::pair<int64_t, int64_t> YearMonthOfDays(int64_t days);
 
 //! Parses a date by a pattern of YYYY/MM/DD tokens and literal characters; days since
 //! 1970-01-01, or nullopt when it does not match or is not a calendar date. Pure.

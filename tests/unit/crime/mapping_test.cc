@@ -32,6 +32,13 @@ TEST(DateTest, PatternsAndCalendar) {
   EXPECT_EQ(used, 10u);
 }
 
+TEST(DateTest, CivilDateRoundTrips) {
+  EXPECT_EQ(CivilDate(0), "1970-01-01");
+  EXPECT_EQ(CivilDate(18321), "2020-02-29");
+  EXPECT_EQ(CivilDate(-1), "1969-12-31");
+  for (int64_t d = -800; d < 30000; d += 37) EXPECT_EQ(ParseDate("YYYY-MM-DD", CivilDate(d)), d < -25567 ? std::nullopt : std::optional<int64_t>(d));
+}
+
 TEST(TimeTest, StrictAndLenient) {
   EXPECT_EQ(ParseTimeMs("HH:MM", "21:30:00", false), (21 * 60 + 30) * 60000);
   EXPECT_EQ(ParseTimeMs("HH:MM", "4:05", false), (4 * 60 + 5) * 60000);
