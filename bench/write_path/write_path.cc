@@ -625,6 +625,23 @@ double ProcessCpuSeconds(int pid) {
   return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+// Bytes another process passed to write()-like calls (wchar: files, WAL, temp files and
+// sockets) and bytes it caused to be sent to storage (write_bytes), from /proc/PID/io;
+// {-1, -1} if unreadable (another user's process without privileges).
+std::pair<double, double> ProcessWrites(int pid) {
+  std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/io").c_str(), "r");
+  if (f == nullptr) return {-1, -1};
+  double wchar = -1, write_bytes = -1;
+  char key[64];
+  unsigned long long v = 0;
+  while (std::fscanf(f, "%63[^:]: %llu\n", key, &v) == 2) {
+    if (std::strcmp(key, "wchar") == 0) wchar = static_cast<double>(v);
+    if (std::strcmp(key, "write_bytes") == 0) write_bytes = static_cast<double>(v);
+  }
+  std::fclose(f);
+  return {wchar, write_bytes};
+}
+
 double CpuSeconds() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
@@ -678,6 +695,8 @@ class Watchdog {
 struct CpuWindow {
   double client_s = 0;
   double server_s = -1;
+  double server_wchar = -1;        //!< bytes the server wrote (write() calls) in the window
+  double server_write_bytes = -1;  //!< bytes the server sent to storage in the window
 };
 
 asio::awaitable<void> SampleCpu(const Plan& plan, int server_pid, CpuWindow* out) {
@@ -686,11 +705,15 @@ asio::awaitable<void> SampleCpu(const Plan& plan, int server_pid, CpuWindow* out
   co_await timer.async_wait(kNoThrow);
   const double c0 = CpuSeconds();
   const double s0 = server_pid > 0 ? ProcessCpuSeconds(server_pid) : -1;
+  const auto w0 = server_pid > 0 ? ProcessWrites(server_pid) : std::pair<double, double>{-1, -1};
   timer.expires_at(plan.end);
   co_await timer.async_wait(kNoThrow);
   out->client_s = CpuSeconds() - c0;
   const double s1 = server_pid > 0 ? ProcessCpuSeconds(server_pid) : -1;
+  const auto w1 = server_pid > 0 ? ProcessWrites(server_pid) : std::pair<double, double>{-1, -1};
   if (s0 >= 0 && s1 >= 0) out->server_s = s1 - s0;
+  if (w0.first >= 0 && w1.first >= 0) out->server_wchar = w1.first - w0.first;
+  if (w0.second >= 0 && w1.second >= 0) out->server_write_bytes = w1.second - w0.second;
 }
 
 double Percentile(const std::vector<uint32_t>& sorted, double q) {
@@ -815,6 +838,10 @@ int main(int argc, char** argv) {
                p999 = Percentile(all, 0.999), max_ms = all.empty() ? 0 : all.back() / 1000.0;
   const double client_cores = cpu.client_s / o.duration_s;
   const double server_cores = cpu.server_s < 0 ? -1 : cpu.server_s / o.duration_s;
+  // Per success completed in the window (requests straddling its edges make this approximate).
+  const double wchar_per_req = cpu.server_wchar < 0 || ok == 0 ? -1 : cpu.server_wchar / static_cast<double>(ok);
+  const double disk_per_req =
+      cpu.server_write_bytes < 0 || ok == 0 ? -1 : cpu.server_write_bytes / static_cast<double>(ok);
   const char* workload = o.workload == Workload::kReports ? "reports" : "patch-me";
   std::string error_list;
   for (const auto& [k, n] : kinds) error_list += (error_list.empty() ? "" : "; ") + k + " x" + std::to_string(n);
@@ -825,12 +852,13 @@ int main(int argc, char** argv) {
         "\"ok_total\":%llu,\"errors\":%llu,\"reconnects\":%llu,\"rps\":%.1f,\"mean_ms\":%.3f,\"p50_ms\":%.3f,"
         "\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"max_ms\":%.3f,\"min_1s_rps\":%llu,"
         "\"max_1s_rps\":%llu,\"client_cores\":%.2f,\"server_cores\":%.2f,\"setup_s\":%.1f,"
+        "\"server_wchar_per_req\":%.0f,\"server_write_bytes_per_req\":%.0f,"
         "\"workload\":\"%s\",\"run_id\":\"%s\"}\n",
         o.label.c_str(), o.clients, o.threads, o.warmup_s, o.duration_s, static_cast<unsigned long long>(ok),
         static_cast<unsigned long long>(ok_total), static_cast<unsigned long long>(errors),
         static_cast<unsigned long long>(reconnects), rps, mean_ms, p50, p90, p99, p999, max_ms,
         static_cast<unsigned long long>(min_1s), static_cast<unsigned long long>(max_1s), client_cores, server_cores,
-        setup_s, workload, run_id.c_str());
+        setup_s, wchar_per_req, disk_per_req, workload, run_id.c_str());
   } else {
     std::printf("write_path %s (%s, run %s): %d clients, %d io thread(s), %g s warm-up + %g s measured\n",
                 o.label.c_str(), workload, run_id.c_str(), o.clients, o.threads, o.warmup_s, o.duration_s);
@@ -845,6 +873,9 @@ int main(int argc, char** argv) {
     std::printf("  cpu (cores)   client %.2f", client_cores);
     if (server_cores >= 0) std::printf("  server %.2f", server_cores);
     std::printf("  (measured window)\n");
+    if (wchar_per_req >= 0)
+      std::printf("  server writes %.0f B/request passed to write() (wchar), %.0f B/request to storage\n",
+                  wchar_per_req, disk_per_req);
   }
   if (errors > 0) {
     std::cerr << "write_path: " << errors << " failed request(s): " << error_list << "\n";
