@@ -3,6 +3,7 @@
 // Prints one line per test and closes with "N passed, N failed"; exits 1 on any failure.
 // Screenshots (phone and desktop) and axe results go to --out.
 import { join, resolve } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { parseArgs } from 'node:util';
 import AxeBuilder from '@axe-core/playwright';
 import {
@@ -35,16 +36,47 @@ if (!args.binary) {
 }
 const out = screenshotDir(resolve(args.out));
 
-// A small real PNG (the photo the neighbour attaches): chromium renders it.
-async function photoPng(browser) {
-  const ctx = await browser.newContext({ viewport: { width: 320, height: 240 } });
-  const p = await ctx.newPage();
-  await p.setContent(
-    '<body style="margin:0;background:linear-gradient(135deg,#345,#89a);display:flex;align-items:center;justify-content:center;height:240px;font:bold 40px sans-serif;color:#fff">Foto</body>',
-  );
-  const buf = await p.screenshot({ type: 'png' });
-  await ctx.close();
-  return buf;
+// A small real PNG (the photo the neighbour attaches), made here: a 320x240 gradient.
+function crc32(buf) {
+  let c = ~0;
+  for (const byte of buf) {
+    c ^= byte;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
+function pngChunk(type, data) {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([len, body, crc]);
+}
+async function photoPng() {
+  const w = 320;
+  const h = 240;
+  const raw = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) {
+    const row = y * (w * 3 + 1);
+    raw[row] = 0; // filter: none
+    for (let x = 0; x < w; x++) {
+      raw[row + 1 + x * 3] = 40 + Math.round((x / w) * 100);
+      raw[row + 2 + x * 3] = 60 + Math.round((y / h) * 90);
+      raw[row + 3 + x * 3] = 90 + Math.round(((x + y) / (w + h)) * 120);
+    }
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // RGB
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', deflateSync(raw)),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 async function myReportCount(base, token) {
@@ -95,7 +127,7 @@ test('alert with photo reaches the console within 2 s without a reload', async (
   await nb.page.waitForSelector('.alert-button');
   await shoot(nb.page, out, 'phone-neighbour-home');
   await alertUpToDetails(nb.page, 'robo');
-  await nb.page.setInputFiles('#photo', { name: 'foto.png', mimeType: 'image/png', buffer: await photoPng(browser) });
+  await nb.page.setInputFiles('#photo', { name: 'foto.png', mimeType: 'image/png', buffer: await photoPng() });
   await nb.page.fill('#note', 'Dos personas en moto, huyeron hacia Gran Avenida.');
   await nb.page.waitForSelector('.photo-preview');
   const clicked = Date.now();
@@ -211,21 +243,27 @@ test('installable PWA: manifest, service worker, the app opens offline', async (
   const context = await browser.newContext({ viewport: PHONE, locale: 'es-CL', serviceWorkers: 'allow' });
   const page = await context.newPage();
   await page.goto(`${server.base}/login`);
-  await page.waitForSelector('#login');
+  await page.fill('#login', DEMO.neighbour.login);
+  await page.fill('#password', DEMO.neighbour.password);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('.alert-button');
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
-  // Let the worker take control and cache the shell, then cut the network and reload.
+  // Let the worker take control and cache the shell, then cut the network and reload:
+  // the signed-in neighbour still gets the alert button (alerts then wait in the outbox).
   await page.reload();
-  await page.waitForSelector('#login');
+  await page.waitForSelector('.alert-button');
   await context.setOffline(true);
   await page.reload();
-  await page.waitForSelector('#login', { timeout: 5000 });
+  await page.waitForSelector('.alert-button', { timeout: 5000 });
+  await page.waitForSelector('.offline-banner');
+  await shoot(page, out, 'phone-neighbour-home-offline');
   await context.close();
 });
 
 test('screenshots of each main page at phone and desktop sizes', async ({ browser, server }) => {
   // A pending membership with a proof document, so the verification queue has an entry.
   const token = await apiToken(server.base, DEMO.neighbour);
-  const png = await photoPng(browser);
+  const png = await photoPng();
   const media = await (
     await fetch(`${server.base}/api/v1/media`, { method: 'PUT', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'image/png' }, body: png })
   ).json();

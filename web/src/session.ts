@@ -1,7 +1,7 @@
 // Who is signed in, the categories, and client-side navigation: small stores with
 // subscribe/notify, read through the hooks below so every screen re-renders together.
 import { useEffect, useState } from 'preact/hooks';
-import { api, storeToken, storedToken, type Category, type Me } from './api/client';
+import { api, NetworkError, storeToken, storedToken, type Category, type Me } from './api/client';
 import { lang, onLangChange } from './i18n';
 
 type Listener = () => void;
@@ -52,9 +52,30 @@ export async function loadMe(): Promise<void> {
     return;
   }
   try {
-    meStore.set(await api.me());
+    const me = await api.me();
+    meStore.set(me);
+    remember(me);
+  } catch (e) {
+    // Offline start: the phone still knows who signed in, and alerts go to the outbox.
+    meStore.set(e instanceof NetworkError ? recalled() : null);
+  }
+}
+
+const ME_KEY = 'centinela.me';
+function remember(me: Me | null): void {
+  try {
+    if (me) localStorage.setItem(ME_KEY, JSON.stringify(me));
+    else localStorage.removeItem(ME_KEY);
   } catch {
-    meStore.set(null);
+    /* not kept */
+  }
+}
+function recalled(): Me | null {
+  try {
+    const text = localStorage.getItem(ME_KEY);
+    return text ? (JSON.parse(text) as Me) : null;
+  } catch {
+    return null;
   }
 }
 
@@ -63,6 +84,7 @@ export async function signIn(login: string, password: string): Promise<Me> {
   storeToken(r.token);
   const me = await api.me();
   meStore.set(me);
+  remember(me);
   return me;
 }
 
@@ -73,15 +95,28 @@ export async function signOut(): Promise<void> {
     /* the token is dropped anyway */
   }
   storeToken(null);
+  remember(null);
   meStore.set(null);
   navigate('/login');
 }
 
 // ---- categories ----
-export const categoriesStore = new Store<Category[]>([]);
+// Kept in localStorage too, so the alert flow works when the app starts offline.
+const CATEGORIES_KEY = 'centinela.categories';
+function cachedCategories(): Category[] {
+  try {
+    const text = localStorage.getItem(CATEGORIES_KEY);
+    return text ? (JSON.parse(text) as Category[]) : [];
+  } catch {
+    return [];
+  }
+}
+export const categoriesStore = new Store<Category[]>(cachedCategories());
 export async function loadCategories(): Promise<void> {
   try {
-    categoriesStore.set((await api.categories()).categories);
+    const list = (await api.categories()).categories;
+    categoriesStore.set(list);
+    localStorage.setItem(CATEGORIES_KEY, JSON.stringify(list));
   } catch {
     /* kept as they were */
   }
