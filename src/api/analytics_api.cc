@@ -18,32 +18,59 @@ namespace {
 const std::vector<auth::Role> kReaders = {auth::Role::kOperator, auth::Role::kResponder,
                                           auth::Role::kAnalyst, auth::Role::kAdmin};
 
-void Adoption(ApiContext& ctx, http::Request& req, http::Reply reply) {
+// The `area` parameter once the caller may read it: 400 when absent, 404 when unknown, 403
+// outside the caller's grants.
+Result<std::string> ReadableArea(ApiContext& ctx, const http::Request& req,
+                                 const auth::Principal& p) {
+  std::string area = req.Query("area");
+  if (area.empty()) return InvalidArgument("'area' is required");
+  if (!ctx.areas.Get(area)) return NotFound("no area '" + area + "'");
+  if (!Covers(ctx, p, kReaders, area))
+    return PermissionDenied("your grants do not cover area '" + area + "'");
+  return area;
+}
+
+// An optional time bound (YYYY-MM-DD or epoch ms); nullopt when absent.
+Result<std::optional<int64_t>> TimeParam(const http::Request& req, const std::string& name) {
+  const std::string text = req.Query(name);
+  if (text.empty()) return std::optional<int64_t>();
+  auto v = analytics::ParseTimeBound(text, name);
+  if (!v.ok()) return v.status();
+  return std::optional<int64_t>(*v);
+}
+
+// What every analytics route reads first: the caller (a reader role), the area it may read
+// and the optional [from, to) bounds. Replies with the error and returns nullopt otherwise.
+struct Scope {
+  std::string area;
+  std::optional<int64_t> from, to;
+};
+std::optional<Scope> ReadScope(ApiContext& ctx, const http::Request& req, const http::Reply& reply) {
   auto p = RequireRole(ctx, req, reply, kReaders);
-  if (!p) return;
+  if (!p) return std::nullopt;
+  Status err;
+  auto area = ReadableArea(ctx, req, *p);
+  auto from = TimeParam(req, "from");
+  auto to = TimeParam(req, "to");
+  for (const Status* e : {&area.status(), &from.status(), &to.status()})
+    if (err.ok() && !e->ok()) err = *e;
+  if (!err.ok()) {
+    reply(http::Response::Error(err));
+    return std::nullopt;
+  }
+  return Scope{*area, *from, *to};
+}
+
+void Adoption(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto scope = ReadScope(ctx, req, reply);
+  if (!scope) return;
   analytics::AdoptionQuery q;
-  q.area = req.Query("area");
-  if (q.area.empty()) return reply(http::Response::Error(InvalidArgument("'area' is required")));
-  std::optional<int64_t> to;
-  if (std::string f = req.Query("from"); !f.empty()) {
-    auto v = analytics::ParseTimeBound(f, "from");
-    if (!v.ok()) return reply(http::Response::Error(v.status()));
-    q.from_ms = *v;
-  }
-  if (std::string t = req.Query("to"); !t.empty()) {
-    auto v = analytics::ParseTimeBound(t, "to");
-    if (!v.ok()) return reply(http::Response::Error(v.status()));
-    q.to_ms = *v;
-    to = *v;
-  }
-  if (!ctx.areas.Get(q.area))
-    return reply(http::Response::Error(NotFound("no area '" + q.area + "'")));
-  if (!Covers(ctx, *p, kReaders, q.area))
-    return reply(http::Response::Error(
-        PermissionDenied("your grants do not cover area '" + q.area + "'")));
+  q.area = scope->area;
+  q.from_ms = scope->from.value_or(0);
+  if (scope->to) q.to_ms = *scope->to;
   auto rows = analytics::LoadAdoptionTable(ctx.store, ctx.areas, *ctx.memberships, q);
   if (!rows.ok()) return reply(http::Response::Error(rows.status()));
-  reply(http::Response::Json(200, analytics::AdoptionJson(*rows, q.area, q.from_ms, to)));
+  reply(http::Response::Json(200, analytics::AdoptionJson(*rows, q.area, q.from_ms, scope->to)));
 }
 
 // A number in plain decimal with `digits` decimals (Boost.JSON 1.81 would write 0.5 as 5E-1).
@@ -65,20 +92,14 @@ Result<double> NumberParam(const http::Request& req, const std::string& name, do
 }
 
 void DarkFigure(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = RequireRole(ctx, req, reply, kReaders);
-  if (!p) return;
-  analytics::DarkFigureQuery q;
-  q.area = req.Query("area");
-  if (q.area.empty()) return reply(http::Response::Error(InvalidArgument("'area' is required")));
-  const std::string from = req.Query("from"), to = req.Query("to");
-  if (from.empty() || to.empty())
+  auto scope = ReadScope(ctx, req, reply);
+  if (!scope) return;
+  if (!scope->from || !scope->to)
     return reply(http::Response::Error(InvalidArgument("'from' and 'to' are required")));
-  auto f = analytics::ParseTimeBound(from, "from");
-  if (!f.ok()) return reply(http::Response::Error(f.status()));
-  auto t = analytics::ParseTimeBound(to, "to");
-  if (!t.ok()) return reply(http::Response::Error(t.status()));
-  q.from_ms = *f;
-  q.to_ms = *t;
+  analytics::DarkFigureQuery q;
+  q.area = scope->area;
+  q.from_ms = *scope->from;
+  q.to_ms = *scope->to;
   auto d = NumberParam(req, "distance_m", q.match.distance_m);
   auto h = NumberParam(req, "hours", q.match.hours);
   auto ref = NumberParam(req, "reference", q.reference);
@@ -89,11 +110,6 @@ void DarkFigure(ApiContext& ctx, http::Request& req, http::Reply reply) {
   q.match.hours = *h;
   q.reference = *ref;
   q.target = *tgt;
-  if (!ctx.areas.Get(q.area))
-    return reply(http::Response::Error(NotFound("no area '" + q.area + "'")));
-  if (!Covers(ctx, *p, kReaders, q.area))
-    return reply(http::Response::Error(
-        PermissionDenied("your grants do not cover area '" + q.area + "'")));
   auto rows = analytics::LoadDarkFigure(ctx.store, ctx.areas, q);
   if (!rows.ok()) return reply(http::Response::Error(rows.status()));
   RawJson raw;
