@@ -1,4 +1,4 @@
-// One MapLibre map for every screen: the basemap from GET /api/v1/config/client (raster
+// One MapLibre map for every screen (loaded on demand through ./Map.tsx): the basemap from GET /api/v1/config/client (raster
 // tiles), or, with none (an offline machine), a plain background with the area outlines
 // and their names. Points are clustered when asked; labels are HTML markers so no glyph
 // server is needed. Where WebGL is missing the map says so and the lists still work.
@@ -7,16 +7,9 @@ import maplibregl, { type GeoJSONSource, type StyleSpecification } from 'maplibr
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { api, type AreaFeatureCollection, type ClientConfig } from '../api/client';
 import { t } from '../i18n';
+import { DEFAULT_CENTER, type MapPoint } from './Map';
 
-export interface MapPoint {
-  id: string;
-  lat: number;
-  lon: number;
-  priority: number;
-  label?: string;
-}
-
-interface Props {
+export interface MapProps {
   label: string;
   center?: [number, number]; // [lon, lat]
   zoom?: number;
@@ -30,8 +23,6 @@ interface Props {
   showAreas?: boolean;
   class?: string;
 }
-
-export const DEFAULT_CENTER: [number, number] = [-70.645, -33.52]; // Santiago, South Precinct
 
 let configPromise: Promise<ClientConfig> | null = null;
 let areasPromise: Promise<AreaFeatureCollection> | null = null;
@@ -111,7 +102,7 @@ function pointsGeoJson(points: MapPoint[]): GeoJSON.FeatureCollection {
   };
 }
 
-export function MapView(props: Props) {
+export function MapViewImpl(props: MapProps) {
   const container = useRef<HTMLDivElement>(null);
   const mapRef = useRef<maplibregl.Map | null>(null);
   const pinRef = useRef<maplibregl.Marker | null>(null);

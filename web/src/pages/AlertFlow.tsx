@@ -5,7 +5,7 @@ import { Icon } from '../components/Icon';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Category } from '../api/client';
 import { Notice, PriorityBadge, errorText } from '../components/common';
-import { DEFAULT_CENTER, MapView } from '../components/MapView';
+import { DEFAULT_CENTER, MapView } from '../components/Map';
 import { formatNumber, lang, t, type MessageKey } from '../i18n';
 import { submitAlert } from '../offline/queue';
 import { categoriesStore, linkTo, navigate, useStore } from '../session';

@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, type Area, type FamilyLink, type Membership } from '../api/client';
 import { Notice, errorText } from '../components/common';
-import { DEFAULT_CENTER, MapView } from '../components/MapView';
+import { DEFAULT_CENTER, MapView } from '../components/Map';
 import { formatDateTime, t, type MessageKey } from '../i18n';
 import { loadMe } from '../session';
 

@@ -5,7 +5,7 @@ import { Icon } from '../components/Icon';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, type Area, type Report } from '../api/client';
 import { MediaImage, Notice, PriorityBadge, agencyNames, PublicTimeline, ReportSummary, StatusSteps } from '../components/common';
-import { MapView, type MapPoint } from '../components/MapView';
+import { MapView, type MapPoint } from '../components/Map';
 import { formatDateTime, formatNumber, t } from '../i18n';
 import { LiveStream, type StreamState } from '../realtime/stream';
 import { categoryLabel } from '../session';

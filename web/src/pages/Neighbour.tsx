@@ -4,7 +4,7 @@ import { Icon } from '../components/Icon';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { api, type Comment, type Report } from '../api/client';
 import { MediaImage, Notice, PriorityBadge, PublicTimeline, ReportSummary, StatusSteps, errorText, statusLabel } from '../components/common';
-import { MapView, type MapPoint } from '../components/MapView';
+import { MapView, type MapPoint } from '../components/Map';
 import { formatAgo, formatDateTime, t } from '../i18n';
 import { onOutboxChange, outbox, type QueuedAlert } from '../offline/queue';
 import { LiveStream } from '../realtime/stream';
