@@ -11,13 +11,9 @@ Result<realtime::SubscriberInfo> SubscriberFor(ApiContext& ctx, const auth::Prin
   if (!viewer.ok()) return viewer.status();
   realtime::SubscriberInfo s;
   s.viewer = std::move(*viewer);
-  auto rows = ctx.store.Query(
-      "SELECT owner_id AS u FROM family_links WHERE member_id = $1 AND status = 'accepted' "
-      "UNION SELECT member_id AS u FROM family_links WHERE owner_id = $1 AND status = 'accepted' "
-      "AND member_id IS NOT NULL",
-      {p.user_id});
-  if (!rows.ok()) return rows.status();
-  for (size_t i = 0; i < rows->size(); ++i) s.family_of.push_back(rows->Text(i, "u"));
+  Result<std::vector<std::string>> family = ctx.reports->FamilyOf(p.user_id);
+  if (!family.ok()) return family.status();
+  s.family_of = std::move(*family);
   return s;
 }
 

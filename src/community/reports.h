@@ -170,6 +170,9 @@ class ReportService {
 
   //! The viewer for a principal: grants plus approved neighbourhood memberships.
   Result<Viewer> ViewerFor(const auth::Principal& p);
+  //! Users in whose accepted family circle `user_id` is (either side of a link); the live
+  //! stream indexes sessions by them.
+  Result<std::vector<std::string>> FamilyOf(const std::string& user_id);
   //! One report as the viewer may see it; nullopt when invisible or unknown.
   Result<std::optional<VisibleReport>> Get(const Viewer& viewer, const std::string& id);
   //! A page of reports newest first, filtered by visibility.
@@ -181,7 +184,6 @@ class ReportService {
 
  private:
   void Submit(store::WriteFn fn, std::function<void(Status)> done);
-  Result<std::vector<std::string>> FamilyOf(const std::string& user_id);
   Status AttachMedia(std::vector<VisibleReport>& items);
 
   store::Store& store_;
