@@ -252,11 +252,16 @@ test('installable PWA: manifest, service worker, the app opens offline', async (
   // the signed-in neighbour still gets the alert button (alerts then wait in the outbox).
   await page.reload();
   await page.waitForSelector('.alert-button');
+  await page.waitForTimeout(2500); // the idle-time map preload goes through the worker
   await context.setOffline(true);
   await page.reload();
   await page.waitForSelector('.alert-button', { timeout: 5000 });
   await page.waitForSelector('.offline-banner');
   await shoot(page, out, 'phone-neighbour-home-offline');
+  // The map chunk was fetched in idle time while online, so the map opens offline too.
+  await page.click('nav a[href="/feed"] >> visible=true');
+  await page.click('button[role=tab]:nth-child(2)');
+  await page.waitForSelector('.maplibregl-canvas', { timeout: 5000 });
   await context.close();
 });
 

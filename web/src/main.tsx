@@ -1,5 +1,6 @@
 import { render } from 'preact';
 import { App } from './app';
+import { preloadMap } from './components/Map';
 import './styles.css';
 
 render(<App />, document.getElementById('app')!);
@@ -9,5 +10,6 @@ render(<App />, document.getElementById('app')!);
 if ('serviceWorker' in navigator && location.protocol !== 'file:') {
   window.addEventListener('load', () => {
     navigator.serviceWorker.register('/sw.js').catch(() => undefined);
+    if (navigator.onLine) preloadMap();
   });
 }

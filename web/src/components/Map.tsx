@@ -19,13 +19,28 @@ export interface MapPoint {
 let loaded: ComponentType<MapProps> | null = null;
 let loading: Promise<ComponentType<MapProps>> | null = null;
 
+function load(): Promise<ComponentType<MapProps>> {
+  loading ??= import('./MapView').then((m) => (loaded = m.MapViewImpl));
+  return loading;
+}
+
+/** Fetches the map chunk while the phone is idle (so the service worker keeps it for
+ *  offline use) without holding up the first screen. */
+export function preloadMap(): void {
+  const start = () =>
+    void load().catch(() => {
+      loading = null;
+    });
+  if (typeof window.requestIdleCallback === 'function') window.requestIdleCallback(start, { timeout: 5000 });
+  else setTimeout(start, 2000);
+}
+
 export function MapView(props: MapProps) {
   const [Impl, setImpl] = useState<ComponentType<MapProps> | null>(() => loaded);
   const [failed, setFailed] = useState(false);
   useEffect(() => {
     if (Impl) return;
-    loading ??= import('./MapView').then((m) => (loaded = m.MapViewImpl));
-    loading.then((c) => setImpl(() => c)).catch(() => {
+    load().then((c) => setImpl(() => c)).catch(() => {
       loading = null; // offline before the map was ever loaded: try again next time
       setFailed(true);
     });
