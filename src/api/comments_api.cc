@@ -1,6 +1,7 @@
 // Comments, "I saw it too" confirmations, flags and comment moderation. Every route first
 // finds the report through ReportService::Get (community::Decide for the caller): a report
 // the caller may not see answers 404, exactly like an unknown one.
+#include <charconv>
 #include <memory>
 
 #include "api/comments_json.h"
@@ -205,6 +206,125 @@ void Moderate(ApiContext& ctx, http::Request& req, http::Reply reply, bool hide)
       });
 }
 
+const std::vector<auth::Role> kModerators = {auth::Role::kOperator, auth::Role::kAdmin};
+
+json::object FlagJson(const community::FlagSummary& f) {
+  auto target = community::ParseFlagTarget(f.target);
+  const bool comment = target && target->kind == community::FlagTarget::Kind::kComment;
+  json::object o{{"target", f.target},
+                 {"kind", comment ? "comment" : "report"},
+                 {"target_id", target ? target->id : std::string()},
+                 {"report_id", f.report_id},
+                 {"count", f.count},
+                 {"reason", f.reason},
+                 {"first_ms", f.first_ms},
+                 {"last_ms", f.last_ms},
+                 {"status", f.resolution.empty() ? "open" : "resolved"}};
+  o["resolution"] = f.resolution.empty() ? json::value(nullptr) : json::value(f.resolution);
+  o["resolved_by"] = f.resolved_by.empty() ? json::value(nullptr) : json::value(f.resolved_by);
+  o["resolved_ms"] = f.resolved_ms ? json::value(f.resolved_ms) : json::value(nullptr);
+  return o;
+}
+
+// GET /api/v1/flags?status=open|resolved&area=CODE&cursor=&limit=: the flagged targets of
+// the reports in an area the caller moderates, latest flag first, with the flagged comment.
+void ListFlags(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = RequireRole(ctx, req, reply, kModerators);
+  if (!p) return;
+  const std::string area = req.Query("area");
+  const std::string status = req.Query("status").empty() ? "open" : req.Query("status");
+  if (area.empty()) return reply(http::Response::Error(InvalidArgument("'area' is required")));
+  if (status != "open" && status != "resolved")
+    return reply(http::Response::Error(InvalidArgument("'status' must be open or resolved")));
+  if (!Covers(ctx, *p, kModerators, area))
+    return reply(
+        http::Response::Error(PermissionDenied("your grants do not cover area '" + area + "'")));
+  int limit = community::kDefaultFlagPage;
+  if (std::string l = req.Query("limit"); !l.empty()) {
+    int v = 0;
+    auto [end, ec] = std::from_chars(l.data(), l.data() + l.size(), v);
+    if (ec != std::errc() || end != l.data() + l.size() || v < 1 || v > community::kMaxFlagPage)
+      return reply(http::Response::Error(InvalidArgument("'limit' must be 1 to 200")));
+    limit = v;
+  }
+  auto page = ctx.comments->ListFlags(area, status == "resolved", req.Query("cursor"), limit);
+  if (!page.ok()) return reply(http::Response::Error(page.status()));
+  json::array out;
+  for (const community::FlagSummary& f : page->items) {
+    json::object o = FlagJson(f);
+    auto target = community::ParseFlagTarget(f.target);
+    if (target && target->kind == community::FlagTarget::Kind::kComment) {
+      auto c = ctx.comments->Get(target->id);
+      if (!c.ok()) return reply(http::Response::Error(c.status()));
+      if (*c)
+        o["comment"] = json::object{{"body", (*c)->body},
+                                    {"author_id", (*c)->author_id},
+                                    {"hidden", (*c)->hidden},
+                                    {"created_ms", (*c)->created_ms}};
+    }
+    out.push_back(std::move(o));
+  }
+  json::object body{{"flags", std::move(out)}};
+  body["next_cursor"] =
+      page->next_cursor.empty() ? json::value(nullptr) : json::value(page->next_cursor);
+  reply(JsonResponse(200, std::move(body)));
+}
+
+// POST /api/v1/flags/resolve {target, action: "dismiss"|"hide", reason?}: a moderator of the
+// target's report closes its open flags; "hide" (comments only, needs a reason) hides the
+// comment first, as POST /api/v1/comments/{id}/hide does.
+void ResolveFlags(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = RequireRole(ctx, req, reply, kModerators);
+  if (!p) return;
+  Result<json::object> body = ParseBody(req);
+  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  Status err;
+  const std::string target_text = RequiredString(*body, "target", &err, 200);
+  const std::string action = RequiredString(*body, "action", &err, 16);
+  std::string reason =
+      StringField(*body, "reason", &err, 8 * community::kMaxHideReasonChars).value_or("");
+  if (!err.ok()) return reply(http::Response::Error(err));
+  auto target = community::ParseFlagTarget(target_text);
+  if (!target) return reply(http::Response::Error(Unprocessable("unknown flag target")));
+  if (action != "dismiss" && action != "hide")
+    return reply(http::Response::Error(Unprocessable("'action' must be dismiss or hide")));
+  const bool comment = target->kind == community::FlagTarget::Kind::kComment;
+  if (action == "hide" && !comment)
+    return reply(http::Response::Error(Unprocessable("only comments can be hidden")));
+  std::optional<Comment> c;
+  std::string report_id = target->id;
+  if (comment) {
+    auto found = ctx.comments->Get(target->id);
+    if (!found.ok()) return reply(http::Response::Error(found.status()));
+    if (!*found) return reply(http::Response::Error(NotFound("no comment '" + target->id + "'")));
+    c = **found;
+    report_id = c->report_id;
+  }
+  auto seen = SeeReport(ctx, *p, report_id, reply);
+  if (!seen) return;
+  if (!community::Moderates(seen->viewer, seen->report.report))
+    return reply(http::Response::Error(
+        PermissionDenied("resolving flags needs an operator or admin grant over the report")));
+  auto report = std::make_shared<VisibleReport>(seen->report);
+  const std::string actor = p->user_id;
+  CommentService* comments = ctx.comments;
+  auto resolve = [comments, actor, target_text, report, reply](const std::string& resolution) {
+    comments->ResolveFlags(actor, target_text, report->report, resolution,
+                           [target_text, resolution, reply](Result<int64_t> n) {
+                             if (!n.ok()) return reply(http::Response::Error(n.status()));
+                             reply(JsonResponse(200, json::object{{"target", target_text},
+                                                                  {"resolution", resolution},
+                                                                  {"flags", *n}}));
+                           });
+  };
+  if (action == "dismiss") return resolve("dismissed");
+  ctx.comments->SetHidden(actor, *c, report->report, true, std::move(reason),
+                          [resolve, reply](Result<Comment> r) {
+                            if (!r.ok()) return reply(http::Response::Error(r.status()));
+                            resolve("hidden");
+                          });
+}
+
 }  // namespace
 
 Result<json::object> CommentThreadJson(ApiContext& ctx, const community::Viewer& viewer,
@@ -234,6 +354,10 @@ void AddCommentRoutes(http::Router& r, ApiContext& ctx) {
         [&ctx](http::Request& q, http::Reply y) { Confirm(ctx, q, std::move(y)); });
   r.Add("POST", "/api/v1/flags",
         [&ctx](http::Request& q, http::Reply y) { RaiseFlag(ctx, q, std::move(y)); });
+  r.Add("GET", "/api/v1/flags",
+        [&ctx](http::Request& q, http::Reply y) { ListFlags(ctx, q, std::move(y)); });
+  r.Add("POST", "/api/v1/flags/resolve",
+        [&ctx](http::Request& q, http::Reply y) { ResolveFlags(ctx, q, std::move(y)); });
   r.Add("POST", "/api/v1/comments/{id}/hide",
         [&ctx](http::Request& q, http::Reply y) { Moderate(ctx, q, std::move(y), true); });
   r.Add("POST", "/api/v1/comments/{id}/unhide",

@@ -1,13 +1,12 @@
 #include "community/comments.h"
 
-#include "common/text.h"
-
 #include <algorithm>
 #include <boost/json.hpp>
 #include <memory>
 
 #include "auth/roles.h"
 #include "common/hash.h"
+#include "common/text.h"
 
 namespace centinela::community {
 
@@ -257,6 +256,91 @@ void CommentService::Flag(const std::string& user_id, const std::string& target,
       [already, done = std::move(done)](Status s) {
         if (!s.ok()) return done(s);
         done(*already);
+      });
+}
+
+namespace {
+
+// A flag target in a page cursor (whose id part is alphanumeric): "c<id>" or "r<id>".
+std::string TargetKey(const std::string& target) {
+  auto t = ParseFlagTarget(target);
+  if (!t) return "x";
+  return (t->kind == FlagTarget::Kind::kComment ? "c" : "r") + t->id;
+}
+std::optional<std::string> TargetFromKey(const std::string& key) {
+  if (key.size() < 2 || (key[0] != 'c' && key[0] != 'r')) return std::nullopt;
+  return (key[0] == 'c' ? "comment:" : "report:") + key.substr(1);
+}
+
+}  // namespace
+
+Result<FlagPage> CommentService::ListFlags(const std::string& area, bool resolved,
+                                           const std::string& cursor, int limit) {
+  limit = std::clamp(limit, 1, kMaxFlagPage);
+  store::Params p{area};
+  std::string having;
+  if (!cursor.empty()) {
+    auto at = DecodeCursor(cursor);
+    auto target = at ? TargetFromKey(at->second) : std::nullopt;
+    if (!target) return InvalidArgument("'cursor' is not a cursor this server gave");
+    p.push_back(at->first);
+    p.push_back(*target);
+    having = " HAVING MAX(f.created_ms) < $2 OR (MAX(f.created_ms) = $2 AND f.target < $3)";
+  }
+  // One row per target; a report's flags are found through the areas containing it.
+  const std::string sql =
+      std::string(
+          "SELECT f.target, f.report_id, COUNT(*) AS n, MIN(f.created_ms) AS first_ms, "
+          "MAX(f.created_ms) AS last_ms, MAX(f.resolution) AS resolution, "
+          "MAX(f.resolved_by) AS resolved_by, MAX(f.resolved_ms) AS resolved_ms, "
+          "(SELECT f2.reason FROM flags f2 WHERE f2.target = f.target "
+          "ORDER BY f2.created_ms DESC LIMIT 1) AS reason "
+          "FROM flags f WHERE f.report_id IN (SELECT ra.report_id FROM report_areas ra "
+          "WHERE ra.area_code = $1) AND f.resolved_ms IS ") +
+      (resolved ? "NOT NULL" : "NULL") + " GROUP BY f.target, f.report_id" + having +
+      " ORDER BY last_ms DESC, f.target DESC LIMIT " + std::to_string(limit + 1);
+  auto rows = store_.Query(sql, p);
+  if (!rows.ok()) return rows.status();
+  FlagPage page;
+  for (size_t i = 0; i < rows->size() && static_cast<int>(i) < limit; ++i) {
+    FlagSummary f;
+    f.target = rows->Text(i, "target");
+    f.report_id = rows->Text(i, "report_id");
+    f.count = rows->Int(i, "n");
+    f.reason = rows->Text(i, "reason");
+    f.first_ms = rows->Int(i, "first_ms");
+    f.last_ms = rows->Int(i, "last_ms");
+    f.resolution = rows->Text(i, "resolution");
+    f.resolved_by = rows->Text(i, "resolved_by");
+    f.resolved_ms = rows->Int(i, "resolved_ms");
+    page.items.push_back(std::move(f));
+  }
+  if (static_cast<int>(rows->size()) > limit && !page.items.empty())
+    page.next_cursor = EncodeCursor(page.items.back().last_ms, TargetKey(page.items.back().target));
+  return page;
+}
+
+void CommentService::ResolveFlags(const std::string& actor, const std::string& target,
+                                  const Report& report, const std::string& resolution,
+                                  std::function<void(Result<int64_t>)> done) {
+  auto resolved = std::make_shared<int64_t>(0);
+  const std::string scope = StaffScope(report);
+  Submit(
+      [resolved, actor, target, resolution, scope](store::Tx& tx) -> Status {
+        auto up = tx.Exec(
+            "UPDATE flags SET resolved_ms = $1, resolved_by = $2, resolution = $3 "
+            "WHERE target = $4 AND resolved_ms IS NULL",
+            {tx.NowMs(), actor, resolution, target});
+        if (!up.ok()) return up.status();
+        if (up->affected == 0) return Conflict("no open flags on '" + target + "'");
+        *resolved = static_cast<int64_t>(up->affected);
+        json::object o{{"target", target}, {"resolution", resolution}, {"flags", *resolved}};
+        auto e = tx.Append({"flag.resolved", actor, target, scope, json::serialize(o)});
+        return e.ok() ? Status::Ok() : e.status();
+      },
+      [resolved, done = std::move(done)](Status s) {
+        if (!s.ok()) return done(s);
+        done(*resolved);
       });
 }
 

@@ -71,6 +71,24 @@ struct CommentView {
 CommentView DecideComment(const Comment& c, const Report& report, const View& report_view,
                           bool moderator);
 
+//! All flags on one target, as staff review them.
+struct FlagSummary {
+  std::string target;     //!< "comment:<id>" or "report:<id>"
+  std::string report_id;  //!< the report itself, or the comment's report
+  int64_t count = 0;      //!< flags raised by distinct users
+  std::string reason;     //!< the latest flag's reason
+  int64_t first_ms = 0, last_ms = 0;
+  std::string resolution;  //!< "" while open; "dismissed" or "hidden"
+  std::string resolved_by;
+  int64_t resolved_ms = 0;
+};
+struct FlagPage {
+  std::vector<FlagSummary> items;  //!< latest flag first
+  std::string next_cursor;         //!< empty at the end
+};
+inline constexpr int kMaxFlagPage = 200;
+inline constexpr int kDefaultFlagPage = 50;
+
 struct CommentServiceOptions {
   int max_per_minute = 5;        //!< community.comments_per_minute
   int max_per_day = 100;         //!< community.comments_per_day
@@ -113,6 +131,15 @@ class CommentService {
   void Flag(const std::string& user_id, const std::string& target, std::string reason,
             const Report& report, std::function<void(Result<bool>)> done);
 
+  //! Targets with open (resolved = false) or resolved flags whose report lies in `area`
+  //! (report_areas: the report's containing areas, so a precinct sees its sectors' flags),
+  //! latest flag first; `cursor` is the previous page's next_cursor (400 when malformed).
+  Result<FlagPage> ListFlags(const std::string& area, bool resolved, const std::string& cursor,
+                             int limit);
+  //! Marks every open flag on `target` resolved by `actor` ("dismissed" or "hidden") with the
+  //! event "flag.resolved" to the staff of the report's innermost area; 409 when none is open.
+  void ResolveFlags(const std::string& actor, const std::string& target, const Report& report,
+                    const std::string& resolution, std::function<void(Result<int64_t>)> done);
   //! Hides (hide = true) or shows again a comment; "comment.hidden"/"comment.unhidden" to
   //! the staff of the report's innermost area. The row stays.
   void SetHidden(const std::string& actor, const Comment& comment, const Report& report, bool hide,

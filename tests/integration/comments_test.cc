@@ -51,8 +51,8 @@ class CommentsTest : public DeployedTest<CommentsDeployment> {
     d.member = api.Neighbour("member@test.cl", "Vecina San Miguel");
     d.member2 = api.Neighbour("member2@test.cl", "Vecino San Miguel");
     d.chatty = api.Neighbour("chatty@test.cl", "Vecino Conversador");
-    ASSERT_FALSE(d.reporter.second.empty() || d.member.second.empty() ||
-                 d.member2.second.empty() || d.chatty.second.empty());
+    ASSERT_FALSE(d.reporter.second.empty() || d.member.second.empty() || d.member2.second.empty() ||
+                 d.chatty.second.empty());
     ApproveMember(*d.db, d.member.first, "SM");
     ApproveMember(*d.db, d.member2.first, "SM");
     ApproveMember(*d.db, d.chatty.first, "SM");
@@ -197,6 +197,123 @@ TEST_P(CommentsTest, HiddenCommentsDisappearForNeighboursButStaffSeeThemMarked) 
   r = api().Call("POST", "/api/v1/comments/" + comment + "/unhide", "", dep_->op_in.second);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Comments(id, dep_->member.second).size(), 1u);
+}
+
+// The staff's flag queue: covering operators list the flagged comments and reports of their
+// area (grouped per target, with count and latest reason), page through it, and resolve it
+// by dismissing or by hiding the comment; staff elsewhere and neighbours get nothing.
+TEST_P(CommentsTest, FlagQueueIsAreaScopedPagedAndResolvable) {
+  const std::string id = Post("robo");
+  ASSERT_FALSE(id.empty());
+  Account a = api().Neighbour("flag-a-" + GetParam() + "@test.cl");
+  Account b = api().Neighbour("flag-b-" + GetParam() + "@test.cl");
+  ASSERT_FALSE(a.second.empty() || b.second.empty());
+  ApproveMember(*dep_->db, a.first, "SM");
+  ApproveMember(*dep_->db, b.first, "SM");
+  Reply r = Comment(id, "vendo cosas baratas", a.second);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string comment = "comment:" + std::string(r.Json().at("id").as_string());
+  const std::string report = "report:" + id;
+  auto flag = [&](const std::string& target, const std::string& reason, const Account& who) {
+    Reply f = api().Call("POST", "/api/v1/flags", Obj({{"target", target}, {"reason", reason}}),
+                         who.second);
+    EXPECT_EQ(f.status, 201) << f.body;
+  };
+  flag(comment, "spam", b);
+  flag(comment, "publicidad", dep_->member);
+  flag(report, "no ocurrió", b);
+
+  // Every page of the open queue of SM, one item a page: no target twice, ours included.
+  auto queue = [&](const std::string& area, const std::string& status, const std::string& token) {
+    std::map<std::string, json::object> seen;
+    std::string cursor;
+    for (int page = 0; page < 100; ++page) {
+      Reply q = api().Call("GET",
+                           "/api/v1/flags?area=" + area + "&status=" + status + "&limit=1" +
+                               (cursor.empty() ? "" : "&cursor=" + cursor),
+                           "", token);
+      EXPECT_EQ(q.status, 200) << q.body;
+      if (q.status != 200) break;
+      const json::value doc = q.Json();
+      EXPECT_LE(doc.at("flags").as_array().size(), 1u);
+      for (const json::value& f : doc.at("flags").as_array())
+        EXPECT_TRUE(seen.emplace(std::string(f.at("target").as_string()), f.as_object()).second)
+            << "listed twice: " << f;
+      if (doc.at("next_cursor").is_null()) break;
+      cursor = std::string(doc.at("next_cursor").as_string());
+    }
+    return seen;
+  };
+  auto open = queue("SM", "open", dep_->op_in.second);
+  ASSERT_TRUE(open.count(comment) && open.count(report));
+  EXPECT_EQ(open[comment].at("count").as_int64(), 2);
+  EXPECT_EQ(open[comment].at("kind").as_string(), "comment");
+  EXPECT_EQ(open[comment].at("reason").as_string(), "publicidad");  // the latest
+  EXPECT_EQ(open[comment].at("report_id").as_string(), id);
+  EXPECT_EQ(open[comment].at("comment").at("body").as_string(), "vendo cosas baratas");
+  EXPECT_EQ(open[report].at("count").as_int64(), 1);
+  EXPECT_EQ(open[report].at("status").as_string(), "open");
+  EXPECT_EQ(queue("RM", "open", dep_->root).count(comment), 1u);  // the region holds SM
+
+  // Scope: staff of another sector see none of it and may not ask for SM; neighbours never.
+  EXPECT_FALSE(queue("LC", "open", dep_->op_out.second).count(comment));
+  EXPECT_EQ(api().Call("GET", "/api/v1/flags?area=SM", "", dep_->op_out.second).status, 403);
+  EXPECT_EQ(api().Call("GET", "/api/v1/flags?area=SM", "", dep_->member.second).status, 403);
+  EXPECT_EQ(api().Call("GET", "/api/v1/flags", "", dep_->op_in.second).status, 400);
+  EXPECT_EQ(api().Call("GET", "/api/v1/flags?area=SM&cursor=zz", "", dep_->op_in.second).status,
+            400);
+
+  // Resolving: not by staff elsewhere or neighbours; dismiss the report's flag once.
+  const std::string resolve = "/api/v1/flags/resolve";
+  EXPECT_NE(api()
+                .Call("POST", resolve, Obj({{"target", report}, {"action", "dismiss"}}),
+                      dep_->op_out.second)
+                .status,
+            200);
+  EXPECT_EQ(api()
+                .Call("POST", resolve, Obj({{"target", report}, {"action", "dismiss"}}),
+                      dep_->member.second)
+                .status,
+            403);
+  EXPECT_EQ(
+      api()
+          .Call("POST", resolve, Obj({{"target", report}, {"action", "hide"}}), dep_->op_in.second)
+          .status,
+      422);  // only comments hide
+  r = api().Call("POST", resolve, Obj({{"target", report}, {"action", "dismiss"}}),
+                 dep_->op_in.second);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json().at("flags").as_int64(), 1);
+  EXPECT_EQ(api()
+                .Call("POST", resolve, Obj({{"target", report}, {"action", "dismiss"}}),
+                      dep_->op_in.second)
+                .status,
+            409);
+  // Hiding the comment resolves its flags and hides it from the neighbours.
+  EXPECT_EQ(
+      api()
+          .Call("POST", resolve, Obj({{"target", comment}, {"action", "hide"}}), dep_->op_in.second)
+          .status,
+      422);  // hiding needs a reason
+  r = api().Call("POST", resolve,
+                 Obj({{"target", comment}, {"action", "hide"}, {"reason", "publicidad"}}),
+                 dep_->op_in.second);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json().at("flags").as_int64(), 2);
+  for (const json::value& c : Comments(id, dep_->member.second))
+    EXPECT_NE("comment:" + std::string(c.at("id").as_string()), comment);
+  open = queue("SM", "open", dep_->op_in.second);
+  EXPECT_FALSE(open.count(comment) || open.count(report));
+  auto resolved = queue("SM", "resolved", dep_->op_in.second);
+  ASSERT_TRUE(resolved.count(comment) && resolved.count(report));
+  EXPECT_EQ(resolved[comment].at("resolution").as_string(), "hidden");
+  EXPECT_EQ(resolved[report].at("resolution").as_string(), "dismissed");
+  EXPECT_EQ(resolved[report].at("resolved_by").as_string(), dep_->op_in.first);
+  EXPECT_EQ(dep_->db
+                ->Column("SELECT seq FROM events WHERE type = 'flag.resolved' AND subject = '" +
+                         comment + "'")
+                .size(),
+            1u);
 }
 
 TEST_P(CommentsTest, OneConfirmationPerUserAndNotByTheReporter) {
