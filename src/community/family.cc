@@ -59,8 +59,7 @@ std::function<void(Status, std::vector<store::Event>)> Finish(
 }  // namespace
 
 void FamilyService::Invite(const FamilyCaller& owner, const std::string& email,
-                           const std::string& phone,
-                           std::function<void(Result<FamilyLink>)> done) {
+                           const std::string& phone, std::function<void(Result<FamilyLink>)> done) {
   if (email.empty() == phone.empty())
     return done(Unprocessable("give exactly one of 'email' or 'phone'"));
   if ((!email.empty() && email == owner.email) || (!phone.empty() && phone == owner.phone))
@@ -107,7 +106,38 @@ void FamilyService::Invite(const FamilyCaller& owner, const std::string& email,
       Finish(l, std::move(done)));
 }
 
+Status FamilyService::BindPending(const FamilyCaller& c) {
+  if (c.email.empty() && c.phone.empty()) return Status::Ok();
+  const char* kPending =
+      " FROM family_links WHERE member_id IS NULL AND status = 'invited' AND owner_id <> $1 AND "
+      "(invite_email = $2 OR invite_phone = $3)";
+  const store::Params params{c.user_id, OrNull(c.email), OrNull(c.phone)};
+  auto waiting = store_.Query(std::string("SELECT id") + kPending, params);
+  if (!waiting.ok()) return waiting.status();
+  if (waiting->empty()) return Status::Ok();  // the common case: no write
+  return store_.WriteSync([c, kPending, params](store::Tx& tx) -> Status {
+    // Read again inside the write: another listing may have bound them meanwhile.
+    auto rows = tx.Exec(std::string("SELECT ") + kColumns + kPending, params);
+    if (!rows.ok()) return rows.status();
+    for (size_t i = 0; i < rows->size(); ++i) {
+      FamilyLink l = FromRow(*rows, i);
+      l.member_id = c.user_id;
+      l.updated_ms = tx.NowMs();
+      auto up = tx.Exec(
+          "UPDATE family_links SET member_id = $1, updated_ms = $2 WHERE id = $3 AND "
+          "member_id IS NULL",
+          {l.member_id, l.updated_ms, l.id});
+      if (!up.ok()) return up.status();
+      Status ev = AppendEvents(tx, "family.bound", c.user_id, l);
+      if (!ev.ok()) return ev;
+    }
+    return Status::Ok();
+  });
+}
+
 Result<std::vector<FamilyLink>> FamilyService::Mine(const FamilyCaller& c) {
+  Status bound = BindPending(c);
+  if (!bound.ok()) return bound;
   auto rows = store_.Query(
       std::string("SELECT ") + kColumns +
           " FROM family_links WHERE owner_id = $1 OR member_id = $1 OR (member_id IS NULL AND "
@@ -139,8 +169,7 @@ void FamilyService::Answer(const std::string& id, const FamilyCaller& caller, bo
             "UPDATE family_links SET member_id = $1, status = $2, updated_ms = $3 WHERE id = $4",
             {l->member_id, l->status, l->updated_ms, id});
         if (!up.ok()) return up.status();
-        return AppendEvents(tx, accept ? "family.accepted" : "family.declined", caller.user_id,
-                            *l);
+        return AppendEvents(tx, accept ? "family.accepted" : "family.declined", caller.user_id, *l);
       },
       Finish(l, std::move(done)));
 }

@@ -3,7 +3,8 @@
 // declines; either side may leave. Accepted links (either direction) are what Decide()
 // (visibility.h) reads as family: family members see the member's reports, restricted
 // ones only when the reporter shared that report with family. An invitation to an address
-// no account has yet is matched when its owner signs in and reads or answers it.
+// no account has yet is bound to the account that registers with it at that account's
+// first listing of its links (or when it answers the invitation).
 // Thread-safe; each change is one Store WriteFn whose checks run on the single writer, so
 // check-then-insert cannot race.
 
@@ -46,8 +47,14 @@ class FamilyService {
   //! 409 when an invited/accepted link between the two already exists (either direction).
   void Invite(const FamilyCaller& owner, const std::string& email, const std::string& phone,
               std::function<void(Result<FamilyLink>)> done);
-  //! Links the caller owns or is (or by contact will be) the member of, newest first.
+  //! Links the caller owns or is the member of, newest first. Invitations addressed to the
+  //! caller's email or phone before their account existed are first bound to the account
+  //! (BindPending), so the first listing after registration shows them.
   Result<std::vector<FamilyLink>> Mine(const FamilyCaller& caller);
+  //! Binds every pending invitation addressed to the caller's email or phone that names no
+  //! account yet to the caller: one transaction, a "family.bound" event per link to both
+  //! sides. Reads only (no write) when there is none.
+  Status BindPending(const FamilyCaller& caller);
   //! invited -> accepted/declined by the invitee only (403 for others, 404 unknown, 409
   //! when not invited).
   void Answer(const std::string& id, const FamilyCaller& caller, bool accept,

@@ -5,6 +5,7 @@
 // approved members.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <filesystem>
 #include <map>
@@ -96,7 +97,6 @@ class MembershipTest : public DeployedTest<MembershipDeployment> {
       out.insert(std::string(v.at("id").as_string()));
     return out;
   }
-
 };
 
 TEST_P(MembershipTest, ApprovedMemberSeesTheNeighbourhoodsPublicReports) {
@@ -116,8 +116,8 @@ TEST_P(MembershipTest, ApprovedMemberSeesTheNeighbourhoodsPublicReports) {
   const std::string report = std::string(r.Json().at("id").as_string());
   EXPECT_FALSE(ReportIds(vecina.second).count(report));
 
-  r = Call("POST", "/api/v1/memberships",
-           Obj(Request("rut", "12.345.678-5", Proof(vecina.first))), vecina.second);
+  r = Call("POST", "/api/v1/memberships", Obj(Request("rut", "12.345.678-5", Proof(vecina.first))),
+           vecina.second);
   ASSERT_EQ(r.status, 201) << r.body;
   const std::string id = std::string(r.Json().at("id").as_string());
   EXPECT_EQ(r.Json().at("area").as_string(), "SM-01");  // the neighbourhood, not the sector
@@ -129,8 +129,8 @@ TEST_P(MembershipTest, ApprovedMemberSeesTheNeighbourhoodsPublicReports) {
   r = Call("POST", "/api/v1/memberships",
            Obj(Request("dni", "30.123.456", "proof-" + vecina.first + "b")), vecina.second);
   EXPECT_EQ(r.status, 422) << r.body;  // that proof does not exist
-  r = Call("POST", "/api/v1/memberships", Obj(Request("dni", "30.123.456", "proof-" + vecina.first)),
-           vecina.second);
+  r = Call("POST", "/api/v1/memberships",
+           Obj(Request("dni", "30.123.456", "proof-" + vecina.first)), vecina.second);
   EXPECT_EQ(r.status, 409) << r.body;
 
   // Staff: the queue, then the decision, only within their areas.
@@ -146,9 +146,9 @@ TEST_P(MembershipTest, ApprovedMemberSeesTheNeighbourhoodsPublicReports) {
   EXPECT_EQ(Call("POST", "/api/v1/memberships/" + id + "/approve", "", dep_->op_out.second).status,
             403);
   EXPECT_EQ(Call("POST", "/api/v1/memberships/" + id + "/approve", "", vecina.second).status, 403);
-  EXPECT_EQ(Call("POST", "/api/v1/memberships/" + id + "/reject", Obj({}), dep_->op_in.second)
-                .status,
-            422);  // a rejection needs a reason
+  EXPECT_EQ(
+      Call("POST", "/api/v1/memberships/" + id + "/reject", Obj({}), dep_->op_in.second).status,
+      422);  // a rejection needs a reason
   r = Call("POST", "/api/v1/memberships/" + id + "/approve", "", dep_->op_in.second);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.Json().at("status").as_string(), "approved");
@@ -185,8 +185,8 @@ TEST_P(MembershipTest, ApprovedMemberSeesTheNeighbourhoodsPublicReports) {
   r = Call("POST", "/api/v1/memberships/" + id + "/leave", "", vecina.second);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_FALSE(ReportIds(vecina.second).count(report));
-  r = Call("POST", "/api/v1/memberships", Obj(Request("dni", "30.123.456", "proof-" + vecina.first)),
-           vecina.second);
+  r = Call("POST", "/api/v1/memberships",
+           Obj(Request("dni", "30.123.456", "proof-" + vecina.first)), vecina.second);
   EXPECT_EQ(r.status, 201) << r.body;
 }
 
@@ -263,7 +263,7 @@ TEST_P(MembershipTest, RequestsAreValidated) {
     json::object body;
     int status;
   } cases[] = {
-      {Request("rut", "12.345.678-9", proof), 422},           // wrong check digit
+      {Request("rut", "12.345.678-9", proof), 422},            // wrong check digit
       {Request("rut", "abc", proof), 422},                     // not a RUT
       {Request("dni", "123", proof), 422},                     // too short
       {Request("passport", "AB123456", proof), 422},           // unknown id type
@@ -274,10 +274,10 @@ TEST_P(MembershipTest, RequestsAreValidated) {
     EXPECT_EQ(r.status, c.status) << json::serialize(c.body) << " -> " << r.body;
   }
   // Someone else's media is no proof.
-  EXPECT_EQ(Call("POST", "/api/v1/memberships", Obj(Request("rut", "12345678-5", proof)),
-                 other.second)
-                .status,
-            422);
+  EXPECT_EQ(
+      Call("POST", "/api/v1/memberships", Obj(Request("rut", "12345678-5", proof)), other.second)
+          .status,
+      422);
   EXPECT_EQ(Call("POST", "/api/v1/memberships", Obj(Request("rut", "12345678-5", proof))).status,
             401);
   // A home outside any neighbourhood joins the innermost area containing it.
@@ -295,10 +295,10 @@ TEST_P(MembershipTest, FamilyCircleSeesSharedRestrictedReports) {
   auto stranger = Neighbour("extrano-" + GetParam() + "@test.cl");
   ASSERT_FALSE(mother.second.empty() || son.second.empty() || stranger.second.empty());
 
-  EXPECT_EQ(Call("POST", "/api/v1/family/invitations", Obj({{"email", mother_email}}),
-                 mother.second)
-                .status,
-            422);  // oneself
+  EXPECT_EQ(
+      Call("POST", "/api/v1/family/invitations", Obj({{"email", mother_email}}), mother.second)
+          .status,
+      422);  // oneself
   EXPECT_EQ(Call("POST", "/api/v1/family/invitations", Obj({}), mother.second).status, 422);
   Reply r = Call("POST", "/api/v1/family/invitations",
                  Obj({{"email", "HIJO-" + GetParam() + "@test.cl"}}), mother.second);
@@ -339,6 +339,53 @@ TEST_P(MembershipTest, FamilyCircleSeesSharedRestrictedReports) {
   r = Call("POST", "/api/v1/family/" + link + "/leave", "", son.second);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_FALSE(ReportIds(son.second).count(report));
+}
+
+// An invitation to an email no account has yet is bound to the account that registers with
+// it, at its first listing (one transaction, a family.bound event), and can be accepted.
+TEST_P(MembershipTest, InvitationBeforeRegistrationIsBoundToTheNewAccount) {
+  auto abuela = Neighbour("abuela-" + GetParam() + "@test.cl");
+  ASSERT_FALSE(abuela.second.empty());
+  const std::string nieta_email = "nieta-" + GetParam() + "@test.cl";
+  Reply r =
+      Call("POST", "/api/v1/family/invitations", Obj({{"email", nieta_email}}), abuela.second);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string link(r.Json().at("id").as_string());
+  EXPECT_TRUE(r.Json().at("member_id").is_null()) << r.body;
+  auto bound = [&] {
+    return dep_->db->Column("SELECT member_id FROM family_links WHERE id = '" + link + "'");
+  };
+  ASSERT_EQ(bound(), std::vector<std::string>{""});
+
+  auto nieta = Neighbour(nieta_email);
+  ASSERT_FALSE(nieta.second.empty());
+  r = Call("GET", "/api/v1/family", "", nieta.second);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::value doc = r.Json();
+  ASSERT_EQ(doc.at("links").as_array().size(), 1u) << r.body;
+  const json::value& l = doc.at("links").as_array()[0];
+  EXPECT_EQ(l.at("id").as_string(), link);
+  EXPECT_EQ(l.at("direction").as_string(), "incoming");
+  EXPECT_EQ(l.at("member_id").as_string(), nieta.first);
+  EXPECT_EQ(bound(), std::vector<std::string>{nieta.first});
+  auto events = [&] {
+    return dep_->db->Column(
+        "SELECT scope FROM events WHERE type = 'family.bound' AND subject = "
+        "'family:" +
+        link + "' ORDER BY scope");
+  };
+  std::vector<std::string> expected{"user:" + abuela.first, "user:" + nieta.first};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(events(), expected);
+  // Listing again binds nothing more; the owner sees the invitee now.
+  ASSERT_EQ(Call("GET", "/api/v1/family", "", nieta.second).status, 200);
+  EXPECT_EQ(events().size(), 2u);
+  r = Call("GET", "/api/v1/family", "", abuela.second);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json().at("links").as_array()[0].at("member_id").as_string(), nieta.first);
+  r = Call("POST", "/api/v1/family/" + link + "/accept", "", nieta.second);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json().at("status").as_string(), "accepted");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, MembershipTest, ::testing::Values("sqlite", "postgresql"),
