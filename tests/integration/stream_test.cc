@@ -372,5 +372,47 @@ TEST_P(StreamTest, ServerSentEventsResumeWithLastEventId) {
 INSTANTIATE_TEST_SUITE_P(Backends, StreamTest, ::testing::Values("sqlite", "postgresql"),
                          BackendName);
 
+
+// Liveness with short timers: a client that reads answers the server's pings and stays; one
+// that stops reading is closed with 4001 once the idle timeout passes.
+struct IdleDeployment : Deployment {
+  Account reader, silent;
+};
+
+class StreamLivenessTest : public DeployedTest<IdleDeployment> {
+ protected:
+  std::string Prefix() const override { return "centinela-stream-idle"; }
+  std::vector<std::string> Env() const override {
+    return {"CENTINELA_STREAM_IDLE_TIMEOUT_MS=1500", "CENTINELA_STREAM_PING_INTERVAL_MS=300"};
+  }
+  void Populate(IdleDeployment& d) override {
+    d.reader = api().Neighbour("reader@idle.cl");
+    d.silent = api().Neighbour("silent@idle.cl");
+    ASSERT_FALSE(d.reader.second.empty() || d.silent.second.empty());
+  }
+};
+
+TEST_P(StreamLivenessTest, PingsKeepAReaderAliveAndSilenceEndsWith4001) {
+  WsStreamClient reader(dep_->server->port()), silent(dep_->server->port());
+  StreamConnectOptions o;
+  o.token = dep_->reader.second;
+  ASSERT_TRUE(reader.Connect(o));
+  o.token = dep_->silent.second;
+  ASSERT_TRUE(silent.Connect(o));
+  ASSERT_TRUE(reader.Next(milliseconds(5000)));
+  ASSERT_TRUE(silent.Next(milliseconds(5000)));
+  // The silent client's last read completes on the pong message, then it reads no more.
+  silent.PauseReading();
+  silent.Send(R"({"type":"ping"})");
+  std::this_thread::sleep_for(milliseconds(4500));
+  EXPECT_FALSE(reader.WaitClosed(milliseconds(0))) << "a client that answers pings was closed";
+  silent.ResumeReading();
+  ASSERT_TRUE(silent.WaitClosed(milliseconds(10'000)));
+  EXPECT_EQ(silent.close_code(), 4001);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StreamLivenessTest, ::testing::Values("sqlite", "postgresql"),
+                         BackendName);
+
 }  // namespace
 }  // namespace centinela::testing

@@ -94,7 +94,9 @@ struct WsStreamClient::Impl {
     ws->async_read(buffer, [this](error_code ec, size_t) {
       reading = false;
       if (ec) {
-        inbox.SetClosed(ec == websocket::error::closed ? static_cast<int>(ws->reason().code) : 0);
+        // The server's close code, also when answering its close frame failed (the server
+        // had already shut the socket down): reason() holds what the frame said.
+        inbox.SetClosed(static_cast<int>(ws->reason().code));
         work.reset();
         return;
       }
