@@ -5,6 +5,7 @@
 #include "analytics/adoption_source.h"
 #include "analytics/dark_figure_source.h"
 #include "analytics/period.h"
+#include "analytics/response_source.h"
 #include "api/context.h"
 #include "api/json.h"
 
@@ -141,6 +142,39 @@ void DarkFigure(ApiContext& ctx, http::Request& req, http::Reply reply) {
                      &raw));
 }
 
+void ResponseTimes(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto scope = ReadScope(ctx, req, reply);
+  if (!scope) return;
+  if (!scope->from || !scope->to)
+    return reply(http::Response::Error(InvalidArgument("'from' and 'to' are required")));
+  analytics::ResponseQuery q;
+  q.area = scope->area;
+  q.from_ms = *scope->from;
+  q.to_ms = *scope->to;
+  auto target = NumberParam(req, "target_s", q.target_seconds);
+  if (!target.ok()) return reply(http::Response::Error(target.status()));
+  q.target_seconds = *target;
+  auto rows = analytics::LoadResponseTimes(ctx.store, q);
+  if (!rows.ok()) return reply(http::Response::Error(rows.status()));
+  RawJson raw;
+  json::array out;
+  for (const analytics::DurationSummary& d : *rows)
+    out.push_back(json::object{{"month", d.key[0]},
+                               {"agency", d.key[1]},
+                               {"priority", std::stoi(d.key[2])},
+                               {"count", d.count},
+                               {"p50_s", Fixed(raw, d.p50, 1)},
+                               {"p90_s", Fixed(raw, d.p90, 1)},
+                               {"within_target_share", Fixed(raw, d.within_target_share, 4)}});
+  reply(JsonResponse(200,
+                     json::object{{"area", q.area},
+                                  {"from_ms", q.from_ms},
+                                  {"to_ms", q.to_ms},
+                                  {"target_s", Fixed(raw, q.target_seconds, 1)},
+                                  {"rows", std::move(out)}},
+                     &raw));
+}
+
 }  // namespace
 
 void AddAnalyticsRoutes(http::Router& r, ApiContext& ctx) {
@@ -149,6 +183,8 @@ void AddAnalyticsRoutes(http::Router& r, ApiContext& ctx) {
         [&ctx](http::Request& q, http::Reply y) { Adoption(ctx, q, std::move(y)); });
   r.Add("GET", "/api/v1/analytics/dark-figure",
         [&ctx](http::Request& q, http::Reply y) { DarkFigure(ctx, q, std::move(y)); });
+  r.Add("GET", "/api/v1/analytics/response-times",
+        [&ctx](http::Request& q, http::Reply y) { ResponseTimes(ctx, q, std::move(y)); });
 }
 
 }  // namespace centinela::api

@@ -140,7 +140,12 @@ media::MediaAccess ReportMediaAccess(store::Store& store, const areas::AreaServi
   media::MediaAccess staff = media::StaffCoveringLinkedReports(store, areas);
   return [&store, &reports, staff](const auth::Principal& p, const std::string& media_id, bool* original) {
     if (staff(p, media_id, original)) return true;
-    auto rows = store.Query("SELECT report_id FROM report_media WHERE media_id = $1", {media_id});
+    // A report's own media, and photos on the public steps of the incident it belongs to.
+    auto rows = store.Query(
+        "SELECT report_id FROM report_media WHERE media_id = $1 UNION SELECT l.report_id FROM "
+        "incident_steps s JOIN incident_reports l ON l.incident_id = s.incident_id WHERE "
+        "s.media_id = $1 AND s.visibility = 'public'",
+        {media_id});
     if (!rows.ok() || rows->empty()) return false;
     auto viewer = reports.ViewerFor(p);
     if (!viewer.ok()) return false;

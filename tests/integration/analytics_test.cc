@@ -324,6 +324,77 @@ TEST_P(AnalyticsTest, DarkFigureOfAComuna) {
             400);
 }
 
+// Response times in San Miguel, incidents written behind the server's back (the dispatch
+// flow has its own tests), received two hours ago:
+//   police, priority 1: 300, 600 and 1,200 s -> p50 600 (the middle), p90 at position
+//     2 * 0.9 = 1.8 -> 600 + 0.8 * 600 = 1,080; within 600 s: 2 of 3 = 0.6667
+//   police + medical, priority 2: 120 s -> one row for each agency, p50 = p90 = 120, share 1
+//   left out: one never on scene, one merged into another, one only in El Bosque.
+TEST_P(AnalyticsTest, ResponseTimesOfAComuna) {
+  const std::string analyst = Login("analista@centinela.demo", "demo-analista-2026");
+  const std::string responder = Login("patrulla@centinela.demo", "demo-patrulla-2026");
+  ASSERT_FALSE(analyst.empty() || responder.empty());
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  const int64_t base = now_ms - 7'200'000;
+  auto incident = [&](const std::string& id, int priority, const std::string& agencies,
+                      const std::string& on_scene, const std::string& area,
+                      const std::string& merged) {
+    db_->Exec(
+        "INSERT INTO incidents (id, category, family, sensitivity, priority, status, source, lat, "
+        "lon, areas, agencies, created_by, merged_into, received_ms, on_scene_ms, created_ms, "
+        "updated_ms) VALUES ('" + id + "', 'robo', 'crime', 'public', " + std::to_string(priority) +
+        ", 'on_scene', 'call', -33.4966, -70.6516, '[]', '" + agencies + "', 'test', " + merged +
+        ", " + std::to_string(base) + ", " + on_scene + ", " + std::to_string(base) + ", " +
+        std::to_string(base) + ")");
+    db_->Exec("INSERT INTO incident_areas (area_code, created_ms, incident_id) VALUES ('" + area +
+              "', " + std::to_string(base) + ", '" + id + "')");
+  };
+  auto after = [&](int seconds) { return std::to_string(base + seconds * 1000LL); };
+  incident("i1", 1, R"(["police"])", after(300), "13130", "NULL");
+  incident("i2", 1, R"(["police"])", after(1200), "13130", "NULL");
+  incident("i3", 1, R"(["police"])", after(600), "13130", "NULL");
+  incident("i4", 2, R"(["police","medical"])", after(120), "13130", "NULL");
+  incident("i5", 1, R"(["police"])", "NULL", "13130", "NULL");
+  incident("i6", 1, R"(["police"])", after(5), "13130", "'i1'");
+  incident("i7", 1, R"(["police"])", after(9999), "13105", "NULL");
+  const std::string from = Date(now_ms - 86'400'000), to = Date(now_ms + 86'400'000);
+  Reply r = Call("GET",
+                 "/api/v1/analytics/response-times?area=13130&from=" + from + "&to=" + to +
+                     "&target_s=600",
+                 "", analyst);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::value doc = r.Json();
+  const json::array& rows = doc.at("rows").as_array();
+  ASSERT_EQ(rows.size(), 3u) << r.body;
+  const std::string month = Date(base).substr(0, 7);
+  // Ordered by key: (month, "medical", "2"), (month, "police", "1"), (month, "police", "2").
+  EXPECT_EQ(rows[0].at("agency").as_string(), "medical");
+  EXPECT_EQ(rows[0].at("month").as_string(), month);
+  EXPECT_DOUBLE_EQ(rows[0].at("p50_s").to_number<double>(), 120);
+  const json::object& police = rows[1].as_object();
+  EXPECT_EQ(police.at("agency").as_string(), "police");
+  EXPECT_EQ(police.at("priority").as_int64(), 1);
+  EXPECT_EQ(police.at("count").as_int64(), 3);
+  EXPECT_DOUBLE_EQ(police.at("p50_s").to_number<double>(), 600);
+  EXPECT_DOUBLE_EQ(police.at("p90_s").to_number<double>(), 1080);
+  EXPECT_DOUBLE_EQ(police.at("within_target_share").to_number<double>(), 0.6667);
+  EXPECT_EQ(rows[2].at("priority").as_int64(), 2);
+  EXPECT_DOUBLE_EQ(rows[2].at("within_target_share").to_number<double>(), 1.0);
+  EXPECT_FALSE(std::regex_search(r.body, std::regex("[0-9][eE][-+]?[0-9]"))) << r.body;
+  EXPECT_EQ(Call("GET", "/api/v1/analytics/response-times?area=SUR&from=" + from + "&to=" + to, "",
+                 responder)
+                .status,
+            403);
+  EXPECT_EQ(Call("GET", "/api/v1/analytics/response-times?area=13130", "", analyst).status, 400);
+  EXPECT_EQ(Call("GET", "/api/v1/analytics/response-times?area=13130&from=" + from + "&to=" + to +
+                     "&target_s=0",
+                 "", analyst)
+                .status,
+            400);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, AnalyticsTest, ::testing::Values("sqlite", "postgresql"),
                          BackendName);
 
