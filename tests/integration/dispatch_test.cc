@@ -302,6 +302,9 @@ TEST_P(DispatchTest, AlertToClosedWithThePublicTimelineOnTheReportersStream) {
     EXPECT_EQ(r.body.find("actor_id"), std::string::npos);
   }
   EXPECT_EQ(a.Call("GET", "/api/v1/reports/" + report, "", dep_->outsider.second).status, 404);
+  // The on-scene photo reaches whoever sees the public step (metadata-stripped copy).
+  EXPECT_EQ(a.Call("GET", "/api/v1/media/" + media, "", dep_->reporter.second).status, 200);
+  EXPECT_EQ(a.Call("GET", "/api/v1/media/" + media, "", dep_->outsider.second).status, 404);
 
   // The reporter's live stream (SSE, replayed from the start of the log): the five public
   // steps in order, no internal note.
