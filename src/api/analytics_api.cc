@@ -41,12 +41,14 @@ Result<std::optional<int64_t>> TimeParam(const http::Request& req, const std::st
 }
 
 // What every analytics route reads first: the caller (a reader role), the area it may read
-// and the optional [from, to) bounds. Replies with the error and returns nullopt otherwise.
+// and the [from, to) bounds (optional unless window_required). Replies with the error and
+// returns nullopt otherwise.
 struct Scope {
   std::string area;
   std::optional<int64_t> from, to;
 };
-std::optional<Scope> ReadScope(ApiContext& ctx, const http::Request& req, const http::Reply& reply) {
+std::optional<Scope> ReadScope(ApiContext& ctx, const http::Request& req, const http::Reply& reply,
+                               bool window_required = false) {
   auto p = RequireRole(ctx, req, reply, kReaders);
   if (!p) return std::nullopt;
   Status err;
@@ -55,6 +57,8 @@ std::optional<Scope> ReadScope(ApiContext& ctx, const http::Request& req, const 
   auto to = TimeParam(req, "to");
   for (const Status* e : {&area.status(), &from.status(), &to.status()})
     if (err.ok() && !e->ok()) err = *e;
+  if (err.ok() && window_required && (!*from || !*to))
+    err = InvalidArgument("'from' and 'to' are required");
   if (!err.ok()) {
     reply(http::Response::Error(err));
     return std::nullopt;
@@ -93,10 +97,8 @@ Result<double> NumberParam(const http::Request& req, const std::string& name, do
 }
 
 void DarkFigure(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto scope = ReadScope(ctx, req, reply);
+  auto scope = ReadScope(ctx, req, reply, /*window_required=*/true);
   if (!scope) return;
-  if (!scope->from || !scope->to)
-    return reply(http::Response::Error(InvalidArgument("'from' and 'to' are required")));
   analytics::DarkFigureQuery q;
   q.area = scope->area;
   q.from_ms = *scope->from;
@@ -143,10 +145,8 @@ void DarkFigure(ApiContext& ctx, http::Request& req, http::Reply reply) {
 }
 
 void ResponseTimes(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto scope = ReadScope(ctx, req, reply);
+  auto scope = ReadScope(ctx, req, reply, /*window_required=*/true);
   if (!scope) return;
-  if (!scope->from || !scope->to)
-    return reply(http::Response::Error(InvalidArgument("'from' and 'to' are required")));
   analytics::ResponseQuery q;
   q.area = scope->area;
   q.from_ms = *scope->from;
