@@ -22,13 +22,13 @@ help:
 	@echo "make bench  - run the benchmarks (see docs/benchmarks.md)"
 
 deps:
-	@scripts/install-deps.sh --with-web
+	@bash scripts/install-deps.sh --with-web
 
 deps-test:
-	@scripts/install-deps.sh --with-postgres --with-web --with-e2e
+	@bash scripts/install-deps.sh --with-postgres --with-web --with-e2e
 
 deps-bench:
-	@scripts/install-deps.sh --with-postgres --with-bench
+	@bash scripts/install-deps.sh --with-postgres --with-bench
 
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCENTINELA_WERROR=ON $(CMAKE_FLAGS)
