@@ -343,14 +343,18 @@ std::string RowConverter::Text(const std::vector<std::string_view>& f, int col) 
 
 std::string RowConverter::RowId(const std::vector<std::string_view>& fields) {
   // No id column: the hash of the row's fields, plus an occurrence number so that identical
-  // rows stay distinct cases (and the same file re-imported gives the same ids).
+  // rows stay distinct cases (and the same file re-imported gives the same ids). Occurrences
+  // are counted by the hash's first 64 bits (cheap to keep for millions of rows).
   std::string joined;
   for (const auto& f : fields) {
     joined.append(f);
     joined.push_back('\x1f');
   }
-  std::string id = "h" + Sha256Hex(joined).substr(0, 24);
-  int n = ++id_seen_[id];
+  const std::string raw = Sha256Raw(joined);
+  uint64_t key = 0;
+  for (int i = 0; i < 8; ++i) key = (key << 8) | static_cast<unsigned char>(raw[i]);
+  std::string id = "h" + ToHex(std::string_view(raw).substr(0, 12));
+  int n = ++id_seen_[key];
   if (n > 1) id += "-" + std::to_string(n);
   return id;
 }

@@ -106,7 +106,7 @@ class RowConverter {
       count_ = -1;
   size_t columns_ = 0;
   std::unordered_map<std::string, std::optional<std::string>> category_cache_;
-  std::unordered_map<std::string, int> id_seen_;
+  std::unordered_map<uint64_t, int> id_seen_;  // first 64 bits of a row hash -> times seen
 };
 
 //! Days since 1970-01-01 of a proleptic Gregorian date, and back ("YYYY-MM-DD"; year and
