@@ -11,16 +11,20 @@ import { LiveStream } from '../realtime/stream';
 import { categoryLabel, linkTo, meStore, useStore } from '../session';
 
 /** My reports, kept current by the stream (or a slow poll without it). */
-function useMyReports(): { reports: Report[] | null; reload: () => void } {
+function useMyReports(): { reports: Report[] | null; failed: boolean } {
   const [reports, setReports] = useState<Report[] | null>(null);
+  const [failed, setFailed] = useState(false);
   const reload = useCallback(() => {
     api
       .myReports(50)
-      .then((r) => setReports(r.reports))
-      .catch(() => setReports((old) => old ?? []));
+      .then((r) => {
+        setReports(r.reports);
+        setFailed(false);
+      })
+      .catch(() => setFailed(true));
   }, []);
   useLive(reload, 5000);
-  return { reports, reload };
+  return { reports, failed };
 }
 
 /** Calls `reload` now, on every stream event, and every `pollMs` while the stream is down. */
@@ -45,7 +49,7 @@ function useOutbox(): QueuedAlert[] {
 
 export function NeighbourHome() {
   const me = useStore(meStore);
-  const { reports } = useMyReports();
+  const { reports, failed } = useMyReports();
   const waiting = useOutbox();
   const name = me?.display_name || me?.email || '';
   return (
@@ -71,7 +75,7 @@ export function NeighbourHome() {
         </a>
       </div>
       {reports === null ? (
-        <p class="muted">{t('loading')}</p>
+        <p class="muted">{failed ? t('error_network') : t('loading')}</p>
       ) : reports.length === 0 ? (
         <p class="muted">{t('no_alerts_yet')}</p>
       ) : (
@@ -90,11 +94,12 @@ export function NeighbourHome() {
 }
 
 export function MyAlerts() {
-  const { reports } = useMyReports();
+  const { reports, failed } = useMyReports();
   const waiting = useOutbox();
   return (
     <section class="page" aria-labelledby="mine-title">
       <h1 id="mine-title">{t('mine_title')}</h1>
+      {reports === null && failed && <Notice kind="warn">{t('error_network')}</Notice>}
       <ul class="card-list">
         {waiting.map((q) => (
           <li key={q.key} class="card queued">
