@@ -14,6 +14,7 @@
 #include "community/json_list.h"
 #include "community/reports.h"
 #include "dispatch/recommend.h"
+#include "tracking/coords.h"
 
 namespace centinela::dispatch {
 
@@ -191,11 +192,8 @@ Status InsertIncident(store::Tx& tx, const Incident& n) {
         {area, n.created_ms, n.id});
     if (!a.ok()) return a.status();
   }
-  json::object payload = IncidentPayload(n);
-  payload["lat"] = n.lat;
-  payload["lon"] = n.lon;
   auto e = tx.Append({"incident.created", n.created_by, "incident:" + n.id, StaffScope(n.areas),
-                      json::serialize(payload)});
+                      tracking::WithPlainCoords(IncidentPayload(n), n.lat, n.lon)});
   if (!e.ok()) return e.status();
   return Status::Ok();
 }

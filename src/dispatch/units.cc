@@ -9,6 +9,7 @@
 
 #include "common/hash.h"
 #include "community/json_list.h"
+#include "tracking/coords.h"
 
 namespace centinela::dispatch {
 
@@ -409,12 +410,11 @@ void UnitService::Dispatch(std::string incident_id, std::string unit_id, std::st
                           {"incident_id", incident_id},
                           {"category", cur->Text(0, "category")},
                           {"priority", cur->Int(0, "priority")},
-                          {"lat", cur->Real(0, "lat")},
-                          {"lon", cur->Real(0, "lon")},
                           {"address", cur->Null(0, "address") ? json::value(nullptr)
                                                               : json::value(cur->Text(0, "address"))},
                           {"note", step.note.empty() ? json::value(nullptr) : json::value(step.note)}};
-        const std::string payload = json::serialize(call);
+        const std::string payload =
+            tracking::WithPlainCoords(call, cur->Real(0, "lat"), cur->Real(0, "lon"));
         for (const std::string& member : u->crew) {
           auto e = tx.Append({"unit.assigned", actor, "unit:" + u->id, "user:" + member, payload});
           if (!e.ok()) return e.status();

@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "common/hash.h"
+#include "tracking/coords.h"
 
 namespace centinela::tracking {
 
@@ -225,15 +226,12 @@ void PositionService::Ingest(std::vector<Fix> fixes, std::function<void(Result<i
           if (!l || l->time_ms < f.time_ms) l = &f;
         }
         for (const auto& [unit, f] : latest) {
-          json::object o{{"unit_id", unit},
-                         {"lat", f->lat},
-                         {"lon", f->lon},
-                         {"at", FormatIsoTime(f->time_ms)}};
+          json::object o{{"unit_id", unit}, {"at", FormatIsoTime(f->time_ms)}};
           if (f->speed_mps) o["speed_mps"] = *f->speed_mps;
           if (f->heading) o["heading"] = *f->heading;
           auto e = tx.Append({"unit.moved", "device", "unit:" + unit,
                               scope_for ? scope_for(unit) : std::string("admin"),
-                              json::serialize(o)});
+                              WithPlainCoords(o, f->lat, f->lon)});
           if (!e.ok()) return e.status();
         }
         return Status::Ok();

@@ -86,6 +86,13 @@ TEST_F(PositionServiceTest, BadFixRefusesTheBatchAndRepeatsAreKeptOnce) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM events WHERE type = 'unit.moved' AND scope = "
                   "'staff:area:test-u2'"),
             1);
+  // Coordinates in plain decimal, not Boost.JSON's exponent form.
+  auto moved = store_->Query(
+      "SELECT payload FROM events WHERE type = 'unit.moved' AND subject = 'unit:u2'");
+  ASSERT_TRUE(moved.ok() && moved->size() == 1);
+  EXPECT_NE(moved->Text(0, "payload").find("\"lat\":-33.5,\"lon\":-70.7"), std::string::npos)
+      << moved->Text(0, "payload");
+  EXPECT_EQ(moved->Text(0, "payload").find("E1"), std::string::npos);
   auto trail = service_->Trail("u1", kStart - 5000, kStart);
   ASSERT_TRUE(trail.ok());
   ASSERT_EQ(trail->size(), 2u);
