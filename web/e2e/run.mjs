@@ -303,6 +303,12 @@ test('screenshots of each main page at phone and desktop sizes', async ({ browse
     await lp.goto(`${server.base}/register`);
     await lp.waitForSelector('#new-password');
     await shoot(lp, out, `${size}-register`);
+    // A new neighbour registers and lands on the alert button, signed in.
+    await lp.fill('#name', 'Marta Rojas');
+    await lp.fill('#contact', `marta-${size}-${Date.now()}@example.cl`);
+    await lp.fill('#new-password', 'una-clave-larga-2026');
+    await lp.click('button[type=submit]');
+    await lp.waitForSelector('.alert-button', { timeout: 10000 });
     await anon.close();
 
     const nb = await signedInPage(browser, server.base, DEMO.neighbour, { viewport, geolocation: true });

@@ -9,23 +9,13 @@ import { isStaff, linkTo, navigate, signIn } from '../session';
 export function LoginPage() {
   const [login, setLogin] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function submit(e: Event) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+  const { busy, error, submit } = useSubmit(
+    async () => {
       const me = await signIn(login.trim(), password);
       navigate(isStaff(me) ? '/console' : '/');
-    } catch (err) {
-      if (err instanceof ApiError) setError(err.status === 429 ? t('login_throttled') : t('login_failed'));
-      else setError(t('error_network'));
-    } finally {
-      setBusy(false);
-    }
-  }
+    },
+    (err) => (err instanceof ApiError ? (err.status === 429 ? t('login_throttled') : t('login_failed')) : t('error_network')),
+  );
 
   return (
     <AuthCard
@@ -50,30 +40,20 @@ export function RegisterPage() {
   const [name, setName] = useState('');
   const [contact, setContact] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function submit(e: Event) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    const value = contact.trim();
-    const isEmail = value.includes('@');
-    try {
+  const { busy, error, submit } = useSubmit(
+    async () => {
+      const value = contact.trim();
       await api.register({
-        ...(isEmail ? { email: value } : { phone: value }),
+        ...(value.includes('@') ? { email: value } : { phone: value }),
         password,
         display_name: name.trim(),
         locale: lang(),
       });
       await signIn(value, password);
       navigate('/');
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : t('error_network'));
-    } finally {
-      setBusy(false);
-    }
-  }
+    },
+    (err) => (err instanceof ApiError ? err.message : t('error_network')),
+  );
 
   return (
     <AuthCard
@@ -96,6 +76,25 @@ export function RegisterPage() {
       </p>
     </AuthCard>
   );
+}
+
+/** A form's submit: busy while `run` works, its failure described by `describe`. */
+function useSubmit(run: () => Promise<void>, describe: (e: unknown) => string) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  async function submit(e: Event) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await run();
+    } catch (err) {
+      setError(describe(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { busy, error, submit };
 }
 
 interface AuthCardProps {
