@@ -48,7 +48,8 @@ Timing Time(int runs, Fn&& fn) {
     t.push_back(Ms(SteadyClock::now() - a));
   }
   std::sort(t.begin(), t.end());
-  return {t[t.size() / 2], t[std::min(t.size() - 1, static_cast<size_t>(std::ceil(t.size() * 0.95)) - 1)], t[0]};
+  return {t[t.size() / 2],
+          t[std::min(t.size() - 1, static_cast<size_t>(std::ceil(t.size() * 0.95)) - 1)], t[0]};
 }
 
 }  // namespace
@@ -61,15 +62,22 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
-    if (a == "--file") file = next();
-    else if (a == "--mapping") mapping_path = next();
-    else if (a == "--total") total = std::stoull(next());
-    else if (a == "--seed") seed = std::stoull(next());
-    else if (a == "--runs") runs = std::stoi(next());
-    else if (a == "--csv") csv_out = next();
+    if (a == "--file")
+      file = next();
+    else if (a == "--mapping")
+      mapping_path = next();
+    else if (a == "--total")
+      total = std::stoull(next());
+    else if (a == "--seed")
+      seed = std::stoull(next());
+    else if (a == "--runs")
+      runs = std::stoi(next());
+    else if (a == "--csv")
+      csv_out = next();
     else {
-      std::cerr << "usage: analytics_bench --file CDMX.csv.gz --mapping mappings/cdmx_carpetas.toml "
-                   "[--total N] [--seed S] [--runs R] [--csv OUT]\n";
+      std::cerr
+          << "usage: analytics_bench --file CDMX.csv.gz --mapping mappings/cdmx_carpetas.toml "
+             "[--total N] [--seed S] [--runs R] [--csv OUT]\n";
       return 2;
     }
   }
@@ -136,8 +144,9 @@ int main(int argc, char** argv) {
     std::ofstream out(csv_out);
     char line[160];
     for (const auto& in : all) {
-      int n = std::snprintf(line, sizeof line, "%lld,%.7f,%.7f,%s\n", static_cast<long long>(in.time_ms), in.lat,
-                            in.lon, in.category.c_str());
+      int n =
+          std::snprintf(line, sizeof line, "%lld,%.7f,%.7f,%s\n",
+                        static_cast<long long>(in.time_ms), in.lat, in.lon, in.category.c_str());
       out.write(line, n);
     }
   }
@@ -152,14 +161,18 @@ int main(int argc, char** argv) {
   Timing tm = Time(runs, [&] { gm = index.Grid(*grid, month); });
   Timing tf = Time(std::max(3, runs / 3), [&] { gf = index.Grid(*grid, full); });
   std::printf(
-      "{\"real_rows\":%zu,\"total_rows\":%zu,\"seed\":%llu,\"parse_ms\":%.0f,\"index_build_ms\":%.0f,"
-      "\"month_rows\":%llu,\"month_cells\":%zu,\"month_ms_median\":%.2f,\"month_ms_p95\":%.2f,\"month_ms_min\":%.2f,"
-      "\"full_rows\":%llu,\"full_cells\":%zu,\"full_ms_median\":%.1f,\"full_ms_p95\":%.1f,\"full_ms_min\":%.1f,"
+      "{\"real_rows\":%zu,\"total_rows\":%zu,\"seed\":%llu,\"parse_ms\":%.0f,\"index_build_ms\":%."
+      "0f,"
+      "\"month_rows\":%llu,\"month_cells\":%zu,\"month_ms_median\":%.2f,\"month_ms_p95\":%.2f,"
+      "\"month_ms_min\":%.2f,"
+      "\"full_rows\":%llu,\"full_cells\":%zu,\"full_ms_median\":%.1f,\"full_ms_p95\":%.1f,\"full_"
+      "ms_min\":%.1f,"
       "\"grid_lat0\":19.40,\"grid_lon0\":-99.13,\"cell_dlat\":%.12f,\"cell_dlon\":%.12f,"
       "\"month_from_ms\":%lld,\"month_to_ms\":%lld}\n",
       real.size(), all.size(), static_cast<unsigned long long>(seed), parse_ms, build_ms,
       static_cast<unsigned long long>(gm.matched), gm.cells.size(), tm.median, tm.p95, tm.min,
-      static_cast<unsigned long long>(gf.matched), gf.cells.size(), tf.median, tf.p95, tf.min, grid->cell_dlat(),
-      grid->cell_dlon(), static_cast<long long>(*month.from_ms), static_cast<long long>(*month.to_ms));
+      static_cast<unsigned long long>(gf.matched), gf.cells.size(), tf.median, tf.p95, tf.min,
+      grid->cell_dlat(), grid->cell_dlon(), static_cast<long long>(*month.from_ms),
+      static_cast<long long>(*month.to_ms));
   return 0;
 }

@@ -55,16 +55,18 @@ int64_t FloorDiv(int64_t a, int64_t b) {
 
 // A time bound: "YYYY-MM-DD" (local midnight at utc_offset) or epoch milliseconds.
 Result<int64_t> ParseBound(const std::string& s, const char* name, int offset_min) {
-  if (!s.empty() && s.find_first_not_of("0123456789-") == std::string::npos && s.size() == 10 && s[4] == '-' &&
-      s[7] == '-') {
+  if (!s.empty() && s.find_first_not_of("0123456789-") == std::string::npos && s.size() == 10 &&
+      s[4] == '-' && s[7] == '-') {
     int y = 0, m = 0, d = 0;
-    if (std::sscanf(s.c_str(), "%4d-%2d-%2d", &y, &m, &d) == 3 && m >= 1 && m <= 12 && d >= 1 && d <= 31) {
+    if (std::sscanf(s.c_str(), "%4d-%2d-%2d", &y, &m, &d) == 3 && m >= 1 && m <= 12 && d >= 1 &&
+        d <= 31) {
       int64_t days = crime::DaysFromCivil(y, m, d);
       if (crime::CivilDate(days) == s) return days * kDayMs - int64_t{offset_min} * 60'000;
     }
     return InvalidArgument(std::string("'") + name + "' is not a valid date (YYYY-MM-DD)");
   }
-  if (!s.empty() && s.size() <= 15 && s.find_first_not_of("0123456789") == std::string::npos) return std::stoll(s);
+  if (!s.empty() && s.size() <= 15 && s.find_first_not_of("0123456789") == std::string::npos)
+    return std::stoll(s);
   return InvalidArgument(std::string("'") + name + "' must be YYYY-MM-DD or epoch milliseconds");
 }
 
@@ -148,7 +150,8 @@ void Map(ApiContext& ctx, http::Request& req, http::Reply reply) {
   if (std::string c = req.Query("cell"); !c.empty()) {
     char* end = nullptr;
     cell = std::strtod(c.c_str(), &end);
-    if (end == c.c_str() || *end != '\0') return reply(http::Response::Error(InvalidArgument("'cell' must be a number of metres")));
+    if (end == c.c_str() || *end != '\0')
+      return reply(http::Response::Error(InvalidArgument("'cell' must be a number of metres")));
   }
   std::string format = req.Query("format", "geojson");
   if (format != "geojson" && format != "compact")
@@ -180,7 +183,8 @@ void Map(ApiContext& ctx, http::Request& req, http::Reply reply) {
   const size_t limit = format == "geojson" ? kMaxGeoJsonCells : kMaxCompactCells;
   if (counts.cells.size() > limit)
     return reply(http::Response::Error(Unprocessable(
-        std::to_string(counts.cells.size()) + " cells exceed the limit of " + std::to_string(limit) +
+        std::to_string(counts.cells.size()) + " cells exceed the limit of " +
+        std::to_string(limit) +
         (format == "geojson" ? " for GeoJSON: use format=compact, a larger cell or a smaller area"
                              : ": use a larger cell or a smaller area"))));
 
@@ -197,7 +201,8 @@ void Map(ApiContext& ctx, http::Request& req, http::Reply reply) {
     AppendFixed(body, grid->cell_dlat(), 10);
     body += ",\"cell_dlon\":";
     AppendFixed(body, grid->cell_dlon(), 10);
-    body += ",\"matched\":" + std::to_string(counts.matched) + ",\"unlocated\":" + std::to_string(counts.unlocated);
+    body += ",\"matched\":" + std::to_string(counts.matched) +
+            ",\"unlocated\":" + std::to_string(counts.unlocated);
   };
   if (format == "compact") {
     body += "{\"format\":\"compact\",";
@@ -206,7 +211,8 @@ void Map(ApiContext& ctx, http::Request& req, http::Reply reply) {
     for (size_t i = 0; i < counts.cells.size(); ++i) {
       const auto& c = counts.cells[i];
       if (i) body += ',';
-      body += '[' + std::to_string(c.ix) + ',' + std::to_string(c.iy) + ',' + std::to_string(c.count) + ']';
+      body += '[' + std::to_string(c.ix) + ',' + std::to_string(c.iy) + ',' +
+              std::to_string(c.count) + ']';
     }
     body += "]}";
   } else {
@@ -226,8 +232,8 @@ void Map(ApiContext& ctx, http::Request& req, http::Reply reply) {
         AppendFixed(body, ring[k].lat);
         body += ']';
       }
-      body += "]]},\"properties\":{\"ix\":" + std::to_string(c.ix) + ",\"iy\":" + std::to_string(c.iy) +
-              ",\"count\":" + std::to_string(c.count) + "}}";
+      body += "]]},\"properties\":{\"ix\":" + std::to_string(c.ix) +
+              ",\"iy\":" + std::to_string(c.iy) + ",\"count\":" + std::to_string(c.count) + "}}";
     }
     body += "]}";
   }
@@ -254,7 +260,8 @@ void Areas(ApiContext& ctx, http::Request& req, http::Reply reply) {
     };
     if (q->filter.from_ms) add("month >=", MonthOf(*q->filter.from_ms, q->offset_min));
     if (q->filter.to_ms) add("month <=", MonthOf(*q->filter.to_ms - 1, q->offset_min));
-    for (const auto& [col, list] : {std::pair{"category", &q->filter.categories}, std::pair{"family", &q->filter.families}}) {
+    for (const auto& [col, list] :
+         {std::pair{"category", &q->filter.categories}, std::pair{"family", &q->filter.families}}) {
       if (list->empty()) continue;
       sql += std::string(" AND ") + col + " IN (";
       for (size_t i = 0; i < list->size(); ++i) {
@@ -265,8 +272,10 @@ void Areas(ApiContext& ctx, http::Request& req, http::Reply reply) {
     }
     sql += " GROUP BY area_code";
     auto rows = ctx.store.Query(sql, params);
-    if (!rows.ok()) return reply(http::Response::Error(Internal("formal counts could not be read")));
-    for (size_t i = 0; i < rows->size(); ++i) monthly[rows->Text(i, "area_code")] = rows->Int(i, "n");
+    if (!rows.ok())
+      return reply(http::Response::Error(Internal("formal counts could not be read")));
+    for (size_t i = 0; i < rows->size(); ++i)
+      monthly[rows->Text(i, "area_code")] = rows->Int(i, "n");
   }
   // Rows: the areas asked for / granted (with their descendants), or every known area.
   std::vector<std::string> codes;
@@ -286,11 +295,13 @@ void Areas(ApiContext& ctx, http::Request& req, http::Reply reply) {
   json::array out;
   for (const std::string& code : codes) {
     auto a = ctx.areas.Get(code);
-    json::object o{{"code", code}, {"name", a ? a->name : ""}, {"parent_code", a ? a->parent_code : ""}};
+    json::object o{
+        {"code", code}, {"name", a ? a->name : ""}, {"parent_code", a ? a->parent_code : ""}};
     auto c = counts.find(code);
     o["incidents"] = c == counts.end() ? 0 : c->second;
     auto m = monthly.find(code);
-    if (q->filter.source != crime::SourceFilter::kInformal) o["monthly_formal"] = m == monthly.end() ? 0 : m->second;
+    if (q->filter.source != crime::SourceFilter::kInformal)
+      o["monthly_formal"] = m == monthly.end() ? 0 : m->second;
     out.push_back(std::move(o));
   }
   reply(http::Response::Json(200, json::serialize(json::object{{"areas", std::move(out)}})));
@@ -324,10 +335,12 @@ void Trends(ApiContext& ctx, http::Request& req, http::Reply reply) {
     if (std::string d = req.Query("days"); !d.empty()) days = std::stoi(d);
     if (std::string d = req.Query("rolling_days"); !d.empty()) rolling_days = std::stoi(d);
   } catch (...) {
-    return reply(http::Response::Error(InvalidArgument("'days' and 'rolling_days' must be integers")));
+    return reply(
+        http::Response::Error(InvalidArgument("'days' and 'rolling_days' must be integers")));
   }
   if (days < 1 || days > 366 || rolling_days < 1 || rolling_days > 1096)
-    return reply(http::Response::Error(InvalidArgument("'days' must be 1-366 and 'rolling_days' 1-1096")));
+    return reply(
+        http::Response::Error(InvalidArgument("'days' must be 1-366 and 'rolling_days' 1-1096")));
   // The period ends at `to` (exclusive; a date is that local midnight); default: the end of
   // today. It is counted in whole local days, so `to` is rounded up to a day boundary.
   const int64_t offset = int64_t{q->offset_min} * 60'000;
@@ -347,7 +360,9 @@ void Trends(ApiContext& ctx, http::Request& req, http::Reply reply) {
     return n;
   };
   auto period = [&](int64_t from_day, int64_t to_day) {
-    return json::object{{"from", crime::CivilDate(from_day)}, {"to", crime::CivilDate(to_day)}, {"count", sum(from_day, to_day)}};
+    return json::object{{"from", crime::CivilDate(from_day)},
+                        {"to", crime::CivilDate(to_day)},
+                        {"count", sum(from_day, to_day)}};
   };
   json::object current = period(end_day - days, end_day);
   json::object previous = period(end_day - 2 * days, end_day - days);
@@ -379,10 +394,14 @@ void Trends(ApiContext& ctx, http::Request& req, http::Reply reply) {
 
 void AddCrimeMapRoutes(http::Router& r, ApiContext& ctx) {
   if (!ctx.crime_index) return;
-  r.Add("GET", "/api/v1/analytics/map", [&ctx](http::Request& q, http::Reply y) { Map(ctx, q, std::move(y)); });
-  r.Add("GET", "/api/v1/analytics/areas", [&ctx](http::Request& q, http::Reply y) { Areas(ctx, q, std::move(y)); });
-  r.Add("GET", "/api/v1/analytics/matrix", [&ctx](http::Request& q, http::Reply y) { Matrix(ctx, q, std::move(y)); });
-  r.Add("GET", "/api/v1/analytics/trends", [&ctx](http::Request& q, http::Reply y) { Trends(ctx, q, std::move(y)); });
+  r.Add("GET", "/api/v1/analytics/map",
+        [&ctx](http::Request& q, http::Reply y) { Map(ctx, q, std::move(y)); });
+  r.Add("GET", "/api/v1/analytics/areas",
+        [&ctx](http::Request& q, http::Reply y) { Areas(ctx, q, std::move(y)); });
+  r.Add("GET", "/api/v1/analytics/matrix",
+        [&ctx](http::Request& q, http::Reply y) { Matrix(ctx, q, std::move(y)); });
+  r.Add("GET", "/api/v1/analytics/trends",
+        [&ctx](http::Request& q, http::Reply y) { Trends(ctx, q, std::move(y)); });
 }
 
 }  // namespace centinela::api

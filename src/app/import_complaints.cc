@@ -27,8 +27,9 @@ class ProgressPrinter {
     if (tty_) {
       constexpr int kWidth = 30;
       int filled = pct * kWidth / 100;
-      std::fprintf(stderr, "\r%-5s [%s%s] %3d%%  %lld rows", phase.c_str(), std::string(filled, '#').c_str(),
-                   std::string(kWidth - filled, '-').c_str(), pct, static_cast<long long>(p.rows));
+      std::fprintf(stderr, "\r%-5s [%s%s] %3d%%  %lld rows", phase.c_str(),
+                   std::string(filled, '#').c_str(), std::string(kWidth - filled, '-').c_str(), pct,
+                   static_cast<long long>(p.rows));
       if (phase == "write") std::fprintf(stderr, ", %lld written", static_cast<long long>(p.done));
       std::fflush(stderr);
       if (pct == 100 && phase != last_done_phase_) {
@@ -42,7 +43,8 @@ class ProgressPrinter {
       next_pct_ = 0;
     }
     if (pct >= next_pct_) {
-      std::fprintf(stderr, "%s: %d%% (%lld rows read%s)\n", phase.c_str(), pct, static_cast<long long>(p.rows),
+      std::fprintf(stderr, "%s: %d%% (%lld rows read%s)\n", phase.c_str(), pct,
+                   static_cast<long long>(p.rows),
                    phase == "write" ? (", " + std::to_string(p.done) + " written").c_str() : "");
       next_pct_ = (pct / 10 + 1) * 10;
     }
@@ -86,10 +88,11 @@ int ImportComplaints(store::Store& store, const ImportComplaintsFlags& flags) {
     std::cerr << "centinela: " << report.status().message() << " (nothing imported)\n";
     return report.status().code() == Code::kInvalidArgument ? 2 : 1;
   }
-  std::printf("%s: read %lld, imported %lld, duplicate %lld, bad %lld (%.2f s read, %.2f s write)\n",
-              flags.file.c_str(), static_cast<long long>(report->read), static_cast<long long>(report->imported),
-              static_cast<long long>(report->duplicate), static_cast<long long>(report->bad), report->read_seconds,
-              report->write_seconds);
+  std::printf(
+      "%s: read %lld, imported %lld, duplicate %lld, bad %lld (%.2f s read, %.2f s write)\n",
+      flags.file.c_str(), static_cast<long long>(report->read),
+      static_cast<long long>(report->imported), static_cast<long long>(report->duplicate),
+      static_cast<long long>(report->bad), report->read_seconds, report->write_seconds);
   if (report->bad > 0) std::printf("bad rows (line, reason): %s\n", options.error_path.c_str());
   return 0;
 }

@@ -76,7 +76,8 @@ Result<std::map<std::string, std::string>> LoadCategoryFamilies(store::Store& st
   return out;
 }
 
-Result<ImportReport> ImportFile(store::Store& store, const std::string& path, const Mapping& mapping,
+Result<ImportReport> ImportFile(store::Store& store, const std::string& path,
+                                const Mapping& mapping,
                                 const std::map<std::string, std::string>& families,
                                 const ImportOptions& options) {
   if (options.error_path.empty()) return InvalidArgument("an error file path is required");
@@ -146,8 +147,8 @@ Result<ImportReport> ImportFile(store::Store& store, const std::string& path, co
   }
   report.read_seconds = SecondsSince(t0);
 
-  const int64_t good = static_cast<int64_t>(mapping.kind == MappingKind::kComplaints ? complaints.size()
-                                                                                      : counts.size());
+  const int64_t good = static_cast<int64_t>(
+      mapping.kind == MappingKind::kComplaints ? complaints.size() : counts.size());
   if (good == 0) {
     report.write_seconds = 0;
     return report;
@@ -160,8 +161,9 @@ Result<ImportReport> ImportFile(store::Store& store, const std::string& path, co
   std::vector<size_t> order(static_cast<size_t>(good));
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   if (mapping.kind == MappingKind::kComplaints) {
-    std::sort(order.begin(), order.end(),
-              [&](size_t a, size_t b) { return complaints[a].source_id < complaints[b].source_id; });
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return complaints[a].source_id < complaints[b].source_id;
+    });
   }
   const int batch = std::max(1, std::min(options.batch_rows, 1000));
   const std::string full_sql = InsertSql(mapping.kind, batch);
@@ -169,12 +171,13 @@ Result<ImportReport> ImportFile(store::Store& store, const std::string& path, co
   int64_t imported = 0, seq = 0;
   Status s = store.WriteSync([&](store::Tx& tx) -> Status {
     imported = 0;
-    json::object payload{{"source", mapping.source},
-                         {"file", file_name},
-                         {"kind", mapping.kind == MappingKind::kComplaints ? "complaints" : "monthly_counts"},
-                         {"read", report.read},
-                         {"good", good},
-                         {"bad", report.bad}};
+    json::object payload{
+        {"source", mapping.source},
+        {"file", file_name},
+        {"kind", mapping.kind == MappingKind::kComplaints ? "complaints" : "monthly_counts"},
+        {"read", report.read},
+        {"good", good},
+        {"bad", report.bad}};
     auto e = tx.Append({"complaints.imported", options.actor, "source:" + mapping.source, "admin",
                         json::serialize(payload)});
     if (!e.ok()) return e.status();
@@ -195,19 +198,20 @@ Result<ImportReport> ImportFile(store::Store& store, const std::string& path, co
       for (int64_t i = start; i < start + n; ++i) {
         if (mapping.kind == MappingKind::kComplaints) {
           const ComplaintRecord& c = complaints[order[static_cast<size_t>(i)]];
-          params.insert(params.end(),
-                        {mapping.source, c.source_id, c.occurred_ms, int64_t{c.date_known ? 1 : 0},
-                         c.category, c.family, c.raw_category,
-                         c.lat ? store::Value(*c.lat) : store::Value(),
-                         c.lon ? store::Value(*c.lon) : store::Value(),
-                         c.area_code.empty() ? store::Value() : store::Value(c.area_code), seq});
+          params.insert(
+              params.end(),
+              {mapping.source, c.source_id, c.occurred_ms, int64_t{c.date_known ? 1 : 0},
+               c.category, c.family, c.raw_category, c.lat ? store::Value(*c.lat) : store::Value(),
+               c.lon ? store::Value(*c.lon) : store::Value(),
+               c.area_code.empty() ? store::Value() : store::Value(c.area_code), seq});
         } else {
           const MonthlyCountRecord& c = counts[static_cast<size_t>(i)];
-          params.insert(params.end(), {mapping.source, c.area_code, c.month, c.crime_group, c.category,
-                                       c.family, c.count, seq});
+          params.insert(params.end(), {mapping.source, c.area_code, c.month, c.crime_group,
+                                       c.category, c.family, c.count, seq});
         }
       }
-      const std::string tail_sql = n == batch ? std::string() : InsertSql(mapping.kind, static_cast<int>(n));
+      const std::string tail_sql =
+          n == batch ? std::string() : InsertSql(mapping.kind, static_cast<int>(n));
       auto r = tx.Exec(n == batch ? full_sql : tail_sql, params);
       if (!r.ok()) return r.status();
       imported += r->affected;

@@ -37,11 +37,11 @@ struct ImportOptions {
 };
 
 struct ImportReport {
-  int64_t read = 0;       //!< data rows in the file (blank lines not counted)
-  int64_t imported = 0;   //!< rows written now
-  int64_t duplicate = 0;  //!< good rows whose key was already stored (or repeated in the file)
-  int64_t bad = 0;        //!< rows written to the error file
-  int64_t import_seq = 0; //!< seq of the complaints.imported event (0 when nothing was written)
+  int64_t read = 0;        //!< data rows in the file (blank lines not counted)
+  int64_t imported = 0;    //!< rows written now
+  int64_t duplicate = 0;   //!< good rows whose key was already stored (or repeated in the file)
+  int64_t bad = 0;         //!< rows written to the error file
+  int64_t import_seq = 0;  //!< seq of the complaints.imported event (0 when nothing was written)
   double read_seconds = 0, write_seconds = 0;
 };
 
@@ -50,7 +50,8 @@ Result<std::map<std::string, std::string>> LoadCategoryFamilies(store::Store& st
 
 //! Imports `path`. Errors (no file, a mapping that does not fit the header, an unwritable
 //! error file, a failed transaction) leave the store unchanged.
-Result<ImportReport> ImportFile(store::Store& store, const std::string& path, const Mapping& mapping,
+Result<ImportReport> ImportFile(store::Store& store, const std::string& path,
+                                const Mapping& mapping,
                                 const std::map<std::string, std::string>& families,
                                 const ImportOptions& options);
 

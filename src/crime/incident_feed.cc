@@ -11,7 +11,8 @@ constexpr int kPage = 50'000;
 constexpr int kEventPage = 1'000;
 }  // namespace
 
-IncidentFeed::IncidentFeed(store::Store& store, const areas::AreaService& areas, IncidentIndex& index)
+IncidentFeed::IncidentFeed(store::Store& store, const areas::AreaService& areas,
+                           IncidentIndex& index)
     : store_(store), areas_(areas), index_(index) {}
 
 int64_t IncidentFeed::applied_seq() const {
@@ -46,7 +47,8 @@ std::vector<std::string> IncidentFeed::AreasOf(double lat, double lon, bool loca
 
 Status IncidentFeed::LoadReports(const std::string& where, const store::Params& params) {
   auto rows = store_.Query(
-      "SELECT id, category, family, sensitivity, lat, lon, created_ms, areas FROM reports " + where, params);
+      "SELECT id, category, family, sensitivity, lat, lon, created_ms, areas FROM reports " + where,
+      params);
   if (!rows.ok()) return rows.status();
   std::vector<IncidentInput> batch;
   for (size_t i = 0; i < rows->size(); ++i) {
@@ -66,7 +68,8 @@ Status IncidentFeed::LoadReports(const std::string& where, const store::Params& 
     if (!ec && areas.is_array()) {
       for (const json::value& a : areas.as_array()) {
         if (!a.is_string()) continue;
-        for (std::string& code : areas_.Path(std::string(a.as_string()))) in.areas.push_back(std::move(code));
+        for (std::string& code : areas_.Path(std::string(a.as_string())))
+          in.areas.push_back(std::move(code));
         in.areas.emplace_back(a.as_string());
       }
     }
@@ -84,11 +87,12 @@ Status IncidentFeed::LoadComplaints(const std::string& condition, const store::P
     store::Params p = params;
     std::string sql =
         "SELECT source, source_id, occurred_ms, date_known, category, family, lat, lon, area_code "
-        "FROM complaints WHERE " + condition;
+        "FROM complaints WHERE " +
+        condition;
     if (!first) {
       size_t n = p.size();
-      sql += " AND (source > $" + std::to_string(n + 1) + " OR (source = $" + std::to_string(n + 1) +
-             " AND source_id > $" + std::to_string(n + 2) + "))";
+      sql += " AND (source > $" + std::to_string(n + 1) + " OR (source = $" +
+             std::to_string(n + 1) + " AND source_id > $" + std::to_string(n + 2) + "))";
       p.push_back(last_source);
       p.push_back(last_id);
     }

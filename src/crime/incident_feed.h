@@ -42,15 +42,16 @@ class IncidentFeed {
   Status LoadCategories();
   Status LoadReports(const std::string& where, const store::Params& params);
   Status LoadComplaints(const std::string& condition, const store::Params& params);
-  std::vector<std::string> AreasOf(double lat, double lon, bool located, const std::string& area_code) const;
+  std::vector<std::string> AreasOf(double lat, double lon, bool located,
+                                   const std::string& area_code) const;
 
   store::Store& store_;
   const areas::AreaService& areas_;
   IncidentIndex& index_;
   mutable std::mutex mu_;
-  int64_t applied_seq_ = 0;                              // guarded by mu_
-  std::map<std::string, bool> restricted_;               // category code -> restricted; mu_
-  std::unordered_set<std::string> report_ids_;           // reports already indexed; mu_
+  int64_t applied_seq_ = 0;                     // guarded by mu_
+  std::map<std::string, bool> restricted_;      // category code -> restricted; mu_
+  std::unordered_set<std::string> report_ids_;  // reports already indexed; mu_
 };
 
 }  // namespace centinela::crime

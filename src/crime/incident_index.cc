@@ -31,8 +31,10 @@ struct IncidentIndex::Segment {
   std::vector<uint32_t> areaset;
   bool sorted = true;  // by time
   bool any_located = false;
-  int32_t min_lat = std::numeric_limits<int32_t>::max(), max_lat = std::numeric_limits<int32_t>::min();
-  int32_t min_lon = std::numeric_limits<int32_t>::max(), max_lon = std::numeric_limits<int32_t>::min();
+  int32_t min_lat = std::numeric_limits<int32_t>::max(),
+          max_lat = std::numeric_limits<int32_t>::min();
+  int32_t min_lon = std::numeric_limits<int32_t>::max(),
+          max_lon = std::numeric_limits<int32_t>::min();
 
   size_t size() const { return time.size(); }
   void Reserve(size_t n) {
@@ -96,10 +98,10 @@ Compiled Compile(const DictT& d, const IncidentFilter& f) {
     c.cat_ok.assign(d.categories.size(), 0);
     bool any = false;
     for (size_t i = 0; i < d.categories.size(); ++i) {
-      bool by_code = f.categories.empty() ||
-                     std::find(f.categories.begin(), f.categories.end(), d.categories[i]) != f.categories.end();
-      bool by_family = f.families.empty() ||
-                       std::find(f.families.begin(), f.families.end(), d.families[i]) != f.families.end();
+      bool by_code = f.categories.empty() || std::find(f.categories.begin(), f.categories.end(),
+                                                       d.categories[i]) != f.categories.end();
+      bool by_family = f.families.empty() || std::find(f.families.begin(), f.families.end(),
+                                                       d.families[i]) != f.families.end();
       c.cat_ok[i] = by_code && by_family;
       any = any || c.cat_ok[i];
     }
@@ -140,8 +142,10 @@ template <typename Seg, typename Fn>
 void ScanSegment(const Seg& s, const Compiled& c, Fn&& fn) {
   size_t begin = 0, end = s.size();
   if (c.windowed && s.sorted) {
-    begin = static_cast<size_t>(std::lower_bound(s.time.begin(), s.time.end(), c.from) - s.time.begin());
-    end = static_cast<size_t>(std::lower_bound(s.time.begin(), s.time.end(), c.to) - s.time.begin());
+    begin = static_cast<size_t>(std::lower_bound(s.time.begin(), s.time.end(), c.from) -
+                                s.time.begin());
+    end =
+        static_cast<size_t>(std::lower_bound(s.time.begin(), s.time.end(), c.to) - s.time.begin());
   }
   const bool check_time = c.windowed && !s.sorted;
   const uint8_t* flags = s.flags.data();
@@ -212,7 +216,8 @@ void IncidentIndex::Add(const std::vector<IncidentInput>& batch) {
       cat_id = it->second;
     } else {
       Dict& m = mutable_dict();
-      if (m.categories.size() >= std::numeric_limits<uint16_t>::max()) continue;  // not reachable with real codes
+      if (m.categories.size() >= std::numeric_limits<uint16_t>::max())
+        continue;  // not reachable with real codes
       cat_id = static_cast<uint16_t>(m.categories.size());
       m.categories.push_back(in.category);
       m.families.push_back(in.family);
@@ -267,7 +272,8 @@ void IncidentIndex::Add(const std::vector<IncidentInput>& batch) {
     for (size_t i = 0; i < tail.size(); ++i) rows.Push(tail, i);
     std::vector<uint32_t> order(rows.size());
     std::iota(order.begin(), order.end(), 0u);
-    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return rows.time[a] < rows.time[b]; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](uint32_t a, uint32_t b) { return rows.time[a] < rows.time[b]; });
     const Segment& main = *old->main;
     auto merged = std::make_shared<Segment>();
     merged->Reserve(main.size() + rows.size());
@@ -304,17 +310,20 @@ GridCounts IncidentIndex::Grid(const geo::Grid& grid, const IncidentFilter& filt
   bool any = false;
   for (const Segment* s : {snap->main.get(), snap->tail.get()}) {
     if (!s->any_located) continue;
-    int64_t x0 = cell_x(s->min_lon), x1 = cell_x(s->max_lon), y0 = cell_y(s->min_lat), y1 = cell_y(s->max_lat);
+    int64_t x0 = cell_x(s->min_lon), x1 = cell_x(s->max_lon), y0 = cell_y(s->min_lat),
+            y1 = cell_y(s->max_lat);
     if (!any) {
       ix0 = x0, iy0 = y0, nx = x1, ny = y1;  // nx/ny hold the max index until below
       any = true;
     } else {
-      ix0 = std::min(ix0, x0), iy0 = std::min(iy0, y0), nx = std::max(nx, x1), ny = std::max(ny, y1);
+      ix0 = std::min(ix0, x0), iy0 = std::min(iy0, y0), nx = std::max(nx, x1),
+      ny = std::max(ny, y1);
     }
   }
   nx = any ? nx - ix0 + 1 : 0;
   ny = any ? ny - iy0 + 1 : 0;
-  const bool dense = any && nx > 0 && ny > 0 && static_cast<uint64_t>(nx) * static_cast<uint64_t>(ny) <= kMaxDenseCells;
+  const bool dense = any && nx > 0 && ny > 0 &&
+                     static_cast<uint64_t>(nx) * static_cast<uint64_t>(ny) <= kMaxDenseCells;
   std::vector<uint32_t> counts;
   std::unordered_map<uint64_t, uint32_t> sparse;
   if (dense) counts.assign(static_cast<size_t>(nx * ny), 0);
@@ -330,7 +339,8 @@ GridCounts IncidentIndex::Grid(const geo::Grid& grid, const IncidentFilter& filt
     if (dense) {
       ++counts[static_cast<size_t>((iy - iy0) * nx + (ix - ix0))];
     } else {
-      ++sparse[(static_cast<uint64_t>(static_cast<uint32_t>(iy)) << 32) | static_cast<uint32_t>(ix)];
+      ++sparse[(static_cast<uint64_t>(static_cast<uint32_t>(iy)) << 32) |
+               static_cast<uint32_t>(ix)];
     }
   });
   out.matched = matched;
@@ -343,9 +353,11 @@ GridCounts IncidentIndex::Grid(const geo::Grid& grid, const IncidentFilter& filt
   } else {
     out.cells.reserve(sparse.size());
     for (const auto& [key, n] : sparse)
-      out.cells.push_back({static_cast<int32_t>(static_cast<uint32_t>(key)), static_cast<int32_t>(key >> 32), n});
-    std::sort(out.cells.begin(), out.cells.end(),
-              [](const CellCount& a, const CellCount& b) { return a.iy != b.iy ? a.iy < b.iy : a.ix < b.ix; });
+      out.cells.push_back(
+          {static_cast<int32_t>(static_cast<uint32_t>(key)), static_cast<int32_t>(key >> 32), n});
+    std::sort(out.cells.begin(), out.cells.end(), [](const CellCount& a, const CellCount& b) {
+      return a.iy != b.iy ? a.iy < b.iy : a.ix < b.ix;
+    });
   }
   return out;
 }
@@ -379,8 +391,8 @@ WeekMatrix IncidentIndex::Matrix(const IncidentFilter& filter, int utc_offset_mi
   return m;
 }
 
-std::vector<uint64_t> IncidentIndex::Daily(const IncidentFilter& filter, int64_t first_day, int days,
-                                           int utc_offset_minutes) const {
+std::vector<uint64_t> IncidentIndex::Daily(const IncidentFilter& filter, int64_t first_day,
+                                           int days, int utc_offset_minutes) const {
   std::vector<uint64_t> out(static_cast<size_t>(std::max(days, 0)), 0);
   if (days <= 0) return out;
   const int64_t offset = int64_t{utc_offset_minutes} * 60'000;
@@ -410,7 +422,8 @@ std::optional<std::array<double, 4>> IncidentIndex::Bounds() const {
   std::optional<std::array<double, 4>> b;
   for (const Segment* s : {snap->main.get(), snap->tail.get()}) {
     if (!s->any_located) continue;
-    std::array<double, 4> v{s->min_lat * 1e-7, s->min_lon * 1e-7, s->max_lat * 1e-7, s->max_lon * 1e-7};
+    std::array<double, 4> v{s->min_lat * 1e-7, s->min_lon * 1e-7, s->max_lat * 1e-7,
+                            s->max_lon * 1e-7};
     if (!b) {
       b = v;
     } else {

@@ -31,9 +31,9 @@ struct IncidentInput {
   double lat = 0, lon = 0;
   std::string category;
   std::string family;
-  bool informal = false;    //!< a neighbour's report (else a formal complaint)
-  bool restricted = false;  //!< of a restricted category (never located for the community)
-  bool date_known = true;   //!< false: the source has no date (time_ms is a placeholder)
+  bool informal = false;           //!< a neighbour's report (else a formal complaint)
+  bool restricted = false;         //!< of a restricted category (never located for the community)
+  bool date_known = true;          //!< false: the source has no date (time_ms is a placeholder)
   std::vector<std::string> areas;  //!< codes of every area containing it (ancestors too)
 };
 
@@ -41,8 +41,8 @@ enum class SourceFilter { kBoth, kFormal, kInformal };
 
 struct IncidentFilter {
   std::optional<int64_t> from_ms, to_ms;  //!< [from, to); any bound excludes date-unknown rows
-  std::vector<std::string> categories;     //!< empty: all
-  std::vector<std::string> families;       //!< empty: all
+  std::vector<std::string> categories;    //!< empty: all
+  std::vector<std::string> families;      //!< empty: all
   SourceFilter source = SourceFilter::kBoth;
   //! Only incidents inside at least one of these areas; nullopt: no area condition.
   std::optional<std::vector<std::string>> areas;
@@ -101,9 +101,9 @@ class IncidentIndex {
  private:
   std::shared_ptr<const Snapshot> Current() const;
 
-  mutable std::mutex mu_;               // guards snapshot_ (the pointer, not what it points to)
+  mutable std::mutex mu_;  // guards snapshot_ (the pointer, not what it points to)
   std::shared_ptr<const Snapshot> snapshot_;
-  std::mutex write_mu_;                 // serialises Add
+  std::mutex write_mu_;  // serialises Add
 };
 
 }  // namespace centinela::crime

@@ -50,7 +50,8 @@ std::string CivilDate(int64_t days) {
   auto [y, m] = YearMonthOfDays(days);
   const int64_t d = days - DaysFromCivil(y, m, 1) + 1;
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", static_cast<int>(y), static_cast<int>(m), static_cast<int>(d));
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", static_cast<int>(y), static_cast<int>(m),
+                static_cast<int>(d));
   return buf;
 }
 
@@ -66,7 +67,8 @@ int DaysInMonth(int64_t y, int64_t m) {
 bool ReadDigits(std::string_view text, size_t& pos, size_t min_n, size_t max_n, int64_t& out) {
   size_t start = pos;
   out = 0;
-  while (pos < text.size() && pos - start < max_n && std::isdigit(static_cast<unsigned char>(text[pos]))) {
+  while (pos < text.size() && pos - start < max_n &&
+         std::isdigit(static_cast<unsigned char>(text[pos]))) {
     out = out * 10 + (text[pos] - '0');
     ++pos;
   }
@@ -117,7 +119,8 @@ bool GlobMatch(std::string_view pattern, std::string_view text) {
   // Iterative matcher with one backtrack point for the last '*'.
   size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
   auto eq = [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+    return std::tolower(static_cast<unsigned char>(a)) ==
+           std::tolower(static_cast<unsigned char>(b));
   };
   while (t < text.size()) {
     if (p < pattern.size() && pattern[p] == '*') {
@@ -157,7 +160,8 @@ std::optional<int64_t> ParseDate(std::string_view format, std::string_view text,
       ++i;
     }
   }
-  if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > DaysInMonth(y, m)) return std::nullopt;
+  if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > DaysInMonth(y, m))
+    return std::nullopt;
   if (consumed != nullptr) {
     *consumed = pos;
   } else if (pos != text.size()) {
@@ -197,9 +201,9 @@ Result<Mapping> ParseMapping(std::string_view toml_text,
     msg << "mapping: " << e.description() << " (line " << e.source().begin.line << ")";
     return InvalidArgument(msg.str());
   }
-  static const std::vector<std::string> kTop = {"source",  "kind",    "delimiter", "encoding",
-                                               "utc_offset", "columns", "dates",  "bounds",
-                                               "categories"};
+  static const std::vector<std::string> kTop = {"source",   "kind",       "delimiter",
+                                                "encoding", "utc_offset", "columns",
+                                                "dates",    "bounds",     "categories"};
   for (const auto& [k, v] : t) {
     if (std::find(kTop.begin(), kTop.end(), std::string(k.str())) == kTop.end())
       return InvalidArgument("mapping: unknown key '" + std::string(k.str()) + "'");
@@ -236,9 +240,9 @@ Result<Mapping> ParseMapping(std::string_view toml_text,
 
   if (auto* cols = t["columns"].as_table()) {
     static const std::vector<std::pair<const char*, std::string Mapping::*>> kCols = {
-        {"id", &Mapping::col_id},   {"date", &Mapping::col_date},
+        {"id", &Mapping::col_id},     {"date", &Mapping::col_date},
         {"time", &Mapping::col_time}, {"category", &Mapping::col_category},
-        {"lat", &Mapping::col_lat}, {"lon", &Mapping::col_lon},
+        {"lat", &Mapping::col_lat},   {"lon", &Mapping::col_lon},
         {"area", &Mapping::col_area}, {"count", &Mapping::col_count}};
     for (const auto& [k, v] : *cols) {
       auto it = std::find_if(kCols.begin(), kCols.end(),
@@ -264,7 +268,8 @@ Result<Mapping> ParseMapping(std::string_view toml_text,
       m.missing_time_minutes = static_cast<int>(*ms / 60000);
     }
     if (auto fd = (*d)["fixed_date"].value<std::string>()) {
-      if (!ParseDate("YYYY-MM-DD", *fd)) return InvalidArgument("mapping: dates.fixed_date must be YYYY-MM-DD");
+      if (!ParseDate("YYYY-MM-DD", *fd))
+        return InvalidArgument("mapping: dates.fixed_date must be YYYY-MM-DD");
       m.fixed_date = *fd;
     }
   }
@@ -290,7 +295,8 @@ Result<Mapping> ParseMapping(std::string_view toml_text,
         if (r == nullptr) return InvalidArgument(where + " must be a table {match, code}");
         auto match = (*r)["match"].value<std::string>();
         auto code = (*r)["code"].value<std::string>();
-        if (!match || match->empty() || !code) return InvalidArgument(where + " needs match and code");
+        if (!match || match->empty() || !code)
+          return InvalidArgument(where + " needs match and code");
         if (*code != kOtherCategory && !families.contains(*code))
           return InvalidArgument(where + ": unknown category code '" + *code + "'");
         m.rules.push_back({*match, *code});
@@ -300,7 +306,8 @@ Result<Mapping> ParseMapping(std::string_view toml_text,
   return m;
 }
 
-Result<RowConverter> RowConverter::Make(const Mapping& m, const std::vector<std::string_view>& header,
+Result<RowConverter> RowConverter::Make(const Mapping& m,
+                                        const std::vector<std::string_view>& header,
                                         const std::map<std::string, std::string>& families) {
   RowConverter c(m, families);
   c.columns_ = header.size();
@@ -317,7 +324,8 @@ Result<RowConverter> RowConverter::Make(const Mapping& m, const std::vector<std:
   };
   for (auto [name, out, key] :
        {std::tuple{&m.col_id, &c.id_, "id"}, std::tuple{&m.col_date, &c.date_, "date"},
-        std::tuple{&m.col_time, &c.time_, "time"}, std::tuple{&m.col_category, &c.category_, "category"},
+        std::tuple{&m.col_time, &c.time_, "time"},
+        std::tuple{&m.col_category, &c.category_, "category"},
         std::tuple{&m.col_lat, &c.lat_, "lat"}, std::tuple{&m.col_lon, &c.lon_, "lon"},
         std::tuple{&m.col_area, &c.area_, "area"}, std::tuple{&m.col_count, &c.count_, "count"}}) {
     Status s = find(*name, *out, key);
@@ -325,12 +333,16 @@ Result<RowConverter> RowConverter::Make(const Mapping& m, const std::vector<std:
   }
   if (c.category_ < 0) return InvalidArgument("mapping: columns.category is required");
   if (m.kind == MappingKind::kComplaints) {
-    if (c.date_ < 0 && !m.fixed_date) return InvalidArgument("mapping: give columns.date or dates.fixed_date");
-    if ((c.lat_ < 0) != (c.lon_ < 0)) return InvalidArgument("mapping: give both columns.lat and columns.lon");
-    if (c.lat_ < 0 && c.area_ < 0) return InvalidArgument("mapping: give columns.lat/lon or columns.area");
+    if (c.date_ < 0 && !m.fixed_date)
+      return InvalidArgument("mapping: give columns.date or dates.fixed_date");
+    if ((c.lat_ < 0) != (c.lon_ < 0))
+      return InvalidArgument("mapping: give both columns.lat and columns.lon");
+    if (c.lat_ < 0 && c.area_ < 0)
+      return InvalidArgument("mapping: give columns.lat/lon or columns.area");
   } else {
     if (c.date_ < 0 || c.area_ < 0 || c.count_ < 0)
-      return InvalidArgument("mapping: monthly_counts needs columns.date (the month), area and count");
+      return InvalidArgument(
+          "mapping: monthly_counts needs columns.date (the month), area and count");
   }
   return c;
 }
@@ -387,7 +399,8 @@ Status RowConverter::CheckShape(const std::vector<std::string_view>& fields) con
                          std::to_string(fields.size()));
   if (m_.encoding == Encoding::kUtf8) {
     for (size_t i = 0; i < fields.size(); ++i)
-      if (!Utf8CodePoints(fields[i])) return Unprocessable("field " + std::to_string(i + 1) + " is not valid UTF-8");
+      if (!Utf8CodePoints(fields[i]))
+        return Unprocessable("field " + std::to_string(i + 1) + " is not valid UTF-8");
   }
   return Status::Ok();
 }
@@ -421,7 +434,8 @@ Result<ComplaintRecord> RowConverter::Complaint(const std::vector<std::string_vi
     if (!d) return Unprocessable("bad date '" + date_text + "' (expected " + m_.date_format + ")");
     if (used != date_text.size()) {
       std::string rest = Trim(std::string_view(date_text).substr(used));
-      if (!m_.lenient_time) return Unprocessable("bad date '" + date_text + "' (expected " + m_.date_format + ")");
+      if (!m_.lenient_time)
+        return Unprocessable("bad date '" + date_text + "' (expected " + m_.date_format + ")");
       // A date with its time appended ("2020-01-01 12:00:00"): use it when the time cell is empty.
       auto t = ParseTimeMs("HH:MM", rest, true);
       if (!t) return Unprocessable("bad date '" + date_text + "'");
@@ -438,7 +452,8 @@ Result<ComplaintRecord> RowConverter::Complaint(const std::vector<std::string_vi
       time_ms = int64_t{m_.missing_time_minutes.value_or(0)} * 60000;
     } else {
       time_ms = ParseTimeMs(m_.time_format, time_text, m_.lenient_time);
-      if (!time_ms) return Unprocessable("bad time '" + time_text + "' (expected " + m_.time_format + ")");
+      if (!time_ms)
+        return Unprocessable("bad time '" + time_text + "' (expected " + m_.time_format + ")");
     }
   }
   r.occurred_ms = days * 86'400'000 + *time_ms - int64_t{m_.utc_offset_minutes} * 60'000;
@@ -448,18 +463,22 @@ Result<ComplaintRecord> RowConverter::Complaint(const std::vector<std::string_vi
     std::string lat_text = Text(fields, lat_), lon_text = Text(fields, lon_);
     if (!lat_text.empty() || !lon_text.empty()) {
       auto lat = ParseDouble(lat_text), lon = ParseDouble(lon_text);
-      if (!lat || !lon) return Unprocessable("bad coordinates '" + lat_text + "', '" + lon_text + "'");
+      if (!lat || !lon)
+        return Unprocessable("bad coordinates '" + lat_text + "', '" + lon_text + "'");
       if (*lat < -90 || *lat > 90 || *lon < -180 || *lon > 180)
         return Unprocessable("coordinates out of range " + lat_text + ", " + lon_text);
-      if (m_.min_lat && (*lat < *m_.min_lat || *lat > *m_.max_lat || *lon < *m_.min_lon || *lon > *m_.max_lon))
-        return Unprocessable("coordinates outside the mapping's bounds " + lat_text + ", " + lon_text);
+      if (m_.min_lat &&
+          (*lat < *m_.min_lat || *lat > *m_.max_lat || *lon < *m_.min_lon || *lon > *m_.max_lon))
+        return Unprocessable("coordinates outside the mapping's bounds " + lat_text + ", " +
+                             lon_text);
       r.lat = lat;
       r.lon = lon;
     }
   }
   r.area_code = Text(fields, area_);
   if (r.area_code.size() > 64) return Unprocessable("area code longer than 64 bytes");
-  if (!r.lat && r.area_code.empty()) return Unprocessable("no location (no coordinates and no area)");
+  if (!r.lat && r.area_code.empty())
+    return Unprocessable("no location (no coordinates and no area)");
   return r;
 }
 

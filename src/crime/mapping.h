@@ -46,7 +46,7 @@ struct Mapping {
   std::optional<double> min_lat, max_lat, min_lon, max_lon;  //!< coordinates outside: bad row
 
   std::vector<CategoryRule> rules;
-  bool unmapped_is_error = false;    //!< unmapped raw category: bad row (else "other")
+  bool unmapped_is_error = false;      //!< unmapped raw category: bad row (else "other")
   std::string other_family = "crime";  //!< family of the "other" category
 };
 

@@ -56,7 +56,8 @@ class CrimeMapTest : public OwnDatabaseTest {
     if (IsSkipped() || HasFatalFailure()) return;
     server_ = std::make_unique<ServerProcess>(
         dir_, db_->url(), std::vector<std::string>{"--demo"},
-        std::vector<std::string>{"CENTINELA_REPORTS_MAX_PER_MINUTE=1000", "CENTINELA_REPORTS_MAX_PER_DAY=1000",
+        std::vector<std::string>{"CENTINELA_REPORTS_MAX_PER_MINUTE=1000",
+                                 "CENTINELA_REPORTS_MAX_PER_DAY=1000",
                                  "CENTINELA_AUTH_LOGIN_MAX_FAILURES_PER_IP=100000"});
     ASSERT_TRUE(server_->Start(60000)) << server_->output();
   }
@@ -73,32 +74,36 @@ class CrimeMapTest : public OwnDatabaseTest {
     EXPECT_FALSE(token.empty()) << login;
     return token;
   }
-  CommandResult Import(const std::string& name, const std::string& csv, const std::string& mapping) {
+  CommandResult Import(const std::string& name, const std::string& csv,
+                       const std::string& mapping) {
     std::string file = dir_ + "/" + name, map = dir_ + "/" + name + ".toml";
     std::ofstream(file) << csv;
     std::ofstream(map) << mapping;
-    return RunCentinela({"import", "complaints", file, "--mapping", map, "--errors", dir_ + "/" + name + ".err",
-                         "--db", db_->url()});
+    return RunCentinela({"import", "complaints", file, "--mapping", map, "--errors",
+                         dir_ + "/" + name + ".err", "--db", db_->url()});
   }
   std::unique_ptr<ServerProcess> server_;
 };
 
 int64_t CellSum(const json::value& compact) {
   int64_t n = 0;
-  for (const json::value& c : compact.at("cells").as_array()) n += c.as_array()[2].to_number<int64_t>();
+  for (const json::value& c : compact.at("cells").as_array())
+    n += c.as_array()[2].to_number<int64_t>();
   return n;
 }
 
 TEST_P(CrimeMapTest, FormalAndInformalOnOneMap) {
   const std::string admin = Login("admin@centinela.demo", "demo-admin-2026");
   const std::string analyst = Login("analista@centinela.demo", "demo-analista-2026");
-  const std::string responder = Login("patrulla@centinela.demo", "demo-patrulla-2026");  // 13130 only
+  const std::string responder =
+      Login("patrulla@centinela.demo", "demo-patrulla-2026");  // 13130 only
   ASSERT_FALSE(admin.empty() || analyst.empty() || responder.empty());
 
   // Import while the server runs; the server picks the rows up from the event log.
   CommandResult imp = Import("complaints.csv", kFile, kMapping);
   ASSERT_EQ(imp.exit_code, 0) << imp.output;
-  EXPECT_NE(imp.output.find("read 6, imported 5, duplicate 0, bad 1"), std::string::npos) << imp.output;
+  EXPECT_NE(imp.output.find("read 6, imported 5, duplicate 0, bad 1"), std::string::npos)
+      << imp.output;
   std::ifstream err(dir_ + "/complaints.csv.err");
   std::string errors((std::istreambuf_iterator<char>(err)), {});
   EXPECT_NE(errors.find("\n7,bad time"), std::string::npos) << errors;
@@ -106,10 +111,13 @@ TEST_P(CrimeMapTest, FormalAndInformalOnOneMap) {
   // A neighbour's report in San Miguel.
   Account vecina = Api(server_->port()).Neighbour("vecina-map-" + GetParam() + "@test.cl");
   ASSERT_FALSE(vecina.second.empty());
-  Reply posted = Api(server_->port()).Call(
-      "POST", "/api/v1/reports",
-      Obj({{"category", "robo"}, {"lat", kSanMiguel[0] + 0.0005}, {"lon", kSanMiguel[1]}, {"description", "robo"}}),
-      vecina.second);
+  Reply posted = Api(server_->port())
+                     .Call("POST", "/api/v1/reports",
+                           Obj({{"category", "robo"},
+                                {"lat", kSanMiguel[0] + 0.0005},
+                                {"lon", kSanMiguel[1]},
+                                {"description", "robo"}}),
+                           vecina.second);
   ASSERT_EQ(posted.status, 201) << posted.body;
 
   // Everything (admin over all areas), compact: 5 complaints + 1 report, 4 + 1 located.
@@ -120,25 +128,35 @@ TEST_P(CrimeMapTest, FormalAndInformalOnOneMap) {
   EXPECT_EQ(doc.at("unlocated").to_number<int64_t>(), 1);
   EXPECT_EQ(CellSum(doc), 5);
   // Each located point is in the cell its coordinates give under the returned grid.
-  const double lat0 = doc.at("origin").at("lat").to_number<double>(), lon0 = doc.at("origin").at("lon").to_number<double>();
-  const double dlat = doc.at("cell_dlat").to_number<double>(), dlon = doc.at("cell_dlon").to_number<double>();
+  const double lat0 = doc.at("origin").at("lat").to_number<double>(),
+               lon0 = doc.at("origin").at("lon").to_number<double>();
+  const double dlat = doc.at("cell_dlat").to_number<double>(),
+               dlon = doc.at("cell_dlon").to_number<double>();
   std::map<std::pair<int64_t, int64_t>, int64_t> expected, got;
-  for (auto [la, lo] : {std::pair{-33.4966, -70.6516}, {-33.4967, -70.6517}, {-33.5620, -70.6780},
-                        {-33.5621, -70.6781}, {kSanMiguel[0] + 0.0005, kSanMiguel[1]}})
-    ++expected[{static_cast<int64_t>(std::floor((lo - lon0) / dlon)), static_cast<int64_t>(std::floor((la - lat0) / dlat))}];
+  for (auto [la, lo] : {std::pair{-33.4966, -70.6516},
+                        {-33.4967, -70.6517},
+                        {-33.5620, -70.6780},
+                        {-33.5621, -70.6781},
+                        {kSanMiguel[0] + 0.0005, kSanMiguel[1]}})
+    ++expected[{static_cast<int64_t>(std::floor((lo - lon0) / dlon)),
+                static_cast<int64_t>(std::floor((la - lat0) / dlat))}];
   for (const json::value& c : doc.at("cells").as_array())
-    got[{c.as_array()[0].to_number<int64_t>(), c.as_array()[1].to_number<int64_t>()}] = c.as_array()[2].to_number<int64_t>();
+    got[{c.as_array()[0].to_number<int64_t>(), c.as_array()[1].to_number<int64_t>()}] =
+        c.as_array()[2].to_number<int64_t>();
   EXPECT_EQ(got, expected) << r.body;
 
   // Source and time filters.
   r = Get("/api/v1/analytics/map?cell=250&format=compact&source=informal", admin);
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.Json().at("matched").to_number<int64_t>(), 1);
-  r = Get("/api/v1/analytics/map?cell=250&format=compact&source=formal&from=2024-03-01&to=2024-03-06&utc_offset=-04:00",
-          admin);
+  r = Get(
+      "/api/v1/analytics/"
+      "map?cell=250&format=compact&source=formal&from=2024-03-01&to=2024-03-06&utc_offset=-04:00",
+      admin);
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.Json().at("matched").to_number<int64_t>(), 3) << r.body;  // c1, c2, c3
-  r = Get("/api/v1/analytics/map?cell=250&format=compact&categories=violencia_intrafamiliar", admin);
+  r = Get("/api/v1/analytics/map?cell=250&format=compact&categories=violencia_intrafamiliar",
+          admin);
   EXPECT_EQ(r.Json().at("matched").to_number<int64_t>(), 1);
 
   // GeoJSON: one polygon per cell, closed, coordinates in plain decimal.
@@ -171,7 +189,8 @@ TEST_P(CrimeMapTest, FormalAndInformalOnOneMap) {
   EXPECT_EQ(Get("/api/v1/analytics/map?cell=abc", admin).ErrorCode(), "bad_request");
   EXPECT_EQ(Get("/api/v1/analytics/map?source=rumours", admin).ErrorCode(), "bad_request");
   EXPECT_EQ(Get("/api/v1/analytics/map?from=2024-02-30", admin).ErrorCode(), "bad_request");
-  EXPECT_EQ(Get("/api/v1/analytics/map?from=2024-03-02&to=2024-03-01", admin).ErrorCode(), "bad_request");
+  EXPECT_EQ(Get("/api/v1/analytics/map?from=2024-03-02&to=2024-03-01", admin).ErrorCode(),
+            "bad_request");
   EXPECT_EQ(Get("/api/v1/analytics/map?format=svg", admin).ErrorCode(), "bad_request");
   EXPECT_EQ(Get("/api/v1/analytics/map?area=NOPE", admin).ErrorCode(), "not_found");
   EXPECT_EQ(Get("/api/v1/analytics/trends?days=0", admin).ErrorCode(), "bad_request");
@@ -188,7 +207,8 @@ TEST_P(CrimeMapTest, FormalAndInformalOnOneMap) {
   EXPECT_EQ(per_area["SUR"], 5) << r.body;
 
   // Matrix at -04:00: c1 and c2 on Monday 10:00-11:00, c3 on Tuesday at 22.
-  r = Get("/api/v1/analytics/matrix?source=formal&from=2024-03-01&to=2024-03-08&utc_offset=-04:00", admin);
+  r = Get("/api/v1/analytics/matrix?source=formal&from=2024-03-01&to=2024-03-08&utc_offset=-04:00",
+          admin);
   ASSERT_EQ(r.status, 200) << r.body;
   doc = r.Json();
   EXPECT_EQ(doc.at("matrix").as_array()[0].as_array()[10].to_number<int64_t>(), 2) << r.body;
@@ -196,7 +216,10 @@ TEST_P(CrimeMapTest, FormalAndInformalOnOneMap) {
   EXPECT_EQ(doc.at("total").to_number<int64_t>(), 4) << r.body;  // + c5 (Wednesday 12:00)
 
   // Trends: the 7 days to 2024-03-07 vs the 7 before (c4 on 02-25 is in the previous week).
-  r = Get("/api/v1/analytics/trends?source=formal&to=2024-03-07&days=7&rolling_days=30&utc_offset=-04:00", admin);
+  r =
+      Get("/api/v1/analytics/"
+          "trends?source=formal&to=2024-03-07&days=7&rolling_days=30&utc_offset=-04:00",
+          admin);
   ASSERT_EQ(r.status, 200) << r.body;
   doc = r.Json();
   EXPECT_EQ(doc.at("current").at("from").as_string(), "2024-02-29");
@@ -220,7 +243,8 @@ TEST_P(CrimeMapTest, FormalAndInformalOnOneMap) {
 TEST_P(CrimeMapTest, AreaLevelMonthlyCountsFromCead) {
   const std::string analyst = Login("analista@centinela.demo", "demo-analista-2026");
   ASSERT_FALSE(analyst.empty());
-  std::ifstream in(std::string(CENTINELA_SOURCE_DIR) + "/../shared/data/crime/chile_cead_south_precinct_monthly_2010_2025.csv");
+  std::ifstream in(std::string(CENTINELA_SOURCE_DIR) +
+                   "/../shared/data/crime/chile_cead_south_precinct_monthly_2010_2025.csv");
   std::ifstream m(std::string(CENTINELA_SOURCE_DIR) + "/mappings/chile_cead_monthly.toml");
   std::string mapping((std::istreambuf_iterator<char>(m)), {});
   // Header and the first 61 rows: El Bosque, 2010-01 (30 groups) and 2010-02 (30) and one more.
@@ -228,7 +252,9 @@ TEST_P(CrimeMapTest, AreaLevelMonthlyCountsFromCead) {
   int64_t jan_total = 0;
   for (int i = 0; i < 62 && std::getline(in, line); ++i) {
     csv += line + "\n";
-    if (i > 0 && line.find(",13105,") != std::string::npos && line.find("\"2010-01\"") != std::string::npos) jan_total += std::stoll(line.substr(line.rfind(',') + 1));
+    if (i > 0 && line.find(",13105,") != std::string::npos &&
+        line.find("\"2010-01\"") != std::string::npos)
+      jan_total += std::stoll(line.substr(line.rfind(',') + 1));
   }
   CommandResult imp = Import("cead.csv", csv, mapping);
   ASSERT_EQ(imp.exit_code, 0) << imp.output;
@@ -241,7 +267,8 @@ TEST_P(CrimeMapTest, AreaLevelMonthlyCountsFromCead) {
   EXPECT_GT(jan_total, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, CrimeMapTest, ::testing::Values("sqlite", "postgresql"), BackendName);
+INSTANTIATE_TEST_SUITE_P(Backends, CrimeMapTest, ::testing::Values("sqlite", "postgresql"),
+                         BackendName);
 
 }  // namespace
 }  // namespace centinela::testing

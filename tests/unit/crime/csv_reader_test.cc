@@ -10,7 +10,8 @@ namespace centinela::crime {
 namespace {
 
 std::string TempFile(const std::string& name, const std::string& bytes, bool gzip = false) {
-  auto path = std::filesystem::temp_directory_path() / ("centinela_csv_" + std::to_string(::getpid()) + "_" + name);
+  auto path = std::filesystem::temp_directory_path() /
+              ("centinela_csv_" + std::to_string(::getpid()) + "_" + name);
   if (gzip) {
     gzFile gz = gzopen(path.c_str(), "wb");
     gzwrite(gz, bytes.data(), static_cast<unsigned>(bytes.size()));
@@ -21,7 +22,8 @@ std::string TempFile(const std::string& name, const std::string& bytes, bool gzi
   return path.string();
 }
 
-std::vector<std::vector<std::string>> ReadAll(const std::string& path, char delim, std::vector<int64_t>* lines = nullptr) {
+std::vector<std::vector<std::string>> ReadAll(const std::string& path, char delim,
+                                              std::vector<int64_t>* lines = nullptr) {
   auto r = CsvReader::Open(path, delim);
   EXPECT_TRUE(r.ok());
   std::vector<std::vector<std::string>> out;
@@ -35,7 +37,9 @@ std::vector<std::vector<std::string>> ReadAll(const std::string& path, char deli
 }
 
 TEST(CsvReaderTest, BomSemicolonsCrlfAndQuotes) {
-  std::string text = "\xEF\xBB\xBFn\xC2\xB0;name\r\n1;\"a;b\"\r\n2;\"say \"\"hi\"\"\"\r\n3;\"two\r\nlines\"\r\n4;last";
+  std::string text =
+      "\xEF\xBB\xBFn\xC2\xB0;name\r\n1;\"a;b\"\r\n2;\"say "
+      "\"\"hi\"\"\"\r\n3;\"two\r\nlines\"\r\n4;last";
   std::vector<int64_t> lines;
   auto rows = ReadAll(TempFile("bom.csv", text), ';', &lines);
   ASSERT_EQ(rows.size(), 5u);

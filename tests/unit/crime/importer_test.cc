@@ -130,15 +130,15 @@ const char* kFile =
     "id,fecha,hora,delito,lat,lon,comuna\n"
     "a1,2024-03-01,10:15,ROBO CON VIOLENCIA,-33.45,-70.66,13130\n"
     "a2,2024-03-01,23:59,HURTO SIMPLE,-33.46,-70.65,\n"
-    "a3,2024-02-30,10:00,HURTO,-33.46,-70.65,\n"              // 4: no such date
-    "a4,2024-03-02,08:00,VIF,,,13105\n"                        // 5: good, area only
-    "a5,2024-03-02,08:00,ESTAFA,-33.46,-70.65,\n"              // 6: unmapped category
-    "a6,2024-03-02,08:00,HURTO,19.43,-99.13,\n"                // 7: outside the bounds
+    "a3,2024-02-30,10:00,HURTO,-33.46,-70.65,\n"   // 4: no such date
+    "a4,2024-03-02,08:00,VIF,,,13105\n"            // 5: good, area only
+    "a5,2024-03-02,08:00,ESTAFA,-33.46,-70.65,\n"  // 6: unmapped category
+    "a6,2024-03-02,08:00,HURTO,19.43,-99.13,\n"    // 7: outside the bounds
     "\"a7\",2024-03-03,\"07:00\",\"HURTO, con \"\"comillas\"\"\",-33.5,-70.7,\n"  // 8: good, quoted
-    "a8,2024-03-03,7h,HURTO,-33.5,-70.7\n"                     // 9: 6 fields, not 7
-    "a9,2024-03-04,00:00,HURTO,-33.5,-70.7,\n"                 // 10: good
-    "a10,2024-03-04,,HURTO,-33.5,-70.7,\n"                     // 11: empty time
-    "a1,2024-03-09,09:09,HURTO,-33.5,-70.7,\n";                // 12: duplicate id of line 2
+    "a8,2024-03-03,7h,HURTO,-33.5,-70.7\n"       // 9: 6 fields, not 7
+    "a9,2024-03-04,00:00,HURTO,-33.5,-70.7,\n"   // 10: good
+    "a10,2024-03-04,,HURTO,-33.5,-70.7,\n"       // 11: empty time
+    "a1,2024-03-09,09:09,HURTO,-33.5,-70.7,\n";  // 12: duplicate id of line 2
 
 TEST_P(ImporterTest, GoodRowsLandOnceAndEveryBadRowIsReportedWithItsLine) {
   if (IsSkipped()) return;
@@ -150,10 +150,12 @@ TEST_P(ImporterTest, GoodRowsLandOnceAndEveryBadRowIsReportedWithItsLine) {
   EXPECT_EQ(r->imported, 5);
   EXPECT_EQ(r->duplicate, 1);  // line 12 repeats a1: the first one wins
   EXPECT_EQ(Count("SELECT count(*) AS n FROM complaints"), 5);
-  EXPECT_EQ(Count("SELECT count(*) AS n FROM complaints WHERE source = 'test_src' AND source_id = 'a1' AND "
-                  "category = 'robo' AND family = 'crime' AND occurred_ms = $1",
-                  {UtcMs(2024, 3, 1, 13, 15)}),
-            1);
+  EXPECT_EQ(
+      Count(
+          "SELECT count(*) AS n FROM complaints WHERE source = 'test_src' AND source_id = 'a1' AND "
+          "category = 'robo' AND family = 'crime' AND occurred_ms = $1",
+          {UtcMs(2024, 3, 1, 13, 15)}),
+      1);
   EXPECT_EQ(Count("SELECT count(*) AS n FROM complaints WHERE source_id = 'a4' AND lat IS NULL AND "
                   "area_code = '13105' AND family = 'violence'"),
             1);
@@ -171,8 +173,11 @@ TEST_P(ImporterTest, GoodRowsLandOnceAndEveryBadRowIsReportedWithItsLine) {
   std::map<int, std::string> reported;
   while (std::getline(in, line)) reported[std::stoi(line.substr(0, line.find(',')))] = line;
   ASSERT_EQ(reported.size(), 5u) << errors;
-  const std::pair<int, const char*> expected[] = {
-      {4, "bad date"}, {6, "unmapped category"}, {7, "outside"}, {9, "expected 7 fields"}, {11, "empty time"}};
+  const std::pair<int, const char*> expected[] = {{4, "bad date"},
+                                                  {6, "unmapped category"},
+                                                  {7, "outside"},
+                                                  {9, "expected 7 fields"},
+                                                  {11, "empty time"}};
   for (const auto& [line_no, reason] : expected) {
     ASSERT_TRUE(reported.count(line_no)) << "line " << line_no << " not reported:\n" << errors;
     EXPECT_NE(reported[line_no].find(reason), std::string::npos) << reported[line_no];
@@ -193,10 +198,12 @@ TEST_P(ImporterTest, AFailingWriteLeavesNothingBehind) {
   // Make the transaction fail half-way (its table is gone): nothing of the file may remain,
   // not even the complaints.imported event appended first.
   std::string file = Write("complaints.csv", kFile);
-  ASSERT_TRUE(store_->WriteSync([](store::Tx& tx) -> Status {
-    auto r = tx.Exec("ALTER TABLE complaints RENAME TO complaints_gone");
-    return r.ok() ? Status::Ok() : r.status();
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->WriteSync([](store::Tx& tx) -> Status {
+                    auto r = tx.Exec("ALTER TABLE complaints RENAME TO complaints_gone");
+                    return r.ok() ? Status::Ok() : r.status();
+                  })
+                  .ok());
   auto r = Import(file, kMapping);
   EXPECT_FALSE(r.ok());
   EXPECT_EQ(Count("SELECT count(*) AS n FROM complaints_gone"), 0);
@@ -206,7 +213,8 @@ TEST_P(ImporterTest, AFailingWriteLeavesNothingBehind) {
 TEST_P(ImporterTest, CdmxSliceWithItsDirtyRows) {
   if (IsSkipped()) return;
   // The first 8,000 data rows hold a known dirty row: line 7254 has an empty time.
-  std::string file = Write("cdmx.csv", HeadLines(SharedCrime("cdmx_carpetas_2019_2021.csv.gz"), 8001));
+  std::string file =
+      Write("cdmx.csv", HeadLines(SharedCrime("cdmx_carpetas_2019_2021.csv.gz"), 8001));
   auto r = Import(file, MappingText("cdmx_carpetas.toml"));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->read, 8000);
@@ -215,7 +223,8 @@ TEST_P(ImporterTest, CdmxSliceWithItsDirtyRows) {
   std::string errors = ReadText((dir_ / "errors.csv").string());
   EXPECT_NE(errors.find("\n7254,empty time,"), std::string::npos) << errors;
   // Line 2 of the file: VIOLACION EQUIPARADA on 2020-04-30 21:30 (-06:00) -> abuso_sexual.
-  EXPECT_EQ(Count("SELECT count(*) AS n FROM complaints WHERE occurred_ms = $1 AND category = 'abuso_sexual' "
+  EXPECT_EQ(Count("SELECT count(*) AS n FROM complaints WHERE occurred_ms = $1 AND category = "
+                  "'abuso_sexual' "
                   "AND raw_category = 'VIOLACION EQUIPARADA'",
                   {UtcMs(2020, 5, 1, 3, 30)}),
             1);
@@ -234,35 +243,40 @@ TEST_P(ImporterTest, BuenosAiresSliceHasNoDates) {
   EXPECT_EQ(r->bad, 0) << ReadText((dir_ / "errors.csv").string());
   EXPECT_EQ(Count("SELECT count(*) AS n FROM complaints WHERE date_known = 0"), r->imported);
   // Line 2: hour 18 (franja) of the placeholder day at -03:00, "Hurto Total" -> hurto.
-  EXPECT_GE(Count("SELECT count(*) AS n FROM complaints WHERE occurred_ms = $1 AND category = 'hurto'",
-                  {UtcMs(2019, 1, 1, 21, 0)}),
-            1);
+  EXPECT_GE(
+      Count("SELECT count(*) AS n FROM complaints WHERE occurred_ms = $1 AND category = 'hurto'",
+            {UtcMs(2019, 1, 1, 21, 0)}),
+      1);
 }
 
 TEST_P(ImporterTest, LosAngelesBiobioWholeFile) {
   if (IsSkipped()) return;
-  auto r = Import(SharedCrime("chile_los_angeles_biobio_2022.csv"), MappingText("chile_los_angeles_biobio.toml"));
+  auto r = Import(SharedCrime("chile_los_angeles_biobio_2022.csv"),
+                  MappingText("chile_los_angeles_biobio.toml"));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->read, 203);
   EXPECT_EQ(r->bad, 0) << ReadText((dir_ / "errors.csv").string());
   EXPECT_EQ(r->imported, 203);
   // n°=1: 27-02-2022 11:30 at -04:00, ROBO DE ACCESORIOS DE VEHICULOS -> hurto.
-  EXPECT_EQ(Count("SELECT count(*) AS n FROM complaints WHERE source_id = '1' AND occurred_ms = $1 AND "
-                  "category = 'hurto'",
-                  {UtcMs(2022, 2, 27, 15, 30)}),
-            1);
+  EXPECT_EQ(
+      Count("SELECT count(*) AS n FROM complaints WHERE source_id = '1' AND occurred_ms = $1 AND "
+            "category = 'hurto'",
+            {UtcMs(2022, 2, 27, 15, 30)}),
+      1);
 }
 
 TEST_P(ImporterTest, CeadSliceAsMonthlyCounts) {
   if (IsSkipped()) return;
-  std::string file = Write("cead.csv", HeadLines(SharedCrime("chile_cead_south_precinct_monthly_2010_2025.csv"), 2001));
+  std::string file = Write(
+      "cead.csv", HeadLines(SharedCrime("chile_cead_south_precinct_monthly_2010_2025.csv"), 2001));
   auto r = Import(file, MappingText("chile_cead_monthly.toml"));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->read, 2000);
   EXPECT_EQ(r->bad, 0);
   EXPECT_EQ(Count("SELECT count(*) AS n FROM formal_counts"), 2000);
   // "El Bosque",13105,...,"2010-01","Amenazas",139
-  EXPECT_EQ(Count("SELECT count AS n FROM formal_counts WHERE area_code = '13105' AND month = '2010-01' AND "
+  EXPECT_EQ(Count("SELECT count AS n FROM formal_counts WHERE area_code = '13105' AND month = "
+                  "'2010-01' AND "
                   "crime_group = 'Amenazas' AND category = 'amenaza'"),
             139);
   auto again = Import(file, MappingText("chile_cead_monthly.toml"));

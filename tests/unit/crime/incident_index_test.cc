@@ -10,7 +10,8 @@ namespace {
 
 constexpr int64_t kDay = 86'400'000;
 
-IncidentInput At(int64_t t, double lat, double lon, const char* cat, const char* fam, bool informal = false) {
+IncidentInput At(int64_t t, double lat, double lon, const char* cat, const char* fam,
+                 bool informal = false) {
   IncidentInput in;
   in.time_ms = t;
   in.located = true;
@@ -104,7 +105,8 @@ TEST(IncidentIndexTest, MatrixUsesLocalWeekdayAndHour) {
 
 TEST(IncidentIndexTest, DailySeriesInLocalDays) {
   IncidentIndex idx;
-  idx.Add({At(10 * kDay + 1, 0, 0, "robo", "crime"), At(10 * kDay + 5 * 3600000, 0, 0, "robo", "crime"),
+  idx.Add({At(10 * kDay + 1, 0, 0, "robo", "crime"),
+           At(10 * kDay + 5 * 3600000, 0, 0, "robo", "crime"),
            At(12 * kDay + 5 * 3600000, 0, 0, "hurto", "crime")});
   // At -04:00 the first is still local day 9; the second is local day 10.
   std::vector<uint64_t> d = idx.Daily({}, 9, 4, -240);
@@ -123,7 +125,8 @@ TEST(IncidentIndexTest, MatchesBruteForceAcrossMergesAndSparseGrids) {
     std::vector<IncidentInput> b;
     int n = batch % 3 == 0 ? 9000 : 700;  // some batches land in the tail, some merge
     for (int i = 0; i < n; ++i) {
-      IncidentInput in = At(t(rng), lat(rng), lon(rng), cats[i % 3], i % 3 == 2 ? "violence" : "crime", i % 5 == 0);
+      IncidentInput in = At(t(rng), lat(rng), lon(rng), cats[i % 3],
+                            i % 3 == 2 ? "violence" : "crime", i % 5 == 0);
       if (i % 97 == 0) {  // a far-away point forces the sparse counters for small cells
         in.lat = 19.4;
         in.lon = -99.1;
@@ -144,7 +147,9 @@ TEST(IncidentIndexTest, MatchesBruteForceAcrossMergesAndSparseGrids) {
     f.source = SourceFilter::kFormal;
     std::map<std::pair<int, int>, uint32_t> expected;
     for (const IncidentInput& in : all) {
-      if (in.time_ms < *f.from_ms || in.time_ms >= *f.to_ms || in.informal || in.category == "hurto") continue;
+      if (in.time_ms < *f.from_ms || in.time_ms >= *f.to_ms || in.informal ||
+          in.category == "hurto")
+        continue;
       // Through the same 1e-7 degree rounding the index stores.
       double la = std::llround(in.lat * 1e7) * 1e-7, lo = std::llround(in.lon * 1e7) * 1e-7;
       geo::CellIndex c = grid->CellOf(la, lo);

@@ -5,8 +5,10 @@
 namespace centinela::crime {
 namespace {
 
-const std::map<std::string, std::string> kFamilies = {
-    {"robo", "crime"}, {"hurto", "crime"}, {"amenaza", "violence"}, {"violencia_intrafamiliar", "violence"}};
+const std::map<std::string, std::string> kFamilies = {{"robo", "crime"},
+                                                      {"hurto", "crime"},
+                                                      {"amenaza", "violence"},
+                                                      {"violencia_intrafamiliar", "violence"}};
 
 TEST(GlobTest, StarsAndCase) {
   EXPECT_TRUE(GlobMatch("ROBO*", "robo a negocio"));
@@ -36,7 +38,9 @@ TEST(DateTest, CivilDateRoundTrips) {
   EXPECT_EQ(CivilDate(0), "1970-01-01");
   EXPECT_EQ(CivilDate(18321), "2020-02-29");
   EXPECT_EQ(CivilDate(-1), "1969-12-31");
-  for (int64_t d = -800; d < 30000; d += 37) EXPECT_EQ(ParseDate("YYYY-MM-DD", CivilDate(d)), d < -25567 ? std::nullopt : std::optional<int64_t>(d));
+  for (int64_t d = -800; d < 30000; d += 37)
+    EXPECT_EQ(ParseDate("YYYY-MM-DD", CivilDate(d)),
+              d < -25567 ? std::nullopt : std::optional<int64_t>(d));
 }
 
 TEST(TimeTest, StrictAndLenient) {
@@ -53,7 +57,8 @@ TEST(TimeTest, StrictAndLenient) {
 TEST(MappingTest, RejectsUnknownKeysAndCodes) {
   EXPECT_FALSE(ParseMapping("source = \"x\"\nkindd = \"complaints\"\n[columns]\n", kFamilies).ok());
   auto bad_code = ParseMapping(
-      "source = \"x\"\n[columns]\ncategory = \"c\"\n[categories]\nrules = [{match = \"A\", code = \"nope\"}]\n",
+      "source = \"x\"\n[columns]\ncategory = \"c\"\n[categories]\nrules = [{match = \"A\", code = "
+      "\"nope\"}]\n",
       kFamilies);
   ASSERT_FALSE(bad_code.ok());
   EXPECT_NE(bad_code.status().message().find("nope"), std::string::npos);
@@ -155,8 +160,8 @@ other_family = "crime"
   auto b = c1->Complaint({"2020-01-01", "X", "13105"});
   auto again = c2->Complaint({"2020-01-01", "X", "13105"});
   ASSERT_TRUE(a.ok() && b.ok() && again.ok());
-  EXPECT_NE(a->source_id, b->source_id);         // a second identical case is its own row
-  EXPECT_EQ(a->source_id, again->source_id);     // the same file gives the same ids
+  EXPECT_NE(a->source_id, b->source_id);      // a second identical case is its own row
+  EXPECT_EQ(a->source_id, again->source_id);  // the same file gives the same ids
   EXPECT_EQ(a->category, "other");
   EXPECT_EQ(a->area_code, "13105");
   EXPECT_FALSE(a->lat.has_value());
