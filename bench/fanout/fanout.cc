@@ -477,7 +477,10 @@ struct CentinelaSetup {
       co_return;
     }
     try {
-      for (const json::value& cat : json::parse(cats.body).at("categories").as_array()) {
+      // Keep the parsed documents alive for the loops (a temporary's member would dangle).
+      const json::value cat_doc = json::parse(cats.body);
+      const json::value area_doc = json::parse(areas.body);
+      for (const json::value& cat : cat_doc.at("categories").as_array()) {
         const json::object& co = cat.as_object();
         if (!co.at("active").as_bool()) continue;
         const json::value* sens = co.if_contains("sensitivity");
@@ -485,7 +488,7 @@ struct CentinelaSetup {
         world.category = std::string(co.at("code").as_string());
         break;
       }
-      for (const json::value& a : json::parse(areas.body).at("areas").as_array()) {
+      for (const json::value& a : area_doc.at("areas").as_array()) {
         const json::object& ao = a.as_object();
         const std::string code(ao.at("code").as_string());
         const std::string kind(ao.at("kind").as_string());
