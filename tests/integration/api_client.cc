@@ -112,9 +112,9 @@ Account Api::Neighbour(const std::string& email, const std::string& name) const 
 }
 
 Account Api::Staff(const std::string& root, const std::string& email, json::array roles) const {
-  Reply r = Call("POST", "/api/v1/users",
-                 Obj({{"email", email}, {"password", kPassword}, {"roles", std::move(roles)}}),
-                 root);
+  Reply r =
+      Call("POST", "/api/v1/users",
+           Obj({{"email", email}, {"password", kPassword}, {"roles", std::move(roles)}}), root);
   if (r.status != 201) {
     ADD_FAILURE() << "creating " << email << ": " << r.status << " " << r.body;
     return {};
@@ -176,6 +176,19 @@ std::vector<std::string> BurstThenKill(ServerProcess& server, int clients, int w
   stop = true;
   for (auto& t : threads) t.join();
   return acknowledged;
+}
+
+void Api::AddComunaSectors(const std::string& root, const json::object& extra) const {
+  for (const auto& [code, name] :
+       {std::pair{"13130", "San Miguel"}, std::pair{"13109", "La Cisterna"}}) {
+    json::object area{{"code", code},
+                      {"name", name},
+                      {"kind", "sector"},
+                      {"parent", "RM"},
+                      {"geometry", ComunaGeometry(name)}};
+    for (const auto& field : extra) area[field.key()] = field.value();
+    AddArea(root, std::move(area));
+  }
 }
 
 void StartDeployment(Deployment& d, const std::string& prefix, const std::string& backend,

@@ -80,6 +80,9 @@ class Api {
   //! The areas several suites share: region "RM" (a box over southern Santiago) with the
   //! sectors 13130 San Miguel and 13109 La Cisterna (real comuna boundaries), created by `root`.
   void AddSouthSantiagoAreas(const std::string& root) const;
+  //! The sectors 13130 San Miguel and 13109 La Cisterna (real boundaries) under "RM", each
+  //! with the fields of `extra` added (agencies, population ...).
+  void AddComunaSectors(const std::string& root, const json::object& extra = {}) const;
   static std::string Obj(const json::object& o) { return testing::Obj(o); }
 
  private:

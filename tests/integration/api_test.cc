@@ -43,15 +43,8 @@ class ApiTest : public DeployedTest<ApiDeployment> {
                          {"kind", "region"},
                          {"population", 1000},
                          {"geometry", RegionBox()}});
-    for (auto [code, name] :
-         {std::pair{"13130", "San Miguel"}, std::pair{"13109", "La Cisterna"}})
-      api.AddArea(d.root, {{"code", code},
-                           {"name", name},
-                           {"kind", "sector"},
-                           {"parent", "RM"},
-                           {"population", 100000},
-                           {"agencies", json::array{"police", "fire"}},
-                           {"geometry", ComunaGeometry(name)}});
+    api.AddComunaSectors(d.root, {{"population", 100000},
+                                  {"agencies", json::array{"police", "fire"}}});
     // Staff created by the admin through the API, scoped to San Miguel.
     Account op = api.Staff(d.root, "operador@test.cl", "operator", "13130");
     Account area_admin = api.Staff(d.root, "admin.sm@test.cl", "admin", "13130");

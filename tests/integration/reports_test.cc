@@ -60,14 +60,7 @@ class ReportsTest : public DeployedTest<ReportsDeployment> {
                          {"name", "Sin área"},
                          {"kind", "region"},
                          {"geometry", Box(-1.0, -1.0, -0.9, -0.9)}});
-    for (auto [code, name] :
-         {std::pair{"13130", "San Miguel"}, std::pair{"13109", "La Cisterna"}})
-      api.AddArea(d.root, {{"code", code},
-                           {"name", name},
-                           {"kind", "sector"},
-                           {"parent", "RM"},
-                           {"agencies", json::array{"police", "medical"}},
-                           {"geometry", ComunaGeometry(name)}});
+    api.AddComunaSectors(d.root, {{"agencies", json::array{"police", "medical"}}});
     d.reporter = api.Neighbour("reporter@test.cl", "Rosa Reportera");
     d.member = api.Neighbour("member@test.cl", "Vecina San Miguel");
     d.outsider = api.Neighbour("outsider@test.cl", "Vecino La Cisterna");
