@@ -19,7 +19,11 @@ bool ParseDigits(std::string_view s, int* out) {
 }  // namespace
 
 Result<int64_t> ParseTimeBound(std::string_view text, std::string_view what) {
-  const std::string bad = "'" + std::string(what) + "' must be YYYY-MM-DD or epoch milliseconds";
+  // Appended step by step: `"'" + std::string(...)` trips GCC 12's -O3 -Wrestrict false
+  // positive (GCC bug 105651), which -Werror turns into a failed Release build.
+  std::string bad = "'";
+  bad += what;
+  bad += "' must be YYYY-MM-DD or epoch milliseconds";
   if (text.size() == 10 && text[4] == '-' && text[7] == '-') {
     int y = 0, m = 0, d = 0;
     if (!ParseDigits(text.substr(0, 4), &y) || !ParseDigits(text.substr(5, 2), &m) ||
