@@ -12,6 +12,8 @@
 #include <fstream>
 #include <string>
 
+#include <unistd.h>
+
 namespace centinela::dispatch {
 namespace {
 
@@ -51,7 +53,10 @@ class CapExport : public ::testing::Test {
   void SetUp() override {
     if (std::system("command -v xmllint >/dev/null 2>&1") != 0)
       GTEST_SKIP() << "xmllint missing (Debian libxml2-utils; scripts/install-deps.sh)";
-    dir_ = ::testing::TempDir() + "/cap_export_test";
+    // ctest runs each case in its own process, in parallel: one directory per case and process.
+    dir_ = ::testing::TempDir() + "/cap_export_test_" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
+           std::to_string(::getpid());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
   }

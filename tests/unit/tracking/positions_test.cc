@@ -6,6 +6,9 @@
 
 #include <cstdio>
 #include <future>
+#include <string>
+
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/hash.h"
@@ -20,7 +23,10 @@ class PositionServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     InitCrypto();
-    path_ = ::testing::TempDir() + "/positions_test.db";
+    // ctest runs each case in its own process, in parallel: one file per case and process.
+    path_ = ::testing::TempDir() + "/positions_test_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
+            std::to_string(::getpid()) + ".db";
     std::remove(path_.c_str());
     store::StoreOptions so;
     so.clock = &clock_;
@@ -38,7 +44,7 @@ class PositionServiceTest : public ::testing::Test {
   void TearDown() override {
     service_.reset();
     store_->Close();
-    std::remove(path_.c_str());
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path_ + suffix).c_str());
   }
   Result<int> Ingest(std::vector<Fix> fixes) {
     std::promise<Result<int>> p;
