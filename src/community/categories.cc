@@ -177,21 +177,11 @@ const std::vector<Category>& SeedCategories() {
 
 CategoryService::CategoryService(store::Store& store) : store_(store) {}
 
-CategoryService::~CategoryService() {
-  std::unique_lock lock(inflight_mu_);
-  inflight_cv_.wait(lock, [this] { return inflight_ == 0; });
-}
+CategoryService::~CategoryService() = default;
 
 void CategoryService::Submit(store::WriteFn fn, std::function<void(Status)> done) {
-  {
-    std::lock_guard lock(inflight_mu_);
-    ++inflight_;
-  }
-  store_.Write(std::move(fn), [this, done = std::move(done)](Status s, std::vector<store::Event>) {
-    done(s);
-    std::lock_guard lock(inflight_mu_);
-    if (--inflight_ == 0) inflight_cv_.notify_all();
-  });
+  writes_.Submit(std::move(fn),
+                 [done = std::move(done)](Status s, std::vector<store::Event>) { done(s); });
 }
 
 Status CategoryService::Load() {

@@ -3,7 +3,6 @@
 // is routed to, its default priority and its sensitivity. Kept in the store, seeded with a
 // Latin American set when the table is empty, mirrored in memory after every commit.
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -14,6 +13,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "store/inflight.h"
 #include "store/store.h"
 
 namespace centinela::community {
@@ -82,9 +82,9 @@ class CategoryService {
   mutable std::shared_mutex mu_;
   std::map<std::string, Category> by_code_;  // guarded by mu_
 
-  std::mutex inflight_mu_;
-  std::condition_variable inflight_cv_;
-  int inflight_ = 0;  // guarded by inflight_mu_
+  // Last member: destroyed first, so the destructor waits for queued writes whose
+  // completions still touch this service.
+  store::InflightWrites writes_{store_};
 };
 
 }  // namespace centinela::community

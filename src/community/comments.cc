@@ -106,21 +106,11 @@ CommentService::CommentService(store::Store& store, CommentServiceOptions option
       clock_(options_.clock ? *options_.clock : system_clock_),
       limiter_(options_.max_per_minute, options_.max_per_day, clock_) {}
 
-CommentService::~CommentService() {
-  std::unique_lock lock(inflight_mu_);
-  inflight_cv_.wait(lock, [this] { return inflight_ == 0; });
-}
+CommentService::~CommentService() = default;
 
 void CommentService::Submit(store::WriteFn fn, std::function<void(Status)> done) {
-  {
-    std::lock_guard lock(inflight_mu_);
-    ++inflight_;
-  }
-  store_.Write(std::move(fn), [this, done = std::move(done)](Status s, std::vector<store::Event>) {
-    done(s);
-    std::lock_guard lock(inflight_mu_);
-    if (--inflight_ == 0) inflight_cv_.notify_all();
-  });
+  writes_.Submit(std::move(fn),
+                 [done = std::move(done)](Status s, std::vector<store::Event>) { done(s); });
 }
 
 void CommentService::Add(const std::string& author_id, const std::string& author_name,

@@ -4,7 +4,6 @@
 // decided by the report's visibility (ReportService::Get → Decide): anyone who sees a
 // report may comment on it, confirm it and flag it; nobody else learns it exists.
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -17,6 +16,7 @@
 #include "community/rate_limit.h"
 #include "community/reports.h"
 #include "community/visibility.h"
+#include "store/inflight.h"
 #include "store/store.h"
 
 namespace centinela::community {
@@ -154,9 +154,9 @@ class CommentService {
   const Clock& clock_;
   RateLimiter limiter_;
 
-  std::mutex inflight_mu_;
-  std::condition_variable inflight_cv_;
-  int inflight_ = 0;  // guarded by inflight_mu_
+  // Last member: destroyed first, so the destructor waits for queued writes whose
+  // completions still touch this service.
+  store::InflightWrites writes_{store_};
 };
 
 }  // namespace centinela::community

@@ -266,21 +266,11 @@ ReportService::ReportService(store::Store& store, const areas::AreaService& area
       clock_(options_.clock ? *options_.clock : system_clock_),
       limiter_(options_.max_per_minute, options_.max_per_day, clock_) {}
 
-ReportService::~ReportService() {
-  std::unique_lock lock(inflight_mu_);
-  inflight_cv_.wait(lock, [this] { return inflight_ == 0; });
-}
+ReportService::~ReportService() = default;
 
 void ReportService::Submit(store::WriteFn fn, std::function<void(Status)> done) {
-  {
-    std::lock_guard lock(inflight_mu_);
-    ++inflight_;
-  }
-  store_.Write(std::move(fn), [this, done = std::move(done)](Status s, std::vector<store::Event>) {
-    done(s);
-    std::lock_guard lock(inflight_mu_);
-    if (--inflight_ == 0) inflight_cv_.notify_all();
-  });
+  writes_.Submit(std::move(fn),
+                 [done = std::move(done)](Status s, std::vector<store::Event>) { done(s); });
 }
 
 std::optional<int> ReportService::Reserve(const std::string& user_id) {

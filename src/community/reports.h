@@ -6,7 +6,6 @@
 
 #include <array>
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -24,6 +23,7 @@
 #include "community/categories.h"
 #include "community/rate_limit.h"
 #include "community/visibility.h"
+#include "store/inflight.h"
 #include "store/store.h"
 
 namespace centinela::community {
@@ -197,9 +197,9 @@ class ReportService {
 
   RateLimiter limiter_;
 
-  std::mutex inflight_mu_;
-  std::condition_variable inflight_cv_;
-  int inflight_ = 0;  // guarded by inflight_mu_
+  // Last member: destroyed first, so the destructor waits for queued writes whose
+  // completions still touch this service.
+  store::InflightWrites writes_{store_};
 };
 
 }  // namespace centinela::community
