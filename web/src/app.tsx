@@ -6,6 +6,7 @@ import { onUnauthorized, storeToken } from './api/client';
 import { Brand, LoginPage, RegisterPage } from './pages/Auth';
 import { AdminPage } from './pages/Admin';
 import { AlertFlow } from './pages/AlertFlow';
+import { AnalyticsPage } from './pages/Analytics';
 import { FamilyPage, MembershipPage } from './pages/Community';
 import { ConsolePage } from './pages/Console';
 import { Feed, MyAlerts, NeighbourHome, ReportDetail } from './pages/Neighbour';
@@ -68,6 +69,7 @@ function Header({ path }: { path: string }) {
   const staff = isStaff(me);
   const links: Array<[string, MessageKey]> = [];
   if (staff) links.push(['/console', 'nav_console']);
+  if (staff) links.push(['/analytics', 'nav_analytics']);
   if (hasRole(me, 'admin') || hasRole(me, 'operator')) links.push(['/admin', 'nav_admin']);
   if (!staff) for (const [href, key] of NEIGHBOUR_NAV) links.push([href, key]);
   return (
@@ -144,6 +146,9 @@ export function App() {
   let wide = false;
   if (path === '/console') {
     page = staff ? <ConsolePage /> : <Forbidden />;
+    wide = true;
+  } else if (path === '/analytics' || path.startsWith('/analytics/')) {
+    page = staff ? <AnalyticsPage path={path} /> : <Forbidden />;
     wide = true;
   } else if (path === '/admin') {
     page = hasRole(me, 'admin') || hasRole(me, 'operator') ? <AdminPage /> : <Forbidden />;

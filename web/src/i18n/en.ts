@@ -1,7 +1,9 @@
 // English: the second language. Typed against the Spanish keys so none is missing.
 import type { es } from './es';
+import { enAnalytics } from './en-analytics';
 
 export const en: Record<keyof typeof es, string> = {
+  ...enAnalytics,
   app_name: 'Centinela',
   tagline: 'Your neighbourhood and the authorities, one channel',
   language: 'Language',

@@ -1,5 +1,7 @@
 // Spanish (Chile): the first language of every screen.
+import { esAnalytics } from './es-analytics';
 export const es = {
+  ...esAnalytics,
   app_name: 'Centinela',
   tagline: 'Tu barrio y la autoridad, en un solo canal',
   language: 'Idioma',
