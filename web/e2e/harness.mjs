@@ -63,6 +63,7 @@ export async function startServer({ binary, webDir, env = {} }) {
   return {
     base,
     log,
+    dataDir, // for CLI commands against the same database (e.g. import complaints)
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
