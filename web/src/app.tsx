@@ -6,6 +6,8 @@ import { onUnauthorized, storeToken } from './api/client';
 import { Brand, LoginPage, RegisterPage } from './pages/Auth';
 import { AdminPage } from './pages/Admin';
 import { AlertFlow } from './pages/AlertFlow';
+import { BroadcastComposerPage } from './pages/BroadcastComposer';
+import { BroadcastNotifier, BroadcastsPage } from './pages/Broadcasts';
 import { AnalyticsPage } from './pages/Analytics';
 import { FamilyPage, MembershipPage } from './pages/Community';
 import { ConsolePage } from './pages/Console';
@@ -45,6 +47,7 @@ const NEIGHBOUR_NAV: Array<[string, MessageKey, IconName]> = [
   ['/', 'nav_home', 'home'],
   ['/mine', 'nav_mine', 'clock'],
   ['/feed', 'nav_feed', 'map'],
+  ['/broadcasts', 'nav_broadcasts', 'bell'],
   ['/family', 'nav_family', 'family'],
   ['/membership', 'nav_membership', 'verified'],
 ];
@@ -70,6 +73,7 @@ function Header({ path }: { path: string }) {
   const links: Array<[string, MessageKey]> = [];
   if (staff) links.push(['/console', 'nav_console']);
   if (staff) links.push(['/analytics', 'nav_analytics']);
+  if (hasRole(me, 'admin') || hasRole(me, 'operator')) links.push(['/console/broadcasts', 'nav_broadcast_composer']);
   if (hasRole(me, 'admin') || hasRole(me, 'operator')) links.push(['/admin', 'nav_admin']);
   if (!staff) for (const [href, key] of NEIGHBOUR_NAV) links.push([href, key]);
   return (
@@ -150,6 +154,9 @@ export function App() {
   } else if (path === '/analytics' || path.startsWith('/analytics/')) {
     page = staff ? <AnalyticsPage path={path} /> : <Forbidden />;
     wide = true;
+  } else if (path === '/console/broadcasts') {
+    page = hasRole(me, 'admin') || hasRole(me, 'operator') ? <BroadcastComposerPage /> : <Forbidden />;
+    wide = true;
   } else if (path === '/admin') {
     page = hasRole(me, 'admin') || hasRole(me, 'operator') ? <AdminPage /> : <Forbidden />;
     wide = true;
@@ -161,6 +168,7 @@ export function App() {
   else if (path === '/mine') page = <MyAlerts />;
   else if (path.startsWith('/mine/')) page = <ReportDetail id={decodeURIComponent(path.slice(6))} backTo="/mine" />;
   else if (path === '/feed') page = <Feed />;
+  else if (path === '/broadcasts') page = <BroadcastsPage />;
   else if (path === '/family') page = <FamilyPage />;
   else if (path === '/membership') page = <MembershipPage />;
   else page = <p class="page">{t('not_found_page')}</p>;
@@ -180,6 +188,7 @@ export function App() {
         {page}
       </main>
       {!staff && path !== '/alert' && <BottomNav path={path} />}
+      {!staff && <BroadcastNotifier />}
     </div>
   );
 }

@@ -1,4 +1,5 @@
 // English: the second language. Typed against the Spanish keys so none is missing.
+import { enBroadcast } from './en-broadcast';
 import type { es } from './es';
 import { enAnalytics } from './en-analytics';
 
@@ -221,4 +222,5 @@ export const en: Record<keyof typeof es, string> = {
   adoption: 'Verified addresses',
   forbidden_page: 'Your account has no access to this section.',
   not_found_page: 'Page not found.',
+  ...enBroadcast,
 };

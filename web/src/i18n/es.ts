@@ -1,4 +1,5 @@
 // Spanish (Chile): the first language of every screen.
+import { esBroadcast } from './es-broadcast';
 import { esAnalytics } from './es-analytics';
 export const es = {
   ...esAnalytics,
@@ -229,4 +230,5 @@ export const es = {
   adoption: 'Domicilios verificados',
   forbidden_page: 'Tu cuenta no tiene acceso a esta sección.',
   not_found_page: 'Página no encontrada.',
+  ...esBroadcast,
 };
