@@ -20,7 +20,7 @@ for arg in "$@"; do
       echo "  toml++, GoogleTest and Google Benchmark; --with-postgres adds the PostgreSQL 15"
       echo "  server used by the test suite; --with-bench adds what make bench runs: pgbench and"
       echo "  pg_test_fsync (both in postgresql-15), psql (postgresql-client-15), nats-server and"
-      echo "  mosquitto (bench/fanout's anchors); --with-web adds Node.js and npm for the web app"
+      echo "  mosquitto (bench/fanout's anchors), redis-server (bench/tracking's); --with-web adds Node.js and npm for the web app"
       echo "  (Vite 8 needs Node 20.19 or newer); --with-e2e adds Debian's chromium and a font for"
       echo "  the browser tests (web/e2e, driven by playwright-core from npm)."
       exit 0 ;;
@@ -48,6 +48,9 @@ if [ "$want_bench" = 1 ]; then
   # bench/fanout: the NATS and MQTT brokers it measures beside Centinela's live stream
   # (the bench starts its own instances on free loopback ports).
   packages+=(nats-server mosquitto)
+  # bench/tracking: Redis (GEOADD / GEOSEARCH) beside the position ingest and nearest-unit
+  # query; the bench starts its own redis-server on a free loopback port.
+  packages+=(redis-server)
 fi
 if [ "$want_web" = 1 ] && ! command -v npm >/dev/null 2>&1; then
   # The web app (web/): npm ci and the Vite build. A machine that already has Node.js from
