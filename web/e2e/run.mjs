@@ -20,6 +20,7 @@ import {
   startServer,
   writeJson,
 } from './harness.mjs';
+import { dispatchTests } from './dispatch.mjs';
 
 const here = new URL('.', import.meta.url).pathname;
 const { values: args } = parseArgs({
@@ -357,6 +358,8 @@ test('screenshots of each main page at phone and desktop sizes', async ({ browse
     await ad.context.close();
   }
 });
+
+dispatchTests({ test, out, photoPng, alertUpToDetails, axeCheck });
 
 const started = Date.now();
 const server = await startServer({ binary: resolve(args.binary), webDir: resolve(args['web-dir']) });

@@ -2,7 +2,7 @@
 // — chosen by role, with the header, navigation, language switch and offline banner.
 import { Icon, type IconName } from './components/Icon';
 import { useEffect, useState } from 'preact/hooks';
-import { onUnauthorized, storeToken } from './api/client';
+import { onUnauthorized, storeToken, type Me } from './api/client';
 import { Brand, LoginPage, RegisterPage } from './pages/Auth';
 import { AdminPage } from './pages/Admin';
 import { AlertFlow } from './pages/AlertFlow';
@@ -12,6 +12,7 @@ import { AnalyticsPage } from './pages/Analytics';
 import { FamilyPage, MembershipPage } from './pages/Community';
 import { ConsolePage } from './pages/Console';
 import { Feed, MyAlerts, NeighbourHome, ReportDetail } from './pages/Neighbour';
+import { ResponderPage } from './pages/Responder';
 import { setLang, t, type Lang, type MessageKey } from './i18n';
 import { startOutbox } from './offline/queue';
 import {
@@ -71,14 +72,15 @@ function Header({ path }: { path: string }) {
   const me = useStore(meStore);
   const staff = isStaff(me);
   const links: Array<[string, MessageKey]> = [];
-  if (staff) links.push(['/console', 'nav_console']);
+  if (staff && !responderOnly(me)) links.push(['/console', 'nav_console']);
+  if (hasRole(me, 'responder')) links.push(['/responder', 'nav_responder']);
   if (staff) links.push(['/analytics', 'nav_analytics']);
   if (hasRole(me, 'admin') || hasRole(me, 'operator')) links.push(['/console/broadcasts', 'nav_broadcast_composer']);
   if (hasRole(me, 'admin') || hasRole(me, 'operator')) links.push(['/admin', 'nav_admin']);
   if (!staff) for (const [href, key] of NEIGHBOUR_NAV) links.push([href, key]);
   return (
     <header class={`topbar${staff ? ' topbar-staff' : ''}`}>
-      <a href={staff ? '/console' : '/'} onClick={linkTo(staff ? '/console' : '/')} class="topbar-brand" aria-label={t('app_name')}>
+      <a href={staffHome(me)} onClick={linkTo(staffHome(me))} class="topbar-brand" aria-label={t('app_name')}>
         <Brand />
       </a>
       <nav aria-label={t('main_nav')} class="topnav">
@@ -111,6 +113,15 @@ function BottomNav({ path }: { path: string }) {
   );
 }
 
+/** A responder who is not also an operator or admin works from the phone screen. */
+function responderOnly(me: Me | null | undefined): boolean {
+  return hasRole(me, 'responder') && !hasRole(me, 'operator') && !hasRole(me, 'admin');
+}
+function staffHome(me: Me | null | undefined): string {
+  if (!isStaff(me)) return '/';
+  return responderOnly(me) ? '/responder' : '/console';
+}
+
 function active(path: string, href: string): boolean {
   return href === '/' ? path === '/' : path === href || path.startsWith(`${href}/`);
 }
@@ -141,7 +152,7 @@ export function App() {
     return <Shell>{<LoginPage />}</Shell>;
   }
   if (path === '/login' || path === '/register') {
-    queueMicrotask(() => navigate(isStaff(me) ? '/console' : '/'));
+    queueMicrotask(() => navigate(staffHome(me)));
     return null;
   }
 
@@ -160,8 +171,10 @@ export function App() {
   } else if (path === '/admin') {
     page = hasRole(me, 'admin') || hasRole(me, 'operator') ? <AdminPage /> : <Forbidden />;
     wide = true;
+  } else if (path === '/responder') {
+    page = hasRole(me, 'responder') ? <ResponderPage /> : <Forbidden />;
   } else if (path === '/' && staff) {
-    queueMicrotask(() => navigate('/console'));
+    queueMicrotask(() => navigate(staffHome(me)));
     return null;
   } else if (path === '/') page = <NeighbourHome />;
   else if (path === '/alert') page = <AlertFlow />;

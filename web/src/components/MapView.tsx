@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import maplibregl, { type GeoJSONSource, type StyleSpecification } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
+import './MapView.css';
 import { api, type AreaFeatureCollection, type ClientConfig } from '../api/client';
 import { t } from '../i18n';
 import { DEFAULT_CENTER, type MapPoint } from './Map';
@@ -22,6 +23,114 @@ export interface MapProps {
   onPinMove?: (lonLat: [number, number]) => void;
   showAreas?: boolean;
   class?: string;
+  /** Units drawn with an icon by kind and status (stale ones faded and marked), clustered
+   *  when zoomed out. */
+  units?: MapUnit[];
+  selectedUnitId?: string | null;
+  onSelectUnit?: (id: string) => void;
+  /** A unit's trail, [lon, lat] points oldest first. */
+  trail?: Array<[number, number]> | null;
+  /** Any click on the map (e.g. the call-taker placing the call). */
+  onMapClick?: (lonLat: [number, number]) => void;
+}
+
+export interface MapUnit {
+  id: string;
+  lat: number;
+  lon: number;
+  kind: string;
+  status: string;
+  stale: boolean;
+  callsign: string;
+}
+
+export const UNIT_STATUS_COLORS: Record<string, string> = {
+  available: '#2e7d32',
+  assigned: '#9a6b00',
+  en_route: '#1f5fa8',
+  on_scene: '#6a1b9a',
+  out_of_service: '#5f6368',
+};
+
+// 24x24 glyphs drawn inside each unit's disc (canvas Path2D, no glyph server needed).
+const UNIT_GLYPHS: Record<string, string> = {
+  patrol_car: 'M4 11 6.2 6h11.6L20 11v6h-2v2h-3v-2H9v2H6v-2H4zm3.3-1h9.4l-1.2-2.6H8.5z',
+  motorbike: 'M5 13a3 3 0 1 0 0 6 3 3 0 0 0 0-6zm14 0a3 3 0 1 0 0 6 3 3 0 0 0 0-6zM8 15h6l3-5h-4l-1-2H9v2h2l1 2H8z',
+  foot: 'M12 2.5a2.2 2.2 0 1 0 0 4.4 2.2 2.2 0 0 0 0-4.4zM9 8h6l1 7h-2l-.6 7h-2.8L10 15H8z',
+  ambulance: 'M10 4h4v6h6v4h-6v6h-4v-6H4v-4h6z',
+  engine: 'M12 2c1 4 6 6 6 12a6 6 0 0 1-12 0c0-3 2-5 3-7 0 2 1 3 2 3 0-3-1-5 1-8z',
+  municipal_crew: 'M11 3h2l5 15h3v3H3v-3h3z',
+};
+
+function unitIconId(u: MapUnit): string {
+  return `unit|${u.kind}|${u.status}|${u.stale ? 1 : 0}`;
+}
+
+/** A unit's icon as pixels: a disc in the status colour with the kind's glyph; a stale
+ *  unit is faded with a dashed ring and a "?" badge. */
+function drawUnitIcon(id: string): { width: number; height: number; data: Uint8ClampedArray } | null {
+  const [, kind = '', status = '', stale = '0'] = id.split('|');
+  const size = 36;
+  const canvas = document.createElement('canvas');
+  canvas.width = size;
+  canvas.height = size;
+  const g = canvas.getContext('2d');
+  if (!g) return null;
+  const isStale = stale === '1';
+  g.globalAlpha = isStale ? 0.6 : 1;
+  g.beginPath();
+  g.arc(18, 18, 15, 0, Math.PI * 2);
+  g.fillStyle = isStale ? '#8a8f98' : (UNIT_STATUS_COLORS[status] ?? '#1f3b57');
+  g.fill();
+  g.lineWidth = 2.5;
+  g.strokeStyle = '#ffffff';
+  if (isStale) g.setLineDash([4, 3]);
+  g.stroke();
+  g.setLineDash([]);
+  g.globalAlpha = 1;
+  const glyph = UNIT_GLYPHS[kind];
+  if (glyph) {
+    g.save();
+    g.translate(8, 8);
+    g.scale(20 / 24, 20 / 24);
+    g.fillStyle = '#ffffff';
+    g.fill(new Path2D(glyph));
+    g.restore();
+  }
+  if (isStale) {
+    g.beginPath();
+    g.arc(29, 7, 6.5, 0, Math.PI * 2);
+    g.fillStyle = '#b00020';
+    g.fill();
+    g.fillStyle = '#ffffff';
+    g.font = 'bold 10px sans-serif';
+    g.textAlign = 'center';
+    g.textBaseline = 'middle';
+    g.fillText('?', 29, 7.5);
+  }
+  const img = g.getImageData(0, 0, size, size);
+  return { width: size, height: size, data: img.data };
+}
+
+function unitsGeoJson(units: MapUnit[]): GeoJSON.FeatureCollection {
+  return {
+    type: 'FeatureCollection',
+    features: units.map((u) => ({
+      type: 'Feature',
+      properties: { id: u.id, icon: unitIconId(u), status: u.status, stale: u.stale, callsign: u.callsign },
+      geometry: { type: 'Point', coordinates: [u.lon, u.lat] },
+    })),
+  };
+}
+
+function trailGeoJson(trail: Array<[number, number]> | null | undefined): GeoJSON.FeatureCollection {
+  return {
+    type: 'FeatureCollection',
+    features:
+      trail && trail.length > 0
+        ? [{ type: 'Feature', properties: {}, geometry: { type: 'LineString', coordinates: trail } }]
+        : [],
+  };
 }
 
 let configPromise: Promise<ClientConfig> | null = null;
@@ -106,7 +215,7 @@ export function MapViewImpl(props: MapProps) {
   const container = useRef<HTMLDivElement>(null);
   const mapRef = useRef<maplibregl.Map | null>(null);
   const pinRef = useRef<maplibregl.Marker | null>(null);
-  const clusterMarkers = useRef<Map<number, maplibregl.Marker>>(new Map());
+  const clusterMarkers = useRef<Map<string, maplibregl.Marker>>(new Map());
   const [ready, setReady] = useState(false);
   const [failed, setFailed] = useState(false);
   const propsRef = useRef(props);
@@ -205,7 +314,65 @@ export function MapViewImpl(props: MapProps) {
             m.easeTo({ center: (f.geometry as GeoJSON.Point).coordinates as [number, number], zoom: z });
           });
         });
-        for (const layer of ['points', 'clusters']) {
+        // Units: icons made on demand for each kind/status/stale combination.
+        m.on('styleimagemissing', (e) => {
+          if (!e.id.startsWith('unit|') || m.hasImage(e.id)) return;
+          const img = drawUnitIcon(e.id);
+          if (img) m.addImage(e.id, img, { pixelRatio: 1.2 });
+        });
+        m.addSource('trail', { type: 'geojson', data: trailGeoJson(propsRef.current.trail) });
+        m.addLayer({
+          id: 'trail',
+          type: 'line',
+          source: 'trail',
+          layout: { 'line-cap': 'round', 'line-join': 'round' },
+          paint: { 'line-color': '#0b3d91', 'line-width': 3.5, 'line-opacity': 0.85, 'line-dasharray': [2, 1] },
+        });
+        m.addSource('units', {
+          type: 'geojson',
+          data: unitsGeoJson(propsRef.current.units ?? []),
+          cluster: true,
+          clusterRadius: 40,
+          clusterMaxZoom: 13,
+        });
+        m.addLayer({
+          id: 'unit-clusters',
+          type: 'circle',
+          source: 'units',
+          filter: ['has', 'point_count'],
+          paint: {
+            'circle-color': '#00695c',
+            'circle-opacity': 0.9,
+            'circle-radius': ['step', ['get', 'point_count'], 15, 10, 20, 50, 26],
+            'circle-stroke-width': 2,
+            'circle-stroke-color': '#ffffff',
+          },
+        });
+        m.addLayer({
+          id: 'units',
+          type: 'symbol',
+          source: 'units',
+          filter: ['!', ['has', 'point_count']],
+          layout: {
+            'icon-image': ['get', 'icon'],
+            'icon-size': ['case', ['==', ['get', 'id'], propsRef.current.selectedUnitId ?? ''], 1.35, 1],
+            'icon-allow-overlap': true,
+            'icon-ignore-placement': true,
+          },
+        });
+        m.on('click', 'units', (e) => {
+          const id = e.features?.[0]?.properties?.id;
+          if (typeof id === 'string') propsRef.current.onSelectUnit?.(id);
+        });
+        m.on('click', 'unit-clusters', (e) => {
+          const f = e.features?.[0];
+          if (!f) return;
+          const src = m.getSource('units') as GeoJSONSource;
+          void src.getClusterExpansionZoom(f.properties?.cluster_id as number).then((z) => {
+            m.easeTo({ center: (f.geometry as GeoJSON.Point).coordinates as [number, number], zoom: z });
+          });
+        });
+        for (const layer of ['points', 'clusters', 'units', 'unit-clusters']) {
           m.on('mouseenter', layer, () => (m.getCanvas().style.cursor = 'pointer'));
           m.on('mouseleave', layer, () => (m.getCanvas().style.cursor = ''));
         }
@@ -214,24 +381,29 @@ export function MapViewImpl(props: MapProps) {
             pinRef.current.setLngLat(e.lngLat);
             propsRef.current.onPinMove([e.lngLat.lng, e.lngLat.lat]);
           }
+          propsRef.current.onMapClick?.([e.lngLat.lng, e.lngLat.lat]);
         });
-        // Cluster counts as HTML markers (no glyphs offline).
+        // Cluster counts as HTML markers (no glyphs offline), for the alerts and the units.
         const refresh = () => {
-          const seen = new Set<number>();
-          for (const f of m.querySourceFeatures('points')) {
-            const p = f.properties as { cluster?: boolean; cluster_id?: number; point_count?: number };
-            if (!p.cluster || p.cluster_id === undefined || seen.has(p.cluster_id)) continue;
-            seen.add(p.cluster_id);
-            let mk = clusterMarkers.current.get(p.cluster_id);
-            if (!mk) {
-              const el = document.createElement('div');
-              el.className = 'map-cluster-count';
-              el.setAttribute('aria-hidden', 'true');
-              mk = new maplibregl.Marker({ element: el }).setLngLat((f.geometry as GeoJSON.Point).coordinates as [number, number]);
-              clusterMarkers.current.set(p.cluster_id, mk);
+          const seen = new Set<string>();
+          for (const source of ['points', 'units']) {
+            for (const f of m.querySourceFeatures(source)) {
+              const p = f.properties as { cluster?: boolean; cluster_id?: number; point_count?: number };
+              if (!p.cluster || p.cluster_id === undefined) continue;
+              const key = `${source}:${p.cluster_id}`;
+              if (seen.has(key)) continue;
+              seen.add(key);
+              let mk = clusterMarkers.current.get(key);
+              if (!mk) {
+                const el = document.createElement('div');
+                el.className = `map-cluster-count${source === 'units' ? ' map-cluster-units' : ''}`;
+                el.setAttribute('aria-hidden', 'true');
+                mk = new maplibregl.Marker({ element: el }).setLngLat((f.geometry as GeoJSON.Point).coordinates as [number, number]);
+                clusterMarkers.current.set(key, mk);
+              }
+              mk.getElement().textContent = String(p.point_count ?? '');
+              mk.setLngLat((f.geometry as GeoJSON.Point).coordinates as [number, number]).addTo(m);
             }
-            mk.getElement().textContent = String(p.point_count ?? '');
-            mk.setLngLat((f.geometry as GeoJSON.Point).coordinates as [number, number]).addTo(m);
           }
           for (const [id, mk] of clusterMarkers.current) {
             if (!seen.has(id)) {
@@ -242,7 +414,7 @@ export function MapViewImpl(props: MapProps) {
         };
         m.on('moveend', refresh);
         m.on('sourcedata', (e) => {
-          if (e.sourceId === 'points' && e.isSourceLoaded) refresh();
+          if ((e.sourceId === 'points' || e.sourceId === 'units') && e.isSourceLoaded) refresh();
         });
         setReady(true);
       });
@@ -265,6 +437,34 @@ export function MapViewImpl(props: MapProps) {
     const src = m.getSource('points') as GeoJSONSource | undefined;
     src?.setData(pointsGeoJson(props.points ?? []));
   }, [ready, props.points]);
+
+  useEffect(() => {
+    const m = mapRef.current;
+    if (!ready || !m) return;
+    const src = m.getSource('units') as GeoJSONSource | undefined;
+    src?.setData(unitsGeoJson(props.units ?? []));
+  }, [ready, props.units]);
+
+  useEffect(() => {
+    const m = mapRef.current;
+    if (!ready || !m) return;
+    m.setLayoutProperty('units', 'icon-size', ['case', ['==', ['get', 'id'], props.selectedUnitId ?? ''], 1.35, 1]);
+  }, [ready, props.selectedUnitId]);
+
+  useEffect(() => {
+    const m = mapRef.current;
+    if (!ready || !m) return;
+    const src = m.getSource('trail') as GeoJSONSource | undefined;
+    src?.setData(trailGeoJson(props.trail));
+    const t = props.trail;
+    if (t && t.length > 1) {
+      const b = new maplibregl.LngLatBounds(t[0], t[0]);
+      for (const p of t) b.extend(p);
+      m.fitBounds(b, { padding: 60, maxZoom: 16, duration: 300 });
+    } else if (t && t.length === 1) {
+      m.easeTo({ center: t[0], zoom: Math.max(m.getZoom(), 15) });
+    }
+  }, [ready, props.trail]);
 
   useEffect(() => {
     const m = mapRef.current;

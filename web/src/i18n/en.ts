@@ -1,4 +1,5 @@
 // English: the second language. Typed against the Spanish keys so none is missing.
+import { enDispatch } from './en-dispatch';
 import { enBroadcast } from './en-broadcast';
 import type { es } from './es';
 import { enAnalytics } from './en-analytics';
@@ -164,6 +165,7 @@ export const en: Record<keyof typeof es, string> = {
   membership_leave: 'Leave the neighbourhood',
   proof_required: 'Attach the proof of address.',
 
+  ...enDispatch,
   console_title: 'Operations console',
   queue: 'Queue',
   queue_empty: 'No alerts in your area.',

@@ -1,4 +1,5 @@
 // Spanish (Chile): the first language of every screen.
+import { esDispatch } from './es-dispatch';
 import { esBroadcast } from './es-broadcast';
 import { esAnalytics } from './es-analytics';
 export const es = {
@@ -170,6 +171,7 @@ export const es = {
   membership_leave: 'Dejar el barrio',
   proof_required: 'Adjunta el comprobante.',
 
+  ...esDispatch,
   // console
   console_title: 'Consola de operaciones',
   queue: 'Cola',

@@ -1,25 +1,52 @@
-// The operator console: the live map of reports (clustered when zoomed out), the queue by
-// priority and age with a visible and audible signal for new P1s, and the report detail.
+// The operator console: one queue of open incidents and of alerts not yet part of one,
+// by priority then age, with a visible and audible signal for new P1s; the live map of
+// alerts, incidents and units (icons by kind and status, stale ones marked, clustered when
+// zoomed out) with the selected unit's trail; the detail of an alert (escalate it), of an
+// incident (timeline, merged reports, duplicates, recommended units and dispatch, status
+// changes, public notes with a photo), of a unit, and the call-taker form for 911 calls.
 // Live through the stream; polled every second while the stream is not connected.
 import { Icon } from '../components/Icon';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, type Area, type Report } from '../api/client';
-import { MediaImage, Notice, PriorityBadge, agencyNames, PublicTimeline, ReportSummary, StatusSteps } from '../components/common';
+import { dispatchApi, priorityNumber, type Incident, type Unit } from '../api/dispatch';
+import { PriorityBadge, ReportSummary } from '../components/common';
 import { MapView, type MapPoint } from '../components/Map';
-import { formatDateTime, formatNumber, t } from '../i18n';
+import type { MapUnit } from '../components/MapView';
+import { formatAgo, formatDateTime, formatNumber, t } from '../i18n';
 import { LiveStream, type StreamState } from '../realtime/stream';
-import { categoryLabel } from '../session';
-import { Comments, useReport } from './Neighbour';
+import { categoryLabel, meStore, useStore } from '../session';
+import { CallForm } from './console/CallForm';
+import { IncidentDetail } from './console/IncidentDetail';
+import { ReportPanel } from './console/ReportPanel';
+import { UnitList, UnitPanel } from './console/UnitPanel';
+import { incidentStatusLabel } from './console/shared';
+import './console/console.css';
 
 const CLOSED = new Set(['resolved', 'closed']);
 
-function stampOf(r: Report | undefined): string {
-  return r ? `${r.updated_at}/${r.status}/${r.comments}/${r.confirmations}` : '';
+type Selection =
+  | { kind: 'report'; id: string }
+  | { kind: 'incident'; id: string }
+  | { kind: 'unit'; id: string }
+  | { kind: 'call' }
+  | null;
+
+/** One entry of the queue: an incident or an alert that no incident holds yet. */
+interface QueueItem {
+  kind: 'incident' | 'report';
+  id: string;
+  priority: number;
+  createdMs: number;
+  category: string;
+  areas: string[];
 }
 
 /** Queue order: most urgent first, then oldest first. */
-export function queueOrder(a: Report, b: Report): number {
+export function queueOrder(a: { priority: number; created_at: string }, b: { priority: number; created_at: string }): number {
   return a.priority - b.priority || Date.parse(a.created_at) - Date.parse(b.created_at);
+}
+function itemOrder(a: QueueItem, b: QueueItem): number {
+  return a.priority - b.priority || a.createdMs - b.createdMs;
 }
 
 function beep(ctx: AudioContext): void {
@@ -38,70 +65,177 @@ function beep(ctx: AudioContext): void {
   }
 }
 
+/** Runs `load` at most once at a time; a call made meanwhile runs once more afterwards. */
+function useCoalesced(load: () => Promise<void>): () => void {
+  const state = useRef({ running: false, again: false });
+  const ref = useRef(load);
+  ref.current = load;
+  return useCallback(() => {
+    const s = state.current;
+    if (s.running) {
+      s.again = true;
+      return;
+    }
+    s.running = true;
+    const run = (): void => {
+      s.again = false;
+      void ref
+        .current()
+        .catch(() => undefined)
+        .finally(() => {
+          if (s.again) run();
+          else s.running = false;
+        });
+    };
+    run();
+  }, []);
+}
+
 export function ConsolePage() {
+  const me = useStore(meStore);
   const [reports, setReports] = useState<Map<string, Report>>(new Map());
+  const [incidents, setIncidents] = useState<Map<string, Incident>>(new Map());
+  const [units, setUnits] = useState<Map<string, Unit>>(new Map());
   const [loaded, setLoaded] = useState(false);
   const [state, setState] = useState<StreamState>('connecting');
-  const [selected, setSelected] = useState<string | null>(null);
+  const [selected, setSelected] = useState<Selection>(null);
+  const [column, setColumn] = useState<'queue' | 'units'>('queue');
   const [filter, setFilter] = useState<'open' | 'all'>('open');
-  const [alarm, setAlarm] = useState<Report | null>(null);
+  const [alarm, setAlarm] = useState<QueueItem | null>(null);
   const [fresh, setFresh] = useState<Set<string>>(new Set());
   const [areas, setAreas] = useState<Area[]>([]);
   const [soundOn, setSoundOn] = useState(false);
+  const [trail, setTrail] = useState<Array<[number, number]> | null>(null);
+  const [callPin, setCallPin] = useState<[number, number] | null>(null);
   const [, setTick] = useState(0);
-  const seen = useRef<Set<string> | null>(null);
+  const seenReports = useRef<Set<string> | null>(null);
+  const seenIncidents = useRef<Set<string> | null>(null);
   const audio = useRef<AudioContext | null>(null);
-  const inFlight = useRef(false);
+  const meId = me?.id ?? '';
 
-  const absorb = useCallback((list: Report[]) => {
-    const known = seen.current;
-    const newcomers = known ? list.filter((r) => !known.has(r.id)) : [];
-    seen.current ??= new Set();
-    for (const r of list) seen.current.add(r.id);
-    setReports((old) => {
-      const next = new Map(old);
-      for (const r of list) next.set(r.id, r);
-      return next;
-    });
-    if (newcomers.length > 0) {
-      setFresh((old) => new Set([...old, ...newcomers.map((r) => r.id)]));
-      const p1 = newcomers.filter((r) => r.priority === 1).sort(queueOrder)[0];
-      if (p1) {
-        setAlarm(p1);
-        if (audio.current) beep(audio.current);
-      }
+  const signal = useCallback((items: QueueItem[]) => {
+    if (items.length === 0) return;
+    setFresh((old) => new Set([...old, ...items.map((i) => i.id)]));
+    const p1 = items.filter((i) => i.priority === 1).sort(itemOrder)[0];
+    if (p1) {
+      setAlarm(p1);
+      if (audio.current) beep(audio.current);
     }
-    setLoaded(true);
   }, []);
 
-  const reload = useCallback(() => {
-    if (inFlight.current) return;
-    inFlight.current = true;
-    api
-      .reports({ limit: 200 })
-      .then((r) => absorb(r.reports))
-      .catch(() => setLoaded(true))
-      .finally(() => (inFlight.current = false));
-  }, [absorb]);
+  const absorbReports = useCallback(
+    (list: Report[]) => {
+      const known = seenReports.current;
+      const newcomers = known ? list.filter((r) => !known.has(r.id)) : [];
+      seenReports.current ??= new Set();
+      for (const r of list) seenReports.current.add(r.id);
+      setReports((old) => {
+        const next = new Map(old);
+        for (const r of list) next.set(r.id, r);
+        return next;
+      });
+      signal(
+        newcomers.map((r) => ({ kind: 'report', id: r.id, priority: r.priority, createdMs: Date.parse(r.created_at), category: r.category, areas: r.areas })),
+      );
+      setLoaded(true);
+    },
+    [signal],
+  );
+
+  const absorbIncidents = useCallback(
+    (list: Incident[]) => {
+      const known = seenIncidents.current;
+      // Incidents this operator made are not news to them.
+      const newcomers = known ? list.filter((n) => !known.has(n.id) && n.created_by !== meId) : [];
+      seenIncidents.current ??= new Set();
+      for (const n of list) seenIncidents.current.add(n.id);
+      setIncidents((old) => {
+        const next = new Map(old);
+        for (const n of list) next.set(n.id, n);
+        return next;
+      });
+      signal(
+        newcomers.map((n) => ({
+          kind: 'incident',
+          id: n.id,
+          priority: priorityNumber(n.priority),
+          createdMs: Date.parse(n.created_at),
+          category: n.category,
+          areas: n.areas,
+        })),
+      );
+    },
+    [signal, meId],
+  );
+
+  const reloadReports = useCoalesced(async () => {
+    try {
+      absorbReports((await api.reports({ limit: 200 })).reports);
+    } catch {
+      setLoaded(true);
+    }
+  });
+  const reloadIncidents = useCoalesced(async () => {
+    absorbIncidents((await dispatchApi.incidents({ limit: 200 })).incidents);
+  });
+  const reloadUnits = useCoalesced(async () => {
+    const list = (await dispatchApi.units()).units;
+    setUnits(new Map(list.map((u) => [u.id, u])));
+  });
+  const reloadAll = useCallback(() => {
+    reloadReports();
+    reloadIncidents();
+    reloadUnits();
+  }, [reloadReports, reloadIncidents, reloadUnits]);
 
   const onEvent = useCallback(
     (e: { type: string; data?: Record<string, unknown> }) => {
-      const id = typeof e.data?.id === 'string' ? e.data.id : typeof e.data?.report_id === 'string' ? e.data.report_id : null;
-      if (e.type.startsWith('report.') && id) {
-        api
-          .report(id)
-          .then((r) => absorb([r]))
-          .catch(() => reload());
+      const d = e.data ?? {};
+      const str = (k: string) => (typeof d[k] === 'string' ? (d[k] as string) : null);
+      if (e.type.startsWith('report.')) {
+        const id = e.type === 'report.created' || e.type === 'report.updated' ? (str('id') ?? str('report_id')) : (str('report_id') ?? str('id'));
+        if (id)
+          api
+            .report(id)
+            .then((r) => absorbReports([r]))
+            .catch(() => reloadReports());
+        else reloadReports();
+      } else if (e.type.startsWith('incident.')) {
+        reloadIncidents();
+      } else if (e.type === 'unit.moved') {
+        const id = str('unit_id');
+        const lat = d.lat, lon = d.lon;
+        if (id && typeof lat === 'number' && typeof lon === 'number') {
+          setUnits((old) => {
+            const u = old.get(id);
+            if (!u) return old;
+            const next = new Map(old);
+            next.set(id, { ...u, stale: false, position: { lat, lon, at: str('at') ?? new Date().toISOString() } });
+            return next;
+          });
+        } else reloadUnits();
+      } else if (e.type === 'unit.stale') {
+        const id = str('unit_id');
+        setUnits((old) => {
+          const u = id ? old.get(id) : undefined;
+          if (!u || !id) return old;
+          const next = new Map(old);
+          next.set(id, { ...u, stale: true });
+          return next;
+        });
+      } else if (e.type.startsWith('unit.')) {
+        reloadUnits();
+        reloadIncidents();
       } else {
-        reload();
+        reloadAll();
       }
     },
-    [absorb, reload],
+    [absorbReports, reloadReports, reloadIncidents, reloadUnits, reloadAll],
   );
 
   useEffect(() => {
-    const s = new LiveStream({ onEvent, onRefetch: reload, onPoll: reload, onState: setState, pollMs: 1000 });
-    reload();
+    const s = new LiveStream({ onEvent, onRefetch: reloadAll, onPoll: reloadAll, onState: setState, pollMs: 1000 });
+    reloadAll();
     s.start();
     api.areas().then((r) => setAreas(r.areas)).catch(() => setAreas([]));
     const timer = window.setInterval(() => setTick((n) => n + 1), 15000);
@@ -109,18 +243,65 @@ export function ConsolePage() {
       s.stop();
       window.clearInterval(timer);
     };
-  }, [onEvent, reload]);
+  }, [onEvent, reloadAll]);
 
-  const queue = useMemo(
-    () => [...reports.values()].filter((r) => filter === 'all' || !CLOSED.has(r.status)).sort(queueOrder),
-    [reports, filter],
-  );
+  // The selected unit's trail over the last hour, refreshed as the unit moves.
+  const selectedUnit = selected?.kind === 'unit' ? units.get(selected.id) : undefined;
+  const [trailHours, setTrailHours] = useState(1);
+  useEffect(() => {
+    if (selected?.kind !== 'unit') {
+      setTrail(null);
+      return;
+    }
+    let cancelled = false;
+    dispatchApi
+      .trail(selected.id, Date.now() - trailHours * 3600_000)
+      .then((f) => !cancelled && setTrail(f.geometry.coordinates))
+      .catch(() => !cancelled && setTrail(null));
+    return () => {
+      cancelled = true;
+    };
+  }, [selected?.kind === 'unit' ? selected.id : null, trailHours, selectedUnit?.position?.at]);
+
+  const inIncident = useMemo(() => {
+    const m = new Map<string, string>();
+    for (const n of incidents.values()) for (const r of n.reports) m.set(r, n.merged_into ?? n.id);
+    return m;
+  }, [incidents]);
+
+  const queue: QueueItem[] = useMemo(() => {
+    const items: QueueItem[] = [];
+    for (const n of incidents.values()) {
+      if (n.merged_into) continue;
+      if (filter === 'open' && CLOSED.has(n.status)) continue;
+      items.push({ kind: 'incident', id: n.id, priority: priorityNumber(n.priority), createdMs: Date.parse(n.created_at), category: n.category, areas: n.areas });
+    }
+    for (const r of reports.values()) {
+      if (inIncident.has(r.id)) continue;
+      if (filter === 'open' && CLOSED.has(r.status)) continue;
+      items.push({ kind: 'report', id: r.id, priority: r.priority, createdMs: Date.parse(r.created_at), category: r.category, areas: r.areas });
+    }
+    return items.sort(itemOrder);
+  }, [incidents, reports, inIncident, filter]);
+
   const points: MapPoint[] = useMemo(
-    () => queue.map((r) => ({ id: r.id, lat: r.lat, lon: r.lon, priority: r.priority })),
-    [queue],
+    () =>
+      queue.flatMap((q) => {
+        const x = q.kind === 'incident' ? incidents.get(q.id) : reports.get(q.id);
+        return x ? [{ id: q.kind === 'incident' ? `incident:${q.id}` : q.id, lat: x.lat, lon: x.lon, priority: q.priority }] : [];
+      }),
+    [queue, incidents, reports],
   );
-  const areaName = (code: string) => areas.find((a) => a.code === code)?.name ?? code;
-  const innermost = (r: Report) => (r.areas.length ? areaName(r.areas[r.areas.length - 1]!) : '—');
+  const mapUnits: MapUnit[] = useMemo(
+    () =>
+      [...units.values()].flatMap((u) =>
+        u.position ? [{ id: u.id, lat: u.position.lat, lon: u.position.lon, kind: u.kind, status: u.status, stale: u.stale, callsign: u.callsign }] : [],
+      ),
+    [units],
+  );
+
+  const areaName = useCallback((code: string) => areas.find((a) => a.code === code)?.name ?? code, [areas]);
+  const innermost = (codes: string[]) => (codes.length ? areaName(codes[codes.length - 1]!) : '—');
 
   function toggleSound() {
     if (!audio.current) {
@@ -136,17 +317,88 @@ export function ConsolePage() {
     }
   }
 
-  function select(id: string) {
-    setSelected(id);
-    setFresh((old) => {
-      const next = new Set(old);
-      next.delete(id);
-      return next;
-    });
-    if (alarm?.id === id) setAlarm(null);
+  function select(next: Selection) {
+    setSelected(next);
+    if (next?.kind !== 'call') setCallPin(null);
+    if (next && 'id' in next) {
+      setFresh((old) => {
+        const s = new Set(old);
+        s.delete(next.id);
+        return s;
+      });
+      if (alarm?.id === next.id) setAlarm(null);
+    }
   }
+  const selectPoint = (id: string) =>
+    select(id.startsWith('incident:') ? { kind: 'incident', id: id.slice('incident:'.length) } : { kind: 'report', id });
 
-  const p1Open = queue.filter((r) => r.priority === 1).length;
+  const p1Open = queue.filter((q) => q.priority === 1).length;
+  const incidentCount = queue.filter((q) => q.kind === 'incident').length;
+  const selectedMapId = selected?.kind === 'incident' ? `incident:${selected.id}` : selected?.kind === 'report' ? selected.id : null;
+
+  let detail;
+  if (selected?.kind === 'call') {
+    detail = (
+      <CallForm
+        pin={callPin}
+        onPin={setCallPin}
+        onCreated={(n) => {
+          absorbIncidents([n]);
+          select({ kind: 'incident', id: n.id });
+        }}
+        onCancel={() => select(null)}
+      />
+    );
+  } else if (selected?.kind === 'incident') {
+    const n = incidents.get(selected.id);
+    detail = (
+      <IncidentDetail
+        id={selected.id}
+        stamp={n ? `${n.updated_at}/${n.status}/${n.reports.length}` : ''}
+        areaName={areaName}
+        units={units}
+        onSelectReport={(id) => select({ kind: 'report', id })}
+        onSelectIncident={(id) => select({ kind: 'incident', id })}
+        onSelectUnit={(id) => select({ kind: 'unit', id })}
+        onChanged={(fresh) => {
+          absorbIncidents([fresh]);
+          reloadUnits();
+          reloadReports();
+        }}
+      />
+    );
+  } else if (selected?.kind === 'report') {
+    const r = reports.get(selected.id);
+    detail = (
+      <ReportPanel
+        id={selected.id}
+        stamp={r ? `${r.updated_at}/${r.status}/${r.comments}/${r.confirmations}` : ''}
+        areaName={areaName}
+        incidentId={inIncident.get(selected.id) ?? null}
+        onOpenIncident={(id) => select({ kind: 'incident', id })}
+        onEscalated={(n) => {
+          absorbIncidents([n]);
+          select({ kind: 'incident', id: n.id });
+        }}
+      />
+    );
+  } else if (selected?.kind === 'unit') {
+    const u = units.get(selected.id);
+    detail = u ? (
+      <UnitPanel
+        unit={u}
+        areaName={areaName}
+        trailPoints={trail?.length ?? 0}
+        hours={trailHours}
+        onHours={setTrailHours}
+        onOpenIncident={(id) => select({ kind: 'incident', id })}
+      />
+    ) : (
+      <p class="muted">{t('loading')}</p>
+    );
+  } else {
+    detail = <p class="muted">{t('select_report')}</p>;
+  }
 
   return (
     <div class="console">
@@ -157,17 +409,22 @@ export function ConsolePage() {
           {state === 'live' ? t('live') : state === 'polling' ? t('polling') : t('connecting')}
         </span>
         <span class="muted">{t('reports_count', { count: queue.length })}</span>
+        <span class="muted">{t('dx_incidents_count', { count: incidentCount })}</span>
         {p1Open > 0 && <span class="badge prio-1">P1 × {formatNumber(p1Open)}</span>}
         <span class="spacer" />
+        <button type="button" class="btn btn-small btn-primary" data-testid="new-call" onClick={() => select({ kind: 'call' })} aria-pressed={selected?.kind === 'call'}>
+          {t('dx_new_call')}
+        </button>
         <button type="button" class={`btn btn-small${soundOn ? ' btn-primary' : ''}`} onClick={toggleSound} aria-pressed={soundOn}>
           <Icon name={soundOn ? 'bell' : 'bellOff'} size={18} /> {soundOn ? t('sound_on') : t('sound_off')}
         </button>
       </div>
       {alarm && (
         <div class="p1-alarm" role="alert">
-          <strong>{t('new_p1')}</strong> {t('new_p1_detail', { category: categoryLabel(alarm.category), area: innermost(alarm) })}
-          <button type="button" class="btn btn-small" onClick={() => select(alarm.id)}>
-            {t('report_detail')}
+          <strong>{alarm.kind === 'incident' ? t('dx_new_p1_incident') : t('new_p1')}</strong>{' '}
+          {t('new_p1_detail', { category: categoryLabel(alarm.category), area: innermost(alarm.areas) })}
+          <button type="button" class="btn btn-small" onClick={() => select({ kind: alarm.kind, id: alarm.id })}>
+            {alarm.kind === 'incident' ? t('dx_incident_detail') : t('report_detail')}
           </button>
           <button type="button" class="btn btn-small btn-ghost" onClick={() => setAlarm(null)} aria-label={t('close')}>
             ✕
@@ -177,95 +434,89 @@ export function ConsolePage() {
       <div class="console-grid">
         <section class="queue" aria-labelledby="queue-title">
           <div class="queue-head">
-            <h2 id="queue-title">{t('queue')}</h2>
-            <div class="segmented small" role="group" aria-label={t('queue')}>
-              <button type="button" class={filter === 'open' ? 'on' : ''} aria-pressed={filter === 'open'} onClick={() => setFilter('open')}>
-                {t('filter_open')}
+            <div class="segmented small" role="group" aria-label={t('dx_column')}>
+              <button type="button" class={column === 'queue' ? 'on' : ''} aria-pressed={column === 'queue'} onClick={() => setColumn('queue')}>
+                <span id="queue-title">{t('queue')}</span>
               </button>
-              <button type="button" class={filter === 'all' ? 'on' : ''} aria-pressed={filter === 'all'} onClick={() => setFilter('all')}>
-                {t('filter_all')}
+              <button type="button" class={column === 'units' ? 'on' : ''} aria-pressed={column === 'units'} onClick={() => setColumn('units')} data-testid="units-tab">
+                {t('dx_units')} ({formatNumber(units.size)})
               </button>
             </div>
+            {column === 'queue' && (
+              <div class="segmented small" role="group" aria-label={t('dx_filter')}>
+                <button type="button" class={filter === 'open' ? 'on' : ''} aria-pressed={filter === 'open'} onClick={() => setFilter('open')}>
+                  {t('filter_open')}
+                </button>
+                <button type="button" class={filter === 'all' ? 'on' : ''} aria-pressed={filter === 'all'} onClick={() => setFilter('all')}>
+                  {t('filter_all')}
+                </button>
+              </div>
+            )}
           </div>
-          {!loaded ? (
+          {column === 'units' ? (
+            <UnitList units={[...units.values()]} selectedId={selected?.kind === 'unit' ? selected.id : null} onSelect={(id) => select({ kind: 'unit', id })} />
+          ) : !loaded ? (
             <p class="muted">{t('loading')}</p>
           ) : queue.length === 0 ? (
             <p class="muted">{t('queue_empty')}</p>
           ) : (
             <ul class="queue-list" data-testid="queue">
-              {queue.map((r) => (
-                <li key={r.id} class={fresh.has(r.id) ? 'fresh' : ''} data-report-id={r.id}>
-                  <ReportSummary r={r} onClick={() => select(r.id)} selected={selected === r.id} />
-                  <div class="queue-area muted small">{innermost(r)}</div>
-                </li>
-              ))}
+              {queue.map((q) => {
+                if (q.kind === 'report') {
+                  const r = reports.get(q.id)!;
+                  return (
+                    <li key={q.id} class={fresh.has(q.id) ? 'fresh' : ''} data-report-id={q.id}>
+                      <ReportSummary r={r} onClick={() => select({ kind: 'report', id: q.id })} selected={selected?.kind === 'report' && selected.id === q.id} />
+                      <div class="queue-area muted small">{innermost(q.areas)}</div>
+                    </li>
+                  );
+                }
+                const n = incidents.get(q.id)!;
+                const isSel = selected?.kind === 'incident' && selected.id === q.id;
+                return (
+                  <li key={q.id} class={`queue-incident${fresh.has(q.id) ? ' fresh' : ''}`} data-incident-id={q.id}>
+                    <button type="button" class={`report-summary clickable${isSel ? ' selected' : ''}`} aria-pressed={isSel} onClick={() => select({ kind: 'incident', id: q.id })}>
+                      <div class="report-head">
+                        <PriorityBadge priority={q.priority} />
+                        <span class="kind-tag">{n.source === 'call' ? t('dx_tag_call') : t('dx_tag_incident')}</span>
+                        <strong class="report-cat">{categoryLabel(n.category)}</strong>
+                        <span class={`status status-${n.status}`}>{incidentStatusLabel(n.status)}</span>
+                      </div>
+                      <div class="report-meta">
+                        <time dateTime={n.created_at} title={formatDateTime(n.created_at)}>
+                          {formatAgo(n.created_at)}
+                        </time>
+                        {n.address && <span> · {n.address}</span>}
+                        {n.reports.length > 1 && <span> · {t('dx_reports_n', { n: n.reports.length })}</span>}
+                      </div>
+                    </button>
+                    <div class="queue-area muted small">{innermost(q.areas)}</div>
+                  </li>
+                );
+              })}
             </ul>
           )}
         </section>
-        <MapView label={t('map_label')} points={points} cluster onSelect={select} selectedId={selected} class="console-map" zoom={11} />
-        <aside class="detail" aria-label={t('report_detail')}>
-          {selected ? (
-            <ConsoleDetail id={selected} stamp={stampOf(reports.get(selected))} areaName={areaName} />
-          ) : (
-            <p class="muted">{t('select_report')}</p>
-          )}
+        <MapView
+          label={t('map_label')}
+          points={points}
+          cluster
+          onSelect={selectPoint}
+          selectedId={selectedMapId}
+          class="console-map"
+          zoom={11}
+          units={mapUnits}
+          selectedUnitId={selected?.kind === 'unit' ? selected.id : null}
+          onSelectUnit={(id) => select({ kind: 'unit', id })}
+          trail={trail}
+          pin={selected?.kind === 'call' ? callPin : null}
+          onPinMove={selected?.kind === 'call' ? setCallPin : undefined}
+          onMapClick={selected?.kind === 'call' ? setCallPin : undefined}
+        />
+        <aside class="detail" aria-label={t('dx_detail_pane')}>
+          {detail}
         </aside>
       </div>
     </div>
   );
 }
-
-function ConsoleDetail({ id, stamp, areaName }: { id: string; stamp: string; areaName: (c: string) => string }) {
-  const { report: r, error, reload: load } = useReport(id);
-  // Fetched again whenever the live list says the report changed.
-  useEffect(load, [load, stamp]);
-  if (error && !r) return <Notice kind="error">{error}</Notice>;
-  if (!r) return <p class="muted">{t('loading')}</p>;
-  return (
-    <div class="detail-body">
-      <h2>
-        <PriorityBadge priority={r.priority} /> {categoryLabel(r.category)}
-      </h2>
-      <dl class="facts">
-        <dt>{t('reported_at')}</dt>
-        <dd>{formatDateTime(r.created_at)}</dd>
-        <dt>{t('area')}</dt>
-        <dd>{r.areas.map(areaName).join(' › ') || '—'}</dd>
-        {r.address && (
-          <>
-            <dt>{t('address')}</dt>
-            <dd>{r.address}</dd>
-          </>
-        )}
-        <dt>{t('reporter')}</dt>
-        <dd>{r.reporter?.display_name ?? t('anonymous_reporter')}</dd>
-        <dt>{t('sensitivity')}</dt>
-        <dd>{r.sensitivity === 'restricted' ? t('sensitivity_restricted') : t('sensitivity_public')}</dd>
-        <dt>{t('agencies')}</dt>
-        <dd>{agencyNames(r.agencies)}</dd>
-        <dt>GPS</dt>
-        <dd>
-          {r.lat.toFixed(5)}, {r.lon.toFixed(5)}
-          {r.accuracy !== null && ` (±${formatNumber(r.accuracy)} m)`}
-        </dd>
-      </dl>
-      {r.description && <p class="detail-desc">{r.description}</p>}
-      <h3>{t('timeline')}</h3>
-      <StatusSteps report={r} withTimes />
-      <PublicTimeline report={r} />
-      <p class="muted small">{t('incidents_soon')}</p>
-      {r.media.length > 0 && (
-        <>
-          <h3>{t('media')}</h3>
-          <div class="media-row">
-            {r.media.map((m) => (
-              <MediaImage key={m} id={m} alt={`${t('photo')} — ${categoryLabel(r.category)}`} />
-            ))}
-          </div>
-        </>
-      )}
-      <Comments report={r} onChange={load} />
-    </div>
-  );
-}
-

@@ -1,0 +1,79 @@
+// Small pieces the console and the responder screen share: labels for unit kinds, unit and
+// incident statuses and outcome codes; distances and arrival times; a photo picker that
+// uploads through PUT /api/v1/media.
+import { useState } from 'preact/hooks';
+import { api } from '../../api/client';
+import { formatNumber, t, type MessageKey } from '../../i18n';
+import { errorText } from '../../components/common';
+
+function keyed(prefix: string, code: string): string {
+  const key = `${prefix}${code}` as MessageKey;
+  const text = t(key);
+  return text === key ? code.replace(/_/g, ' ') : text;
+}
+
+export const unitKindLabel = (kind: string) => keyed('dx_unit_kind_', kind);
+export const unitStatusLabel = (status: string) => keyed('dx_unit_status_', status);
+export const incidentStatusLabel = (status: string) => keyed('dx_incident_status_', status);
+export const outcomeLabel = (code: string) => keyed('dx_outcome_', code);
+
+export function formatDistance(m: number): string {
+  return m < 1000 ? `${formatNumber(m)} m` : `${formatNumber(m / 1000, 1)} km`;
+}
+
+export function formatEta(s: number): string {
+  if (s < 60) return t('dx_eta_under_minute');
+  return t('dx_eta_minutes', { n: Math.round(s / 60) });
+}
+
+/** An optional photo: a file input that uploads as soon as one is chosen. */
+export function PhotoPicker({
+  id,
+  mediaId,
+  onChange,
+}: {
+  id: string;
+  mediaId: string | null;
+  onChange: (mediaId: string | null) => void;
+}) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [name, setName] = useState<string | null>(null);
+  async function pick(e: Event) {
+    const input = e.currentTarget as HTMLInputElement;
+    const file = input.files?.[0];
+    if (!file) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await api.uploadMedia(file);
+      setName(file.name);
+      onChange(r.id);
+    } catch (err) {
+      setError(errorText(err));
+      onChange(null);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <div class="field photo-field">
+      <label for={id}>{t('photo')}</label>
+      <input id={id} type="file" accept="image/*" capture="environment" onChange={pick} disabled={busy} />
+      {busy && <span class="muted small">{t('dx_uploading')}</span>}
+      {mediaId && !busy && (
+        <span class="muted small" data-testid={`${id}-ready`}>
+          {t('dx_photo_attached', { name: name ?? '' })}{' '}
+          <button type="button" class="btn btn-small btn-ghost" onClick={() => onChange(null)}>
+            {t('photo_remove')}
+          </button>
+        </span>
+      )}
+      {error && (
+        <span class="error-text small" role="alert">
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}
