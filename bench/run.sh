@@ -24,6 +24,7 @@
 #   BENCH_KEEP=1             keep the temp dir (server logs, pgbench logs) and print it
 #   BENCH_SKIP_FANOUT=1      skip the live-stream fan-out part (bench/fanout/run.sh, FANOUT_*)
 #   BENCH_SKIP_HOTSPOTS=1    skip the hotspot statistics (bench/hotspots/hotspots_bench)
+#   BENCH_SKIP_TRACKING=1    skip the tracking part (bench/tracking/run.sh, TRACKING_*)
 #   CENTINELA_*              passed through to both servers (e.g. CENTINELA_SERVER_THREADS);
 #                            CENTINELA_LOG_ACCESS defaults to false here
 #
@@ -340,5 +341,13 @@ if [ -z "${BENCH_SKIP_ANALYTICS:-}" ]; then
   echo
   echo "## Crime map"
   "$repo/bench/analytics/run.sh" "$build" || failed=1
+fi
+# Tracking: a 25,000-unit fleet through the JSON batch API and OsmAnd, and the nearest-unit
+# query, beside Redis GEO (bench/tracking/run.sh, docs/benchmarks.md "Tracking").
+# BENCH_SKIP_TRACKING=1 leaves it out; TRACKING_* vary it.
+if [ -z "${BENCH_SKIP_TRACKING:-}" ]; then
+  echo
+  echo "## Tracking"
+  "$repo/bench/tracking/run.sh" "$build" || failed=1
 fi
 [ "$failed" = 0 ] || die "some requests or runs failed (see above)"

@@ -479,6 +479,11 @@ std::vector<std::string> AreaService::CodesAt(double lat, double lon) const {
   return out;
 }
 
+std::vector<std::string> AreaService::CodesMeeting(
+    const std::vector<std::pair<double, double>>& ring) const {
+  return index_.Meeting(ring);
+}
+
 bool AreaService::Has(const std::string& code) const {
   std::shared_lock lock(mu_);
   return areas_.count(code) > 0;

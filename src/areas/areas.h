@@ -11,6 +11,7 @@
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -76,6 +77,8 @@ class AreaService {
   std::vector<Area> At(double lat, double lon) const;
   //! The codes of At(lat, lon), without copying areas and their geometries (hot paths).
   std::vector<std::string> CodesAt(double lat, double lon) const;
+  //! Codes of the areas a closed (lat, lon) ring meets (a drawn broadcast polygon), sorted.
+  std::vector<std::string> CodesMeeting(const std::vector<std::pair<double, double>>& ring) const;
   //! Whether the area exists; its agencies (empty when unknown). No geometry copied.
   bool Has(const std::string& code) const;
   std::vector<std::string> AgenciesOf(const std::string& code) const;

@@ -100,6 +100,26 @@ std::vector<std::string> AreaIndex::At(double lat, double lon) const {
   return codes;
 }
 
+std::vector<std::string> AreaIndex::Meeting(const std::vector<std::pair<double, double>>& ring) const {
+  std::vector<std::string> codes;
+  if (ring.size() < 4 || ring.front() != ring.back()) return codes;
+  Polygon shape;
+  for (const auto& [lat, lon] : ring) shape.outer().emplace_back(lon, lat);
+  bg::correct(shape);  // either winding order is accepted
+  const Box box = internal::BoundsOf(shape);
+  std::shared_lock lock(impl_->mu);
+  std::vector<Impl::Entry> candidates;
+  impl_->tree.query(bgi::intersects(box), std::back_inserter(candidates));
+  for (const Impl::Entry& e : candidates) {
+    const Impl::Part& part = impl_->parts[e.second];
+    if (bg::intersects(shape, part.polygon)) codes.push_back(part.code);
+  }
+  lock.unlock();
+  std::sort(codes.begin(), codes.end());
+  codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
+  return codes;
+}
+
 size_t AreaIndex::size() const {
   std::shared_lock lock(impl_->mu);
   return impl_->slots_of.size();

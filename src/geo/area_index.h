@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -24,6 +25,9 @@ class AreaIndex {
   void Remove(const std::string& code);
   //! Codes of every area whose polygon contains (lat, lon), boundary included, sorted.
   std::vector<std::string> At(double lat, double lon) const;
+  //! Codes of every area whose polygon meets (intersects, boundary included) the closed
+  //! ring given as (lat, lon) points, sorted. An open or degenerate ring meets nothing.
+  std::vector<std::string> Meeting(const std::vector<std::pair<double, double>>& ring) const;
   size_t size() const;
 
  private:

@@ -104,6 +104,25 @@ PreparedEvent::PreparedEvent(const store::Event& e, const ReportLookup& lookup)
     audience_.kind = Audience::Kind::kAdmin;
   } else if (scope == "public") {
     audience_.kind = Audience::Kind::kPublic;
+  } else if (scope == "broadcast") {
+    audience_.kind = Audience::Kind::kBroadcast;
+    boost::system::error_code ec;
+    json::value doc = json::parse(e.payload, ec);
+    if (ec || !doc.is_object()) {
+      audience_.kind = Audience::Kind::kNone;
+      return;
+    }
+    const json::object& o = doc.get_object();
+    if (const json::value* a = o.if_contains("areas"); a && a->is_array())
+      for (const json::value& code : a->get_array())
+        if (code.is_string()) audience_.areas.emplace_back(code.get_string());
+    if (const json::value* p = o.if_contains("polygon"); p && p->is_array())
+      for (const json::value& pt : p->get_array())
+        if (pt.is_array() && pt.get_array().size() == 2 && pt.get_array()[0].is_number() &&
+            pt.get_array()[1].is_number())
+          audience_.polygon.emplace_back(pt.get_array()[1].to_number<double>(),
+                                         pt.get_array()[0].to_number<double>());
+    return;  // payload used verbatim
   }
   if (audience_.kind != Audience::Kind::kReport) return;  // payload used verbatim
   boost::system::error_code ec;
@@ -217,6 +236,15 @@ std::optional<Variant> Match(const SubscriberInfo& s, const Audience& a,
         if (g.area_code == auth::kAllAreas || Contains(area_path, g.area_code))
           return Variant::kAsIs;
       }
+      return std::nullopt;
+    case Audience::Kind::kBroadcast:
+      for (const auth::Grant& g : v.grants) {
+        if (!auth::IsStaffRole(g.role) || g.area_code.empty()) continue;
+        if (g.area_code == auth::kAllAreas || Contains(area_path, g.area_code))
+          return Variant::kAsIs;
+      }
+      for (const std::string& n : v.neighbourhoods)
+        if (Contains(a.reach, n)) return Variant::kAsIs;
       return std::nullopt;
     case Audience::Kind::kReport:
       break;

@@ -10,6 +10,10 @@
 //                        area (the area itself or an ancestor, or "*")
 //   "admin"              holders of the admin role over every area ("*")
 //   "public"             every session (area shapes, categories)
+//   "broadcast"          a warning to an area: the payload's "areas" (with their descendants)
+//                        and/or drawn "polygon" ([[lon, lat], ...]); verified neighbours of
+//                        the reached areas, staff covering any of them, and near-me circles
+//                        whose centre lies inside (the hub works out the reach)
 // Anything else reaches nobody. Deanonymisation never happens on the stream: a viewer whose
 // only way to see an anonymous reporter is a deanonymise grant gets the reporter hidden
 // (those reads go through GET, which logs them).
@@ -20,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "community/visibility.h"
@@ -45,10 +50,15 @@ struct ReportInfo {
 using ReportLookup = std::function<std::optional<ReportInfo>(const std::string& report_id)>;
 
 struct Audience {
-  enum class Kind { kNone, kReport, kUser, kStaffArea, kAdmin, kPublic };
+  enum class Kind { kNone, kReport, kUser, kStaffArea, kAdmin, kPublic, kBroadcast };
   Kind kind = Kind::kNone;
   std::string target;  //!< user id (kUser), area code (kStaffArea), report id (kReport)
   std::optional<ReportInfo> report;  //!< kReport when known (unknown report: nobody)
+  // kBroadcast: what the payload names, and (filled by the hub) the codes whose verified
+  // neighbours receive it: the named areas, their descendants, the areas the polygon meets.
+  std::vector<std::string> areas;
+  std::vector<std::pair<double, double>> polygon;  //!< (lat, lon), closed
+  std::vector<std::string> reach;
 };
 
 //! What a matching viewer receives of an event.
@@ -62,7 +72,9 @@ enum class Variant : uint8_t {
 inline constexpr size_t kVariants = 5;
 
 //! The decision for one subscriber; nullopt = not delivered. `area_path` is the
-//! kStaffArea target with its ancestors (nearest first). Pure.
+//! kStaffArea target with its ancestors (nearest first); for kBroadcast, every reached
+//! area with its ancestors (a staff grant on any of them covers the broadcast). Near-me
+//! circles are not considered here (the hub tests them). Pure.
 std::optional<Variant> Match(const SubscriberInfo& s, const Audience& a,
                              const std::vector<std::string>& area_path);
 
@@ -79,6 +91,7 @@ class PreparedEvent {
 
   const store::Event& event() const { return event_; }
   const Audience& audience() const { return audience_; }
+  Audience& mutable_audience() { return audience_; }  //!< the hub fills a broadcast's reach
   //! {"seq","type","time","data"} for the variant; the same pointer on every call.
   MessagePtr For(Variant v);
   //! Facts of a report.created event (to cache for later events about it).

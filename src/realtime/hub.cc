@@ -71,6 +71,8 @@ struct Hub::Session {
   int64_t skip_upto = 0;  // never deliver seq <= this (a client ahead of this node)
   std::vector<MessagePtr> pending;
   int64_t seen = -1;  // last event seq this session was a candidate for (dedupe)
+  uint64_t touched = 0;  // the fan-out chunk that last queued to this session
+  int64_t near_hit = -1;  // a broadcast's seq this session's near-me circle lies in
   bool dropped = false;
 };
 
@@ -222,6 +224,38 @@ void Hub::FanOutLoop() {
   }
 }
 
+std::vector<std::string> Hub::BroadcastReach(Audience& a) const {
+  std::vector<std::string> staff;
+  if (a.kind != Audience::Kind::kBroadcast) return staff;
+  std::vector<std::string> reach = a.areas;
+  if (options_.area_descendants)
+    for (const std::string& code : a.areas)
+      for (std::string& d : options_.area_descendants(code)) reach.push_back(std::move(d));
+  if (a.polygon.size() >= 4 && options_.areas_meeting)
+    for (std::string& code : options_.areas_meeting(a.polygon)) reach.push_back(std::move(code));
+  std::sort(reach.begin(), reach.end());
+  reach.erase(std::unique(reach.begin(), reach.end()), reach.end());
+  for (const std::string& code : reach)
+    for (std::string& up : options_.area_path(code)) staff.push_back(std::move(up));
+  std::sort(staff.begin(), staff.end());
+  staff.erase(std::unique(staff.begin(), staff.end()), staff.end());
+  a.reach = std::move(reach);
+  return staff;
+}
+
+bool Hub::NearInBroadcast(const Circle& c, const Audience& a) const {
+  if (a.polygon.size() >= 4) {
+    bg::model::polygon<Point> shape;
+    for (const auto& [lat, lon] : a.polygon) shape.outer().emplace_back(lon, lat);
+    bg::correct(shape);
+    if (bg::covered_by(Point(c.lon, c.lat), shape)) return true;
+  }
+  if (a.areas.empty() || !options_.areas_at) return false;
+  for (const std::string& code : options_.areas_at(c.lat, c.lon))
+    if (std::binary_search(a.reach.begin(), a.reach.end(), code)) return true;
+  return false;
+}
+
 std::optional<ReportInfo> Hub::LookupReport(const std::string& id) {
   auto it = reports_.find(id);
   if (it != reports_.end()) return it->second;
@@ -230,14 +264,32 @@ std::optional<ReportInfo> Hub::LookupReport(const std::string& id) {
 }
 
 void Hub::Deliver(const std::vector<store::Event>& events) {
+  std::vector<std::shared_ptr<Sink>> touched;
+  size_t next = 0;
+  while (next < events.size()) {
+    touched.clear();
+    next = DeliverChunk(events, next, touched);
+    // Socket writes happen here, off the hub lock: one write per session for the chunk.
+    for (const std::shared_ptr<Sink>& sink : touched) sink->Flush();
+  }
+}
+
+size_t Hub::DeliverChunk(const std::vector<store::Event>& events, size_t begin,
+                         std::vector<std::shared_ptr<Sink>>& touched) {
+  // A chunk ends after the event that brings its queued messages past this bound, so that
+  // the first recipients of a large batch are written without waiting for the whole batch.
+  constexpr uint64_t kChunkMessages = 8192;
   const ReportLookup lookup = [this](const std::string& id) { return LookupReport(id); };
   std::vector<Session*> cands;
   std::vector<Session*> drops;
   std::vector<Index::Entry> near_hits;
   uint64_t delivered = 0;
   std::lock_guard lock(mu_);
+  ++chunk_epoch_;
   Index& ix = *index_;
-  for (const store::Event& e : events) {
+  size_t i = begin;
+  while (i < events.size() && delivered < kChunkMessages) {
+    const store::Event& e = events[i++];
     if (e.seq <= last_seq_) continue;
     if (e.seq != last_seq_ + 1)
       spdlog::warn("stream: event seq {} follows {}: a gap in the bus", e.seq, last_seq_);
@@ -288,6 +340,18 @@ void Hub::Deliver(const std::vector<store::Event>& events) {
         for (const auto& code : path) add_key(ix.by_staff, code);
         add_key(ix.by_staff, std::string(auth::kAllAreas));
         break;
+      case Audience::Kind::kBroadcast:
+        path = BroadcastReach(pe.mutable_audience());
+        for (const auto& code : a.reach) add_key(ix.by_neighbourhood, code);
+        for (const auto& code : path) add_key(ix.by_staff, code);
+        add_key(ix.by_staff, std::string(auth::kAllAreas));
+        for (auto& [id, s] : ix.sessions)
+          if (s->near && s->seen != seq && NearInBroadcast(*s->near, a)) {
+            s->seen = seq;
+            s->near_hit = seq;
+            cands.push_back(s.get());
+          }
+        break;
       case Audience::Kind::kReport:
         if (!a.report) break;
         add_key(ix.by_user, a.report->facts.reporter_id);
@@ -317,9 +381,10 @@ void Hub::Deliver(const std::vector<store::Event>& events) {
     }
     for (Session* s : cands) {
       if (s->dropped || seq <= s->skip_upto) continue;
-      std::optional<Variant> v = Match(s->info, a, path);
+      std::optional<Variant> v =
+          s->near_hit == seq ? std::optional<Variant>(Variant::kAsIs) : Match(s->info, a, path);
       if (!v) continue;
-      if (DeliverTo(*s, pe.For(*v)))
+      if (DeliverTo(*s, pe.For(*v), &touched))
         ++delivered;
       else
         drops.push_back(s);
@@ -331,9 +396,10 @@ void Hub::Deliver(const std::vector<store::Event>& events) {
   }
   if (options_.metrics && delivered > 0)
     options_.metrics->Inc(kDeliveries, {}, static_cast<double>(delivered));
+  return i;
 }
 
-bool Hub::DeliverTo(Session& s, const MessagePtr& m) {
+bool Hub::DeliverTo(Session& s, const MessagePtr& m, std::vector<std::shared_ptr<Sink>>* touched) {
   if (s.dropped) return false;
   if (s.catching_up) {
     s.pending.push_back(m);
@@ -341,7 +407,13 @@ bool Hub::DeliverTo(Session& s, const MessagePtr& m) {
     s.sink->Close(kCloseTooSlow, "too slow: resume with since");
     return false;
   }
-  return s.sink->Send(m);
+  if (!touched) return s.sink->Send(m);
+  if (!s.sink->Enqueue(m)) return false;
+  if (s.touched != chunk_epoch_) {
+    s.touched = chunk_epoch_;
+    touched->push_back(s.sink);
+  }
+  return true;
 }
 
 void Hub::Drop(Session& s) {
@@ -538,6 +610,7 @@ void Hub::Replay(SessionId id) {
         if (auto created = pe.CreatedReport()) seen_reports.emplace(pe.audience().target, *created);
         std::vector<std::string> path;
         if (pe.audience().kind == Audience::Kind::kStaffArea) path = options_.area_path(pe.audience().target);
+        if (pe.audience().kind == Audience::Kind::kBroadcast) path = BroadcastReach(pe.mutable_audience());
         std::optional<Variant> v = Match(info, pe.audience(), path);
         if (!v) continue;
         // Flow control: a replay never fills more than half of the session's queue.

@@ -51,6 +51,13 @@ class Sink {
   //! Queues a message. False when the session is closed or just went past its queue bound
   //! (the sink then closes itself with kCloseTooSlow); the hub drops the session.
   virtual bool Send(MessagePtr m) = 0;
+  //! Like Send, but the message may wait for Flush() before it is written (the fan-out
+  //! thread queues every message of a chunk of events, then flushes each touched session
+  //! once: one socket write for all of them). Default: Send.
+  virtual bool Enqueue(MessagePtr m) { return Send(std::move(m)); }
+  //! Writes what Enqueue queued. Called by the fan-out thread without the hub lock; never
+  //! blocks (a session whose socket cannot take everything hands the rest to its writer).
+  virtual void Flush() {}
   //! Messages queued and not yet written.
   virtual size_t Depth() const = 0;
   //! Asks the session to close with `code` (non-blocking).
@@ -94,6 +101,12 @@ struct HubOptions {
   size_t report_cache = 100'000;  //!< reports whose facts are kept for later events
   //! An area code with its ancestors, nearest first (staff:area scopes). Default: {code}.
   std::function<std::vector<std::string>(const std::string&)> area_path;
+  //! Broadcast reach (each may be empty): an area's descendants (a warning to a precinct
+  //! reaches its comunas' neighbours), the areas a drawn (lat, lon) ring meets, and the
+  //! areas containing a point (near-me circles).
+  std::function<std::vector<std::string>(const std::string&)> area_descendants;
+  std::function<std::vector<std::string>(const std::vector<std::pair<double, double>>&)> areas_meeting;
+  std::function<std::vector<std::string>(double lat, double lon)> areas_at;
   //! Facts of a report not seen created by this hub (may be empty).
   ReportLookup report_lookup;
   //! The subscriptions of a user, reloaded after family/membership/grant events about them
@@ -151,11 +164,23 @@ class Hub {
   void FanOutLoop();
   void ReplayLoop();
   void Deliver(const std::vector<store::Event>& events);
+  uint64_t chunk_epoch_ = 0;  // fan-out thread: marks sessions touched in the current chunk
   void Replay(SessionId id);
-  bool DeliverTo(Session& s, const MessagePtr& m);  // requires mu_
+  //! Queues m for s (or its catch-up buffer); adds s's sink to `touched` once per chunk.
+  bool DeliverTo(Session& s, const MessagePtr& m,
+                 std::vector<std::shared_ptr<Sink>>* touched = nullptr);  // requires mu_
+  //! Fans out events[begin, end) under the hub lock; returns the next index to do (a chunk
+  //! ends early once enough messages are queued, so that sockets are written soon).
+  size_t DeliverChunk(const std::vector<store::Event>& events, size_t begin,
+                      std::vector<std::shared_ptr<Sink>>& touched);
   void Drop(Session& s);                            // requires mu_
   void Refresh(const store::Event& e);              // requires mu_
   std::optional<ReportInfo> LookupReport(const std::string& id);  // fan-out thread
+  //! A broadcast's reach into a.reach; returns the staff codes that cover it (every reached
+  //! area with its ancestors). Other audiences: nothing.
+  std::vector<std::string> BroadcastReach(Audience& a) const;
+  //! Whether a near-me circle's centre lies in a broadcast's reach or polygon.
+  bool NearInBroadcast(const Circle& c, const Audience& a) const;
   void RecordGauges();                              // requires mu_
 
   EventSource& source_;

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -29,6 +30,9 @@
 #include <deque>
 #include <mutex>
 #include <set>
+
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "http/upgrade.h"
 #include "realtime/frame_parser.h"
@@ -114,15 +118,25 @@ class Connection : public Sink, public std::enable_shared_from_this<Connection> 
 
   bool Send(MessagePtr m) override {
     std::unique_lock lock(mu_);
-    if (closing_) return false;
-    if (queue_.size() >= max_queue_) {
-      lock.unlock();
-      Close(kCloseTooSlow, "too slow: resume with since");
-      return false;
-    }
-    queue_.push_back(std::move(m));
+    if (!PushLocked(lock, std::move(m))) return false;
     WakeLocked();
     return true;
+  }
+  bool Enqueue(MessagePtr m) override {
+    std::unique_lock lock(mu_);
+    return PushLocked(lock, std::move(m));
+  }
+  // The fan-out thread writes straight to the socket when the strand's writer is idle (no
+  // post, no coroutine switch, one sendmsg for everything queued); whatever the socket does
+  // not take goes to the writer, which owns the socket until the queue is empty again.
+  void Flush() override {
+    std::lock_guard lock(mu_);
+    if (closing_ || queue_.empty()) return;
+    if (writer_active_ || fd_ < 0 || !control_.empty() || !partial_.empty()) {
+      WakeLocked();
+      return;
+    }
+    WriteNowLocked();
   }
   size_t Depth() const override {
     std::lock_guard lock(mu_);
@@ -155,6 +169,17 @@ class Connection : public Sink, public std::enable_shared_from_this<Connection> 
   Hub::SessionId id() const { return id_; }
 
  private:
+  bool PushLocked(std::unique_lock<std::mutex>& lock, MessagePtr m) {
+    if (closing_) return false;
+    if (queue_.size() >= max_queue_) {
+      lock.unlock();
+      Close(kCloseTooSlow, "too slow: resume with since");
+      return false;
+    }
+    queue_.push_back(std::move(m));
+    return true;
+  }
+  void WriteNowLocked();
   void WakeLocked() {
     if (wake_posted_) return;
     wake_posted_ = true;
@@ -180,6 +205,13 @@ class Connection : public Sink, public std::enable_shared_from_this<Connection> 
   bool closing_ = false;              // guarded by mu_
   uint16_t close_code_ = 0;           // guarded by mu_
   std::string close_reason_;          // guarded by mu_
+  // The socket for Flush's direct writes (-1 until Run starts, and once shut down).
+  int fd_ = -1;                       // guarded by mu_
+  // True while the strand's writer owns the socket (from the start until it first finds
+  // nothing to write); Flush writes directly only when it is false.
+  bool writer_active_ = true;         // guarded by mu_
+  std::string partial_;               // guarded by mu_: unsent tail of a direct write
+  uint64_t direct_writes_ = 0;        // guarded by mu_
 
   // Strand only.
   asio::steady_timer wake_;
@@ -358,6 +390,10 @@ asio::awaitable<void> Connection::Run(beast::tcp_stream stream, std::string left
   stream.expires_never();
   stream_.emplace(std::move(stream));
   id_ = id;
+  {
+    std::lock_guard lock(mu_);
+    fd_ = stream_->socket().native_handle();
+  }
   error_code ignored;
   stream_->socket().set_option(asio::ip::tcp::no_delay(true), ignored);
   if (server_.options.send_buffer_bytes > 0)
@@ -394,6 +430,10 @@ asio::awaitable<void> Connection::Run(beast::tcp_stream stream, std::string left
 void Connection::Shutdown() {
   if (!stream_) return;
   peer_gone_ = true;
+  {
+    std::lock_guard lock(mu_);
+    fd_ = -1;  // no direct write may reach a closed (and perhaps reused) descriptor
+  }
   error_code ec;
   stream_->socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   stream_->socket().close(ec);
@@ -495,14 +535,18 @@ asio::awaitable<void> Connection::WriteLoop() {
   std::vector<MessagePtr> batch;
   std::vector<std::string> controls;
   std::vector<asio::const_buffer> buffers;
+  std::string partial, close_frame;
   for (;;) {
     batch.clear();
     controls.clear();
+    close_frame.clear();
     bool closing = false;
     uint16_t code = 0;
     std::string reason;
     {
       std::lock_guard lock(mu_);
+      partial = std::move(partial_);  // a direct write's tail goes first, before anything
+      partial_.clear();
       while (!control_.empty()) {
         controls.push_back(std::move(control_.front()));
         control_.pop_front();
@@ -517,31 +561,38 @@ asio::awaitable<void> Connection::WriteLoop() {
       closing = closing_ && queue_.empty();
       code = close_code_;
       reason = close_reason_;
-      if (batch.empty() && controls.empty() && !closing) wake_posted_ = false;
+      if (batch.empty() && controls.empty() && partial.empty() && !closing) {
+        wake_posted_ = false;
+        writer_active_ = false;  // Flush may write directly until the next wake
+      } else {
+        writer_active_ = true;
+      }
     }
     if (peer_gone_) break;
     if (closing && !close_sent_ && !eof_) {  // also echoes a client's close frame
       close_sent_ = true;
       closing_since_ = steady_clock::now();
       if (mode_ == Mode::kWebSocket) {
-        controls.push_back(CloseFrame(code, reason));
+        close_frame = CloseFrame(code, reason);
       } else {
-        controls.push_back("event: close\ndata: " +
-                           json::serialize(json::object{{"type", "close"}, {"code", code}, {"reason", reason}}) +
-                           "\n\n");
+        close_frame = "event: close\ndata: " +
+                      json::serialize(json::object{{"type", "close"}, {"code", code}, {"reason", reason}}) +
+                      "\n\n";
       }
-    } else if (closing && controls.empty() && batch.empty()) {
+    } else if (closing && controls.empty() && batch.empty() && partial.empty()) {
       break;
     }
-    if (batch.empty() && controls.empty()) {
+    if (batch.empty() && controls.empty() && partial.empty() && close_frame.empty()) {
       wake_.expires_at(steady_clock::time_point::max());
       co_await wake_.async_wait(kTuple);
       continue;
     }
     buffers.clear();
+    if (!partial.empty()) buffers.emplace_back(asio::buffer(partial));
     for (const std::string& c : controls) buffers.emplace_back(asio::buffer(c));
     for (const MessagePtr& m : batch)
       buffers.emplace_back(mode_ == Mode::kWebSocket ? asio::buffer(m->ws_frame) : asio::buffer(m->sse));
+    if (!close_frame.empty()) buffers.emplace_back(asio::buffer(close_frame));
     writing_ = true;
     write_started_ = steady_clock::now();
     auto [ec, n] = co_await asio::async_write(stream_->socket(), buffers, kTuple);
@@ -563,6 +614,39 @@ asio::awaitable<void> Connection::WriteLoop() {
   }
   writer_done_ = true;
   done_.cancel();
+}
+
+void Connection::WriteNowLocked() {
+  constexpr size_t kMaxIov = 256;
+  std::array<iovec, kMaxIov> iov;
+  size_t n = 0;
+  for (auto it = queue_.begin(); it != queue_.end() && n < kMaxIov; ++it, ++n) {
+    const std::string& b = mode_ == Mode::kWebSocket ? (*it)->ws_frame : (*it)->sse;
+    iov[n].iov_base = const_cast<char*>(b.data());
+    iov[n].iov_len = b.size();
+  }
+  msghdr msg{};
+  msg.msg_iov = iov.data();
+  msg.msg_iovlen = n;
+  const ssize_t written = ::sendmsg(fd_, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (written > 0) {
+    if (direct_writes_++ % 64 == 0)
+      server_.metrics.Observe(kFanout, {{"stage", "enqueue_to_write"}},
+                              std::chrono::duration<double>(steady_clock::now() - queue_.front()->made).count());
+    size_t left = static_cast<size_t>(written);
+    while (left > 0) {
+      const std::string& b = mode_ == Mode::kWebSocket ? queue_.front()->ws_frame : queue_.front()->sse;
+      if (left < b.size()) partial_.assign(b, left, std::string::npos);
+      left -= std::min(left, b.size());
+      queue_.pop_front();
+    }
+  }
+  // The socket is full, or failed (the writer finds out which), or more than kMaxIov
+  // messages were queued: the strand's writer takes over.
+  if (!queue_.empty() || !partial_.empty()) {
+    writer_active_ = true;
+    WakeLocked();
+  }
 }
 
 asio::awaitable<void> Connection::TickLoop() {

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "api_client.h"
+#include "common/clock.h"
 #include "community/visibility.h"
 #include "support/stream_client.h"
 
@@ -230,6 +231,48 @@ TEST_P(StreamTest, PublicAlertReachesItsNeighbourhoodWithCoarseLocation) {
   EXPECT_FALSE(data.contains("address"));
   EXPECT_TRUE(About(UntilMarker(*outsider), id).empty());
   EXPECT_TRUE(About(UntilMarker(*stranger), id).empty());
+}
+
+// A broadcast reaches the people of its area: verified neighbours and staff of San Miguel
+// for one sent to 13130; a polygon drawn in La Cisterna reaches La Cisterna's neighbour.
+TEST_P(StreamTest, BroadcastReachesOnlyThePeopleOfItsArea) {
+  auto member = Open(dep_->member.second);
+  auto outsider = Open(dep_->outsider.second);
+  auto stranger = Open(dep_->stranger.second);
+  auto op_in = Open(dep_->op_in.second);
+  auto op_out = Open(dep_->op_out.second);
+  auto send = [&](json::object extra, const std::string& token) {
+    json::object b{{"headline", "Corte de agua"},   {"body", "Sin agua hasta las 18:00"},
+                   {"severity", "Moderate"},        {"urgency", "Expected"},
+                   {"certainty", "Likely"},         {"expires", FormatIsoTime(SystemClock().NowMs() + 3'600'000)}};
+    for (auto& kv : extra) b[kv.key()] = kv.value();
+    Reply r = api().Call("POST", "/api/v1/broadcasts", Api::Obj(b), token);
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.status == 201 ? std::string(r.Json().at("id").as_string()) : std::string();
+  };
+  const std::string to_area = send({{"areas", json::array{"13130"}}}, dep_->op_in.second);
+  // A small square around a point of La Cisterna (the outsider's comuna), [[lon, lat], ...].
+  const double lat = -33.5330, lon = -70.6630, d = 0.002;
+  json::array ring;
+  for (auto [y, x] : {std::pair{lat - d, lon - d}, {lat - d, lon + d}, {lat + d, lon + d},
+                      {lat + d, lon - d}, {lat - d, lon - d}})
+    ring.push_back(json::array{x, y});
+  const std::string drawn =
+      send({{"polygon", json::object{{"type", "Polygon"}, {"coordinates", json::array{ring}}}}},
+           dep_->op_out.second);
+  ASSERT_FALSE(to_area.empty() || drawn.empty());
+  ASSERT_NO_FATAL_FAILURE(Marker());
+  auto ids = [&](WsStreamClient& c) {
+    std::set<std::string> out;
+    for (const auto& m : UntilMarker(c))
+      if (Type(m) == "broadcast.sent") out.emplace(Parse(m).at("data").at("id").as_string());
+    return out;
+  };
+  EXPECT_EQ(ids(*member), std::set<std::string>{to_area});
+  EXPECT_EQ(ids(*op_in), std::set<std::string>{to_area});
+  EXPECT_EQ(ids(*outsider), std::set<std::string>{drawn});
+  EXPECT_EQ(ids(*op_out), std::set<std::string>{drawn});
+  EXPECT_TRUE(ids(*stranger).empty());
 }
 
 // Disconnect, keep writing from another thread, reconnect with since: every report.created

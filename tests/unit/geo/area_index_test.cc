@@ -155,5 +155,27 @@ TEST(AreaIndex, ReadersRunWhileAWriterReplaces) {
   EXPECT_EQ(bad.load(), 0);
 }
 
+// A drawn broadcast polygon (lat, lon ring) meets the areas it overlaps or touches, not the
+// ones it only approaches; either winding order; an open ring meets nothing.
+TEST(AreaIndex, MeetingListsTheAreasARingOverlaps) {
+  AreaIndex index;
+  ASSERT_TRUE(index.Put("west", kUnitSquare).ok());
+  ASSERT_TRUE(index.Put("east", R"({"type":"Polygon","coordinates":[[[3,0],[4,0],[4,1],[3,1],[3,0]]]})").ok());
+  using Ring = std::vector<std::pair<double, double>>;
+  // Straddles "west" only (x 0.5..2.5, y 0.2..0.8).
+  Ring west_only = {{0.2, 0.5}, {0.2, 2.5}, {0.8, 2.5}, {0.8, 0.5}, {0.2, 0.5}};
+  EXPECT_EQ(index.Meeting(west_only), Codes{"west"});
+  Ring reversed(west_only.rbegin(), west_only.rend());
+  EXPECT_EQ(index.Meeting(reversed), Codes{"west"});
+  // Spans both, containing neither's centre.
+  Ring both = {{0.4, 0.9}, {0.4, 3.1}, {0.6, 3.1}, {0.6, 0.9}, {0.4, 0.9}};
+  EXPECT_EQ(index.Meeting(both), (Codes{"east", "west"}));
+  // Between them, touching neither.
+  Ring gap = {{0.2, 1.5}, {0.2, 2.5}, {0.8, 2.5}, {0.8, 1.5}, {0.2, 1.5}};
+  EXPECT_TRUE(index.Meeting(gap).empty());
+  Ring open = {{0.2, 0.5}, {0.2, 2.5}, {0.8, 2.5}, {0.8, 0.5}};
+  EXPECT_TRUE(index.Meeting(open).empty());
+}
+
 }  // namespace
 }  // namespace centinela::geo

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cmath>
 #include <boost/json.hpp>
 #include <map>
 #include <random>
@@ -68,6 +69,13 @@ class FakeSink : public Sink {
     got_.push_back(std::move(m));
     return true;
   }
+  bool Enqueue(MessagePtr m) override {
+    enqueued_++;
+    return Send(std::move(m));
+  }
+  void Flush() override { flushes_++; }
+  int enqueued() const { return enqueued_; }
+  int flushes() const { return flushes_; }
   size_t Depth() const override { return 0; }
   void Close(uint16_t code, const std::string&) override {
     std::lock_guard lock(mu_);
@@ -105,6 +113,7 @@ class FakeSink : public Sink {
   std::vector<MessagePtr> got_;
   bool closed_ = false;
   uint16_t code_ = 0;
+  std::atomic<int> enqueued_{0}, flushes_{0};
 };
 
 // Areas: RM > 13130 > N1, RM > 13109 > N2.
@@ -298,6 +307,106 @@ TEST(HubMatching, NearMeCircleNeverWidensVisibility) {
   EXPECT_EQ(n2->Seqs(), std::vector<int64_t>{3});
   ASSERT_TRUE(hub.SetNear(*id, std::nullopt).ok());
   EXPECT_EQ(hub.SetNear(*id + 100, std::nullopt).code(), Code::kNotFound);
+}
+
+// A broadcast reaches the verified neighbours of the areas it names (and of their
+// descendants) or that its polygon meets, staff covering any of them, and near-me circles
+// centred inside; nobody else.
+TEST(HubMatching, BroadcastReachesItsAreaOnly) {
+  FakeLog log;
+  HubOptions o = Options();
+  o.area_descendants = [](const std::string& code) {
+    if (code == "RM") return std::vector<std::string>{"13130", "13109", "N1", "N2"};
+    if (code == "13130") return std::vector<std::string>{"N1"};
+    if (code == "13109") return std::vector<std::string>{"N2"};
+    return std::vector<std::string>{};
+  };
+  // A small square around N2's point meets N2 (and so its ancestors' shapes, which the
+  // fake leaves out as the real index would list them too: only leaves matter here).
+  o.areas_meeting = [](const std::vector<std::pair<double, double>>& ring) {
+    for (const auto& [lat, lon] : ring)
+      if (std::fabs(lat - kN2Lat) < 0.01 && std::fabs(lon - kN2Lon) < 0.01)
+        return std::vector<std::string>{"N2"};
+    return std::vector<std::string>{};
+  };
+  o.areas_at = [](double lat, double lon) {
+    if (std::fabs(lat - kN1Lat) < 1e-6 && std::fabs(lon - kN1Lon) < 1e-6)
+      return std::vector<std::string>{"13130", "N1", "RM"};
+    if (std::fabs(lat - kN2Lat) < 1e-6 && std::fabs(lon - kN2Lon) < 1e-6)
+      return std::vector<std::string>{"13109", "N2", "RM"};
+    return std::vector<std::string>{};
+  };
+  Hub hub(log, o);
+  ASSERT_TRUE(hub.Start().ok());
+  std::map<std::string, SubscriberInfo> who = {
+      {"member_n1", Info("M1", {{Role::kNeighbour, ""}}, {"N1"})},
+      {"member_n2", Info("M2", {{Role::kNeighbour, ""}}, {"N2"})},
+      {"member_13130", Info("M3", {{Role::kNeighbour, ""}}, {"13130"})},
+      {"op_13130", Info("S1", {{Role::kOperator, "13130"}})},
+      {"op_13109", Info("S2", {{Role::kOperator, "13109"}})},
+      {"analyst_rm", Info("S3", {{Role::kAnalyst, "RM"}})},
+      {"admin_all", Info("A", {{Role::kAdmin, "*"}})},
+      {"near_n1", Info("X1")},
+      {"near_n2", Info("X2")},
+      {"stranger", Info("X")}};
+  std::map<std::string, std::shared_ptr<FakeSink>> sinks;
+  for (auto& [name, info] : who) {
+    sinks[name] = std::make_shared<FakeSink>();
+    auto id = hub.Open(info, sinks[name], std::nullopt);
+    ASSERT_TRUE(id.ok());
+    if (name == "near_n1") {
+      ASSERT_TRUE(hub.SetNear(*id, Circle{kN1Lat, kN1Lon, 300}).ok());
+    }
+    if (name == "near_n2") {
+      ASSERT_TRUE(hub.SetNear(*id, Circle{kN2Lat, kN2Lon, 300}).ok());
+    }
+  }
+  const store::Event to_13130 = log.Append(
+      {"broadcast.sent", "S1", "broadcast:b1", "broadcast",
+       R"({"id":"b1","headline":"Corte de agua","areas":["13130"]})"});
+  const std::string square = "[[" + std::to_string(kN2Lon - 0.002) + "," + std::to_string(kN2Lat - 0.002) +
+                             "],[" + std::to_string(kN2Lon + 0.002) + "," + std::to_string(kN2Lat - 0.002) +
+                             "],[" + std::to_string(kN2Lon + 0.002) + "," + std::to_string(kN2Lat + 0.002) +
+                             "],[" + std::to_string(kN2Lon - 0.002) + "," + std::to_string(kN2Lat - 0.002) + "]]";
+  const store::Event drawn = log.Append({"broadcast.sent", "S2", "broadcast:b2", "broadcast",
+                                         R"({"id":"b2","headline":"Incendio","areas":[],"polygon":)" +
+                                             square + "}"});
+  hub.OnCommit({to_13130, drawn});
+  ASSERT_TRUE(WaitUntil([&] { return hub.last_seq() == 2; }));
+  std::map<std::string, std::vector<int64_t>> expected = {
+      {"member_n1", {1}},  {"member_13130", {1}}, {"op_13130", {1}},  {"near_n1", {1}},
+      {"member_n2", {2}},  {"op_13109", {2}},     {"near_n2", {2}},   {"analyst_rm", {1, 2}},
+      {"admin_all", {1, 2}}, {"stranger", {}}};
+  for (auto& [name, sink] : sinks) EXPECT_EQ(sink->Seqs(), expected[name]) << "principal " << name;
+
+  // A resume replays a broadcast by the same rule.
+  auto late = std::make_shared<FakeSink>();
+  ASSERT_TRUE(hub.Open(Info("M4", {{Role::kNeighbour, ""}}, {"N2"}), late, 0).ok());
+  ASSERT_TRUE(WaitUntil([&] { return late->Seqs().size() == 1; }));
+  EXPECT_EQ(late->Seqs(), std::vector<int64_t>{2});
+}
+
+// The fan-out queues every message of a batch, then flushes each session once.
+TEST(HubQueue, OneFlushPerSessionPerBatch) {
+  FakeLog log;
+  Hub hub(log, Options());
+  ASSERT_TRUE(hub.Start().ok());
+  auto a = std::make_shared<FakeSink>(), b = std::make_shared<FakeSink>();
+  ASSERT_TRUE(hub.Open(Info("A"), a, std::nullopt).ok());
+  ASSERT_TRUE(hub.Open(Info("B", {}, {"N2"}), b, std::nullopt).ok());
+  std::vector<store::Event> batch;
+  for (int i = 0; i < 5; ++i) batch.push_back(log.Append({"area.updated", "x", "area:RM", "public", "{}"}));
+  hub.OnCommit(batch);
+  ASSERT_TRUE(WaitUntil([&] { return hub.last_seq() == 5; }));
+  EXPECT_EQ(a->Seqs().size(), 5u);
+  EXPECT_EQ(a->enqueued(), 5);
+  EXPECT_EQ(a->flushes(), 1);
+  EXPECT_EQ(b->flushes(), 1);
+  // An event that matches nobody in a session flushes nothing there.
+  hub.OnCommit({log.Append(ReportCreated({"p9", "Z"}))});
+  ASSERT_TRUE(WaitUntil([&] { return hub.last_seq() == 6; }));
+  EXPECT_EQ(a->flushes(), 1);
+  EXPECT_EQ(b->flushes(), 1);
 }
 
 TEST(HubQueue, SlowSessionIsClosedWithoutDelayingOthers) {
