@@ -253,7 +253,7 @@ void BroadcastService::Send(Broadcast b, std::function<void(Result<Broadcast>)> 
           payload.pop_back();
           payload += ",\"polygon\":" + polygon + "}";
         }
-        auto e = tx.Append({"broadcast.sent", b.sender_id, "broadcast:" + b.id, "public", payload});
+        auto e = tx.Append({"broadcast.sent", b.sender_id, "broadcast:" + b.id, "broadcast", payload});
         if (!e.ok()) return e.status();
         return Status::Ok();
       },

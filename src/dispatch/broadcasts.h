@@ -1,8 +1,8 @@
 #pragma once
 // Broadcasts: a message from the authority to an area (chosen areas or a drawn polygon)
 // with OASIS CAP 1.2's severity, urgency, certainty, category and expiry. Stored, written
-// to the log as "broadcast.sent" with scope "public" (a warning is public information;
-// the payload names its areas and polygon, so clients show it where it applies), listed,
+// to the log as "broadcast.sent" with scope "broadcast" (the stream delivers it to the
+// people of the areas it names or its polygon meets: realtime/audience.h), listed,
 // and exported as CAP 1.2 XML and as an Atom feed of CAP alerts. Rendering is pure.
 
 #include <array>
