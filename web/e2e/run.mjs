@@ -20,6 +20,7 @@ import {
   startServer,
   writeJson,
 } from './harness.mjs';
+import { registerAdminBroadcast } from './admin_broadcast.mjs';
 import { dispatchTests } from './dispatch.mjs';
 
 const here = new URL('.', import.meta.url).pathname;
@@ -360,6 +361,8 @@ test('screenshots of each main page at phone and desktop sizes', async ({ browse
 });
 
 dispatchTests({ test, out, photoPng, alertUpToDetails, axeCheck });
+
+registerAdminBroadcast(test, { out, axeCheck, photoPng });
 
 const started = Date.now();
 const server = await startServer({ binary: resolve(args.binary), webDir: resolve(args['web-dir']) });

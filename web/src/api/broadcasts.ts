@@ -43,7 +43,7 @@ export interface Broadcast {
   expires_at: string;
   created_at?: string;
   cap_url?: string;
-  /** The optional English version (a second CAP <info>). */
+  /** An English version, shown to English readers when a server sends one. */
   headline_en?: string | null;
   body_en?: string | null;
   instruction_en?: string | null;
@@ -60,9 +60,6 @@ export interface NewBroadcast {
   expires: string; // ISO-8601 UTC
   areas?: string[];
   polygon?: PolygonGeometry;
-  headline_en?: string;
-  body_en?: string;
-  instruction_en?: string;
 }
 
 export const broadcastsApi = {

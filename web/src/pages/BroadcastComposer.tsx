@@ -134,13 +134,16 @@ export function BroadcastComposerPage() {
     ...(polygon ? { polygon } : {}),
   };
   const english = headlineEn.trim() || bodyEn.trim();
-  if (headlineEn.trim()) draft.headline_en = headlineEn.trim();
-  if (bodyEn.trim()) draft.body_en = bodyEn.trim();
-  if (english && instructionEn.trim()) draft.instruction_en = instructionEn.trim();
+  if (english) {
+    // The API stores one language (CAP <info> es-CL); until it keeps a second <info>, the
+    // English version travels after the Spanish text, marked, in the same message.
+    const en = [headlineEn.trim(), bodyEn.trim()].filter(Boolean).join(': ');
+    const enInstr = instructionEn.trim() ? ` ${instructionEn.trim()}` : '';
+    draft.body = `${draft.body}\n\n[English] ${en}${enInstr}`;
+  }
   const problems: MessageKey[] = [];
-  if (!draft.headline) problems.push('bc_need_headline');
-  if (!draft.body) problems.push('bc_need_body');
-  if (english && !(headlineEn.trim() && bodyEn.trim())) problems.push('bc_need_both_en');
+  if (!headline.trim()) problems.push('bc_need_headline');
+  if (!body.trim()) problems.push('bc_need_body');
   if (!selected.length && !polygon) problems.push(vertices.length > 0 && !closed ? 'bc_need_close' : 'bc_need_area');
   if (!Number.isFinite(expiresMs) || expiresMs <= Date.now() || expiresMs > Date.now() + 7 * 24 * 3600_000) problems.push('bc_need_expiry');
   const preview: Broadcast = {
@@ -155,9 +158,6 @@ export function BroadcastComposerPage() {
     areas: selected,
     polygon,
     expires_at: draft.expires,
-    headline_en: draft.headline_en ?? null,
-    body_en: draft.body_en ?? null,
-    instruction_en: draft.instruction_en ?? null,
   };
 
   async function send(e: Event) {
