@@ -22,6 +22,7 @@ import {
 } from './harness.mjs';
 import { registerAdminBroadcast } from './admin_broadcast.mjs';
 import { dispatchTests } from './dispatch.mjs';
+import { analyticsTests } from './analytics.mjs';
 
 const here = new URL('.', import.meta.url).pathname;
 const { values: args } = parseArgs({
@@ -359,6 +360,8 @@ test('screenshots of each main page at phone and desktop sizes', async ({ browse
     await ad.context.close();
   }
 });
+
+analyticsTests({ test, out, axeCheck, binary: resolve(args.binary) });
 
 dispatchTests({ test, out, photoPng, alertUpToDetails, axeCheck });
 

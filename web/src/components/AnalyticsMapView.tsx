@@ -202,6 +202,12 @@ export function AnalyticsMapViewImpl(p: AnalyticsMapProps) {
       map.on('error', () => undefined); // a missing tile is not fatal
       map.on('load', () => {
         const m = map!;
+        m.resize(); // the container may have been sized by CSS that arrived with this chunk
+        // Draw again once a source's new data is in (a software-rendered WebGL canvas
+        // otherwise kept showing the empty first frame).
+        m.on('sourcedata', (e) => {
+          if (e.isSourceLoaded && e.sourceDataType !== 'metadata') m.triggerRepaint();
+        });
         const empty: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: [] };
         m.addSource('outlines', { type: 'geojson', data: fc as unknown as GeoJSON.FeatureCollection });
         m.addSource('choropleth', { type: 'geojson', data: empty });
@@ -278,6 +284,7 @@ export function AnalyticsMapViewImpl(p: AnalyticsMapProps) {
     const vis = p.showCounts ? 'visible' : 'none';
     m.setLayoutProperty('cells-fill', 'visibility', vis);
     m.setLayoutProperty('choropleth-fill', 'visibility', vis);
+    m.triggerRepaint();
   }, [ready, shapes, p.mode, p.grid, p.areaCounts, p.choroplethCodes, p.breaks, p.colors, p.showCounts]);
 
   // Heatmap from the cell centres, each weighted by its share of the busiest cell; the
@@ -291,6 +298,7 @@ export function AnalyticsMapViewImpl(p: AnalyticsMapProps) {
       m.setPaintProperty('heat', 'heatmap-radius', ['interpolate', ['exponential', 2], ['zoom'], 0, Math.max(r0, 0.01), 20, Math.max(r0, 0.01) * 2 ** 20]);
     }
     m.setLayoutProperty('heat', 'visibility', p.showHeat && p.grid ? 'visible' : 'none');
+    m.triggerRepaint();
   }, [ready, p.grid, p.showHeat]);
 
   useEffect(() => {
@@ -304,6 +312,7 @@ export function AnalyticsMapViewImpl(p: AnalyticsMapProps) {
     const vis = p.showHotspots && p.hotspots ? 'visible' : 'none';
     m.setLayoutProperty('hotspots-fill', 'visibility', vis);
     m.setLayoutProperty('hotspots-line', 'visibility', vis);
+    m.triggerRepaint();
   }, [ready, p.hotspots, p.showHotspots]);
 
   useEffect(() => {

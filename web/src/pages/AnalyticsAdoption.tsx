@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 import { analytics } from '../api/analytics';
 import { BarChart } from '../components/charts/BarChart';
 import { formatNumber, t } from '../i18n';
-import { AreaSelect, LoadState, WindowFields, addDays, formatDay, formatPct, monthStart, today, useLoad, type AreaScope } from './AnalyticsCommon';
+import { AreaSelect, LoadState, WindowFields, addDays, formatDay, formatPct, monthStart, today, useLoad, type AreaScope, TableWrap } from './AnalyticsCommon';
 
 export function AdoptionPage({ scope }: { scope: AreaScope }) {
   const [area, setArea] = useState(scope.initial);
@@ -40,7 +40,7 @@ export function AdoptionPage({ scope }: { scope: AreaScope }) {
       <LoadState state={table} empty={rows.length === 0}>
         {top && (
           <>
-            <div class="table-wrap">
+            <TableWrap label={t('an_adoption_caption', { area: top.name, from: formatDay(from), to: formatDay(to) })}>
               <table class="an-adoption" data-testid="adoption-table">
                 <caption>
                   {t('an_adoption_caption', { area: top.name, from: formatDay(from), to: formatDay(to) })}
@@ -97,7 +97,7 @@ export function AdoptionPage({ scope }: { scope: AreaScope }) {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
             <BarChart
               id="ad-chart"
               title={t('an_adoption_chart')}

@@ -278,3 +278,12 @@ export function LoadState<T>({ state, empty, children }: { state: Loaded<T>; emp
   if (empty) return <p class="muted">{t('an_no_data')}</p>;
   return <>{children}</>;
 }
+
+/** A table's scroll box: focusable and named, so keyboard users can scroll it on a phone. */
+export function TableWrap({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="table-wrap" tabIndex={0} role="region" aria-label={label}>
+      {children}
+    </div>
+  );
+}

@@ -18,6 +18,7 @@ import {
   today,
   useLoad,
   type AreaScope,
+  TableWrap,
 } from './AnalyticsCommon';
 
 export function DarkFigurePage({ scope }: { scope: AreaScope }) {
@@ -114,7 +115,7 @@ export function DarkFigurePage({ scope }: { scope: AreaScope }) {
               yMin={0}
               yMax={100}
             />
-            <div class="table-wrap">
+            <TableWrap label={t('an_dark_table')}>
               <table data-testid="dark-table">
                 <caption>{t('an_dark_table')}</caption>
                 <thead>
@@ -172,7 +173,7 @@ export function DarkFigurePage({ scope }: { scope: AreaScope }) {
                     ))}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           </>
         )}
       </LoadState>

@@ -9,7 +9,7 @@ import { analytics, type CrimeFilter, type Source } from '../api/analytics';
 import type { AnalyticsMapProps } from '../components/AnalyticsMapView';
 import { formatNumber, lang, t, type MessageKey } from '../i18n';
 import { categoriesStore, categoryLabel, useStore } from '../session';
-import { AreaSelect, Field, LoadState, SourceField, WindowFields, addDays, formatDay, today, useLoad, type AreaScope } from './AnalyticsCommon';
+import { AreaSelect, Field, LoadState, SourceField, WindowFields, addDays, formatDay, today, useLoad, type AreaScope, TableWrap } from './AnalyticsCommon';
 
 const CELL_SIZES = [50, 100, 250, 500, 1000, 2000];
 const CLASS_COLORS = ['#ffffb2', '#fecc5c', '#fd8d3c', '#f03b20', '#bd0026'];
@@ -303,7 +303,7 @@ export function CrimeMapPage({ scope }: { scope: AreaScope }) {
       </div>
 
       {mode === 'grid' && grid.data && topCells.length > 0 && (
-        <div class="table-wrap">
+        <TableWrap label={t('an_top_cells', { m: cell })}>
           <table data-testid="top-cells">
             <caption>{t('an_top_cells', { m: cell })}</caption>
             <thead>
@@ -336,11 +336,11 @@ export function CrimeMapPage({ scope }: { scope: AreaScope }) {
               })}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
 
       {mode === 'areas' && perArea.data && (
-        <div class="table-wrap">
+        <TableWrap label={t('an_area_counts')}>
           <table data-testid="area-counts">
             <caption>{t('an_area_counts')}</caption>
             <thead>
@@ -376,7 +376,7 @@ export function CrimeMapPage({ scope }: { scope: AreaScope }) {
                 })}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       {chosen.length > 0 && (
         <p class="muted small">

@@ -20,6 +20,7 @@ import {
   today,
   useLoad,
   type AreaScope,
+  TableWrap,
 } from './AnalyticsCommon';
 
 const groupKey = (r: ResponseRow) => `${r.agency}|${r.priority}`;
@@ -124,7 +125,7 @@ export function ResponseTimesPage({ scope }: { scope: AreaScope }) {
                 max={100}
               />
             </div>
-            <div class="table-wrap">
+            <TableWrap label={t('an_rt_table', { target: targetMin })}>
               <table data-testid="response-table">
                 <caption>{t('an_rt_table', { target: targetMin })}</caption>
                 <thead>
@@ -160,7 +161,7 @@ export function ResponseTimesPage({ scope }: { scope: AreaScope }) {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           </>
         )}
       </LoadState>

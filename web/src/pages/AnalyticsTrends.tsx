@@ -19,6 +19,7 @@ import {
   useLoad,
   weekdayNames,
   type AreaScope,
+  TableWrap,
 } from './AnalyticsCommon';
 
 const PERIODS: Array<[number, MessageKey]> = [
@@ -153,7 +154,7 @@ export function TrendsPage({ scope }: { scope: AreaScope }) {
             />
             <details class="an-details">
               <summary>{t('an_show_table')}</summary>
-              <div class="table-wrap">
+              <TableWrap label={t('an_rolling_table')}>
                 <table>
                   <caption>{t('an_rolling_table')}</caption>
                   <thead>
@@ -177,7 +178,7 @@ export function TrendsPage({ scope }: { scope: AreaScope }) {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableWrap>
             </details>
           </>
         )}
