@@ -85,7 +85,12 @@ function Header({ path }: { path: string }) {
       </a>
       <nav aria-label={t('main_nav')} class="topnav">
         {links.map(([href, key]) => (
-          <a key={href} href={href} onClick={linkTo(href)} aria-current={active(path, href) ? 'page' : undefined}>
+          <a
+            key={href}
+            href={href}
+            onClick={linkTo(href)}
+            aria-current={active(path, href) && !links.some(([h]) => h.length > href.length && active(path, h)) ? 'page' : undefined}
+          >
             {t(key)}
           </a>
         ))}
