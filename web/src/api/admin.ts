@@ -1,6 +1,6 @@
 // Administration calls (docs/api.md, Accounts / Areas / Categories): users and their area
 // grants, area creation (GeoJSON import) and edits, category routing.
-import { request, type Category, type Grant } from './client';
+import { qs, request, type Category, type Grant } from './client';
 
 export interface User {
   id: string;
@@ -27,13 +27,6 @@ export interface NewArea {
 }
 
 export type CategoryPatch = Partial<Pick<Category, 'priority' | 'sensitivity' | 'agencies' | 'active' | 'labels'>>;
-
-function qs(params: Record<string, string | number | undefined>): string {
-  const parts = Object.entries(params)
-    .filter(([, v]) => v !== undefined && v !== '')
-    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`);
-  return parts.length ? `?${parts.join('&')}` : '';
-}
 
 export const adminApi = {
   users: (params: { q?: string; limit?: number; offset?: number } = {}) =>

@@ -504,32 +504,24 @@ function CategoryEditRow({ c, onDone }: { c: Category; onDone: () => void }) {
         </select>
       </td>
       <td>
-        <div class="check">
-          <input id={`cat-restricted-${c.code}`} type="checkbox" checked={restricted} onChange={(e) => setRestricted(e.currentTarget.checked)} />
-          <label for={`cat-restricted-${c.code}`}>{t('sensitivity_restricted')}</label>
-        </div>
+        <Check id={`cat-restricted-${c.code}`} label={t('sensitivity_restricted')} checked={restricted} onChange={setRestricted} />
       </td>
       <td>
         <fieldset class="plain-fieldset">
           <legend class="visually-hidden">{t('agencies')}</legend>
           {AGENCIES.map((a) => (
-            <div class="check" key={a}>
-              <input
-                id={`cat-ag-${c.code}-${a}`}
-                type="checkbox"
-                checked={agencies.includes(a)}
-                onChange={(e) => setAgencies(e.currentTarget.checked ? [...agencies, a] : agencies.filter((x) => x !== a))}
-              />
-              <label for={`cat-ag-${c.code}-${a}`}>{agencyNames([a])}</label>
-            </div>
+            <Check
+              key={a}
+              id={`cat-ag-${c.code}-${a}`}
+              label={agencyNames([a])}
+              checked={agencies.includes(a)}
+              onChange={(on) => setAgencies(on ? [...agencies, a] : agencies.filter((x) => x !== a))}
+            />
           ))}
         </fieldset>
       </td>
       <td>
-        <div class="check">
-          <input id={`cat-active-${c.code}`} type="checkbox" checked={active} onChange={(e) => setActive(e.currentTarget.checked)} />
-          <label for={`cat-active-${c.code}`}>{t('active')}</label>
-        </div>
+        <Check id={`cat-active-${c.code}`} label={t('active')} checked={active} onChange={setActive} />
       </td>
       <td>
         <div class="row">
@@ -547,6 +539,15 @@ function CategoryEditRow({ c, onDone }: { c: Category; onDone: () => void }) {
         )}
       </td>
     </tr>
+  );
+}
+
+function Check({ id, label, checked, onChange }: { id: string; label: string; checked: boolean; onChange: (on: boolean) => void }) {
+  return (
+    <div class="check">
+      <input id={id} type="checkbox" checked={checked} onChange={(e) => onChange(e.currentTarget.checked)} />
+      <label for={id}>{label}</label>
+    </div>
   );
 }
 
