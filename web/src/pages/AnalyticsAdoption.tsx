@@ -108,6 +108,7 @@ export function AdoptionPage({ scope }: { scope: AreaScope }) {
               })}
               bars={bars}
               format={(v) => formatPct(v, 2)}
+              tickFormat={(v) => formatPct(v, 0)}
               ref_={{ value: 10, label: t('an_target_line') }}
               max={10}
             />

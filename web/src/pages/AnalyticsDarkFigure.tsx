@@ -105,7 +105,7 @@ export function DarkFigurePage({ scope }: { scope: AreaScope }) {
               labels={series.map((r) => formatMonth(r.month))}
               series={[
                 { name: t('an_dark_series'), values: series.map((r) => (r.dark_figure === null ? null : r.dark_figure * 100)) },
-                { name: t('an_unmatched_series'), values: series.map((r) => (r.unmatched_share === null ? null : r.unmatched_share * 100)), dashed: true },
+                { name: t('an_unmatched_series'), values: series.map((r) => (r.unmatched_share === null || r.informal === 0 ? null : r.unmatched_share * 100)), dashed: true },
               ]}
               refs={[
                 { value: d.target * 100, label: t('an_target_ref', { v: formatShare(d.target, 0) }), color: '#1e6b2a' },

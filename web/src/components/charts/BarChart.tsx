@@ -20,6 +20,8 @@ export interface BarChartProps {
   summary: string;
   bars: Bar[];
   format: (v: number) => string;
+  /** Axis labels (default: format). */
+  tickFormat?: (v: number) => string;
   ref_?: { value: number; label: string };
   max?: number;
 }
@@ -86,7 +88,7 @@ export function BarChart(p: BarChartProps) {
             <g key={v}>
               <line x1={x(v)} x2={x(v)} y1={TOP} y2={height - AXIS} class="grid-line" />
               <text x={x(v)} y={height - 8} text-anchor="middle" class="axis-text">
-                {p.format(v)}
+                {(p.tickFormat ?? p.format)(v)}
               </text>
             </g>
           ))}

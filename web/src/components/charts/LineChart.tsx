@@ -142,7 +142,7 @@ export function LineChart(p: LineChartProps) {
           {p.labels.map((l, i) =>
             i % tickEvery === 0 || i === n - 1 ? (
               <text key={i} x={x(i)} y={height - 10} text-anchor={i === 0 ? 'start' : i === n - 1 ? 'end' : 'middle'} class="axis-text">
-                {i === n - 1 || n - 1 - i >= tickEvery / 2 ? l : ''}
+                {i === n - 1 || n - 1 - i >= tickEvery * 0.8 ? l : ''}
               </text>
             ) : null,
           )}
