@@ -56,7 +56,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
 #include <charconv>
 #include <chrono>
@@ -88,7 +87,6 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-namespace websocket = beast::websocket;
 namespace json = boost::json;
 namespace geo = centinela::geo;
 using tcp = asio::ip::tcp;
@@ -626,58 +624,125 @@ bool ParseDelivery(std::string_view m, int64_t* seq, std::string_view* id) {
   return true;
 }
 
+// The subscriber side reads WebSocket frames itself, like the NATS and MQTT subscribers
+// below read their protocols: the upgrade request written by hand, then every read takes
+// whatever the socket holds (often several frames) into one buffer that is parsed in place.
+// Server frames are unmasked; pings are answered with a masked pong (the server closes a
+// silent client after stream.idle_timeout_ms).
 asio::awaitable<void> StreamClient(const Options& o, tcp::endpoint ep, Subscriber& sub, uint32_t index,
                                    Sink& sink, std::atomic<int>& ready) {
   Receipts& r0 = sink[0];
   auto ex = co_await asio::this_coro::executor;
-  websocket::stream<tcp::socket> ws(ex);
-  auto [cec] = co_await ws.next_layer().async_connect(ep, kNoThrow);
+  tcp::socket sock(ex);
+  auto fail = [&](const std::string& what) {
+    r0.Error(what);
+    ready.fetch_add(1);
+  };
+  auto [cec] = co_await sock.async_connect(ep, kNoThrow);
   if (cec) {
-    r0.Error("ws connect: " + cec.message());
-    ready.fetch_add(1);
+    fail("ws connect: " + cec.message());
     co_return;
   }
-  ws.next_layer().set_option(tcp::no_delay(true));
-  const std::string token = sub.token;
-  ws.set_option(websocket::stream_base::decorator([token](websocket::request_type& req) {
-    req.set(http::field::authorization, "Bearer " + token);
-  }));
-  ws.read_message_max(1 << 20);
-  auto [hec] = co_await ws.async_handshake(o.host + ":" + std::to_string(o.port), "/api/v1/stream",
-                                           kNoThrow);
-  if (hec) {
-    r0.Error("ws handshake: " + hec.message());
-    ready.fetch_add(1);
+  sock.set_option(tcp::no_delay(true));
+  const std::string upgrade = "GET /api/v1/stream HTTP/1.1\r\nHost: " + o.host + ":" + std::to_string(o.port) +
+                              "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                              "Sec-WebSocket-Key: Y2VudGluZWxhLWJlbmNoLQ==\r\nSec-WebSocket-Version: 13\r\n"
+                              "Authorization: Bearer " + sub.token + "\r\n\r\n";
+  auto [wec, wn] = co_await asio::async_write(sock, asio::buffer(upgrade), kNoThrow);
+  if (wec) {
+    fail("ws upgrade write: " + wec.message());
     co_return;
   }
-  beast::flat_buffer buf;
+  std::string buf;
+  buf.resize(64 * 1024);
+  size_t have = 0;
+  // The 101 response, up to its blank line; what follows it is already frames.
+  size_t head_end = std::string::npos;
+  while (head_end == std::string::npos) {
+    if (have == buf.size()) {
+      fail("ws upgrade: response header too large");
+      co_return;
+    }
+    auto [ec, n] = co_await sock.async_read_some(asio::buffer(buf.data() + have, buf.size() - have), kNoThrow);
+    if (ec) {
+      fail("ws upgrade read: " + ec.message());
+      co_return;
+    }
+    have += n;
+    head_end = std::string_view(buf.data(), have).find("\r\n\r\n");
+  }
+  if (std::string_view(buf.data(), have).substr(0, 12) != "HTTP/1.1 101") {
+    fail("ws upgrade: " + std::string(buf.data(), std::min<size_t>(have, 120)));
+    co_return;
+  }
+  size_t pos = head_end + 4;
   bool hello = false;
   for (;;) {
-    auto [ec, n] = co_await ws.async_read(buf, kNoThrow);
+    // Every whole frame in buf[pos, have).
+    const auto at = Clock::now();
     Receipts& r = sink[static_cast<size_t>(g_phase.load(std::memory_order_acquire))];
+    for (;;) {
+      if (have - pos < 2) break;
+      const auto* b = reinterpret_cast<const unsigned char*>(buf.data() + pos);
+      const int opcode = b[0] & 0x0f;
+      uint64_t len = b[1] & 0x7f;
+      size_t header = 2;
+      if (len == 126) {
+        if (have - pos < 4) break;
+        len = (uint64_t{b[2]} << 8) | b[3];
+        header = 4;
+      } else if (len == 127) {
+        if (have - pos < 10) break;
+        len = 0;
+        for (int k = 0; k < 8; ++k) len = (len << 8) | b[2 + k];
+        header = 10;
+      }
+      if (have - pos < header + len) {
+        if (header + len > buf.size()) buf.resize(header + len + 4096);
+        break;
+      }
+      const std::string_view payload(buf.data() + pos + header, len);
+      pos += header + len;
+      if (opcode == 8) {  // close
+        if (!hello) ready.fetch_add(1);
+        co_return;
+      }
+      if (opcode == 9) {  // ping: a masked pong with the same payload (zero mask key)
+        std::string pong = {static_cast<char>(0x8a), static_cast<char>(0x80 | payload.size()), 0, 0, 0, 0};
+        pong.append(payload);
+        co_await asio::async_write(sock, asio::buffer(pong), kNoThrow);
+        continue;
+      }
+      if (opcode != 1) continue;
+      ++r.messages;
+      r.bytes += payload.size();
+      if (!hello) {
+        hello = true;
+        sub.ready = true;
+        ready.fetch_add(1);
+      }
+      int64_t seq = 0;
+      std::string_view id;
+      if (ParseDelivery(payload, &seq, &id)) {
+        if (seq <= sub.last_seq) ++r.out_of_order;
+        sub.last_seq = seq;
+        r.raw.push_back({HashId(id), index, at});
+      }
+    }
+    if (pos > 0) {  // keep a partial frame at the front
+      std::memmove(buf.data(), buf.data() + pos, have - pos);
+      have -= pos;
+      pos = 0;
+    }
+    if (have == buf.size()) buf.resize(buf.size() * 2);
+    auto [ec, n] = co_await sock.async_read_some(asio::buffer(buf.data() + have, buf.size() - have), kNoThrow);
     if (ec) {
-      if (ec != websocket::error::closed && ec != asio::error::operation_aborted)
-        r.Error("ws read: " + ec.message());
+      if (ec != asio::error::eof && ec != asio::error::operation_aborted && ec != asio::error::connection_reset)
+        sink[static_cast<size_t>(g_phase.load(std::memory_order_acquire))].Error("ws read: " + ec.message());
       if (!hello) ready.fetch_add(1);
       co_return;
     }
-    const auto at = Clock::now();
-    const std::string_view m(static_cast<const char*>(buf.data().data()), buf.size());
-    ++r.messages;
-    r.bytes += m.size();
-    if (!hello) {
-      hello = true;
-      sub.ready = true;
-      ready.fetch_add(1);
-    }
-    int64_t seq = 0;
-    std::string_view id;
-    if (ParseDelivery(m, &seq, &id)) {
-      if (seq <= sub.last_seq) ++r.out_of_order;
-      sub.last_seq = seq;
-      r.raw.push_back({HashId(id), index, at});
-    }
-    buf.consume(buf.size());
+    have += n;
   }
 }
 

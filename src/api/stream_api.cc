@@ -1,5 +1,7 @@
 #include "api/stream_api.h"
 
+#include "api/json.h"
+#include "common/hash.h"
 #include "community/json_list.h"
 #include "community/reports.h"
 
@@ -56,7 +58,9 @@ realtime::Authenticator StreamAuthenticator(ApiContext& ctx) {
           "value after centinela.v1)");
     Result<auth::Principal> p = ctx.accounts.Authenticate(token);
     if (!p.ok()) return p.status();
-    return SubscriberFor(ctx, *p);
+    Result<realtime::SubscriberInfo> info = SubscriberFor(ctx, *p);
+    if (info.ok()) info->session_key = ToHex(Sha256Raw(token)).substr(0, 16);
+    return info;
   };
 }
 
@@ -71,7 +75,35 @@ void AddStreamRoutes(http::Router& r, ApiContext& ctx, realtime::StreamServer& s
   http::RouteOptions sse;
   sse.upgrader = stream.sse();
   r.Add("GET", "/api/v1/stream/sse", unavailable, sse);
-  (void)ctx;
+  // The near-me circle of one's own open session, for SSE clients (WebSocket clients send a
+  // "near" message instead): {"session":"s12","lat":..,"lon":..,"radius_m":..} or
+  // {"session":"s12","clear":true}.
+  r.Add("POST", "/api/v1/stream/near", [&ctx, &stream](http::Request& req, http::Reply reply) {
+    auto p = Authenticate(ctx, req, reply);
+    if (!p) return;
+    auto body = ParseBody(req);
+    if (!body.ok()) return reply(http::Response::Error(body.status()));
+    const json::value* session = body->if_contains("session");
+    if (!session || !session->is_string())
+      return reply(http::Response::Error(
+          Code::kInvalidArgument, "'session' (the session of the stream's hello) is required"));
+    std::optional<realtime::Circle> circle;
+    const json::value* clear = body->if_contains("clear");
+    if (!(clear && clear->is_bool() && clear->get_bool())) {
+      Status err;
+      auto lat = NumberField(*body, "lat", &err);
+      auto lon = NumberField(*body, "lon", &err);
+      auto radius = NumberField(*body, "radius_m", &err);
+      if (!err.ok()) return reply(http::Response::Error(err));
+      if (!lat || !lon || !radius)
+        return reply(http::Response::Error(
+            Code::kInvalidArgument, "give 'lat', 'lon' and 'radius_m', or \"clear\": true"));
+      circle = realtime::Circle{*lat, *lon, *radius};
+    }
+    Status s = stream.hub().SetNearByName(p->user_id, std::string(session->get_string()), circle);
+    if (!s.ok()) return reply(http::Response::Error(s));
+    reply(http::Response::Json(200, circle ? R"({"ok":true})" : R"({"ok":true,"cleared":true})"));
+  });
 }
 
 }  // namespace centinela::api

@@ -437,6 +437,9 @@ void Accounts::Logout(const std::string& token, std::function<void(Status)> done
         const std::string subject = "user:" + user_id;
         json::object payload;
         payload["user_id"] = user_id;
+        // Which session (a prefix of the token's hash, never the token): the live stream
+        // closes that session's open streams (realtime::SubscriberInfo::session_key).
+        payload["session"] = token_hash.substr(0, 16);
         Result<store::Event> e =
             tx.Append({"session.revoked", user_id, subject, subject, json::serialize(payload)});
         return e.ok() ? Status::Ok() : e.status();

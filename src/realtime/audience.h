@@ -38,6 +38,9 @@ namespace centinela::realtime {
 struct SubscriberInfo {
   community::Viewer viewer;            //!< user id, grants, verified neighbourhoods
   std::vector<std::string> family_of;  //!< users in whose (accepted) family circle this user is
+  //! The login session the stream was opened with (16 hex digits of the token's SHA-256):
+  //! a "session.revoked" event naming it (logout) closes the stream with kCloseRevoked.
+  std::string session_key;
 };
 
 //! What is known of a report to decide its audience.

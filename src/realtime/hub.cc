@@ -129,6 +129,14 @@ struct Hub::Index {
   }
 };
 
+struct Hub::Flusher {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::shared_ptr<Sink>> work;  // guarded by mu
+  bool stop = false;                        // guarded by mu
+  std::thread thread;
+};
+
 Hub::Hub(EventSource& source, HubOptions options)
     : source_(source),
       options_(std::move(options)),
@@ -143,7 +151,7 @@ Hub::Hub(EventSource& source, HubOptions options)
     m->Describe(kQueued, "gauge", "Messages queued to stream sessions and not yet written.");
     m->Describe(kDeliveries, "counter", "Event messages queued to stream sessions.");
     m->Describe(kDropped, "counter",
-                "Stream sessions closed by the hub, by reason (too_slow: past stream.max_queue).");
+                "Stream sessions closed by the hub, by reason (too_slow: past stream.max_queue; revoked: signed out).");
     m->Describe(kFanout, "histogram",
                 "Fan-out latency by stage: commit_to_enqueue (commit published to every "
                 "session's queue), enqueue_to_write (queued to written to the socket).",
@@ -163,6 +171,13 @@ Status Hub::Start() {
     last_seq_ = *last;
   }
   started_ = true;
+  int flushers = options_.flush_threads;
+  if (flushers <= 0) flushers = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 8);
+  for (int i = 0; i < flushers; ++i) {
+    flushers_.push_back(std::make_unique<Flusher>());
+    Flusher* f = flushers_.back().get();
+    f->thread = std::thread([this, f] { FlushLoop(*f); });
+  }
   fanout_ = std::thread([this] { FanOutLoop(); });
   for (int i = 0; i < options_.replay_threads; ++i) replayers_.emplace_back([this] { ReplayLoop(); });
   return Status::Ok();
@@ -180,6 +195,15 @@ void Hub::Stop(uint16_t code) {
   }
   replay_cv_.notify_all();
   if (fanout_.joinable()) fanout_.join();
+  for (auto& f : flushers_) {
+    {
+      std::lock_guard lock(f->mu);
+      f->stop = true;
+    }
+    f->cv.notify_one();
+    f->thread.join();
+  }
+  flushers_.clear();
   for (auto& t : replayers_) t.join();
   replayers_.clear();
   CloseAll(code, "server shutting down");
@@ -219,7 +243,7 @@ void Hub::FanOutLoop() {
     if (steady_clock::now() - last_gauges > std::chrono::seconds(1)) {
       last_gauges = steady_clock::now();
       std::lock_guard lock(mu_);
-      RecordGauges();
+      RecordGauges(/*queues=*/true);
     }
   }
 }
@@ -269,8 +293,41 @@ void Hub::Deliver(const std::vector<store::Event>& events) {
   while (next < events.size()) {
     touched.clear();
     next = DeliverChunk(events, next, touched);
-    // Socket writes happen here, off the hub lock: one write per session for the chunk.
-    for (const std::shared_ptr<Sink>& sink : touched) sink->Flush();
+    // Socket writes happen off the hub lock, one write per session for the chunk, spread
+    // over the flush threads and this one. Order holds without waiting for them: a Flush
+    // writes whatever its session has queued, in queue order, under the session's lock.
+    constexpr size_t kInline = 32;  // fewer than this: not worth a hand-over
+    size_t begin = 0;
+    if (!flushers_.empty() && touched.size() > kInline) {
+      const size_t parts = flushers_.size() + 1;
+      const size_t per = (touched.size() + parts - 1) / parts;
+      for (auto& f : flushers_) {
+        const size_t end = std::min(touched.size(), begin + per);
+        if (begin >= end) break;
+        {
+          std::lock_guard lock(f->mu);
+          f->work.insert(f->work.end(), touched.begin() + static_cast<std::ptrdiff_t>(begin),
+                         touched.begin() + static_cast<std::ptrdiff_t>(end));
+        }
+        f->cv.notify_one();
+        begin = end;
+      }
+    }
+    for (size_t i = begin; i < touched.size(); ++i) touched[i]->Flush();
+  }
+}
+
+void Hub::FlushLoop(Flusher& f) {
+  std::vector<std::shared_ptr<Sink>> work;
+  for (;;) {
+    {
+      std::unique_lock lock(f.mu);
+      f.cv.wait(lock, [&] { return f.stop || !f.work.empty(); });
+      if (f.stop && f.work.empty()) return;
+      work.swap(f.work);
+    }
+    for (const std::shared_ptr<Sink>& sink : work) sink->Flush();
+    work.clear();
   }
 }
 
@@ -393,6 +450,7 @@ size_t Hub::DeliverChunk(const std::vector<store::Event>& events, size_t begin,
     for (Session* s : drops) Drop(*s);
     drops.clear();
     Refresh(e);
+    Revoke(e);
   }
   if (options_.metrics && delivered > 0)
     options_.metrics->Inc(kDeliveries, {}, static_cast<double>(delivered));
@@ -446,11 +504,35 @@ void Hub::Refresh(const store::Event& e) {
   }
 }
 
-void Hub::RecordGauges() {
+void Hub::Revoke(const store::Event& e) {
+  if (e.type != "session.revoked") return;
+  boost::system::error_code ec;
+  json::value v = json::parse(e.payload, ec);
+  if (ec || !v.is_object()) return;
+  const json::value* user = v.get_object().if_contains("user_id");
+  const json::value* key = v.get_object().if_contains("session");
+  if (!user || !user->is_string() || !key || !key->is_string() || key->get_string().empty()) return;
+  auto it = index_->by_user.find(std::string(user->get_string()));
+  if (it == index_->by_user.end()) return;
+  std::vector<Session*> gone;
+  for (Session* s : it->second)
+    if (s->info.session_key == key->get_string()) gone.push_back(s);
+  for (Session* s : gone) {
+    s->dropped = true;
+    if (options_.metrics) options_.metrics->Inc(kDropped, {{"reason", "revoked"}});
+    s->sink->Close(kCloseRevoked, "the session was signed out");
+    index_->Remove(s);
+    index_->sessions.erase(s->id);
+  }
+  if (!gone.empty()) RecordGauges();
+}
+
+void Hub::RecordGauges(bool queues) {
   if (!options_.metrics) return;
-  size_t queued = 0;
-  for (const auto& [id, s] : index_->sessions) queued += s->sink->Depth() + s->pending.size();
   options_.metrics->Set(kSessions, {}, static_cast<double>(index_->sessions.size()));
+  if (!queues) return;
+  size_t queued = 0;  // O(sessions): once a second from the fan-out loop
+  for (const auto& [id, s] : index_->sessions) queued += s->sink->Depth() + s->pending.size();
   options_.metrics->Set(kQueued, {}, static_cast<double>(queued));
 }
 
@@ -511,6 +593,23 @@ Status Hub::SetNear(SessionId id, std::optional<Circle> circle) {
   s->near = circle;
   index_->Add(s);
   return Status::Ok();
+}
+
+Status Hub::SetNearByName(const std::string& user_id, const std::string& name,
+                          std::optional<Circle> circle) {
+  if (name.size() < 2 || name[0] != 's') return NotFound("no such stream session");
+  SessionId id = 0;
+  for (char c : name.substr(1)) {
+    if (c < '0' || c > '9' || id > (UINT64_MAX - 9) / 10) return NotFound("no such stream session");
+    id = id * 10 + static_cast<SessionId>(c - '0');
+  }
+  {
+    std::lock_guard lock(mu_);
+    auto it = index_->sessions.find(id);
+    if (it == index_->sessions.end() || it->second->info.viewer.user_id != user_id)
+      return NotFound("no such stream session");
+  }
+  return SetNear(id, circle);
 }
 
 void Hub::Close(SessionId id) {

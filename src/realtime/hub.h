@@ -42,7 +42,7 @@ namespace centinela::realtime {
 inline constexpr uint16_t kCloseGoingAway = 1001;   //!< server shutting down
 inline constexpr uint16_t kCloseIdle = 4001;        //!< no traffic within the idle timeout
 inline constexpr uint16_t kCloseTooSlow = 4008;     //!< send queue past its bound; resume with since
-inline constexpr uint16_t kCloseRevoked = 4003;     //!< reserved: the session's token was revoked
+inline constexpr uint16_t kCloseRevoked = 4003;     //!< the session's token was revoked (logout)
 
 //! A session's outbound side. Implementations must be thread-safe and never block.
 class Sink {
@@ -98,6 +98,9 @@ struct HubOptions {
   int max_sessions_per_user = 8;                 //!< stream.max_sessions_per_user
   double max_near_radius_m = 5000;               //!< the near-me circle's largest radius
   int replay_threads = 2;
+  //! Threads that write touched sessions' sockets beside the fan-out thread (0: one per core,
+  //! at most 8). Socket writes are most of a delivery's cost; they run in parallel.
+  int flush_threads = 0;
   size_t report_cache = 100'000;  //!< reports whose facts are kept for later events
   //! An area code with its ancestors, nearest first (staff:area scopes). Default: {code}.
   std::function<std::vector<std::string>(const std::string&)> area_path;
@@ -144,6 +147,11 @@ class Hub {
   //! Sets (or, with nullopt, clears) the session's near-me circle. kUnprocessable for a
   //! radius outside (0, max_near_radius_m] or coordinates out of range.
   Status SetNear(SessionId id, std::optional<Circle> circle);
+  //! SetNear for the session named `name` (the "session" of its hello, e.g. "s12") when it
+  //! belongs to `user_id` (SSE clients cannot send messages: they move their circle over
+  //! HTTP). kNotFound for an unknown name or another user's session.
+  Status SetNearByName(const std::string& user_id, const std::string& name,
+                       std::optional<Circle> circle);
   //! Unregisters (the session closed). Unknown ids are ignored.
   void Close(SessionId id);
 
@@ -161,7 +169,9 @@ class Hub {
     std::chrono::steady_clock::time_point queued;
   };
 
+  struct Flusher;
   void FanOutLoop();
+  void FlushLoop(Flusher& f);
   void ReplayLoop();
   void Deliver(const std::vector<store::Event>& events);
   uint64_t chunk_epoch_ = 0;  // fan-out thread: marks sessions touched in the current chunk
@@ -175,13 +185,15 @@ class Hub {
                       std::vector<std::shared_ptr<Sink>>& touched);
   void Drop(Session& s);                            // requires mu_
   void Refresh(const store::Event& e);              // requires mu_
+  void Revoke(const store::Event& e);               // requires mu_
   std::optional<ReportInfo> LookupReport(const std::string& id);  // fan-out thread
   //! A broadcast's reach into a.reach; returns the staff codes that cover it (every reached
   //! area with its ancestors). Other audiences: nothing.
   std::vector<std::string> BroadcastReach(Audience& a) const;
   //! Whether a near-me circle's centre lies in a broadcast's reach or polygon.
   bool NearInBroadcast(const Circle& c, const Audience& a) const;
-  void RecordGauges();                              // requires mu_
+  //! The sessions gauge (O(1)); with `queues`, also the queued-messages gauge (O(sessions)).
+  void RecordGauges(bool queues = false);           // requires mu_
 
   EventSource& source_;
   HubOptions options_;
@@ -207,6 +219,7 @@ class Hub {
   std::unordered_map<std::string, ReportInfo> reports_;
   std::deque<std::string> report_order_;
 
+  std::vector<std::unique_ptr<Flusher>> flushers_;
   std::thread fanout_;
   std::vector<std::thread> replayers_;
   bool started_ = false;

@@ -696,5 +696,6 @@ StreamServer::~StreamServer() = default;
 
 http::Upgrader* StreamServer::websocket() { return &impl_->ws_endpoint; }
 http::Upgrader* StreamServer::sse() { return &impl_->sse_endpoint; }
+Hub& StreamServer::hub() { return impl_->hub; }
 
 }  // namespace centinela::realtime

@@ -49,6 +49,7 @@ class StreamServer {
 
   http::Upgrader* websocket();
   http::Upgrader* sse();
+  Hub& hub();
 
   struct Impl;
 

@@ -241,6 +241,22 @@ TEST_P(StreamTest, BroadcastReachesOnlyThePeopleOfItsArea) {
   auto stranger = Open(dep_->stranger.second);
   auto op_in = Open(dep_->op_in.second);
   auto op_out = Open(dep_->op_out.second);
+  // A stranger on SSE moves a near-me circle into La Cisterna over HTTP (its own session
+  // only: another user gets 404).
+  const double lat = -33.5330, lon = -70.6630, d = 0.002;
+  SseStreamClient near(dep_->server->port());
+  StreamConnectOptions so;
+  so.token = dep_->stranger.second;
+  ASSERT_TRUE(near.Connect(so));
+  auto hello = near.Next(milliseconds(5000));
+  ASSERT_TRUE(hello);
+  const std::string session(Parse(*hello).at("session").as_string());
+  const json::object circle{{"session", session}, {"lat", lat}, {"lon", lon}, {"radius_m", 200}};
+  EXPECT_EQ(api().Call("POST", "/api/v1/stream/near", Api::Obj(circle), dep_->outsider.second).status, 404);
+  EXPECT_EQ(api().Call("POST", "/api/v1/stream/near", Api::Obj({{"session", session}}), dep_->stranger.second).status,
+            400);
+  Reply moved = api().Call("POST", "/api/v1/stream/near", Api::Obj(circle), dep_->stranger.second);
+  ASSERT_EQ(moved.status, 200) << moved.body;
   auto send = [&](json::object extra, const std::string& token) {
     json::object b{{"headline", "Corte de agua"},   {"body", "Sin agua hasta las 18:00"},
                    {"severity", "Moderate"},        {"urgency", "Expected"},
@@ -252,7 +268,6 @@ TEST_P(StreamTest, BroadcastReachesOnlyThePeopleOfItsArea) {
   };
   const std::string to_area = send({{"areas", json::array{"13130"}}}, dep_->op_in.second);
   // A small square around a point of La Cisterna (the outsider's comuna), [[lon, lat], ...].
-  const double lat = -33.5330, lon = -70.6630, d = 0.002;
   json::array ring;
   for (auto [y, x] : {std::pair{lat - d, lon - d}, {lat - d, lon + d}, {lat + d, lon + d},
                       {lat + d, lon - d}, {lat - d, lon - d}})
@@ -273,6 +288,28 @@ TEST_P(StreamTest, BroadcastReachesOnlyThePeopleOfItsArea) {
   EXPECT_EQ(ids(*outsider), std::set<std::string>{drawn});
   EXPECT_EQ(ids(*op_out), std::set<std::string>{drawn});
   EXPECT_TRUE(ids(*stranger).empty());
+  std::set<std::string> near_ids;
+  while (auto m = near.Next(milliseconds(10'000))) {
+    if (Type(*m) == "area.updated") break;
+    if (Type(*m) == "broadcast.sent") near_ids.emplace(Parse(*m).at("data").at("id").as_string());
+  }
+  EXPECT_EQ(near_ids, std::set<std::string>{drawn});
+}
+
+// Signing out closes that login's open streams with 4003; another login of the same user
+// keeps receiving.
+TEST_P(StreamTest, LogoutClosesThatSessionsStreams) {
+  const std::string second = api().Login("member@stream.cl");
+  ASSERT_FALSE(second.empty());
+  auto first_stream = Open(dep_->member.second);
+  auto second_stream = Open(second);
+  Reply out = api().Call("POST", "/api/v1/auth/logout", "", second);
+  ASSERT_TRUE(out.status == 200 || out.status == 204) << out.status << " " << out.body;
+  ASSERT_TRUE(second_stream->WaitClosed(milliseconds(5000)));
+  EXPECT_EQ(second_stream->close_code(), 4003);
+  ASSERT_NO_FATAL_FAILURE(Marker());
+  auto still = UntilMarker(*first_stream);  // the marker arrived: the other login is open
+  EXPECT_FALSE(first_stream->WaitClosed(milliseconds(10)));
 }
 
 // Disconnect, keep writing from another thread, reconnect with since: every report.created

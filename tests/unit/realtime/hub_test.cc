@@ -386,6 +386,28 @@ TEST(HubMatching, BroadcastReachesItsAreaOnly) {
   EXPECT_EQ(late->Seqs(), std::vector<int64_t>{2});
 }
 
+// A session.revoked event closes the streams of that login only (4003).
+TEST(HubSessions, RevokedLoginClosesItsStreamsOnly) {
+  FakeLog log;
+  Hub hub(log, Options());
+  ASSERT_TRUE(hub.Start().ok());
+  SubscriberInfo phone = Info("U"), laptop = Info("U");
+  phone.session_key = "aaaa";
+  laptop.session_key = "bbbb";
+  auto a = std::make_shared<FakeSink>(), b = std::make_shared<FakeSink>();
+  ASSERT_TRUE(hub.Open(phone, a, std::nullopt).ok());
+  ASSERT_TRUE(hub.Open(laptop, b, std::nullopt).ok());
+  hub.OnCommit({log.Append({"session.revoked", "U", "user:U", "user:U",
+                            R"({"user_id":"U","session":"aaaa"})"})});
+  hub.OnCommit({log.Append({"area.updated", "x", "area:RM", "public", "{}"})});
+  ASSERT_TRUE(WaitUntil([&] { return hub.last_seq() == 2; }));
+  EXPECT_TRUE(a->Closed());
+  EXPECT_EQ(a->code(), kCloseRevoked);
+  EXPECT_FALSE(b->Closed());
+  EXPECT_EQ(b->Seqs(), (std::vector<int64_t>{1, 2}));  // its own revocation notice, then on
+  EXPECT_EQ(hub.session_count(), 1u);
+}
+
 // The fan-out queues every message of a batch, then flushes each session once.
 TEST(HubQueue, OneFlushPerSessionPerBatch) {
   FakeLog log;
