@@ -14,7 +14,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 all: build
 
 help:
-	@echo "make demo   - install deps, build, run 'centinela serve --demo' on http://localhost:8080"
+	@echo "make demo   - install deps, build, run 'centinela serve --demo' on http://localhost:8080 with the simulator beside it"
 	@echo "make test   - install deps (PostgreSQL 15 too), build, run unit, integration and PostgreSQL tests"
 	@echo "make build  - build build/centinela"
 	@echo "make web    - npm ci (when the lock file changed) and vite build of web/ into web/dist"
@@ -47,7 +47,17 @@ $(WEB_STAMP): web/package-lock.json web/package.json
 web: deps $(WEB_STAMP)
 	cd web && npm run build
 
+# The server in the foreground and `centinela simulate` beside it: the simulator waits for
+# /readyz, reads ./data/demo-units.json (written by serve --demo) and drives the demo units
+# and neighbours through the API. Ctrl-C stops both (the shell's trap stops the simulator
+# when the server ends; the simulator also stops by itself once the server is gone).
+# DEMO_SIMULATE=0 runs the server alone.
+DEMO_SIMULATE ?= 1
 demo: build web
+	@if [ "$(DEMO_SIMULATE)" != 0 ]; then \
+	  ./$(BUILD)/centinela simulate --server http://127.0.0.1:8080 --units-from ./data/demo-units.json & \
+	  sim=$$!; trap 'kill $$sim 2>/dev/null; wait $$sim 2>/dev/null' EXIT INT TERM; \
+	fi; \
 	./$(BUILD)/centinela serve --demo --data-dir ./data --listen 127.0.0.1:8080
 
 test: deps-test configure web

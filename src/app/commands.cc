@@ -16,6 +16,7 @@
 #include "app/import_complaints.h"
 #include "app/logging.h"
 #include "app/report_command.h"
+#include "app/simulate.h"
 #include "areas/areas.h"
 #include "auth/accounts.h"
 #include "common/hash.h"
@@ -160,7 +161,8 @@ media::MediaAccess ReportMediaAccess(store::Store& store, const areas::AreaServi
   };
 }
 
-void PrintDemoBanner(const http::Server& server, const std::string& host) {
+void PrintDemoBanner(const http::Server& server, const std::string& host,
+                     const std::string& units_file) {
   std::string shown = host == "0.0.0.0" || host == "127.0.0.1" ? "localhost" : host;
   std::cout << "\n  Centinela demo is running: http://" << shown << ":" << server.port() << "/\n"
             << "  Health: http://" << shown << ":" << server.port() << "/healthz\n"
@@ -171,6 +173,8 @@ void PrintDemoBanner(const http::Server& server, const std::string& host) {
               << std::string(26 - d.login.size(), ' ') << d.password
               << std::string(20 - d.password.size(), ' ') << (d.scope.empty() ? "-" : d.scope) << "\n";
   }
+  std::cout << "\n";
+  PrintDemoUnits(std::cout, units_file);
   std::cout << "\n  Stop with Ctrl-C.\n" << std::endl;
 }
 
@@ -263,6 +267,12 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   tracking::PositionService positions(**store, position_index, position_options);
   s = positions.Load();
   if (!s.ok()) return Fail(s);
+  // The demo fleet and its device keys (for `centinela simulate`, see app/simulate.h).
+  const std::string demo_units_file = config->Str("data_dir") + "/demo-units.json";
+  if (demo) {
+    s = LoadDemoUnits(**store, units, positions, demo_units_file);
+    if (!s.ok()) return Fail(Status(s.code(), "demo units: " + s.message()));
+  }
   // "unit.stale" on the stream once a unit has been silent for tracking.stale_after_s.
   positions.StartStaleSweeper(config->Int("tracking.stale_after_s") * 1000, 15'000);
   dispatch::BroadcastService broadcasts(**store);
@@ -356,7 +366,7 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
     }
   }
   spdlog::info("listening on http://{}:{} ({} store)", server_options->host, server.port(), (*store)->Backend());
-  if (demo) PrintDemoBanner(server, server_options->host);
+  if (demo) PrintDemoBanner(server, server_options->host, demo_units_file);
 
   server.WaitForSignal();
   spdlog::info("signal received: draining requests");
@@ -578,6 +588,12 @@ int RunCli(int argc, char** argv, char** envp) {
   report_adoption->add_option("--to", arf.to, "Reports before this day (exclusive) or epoch ms");
   report_adoption->add_option("--format", arf.format, "table, csv or json")->capture_default_str();
 
+  SimulateFlags simulate_flags;
+  CLI::App* simulate = app.add_subcommand(
+      "simulate", "Keep a demo server alive: units patrol and report positions, neighbours report, "
+                  "the operator dispatches (HTTP API only)");
+  AddSimulateOptions(simulate, simulate_flags);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -600,6 +616,7 @@ int RunCli(int argc, char** argv, char** envp) {
     if (*config_keys) return ConfigKeysMarkdown();
     if (*import_complaints) return ImportComplaintsCommand(import_flags, icf, envp);
     if (*report_adoption) return ReportAdoptionCommand(report_flags, arf, envp);
+    if (*simulate) return RunSimulate(simulate_flags);
   } catch (const std::exception& e) {
     spdlog::error("fatal: {}", e.what());
     std::cerr << "centinela: fatal: " << e.what() << "\n";

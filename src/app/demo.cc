@@ -3,9 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <iomanip>
 #include <map>
 #include <sstream>
 
@@ -57,6 +60,51 @@ Result<std::map<std::string, int64_t>> ReadPopulations(const std::string& path) 
   return out;
 }
 
+// comuna CUT code -> name.
+std::string ComunaName(const std::string& code) {
+  for (const auto& [name, cut] : CutCodes())
+    if (cut == code) return name;
+  return code;
+}
+
+// callsign -> device key from a units file written before (missing or unreadable: empty).
+std::map<std::string, std::string> KeysInFile(const std::string& path) {
+  std::map<std::string, std::string> out;
+  Result<std::string> text = ReadFile(path);
+  if (!text.ok()) return out;
+  boost::system::error_code ec;
+  json::value doc = json::parse(*text, ec);
+  if (ec || !doc.is_object()) return out;
+  const json::value* list = doc.as_object().if_contains("units");
+  if (!list || !list->is_array()) return out;
+  for (const json::value& u : list->as_array()) {
+    if (!u.is_object()) continue;
+    const json::value* callsign = u.as_object().if_contains("callsign");
+    const json::value* key = u.as_object().if_contains("device_key");
+    if (callsign && callsign->is_string() && key && key->is_string())
+      out[std::string(callsign->get_string())] = std::string(key->get_string());
+  }
+  return out;
+}
+
+// Writes `text` to `path` through a temporary file renamed over it, readable by the owner only.
+Status WritePrivateFile(const std::string& path, const std::string& text) {
+  std::error_code ec;
+  std::filesystem::path target(path);
+  if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path(), ec);
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return Unavailable("cannot write " + tmp);
+    ::chmod(tmp.c_str(), 0600);
+    out << text;
+    if (!out.flush()) return Unavailable("cannot write " + tmp);
+  }
+  std::filesystem::rename(tmp, target, ec);
+  if (ec) return Unavailable("cannot rename " + tmp + ": " + ec.message());
+  return Status::Ok();
+}
+
 Status CreateArea(areas::AreaService& service, areas::Area area) {
   std::promise<Status> done;
   service.Create(std::move(area), "demo", [&done](Result<areas::Area> r) { done.set_value(r.status()); });
@@ -72,8 +120,119 @@ const std::vector<DemoLogin>& DemoLogins() {
       {"analyst", "analista@centinela.demo", "demo-analista-2026", kPrecinctCode},
       {"responder", "patrulla@centinela.demo", "demo-patrulla-2026", "13130"},
       {"neighbour", "vecina@centinela.demo", "demo-vecina-2026", ""},
+      // The crews of the demo units (DemoUnits), one account per agency's shift.
+      {"responder", "cuadrante@centinela.demo", "demo-cuadrante-2026", kPrecinctCode},
+      {"responder", "samu@centinela.demo", "demo-samu-2026", kPrecinctCode},
+      {"responder", "bomberos@centinela.demo", "demo-bomberos-2026", kPrecinctCode},
+      {"responder", "municipal@centinela.demo", "demo-municipal-2026", kPrecinctCode},
   };
   return kLogins;
+}
+
+const std::vector<DemoUnit>& DemoUnits() {
+  // Carabineros radio patrols (RP) and motorbikes (MT), SAMU ambulances, Bomberos engines
+  // (B) and municipal safety crews (MUNI), two or three per comuna.
+  static const std::vector<std::string> kPolice = {"patrol", "arrest", "first_aid"};
+  static const std::vector<std::string> kMoto = {"patrol", "rapid_response"};
+  static const std::vector<std::string> kSamu = {"basic_life_support", "advanced_life_support"};
+  static const std::vector<std::string> kEngine = {"fire_suppression", "rescue", "hazmat"};
+  static const std::vector<std::string> kMuni = {"debris_removal", "street_lighting",
+                                                 "animal_control"};
+  const std::string police = "cuadrante@centinela.demo", samu = "samu@centinela.demo",
+                    fire = "bomberos@centinela.demo", muni = "municipal@centinela.demo";
+  static const std::vector<DemoUnit> kUnits = {
+      {"RP-SM1", "police", "patrol_car", kPolice, "13130", police},
+      {"MT-SM1", "police", "motorbike", kMoto, "13130", police},
+      {"MUNI-SM1", "municipal", "municipal_crew", kMuni, "13130", muni},
+      {"RP-LC1", "police", "patrol_car", kPolice, "13109", police},
+      {"SAMU-LC1", "medical", "ambulance", kSamu, "13109", samu},
+      {"RP-SJ1", "police", "patrol_car", kPolice, "13129", police},
+      {"B-SJ1", "fire", "engine", kEngine, "13129", fire},
+      {"RP-LP1", "police", "patrol_car", kPolice, "13112", police},
+      {"RP-LP2", "police", "patrol_car", kPolice, "13112", police},
+      {"MUNI-LP1", "municipal", "municipal_crew", kMuni, "13112", muni},
+      {"RP-SR1", "police", "patrol_car", kPolice, "13131", police},
+      {"SAMU-SR1", "medical", "ambulance", kSamu, "13131", samu},
+      {"RP-LG1", "police", "patrol_car", kPolice, "13111", police},
+      {"MT-LG1", "police", "motorbike", kMoto, "13111", police},
+      {"RP-EB1", "police", "patrol_car", kPolice, "13105", police},
+      {"B-EB1", "fire", "engine", kEngine, "13105", fire},
+      {"MUNI-EB1", "municipal", "municipal_crew", kMuni, "13105", muni},
+  };
+  return kUnits;
+}
+
+Status LoadDemoUnits(store::Store& store, dispatch::UnitService& units,
+                     tracking::PositionService& positions, const std::string& units_file) {
+  std::map<std::string, std::string> crew_ids;  // login -> user id
+  for (const DemoUnit& d : DemoUnits()) {
+    if (crew_ids.count(d.crew_login)) continue;
+    auto rows = store.Query("SELECT id FROM users WHERE email = $1", {d.crew_login});
+    if (!rows.ok()) return rows.status();
+    if (rows->empty()) return NotFound("demo crew account " + d.crew_login + " is missing");
+    crew_ids[d.crew_login] = rows->Text(0, "id");
+  }
+  std::map<std::string, dispatch::Unit> by_callsign;
+  for (dispatch::Unit& u : units.List()) by_callsign[u.callsign] = std::move(u);
+  const std::map<std::string, std::string> old_keys = KeysInFile(units_file);
+
+  json::array out;
+  int created = 0, new_devices = 0;
+  for (const DemoUnit& d : DemoUnits()) {
+    auto found = by_callsign.find(d.callsign);
+    dispatch::Unit unit;
+    if (found != by_callsign.end()) {
+      unit = found->second;
+    } else {
+      dispatch::NewUnit n{d.callsign, d.agency, d.kind, d.home_area, d.capabilities,
+                          {crew_ids[d.crew_login]}};
+      std::promise<Result<dispatch::Unit>> done;
+      units.Create(std::move(n), "demo",
+                   [&done](Result<dispatch::Unit> r) { done.set_value(std::move(r)); });
+      Result<dispatch::Unit> r = done.get_future().get();
+      if (!r.ok()) return Status(r.status().code(), "demo unit " + d.callsign + ": " + r.status().message());
+      unit = std::move(*r);
+      ++created;
+    }
+    std::string key;
+    if (auto old = old_keys.find(d.callsign); old != old_keys.end()) {
+      if (positions.UnitForKey(old->second) == unit.id) key = old->second;
+    }
+    if (key.empty()) {
+      std::promise<Result<tracking::NewDevice>> done;
+      positions.AddDevice(unit.id, "", "demo simulator", "demo",
+                          [&done](Result<tracking::NewDevice> r) { done.set_value(std::move(r)); });
+      Result<tracking::NewDevice> device = done.get_future().get();
+      if (!device.ok())
+        return Status(device.status().code(), "demo device for " + d.callsign + ": " + device.status().message());
+      key = device->key;
+      ++new_devices;
+    }
+    out.push_back(json::object{{"id", unit.id},
+                               {"callsign", d.callsign},
+                               {"agency", unit.agency},
+                               {"kind", unit.kind},
+                               {"home_area", unit.home_area},
+                               {"crew_login", d.crew_login},
+                               {"device_key", key}});
+  }
+  json::object doc{{"note", "Demo units and their device keys, written by `centinela serve --demo` "
+                            "for `centinela simulate --units-from`. Secret: do not share."},
+                   {"units", std::move(out)}};
+  Status s = WritePrivateFile(units_file, json::serialize(doc) + "\n");
+  if (!s.ok()) return s;
+  spdlog::info("demo: {} units ({} new, {} new devices), keys in {}", DemoUnits().size(), created,
+               new_devices, units_file);
+  return Status::Ok();
+}
+
+void PrintDemoUnits(std::ostream& out, const std::string& units_file) {
+  out << "  Demo units (callsign, kind, comuna, crew login):\n";
+  for (const DemoUnit& d : DemoUnits()) {
+    out << "    " << std::left << std::setw(10) << d.callsign << std::setw(16) << d.kind
+        << std::setw(14) << ComunaName(d.home_area) << d.crew_login << "\n";
+  }
+  out << std::right << "  Device keys for `centinela simulate --units-from`: " << units_file << "\n";
 }
 
 std::string FindDemoDir() {
@@ -130,7 +289,10 @@ Status LoadDemo(const std::string& demo_dir, areas::AreaService& service, auth::
     spdlog::info("demo: loaded precinct {} with {} comunas, population {}", kPrecinctCode, comunas.size(), total);
   }
 
-  for (const DemoLogin& d : DemoLogins()) {
+  // All at once: the password hashes run on the accounts' hash threads side by side.
+  std::vector<std::promise<Status>> done(DemoLogins().size());
+  for (size_t i = 0; i < DemoLogins().size(); ++i) {
+    const DemoLogin& d = DemoLogins()[i];
     auth::NewUser u;
     u.email = d.login;
     u.password = d.password;
@@ -138,12 +300,17 @@ Status LoadDemo(const std::string& demo_dir, areas::AreaService& service, auth::
     u.locale = "es";
     auto role = auth::ParseRole(d.role);
     if (role && *role != auth::Role::kNeighbour) u.grants.push_back({*role, d.scope});
-    std::promise<Status> done;
-    accounts.CreateUser(std::move(u), "demo", [&done](Result<auth::UserView> r) { done.set_value(r.status()); });
-    Status s = done.get_future().get();
-    if (!s.ok() && s.code() != Code::kConflict) return Status(s.code(), "demo account " + d.login + ": " + s.message());
+    std::promise<Status>* slot = &done[i];
+    accounts.CreateUser(std::move(u), "demo",
+                        [slot](Result<auth::UserView> r) { slot->set_value(r.status()); });
   }
-  return Status::Ok();
+  Status first_error;
+  for (size_t i = 0; i < done.size(); ++i) {
+    Status s = done[i].get_future().get();
+    if (!s.ok() && s.code() != Code::kConflict && first_error.ok())
+      first_error = Status(s.code(), "demo account " + DemoLogins()[i].login + ": " + s.message());
+  }
+  return first_error;
 }
 
 }  // namespace centinela::app
