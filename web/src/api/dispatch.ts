@@ -2,7 +2,7 @@
 // their timeline, duplicates and merge, recommendations and dispatch; units, the crew's
 // own unit and its moves; a unit's trail. Types follow src/api/incidents_api.cc,
 // units_api.cc and positions_api.cc.
-import { request, type Labels } from './client';
+import { request, type TimelineStep } from './client';
 
 export type IncidentStatus = 'new' | 'acknowledged' | 'dispatched' | 'en_route' | 'on_scene' | 'resolved' | 'closed';
 export type UnitStatus = 'available' | 'assigned' | 'en_route' | 'on_scene' | 'out_of_service';
@@ -18,14 +18,8 @@ export const OUTCOMES = [
   'unable_to_locate',
 ] as const;
 
-export interface IncidentStep {
-  id: string;
-  kind: string;
-  label: Labels;
-  status: string;
-  note: string | null;
-  media_id: string | null;
-  at: string;
+/** A timeline step as staff see it: also whether it is public and who wrote it. */
+export interface IncidentStep extends TimelineStep {
   public?: boolean;
   actor_id?: string;
 }

@@ -65,6 +65,22 @@ function beep(ctx: AudioContext): void {
   }
 }
 
+/** The items of `list` not seen before (none on the first call: the initial load is not
+ *  news), remembering them all. */
+function newcomers<T extends { id: string }>(seen: { current: Set<string> | null }, list: T[]): T[] {
+  const known = seen.current;
+  const fresh = known ? list.filter((x) => !known.has(x.id)) : [];
+  seen.current ??= new Set();
+  for (const x of list) seen.current.add(x.id);
+  return fresh;
+}
+
+function upsert<T extends { id: string }>(old: Map<string, T>, list: T[]): Map<string, T> {
+  const next = new Map(old);
+  for (const x of list) next.set(x.id, x);
+  return next;
+}
+
 /** Runs `load` at most once at a time; a call made meanwhile runs once more afterwards. */
 function useCoalesced(load: () => Promise<void>): () => void {
   const state = useRef({ running: false, again: false });
@@ -125,17 +141,10 @@ export function ConsolePage() {
 
   const absorbReports = useCallback(
     (list: Report[]) => {
-      const known = seenReports.current;
-      const newcomers = known ? list.filter((r) => !known.has(r.id)) : [];
-      seenReports.current ??= new Set();
-      for (const r of list) seenReports.current.add(r.id);
-      setReports((old) => {
-        const next = new Map(old);
-        for (const r of list) next.set(r.id, r);
-        return next;
-      });
+      const fresh = newcomers(seenReports, list);
+      setReports((old) => upsert(old, list));
       signal(
-        newcomers.map((r) => ({ kind: 'report', id: r.id, priority: r.priority, createdMs: Date.parse(r.created_at), category: r.category, areas: r.areas })),
+        fresh.map((r) => ({ kind: 'report', id: r.id, priority: r.priority, createdMs: Date.parse(r.created_at), category: r.category, areas: r.areas })),
       );
       setLoaded(true);
     },
@@ -144,18 +153,11 @@ export function ConsolePage() {
 
   const absorbIncidents = useCallback(
     (list: Incident[]) => {
-      const known = seenIncidents.current;
       // Incidents this operator made are not news to them.
-      const newcomers = known ? list.filter((n) => !known.has(n.id) && n.created_by !== meId) : [];
-      seenIncidents.current ??= new Set();
-      for (const n of list) seenIncidents.current.add(n.id);
-      setIncidents((old) => {
-        const next = new Map(old);
-        for (const n of list) next.set(n.id, n);
-        return next;
-      });
+      const fresh = newcomers(seenIncidents, list).filter((n) => n.created_by !== meId);
+      setIncidents((old) => upsert(old, list));
       signal(
-        newcomers.map((n) => ({
+        fresh.map((n) => ({
           kind: 'incident',
           id: n.id,
           priority: priorityNumber(n.priority),

@@ -4,11 +4,11 @@
 // on the stream (unit.assigned) with a visible banner and a vibration.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { dispatchApi, priorityNumber, type Unit } from '../api/dispatch';
-import { Notice, PriorityBadge, errorText } from '../components/common';
+import { Notice, PriorityBadge } from '../components/common';
 import { formatAgo, formatDateTime, t } from '../i18n';
 import { LiveStream, type StreamState } from '../realtime/stream';
 import { categoryLabel } from '../session';
-import { PhotoPicker, incidentStatusLabel, unitKindLabel, unitStatusLabel } from './console/shared';
+import { PhotoPicker, useAction, incidentStatusLabel, unitKindLabel, unitStatusLabel } from './console/shared';
 import './console/console.css';
 
 export function ResponderPage() {
@@ -86,26 +86,18 @@ export function ResponderPage() {
 }
 
 function UnitCard({ unit: u, onChanged }: { unit: Unit; onChanged: () => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   const [note, setNote] = useState('');
   const [media, setMedia] = useState<string | null>(null);
   const job = u.assignment ?? null;
 
-  async function act(fn: () => Promise<unknown>) {
-    setBusy(true);
-    setError(null);
-    try {
+  const act = (fn: () => Promise<unknown>) =>
+    run(async () => {
       await fn();
       setNote('');
       setMedia(null);
       onChanged();
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setBusy(false);
-    }
-  }
+    });
   const move = (to: 'en_route' | 'on_scene' | 'available' | 'out_of_service', withStep = false) =>
     act(() =>
       dispatchApi.moveUnit(u.id, to, withStep ? { ...(note.trim() ? { note: note.trim() } : {}), ...(media ? { media_id: media } : {}) } : {}),

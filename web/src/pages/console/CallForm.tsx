@@ -4,7 +4,8 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Category } from '../../api/client';
 import { dispatchApi, type Incident } from '../../api/dispatch';
-import { Notice, errorText } from '../../components/common';
+import { Notice } from '../../components/common';
+import { useAction } from './shared';
 import { lang, t, type MessageKey } from '../../i18n';
 import { categoriesStore, useStore } from '../../session';
 
@@ -36,8 +37,7 @@ export function CallForm({
   const [lon, setLon] = useState('');
   const [address, setAddress] = useState('');
   const [notes, setNotes] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useAction();
 
   // The map click (or pin drag) fills the coordinates.
   useEffect(() => {
@@ -58,15 +58,13 @@ export function CallForm({
     if (la !== null && lo !== null) onPin([lo, la]);
   }
 
-  async function submit(e: Event) {
+  function submit(e: Event) {
     e.preventDefault();
     const la = parseCoord(lat, 90);
     const lo = parseCoord(lon, 180);
     if (!category) return setError(t('choose_category'));
     if (la === null || lo === null) return setError(t('dx_place_required'));
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       const n = await dispatchApi.createCall({
         category,
         lat: la,
@@ -79,11 +77,7 @@ export function CallForm({
       });
       onPin(null);
       onCreated(n);
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -94,7 +88,7 @@ export function CallForm({
         <label for="caller-name">{t('dx_caller_name')}</label>
         <input id="caller-name" type="text" autocomplete="off" value={name} onInput={(e) => setName(e.currentTarget.value)} maxLength={100} />
         <label for="caller-phone">{t('phone')}</label>
-        <input id="caller-phone" type="tel" autocomplete="off" value={phone} onInput={(e) => setPhone(e.currentTarget.value)} maxLength={32} />
+        <input id="caller-phone" type="text" inputMode="tel" autocomplete="off" value={phone} onInput={(e) => setPhone(e.currentTarget.value)} maxLength={32} />
       </fieldset>
       <fieldset>
         <legend>{t('dx_place')}</legend>

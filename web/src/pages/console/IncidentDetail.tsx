@@ -23,7 +23,7 @@ import { formatAgo, formatDateTime, formatNumber, lang, t } from '../../i18n';
 import { categoryLabel } from '../../session';
 import { Comments } from '../Neighbour';
 import { ReportMedia } from './ReportPanel';
-import { PhotoPicker, formatDistance, formatEta, incidentStatusLabel, outcomeLabel, unitKindLabel, unitStatusLabel } from './shared';
+import { PhotoPicker, useAction, formatDistance, formatEta, incidentStatusLabel, outcomeLabel, unitKindLabel, unitStatusLabel } from './shared';
 
 const OPEN_FOR_UNITS = new Set<IncidentStatus>(['new', 'acknowledged', 'dispatched', 'en_route', 'on_scene']);
 // Steps the reporter hears about unless the operator says otherwise (src/dispatch/state.cc).
@@ -205,21 +205,16 @@ function Recommendations({
   onSelectUnit: (id: string) => void;
   onDispatched: (n: Incident, callsign: string) => void;
 }) {
-  const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [sending, setSending] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   const [note, setNote] = useState('');
-  async function send(r: Recommendation) {
-    setBusy(r.unit_id);
-    setError(null);
-    try {
+  function send(r: Recommendation) {
+    setSending(r.unit_id);
+    void run(async () => {
       const x = await dispatchApi.dispatch(incident.id, r.unit_id, note.trim() || undefined);
       setNote('');
       onDispatched(x, r.callsign);
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setBusy(null);
-    }
+    });
   }
   return (
     <section class="card-box" aria-labelledby="recs-title">
@@ -250,12 +245,12 @@ function Recommendations({
                   <button
                     type="button"
                     class={`btn btn-small${i === 0 ? ' btn-primary' : ''}`}
-                    disabled={busy !== null}
-                    onClick={() => void send(r)}
+                    disabled={busy}
+                    onClick={() => send(r)}
                     aria-label={t('dx_dispatch_unit', { callsign: r.callsign })}
                     data-testid="dispatch"
                   >
-                    {busy === r.unit_id ? t('sending') : t('dx_dispatch')}
+                    {busy && sending === r.unit_id ? t('sending') : t('dx_dispatch')}
                   </button>
                 </li>
               );
@@ -279,23 +274,16 @@ function StatusForm({ incident, onDone }: { incident: Incident; onDone: (n: Inci
   const [reason, setReason] = useState('');
   const [note, setNote] = useState('');
   const [isPublic, setPublic] = useState(true);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    setTo('');
-    setError(null);
-  }, [incident.status, incident.id]);
+  const { busy, error, setError, run } = useAction();
   useEffect(() => setPublic(to !== '' && PUBLIC_BY_DEFAULT.has(to) && !isReopen(incident.status, to)), [to]);
   if (options.length === 0) return null;
   const reopen = to !== '' && isReopen(incident.status, to);
-  async function submit(e: Event) {
+  function submit(e: Event) {
     e.preventDefault();
     if (!to) return;
     if (to === 'closed' && !outcome) return setError(t('dx_outcome_required'));
     if (reopen && !reason.trim()) return setError(t('dx_reason_required'));
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       const x = await dispatchApi.transition(incident.id, {
         status: to,
         ...(to === 'closed' ? { outcome } : {}),
@@ -307,11 +295,7 @@ function StatusForm({ incident, onDone }: { incident: Incident; onDone: (n: Inci
       setReason('');
       setOutcome('');
       onDone(x);
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <form class="form card-box" onSubmit={submit} aria-labelledby="status-form-title">
@@ -367,16 +351,13 @@ function StepForm({ incident, onDone }: { incident: Incident; onDone: (n: Incide
   const [note, setNote] = useState('');
   const [isPublic, setPublic] = useState(false);
   const [media, setMedia] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useAction();
   const [formKey, setFormKey] = useState(0);
   useEffect(() => setPublic(PUBLIC_BY_DEFAULT.has(kind)), [kind]);
-  async function submit(e: Event) {
+  function submit(e: Event) {
     e.preventDefault();
     if (kind === 'note' && !note.trim() && !media) return setError(t('dx_note_required'));
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       const x = await dispatchApi.addStep(incident.id, {
         kind,
         ...(note.trim() ? { note: note.trim() } : {}),
@@ -387,11 +368,7 @@ function StepForm({ incident, onDone }: { incident: Incident; onDone: (n: Incide
       setMedia(null);
       setFormKey((k) => k + 1);
       onDone(x);
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <form class="form card-box" onSubmit={submit} aria-labelledby="step-form-title" key={formKey}>
@@ -441,8 +418,7 @@ function Timeline({ incident }: { incident: Incident }) {
 
 function Duplicates({ incident, dups, onMerged }: { incident: Incident; dups: Duplicate[]; onMerged: (n: Incident) => void }) {
   const [chosen, setChosen] = useState<Set<string>>(new Set());
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   function toggle(key: string, on: boolean) {
     setChosen((old) => {
       const s = new Set(old);
@@ -451,23 +427,17 @@ function Duplicates({ incident, dups, onMerged }: { incident: Incident; dups: Du
       return s;
     });
   }
-  async function merge() {
+  function merge() {
     const pick = dups.filter((d) => chosen.has(`${d.kind}:${d.id}`));
     if (pick.length === 0) return;
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       const x = await dispatchApi.merge(incident.id, {
         incidents: pick.filter((d) => d.kind === 'incident').map((d) => d.id),
         reports: pick.filter((d) => d.kind === 'report').map((d) => d.id),
       });
       setChosen(new Set());
       onMerged(x);
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <section class="card-box" aria-labelledby="dups-title">
@@ -487,7 +457,7 @@ function Duplicates({ incident, dups, onMerged }: { incident: Incident; dups: Du
         })}
       </ul>
       {error && <Notice kind="error">{error}</Notice>}
-      <button type="button" class="btn btn-small" disabled={busy || chosen.size === 0} onClick={() => void merge()}>
+      <button type="button" class="btn btn-small" disabled={busy || chosen.size === 0} onClick={merge}>
         {t('dx_merge', { n: chosen.size })}
       </button>
     </section>

@@ -4,10 +4,11 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Report } from '../../api/client';
 import { dispatchApi, type Incident } from '../../api/dispatch';
-import { MediaImage, Notice, PriorityBadge, agencyNames, errorText, PublicTimeline, StatusSteps } from '../../components/common';
+import { MediaImage, Notice, PriorityBadge, agencyNames, PublicTimeline, StatusSteps } from '../../components/common';
 import { formatDateTime, formatNumber, t } from '../../i18n';
 import { categoryLabel } from '../../session';
 import { Comments, useReport } from '../Neighbour';
+import { useAction } from './shared';
 
 export function ReportFacts({ r, areaName }: { r: Report; areaName: (c: string) => string }) {
   return (
@@ -98,20 +99,10 @@ export function ReportPanel({
 function EscalateForm({ report, onDone }: { report: Report; onDone: (n: Incident) => void }) {
   const [priority, setPriority] = useState(`P${report.priority}`);
   const [note, setNote] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  async function submit(e: Event) {
+  const { busy, error, run } = useAction();
+  function submit(e: Event) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const n = await dispatchApi.escalate(report.id, { priority, ...(note.trim() ? { note: note.trim() } : {}) });
-      onDone(n);
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    void run(async () => onDone(await dispatchApi.escalate(report.id, { priority, ...(note.trim() ? { note: note.trim() } : {}) })));
   }
   return (
     <form class="form escalate-form card-box" onSubmit={submit} aria-labelledby="escalate-title">

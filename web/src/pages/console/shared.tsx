@@ -17,6 +17,29 @@ export const unitStatusLabel = (status: string) => keyed('dx_unit_status_', stat
 export const incidentStatusLabel = (status: string) => keyed('dx_incident_status_', status);
 export const outcomeLabel = (code: string) => keyed('dx_outcome_', code);
 
+/** A button's or form's action: busy while it runs, its failure as text for a Notice. */
+export function useAction(): {
+  busy: boolean;
+  error: string | null;
+  setError: (e: string | null) => void;
+  run: (fn: () => Promise<void>) => Promise<void>;
+} {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  async function run(fn: () => Promise<void>) {
+    setBusy(true);
+    setError(null);
+    try {
+      await fn();
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { busy, error, setError, run };
+}
+
 export function formatDistance(m: number): string {
   return m < 1000 ? `${formatNumber(m)} m` : `${formatNumber(m / 1000, 1)} km`;
 }
@@ -36,25 +59,17 @@ export function PhotoPicker({
   mediaId: string | null;
   onChange: (mediaId: string | null) => void;
 }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   const [name, setName] = useState<string | null>(null);
-  async function pick(e: Event) {
-    const input = e.currentTarget as HTMLInputElement;
-    const file = input.files?.[0];
+  function pick(e: Event) {
+    const file = (e.currentTarget as HTMLInputElement).files?.[0];
     if (!file) return;
-    setBusy(true);
-    setError(null);
-    try {
+    onChange(null);
+    void run(async () => {
       const r = await api.uploadMedia(file);
       setName(file.name);
       onChange(r.id);
-    } catch (err) {
-      setError(errorText(err));
-      onChange(null);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <div class="field photo-field">
