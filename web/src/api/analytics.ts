@@ -1,7 +1,7 @@
 // The analytics API (docs/crime-map.md, docs/analytics.md, docs/api.md "Analytics"): typed
 // answers and one function per route. Dates are sent as YYYY-MM-DD with the browser's UTC
 // offset, so days, hours and weekdays are the user's local ones.
-import { request } from './client';
+import { qs, request } from './client';
 
 export type Source = 'both' | 'formal' | 'informal';
 
@@ -140,13 +140,6 @@ export function utcOffset(at: Date = new Date()): string {
   const sign = minutes < 0 ? '-' : '+';
   const abs = Math.abs(minutes);
   return `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
-}
-
-function qs(params: Record<string, string | number | undefined>): string {
-  const parts = Object.entries(params)
-    .filter(([, v]) => v !== undefined && v !== '')
-    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`);
-  return parts.length ? `?${parts.join('&')}` : '';
 }
 
 function filterParams(f: CrimeFilter): Record<string, string | undefined> {

@@ -5,12 +5,24 @@ import { useState } from 'preact/hooks';
 import { analytics } from '../api/analytics';
 import { BarChart } from '../components/charts/BarChart';
 import { formatNumber, t } from '../i18n';
-import { AreaSelect, LoadState, WindowFields, addDays, formatDay, formatPct, monthStart, today, useLoad, type AreaScope, TableWrap } from './AnalyticsCommon';
+import {
+  LoadState,
+  addDays,
+  formatDay,
+  formatPct,
+  monthStart,
+  today,
+  useLoad,
+  type AreaScope,
+  TableWrap,
+  useWindow,
+  Filters,
+  AreaAndWindow,
+} from './AnalyticsCommon';
 
 export function AdoptionPage({ scope }: { scope: AreaScope }) {
   const [area, setArea] = useState(scope.initial);
-  const [from, setFrom] = useState(monthStart(today()));
-  const [to, setTo] = useState(today());
+  const [{ from, to }, setWindow] = useWindow(monthStart(today()));
   const table = useLoad(() => (area ? analytics.adoption(area, from, addDays(to, 1)) : null), [area, from, to]);
   const rows = table.data?.rows ?? [];
   const top = rows[0];
@@ -24,18 +36,9 @@ export function AdoptionPage({ scope }: { scope: AreaScope }) {
 
   return (
     <div class="an-page">
-      <form class="an-filters" aria-label={t('an_filters')} onSubmit={(e) => e.preventDefault()}>
-        <AreaSelect id="ad-area" scope={scope} value={area} onChange={setArea} />
-        <WindowFields
-          idPrefix="ad"
-          from={from}
-          to={to}
-          onChange={(f, tt) => {
-            setFrom(f);
-            setTo(tt);
-          }}
-        />
-      </form>
+      <Filters>
+        <AreaAndWindow idPrefix="ad" scope={scope} area={area} onArea={setArea} from={from} to={to} onWindow={setWindow} />
+      </Filters>
       <p class="muted small">{t('an_adoption_intro')}</p>
       <LoadState state={table} empty={rows.length === 0}>
         {top && (

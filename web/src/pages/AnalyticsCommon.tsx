@@ -202,6 +202,16 @@ export function AreaSelect({
   );
 }
 
+/** A time window of local days, `to` inclusive, ending today at first. */
+export function useWindow(from: string): [{ from: string; to: string }, (from: string, to: string) => void] {
+  const [w, setW] = useState({ from, to: today() });
+  return [w, (f: string, tt: string) => setW({ from: f, to: tt })];
+}
+export const MONTH_PRESETS: Array<[string, MessageKey]> = [
+  ['3m', 'an_last_3m'],
+  ['12m', 'an_last_12m'],
+];
+
 /** From and to (inclusive) as local dates; `to` is sent to the API as the day after. */
 export function WindowFields({
   idPrefix,
@@ -285,5 +295,69 @@ export function TableWrap({ label, children }: { label: string; children: Compon
     <div class="table-wrap" tabIndex={0} role="region" aria-label={label}>
       {children}
     </div>
+  );
+}
+
+/** The filter bar of a page: a form that never submits (every field applies at once). */
+export function Filters({ children }: { children: ComponentChildren }) {
+  return (
+    <form class="an-filters" aria-label={t('an_filters')} onSubmit={(e) => e.preventDefault()}>
+      {children}
+    </form>
+  );
+}
+
+/** The area and the window: the first fields of most pages. */
+export function AreaAndWindow(p: {
+  idPrefix: string;
+  scope: AreaScope;
+  area: string;
+  onArea: (code: string) => void;
+  from: string;
+  to: string;
+  onWindow: (from: string, to: string) => void;
+  presets?: Array<[string, MessageKey]>;
+  allowAll?: boolean;
+}) {
+  return (
+    <>
+      <AreaSelect id={`${p.idPrefix}-area`} scope={p.scope} value={p.area} onChange={p.onArea} allowAll={p.allowAll} />
+      <WindowFields idPrefix={p.idPrefix} from={p.from} to={p.to} onChange={p.onWindow} presets={p.presets} />
+    </>
+  );
+}
+
+export function NumberField(p: { id: string; label: string; value: number; min: number; max: number; step: number; onChange: (v: number) => void }) {
+  return (
+    <Field id={p.id} label={p.label}>
+      <input
+        id={p.id}
+        type="number"
+        min={p.min}
+        max={p.max}
+        step={p.step}
+        value={p.value}
+        onChange={(e) => {
+          const v = Number(e.currentTarget.value);
+          if (Number.isFinite(v) && v >= p.min && v <= p.max) p.onChange(v);
+        }}
+      />
+    </Field>
+  );
+}
+
+/** A select over [value, label] pairs; nothing is shown while there is nothing to choose. */
+export function ChoiceField(p: { id: string; label: string; value: string; options: Array<[string, string]>; onChange: (v: string) => void }) {
+  if (p.options.length === 0) return null;
+  return (
+    <Field id={p.id} label={p.label}>
+      <select id={p.id} value={p.value} onChange={(e) => p.onChange(e.currentTarget.value)}>
+        {p.options.map(([v, l]) => (
+          <option key={v} value={v}>
+            {l}
+          </option>
+        ))}
+      </select>
+    </Field>
   );
 }

@@ -7,10 +7,7 @@ import { analytics } from '../api/analytics';
 import { LineChart } from '../components/charts/LineChart';
 import { formatNumber, t, type MessageKey } from '../i18n';
 import {
-  AreaSelect,
-  Field,
   LoadState,
-  WindowFields,
   addDays,
   formatMonth,
   formatShare,
@@ -19,12 +16,17 @@ import {
   useLoad,
   type AreaScope,
   TableWrap,
+  useWindow,
+  MONTH_PRESETS,
+  Filters,
+  AreaAndWindow,
+  NumberField,
+  ChoiceField,
 } from './AnalyticsCommon';
 
 export function DarkFigurePage({ scope }: { scope: AreaScope }) {
   const [area, setArea] = useState(scope.initial);
-  const [from, setFrom] = useState(monthStart(today(), -11));
-  const [to, setTo] = useState(today());
+  const [{ from, to }, setWindow] = useWindow(monthStart(today(), -11));
   const [distance, setDistance] = useState(500);
   const [hours, setHours] = useState(48);
   const [family, setFamily] = useState('');
@@ -48,39 +50,12 @@ export function DarkFigurePage({ scope }: { scope: AreaScope }) {
 
   return (
     <div class="an-page">
-      <form class="an-filters" aria-label={t('an_filters')} onSubmit={(e) => e.preventDefault()}>
-        <AreaSelect id="df-area" scope={scope} value={area} onChange={setArea} />
-        <WindowFields
-          idPrefix="df"
-          from={from}
-          to={to}
-          onChange={(f, tt) => {
-            setFrom(f);
-            setTo(tt);
-          }}
-          presets={[
-            ['3m', 'an_last_3m'],
-            ['12m', 'an_last_12m'],
-          ]}
-        />
-        <Field id="df-distance" label={t('an_match_distance')}>
-          <input id="df-distance" type="number" min={10} max={5000} step={10} value={distance} onChange={(e) => setDistance(Number(e.currentTarget.value) || 500)} />
-        </Field>
-        <Field id="df-hours" label={t('an_match_hours')}>
-          <input id="df-hours" type="number" min={1} max={720} step={1} value={hours} onChange={(e) => setHours(Number(e.currentTarget.value) || 48)} />
-        </Field>
-        {families.length > 0 && (
-          <Field id="df-family" label={t('family')}>
-            <select id="df-family" value={family} onChange={(e) => setFamily(e.currentTarget.value)}>
-              {families.map((f) => (
-                <option key={f} value={f}>
-                  {familyName(f)}
-                </option>
-              ))}
-            </select>
-          </Field>
-        )}
-      </form>
+      <Filters>
+        <AreaAndWindow idPrefix="df" scope={scope} area={area} onArea={setArea} from={from} to={to} onWindow={setWindow} presets={MONTH_PRESETS} />
+        <NumberField id="df-distance" label={t('an_match_distance')} value={distance} min={10} max={5000} step={10} onChange={setDistance} />
+        <NumberField id="df-hours" label={t('an_match_hours')} value={hours} min={1} max={720} step={1} onChange={setHours} />
+        <ChoiceField id="df-family" label={t('family')} value={family} options={families.map((f) => [f, familyName(f)])} onChange={setFamily} />
+      </Filters>
       <p class="muted small">
         {d
           ? t('an_dark_intro', { d: d.distance_m, h: d.hours, reference: formatShare(d.reference, 0), target: formatShare(d.target, 0) })

@@ -9,7 +9,20 @@ import { analytics, type CrimeFilter, type Source } from '../api/analytics';
 import type { AnalyticsMapProps } from '../components/AnalyticsMapView';
 import { formatNumber, lang, t, type MessageKey } from '../i18n';
 import { categoriesStore, categoryLabel, useStore } from '../session';
-import { AreaSelect, Field, LoadState, SourceField, WindowFields, addDays, formatDay, today, useLoad, type AreaScope, TableWrap } from './AnalyticsCommon';
+import {
+  Field,
+  LoadState,
+  SourceField,
+  addDays,
+  formatDay,
+  today,
+  useLoad,
+  type AreaScope,
+  TableWrap,
+  useWindow,
+  Filters,
+  AreaAndWindow,
+} from './AnalyticsCommon';
 
 const CELL_SIZES = [50, 100, 250, 500, 1000, 2000];
 const CLASS_COLORS = ['#ffffb2', '#fecc5c', '#fd8d3c', '#f03b20', '#bd0026'];
@@ -74,8 +87,7 @@ function LazyMap(p: AnalyticsMapProps) {
 export function CrimeMapPage({ scope }: { scope: AreaScope }) {
   const categories = useStore(categoriesStore);
   const [area, setArea] = useState(scope.initial);
-  const [from, setFrom] = useState(addDays(today(), -89));
-  const [to, setTo] = useState(today());
+  const [{ from, to }, setWindow] = useWindow(addDays(today(), -89));
   const [source, setSource] = useState<Source>('both');
   const [chosen, setChosen] = useState<string[]>([]);
   const [mode, setMode] = useState<'grid' | 'areas'>('grid');
@@ -132,21 +144,21 @@ export function CrimeMapPage({ scope }: { scope: AreaScope }) {
 
   return (
     <div class="an-page">
-      <form class="an-filters" aria-label={t('an_filters')} onSubmit={(e) => e.preventDefault()}>
-        <AreaSelect id="map-area" scope={scope} value={area} onChange={setArea} allowAll />
-        <WindowFields
+      <Filters>
+        <AreaAndWindow
           idPrefix="map"
+          scope={scope}
+          area={area}
+          onArea={setArea}
           from={from}
           to={to}
-          onChange={(f, tt) => {
-            setFrom(f);
-            setTo(tt);
-          }}
+          onWindow={setWindow}
           presets={[
             ['28', 'an_last_28'],
             ['90', 'an_last_90'],
             ['365', 'an_last_365'],
           ]}
+          allowAll
         />
         <SourceField id="map-source" value={source} onChange={setSource} />
         <details class="an-field an-categories">
@@ -177,7 +189,7 @@ export function CrimeMapPage({ scope }: { scope: AreaScope }) {
             </fieldset>
           </div>
         </details>
-      </form>
+      </Filters>
       <div class="an-filters an-layers" role="group" aria-label={t('an_layers')}>
         <fieldset class="an-field an-radios">
           <legend>{t('an_view')}</legend>

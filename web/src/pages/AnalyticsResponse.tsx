@@ -8,10 +8,7 @@ import { LineChart } from '../components/charts/LineChart';
 import { agencyNames } from '../components/common';
 import { formatNumber, t } from '../i18n';
 import {
-  AreaSelect,
-  Field,
   LoadState,
-  WindowFields,
   addDays,
   formatDuration,
   formatMonth,
@@ -21,14 +18,19 @@ import {
   useLoad,
   type AreaScope,
   TableWrap,
+  useWindow,
+  MONTH_PRESETS,
+  Filters,
+  AreaAndWindow,
+  NumberField,
+  ChoiceField,
 } from './AnalyticsCommon';
 
 const groupKey = (r: ResponseRow) => `${r.agency}|${r.priority}`;
 
 export function ResponseTimesPage({ scope }: { scope: AreaScope }) {
   const [area, setArea] = useState(scope.initial);
-  const [from, setFrom] = useState(monthStart(today(), -11));
-  const [to, setTo] = useState(today());
+  const [{ from, to }, setWindow] = useWindow(monthStart(today(), -11));
   const [targetMin, setTargetMin] = useState(10);
   const [group, setGroup] = useState('');
   const res = useLoad(
@@ -56,36 +58,11 @@ export function ResponseTimesPage({ scope }: { scope: AreaScope }) {
 
   return (
     <div class="an-page">
-      <form class="an-filters" aria-label={t('an_filters')} onSubmit={(e) => e.preventDefault()}>
-        <AreaSelect id="rt-area" scope={scope} value={area} onChange={setArea} />
-        <WindowFields
-          idPrefix="rt"
-          from={from}
-          to={to}
-          onChange={(f, tt) => {
-            setFrom(f);
-            setTo(tt);
-          }}
-          presets={[
-            ['3m', 'an_last_3m'],
-            ['12m', 'an_last_12m'],
-          ]}
-        />
-        <Field id="rt-target" label={t('an_target_minutes')}>
-          <input id="rt-target" type="number" min={1} max={240} step={1} value={targetMin} onChange={(e) => setTargetMin(Number(e.currentTarget.value) || 10)} />
-        </Field>
-        {groups.length > 0 && (
-          <Field id="rt-group" label={t('an_group')}>
-            <select id="rt-group" value={group} onChange={(e) => setGroup(e.currentTarget.value)}>
-              {groups.map((g) => (
-                <option key={g} value={g}>
-                  {groupLabel(g)}
-                </option>
-              ))}
-            </select>
-          </Field>
-        )}
-      </form>
+      <Filters>
+        <AreaAndWindow idPrefix="rt" scope={scope} area={area} onArea={setArea} from={from} to={to} onWindow={setWindow} presets={MONTH_PRESETS} />
+        <NumberField id="rt-target" label={t('an_target_minutes')} value={targetMin} min={1} max={240} step={1} onChange={setTargetMin} />
+        <ChoiceField id="rt-group" label={t('an_group')} value={group} options={groups.map((g) => [g, groupLabel(g)])} onChange={setGroup} />
+      </Filters>
       <LoadState state={res} empty={rows.length === 0}>
         {res.data && group && (
           <>

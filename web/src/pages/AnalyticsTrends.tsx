@@ -20,6 +20,7 @@ import {
   weekdayNames,
   type AreaScope,
   TableWrap,
+  Filters,
 } from './AnalyticsCommon';
 
 const PERIODS: Array<[number, MessageKey]> = [
@@ -71,7 +72,7 @@ export function TrendsPage({ scope }: { scope: AreaScope }) {
 
   return (
     <div class="an-page">
-      <form class="an-filters" aria-label={t('an_filters')} onSubmit={(e) => e.preventDefault()}>
+      <Filters>
         <AreaSelect id="tr-area" scope={scope} value={area} onChange={setArea} allowAll />
         <Field id="tr-days" label={t('an_period')}>
           <select id="tr-days" value={String(days)} onChange={(e) => setDays(Number(e.currentTarget.value))}>
@@ -86,7 +87,7 @@ export function TrendsPage({ scope }: { scope: AreaScope }) {
           <input id="tr-end" type="date" value={end} onChange={(e) => e.currentTarget.value && setEnd(e.currentTarget.value)} />
         </Field>
         <SourceField id="tr-source" value={source} onChange={setSource} />
-      </form>
+      </Filters>
 
       <LoadState state={trends}>
         {trends.data && (

@@ -1,8 +1,8 @@
 // Horizontal bars in plain SVG (area names and months read well on a phone), with an
 // optional reference line such as the 10 % adoption target. Keyboard: focus the chart and
 // move with ↑/↓; the bar's figure is announced. Callers give a summary and a table.
-import { useState } from 'preact/hooks';
 import { t } from '../../i18n';
+import { ChartFrame, useCursor } from './ChartFrame';
 import { linear, useWidth } from './scale';
 
 export interface Bar {
@@ -32,7 +32,7 @@ const AXIS = 26;
 
 export function BarChart(p: BarChartProps) {
   const { ref, width } = useWidth<HTMLDivElement>();
-  const [active, setActive] = useState<number | null>(null);
+  const { active, setActive, onKey } = useCursor(p.bars.length);
   const labelW = Math.min(170, Math.max(90, Math.floor(width * 0.3)));
   const right = 64;
   const values = p.bars.map((b) => b.value ?? 0);
@@ -40,49 +40,21 @@ export function BarChart(p: BarChartProps) {
   const x = linear(0, hi, labelW, width - right, Math.max(2, Math.floor((width - labelW - right) / 80)));
   const height = TOP + p.bars.length * ROW + AXIS;
 
-  function onKey(e: KeyboardEvent) {
-    const n = p.bars.length;
-    if (n === 0) return;
-    const cur = active ?? -1;
-    let next = cur;
-    if (e.key === 'ArrowDown' || e.key === 'ArrowRight') next = Math.min(n - 1, cur + 1);
-    else if (e.key === 'ArrowUp' || e.key === 'ArrowLeft') next = Math.max(0, cur - 1);
-    else if (e.key === 'Home') next = 0;
-    else if (e.key === 'End') next = n - 1;
-    else if (e.key === 'Escape') {
-      setActive(null);
-      return;
-    } else return;
-    e.preventDefault();
-    setActive(next);
-  }
-
   const b = active === null ? null : p.bars[active];
   const readout = b ? `${b.label}: ${b.note ?? (b.value === null ? '—' : p.format(b.value))}` : '';
 
   return (
-    <figure class="chart" aria-labelledby={`${p.id}-title`}>
-      <figcaption id={`${p.id}-title`} class="chart-title">
-        {p.title}
-      </figcaption>
-      {p.ref_ && (
-        <ul class="chart-legend" aria-hidden="true">
-          <li>
-            <span class="swatch ref" style={{ borderColor: '#8a0019' }} />
-            {p.ref_.label}
-          </li>
-        </ul>
-      )}
-      <div
-        ref={ref}
-        class="chart-plot"
-        tabIndex={0}
-        role="group"
-        aria-label={`${p.title}. ${t('an_chart_keys_bars')}`}
-        aria-describedby={`${p.id}-summary`}
-        onKeyDown={onKey}
-        onBlur={() => setActive(null)}
-      >
+    <ChartFrame
+      id={p.id}
+      title={p.title}
+      summary={p.summary}
+      keysHint={t('an_chart_keys_bars')}
+      legend={p.ref_ ? [{ label: p.ref_.label, color: '#8a0019', dashed: true }] : []}
+      plotRef={ref}
+      onKey={onKey}
+      onLeave={() => setActive(null)}
+      readout={readout}
+    >
         <svg width={width} height={height} viewBox={`0 0 ${width} ${height}`} aria-hidden="true">
           {x.ticks.map((v) => (
             <g key={v}>
@@ -111,13 +83,6 @@ export function BarChart(p: BarChartProps) {
             <line x1={x(p.ref_.value)} x2={x(p.ref_.value)} y1={TOP - 4} y2={height - AXIS} stroke="#8a0019" stroke-width={2} stroke-dasharray="6 4" />
           )}
         </svg>
-      </div>
-      <p id={`${p.id}-summary`} class="chart-summary muted small">
-        {p.summary}
-      </p>
-      <p class="chart-readout" aria-live="polite">
-        {readout}
-      </p>
-    </figure>
+    </ChartFrame>
   );
 }

@@ -2,8 +2,8 @@
 // lines (a target, a survey figure), and a readout the keyboard drives: focus the chart and
 // move with ←/→ (Home/End for the ends); the values are announced. A summary sentence is the
 // text alternative, and callers put the full figures in a table next to it.
-import { useState } from 'preact/hooks';
 import { t } from '../../i18n';
+import { ChartFrame, useCursor } from './ChartFrame';
 import { SERIES_COLORS, linear, useWidth } from './scale';
 
 export interface Series {
@@ -36,7 +36,6 @@ const PAD = { top: 14, right: 16, bottom: 30, left: 56 };
 
 export function LineChart(p: LineChartProps) {
   const { ref, width } = useWidth<HTMLDivElement>();
-  const [active, setActive] = useState<number | null>(null);
   const height = p.height ?? 240;
   const n = p.labels.length;
   const all = p.series.flatMap((s) => s.values.filter((v): v is number => v !== null));
@@ -48,6 +47,7 @@ export function LineChart(p: LineChartProps) {
   const x = (i: number) => PAD.left + (n <= 1 ? plotW / 2 : (i / (n - 1)) * plotW);
   const tickEvery = Math.max(1, Math.ceil(n / Math.max(2, Math.floor(plotW / 90))));
   const colors = p.series.map((s, i) => s.color ?? SERIES_COLORS[i % SERIES_COLORS.length]!);
+  const { active, setActive, onKey } = useCursor(n);
 
   function path(values: Array<number | null>): string {
     let d = '';
@@ -61,22 +61,6 @@ export function LineChart(p: LineChartProps) {
       pen = true;
     });
     return d;
-  }
-
-  function onKey(e: KeyboardEvent) {
-    if (n === 0) return;
-    const cur = active ?? n - 1;
-    let next = cur;
-    if (e.key === 'ArrowLeft') next = Math.max(0, cur - 1);
-    else if (e.key === 'ArrowRight') next = Math.min(n - 1, cur + 1);
-    else if (e.key === 'Home') next = 0;
-    else if (e.key === 'End') next = n - 1;
-    else if (e.key === 'Escape') {
-      setActive(null);
-      return;
-    } else return;
-    e.preventDefault();
-    setActive(next);
   }
 
   function onPointer(e: PointerEvent) {
@@ -95,34 +79,20 @@ export function LineChart(p: LineChartProps) {
           .join(', ')}`;
 
   return (
-    <figure class="chart" aria-labelledby={`${p.id}-title`}>
-      <figcaption id={`${p.id}-title`} class="chart-title">
-        {p.title}
-      </figcaption>
-      <ul class="chart-legend" aria-hidden="true">
-        {p.series.map((s, i) => (
-          <li key={s.name}>
-            <span class={`swatch${s.dashed ? ' dashed' : ''}`} style={{ borderColor: colors[i] }} />
-            {s.name}
-          </li>
-        ))}
-        {(p.refs ?? []).map((r) => (
-          <li key={r.label}>
-            <span class="swatch ref" style={{ borderColor: r.color ?? '#8a0019' }} />
-            {r.label}
-          </li>
-        ))}
-      </ul>
-      <div
-        ref={ref}
-        class="chart-plot"
-        tabIndex={0}
-        role="group"
-        aria-label={`${p.title}. ${t('an_chart_keys')}`}
-        aria-describedby={`${p.id}-summary`}
-        onKeyDown={onKey}
-        onBlur={() => setActive(null)}
-      >
+    <ChartFrame
+      id={p.id}
+      title={p.title}
+      summary={p.summary}
+      keysHint={t('an_chart_keys')}
+      legend={[
+        ...p.series.map((s, i) => ({ label: s.name, color: colors[i]!, dashed: !!s.dashed })),
+        ...(p.refs ?? []).map((r) => ({ label: r.label, color: r.color ?? '#8a0019', dashed: true })),
+      ]}
+      plotRef={ref}
+      onKey={onKey}
+      onLeave={() => setActive(null)}
+      readout={readout}
+    >
         <svg
           width={width}
           height={height}
@@ -159,13 +129,6 @@ export function LineChart(p: LineChartProps) {
           )}
           {active !== null && <line x1={x(active)} x2={x(active)} y1={PAD.top} y2={height - PAD.bottom} class="cursor-line" />}
         </svg>
-      </div>
-      <p id={`${p.id}-summary`} class="chart-summary muted small">
-        {p.summary}
-      </p>
-      <p class="chart-readout" aria-live="polite">
-        {readout}
-      </p>
-    </figure>
+    </ChartFrame>
   );
 }
