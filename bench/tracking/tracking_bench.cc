@@ -59,6 +59,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 namespace {
@@ -96,14 +97,15 @@ struct Options {
 };
 
 [[noreturn]] void Usage(const std::string& why) {
-  std::cerr << "tracking_bench: " << why << "\n"
-            << "usage: tracking_bench --port P --osmand-port P --login EMAIL --password PW\n"
-               "         [--redis-port P] [--units 25000] [--unavailable 0.2] [--steady 30]\n"
-               "         [--steady-warmup 5] [--period 5] [--steady-conns 48] [--burst-every 10]\n"
-               "         [--burst-units 250] [--burst-fixes 60] [--query-rate 200] [--query-conns 4]\n"
-               "         [--duration 20] [--warmup 3] [--osmand-duration 10] [--sat-conns 8]\n"
-               "         [--osmand-conns 32] [--batch 1000] [--redis-radius-m 1000]\n"
-               "         [--setup-conns 32] [--seed 1]\n";
+  std::cerr
+      << "tracking_bench: " << why << "\n"
+      << "usage: tracking_bench --port P --osmand-port P --login EMAIL --password PW\n"
+         "         [--redis-port P] [--units 25000] [--unavailable 0.2] [--steady 30]\n"
+         "         [--steady-warmup 5] [--period 5] [--steady-conns 48] [--burst-every 10]\n"
+         "         [--burst-units 250] [--burst-fixes 60] [--query-rate 200] [--query-conns 4]\n"
+         "         [--duration 20] [--warmup 3] [--osmand-duration 10] [--sat-conns 8]\n"
+         "         [--osmand-conns 32] [--batch 1000] [--redis-radius-m 1000]\n"
+         "         [--setup-conns 32] [--seed 1]\n";
   std::exit(2);
 }
 
@@ -164,7 +166,8 @@ class HttpConn {
         bool match = true;
         for (size_t i = 0; i < kLen.size() && match; ++i)
           match = std::tolower(static_cast<unsigned char>(line[i])) == kLen[i];
-        if (match) length = std::strtoull(std::string(line.substr(kLen.size())).c_str(), nullptr, 10);
+        if (match)
+          length = std::strtoull(std::string(line.substr(kLen.size())).c_str(), nullptr, 10);
       }
       pos = next;
     }
@@ -447,17 +450,20 @@ class Bench {
     if (!co_await c.Connect(api_)) co_return Fail("cannot connect to the API");
     std::string body;
     json::object login{{"login", o_.login}, {"password", o_.password}};
-    int st = co_await c.Send(HttpRequest("POST", "/api/v1/auth/login", json::serialize(login)), &body);
+    int st =
+        co_await c.Send(HttpRequest("POST", "/api/v1/auth/login", json::serialize(login)), &body);
     if (st != 200) co_return Fail("login: " + std::to_string(st) + " " + body);
     token_ = json::parse(body).at("token").as_string().c_str();
-    json::object area{{"code", "BA-BENCH"},
-                      {"name", "Ciudad de Buenos Aires (bench box)"},
-                      {"kind", "region"},
-                      {"agencies", json::array{"police"}},
-                      {"geometry", json::parse(R"({"type":"Polygon","coordinates":[[[-58.531,-34.705],)"
-                                               R"([-58.335,-34.705],[-58.335,-34.527],[-58.531,-34.527],)"
-                                               R"([-58.531,-34.705]]]})")}};
-    st = co_await c.Send(HttpRequest("POST", "/api/v1/areas", json::serialize(area), token_), &body);
+    json::object area{
+        {"code", "BA-BENCH"},
+        {"name", "Ciudad de Buenos Aires (bench box)"},
+        {"kind", "region"},
+        {"agencies", json::array{"police"}},
+        {"geometry", json::parse(R"({"type":"Polygon","coordinates":[[[-58.531,-34.705],)"
+                                 R"([-58.335,-34.705],[-58.335,-34.527],[-58.531,-34.527],)"
+                                 R"([-58.531,-34.705]]]})")}};
+    st =
+        co_await c.Send(HttpRequest("POST", "/api/v1/areas", json::serialize(area), token_), &body);
     if (st != 201 && st != 409) co_return Fail("create area: " + std::to_string(st) + " " + body);
 
     fleet_.units.resize(static_cast<size_t>(o_.units));
@@ -468,7 +474,8 @@ class Bench {
       u.heading = heading(fleet_.rng);
       u.available = coin(fleet_.rng) >= o_.unavailable;
     }
-    std::cerr << "tracking_bench: creating " << o_.units << " units with devices through the API...\n";
+    std::cerr << "tracking_bench: creating " << o_.units
+              << " units with devices through the API...\n";
     const auto t0 = Clock::now();
     size_t next = 0;
     co_await Parallel(o_.setup_conns, [&](int) -> asio::awaitable<void> {
@@ -487,30 +494,31 @@ class Bench {
                           {"agency", "police"},
                           {"kind", "patrol_car"},
                           {"home_area", "BA-BENCH"}};
-        int s = co_await h.Send(HttpRequest("POST", "/api/v1/units", json::serialize(unit), token_), &b);
+        int s = co_await h.Send(HttpRequest("POST", "/api/v1/units", json::serialize(unit), token_),
+                                &b);
         if (s != 201) {
-        Fail("create unit: " + std::to_string(s) + " " + b);
-        co_return;
-      }
+          Fail("create unit: " + std::to_string(s) + " " + b);
+          co_return;
+        }
         u.id = json::parse(b).at("id").as_string().c_str();
         u.external = "ba" + std::to_string(o_.seed) + "-" + std::to_string(i);
         json::object dev{{"external_id", u.external}};
-        s = co_await h.Send(HttpRequest("POST", "/api/v1/units/" + u.id + "/devices",
-                                        json::serialize(dev), token_),
-                            &b);
+        s = co_await h.Send(
+            HttpRequest("POST", "/api/v1/units/" + u.id + "/devices", json::serialize(dev), token_),
+            &b);
         if (s != 201) {
-        Fail("register device: " + std::to_string(s) + " " + b);
-        co_return;
-      }
+          Fail("register device: " + std::to_string(s) + " " + b);
+          co_return;
+        }
         u.key = json::parse(b).at("key").as_string().c_str();
         if (!u.available) {
           s = co_await h.Send(HttpRequest("POST", "/api/v1/units/" + u.id + "/status",
                                           R"({"status":"out_of_service"})", token_),
                               &b);
           if (s != 200) {
-        Fail("out_of_service: " + std::to_string(s) + " " + b);
-        co_return;
-      }
+            Fail("out_of_service: " + std::to_string(s) + " " + b);
+            co_return;
+          }
         }
         // First fix, a day ago: every unit is in the index before the measured phases.
         std::string fix = "{\"fixes\":[";
@@ -518,9 +526,9 @@ class Bench {
         fix += "]}";
         s = co_await h.Send(HttpRequest("POST", "/api/v1/positions", fix, {}, u.key), &b);
         if (s != 200 || StoredOf(b) != 1) {
-        Fail("first fix: " + std::to_string(s) + " " + b);
-        co_return;
-      }
+          Fail("first fix: " + std::to_string(s) + " " + b);
+          co_return;
+        }
         ++acknowledged_;
       }
     });
@@ -537,7 +545,8 @@ class Bench {
     const double period_ms = o_.period_s * 1000;
     const auto t0 = Clock::now() + std::chrono::milliseconds(200);
     const int64_t wall0 = WallMs() + 200;
-    const auto measure_from = t0 + std::chrono::milliseconds(static_cast<int64_t>(o_.steady_warmup_s * 1000));
+    const auto measure_from =
+        t0 + std::chrono::milliseconds(static_cast<int64_t>(o_.steady_warmup_s * 1000));
     const auto end = t0 + std::chrono::milliseconds(static_cast<int64_t>(o_.steady_s * 1000));
     Samples json_s, osm_s, burst_s, query_s;
     int64_t fixes_in_window = 0;
@@ -545,21 +554,22 @@ class Bench {
     const double gap_ms = period_ms / n;
     int64_t next_fix = 0;
     auto at = [&](int64_t i) {
-      return t0 + std::chrono::microseconds(static_cast<int64_t>(static_cast<double>(i) * gap_ms * 1000));
+      return t0 + std::chrono::microseconds(
+                      static_cast<int64_t>(static_cast<double>(i) * gap_ms * 1000));
     };
     auto fix_worker = [&](int) -> asio::awaitable<void> {
       HttpConn api(io_), osm(io_);
       RedisConn r(io_);
       if (redis) {
         if (!co_await r.Connect(redis_)) {
-        Fail("steady: redis connect");
-        co_return;
-      }
+          Fail("steady: redis connect");
+          co_return;
+        }
       } else if (!co_await api.Connect(api_) || !co_await osm.Connect(osmand_)) {
         {
-        Fail("steady: connect");
-        co_return;
-      }
+          Fail("steady: connect");
+          co_return;
+        }
       }
       std::string body;
       while (!failed_) {
@@ -589,7 +599,8 @@ class Bench {
           std::string fix = "{\"fixes\":[";
           AppendFix(fix, t, u);
           fix += "]}";
-          int st = co_await api.Send(HttpRequest("POST", "/api/v1/positions", fix, {}, u.key), &body);
+          int st =
+              co_await api.Send(HttpRequest("POST", "/api/v1/positions", fix, {}, u.key), &body);
           const int64_t stored = st == 200 ? StoredOf(body) : -1;
           ok = stored == 1;
           if (!ok) s.Error("json " + std::to_string(st) + " " + body.substr(0, 200));
@@ -605,15 +616,15 @@ class Bench {
     auto burst_worker = [&](int) -> asio::awaitable<void> {
       HttpConn api(io_);
       RedisConn r(io_);
-      if (redis ? !co_await r.Connect(redis_) : !co_await api.Connect(api_))
-        {
+      if (redis ? !co_await r.Connect(redis_) : !co_await api.Connect(api_)) {
         Fail("burst: connect");
         co_return;
       }
       std::uniform_int_distribution<int> pick(0, n - 1);
       std::string body;
       for (int b = 1;; ++b) {
-        const auto when = t0 + std::chrono::milliseconds(static_cast<int64_t>(b * o_.burst_every_s * 1000));
+        const auto when =
+            t0 + std::chrono::milliseconds(static_cast<int64_t>(b * o_.burst_every_s * 1000));
         if (when >= end || failed_) break;
         co_await SleepUntil(when);
         for (int k = 0; k < o_.burst_units && !failed_; ++k) {
@@ -625,7 +636,8 @@ class Bench {
           } else {
             const int64_t first = start_wall_ - 2 * kDayMs + int64_t{u.backlogs++} * 3'600'000;
             const std::string fixes = BatchBody(fleet_, u, first, 5000, o_.burst_fixes);
-            int st = co_await api.Send(HttpRequest("POST", "/api/v1/positions", fixes, {}, u.key), &body);
+            int st = co_await api.Send(HttpRequest("POST", "/api/v1/positions", fixes, {}, u.key),
+                                       &body);
             const int64_t stored = st == 200 ? StoredOf(body) : -1;
             ok = stored == o_.burst_fixes;
             if (!ok) burst_s.Error("burst " + std::to_string(st) + " " + body.substr(0, 200));
@@ -644,8 +656,7 @@ class Bench {
     auto query_worker = [&](int) -> asio::awaitable<void> {
       HttpConn api(io_);
       RedisConn r(io_);
-      if (redis ? !co_await r.Connect(redis_) : !co_await api.Connect(api_))
-        {
+      if (redis ? !co_await r.Connect(redis_) : !co_await api.Connect(api_)) {
         Fail("query: connect");
         co_return;
       }
@@ -653,22 +664,27 @@ class Bench {
       std::vector<Resp> replies;
       while (!failed_) {
         const int64_t q = next_query++;
-        const auto when = t0 + std::chrono::microseconds(static_cast<int64_t>(static_cast<double>(q) * query_gap_us));
+        const auto when = t0 + std::chrono::microseconds(
+                                   static_cast<int64_t>(static_cast<double>(q) * query_gap_us));
         if (when >= end) break;
         co_await SleepUntil(when);
         auto [lat, lon] = fleet_.RandomPoint();
         bool ok;
         if (redis) {
           std::string cmd;
-          AppendCommand(cmd, {"GEOSEARCH", "fleet:available", "FROMLONLAT", Fmt(lon), Fmt(lat), "BYRADIUS",
-                              std::to_string(o_.redis_radius_m), "m", "ASC", "COUNT", "5", "WITHDIST"});
+          AppendCommand(
+              cmd, {"GEOSEARCH", "fleet:available", "FROMLONLAT", Fmt(lon), Fmt(lat), "BYRADIUS",
+                    std::to_string(o_.redis_radius_m), "m", "ASC", "COUNT", "5", "WITHDIST"});
           std::string err;
           int64_t errs = 0;
           ok = co_await r.Pipeline(cmd, 1, &replies, &errs, &err) && errs == 0 &&
                replies.size() == 1 && replies[0].items.size() == 5;
-          if (!ok) query_s.Error("GEOSEARCH: " + (err.empty() ? "fewer than 5 units within the radius" : err));
+          if (!ok)
+            query_s.Error("GEOSEARCH: " +
+                          (err.empty() ? "fewer than 5 units within the radius" : err));
         } else {
-          const std::string target = "/api/v1/units/nearest?lat=" + Fmt(lat) + "&lon=" + Fmt(lon) + "&k=5";
+          const std::string target =
+              "/api/v1/units/nearest?lat=" + Fmt(lat) + "&lon=" + Fmt(lon) + "&k=5";
           int st = co_await api.Send(HttpRequest("GET", target, {}, token_), &body);
           ok = st == 200 && CountUnits(body) == 5;
           if (!ok) query_s.Error("nearest " + std::to_string(st) + " " + body.substr(0, 200));
@@ -691,17 +707,17 @@ class Bench {
       all.errors += osm_s.errors;
       all.positions += osm_s.positions;
       Add(sys, "steady, " + every + ": GEOADD per fix", all.positions / window, all);
-      Add(sys, "steady: burst backlog, " + std::to_string(o_.burst_fixes) + " GEOADD pipelined",
-          0, burst_s, "batches");
+      Add(sys, "steady: burst backlog, " + std::to_string(o_.burst_fixes) + " GEOADD pipelined", 0,
+          burst_s, "batches");
       Add(sys, "steady: GEOSEARCH ... COUNT 5 (radius " + Num(o_.redis_radius_m) + " m)",
           static_cast<double>(query_s.ms.size()) / window, query_s, "queries/s");
     } else {
       Add(sys, "steady, " + every + ": JSON batch of 1", json_s.positions / window, json_s);
       Add(sys, "steady, " + every + ": OsmAnd GET", osm_s.positions / window, osm_s);
-      Add(sys, "steady: burst backlog, " + std::to_string(o_.burst_fixes) + "-fix JSON batch",
-          0, burst_s, "batches");
-      Add(sys, "steady: GET /units/nearest k=5 available", static_cast<double>(query_s.ms.size()) / window,
-          query_s, "queries/s");
+      Add(sys, "steady: burst backlog, " + std::to_string(o_.burst_fixes) + "-fix JSON batch", 0,
+          burst_s, "batches");
+      Add(sys, "steady: GET /units/nearest k=5 available",
+          static_cast<double>(query_s.ms.size()) / window, query_s, "queries/s");
     }
     (void)fixes_in_window;
   }
@@ -724,8 +740,8 @@ class Bench {
       while (Clock::now() < end && !failed_) {
         Unit& u = fleet_.units[next++ % fleet_.units.size()];
         const int64_t first = start_wall_ - 10 * kDayMs + int64_t{u.backlogs++} * 3'600'000;
-        const std::string req =
-            HttpRequest("POST", "/api/v1/positions", BatchBody(fleet_, u, first, 1000, o_.batch), {}, u.key);
+        const std::string req = HttpRequest("POST", "/api/v1/positions",
+                                            BatchBody(fleet_, u, first, 1000, o_.batch), {}, u.key);
         const auto sent = Clock::now();
         int st = co_await h.Send(req, &body);
         const auto got = Clock::now();
@@ -742,19 +758,22 @@ class Bench {
         }
       }
     });
-    Add("Centinela", "saturate: JSON batches of " + std::to_string(o_.batch) + ", " +
-                         std::to_string(o_.sat_conns) + " conns",
+    Add("Centinela",
+        "saturate: JSON batches of " + std::to_string(o_.batch) + ", " +
+            std::to_string(o_.sat_conns) + " conns",
         static_cast<double>(s.positions) / o_.duration_s, s);
     sat_json_rate_ = static_cast<double>(s.positions) / o_.duration_s;
   }
 
   asio::awaitable<void> SaturateOsmAnd() {
     if (o_.osmand_duration_s <= 0) co_return;
-    std::cerr << "tracking_bench: Centinela OsmAnd saturation, " << o_.osmand_duration_s << " s...\n";
+    std::cerr << "tracking_bench: Centinela OsmAnd saturation, " << o_.osmand_duration_s
+              << " s...\n";
     Samples s;
     const auto t0 = Clock::now();
     const auto from = t0 + std::chrono::milliseconds(static_cast<int64_t>(o_.warmup_s * 1000));
-    const auto end = from + std::chrono::milliseconds(static_cast<int64_t>(o_.osmand_duration_s * 1000));
+    const auto end =
+        from + std::chrono::milliseconds(static_cast<int64_t>(o_.osmand_duration_s * 1000));
     size_t next = 0;
     co_await Parallel(o_.osmand_conns, [&](int) -> asio::awaitable<void> {
       HttpConn h(io_);
@@ -782,7 +801,8 @@ class Bench {
         }
       }
     });
-    Add("Centinela", "saturate: OsmAnd GET, 1 fix each, " + std::to_string(o_.osmand_conns) + " conns",
+    Add("Centinela",
+        "saturate: OsmAnd GET, 1 fix each, " + std::to_string(o_.osmand_conns) + " conns",
         static_cast<double>(s.positions) / o_.osmand_duration_s, s);
   }
 
@@ -824,13 +844,15 @@ class Bench {
         AppendGeoAdds(cmds, fleet_.units[k]);
         n += fleet_.units[k].available ? 2 : 1;
       }
-      if (!co_await r.Pipeline(cmds, n, nullptr, &errs, &err) || errs) co_return Fail("redis load: " + err);
+      if (!co_await r.Pipeline(cmds, n, nullptr, &errs, &err) || errs)
+        co_return Fail("redis load: " + err);
     }
     co_return true;
   }
 
   asio::awaitable<void> RedisSaturate() {
-    std::cerr << "tracking_bench: Redis pipelined GEOADD saturation, " << o_.duration_s << " s...\n";
+    std::cerr << "tracking_bench: Redis pipelined GEOADD saturation, " << o_.duration_s
+              << " s...\n";
     Samples s;
     const auto t0 = Clock::now();
     const auto from = t0 + std::chrono::milliseconds(static_cast<int64_t>(o_.warmup_s * 1000));
@@ -853,8 +875,9 @@ class Bench {
         }
       }
     });
-    Add("Redis", "saturate: pipelined GEOADD, " + std::to_string(o_.batch) + " fixes per round trip, " +
-                     std::to_string(o_.sat_conns) + " conns",
+    Add("Redis",
+        "saturate: pipelined GEOADD, " + std::to_string(o_.batch) + " fixes per round trip, " +
+            std::to_string(o_.sat_conns) + " conns",
         static_cast<double>(s.positions) / o_.duration_s, s);
     sat_redis_rate_ = static_cast<double>(s.positions) / o_.duration_s;
   }
@@ -875,7 +898,9 @@ class Bench {
 
   static int CountUnits(const std::string& body) {
     int n = 0;
-    for (size_t p = body.find("\"unit_id\""); p != std::string::npos; p = body.find("\"unit_id\"", p + 1)) ++n;
+    for (size_t p = body.find("\"unit_id\""); p != std::string::npos;
+         p = body.find("\"unit_id\"", p + 1))
+      ++n;
     return n;
   }
 
@@ -924,10 +949,12 @@ class Bench {
     Result* cq = find("Centinela", "steady: GET /units/nearest");
     Result* rq = find("Redis", "steady: GEOSEARCH");
     if (sat_redis_rate_ > 0)
-      std::printf("ratio ingest (saturate): Centinela JSON / Redis GEOADD = %.2f\n", sat_json_rate_ / sat_redis_rate_);
+      std::printf("ratio ingest (saturate): Centinela JSON / Redis GEOADD = %.2f\n",
+                  sat_json_rate_ / sat_redis_rate_);
     if (cq && rq && rq->s.Pct(0.99) > 0)
       std::printf("ratio nearest-5 query p99: Centinela / Redis = %.2f (p50 %.2f)\n",
-                  cq->s.Pct(0.99) / rq->s.Pct(0.99), cq->s.Pct(0.5) / std::max(1e-9, rq->s.Pct(0.5)));
+                  cq->s.Pct(0.99) / rq->s.Pct(0.99),
+                  cq->s.Pct(0.5) / std::max(1e-9, rq->s.Pct(0.5)));
     std::printf("fleet: %d units (%d available), Buenos Aires box\n", o_.units, available);
     if (o_.redis_port)
       std::printf("redis: %lld units in fleet:all, %lld in fleet:available\n",
@@ -943,7 +970,8 @@ class Bench {
 
   static std::string Int(double v) {
     std::string s = std::to_string(static_cast<long long>(std::llround(v)));
-    for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
+    for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
+      s.insert(static_cast<size_t>(i), ",");
     return s;
   }
 
@@ -971,33 +999,60 @@ int main(int argc, char** argv) {
       return argv[++i];
     };
     auto num = [&]() { return std::stod(next()); };
-    if (a == "--host") o.host = next();
-    else if (a == "--port") o.port = static_cast<uint16_t>(num());
-    else if (a == "--osmand-port") o.osmand_port = static_cast<uint16_t>(num());
-    else if (a == "--redis-port") o.redis_port = static_cast<uint16_t>(num());
-    else if (a == "--login") o.login = next();
-    else if (a == "--password") o.password = next();
-    else if (a == "--units") o.units = static_cast<int>(num());
-    else if (a == "--unavailable") o.unavailable = num();
-    else if (a == "--steady") o.steady_s = num();
-    else if (a == "--steady-warmup") o.steady_warmup_s = num();
-    else if (a == "--period") o.period_s = num();
-    else if (a == "--steady-conns") o.steady_conns = static_cast<int>(num());
-    else if (a == "--burst-every") o.burst_every_s = num();
-    else if (a == "--burst-units") o.burst_units = static_cast<int>(num());
-    else if (a == "--burst-fixes") o.burst_fixes = static_cast<int>(num());
-    else if (a == "--query-rate") o.query_rate = num();
-    else if (a == "--query-conns") o.query_conns = static_cast<int>(num());
-    else if (a == "--duration") o.duration_s = num();
-    else if (a == "--warmup") o.warmup_s = num();
-    else if (a == "--osmand-duration") o.osmand_duration_s = num();
-    else if (a == "--sat-conns") o.sat_conns = static_cast<int>(num());
-    else if (a == "--osmand-conns") o.osmand_conns = static_cast<int>(num());
-    else if (a == "--batch") o.batch = static_cast<int>(num());
-    else if (a == "--redis-radius-m") o.redis_radius_m = num();
-    else if (a == "--setup-conns") o.setup_conns = static_cast<int>(num());
-    else if (a == "--seed") o.seed = static_cast<uint64_t>(num());
-    else Usage("unknown option " + a);
+    if (a == "--host")
+      o.host = next();
+    else if (a == "--port")
+      o.port = static_cast<uint16_t>(num());
+    else if (a == "--osmand-port")
+      o.osmand_port = static_cast<uint16_t>(num());
+    else if (a == "--redis-port")
+      o.redis_port = static_cast<uint16_t>(num());
+    else if (a == "--login")
+      o.login = next();
+    else if (a == "--password")
+      o.password = next();
+    else if (a == "--units")
+      o.units = static_cast<int>(num());
+    else if (a == "--unavailable")
+      o.unavailable = num();
+    else if (a == "--steady")
+      o.steady_s = num();
+    else if (a == "--steady-warmup")
+      o.steady_warmup_s = num();
+    else if (a == "--period")
+      o.period_s = num();
+    else if (a == "--steady-conns")
+      o.steady_conns = static_cast<int>(num());
+    else if (a == "--burst-every")
+      o.burst_every_s = num();
+    else if (a == "--burst-units")
+      o.burst_units = static_cast<int>(num());
+    else if (a == "--burst-fixes")
+      o.burst_fixes = static_cast<int>(num());
+    else if (a == "--query-rate")
+      o.query_rate = num();
+    else if (a == "--query-conns")
+      o.query_conns = static_cast<int>(num());
+    else if (a == "--duration")
+      o.duration_s = num();
+    else if (a == "--warmup")
+      o.warmup_s = num();
+    else if (a == "--osmand-duration")
+      o.osmand_duration_s = num();
+    else if (a == "--sat-conns")
+      o.sat_conns = static_cast<int>(num());
+    else if (a == "--osmand-conns")
+      o.osmand_conns = static_cast<int>(num());
+    else if (a == "--batch")
+      o.batch = static_cast<int>(num());
+    else if (a == "--redis-radius-m")
+      o.redis_radius_m = num();
+    else if (a == "--setup-conns")
+      o.setup_conns = static_cast<int>(num());
+    else if (a == "--seed")
+      o.seed = static_cast<uint64_t>(num());
+    else
+      Usage("unknown option " + a);
   }
   if (!o.port || !o.osmand_port || o.login.empty() || o.password.empty())
     Usage("--port, --osmand-port, --login and --password are required");

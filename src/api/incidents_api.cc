@@ -278,7 +278,45 @@ void Escalate(ApiContext& ctx, http::Request& req, http::Reply reply) {
                           });
 }
 
+// GET /api/v1/incidents?assigned=mine: the incidents the caller's units (those whose crew
+// includes the caller, usually a responder) are assigned to now, newest first, each with
+// the unit. Any signed-in account; a caller on no crew gets an empty list. The caller's
+// name and phone stay with the control room (as in /units/mine).
+void ListMine(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = Authenticate(ctx, req, reply);
+  if (!p) return;
+  RawJson raw;
+  std::vector<std::pair<Incident, dispatch::Unit>> mine;
+  if (ctx.units) {
+    for (const dispatch::Unit& u : ctx.units->OfCrewMember(p->user_id)) {
+      if (u.incident_id.empty()) continue;
+      auto n = ctx.incidents->Get(u.incident_id);
+      if (!n.ok()) return reply(http::Response::Error(n.status()));
+      if (*n) mine.emplace_back(std::move(**n), u);
+    }
+  }
+  std::sort(mine.begin(), mine.end(), [](const auto& a, const auto& b) {
+    return a.first.created_ms != b.first.created_ms ? a.first.created_ms > b.first.created_ms
+                                                    : a.first.id > b.first.id;
+  });
+  json::array out;
+  for (const auto& [n, u] : mine) {
+    json::object o = IncidentJson(n, raw);
+    o.erase("steps");
+    o["caller"] = nullptr;
+    o["unit"] = json::object{{"id", u.id}, {"callsign", u.callsign}, {"status", u.status}};
+    out.push_back(std::move(o));
+  }
+  reply(JsonResponse(200, json::object{{"incidents", std::move(out)}, {"next_cursor", nullptr}},
+                     &raw));
+}
+
 void ListIncidents(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  if (std::string assigned = req.Query("assigned"); !assigned.empty()) {
+    if (assigned != "mine")
+      return reply(http::Response::Error(InvalidArgument("'assigned' takes only 'mine'")));
+    return ListMine(ctx, req, std::move(reply));
+  }
   auto p = RequireRole(ctx, req, reply, ControlRoomRoles());
   if (!p) return;
   dispatch::IncidentFilter f;

@@ -1,9 +1,12 @@
 // Positions: POST /api/v1/positions (a device's JSON batch, up to 1,000 fixes, key in
-// X-Device-Key), device registration and the trail of a unit as a GeoJSON LineString, and
-// the OsmAnd protocol (Traccar Client) served by its own listener (AddOsmAndRoutes).
+// X-Device-Key), device registration, the trail of a unit as a GeoJSON LineString, the k
+// nearest (available) units to a point (GET /api/v1/units/nearest), and the OsmAnd
+// protocol (Traccar Client) served by its own listener (AddOsmAndRoutes).
 #include <fmt/format.h>
 
 #include <charconv>
+#include <algorithm>
+#include <cmath>
 #include <memory>
 
 #include "api/context.h"
@@ -161,6 +164,80 @@ void GetTrail(ApiContext& ctx, http::Request& req, http::Reply reply) {
   reply(std::move(r));
 }
 
+// GET /api/v1/units/nearest?lat&lon[&k=5][&available=true][&agency=police]: the k units
+// with a known position nearest to the point by great-circle distance, nearest first,
+// among the units whose home area the caller's control-room grant covers. available=true
+// (the default) keeps units in status "available"; false takes any status.
+Result<double> CoordParam(const http::Request& req, const char* name, double limit) {
+  const std::string v = req.Query(name);
+  double x = 0;
+  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+  if (v.empty() || ec != std::errc() || ptr != v.data() + v.size() || !std::isfinite(x) ||
+      std::fabs(x) > limit)
+    return InvalidArgument(fmt::format("'{}' must be a number in [-{}, {}]", name, limit, limit));
+  return x;
+}
+
+void GetNearestUnits(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = RequireRole(ctx, req, reply, ControlRoomRoles());
+  if (!p) return;
+  auto lat = CoordParam(req, "lat", 90);
+  if (!lat.ok()) return reply(http::Response::Error(lat.status()));
+  auto lon = CoordParam(req, "lon", 180);
+  if (!lon.ok()) return reply(http::Response::Error(lon.status()));
+  int k = 5;
+  if (std::string ks = req.Query("k"); !ks.empty()) {
+    auto [ptr, ec] = std::from_chars(ks.data(), ks.data() + ks.size(), k);
+    if (ec != std::errc() || ptr != ks.data() + ks.size() || k < 1 ||
+        k > dispatch::kMaxRecommendations)
+      return reply(http::Response::Error(InvalidArgument("'k' must be 1 to 50")));
+  }
+  bool available_only = true;
+  if (std::string a = req.Query("available"); !a.empty()) {
+    if (a != "true" && a != "false")
+      return reply(http::Response::Error(InvalidArgument("'available' is true or false")));
+    available_only = a == "true";
+  }
+  const std::string agency = req.Query("agency");
+  const tracking::PositionIndex& index = ctx.units->positions();
+  const int64_t now = ctx.positions->NowMs();
+  // Ask the index for more units than wanted and filter; widen when the filter left too
+  // few and the index had more to give.
+  RawJson raw;
+  json::array out;
+  const size_t want = static_cast<size_t>(k);
+  for (size_t ask = std::max<size_t>(4 * want, 32);; ask *= 4) {
+    out.clear();
+    auto near = index.Nearest(*lat, *lon, ask);
+    for (const auto& [fix, metres] : near) {
+      auto u = ctx.units->Get(fix.unit_id);
+      if (!u || (available_only && u->status != "available") ||
+          (!agency.empty() && u->agency != agency) ||
+          !Covers(ctx, *p, ControlRoomRoles(), u->home_area))
+        continue;
+      out.push_back(json::object{
+          {"unit_id", u->id},
+          {"callsign", u->callsign},
+          {"agency", u->agency},
+          {"kind", u->kind},
+          {"status", u->status},
+          {"distance_m", PlainNumber(raw, std::round(metres * 10) / 10)},
+          {"position", json::object{{"lat", PlainNumber(raw, fix.lat)},
+                                    {"lon", PlainNumber(raw, fix.lon)},
+                                    {"at", FormatIsoTime(fix.time_ms)}}},
+          {"stale", now - fix.received_ms > ctx.units->stale_after_ms()}});
+      if (out.size() == want) break;
+    }
+    if (out.size() == want || near.size() < ask) break;
+  }
+  reply(JsonResponse(200,
+                     json::object{{"lat", PlainNumber(raw, *lat)},
+                                  {"lon", PlainNumber(raw, *lon)},
+                                  {"available", available_only},
+                                  {"units", std::move(out)}},
+                     &raw));
+}
+
 // ---- OsmAnd -------------------------------------------------------------------------------
 
 void OsmAnd(ApiContext& ctx, http::Request& req, http::Reply reply) {
@@ -213,6 +290,8 @@ void AddPositionRoutes(http::Router& r, ApiContext& ctx) {
         [&ctx](http::Request& q, http::Reply y) { PostPositions(ctx, q, std::move(y)); });
   r.Add("POST", "/api/v1/units/{id}/devices",
         [&ctx](http::Request& q, http::Reply y) { PostDevice(ctx, q, std::move(y)); });
+  r.Add("GET", "/api/v1/units/nearest",
+        [&ctx](http::Request& q, http::Reply y) { GetNearestUnits(ctx, q, std::move(y)); });
   r.Add("GET", "/api/v1/units/{id}/trail",
         [&ctx](http::Request& q, http::Reply y) { GetTrail(ctx, q, std::move(y)); });
 }

@@ -16,9 +16,8 @@ namespace bgi = boost::geometry::index;
 
 namespace {
 
-// Cartesian lon/lat: the box query below is in degrees and the exact distance is measured
-// by the caller, so no geographic strategy is needed here.
-using Point = bg::model::point<double, 2, bg::cs::cartesian>;
+// A fix as a point on the unit sphere; see the header for why.
+using Point = bg::model::point<double, 3, bg::cs::cartesian>;
 using Box = bg::model::box<Point>;
 // The unit id lives in the map; the tree holds a pointer-stable key to it.
 using Entry = std::pair<Point, const std::string*>;
@@ -29,8 +28,23 @@ struct EntryEqual {
   }
 };
 
-constexpr double kMetresPerDegreeLat = 111'195.0;
+constexpr double kEarthRadiusM = 6'371'008.8;
 constexpr double kPi = 3.14159265358979323846;
+constexpr double kRad = kPi / 180;
+
+Point OnSphere(double lat, double lon) {
+  const double phi = lat * kRad, lambda = lon * kRad;
+  const double c = std::cos(phi);
+  return Point(c * std::cos(lambda), c * std::sin(lambda), std::sin(phi));
+}
+
+double HaversineM(double lat1, double lon1, double lat2, double lon2) {
+  const double dlat = (lat2 - lat1) * kRad, dlon = (lon2 - lon1) * kRad;
+  const double a = std::sin(dlat / 2) * std::sin(dlat / 2) +
+                   std::cos(lat1 * kRad) * std::cos(lat2 * kRad) * std::sin(dlon / 2) *
+                       std::sin(dlon / 2);
+  return 2 * kEarthRadiusM * std::asin(std::min(1.0, std::sqrt(a)));
+}
 
 }  // namespace
 
@@ -39,27 +53,47 @@ struct PositionIndex::Impl {
   // Node-based map: the key strings never move, so the tree may point at them.
   std::unordered_map<std::string, LatestFix> latest;  // guarded by mu
   bgi::rtree<Entry, bgi::quadratic<16>, bgi::indexable<Entry>, EntryEqual> tree;  // guarded by mu
+
+  // Caller holds mu exclusively.
+  void UpdateLocked(const LatestFix& fix, const Point& at) {
+    auto [it, inserted] = latest.try_emplace(fix.unit_id, fix);
+    if (!inserted) {
+      LatestFix& old = it->second;
+      if (old.time_ms > fix.time_ms) return;  // an older fix arrived late
+      if (old.lat == fix.lat && old.lon == fix.lon) {  // standing still: the tree keeps it
+        old.time_ms = fix.time_ms;
+        old.received_ms = fix.received_ms;
+        return;
+      }
+      tree.remove(Entry{OnSphere(old.lat, old.lon), &it->first});
+      old = fix;
+    }
+    tree.insert(Entry{at, &it->first});
+  }
 };
 
 PositionIndex::PositionIndex() : impl_(std::make_unique<Impl>()) {}
 PositionIndex::~PositionIndex() = default;
 
 void PositionIndex::Update(const LatestFix& fix) {
+  const Point at = OnSphere(fix.lat, fix.lon);
   std::unique_lock lock(impl_->mu);
-  auto [it, inserted] = impl_->latest.try_emplace(fix.unit_id, fix);
-  if (!inserted) {
-    if (it->second.time_ms > fix.time_ms) return;  // an older fix arrived late
-    impl_->tree.remove(Entry{Point(it->second.lon, it->second.lat), &it->first});
-    it->second = fix;
-  }
-  impl_->tree.insert(Entry{Point(fix.lon, fix.lat), &it->first});
+  impl_->UpdateLocked(fix, at);
+}
+
+void PositionIndex::UpdateMany(const std::vector<LatestFix>& fixes) {
+  std::vector<Point> at;
+  at.reserve(fixes.size());
+  for (const LatestFix& f : fixes) at.push_back(OnSphere(f.lat, f.lon));
+  std::unique_lock lock(impl_->mu);
+  for (size_t i = 0; i < fixes.size(); ++i) impl_->UpdateLocked(fixes[i], at[i]);
 }
 
 void PositionIndex::Remove(const std::string& unit_id) {
   std::unique_lock lock(impl_->mu);
   auto it = impl_->latest.find(unit_id);
   if (it == impl_->latest.end()) return;
-  impl_->tree.remove(Entry{Point(it->second.lon, it->second.lat), &it->first});
+  impl_->tree.remove(Entry{OnSphere(it->second.lat, it->second.lon), &it->first});
   impl_->latest.erase(it);
 }
 
@@ -77,26 +111,37 @@ size_t PositionIndex::size() const {
 
 void PositionIndex::ForEachNear(double lat, double lon, double radius_m,
                                 const std::function<void(const LatestFix&)>& fn) const {
-  const double dlat = radius_m / kMetresPerDegreeLat;
-  const double min_lat = std::max(-90.0, lat - dlat);
-  const double max_lat = std::min(90.0, lat + dlat);
-  // Longitude degrees shrink with latitude: use the box edge nearest a pole.
-  const double widest = std::max(std::fabs(min_lat), std::fabs(max_lat));
-  const double cos_lat = std::cos(widest * kPi / 180);
-  double min_lon = -180, max_lon = 180;
-  if (cos_lat > 1e-6) {
-    const double dlon = radius_m / (kMetresPerDegreeLat * cos_lat);
-    if (dlon < 180) {
-      min_lon = std::max(-180.0, lon - dlon);
-      max_lon = std::min(180.0, lon + dlon);
-    }
-  }
-  Box box(Point(min_lon, min_lat), Point(max_lon, max_lat));
+  // Every point within radius_m on the sphere lies within the chord 2 sin(theta / 2) of
+  // the centre, so inside the cube of that half-side around it.
+  const double theta = std::min(kPi, std::max(0.0, radius_m) / kEarthRadiusM);
+  const double chord = 2 * std::sin(theta / 2) * (1 + 1e-9);
+  const Point c = OnSphere(lat, lon);
+  Box box(Point(c.get<0>() - chord, c.get<1>() - chord, c.get<2>() - chord),
+          Point(c.get<0>() + chord, c.get<1>() + chord, c.get<2>() + chord));
   std::shared_lock lock(impl_->mu);
   for (auto it = impl_->tree.qbegin(bgi::intersects(box)); it != impl_->tree.qend(); ++it) {
     auto found = impl_->latest.find(*it->second);
     if (found != impl_->latest.end()) fn(found->second);
   }
+}
+
+std::vector<std::pair<LatestFix, double>> PositionIndex::Nearest(double lat, double lon,
+                                                                 size_t n) const {
+  std::vector<std::pair<LatestFix, double>> out;
+  if (n == 0) return out;
+  const Point c = OnSphere(lat, lon);
+  {
+    std::shared_lock lock(impl_->mu);
+    out.reserve(std::min(n, impl_->latest.size()));
+    // The iterator form yields the values nearest first.
+    for (auto it = impl_->tree.qbegin(bgi::nearest(c, static_cast<unsigned>(n)));
+         it != impl_->tree.qend(); ++it) {
+      auto found = impl_->latest.find(*it->second);
+      if (found != impl_->latest.end()) out.emplace_back(found->second, 0.0);
+    }
+  }
+  for (auto& [fix, metres] : out) metres = HaversineM(lat, lon, fix.lat, fix.lon);
+  return out;
 }
 
 std::vector<LatestFix> PositionIndex::All() const {

@@ -1,14 +1,21 @@
 #pragma once
 // The latest position of every unit, in memory, behind a Boost.Geometry R-tree so that
-// "units near this point" costs a tree walk instead of a scan. Rebuilt from the positions
-// table at start; updated after each durable position write. Thread-safe (shared mutex):
-// many readers, one writer at a time.
+// "units near this point" and "the k nearest units" cost a tree walk instead of a scan.
+// Rebuilt from the positions table at start; updated after each durable position write.
+// Thread-safe (shared mutex): many readers, one writer at a time; a batch of fixes takes
+// the write lock once.
+//
+// The tree holds each fix as a point on the unit sphere (x, y, z): the straight-line
+// (chord) distance between two such points grows with the great-circle distance, so the
+// tree's own nearest-neighbour search ranks units by their true distance on the Earth,
+// anywhere (no projection, no trouble at the antimeridian or the poles).
 
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace centinela::tracking {
@@ -29,6 +36,8 @@ class PositionIndex {
 
   //! Records a fix unless the unit already has a newer one (out-of-order batches).
   void Update(const LatestFix& fix);
+  //! Update for each fix, under one lock (the fixes of one stored batch).
+  void UpdateMany(const std::vector<LatestFix>& fixes);
   void Remove(const std::string& unit_id);
   std::optional<LatestFix> Get(const std::string& unit_id) const;
   size_t size() const;
@@ -39,6 +48,9 @@ class PositionIndex {
   //! not call back into the index.
   void ForEachNear(double lat, double lon, double radius_m,
                    const std::function<void(const LatestFix&)>& fn) const;
+  //! The `n` units nearest to (lat, lon) by great-circle distance, nearest first, each with
+  //! its distance in metres (haversine on the mean Earth radius).
+  std::vector<std::pair<LatestFix, double>> Nearest(double lat, double lon, size_t n) const;
   //! Every latest fix (for stale sweeps and listings).
   std::vector<LatestFix> All() const;
 

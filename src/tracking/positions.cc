@@ -26,6 +26,34 @@ constexpr uint64_t kSweepEvery = 500;  // writes between retention sweeps
 
 store::Value Opt(const std::optional<double>& v) { return v ? store::Value(*v) : store::Value(); }
 
+// Rows per multi-row INSERT: the largest of 64, 16, 4, 1 that fits what is left.
+size_t ChunkSize(size_t left) {
+  for (size_t n : {64, 16, 4})
+    if (left >= n) return n;
+  return 1;
+}
+
+const std::string& InsertSql(size_t rows) {
+  static const auto kTexts = [] {
+    std::map<size_t, std::string> m;
+    for (size_t n : {1, 4, 16, 64}) {
+      std::string sql =
+          "INSERT INTO positions (unit_id, time_ms, lat, lon, speed_mps, heading, accuracy_m, "
+          "received_ms) VALUES ";
+      for (size_t r = 0; r < n; ++r) {
+        if (r) sql += ", ";
+        sql += "(";
+        for (size_t c = 1; c <= 8; ++c) sql += fmt::format("{}${}", c > 1 ? ", " : "", r * 8 + c);
+        sql += ")";
+      }
+      sql += " ON CONFLICT DO NOTHING";
+      m.emplace(n, std::move(sql));
+    }
+    return m;
+  }();
+  return kTexts.at(rows);
+}
+
 }  // namespace
 
 Status ValidateFix(const Fix& f, int64_t now_ms) {
@@ -205,23 +233,43 @@ void PositionService::Ingest(std::vector<Fix> fixes, std::function<void(Result<i
   const int64_t retention = options_.retention_ms;
   auto scope_for = options_.scope_for;
   auto received = std::make_shared<int64_t>(0);
+  // The newest fix of each unit in the batch (a device's batch is usually one unit's).
+  auto newest = std::make_shared<std::unordered_map<std::string, const Fix*>>();
   writes_.Submit(
-      [batch, stored, sweep, retention, scope_for, received](store::Tx& tx) -> Status {
+      [batch, stored, sweep, retention, scope_for, received, newest](store::Tx& tx) -> Status {
+        auto& latest = *newest;
+        latest.clear();  // a retried write starts over
+        *stored = 0;
         const int64_t now = tx.NowMs();
         *received = now;
         if (sweep && retention > 0) {
           auto del = tx.Exec("DELETE FROM positions WHERE time_ms < $1", {now - retention});
           if (!del.ok()) return del.status();
         }
-        std::unordered_map<std::string, const Fix*> latest;
-        for (const Fix& f : *batch) {
-          auto ins = tx.Exec(
-              "INSERT INTO positions (unit_id, time_ms, lat, lon, speed_mps, heading, accuracy_m, "
-              "received_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
-              {f.unit_id, f.time_ms, f.lat, f.lon, Opt(f.speed_mps), Opt(f.heading),
-               Opt(f.accuracy_m), now});
+        // Multi-row INSERTs of up to 64 fixes: one statement step per chunk instead of per
+        // fix (fixed chunk sizes, so the writer's statement cache holds four texts).
+        const std::vector<Fix>& fixes = *batch;
+        for (size_t i = 0; i < fixes.size();) {
+          const size_t n = ChunkSize(fixes.size() - i);
+          store::Params params;
+          params.reserve(n * 8);
+          for (size_t k = i; k < i + n; ++k) {
+            const Fix& f = fixes[k];
+            params.emplace_back(f.unit_id);
+            params.emplace_back(f.time_ms);
+            params.emplace_back(f.lat);
+            params.emplace_back(f.lon);
+            params.push_back(Opt(f.speed_mps));
+            params.push_back(Opt(f.heading));
+            params.push_back(Opt(f.accuracy_m));
+            params.emplace_back(now);
+          }
+          auto ins = tx.Exec(InsertSql(n), params);
           if (!ins.ok()) return ins.status();
           *stored += static_cast<int>(ins->affected);
+          i += n;
+        }
+        for (const Fix& f : fixes) {
           auto& l = latest[f.unit_id];
           if (!l || l->time_ms < f.time_ms) l = &f;
         }
@@ -236,12 +284,18 @@ void PositionService::Ingest(std::vector<Fix> fixes, std::function<void(Result<i
         }
         return Status::Ok();
       },
-      [this, batch, stored, received, done = std::move(done)](Status s, std::vector<store::Event>) {
+      [this, batch, stored, received, newest, done = std::move(done)](
+          Status s, std::vector<store::Event>) {
         if (!s.ok()) return done(s);
-        for (const Fix& f : *batch) index_.Update({f.unit_id, f.lat, f.lon, f.time_ms, *received});
+        std::vector<LatestFix> fresh;
+        fresh.reserve(newest->size());
+        for (const auto& [unit, f] : *newest)
+          fresh.push_back({unit, f->lat, f->lon, f->time_ms, *received});
+        index_.UpdateMany(fresh);
         {
           std::lock_guard lock(stale_mu_);
-          for (const Fix& f : *batch) flagged_stale_.erase(f.unit_id);
+          if (!flagged_stale_.empty())
+            for (const auto& [unit, f] : *newest) flagged_stale_.erase(unit);
         }
         done(*stored);
       });
