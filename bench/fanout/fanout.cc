@@ -25,7 +25,9 @@
 // seconds for late deliveries, and an account of every expected delivery (delivered, lost,
 // duplicated, unexpected):
 //   rate (--rate R, default 100; 0 skips it): alerts sent open-loop at R per second;
-//   peak (--peak W, default off): W alerts in flight, closed loop on the POST answer for
+//   peak (--peak W, default off): W alerts in flight, an alert leaving the window when the
+//        first operator (who receives every alert) has read it — the same pacing on every
+//        system; besides, closed loop on the POST answer for
 //        Centinela, on a PING/PONG (NATS) or PINGREQ/PINGRESP (MQTT) round trip after every
 //        W publishes for the brokers.
 //
@@ -282,6 +284,30 @@ struct Receipts {
 //! the slot of the current phase; phases are separated by the drain.
 using Sink = std::array<Receipts, 2>;
 std::atomic<int> g_phase{0};
+
+// Peak pacing: an alert is in flight from its send until the first operator — who receives
+// every alert, on every system — has read it. Posters wait while W alerts are in flight.
+std::atomic<uint32_t> g_first_operator{UINT32_MAX};
+std::atomic<uint64_t> g_sent{0}, g_seen_by_first_operator{0};
+
+void SeenBy(uint32_t index) {
+  if (index == g_first_operator.load(std::memory_order_relaxed))
+    g_seen_by_first_operator.fetch_add(1, std::memory_order_release);
+}
+
+//! Waits (polling every 100 µs) until fewer than `window` alerts are in flight, then counts
+//! one more as sent. A window that does not move for 2 s is passed (a cut session must not
+//! stall the phase; its losses are counted).
+asio::awaitable<void> Pace(asio::steady_timer& timer, uint64_t window) {
+  const auto give_up = Clock::now() + std::chrono::seconds(2);
+  while (g_sent.load(std::memory_order_acquire) - g_seen_by_first_operator.load(std::memory_order_acquire) >=
+             window &&
+         Clock::now() < give_up) {
+    timer.expires_after(std::chrono::microseconds(100));
+    co_await timer.async_wait(kNoThrow);
+  }
+  g_sent.fetch_add(1, std::memory_order_acq_rel);
+}
 
 //! A subscriber: its comuna (or all of them for an operator).
 struct Subscriber {
@@ -727,6 +753,7 @@ asio::awaitable<void> StreamClient(const Options& o, tcp::endpoint ep, Subscribe
         if (seq <= sub.last_seq) ++r.out_of_order;
         sub.last_seq = seq;
         r.raw.push_back({HashId(id), index, at});
+        SeenBy(index);
       }
     }
     if (pos > 0) {  // keep a partial frame at the front
@@ -803,6 +830,7 @@ asio::awaitable<void> NatsSubscriber(tcp::endpoint ep, std::string subject, uint
         if (buf.size() < eol + 2 + bytes + 2) break;  // payload not complete yet
         const std::string_view payload(buf.data() + eol + 2, bytes);
         r.known.push_back({PayloadAlert(payload), index, at});
+        SeenBy(index);
         ++r.messages;
         r.bytes += bytes;
         pos = eol + 2 + bytes + 2;
@@ -924,6 +952,7 @@ asio::awaitable<void> MqttSubscriber(tcp::endpoint ep, std::string filter, uint3
         const size_t tl = (static_cast<uint8_t>(body[0]) << 8) | static_cast<uint8_t>(body[1]);
         const std::string_view payload = body.substr(2 + tl);
         r.known.push_back({PayloadAlert(payload), index, at});
+        SeenBy(index);
         ++r.messages;
         r.bytes += payload.size();
       } else if (type == 9 && !is_ready) {  // SUBACK
@@ -1028,6 +1057,9 @@ asio::awaitable<void> CentinelaPoster(const Options& o, tcp::endpoint ep, const 
       }
     } else if (Clock::now() >= plan.end) {
       break;
+    } else {
+      co_await Pace(timer, static_cast<uint64_t>(tokens.size()));
+      if (Clock::now() >= plan.end) break;
     }
     double lat = 0, lon = 0;
     size_t idx;
@@ -1234,6 +1266,9 @@ int RunCentinela(const Options& o) {
   for (size_t k = 0; k < phases.size(); ++k) {
     const Phase& ph = phases[k];
     g_phase.store(static_cast<int>(k), std::memory_order_release);
+    g_first_operator.store(static_cast<uint32_t>(o.clients));  // operators follow the neighbours
+    g_sent.store(0);
+    g_seen_by_first_operator.store(0);
     std::vector<Alert> alerts;
     alerts.reserve(1 << 20);
     std::mutex mu;
@@ -1301,6 +1336,9 @@ int RunBroker(const Options& o) {
   for (size_t k = 0; k < phases.size(); ++k) {
   const Phase& ph = phases[k];
   g_phase.store(static_cast<int>(k), std::memory_order_release);
+  g_first_operator.store(static_cast<uint32_t>(o.clients));  // operators follow the neighbours
+  g_sent.store(0);
+  g_seen_by_first_operator.store(0);
   std::vector<Alert> alerts;
   alerts.reserve(1 << 22);
   AlertSource src(world, o.seed + 1 + k);
@@ -1359,6 +1397,9 @@ int RunBroker(const Options& o) {
               }
             } else if (Clock::now() >= plan.end) {
               break;
+            } else {
+              co_await Pace(timer, window);
+              if (Clock::now() >= plan.end) break;
             }
             const uint32_t idx = static_cast<uint32_t>(alerts.size());
             alerts.push_back(src.Next(nullptr, nullptr, members));
