@@ -1,6 +1,7 @@
 // The analytics section of the console (staff): the crime map, trends, adoption, the dark
 // figure and response times, one page each under /analytics/..., with their own navigation
 // (the top bar hides on phones). Figures come from /api/v1/analytics/* (docs/analytics.md).
+import { useEffect } from 'preact/hooks';
 import { t, type MessageKey } from '../i18n';
 import { linkTo, navigate } from '../session';
 import { AdoptionPage } from './AnalyticsAdoption';
@@ -21,6 +22,10 @@ export const ANALYTICS_PAGES: Array<[string, MessageKey]> = [
 
 export function AnalyticsPage({ path }: { path: string }) {
   const scope = useAreaScope();
+  // On a phone the tabs scroll sideways: keep the current one in sight.
+  useEffect(() => {
+    document.querySelector('.an-nav a[aria-current="page"]')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }, [path]);
   if (path === '/analytics' || path === '/analytics/') {
     queueMicrotask(() => navigate('/analytics/map'));
     return null;

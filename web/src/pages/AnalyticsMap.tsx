@@ -126,7 +126,8 @@ export function CrimeMapPage({ scope }: { scope: AreaScope }) {
   const byFamily = useMemo(() => {
     const m = new Map<string, typeof categories>();
     for (const c of categories) m.set(c.family, [...(m.get(c.family) ?? []), c]);
-    return [...m.entries()];
+    const order = ['crime', 'violence', 'emergency', 'city_service'];
+    return [...m.entries()].sort(([a], [b]) => order.indexOf(a) - order.indexOf(b));
   }, [categories]);
 
   function toggleCategory(code: string) {
