@@ -131,6 +131,7 @@ export const enBroadcast: Record<keyof typeof esBroadcast, string> = {
   users_no_roles: 'No roles',
   grant_add: 'Give a role',
   grant_role: 'Role',
+  grant_all_areas: 'Every area (*)',
   grant_choose_area: 'Choose an area',
   grant_need_area: 'This role needs an area.',
   grant_give: 'Give role',

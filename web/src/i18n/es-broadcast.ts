@@ -134,6 +134,7 @@ export const esBroadcast = {
   users_no_roles: 'Sin roles',
   grant_add: 'Dar rol',
   grant_role: 'Rol',
+  grant_all_areas: 'Todas las áreas (*)',
   grant_choose_area: 'Elige un área',
   grant_need_area: 'Este rol necesita un área.',
   grant_give: 'Dar rol',

@@ -579,7 +579,7 @@ function UsersPanel({ areas }: { areas: Area[] }) {
   }, [search]);
 
   const replace = (u: User) => setUsers((list) => (list ?? []).map((x) => (x.id === u.id ? u : x)));
-  const nameOf = (code: string | null) => (code === null ? '' : code === '*' ? t('all_areas') : (areas.find((a) => a.code === code)?.name ?? code));
+  const nameOf = (code: string | null) => (code === null ? '' : code === '*' ? t('grant_all_areas') : (areas.find((a) => a.code === code)?.name ?? code));
 
   return (
     <div>
@@ -715,7 +715,7 @@ function GrantForm({ user, areas, onDone }: { user: User; areas: Area[]; onDone:
           </label>
           <select id={`grant-area-${user.id}`} value={area} onChange={(e) => setArea(e.currentTarget.value)}>
             <option value="">{t('grant_choose_area')}</option>
-            <option value="*">{t('all_areas')}</option>
+            <option value="*">{t('grant_all_areas')}</option>
             {choices.map((a) => (
               <option key={a.code} value={a.code}>
                 {a.name} ({t(`kind_${a.kind}` as MessageKey)})
