@@ -97,7 +97,9 @@ TEST(PositionIndex, NearestMatchesBruteForce) {
       ASSERT_EQ(got.size(), 7u);
       for (size_t i = 0; i < got.size(); ++i) {
         EXPECT_NEAR(got[i].second, brute[i].first, 1e-3) << "rank " << i << " at " << c.lat;
-        if (i > 0) EXPECT_LE(got[i - 1].second, got[i].second);
+        if (i > 0) {
+          EXPECT_LE(got[i - 1].second, got[i].second);
+        }
       }
     }
   }
