@@ -1,4 +1,4 @@
-// The crime map: /api/v1/analytics/{map,areas,matrix,trends}. Counts of formal complaints
+// The crime map: /api/v1/analytics/{map,areas,matrix,trends,hotspots}. Counts of formal complaints
 // and informal reports over a metric grid, per area, per weekday x hour, and over time, from
 // the in-memory IncidentIndex (crime/). Staff only (operators, responders, analysts,
 // admins); each figure covers only the areas the caller's grants cover. docs/crime-map.md.
@@ -8,9 +8,11 @@
 
 #include "api/context.h"
 #include "api/json.h"
+#include "crime/hotspot_grid.h"
 #include "crime/incident_feed.h"
 #include "crime/incident_index.h"
 #include "crime/mapping.h"
+#include "geo/area_index.h"
 #include "geo/geometry.h"
 #include "geo/grid.h"
 
@@ -143,41 +145,85 @@ std::optional<Parsed> ParseCommon(ApiContext& ctx, http::Request& req, const htt
   return out;
 }
 
+// The grid of a map or hotspot request: `cell` metres (default 250) with its reference at
+// `origin=lat,lon`, else the centre of the area, else of the data, rounded to 0.01 degree so
+// the same request gives the same cells as data grows.
+struct GridSpec {
+  double cell = 250;
+  double lat0 = 0, lon0 = 0;
+  std::optional<geo::Grid> grid;
+};
+
+Result<GridSpec> ParseGrid(ApiContext& ctx, http::Request& req, const Parsed& q) {
+  GridSpec g;
+  if (std::string c = req.Query("cell"); !c.empty()) {
+    char* end = nullptr;
+    g.cell = std::strtod(c.c_str(), &end);
+    if (end == c.c_str() || *end != '\0')
+      return InvalidArgument("'cell' must be a number of metres");
+  }
+  if (std::string o = req.Query("origin"); !o.empty()) {
+    if (std::sscanf(o.c_str(), "%lf,%lf", &g.lat0, &g.lon0) != 2)
+      return InvalidArgument("'origin' must be lat,lon");
+  } else if (q.area) {
+    auto area = ctx.areas.Get(*q.area);
+    auto v = geo::ValidateGeometry(area->geometry);
+    if (v.ok()) {
+      g.lat0 = (v->bbox.min_lat + v->bbox.max_lat) / 2;
+      g.lon0 = (v->bbox.min_lon + v->bbox.max_lon) / 2;
+    }
+  } else if (auto b = ctx.crime_index->Bounds()) {
+    g.lat0 = ((*b)[0] + (*b)[2]) / 2;
+    g.lon0 = ((*b)[1] + (*b)[3]) / 2;
+  }
+  g.lat0 = std::round(g.lat0 * 100) / 100;
+  g.lon0 = std::round(g.lon0 * 100) / 100;
+  auto grid = geo::Grid::Make(g.lat0, g.lon0, g.cell);
+  if (!grid.ok()) return grid.status();
+  g.grid = *grid;
+  return g;
+}
+
+// "cell_m", "origin", "cell_dlat", "cell_dlon", "matched", "unlocated" (no braces).
+void AppendGridMeta(std::string& body, const GridSpec& g, const crime::GridCounts& counts) {
+  body += "\"cell_m\":";
+  AppendFixed(body, g.cell, 0);
+  body += ",\"origin\":{\"lat\":";
+  AppendFixed(body, g.lat0, 2);
+  body += ",\"lon\":";
+  AppendFixed(body, g.lon0, 2);
+  body += "},\"cell_dlat\":";
+  AppendFixed(body, g.grid->cell_dlat(), 10);
+  body += ",\"cell_dlon\":";
+  AppendFixed(body, g.grid->cell_dlon(), 10);
+  body += ",\"matched\":" + std::to_string(counts.matched) +
+          ",\"unlocated\":" + std::to_string(counts.unlocated);
+}
+
+// {"type":"Polygon","coordinates":[[...]]} of a cell, in plain decimal.
+void AppendCellPolygon(std::string& body, const geo::Grid& grid, int32_t ix, int32_t iy) {
+  body += "{\"type\":\"Polygon\",\"coordinates\":[[";
+  auto ring = grid.Polygon({ix, iy});
+  for (size_t k = 0; k < ring.size(); ++k) {
+    if (k) body += ',';
+    body += '[';
+    AppendFixed(body, ring[k].lon);
+    body += ',';
+    AppendFixed(body, ring[k].lat);
+    body += ']';
+  }
+  body += "]]}";
+}
+
 void Map(ApiContext& ctx, http::Request& req, http::Reply reply) {
   auto q = ParseCommon(ctx, req, reply);
   if (!q) return;
-  double cell = 250;
-  if (std::string c = req.Query("cell"); !c.empty()) {
-    char* end = nullptr;
-    cell = std::strtod(c.c_str(), &end);
-    if (end == c.c_str() || *end != '\0')
-      return reply(http::Response::Error(InvalidArgument("'cell' must be a number of metres")));
-  }
   std::string format = req.Query("format", "geojson");
   if (format != "geojson" && format != "compact")
     return reply(http::Response::Error(InvalidArgument("'format' must be geojson or compact")));
-
-  // Grid reference: `origin=lat,lon`, else the centre of the area, else of the data; rounded
-  // to 0.01 degree so the same request gives the same cells as data grows.
-  double lat0 = 0, lon0 = 0;
-  if (std::string o = req.Query("origin"); !o.empty()) {
-    if (std::sscanf(o.c_str(), "%lf,%lf", &lat0, &lon0) != 2)
-      return reply(http::Response::Error(InvalidArgument("'origin' must be lat,lon")));
-  } else if (q->area) {
-    auto area = ctx.areas.Get(*q->area);
-    auto g = geo::ValidateGeometry(area->geometry);
-    if (g.ok()) {
-      lat0 = (g->bbox.min_lat + g->bbox.max_lat) / 2;
-      lon0 = (g->bbox.min_lon + g->bbox.max_lon) / 2;
-    }
-  } else if (auto b = ctx.crime_index->Bounds()) {
-    lat0 = ((*b)[0] + (*b)[2]) / 2;
-    lon0 = ((*b)[1] + (*b)[3]) / 2;
-  }
-  lat0 = std::round(lat0 * 100) / 100;
-  lon0 = std::round(lon0 * 100) / 100;
-  auto grid = geo::Grid::Make(lat0, lon0, cell);
-  if (!grid.ok()) return reply(http::Response::Error(grid.status()));
+  auto spec = ParseGrid(ctx, req, *q);
+  if (!spec.ok()) return reply(http::Response::Error(spec.status()));
+  const geo::Grid* grid = &*spec->grid;
 
   crime::GridCounts counts = ctx.crime_index->Grid(*grid, q->filter);
   const size_t limit = format == "geojson" ? kMaxGeoJsonCells : kMaxCompactCells;
@@ -190,20 +236,7 @@ void Map(ApiContext& ctx, http::Request& req, http::Reply reply) {
 
   std::string body;
   body.reserve(64 + counts.cells.size() * (format == "geojson" ? 260 : 24));
-  auto meta = [&]() {
-    body += "\"cell_m\":";
-    AppendFixed(body, cell, 0);
-    body += ",\"origin\":{\"lat\":";
-    AppendFixed(body, lat0, 2);
-    body += ",\"lon\":";
-    AppendFixed(body, lon0, 2);
-    body += "},\"cell_dlat\":";
-    AppendFixed(body, grid->cell_dlat(), 10);
-    body += ",\"cell_dlon\":";
-    AppendFixed(body, grid->cell_dlon(), 10);
-    body += ",\"matched\":" + std::to_string(counts.matched) +
-            ",\"unlocated\":" + std::to_string(counts.unlocated);
-  };
+  auto meta = [&]() { AppendGridMeta(body, *spec, counts); };
   if (format == "compact") {
     body += "{\"format\":\"compact\",";
     meta();
@@ -222,17 +255,9 @@ void Map(ApiContext& ctx, http::Request& req, http::Reply reply) {
     for (size_t i = 0; i < counts.cells.size(); ++i) {
       const auto& c = counts.cells[i];
       if (i) body += ',';
-      body += "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[";
-      auto ring = grid->Polygon({c.ix, c.iy});
-      for (size_t k = 0; k < ring.size(); ++k) {
-        if (k) body += ',';
-        body += '[';
-        AppendFixed(body, ring[k].lon);
-        body += ',';
-        AppendFixed(body, ring[k].lat);
-        body += ']';
-      }
-      body += "]]},\"properties\":{\"ix\":" + std::to_string(c.ix) +
+      body += "{\"type\":\"Feature\",\"geometry\":";
+      AppendCellPolygon(body, *grid, c.ix, c.iy);
+      body += ",\"properties\":{\"ix\":" + std::to_string(c.ix) +
               ",\"iy\":" + std::to_string(c.iy) + ",\"count\":" + std::to_string(c.count) + "}}";
     }
     body += "]}";
@@ -390,6 +415,123 @@ void Trends(ApiContext& ctx, http::Request& req, http::Reply reply) {
   reply(http::Response::Json(200, json::serialize(o)));
 }
 
+// Gi* hot and cold spots over the grid (crime/hotspot_grid.h): the study area is the area
+// asked for (or the caller's granted areas), cells whose centre lies inside; for staff over
+// every area without `area`, the rectangle around the non-empty cells.
+void Hotspots(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto q = ParseCommon(ctx, req, reply);
+  if (!q) return;
+  auto fail = [&](const Status& s) { reply(http::Response::Error(s)); };
+  std::string format = req.Query("format", "geojson");
+  if (format != "geojson" && format != "compact")
+    return fail(InvalidArgument("'format' must be geojson or compact"));
+  std::string which = req.Query("cells", "significant");
+  if (which != "significant" && which != "all")
+    return fail(InvalidArgument("'cells' must be significant or all"));
+  crime::HotspotOptions options;
+  if (std::string b = req.Query("band_m"); !b.empty()) {
+    char* end = nullptr;
+    options.band_m = std::strtod(b.c_str(), &end);
+    if (end == b.c_str() || *end != '\0' || !std::isfinite(options.band_m) || options.band_m <= 0)
+      return fail(InvalidArgument("'band_m' must be a positive number of metres"));
+  }
+  if (std::string f = req.Query("fdr", "true"); f == "false" || f == "0") {
+    options.fdr = false;
+  } else if (f != "true" && f != "1") {
+    return fail(InvalidArgument("'fdr' must be true or false"));
+  }
+  auto spec = ParseGrid(ctx, req, *q);
+  if (!spec.ok()) return fail(spec.status());
+  const geo::Grid& grid = *spec->grid;
+  crime::GridCounts counts = ctx.crime_index->Grid(grid, q->filter);
+
+  Result<crime::StudyArea> study = Internal("no study area");
+  if (q->filter.areas) {
+    // The polygons of the areas in scope: one point-in-polygon test per cell centre.
+    geo::AreaIndex polygons;
+    std::optional<geo::BBox> box;
+    for (const std::string& code : *q->filter.areas) {
+      auto a = ctx.areas.Get(code);
+      if (!a) continue;
+      auto v = geo::ValidateGeometry(a->geometry);
+      if (!v.ok() || !polygons.Put(code, a->geometry).ok()) continue;
+      if (!box) {
+        box = v->bbox;
+      } else {
+        box->min_lat = std::min(box->min_lat, v->bbox.min_lat);
+        box->min_lon = std::min(box->min_lon, v->bbox.min_lon);
+        box->max_lat = std::max(box->max_lat, v->bbox.max_lat);
+        box->max_lon = std::max(box->max_lon, v->bbox.max_lon);
+      }
+    }
+    if (!box) return fail(Unprocessable("the areas in scope have no polygon"));
+    study = crime::StudyAreaForBox(
+        grid, *box, [&](double lat, double lon) { return !polygons.At(lat, lon).empty(); });
+  } else {
+    study = crime::StudyAreaOfCells(counts);
+  }
+  if (!study.ok()) return fail(study.status());
+  auto hs = crime::GridHotspots(grid, counts, *study, options);
+  if (!hs.ok()) return fail(hs.status());
+  std::vector<crime::HotspotCell> cells = hs->Cells(which == "all");
+  const size_t limit = format == "geojson" ? kMaxGeoJsonCells : kMaxCompactCells;
+  if (cells.size() > limit)
+    return fail(Unprocessable(std::to_string(cells.size()) + " cells exceed the limit of " +
+                              std::to_string(limit) +
+                              ": use cells=significant, format=compact, a larger cell or a "
+                              "smaller area"));
+
+  auto z_text = [](double z) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4f", z);
+    return std::string(buf);
+  };
+  auto p_text = [](double p) {  // a valid JSON number; tiny p-values in exponent form
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6g", p);
+    return std::string(buf);
+  };
+  std::string body;
+  body.reserve(512 + cells.size() * (format == "geojson" ? 330 : 48));
+  body += format == "compact" ? "{\"format\":\"compact\"," : "{\"type\":\"FeatureCollection\",";
+  AppendGridMeta(body, *spec, counts);
+  body += ",\"band_m\":";
+  AppendFixed(body, hs->band_m, 1);
+  body += std::string(",\"default_band\":") + (hs->default_band ? "true" : "false");
+  body += std::string(",\"fdr\":") + (options.fdr ? "true" : "false");
+  body += ",\"study_cells\":" + std::to_string(hs->gi.n);
+  body += ",\"mean\":";
+  AppendFixed(body, hs->gi.mean, 6);
+  body += ",\"stddev\":";
+  AppendFixed(body, hs->gi.stddev, 6);
+  body += ",\"critical_p\":{\"90\":" + p_text(hs->gi.critical_p[0]) +
+          ",\"95\":" + p_text(hs->gi.critical_p[1]) + ",\"99\":" + p_text(hs->gi.critical_p[2]) +
+          "}";
+  body += ",\"hot\":" + std::to_string(hs->Hot()) + ",\"cold\":" + std::to_string(hs->Cold());
+  body += format == "compact" ? ",\"cells\":[" : ",\"features\":[";
+  static const char* kConfidence[] = {"0", "90", "95", "99"};
+  for (size_t i = 0; i < cells.size(); ++i) {
+    const crime::HotspotCell& c = cells[i];
+    if (i) body += ',';
+    const int level = c.bin < 0 ? -c.bin : c.bin;
+    if (format == "compact") {
+      body += '[' + std::to_string(c.ix) + ',' + std::to_string(c.iy) + ',' +
+              std::to_string(c.count) + ',' + z_text(c.z) + ',' + p_text(c.p) + ',' +
+              std::to_string(c.bin) + ']';
+      continue;
+    }
+    body += "{\"type\":\"Feature\",\"geometry\":";
+    AppendCellPolygon(body, grid, c.ix, c.iy);
+    body += ",\"properties\":{\"ix\":" + std::to_string(c.ix) + ",\"iy\":" + std::to_string(c.iy) +
+            ",\"count\":" + std::to_string(c.count) + ",\"z\":" + z_text(c.z) +
+            ",\"p\":" + p_text(c.p) + ",\"bin\":" + std::to_string(c.bin) +
+            ",\"confidence\":" + kConfidence[level] + ",\"type\":\"" +
+            (c.bin > 0 ? "hot" : c.bin < 0 ? "cold" : "none") + "\"}}";
+  }
+  body += "]}";
+  reply(http::Response::Json(200, std::move(body)));
+}
+
 }  // namespace
 
 void AddCrimeMapRoutes(http::Router& r, ApiContext& ctx) {
@@ -402,6 +544,8 @@ void AddCrimeMapRoutes(http::Router& r, ApiContext& ctx) {
         [&ctx](http::Request& q, http::Reply y) { Matrix(ctx, q, std::move(y)); });
   r.Add("GET", "/api/v1/analytics/trends",
         [&ctx](http::Request& q, http::Reply y) { Trends(ctx, q, std::move(y)); });
+  r.Add("GET", "/api/v1/analytics/hotspots",
+        [&ctx](http::Request& q, http::Reply y) { Hotspots(ctx, q, std::move(y)); });
 }
 
 }  // namespace centinela::api

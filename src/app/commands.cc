@@ -503,6 +503,24 @@ int ReportAdoptionCommand(const CommonFlags& flags, const AdoptionReportFlags& f
   return 0;
 }
 
+int ReportMonthlyCommand(const CommonFlags& flags, const MonthlyReportFlags& f, char** envp) {
+  Result<Config> config = LoadConfig(flags, envp);
+  if (!config.ok()) return Fail(config.status());
+  InitLogging(config->Str("log.level"), false);
+  auto store = OpenConfiguredStore(*config, nullptr);
+  if (!store.ok()) return Fail(store.status());
+  int rc = 1;
+  {
+    areas::AreaService areas(**store);
+    Status s = areas.Load();
+    if (!s.ok()) return Fail(s);
+    community::MembershipService memberships(**store, areas, community::MembershipOptions{});
+    rc = RunMonthlyReport(**store, areas, memberships, f);
+  }
+  (*store)->Close();
+  return rc;
+}
+
 int ImportComplaintsCommand(const CommonFlags& flags, const ImportComplaintsFlags& f, char** envp) {
   Result<Config> config = LoadConfig(flags, envp);
   if (!config.ok()) return Fail(config.status());
@@ -587,6 +605,19 @@ int RunCli(int argc, char** argv, char** envp) {
   report_adoption->add_option("--from", arf.from, "Reports from this day (YYYY-MM-DD, UTC) or epoch ms");
   report_adoption->add_option("--to", arf.to, "Reports before this day (exclusive) or epoch ms");
   report_adoption->add_option("--format", arf.format, "table, csv or json")->capture_default_str();
+  MonthlyReportFlags mrf;
+  CLI::App* report_monthly = report->add_subcommand(
+      "monthly", "The precinct meeting's monthly report: self-contained HTML (maps, tables, charts), PDF with --pdf");
+  AddCommonFlags(report_monthly, report_flags);
+  report_monthly->add_option("--area", mrf.area, "Area code (the precinct; its children get rows and outlines)")->required();
+  report_monthly->add_option("--month", mrf.month, "Month, YYYY-MM (UTC calendar month)")->required();
+  report_monthly->add_option("--out", mrf.out_dir, "Directory for informe-<area>-<month>.html/.pdf")->capture_default_str();
+  report_monthly->add_flag("--pdf", mrf.pdf, "Also print a PDF with headless chromium");
+  report_monthly->add_option("--lang", mrf.lang, "es or en")->capture_default_str();
+  report_monthly->add_option("--utc-offset", mrf.utc_offset, "Local time of the hour x weekday matrix and the trend's days, e.g. -03:00")->capture_default_str();
+  report_monthly->add_option("--cell", mrf.cell_m, "Grid cell of the maps and Gi*, metres (50-2000)")->capture_default_str();
+  report_monthly->add_option("--bandwidth", mrf.bandwidth_m, "Kernel density bandwidth, metres")->capture_default_str();
+  report_monthly->add_option("--target-s", mrf.target_s, "Response-time target, seconds")->capture_default_str();
 
   SimulateFlags simulate_flags;
   CLI::App* simulate = app.add_subcommand(
@@ -617,6 +648,7 @@ int RunCli(int argc, char** argv, char** envp) {
     if (*import_complaints) return ImportComplaintsCommand(import_flags, icf, envp);
     if (*report_adoption) return ReportAdoptionCommand(report_flags, arf, envp);
     if (*simulate) return RunSimulate(simulate_flags);
+    if (*report_monthly) return ReportMonthlyCommand(report_flags, mrf, envp);
   } catch (const std::exception& e) {
     spdlog::error("fatal: {}", e.what());
     std::cerr << "centinela: fatal: " << e.what() << "\n";

@@ -4,6 +4,8 @@
 #include "analytics/adoption_source.h"
 #include "analytics/period.h"
 
+#include <cstdio>
+
 namespace centinela::app {
 
 Result<std::string> RenderAdoptionReport(store::Store& store, const areas::AreaService& areas,
@@ -30,6 +32,22 @@ Result<std::string> RenderAdoptionReport(store::Store& store, const areas::AreaS
   if (flags.format == "csv") return analytics::AdoptionCsv(*rows);
   if (flags.format == "json") return analytics::AdoptionJson(*rows, q.area, q.from_ms, to) + "\n";
   return analytics::AdoptionText(*rows);
+}
+
+int RunMonthlyReport(store::Store& store, const areas::AreaService& areas,
+                     community::MembershipService& memberships, const MonthlyReportFlags& flags) {
+  auto files = WriteMonthlyReport(store, areas, memberships, flags, [](const std::string& line) {
+    std::fprintf(stderr, "%s\n", line.c_str());
+    std::fflush(stderr);
+  });
+  if (!files.ok()) {
+    std::fprintf(stderr, "centinela: %s\n", files.status().message().c_str());
+    const Code c = files.status().code();
+    return c == Code::kInvalidArgument || c == Code::kNotFound ? 2 : 1;
+  }
+  std::printf("%s\n", files->html.c_str());
+  if (!files->pdf.empty()) std::printf("%s\n", files->pdf.c_str());
+  return 0;
 }
 
 }  // namespace centinela::app

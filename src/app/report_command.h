@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "app/monthly_report.h"
 #include "areas/areas.h"
 #include "common/status.h"
 #include "community/membership.h"
@@ -23,5 +24,11 @@ struct AdoptionReportFlags {
 Result<std::string> RenderAdoptionReport(store::Store& store, const areas::AreaService& areas,
                                          community::MembershipService& memberships,
                                          const AdoptionReportFlags& flags);
+
+//! `report monthly`: writes the HTML (and PDF) with progress lines on stderr and the paths
+//! written on stdout. Returns the exit code: 0 written, 1 failed (chromium missing or failing,
+//! store errors), 2 bad usage (area, month, language or parameter).
+int RunMonthlyReport(store::Store& store, const areas::AreaService& areas,
+                     community::MembershipService& memberships, const MonthlyReportFlags& flags);
 
 }  // namespace centinela::app

@@ -115,6 +115,8 @@ Result<int> ParseOffset(std::string_view s) {
 
 }  // namespace
 
+Result<int> ParseUtcOffset(std::string_view s) { return ParseOffset(s); }
+
 bool GlobMatch(std::string_view pattern, std::string_view text) {
   // Iterative matcher with one backtrack point for the last '*'.
   size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;

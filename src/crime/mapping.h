@@ -109,6 +109,9 @@ class RowConverter {
   std::unordered_map<uint64_t, int> id_seen_;  // first 64 bits of a row hash -> times seen
 };
 
+//! Minutes east of UTC from "+HH:MM" / "-HH:MM" / "Z" (kInvalidArgument otherwise). Pure.
+Result<int> ParseUtcOffset(std::string_view s);
+
 //! Days since 1970-01-01 of a proleptic Gregorian date, and back ("YYYY-MM-DD"; year and
 //! month). Pure.
 int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d);
