@@ -1022,8 +1022,10 @@ struct AlertSource {
     const size_t k = world.Draw(rng);
     if (lat) {
       auto p = world.PointIn(k, rng);
-      *lat = p.first;
-      *lon = p.second;
+      // The POST carries 6 decimals (%.6f): decide the expected receivers on the point the
+      // server will see, or a point within 0.1 m of a boundary is counted in the wrong comuna.
+      *lat = std::round(p.first * 1e6) / 1e6;
+      *lon = std::round(p.second * 1e6) / 1e6;
       for (const std::string& code : world.index.At(*lat, *lon))
         for (size_t j = 0; j < world.codes.size(); ++j)
           if (world.codes[j] == code) a.areas.push_back(j);
