@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
+#include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -37,6 +39,15 @@ void WriteCsvField(std::ostream& out, std::string_view s) {
 
 bool IsBlank(const std::vector<std::string_view>& fields) {
   return fields.size() == 1 && fields[0].find_first_not_of(" \t") == std::string_view::npos;
+}
+
+// Assigns text to a parameter, reusing the string already there (and its capacity).
+void SetText(store::Value& v, const std::string& text) {
+  if (auto* str = std::get_if<std::string>(&v)) {
+    str->assign(text);
+  } else {
+    v = text;
+  }
 }
 
 std::string InsertSql(MappingKind kind, int rows) {
@@ -99,8 +110,9 @@ Result<ImportReport> ImportFile(store::Store& store, const std::string& path,
 
   ImportReport report;
   auto t0 = Clock::now();
-  std::vector<ComplaintRecord> complaints;
-  std::vector<MonthlyCountRecord> counts;
+  // Deques: a million records are never moved as the containers grow.
+  std::deque<ComplaintRecord> complaints;
+  std::deque<MonthlyCountRecord> counts;
   ImportProgress progress;
   progress.total = csv.file_bytes();
   while (csv.Next(fields)) {
@@ -161,7 +173,19 @@ Result<ImportReport> ImportFile(store::Store& store, const std::string& path,
   std::vector<size_t> order(static_cast<size_t>(good));
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   if (mapping.kind == MappingKind::kComplaints) {
+    // By id: the first 8 bytes as a big-endian integer (the same order as the strings'),
+    // then the whole strings for ties.
+    std::vector<uint64_t> prefix(order.size());
+    for (size_t i = 0; i < order.size(); ++i) {
+      const std::string& id = complaints[i].source_id;
+      unsigned char b[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      std::memcpy(b, id.data(), std::min<size_t>(8, id.size()));
+      uint64_t v = 0;
+      for (unsigned char c : b) v = (v << 8) | c;
+      prefix[i] = v;
+    }
     std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      if (prefix[a] != prefix[b]) return prefix[a] < prefix[b];
       return complaints[a].source_id < complaints[b].source_id;
     });
   }
@@ -182,32 +206,72 @@ Result<ImportReport> ImportFile(store::Store& store, const std::string& path,
                         json::serialize(payload)});
     if (!e.ok()) return e.status();
     seq = e->seq;
+    // SQLite bulk load: secondary indexes of complaints are dropped and built again after
+    // the rows are in (one sort instead of a random B-tree insert per row), inside this same
+    // transaction, so a failure rolls them back with the rows. Only when the table holds
+    // fewer rows than the file brings (rebuilding reads the whole table). The indexes are
+    // rebuilt from their own stored SQL, so their definitions are whatever the migrations say.
+    std::vector<std::pair<std::string, std::string>> rebuild;  // name, CREATE INDEX ...
     if (store.Backend() == "sqlite") {
       // A page cache big enough for the indexes of a city-sized file (256 MiB at most; this
       // is the importing process's own connection).
       auto pragma = tx.Exec("PRAGMA cache_size = -262144");
       if (!pragma.ok()) return pragma.status();
+      if (mapping.kind == MappingKind::kComplaints) {
+        auto existing = tx.Exec("SELECT count(*) AS n FROM complaints");
+        if (!existing.ok()) return existing.status();
+        if (existing->Int(0, "n") < good) {
+          auto indexes = tx.Exec(
+              "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = "
+              "'complaints' AND sql IS NOT NULL ORDER BY name");
+          if (!indexes.ok()) return indexes.status();
+          for (size_t i = 0; i < indexes->size(); ++i) {
+            rebuild.emplace_back(indexes->Text(i, "name"), indexes->Text(i, "sql"));
+            auto drop = tx.Exec("DROP INDEX \"" + rebuild.back().first + "\"");
+            if (!drop.ok()) return drop.status();
+          }
+        }
+      }
     }
     ImportProgress wp;
     wp.phase = "write";
     wp.total = good;
+    // One parameter vector reused for every statement: its strings keep their capacity, so
+    // a batch costs copies, not allocations.
     store::Params params;
     for (int64_t start = 0; start < good; start += batch) {
       const int64_t n = std::min<int64_t>(batch, good - start);
-      params.clear();
+      const size_t cols = mapping.kind == MappingKind::kComplaints ? 11 : 8;
+      params.resize(static_cast<size_t>(n) * cols);
+      store::Value* v = params.data();
       for (int64_t i = start; i < start + n; ++i) {
         if (mapping.kind == MappingKind::kComplaints) {
           const ComplaintRecord& c = complaints[order[static_cast<size_t>(i)]];
-          params.insert(
-              params.end(),
-              {mapping.source, c.source_id, c.occurred_ms, int64_t{c.date_known ? 1 : 0},
-               c.category, c.family, c.raw_category, c.lat ? store::Value(*c.lat) : store::Value(),
-               c.lon ? store::Value(*c.lon) : store::Value(),
-               c.area_code.empty() ? store::Value() : store::Value(c.area_code), seq});
+          SetText(*v++, mapping.source);
+          SetText(*v++, c.source_id);
+          *v++ = c.occurred_ms;
+          *v++ = int64_t{c.date_known ? 1 : 0};
+          SetText(*v++, c.category);
+          SetText(*v++, c.family);
+          SetText(*v++, c.raw_category);
+          *v++ = c.lat ? store::Value(*c.lat) : store::Value();
+          *v++ = c.lon ? store::Value(*c.lon) : store::Value();
+          if (c.area_code.empty()) {
+            *v++ = store::Value();
+          } else {
+            SetText(*v++, c.area_code);
+          }
+          *v++ = seq;
         } else {
           const MonthlyCountRecord& c = counts[static_cast<size_t>(i)];
-          params.insert(params.end(), {mapping.source, c.area_code, c.month, c.crime_group,
-                                       c.category, c.family, c.count, seq});
+          SetText(*v++, mapping.source);
+          SetText(*v++, c.area_code);
+          SetText(*v++, c.month);
+          SetText(*v++, c.crime_group);
+          SetText(*v++, c.category);
+          SetText(*v++, c.family);
+          *v++ = c.count;
+          *v++ = seq;
         }
       }
       const std::string tail_sql =
@@ -220,6 +284,10 @@ Result<ImportReport> ImportFile(store::Store& store, const std::string& path,
         wp.rows = report.read;
         options.progress(wp);
       }
+    }
+    for (const auto& [name, create] : rebuild) {
+      auto r = tx.Exec(create);
+      if (!r.ok()) return r.status();
     }
     return Status::Ok();
   });

@@ -355,28 +355,66 @@ std::string RowConverter::Text(const std::vector<std::string_view>& f, int col) 
   return Trim(f[col]);
 }
 
+int OccurrenceCounter::Add(uint64_t key) {
+  if ((size_ + 1) * 2 > keys_.size()) Grow();
+  const size_t mask = keys_.size() - 1;
+  // Fibonacci hashing spreads keys that differ only in their high bits.
+  size_t i = static_cast<size_t>((key * 0x9E3779B97F4A7C15ULL) >> 20) & mask;
+  while (counts_[i] != 0 && keys_[i] != key) i = (i + 1) & mask;
+  if (counts_[i] == 0) {
+    keys_[i] = key;
+    ++size_;
+  }
+  return ++counts_[i];
+}
+
+void OccurrenceCounter::Grow() {
+  std::vector<uint64_t> keys = std::move(keys_);
+  std::vector<int32_t> counts = std::move(counts_);
+  const size_t capacity = keys.empty() ? 1024 : keys.size() * 2;
+  keys_.assign(capacity, 0);
+  counts_.assign(capacity, 0);
+  const size_t mask = capacity - 1;
+  for (size_t j = 0; j < keys.size(); ++j) {
+    if (counts[j] == 0) continue;
+    size_t i = static_cast<size_t>((keys[j] * 0x9E3779B97F4A7C15ULL) >> 20) & mask;
+    while (counts_[i] != 0) i = (i + 1) & mask;
+    keys_[i] = keys[j];
+    counts_[i] = counts[j];
+  }
+}
+
 std::string RowConverter::RowId(const std::vector<std::string_view>& fields) {
   // No id column: the hash of the row's fields, plus an occurrence number so that identical
   // rows stay distinct cases (and the same file re-imported gives the same ids). Occurrences
   // are counted by the hash's first 64 bits (cheap to keep for millions of rows).
-  std::string joined;
+  joined_.clear();
   for (const auto& f : fields) {
-    joined.append(f);
-    joined.push_back('\x1f');
+    joined_.append(f);
+    joined_.push_back('\x1f');
   }
-  const std::string raw = Sha256Raw(joined);
+  const std::string raw = Sha256Raw(joined_);
   uint64_t key = 0;
   for (int i = 0; i < 8; ++i) key = (key << 8) | static_cast<unsigned char>(raw[i]);
-  std::string id = "h" + ToHex(std::string_view(raw).substr(0, 12));
-  int n = ++id_seen_[key];
-  if (n > 1) id += "-" + std::to_string(n);
-  return id;
+  // "h" + hex of the first 12 bytes [+ "-n" from the second occurrence on].
+  static constexpr char kHex[] = "0123456789abcdef";
+  char buf[48];
+  buf[0] = 'h';
+  for (int i = 0; i < 12; ++i) {
+    const auto b = static_cast<unsigned char>(raw[i]);
+    buf[1 + 2 * i] = kHex[b >> 4];
+    buf[2 + 2 * i] = kHex[b & 15];
+  }
+  size_t len = 25;
+  const int n = id_seen_.Add(key);
+  if (n > 1) len += static_cast<size_t>(std::snprintf(buf + len, sizeof buf - len, "-%d", n));
+  return std::string(buf, len);
 }
 
 Result<std::pair<std::string, std::string>> RowConverter::MapCategory(std::string_view raw) {
-  std::string key(raw);
-  auto it = category_cache_.find(key);
+  auto it = category_cache_.find(raw);
   if (it == category_cache_.end()) {
+    std::string key(raw);
     std::optional<std::string> code;
     for (const CategoryRule& r : m_.rules) {
       if (GlobMatch(r.match, raw)) {
@@ -387,7 +425,8 @@ Result<std::pair<std::string, std::string>> RowConverter::MapCategory(std::strin
     it = category_cache_.emplace(key, code).first;
   }
   if (!it->second) {
-    if (m_.unmapped_is_error) return Unprocessable("unmapped category '" + key + "'");
+    if (m_.unmapped_is_error)
+      return Unprocessable("unmapped category '" + std::string(raw) + "'");
     return std::pair{std::string(kOtherCategory), m_.other_family};
   }
   const std::string& code = *it->second;

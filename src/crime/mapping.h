@@ -79,6 +79,22 @@ struct MonthlyCountRecord {
   int64_t count = 0;
 };
 
+//! How many times each 64-bit key has been seen: an open-addressing table (linear probing,
+//! kept at most half full) instead of a node-based map, so a file of millions of rows costs
+//! two flat arrays and no allocation per row. Not thread-safe.
+class OccurrenceCounter {
+ public:
+  //! Counts one more occurrence of `key` and returns its count (1 the first time).
+  int Add(uint64_t key);
+  size_t size() const { return size_; }
+
+ private:
+  void Grow();
+  std::vector<uint64_t> keys_;
+  std::vector<int32_t> counts_;  // 0 = empty slot
+  size_t size_ = 0;
+};
+
 //! Converts rows of one file under one mapping. Holds the header's column positions and
 //! caches of category decisions and row-hash ids. Not thread-safe.
 class RowConverter {
@@ -105,8 +121,15 @@ class RowConverter {
   int id_ = -1, date_ = -1, time_ = -1, category_ = -1, lat_ = -1, lon_ = -1, area_ = -1,
       count_ = -1;
   size_t columns_ = 0;
-  std::unordered_map<std::string, std::optional<std::string>> category_cache_;
-  std::unordered_map<uint64_t, int> id_seen_;  // first 64 bits of a row hash -> times seen
+  // Looked up by the raw field's view (no string built per row).
+  struct ViewHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::optional<std::string>, ViewHash, std::equal_to<>>
+      category_cache_;
+  OccurrenceCounter id_seen_;  // first 64 bits of a row hash -> times seen
+  std::string joined_;         // RowId's scratch buffer
 };
 
 //! Minutes east of UTC from "+HH:MM" / "-HH:MM" / "Z" (kInvalidArgument otherwise). Pure.

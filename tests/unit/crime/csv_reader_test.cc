@@ -72,6 +72,37 @@ TEST(CsvReaderTest, TruncatedGzipIsAnError) {
   EXPECT_FALSE((*r)->error().ok());
 }
 
+TEST(CsvReaderTest, RawRecordsAcrossBufferRefills) {
+  // 3 MB of records of varying length (quoted fields with doubled quotes and line breaks,
+  // CRLF and LF ends) so that records straddle the reader's 1 MiB buffer at every kind of
+  // byte: raw() must give each record's text exactly, without its line end.
+  std::vector<std::string> raws;
+  std::string text;
+  size_t i = 0;
+  while (text.size() < 3'000'000) {
+    std::string rec = "r" + std::to_string(i) + ",\"a \"\"q\"\"\n" + std::string(i % 97, 'x') +
+                      "\"," + std::string(i % 13, 'y');
+    raws.push_back(rec);
+    text += rec + (i % 3 == 0 ? "\r\n" : "\n");
+    ++i;
+  }
+  for (bool gz : {false, true}) {
+    auto r = CsvReader::Open(TempFile(gz ? "raw.csv.gz" : "raw.csv", text, gz), ',');
+    ASSERT_TRUE(r.ok());
+    std::vector<std::string_view> f;
+    size_t n = 0;
+    while ((*r)->Next(f)) {
+      ASSERT_LT(n, raws.size());
+      ASSERT_EQ((*r)->raw(), raws[n]) << "record " << n;
+      ASSERT_EQ(f.size(), 3u);
+      ASSERT_EQ(f[0], "r" + std::to_string(n));
+      ++n;
+    }
+    EXPECT_TRUE((*r)->error().ok());
+    EXPECT_EQ(n, raws.size());
+  }
+}
+
 TEST(CsvReaderTest, MissingFileIsNotFound) {
   auto r = CsvReader::Open("/nonexistent/x.csv", ',');
   ASSERT_FALSE(r.ok());

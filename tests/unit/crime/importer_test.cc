@@ -210,6 +210,50 @@ TEST_P(ImporterTest, AFailingWriteLeavesNothingBehind) {
   EXPECT_EQ(Count("SELECT count(*) AS n FROM events WHERE type = 'complaints.imported'"), 0);
 }
 
+// The complaints table's secondary indexes, as the backend describes them.
+std::vector<std::string> ComplaintIndexes(store::Store& s) {
+  const bool sqlite = s.Backend() == "sqlite";
+  auto r = s.Query(sqlite ? "SELECT sql AS d FROM sqlite_master WHERE type = 'index' AND "
+                            "tbl_name = 'complaints' AND sql IS NOT NULL ORDER BY name"
+                          : "SELECT indexdef AS d FROM pg_indexes WHERE tablename = 'complaints' "
+                            "ORDER BY indexname");
+  EXPECT_TRUE(r.ok());
+  std::vector<std::string> out;
+  for (size_t i = 0; r.ok() && i < r->size(); ++i) out.push_back(r->Text(i, "d"));
+  return out;
+}
+
+TEST_P(ImporterTest, IndexesAreRebuiltAfterABulkImport) {
+  if (IsSkipped()) return;
+  // On SQLite a file bigger than the table is loaded with the secondary indexes dropped and
+  // rebuilt from their stored SQL in the same transaction: afterwards they are the same.
+  const std::vector<std::string> before = ComplaintIndexes(*store_);
+  ASSERT_GE(before.size(), 2u);
+  auto r = Import(Write("complaints.csv", kFile), kMapping);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(ComplaintIndexes(*store_), before);
+  EXPECT_EQ(Count("SELECT count(*) AS n FROM complaints WHERE occurred_ms >= 0"), 5);
+}
+
+TEST_P(ImporterTest, AFailedIndexRebuildRollsTheImportBack) {
+  if (IsSkipped() || store_->Backend() != "sqlite") return;  // PostgreSQL drops no index
+  // A unique index the file's rows violate: rebuilding it fails after the rows are in, and
+  // the whole import (rows, event, dropped indexes) is rolled back.
+  ASSERT_TRUE(store_
+                  ->WriteSync([](store::Tx& tx) -> Status {
+                    auto r = tx.Exec("CREATE UNIQUE INDEX complaints_one_per_family ON "
+                                     "complaints(family)");
+                    return r.ok() ? Status::Ok() : r.status();
+                  })
+                  .ok());
+  const std::vector<std::string> before = ComplaintIndexes(*store_);
+  auto r = Import(Write("complaints.csv", kFile), kMapping);
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(Count("SELECT count(*) AS n FROM complaints"), 0);
+  EXPECT_EQ(Count("SELECT count(*) AS n FROM events WHERE type = 'complaints.imported'"), 0);
+  EXPECT_EQ(ComplaintIndexes(*store_), before);
+}
+
 TEST_P(ImporterTest, CdmxSliceWithItsDirtyRows) {
   if (IsSkipped()) return;
   // The first 8,000 data rows hold a known dirty row: line 7254 has an empty time.
