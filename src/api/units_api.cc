@@ -119,12 +119,50 @@ void ListUnits(ApiContext& ctx, http::Request& req, http::Reply reply) {
   reply(JsonResponse(200, json::object{{"units", std::move(out)}}, &raw));
 }
 
+// What the crew needs of its current call: where, what, how urgent, and whether it has
+// accepted. The caller's name and phone stay with the control room.
+Result<json::value> AssignmentJson(ApiContext& ctx, const Unit& u, RawJson& raw) {
+  if (u.incident_id.empty() || !ctx.incidents) return json::value(nullptr);
+  auto n = ctx.incidents->Get(u.incident_id);
+  if (!n.ok()) return n.status();
+  if (!*n) return json::value(nullptr);
+  auto link = ctx.store.Query(
+      "SELECT assigned_ms, accepted_ms FROM incident_units WHERE incident_id = $1 AND unit_id = "
+      "$2 AND released_ms IS NULL ORDER BY assigned_ms DESC LIMIT 1",
+      {u.incident_id, u.id});
+  if (!link.ok()) return link.status();
+  const dispatch::Incident& i = **n;
+  json::object o{{"incident_id", i.id},
+                 {"category", i.category},
+                 {"priority", fmt::format("P{}", i.priority)},
+                 {"status", dispatch::StatusName(i.status)},
+                 {"lat", PlainNumber(raw, i.lat)},
+                 {"lon", PlainNumber(raw, i.lon)},
+                 {"address", i.address.empty() ? json::value(nullptr) : json::value(i.address)},
+                 {"description",
+                  i.description.empty() ? json::value(nullptr) : json::value(i.description)}};
+  const bool linked = !link->empty();
+  o["assigned_at"] = linked && link->Int(0, "assigned_ms")
+                         ? json::value(FormatIsoTime(link->Int(0, "assigned_ms")))
+                         : json::value(nullptr);
+  o["accepted_at"] = linked && link->Int(0, "accepted_ms")
+                         ? json::value(FormatIsoTime(link->Int(0, "accepted_ms")))
+                         : json::value(nullptr);
+  return json::value(std::move(o));
+}
+
 void MyUnits(ApiContext& ctx, http::Request& req, http::Reply reply) {
   auto p = Authenticate(ctx, req, reply);
   if (!p) return;
   RawJson raw;
   json::array out;
-  for (const Unit& u : ctx.units->OfCrewMember(p->user_id)) out.push_back(UnitJson(ctx, u, raw));
+  for (const Unit& u : ctx.units->OfCrewMember(p->user_id)) {
+    json::object o = UnitJson(ctx, u, raw);
+    auto a = AssignmentJson(ctx, u, raw);
+    if (!a.ok()) return reply(http::Response::Error(a.status()));
+    o["assignment"] = std::move(*a);
+    out.push_back(std::move(o));
+  }
   reply(JsonResponse(200, json::object{{"units", std::move(out)}}, &raw));
 }
 

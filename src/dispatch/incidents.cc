@@ -8,6 +8,7 @@
 #include <cmath>
 #include <memory>
 #include <set>
+#include <unordered_map>
 
 #include "common/hash.h"
 #include "common/text.h"
@@ -554,6 +555,26 @@ Result<std::vector<Incident>> IncidentService::List(const IncidentFilter& f) {
   auto rows = store_.Query(sql, p);
   if (!rows.ok()) return rows.status();
   for (size_t i = 0; i < rows->size(); ++i) out.push_back(FromRow(*rows, i));
+  if (out.empty()) return out;
+  // The reports each listed incident holds, in one query (the console hides them from its
+  // queue of loose alerts).
+  store::Params ids;
+  std::string in;
+  for (const Incident& n : out) {
+    ids.push_back(n.id);
+    in += (in.empty() ? "" : ", ") + Placeholder(ids.size());
+  }
+  auto reports = store_.Query(
+      "SELECT incident_id, report_id FROM incident_reports WHERE incident_id IN (" + in +
+          ") ORDER BY report_id",
+      ids);
+  if (!reports.ok()) return reports.status();
+  std::unordered_map<std::string, Incident*> by_id;
+  for (Incident& n : out) by_id[n.id] = &n;
+  for (size_t i = 0; i < reports->size(); ++i) {
+    auto it = by_id.find(reports->Text(i, "incident_id"));
+    if (it != by_id.end()) it->second->report_ids.push_back(reports->Text(i, "report_id"));
+  }
   return out;
 }
 

@@ -177,6 +177,20 @@ TEST_P(DispatchTest, AlertToClosedWithThePublicTimelineOnTheReportersStream) {
   EXPECT_EQ(esc.Json().at("status").as_string(), "new");
   EXPECT_EQ(esc.Json().at("priority").as_string(), "P2");
   EXPECT_EQ(esc.Json().at("reports").as_array().size(), 1u);
+  {
+    // The list names the reports each incident holds (the console's queue hides them).
+    Reply list = a.Call("GET", "/api/v1/incidents", "", dep_->op_in.second);
+    ASSERT_EQ(list.status, 200) << list.body;
+    const json::value doc = list.Json();
+    bool found = false;
+    for (const json::value& n : doc.at("incidents").as_array()) {
+      if (n.at("id").as_string() != incident) continue;
+      found = true;
+      ASSERT_EQ(n.at("reports").as_array().size(), 1u) << list.body;
+      EXPECT_EQ(n.at("reports").as_array()[0].as_string(), report);
+    }
+    EXPECT_TRUE(found) << list.body;
+  }
   EXPECT_EQ(a.Call("POST", "/api/v1/reports/" + report + "/escalate", "", dep_->op_in.second)
                 .status,
             409);  // one report, one incident
@@ -243,12 +257,34 @@ TEST_P(DispatchTest, AlertToClosedWithThePublicTimelineOnTheReportersStream) {
   ASSERT_EQ(mine.status, 200);
   ASSERT_EQ(mine.Json().at("units").as_array().size(), 1u);
   EXPECT_EQ(mine.Json().at("units").as_array()[0].at("incident_id").as_string(), incident);
+  {
+    // The crew's phone gets what it needs of the call, not yet accepted.
+    const json::value mine_doc = mine.Json();
+    const json::object& job = mine_doc.at("units").as_array()[0].at("assignment").as_object();
+    EXPECT_EQ(job.at("incident_id").as_string(), incident);
+    EXPECT_EQ(job.at("category").as_string(), "robo");
+    EXPECT_EQ(job.at("priority").as_string(), "P2");
+    EXPECT_EQ(job.at("status").as_string(), "dispatched");
+    EXPECT_NEAR(job.at("lat").to_number<double>(), kLat, 1e-6);
+    EXPECT_TRUE(job.at("assigned_at").is_string());
+    EXPECT_TRUE(job.at("accepted_at").is_null());
+  }
   EXPECT_EQ(a.Call("POST", "/api/v1/units/" + near_car + "/accept", "", dep_->walker.second)
                 .status,
             404);  // not its crew
   ASSERT_EQ(a.Call("POST", "/api/v1/units/" + near_car + "/accept", "", dep_->responder.second)
                 .status,
             200);
+  {
+    Reply accepted = a.Call("GET", "/api/v1/units/mine", "", dep_->responder.second);
+    const json::value doc = accepted.Json();
+    EXPECT_TRUE(doc.at("units").as_array()[0].at("assignment").at("accepted_at").is_string())
+        << accepted.body;
+    // A crew member of no unit on a call has nothing assigned.
+    Reply idle = a.Call("GET", "/api/v1/units/mine", "", dep_->walker.second);
+    const json::value idle_doc = idle.Json();
+    EXPECT_TRUE(idle_doc.at("units").as_array()[0].at("assignment").is_null()) << idle.body;
+  }
   Reply go = a.Call("POST", "/api/v1/units/" + near_car + "/status",
                     Api::Obj({{"status", "en_route"}}), dep_->responder.second);
   ASSERT_EQ(go.status, 200) << go.body;
