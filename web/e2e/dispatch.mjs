@@ -224,6 +224,22 @@ export function dispatchTests({ test, out, photoPng, alertUpToDetails, axeCheck 
       const steps = await op.page.$$eval('[data-testid=incident-timeline] li', (lis) => lis.map((li) => li.getAttribute('data-kind')));
       assert(steps.includes('closed') && steps.includes('reopened'), `timeline kinds: ${steps.join(', ')}`);
       await shoot(op.page, out, `${size}-console-call-incident`);
+      // A second call about the same crash: suggested as a duplicate of the first, merged.
+      const first = await op.page.getAttribute('[data-testid=incident-detail]', 'data-id');
+      await op.page.click('[data-testid=new-call]');
+      await op.page.waitForSelector('[data-testid=call-form]');
+      await op.page.fill('#call-lat', String(SAN_MIGUEL.latitude - 0.0021));
+      await op.page.fill('#call-lon', String(SAN_MIGUEL.longitude + 0.0011));
+      await op.page.selectOption('#call-category', 'accidente_transito');
+      await op.page.click('[data-testid=create-call]');
+      await op.page.waitForFunction((id) => {
+        const d = document.querySelector('[data-testid=incident-detail]');
+        return d && d.getAttribute('data-id') !== id;
+      }, first, { timeout: 5000 });
+      await op.page.check(`#dup-${first}`, { timeout: 5000 });
+      await op.page.click('[data-testid=merge]');
+      await op.page.waitForSelector('[data-testid=incident-timeline] li[data-kind=merged]', { timeout: 5000 });
+      await op.page.waitForSelector(`[data-testid=queue] [data-incident-id="${first}"]`, { state: 'detached', timeout: 5000 });
       await op.context.close();
     }
     saveAxe();

@@ -89,7 +89,7 @@ export function IncidentDetail(props: Props) {
   const assigned = (n.units ?? []).filter((u) => !u.released_at);
 
   return (
-    <div class="detail-body incident-detail" data-testid="incident-detail" data-status={n.status}>
+    <div class="detail-body incident-detail" data-testid="incident-detail" data-id={n.id} data-status={n.status}>
       <h2>
         <PriorityBadge priority={priorityNumber(n.priority)} /> {categoryLabel(n.category)}
         <span class={`status status-${n.status}`} data-testid="incident-status">
@@ -457,7 +457,7 @@ function Duplicates({ incident, dups, onMerged }: { incident: Incident; dups: Du
         })}
       </ul>
       {error && <Notice kind="error">{error}</Notice>}
-      <button type="button" class="btn btn-small" disabled={busy || chosen.size === 0} onClick={merge}>
+      <button type="button" class="btn btn-small" disabled={busy || chosen.size === 0} onClick={merge} data-testid="merge">
         {t('dx_merge', { n: chosen.size })}
       </button>
     </section>
