@@ -177,6 +177,24 @@ export function dispatchTests({ test, out, photoPng, alertUpToDetails, axeCheck 
     ]) {
       const op = await signedInPage(browser, server.base, DEMO.operator, { viewport });
       await op.page.waitForURL('**/console');
+      if (size === 'desktop') {
+        // A P1 call another operator (here the admin, through the API) takes raises the
+        // console's alarm banner, as a new P1 alert does.
+        await op.page.waitForSelector('.queue-list, .queue > p.muted');
+        await op.page.waitForTimeout(500);
+        const admin = await apiToken(server.base, DEMO.admin);
+        const call = await api(server.base, admin, 'POST', '/api/v1/incidents', {
+          category: 'incendio',
+          lat: SAN_MIGUEL.latitude + 0.004,
+          lon: SAN_MIGUEL.longitude,
+          priority: 'P1',
+          caller_name: 'Vecino',
+        });
+        await op.page.waitForSelector(`[data-testid=queue] [data-incident-id="${call.id}"]`, { timeout: 3000 });
+        const alarm = await textOf(op.page, '.p1-alarm');
+        assert(/incidente P1/i.test(alarm), `the P1 banner says "${alarm}"`);
+        await shoot(op.page, out, 'desktop-console-p1-incident-alarm');
+      }
       await op.page.click('[data-testid=new-call]');
       await op.page.waitForSelector('[data-testid=call-form]');
       // A click on the map places the call.
