@@ -136,6 +136,7 @@ export const enDispatch: Record<keyof typeof esDispatch, string> = {
   dx_updating: 'Updating',
   dx_new_assignment: 'New assignment!',
   dx_no_unit: 'Your account is on no unit’s crew.',
+  dx_assignment_map: 'Map of the assignment: the place and your unit',
   dx_current_assignment: 'Current assignment',
   dx_assigned: 'Assigned',
   dx_no_assignment: 'No assignment. You are available for the next call.',

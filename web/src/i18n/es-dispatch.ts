@@ -140,6 +140,7 @@ export const esDispatch = {
   dx_updating: 'Actualizando',
   dx_new_assignment: '¡Nueva asignación!',
   dx_no_unit: 'Tu cuenta no es parte de la tripulación de ninguna unidad.',
+  dx_assignment_map: 'Mapa de la asignación: el lugar y tu unidad',
   dx_current_assignment: 'Asignación actual',
   dx_assigned: 'Asignada',
   dx_no_assignment: 'Sin asignación. Quedas disponible para el próximo llamado.',

@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { dispatchApi, priorityNumber, type Unit } from '../api/dispatch';
 import { Notice, PriorityBadge } from '../components/common';
+import { MapView } from '../components/Map';
 import { formatAgo, formatDateTime, t } from '../i18n';
 import { LiveStream, type StreamState } from '../realtime/stream';
 import { categoryLabel } from '../session';
@@ -148,6 +149,14 @@ function UnitCard({ unit: u, onChanged }: { unit: Unit; onChanged: () => void })
             )}
           </dl>
           {job.description && <p class="detail-desc">{job.description}</p>}
+          <MapView
+            label={t('dx_assignment_map')}
+            class="map-responder"
+            center={[job.lon, job.lat]}
+            zoom={15}
+            points={[{ id: job.incident_id, lat: job.lat, lon: job.lon, priority: priorityNumber(job.priority) }]}
+            units={u.position ? [{ id: u.id, lat: u.position.lat, lon: u.position.lon, kind: u.kind, status: u.status, stale: u.stale, callsign: u.callsign }] : []}
+          />
         </section>
       ) : (
         <p class="muted">{u.status === 'out_of_service' ? t('dx_out_of_service_hint') : t('dx_no_assignment')}</p>
