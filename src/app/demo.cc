@@ -229,8 +229,11 @@ Status LoadDemoUnits(store::Store& store, dispatch::UnitService& units,
 void PrintDemoUnits(std::ostream& out, const std::string& units_file) {
   out << "  Demo units (callsign, kind, comuna, crew login):\n";
   for (const DemoUnit& d : DemoUnits()) {
-    out << "    " << std::left << std::setw(10) << d.callsign << std::setw(16) << d.kind
-        << std::setw(14) << ComunaName(d.home_area) << d.crew_login << "\n";
+    const std::string comuna = ComunaName(d.home_area);
+    size_t width = 0;  // in characters: UTF-8 continuation bytes do not count
+    for (char c : comuna) width += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    out << "    " << std::left << std::setw(10) << d.callsign << std::setw(16) << d.kind << comuna
+        << std::string(width < 14 ? 14 - width : 1, ' ') << d.crew_login << "\n";
   }
   out << std::right << "  Device keys for `centinela simulate --units-from`: " << units_file << "\n";
 }

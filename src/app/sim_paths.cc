@@ -266,6 +266,11 @@ void Mover::Hold() {
   pause_s_ = 0;
 }
 
+void Mover::Place(LatLon p) {
+  pos_ = p;
+  route_.clear();
+}
+
 bool Mover::Arrived() const { return mode_ == Mode::kDrive && route_.empty(); }
 
 void Mover::Advance(double dt_s) {

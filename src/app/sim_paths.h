@@ -109,6 +109,8 @@ class Mover {
   void Patrol();
   //! Holds the position (on scene) until DriveTo or Patrol.
   void Hold();
+  //! Puts the unit at `p` (where the server last saw it, at start), route dropped.
+  void Place(LatLon p);
 
   //! On a DriveTo trip and at its target.
   bool Arrived() const;

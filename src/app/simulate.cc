@@ -311,12 +311,14 @@ class Simulator {
   Status Setup();
   void Tick();
   void SendFix(SimUnit& u, int64_t now);
+  void Resume(size_t index, const std::string& status, const std::string& incident_id);
   void RaiseReport();
   void TakeCall();
   void Escalate(std::string report_id, const Category& c, LatLon at);
   void Dispatch(std::string incident_id, Category c, LatLon at, int attempt);
   void StartDrive(size_t unit, std::string incident_id);
-  void Arrive(size_t unit);
+  //! On scene: holds there, records it (unless resumed) and clears after a while.
+  void Arrive(size_t unit, bool record = true);
   void Clear(size_t unit);
   Neighbour* PickNeighbour(int64_t now);
   const Category* PickCategory(bool call);
@@ -397,7 +399,8 @@ Status Simulator::Setup() {
   // The categories the server knows, weighted by the demo mix; restricted ones only as calls.
   r = Call(bhttp::verb::get, "/api/v1/categories", "", operator_token_);
   if (!r.ok()) return Unavailable("cannot list categories: " + r.Why());
-  for (const json::value& v : r.Json().at("categories").as_array()) {
+  const json::value categories = r.Json();
+  for (const json::value& v : categories.at("categories").as_array()) {
     const json::object& o = v.as_object();
     if (o.if_contains("active") && o.at("active").is_bool() && !o.at("active").as_bool()) continue;
     Category c;
@@ -424,12 +427,14 @@ Status Simulator::Setup() {
     }
   }
 
-  // Units as the server has them now (a previous run may have left some on a call).
+  // Units as the server has them now: where each was last seen, and whether a previous run
+  // left it on a call (then it carries on with that call).
   r = Call(bhttp::verb::get, "/api/v1/units", "", operator_token_);
-  std::map<std::string, std::string> status;
+  std::map<std::string, json::object> known;
   if (r.ok()) {
-    for (const json::value& v : r.Json().at("units").as_array())
-      status[std::string(v.at("id").as_string())] = std::string(v.at("status").as_string());
+    const json::value listed = r.Json();
+    for (const json::value& v : listed.at("units").as_array())
+      known[std::string(v.at("id").as_string())] = v.as_object();
   }
   const int64_t now = NowMs();
   const auto interval = static_cast<int64_t>(flags_.fix_interval_s * 1000);
@@ -439,20 +444,24 @@ Status Simulator::Setup() {
                    flags_.precinct);
       continue;
     }
-    const std::string st = status.count(e.id) ? status[e.id] : "available";
-    if (st == "assigned" || st == "en_route" || st == "on_scene") {
-      const std::string& token = crew_tokens_[e.crew_login];
-      Reply back = Call(bhttp::verb::post, "/api/v1/units/" + e.id + "/status",
-                        R"({"status":"available","note":"fin de turno del simulador"})", token);
-      spdlog::info("unit {} was {} from an earlier run: back to available ({})", e.callsign, st,
-                   back.ok() ? "ok" : back.Why());
-    }
     SimUnit u(e, sim::Mover(region_, e.home_area, sim::SpeedsFor(e.kind), rng_.Next()));
     u.next_fix_ms = now + interval * static_cast<int64_t>(units_.size()) /
                               static_cast<int64_t>(std::max<size_t>(1, entries->size()));
     u.last_advance_ms = now;
+    std::string st = "available", incident;
+    if (auto k = known.find(e.id); k != known.end()) {
+      const json::object& o = k->second;
+      st = std::string(o.at("status").as_string());
+      if (o.at("incident_id").is_string()) incident = std::string(o.at("incident_id").as_string());
+      // Carry on from where the server last saw it (no jump across a restart).
+      if (const json::value* p = o.if_contains("position"); p && p->is_object()) {
+        LatLon last{p->at("lat").to_number<double>(), p->at("lon").to_number<double>()};
+        if (region_.ContainsAny(last)) u.mover.Place(last);
+      }
+    }
     unit_by_id_[e.id] = units_.size();
     units_.push_back(std::move(u));
+    if (st == "assigned" || st == "en_route" || st == "on_scene") Resume(units_.size() - 1, st, incident);
   }
   if (units_.empty()) return NotFound("no unit of " + flags_.units_from + " is in " + flags_.precinct);
 
@@ -470,6 +479,38 @@ Status Simulator::Setup() {
       units_.size(), region_.Codes().size(), flags_.precinct, flags_.fix_interval_s, flags_.rate,
       flags_.calls_per_hour);
   return Status::Ok();
+}
+
+void Simulator::Resume(size_t index, const std::string& status, const std::string& incident_id) {
+  SimUnit& u = units_[index];
+  const std::string& token = crew_tokens_[u.info.crew_login];
+  Reply r = incident_id.empty()
+                ? Reply{}
+                : Call(bhttp::verb::get, "/api/v1/incidents/" + incident_id, "", operator_token_);
+  json::value v = r.ok() ? r.Json() : json::value();
+  if (!v.is_object() || !v.as_object().if_contains("lat")) {
+    Reply back = Call(bhttp::verb::post, "/api/v1/units/" + u.info.id + "/status",
+                      R"({"status":"available"})", token);
+    spdlog::info("unit {} was {} on an unknown call: back to available ({})", u.info.callsign,
+                 status, back.ok() ? "ok" : back.Why());
+    return;
+  }
+  u.incident_id = incident_id;
+  u.incident_family = v.at("family").is_string() ? std::string(v.at("family").as_string()) : "";
+  u.incident_at = {v.at("lat").to_number<double>(), v.at("lon").to_number<double>()};
+  const std::string p = v.at("priority").is_string() ? std::string(v.at("priority").as_string()) : "P3";
+  u.priority = p.size() == 2 ? p[1] - '0' : 3;
+  spdlog::info("unit {} carries on with incident {} ({})", u.info.callsign, incident_id, status);
+  if (status == "assigned") {
+    u.phase = Phase::kAssigned;
+    At(NowMs() + 2000, [this, index, incident_id] { StartDrive(index, incident_id); });
+  } else if (status == "en_route") {
+    u.phase = Phase::kEnRoute;
+    u.mover.DriveTo(u.incident_at, u.priority <= 2);
+  } else {
+    u.mover.Place(u.incident_at);
+    Arrive(index, /*record=*/false);
+  }
 }
 
 void Simulator::SendFix(SimUnit& u, int64_t now) {
@@ -609,7 +650,8 @@ void Simulator::Dispatch(std::string incident_id, Category c, LatLon at, int att
   }
   std::optional<size_t> pick;
   std::string distance;
-  for (const json::value& v : r.Json().at("units").as_array()) {
+  const json::value ranked = r.Json();
+  for (const json::value& v : ranked.at("units").as_array()) {
     auto it = unit_by_id_.find(std::string(v.at("unit_id").as_string()));
     if (it == unit_by_id_.end() || units_[it->second].phase != Phase::kPatrol) continue;
     pick = it->second;
@@ -621,7 +663,12 @@ void Simulator::Dispatch(std::string incident_id, Category c, LatLon at, int att
       spdlog::info("incident {}: no unit free, the operator retries in 30 s", incident_id);
       At(NowMs() + 30'000, [this, incident_id, c, at, attempt] { Dispatch(incident_id, c, at, attempt + 1); });
     } else {
-      spdlog::info("incident {}: still no unit free, left in the queue", incident_id);
+      // The control room refers what it cannot attend (and the queue does not grow forever).
+      Reply closed = Call(bhttp::verb::post, "/api/v1/incidents/" + incident_id + "/transitions",
+                          R"({"status":"closed","outcome":"referred","note":"Derivado: sin unidades disponibles"})",
+                          operator_token_);
+      spdlog::info("incident {}: still no unit free, closed as referred ({})", incident_id,
+                   closed.ok() ? "ok" : closed.Why());
     }
     return;
   }
@@ -666,12 +713,15 @@ void Simulator::StartDrive(size_t index, std::string incident_id) {
                sim::DistanceM(u.mover.position(), u.incident_at), u.priority <= 2 ? " with siren" : "");
 }
 
-void Simulator::Arrive(size_t index) {
+void Simulator::Arrive(size_t index, bool record) {
   SimUnit& u = units_[index];
   u.mover.Hold();
-  Reply r = Call(bhttp::verb::post, "/api/v1/units/" + u.info.id + "/status",
-                 R"({"status":"on_scene","note":"Llegamos al lugar"})", crew_tokens_[u.info.crew_login]);
-  if (!r.ok()) spdlog::warn("{} on scene not recorded: {}", u.info.callsign, r.Why());
+  if (record) {
+    Reply r = Call(bhttp::verb::post, "/api/v1/units/" + u.info.id + "/status",
+                   R"({"status":"on_scene","note":"Llegamos al lugar"})",
+                   crew_tokens_[u.info.crew_login]);
+    if (!r.ok()) spdlog::warn("{} on scene not recorded: {}", u.info.callsign, r.Why());
+  }
   u.phase = Phase::kOnScene;
   spdlog::info("{} on scene at incident {}", u.info.callsign, u.incident_id);
   const std::string incident = u.incident_id;
@@ -750,7 +800,11 @@ void Simulator::Tick() {
 }
 
 int Simulator::Run() {
-  if (!WaitReady()) return g_stop ? 0 : 1;
+  if (!WaitReady()) {
+    if (!g_stop) return 1;
+    spdlog::info("signal {} received: stopping", g_signal.load());
+    return 0;
+  }
   Status s = Setup();
   if (!s.ok()) {
     spdlog::error("cannot start: {}", s.message());

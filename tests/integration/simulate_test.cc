@@ -77,7 +77,10 @@ json::array Units(const Api& api, const std::string& token) {
 TEST(SimulateTest, DemoFleetMovesReportsAppearAndItStopsCleanly) {
   const std::string dir = MakeTempDir("centinela-simulate");
   const std::string units_file = dir + "/demo-units.json";
-  ServerProcess server(dir, "", {"--demo"});
+  // Minimum-cost password hashes: the simulator registers and signs in several accounts and
+  // the machine running the tests may be busy.
+  const std::vector<std::string> env = {"CENTINELA_AUTH_BENCH_FAST_PASSWORD_HASH=true"};
+  ServerProcess server(dir, "", {"--demo"}, env);
   ASSERT_TRUE(server.Start()) << server.output();
   Api api(server.port());
   const std::string url = "http://127.0.0.1:" + std::to_string(server.port());
@@ -128,7 +131,8 @@ TEST(SimulateTest, DemoFleetMovesReportsAppearAndItStopsCleanly) {
                            "", op);
     ASSERT_EQ(trail.status, 200) << trail.body;
     std::set<std::string> points;
-    for (const json::value& p : trail.Json().at("geometry").at("coordinates").as_array())
+    const json::value line = trail.Json();
+    for (const json::value& p : line.at("geometry").at("coordinates").as_array())
       points.insert(json::serialize(p));
     moved += points.size() >= 2;
   }
@@ -160,7 +164,7 @@ TEST(SimulateTest, DemoFleetMovesReportsAppearAndItStopsCleanly) {
   }
 
   // Restart on the same data: the same 17 units, the same keys.
-  ServerProcess again(dir, "", {"--demo"});
+  ServerProcess again(dir, "", {"--demo"}, env);
   ASSERT_TRUE(again.Start()) << again.output();
   Api api2(again.port());
   const std::string op2 = api2.Login("operador@centinela.demo", "demo-operador-2026");
