@@ -44,21 +44,22 @@ int64_t Noon(int y, unsigned m, unsigned d) {
   return days.time_since_epoch().count() * kDayMs + 12 * 3'600'000;
 }
 
-// Spanish formatting as the report writes it: one decimal with a comma, " %".
-std::string EsPct(double share) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", share * 100);
-  std::string s = buf;
-  std::replace(s.begin(), s.end(), '.', ',');
-  return s + " %";
-}
+// Spanish formatting as the report writes it: thousands with '.', one decimal with ',',
+// and " %" for percentages.
 std::string EsDec1(double v) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", v);
+  std::snprintf(buf, sizeof buf, "%.1f", std::abs(v));
   std::string s = buf;
-  std::replace(s.begin(), s.end(), '.', ',');
-  return s;
+  const size_t dot = s.find('.');
+  std::string whole = s.substr(0, dot), out;
+  for (size_t i = 0; i < whole.size(); ++i) {
+    if (i > 0 && (whole.size() - i) % 3 == 0) out += '.';
+    out += whole[i];
+  }
+  out += "," + s.substr(dot + 1);
+  return v < 0 && out != "0,0" ? "-" + out : out;
 }
+std::string EsPct(double share) { return EsDec1(share * 100) + " %"; }
 
 // The text of the element with this id ("" when absent).
 std::string ById(const std::string& html, const std::string& id) {
@@ -271,7 +272,8 @@ TEST_P(MonthlyReportTest, FiguresOfTheMonthFromTheSeededRows) {
   r = Get("/api/v1/analytics/hotspots?area=SUR&source=formal&format=compact" + window, analyst);
   ASSERT_EQ(r.status, 200) << r.body;
   bool found = false;
-  for (const json::value& c : r.Json().at("cells").as_array()) {
+  const json::value compact = r.Json();
+  for (const json::value& c : compact.at("cells").as_array()) {
     const json::array& a = c.as_array();
     if (a[0].as_int64() == hot_ix && a[1].as_int64() == hot_iy) {
       found = true;
@@ -422,6 +424,14 @@ TEST_P(MonthlyReportTest, FiguresOfTheMonthFromTheSeededRows) {
   const auto pages = std::distance(std::sregex_iterator(pdf.begin(), pdf.end(), page),
                                    std::sregex_iterator());
   EXPECT_GT(pages, 1) << "page objects in the PDF";
+  // To look at them: CENTINELA_REPORT_ARTIFACTS=DIR keeps a copy of the HTML and the PDF.
+  if (const char* keep = std::getenv("CENTINELA_REPORT_ARTIFACTS"); keep && *keep) {
+    std::filesystem::create_directories(keep);
+    for (const char* ext : {".html", ".pdf"})
+      std::filesystem::copy_file(out + "/informe-SUR-" + month + ext,
+                                 std::string(keep) + "/informe-SUR" + ext,
+                                 std::filesystem::copy_options::overwrite_existing);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, MonthlyReportTest, ::testing::Values("sqlite", "postgresql"),
