@@ -130,6 +130,13 @@ export function dispatchTests({ test, out, photoPng, alertUpToDetails, axeCheck 
     await rp.page.click('[data-testid=en-route]', { timeout: 5000 });
     await rp.page.waitForSelector(`[data-unit-id="${near.id}"][data-unit-status=en_route]`, { timeout: 5000 });
     await nb.page.waitForFunction(() => /carro en camino/i.test(document.querySelector('.timeline-list')?.textContent ?? ''), null, { timeout: 5000 });
+    // The operator's open incident shows the acceptance and the unit's move, live.
+    await op.page.waitForFunction(
+      () => /aceptó/.test(document.querySelector('[data-testid=assigned-units]')?.textContent ?? '') &&
+        document.querySelector('[data-testid=incident-detail]')?.getAttribute('data-status') === 'en_route',
+      null,
+      { timeout: 5000 },
+    );
     await rp.page.fill(`#scene-note-${near.id}`, 'Carabineros en el lugar, conversando con la víctima.');
     await rp.page.setInputFiles(`#scene-photo-${near.id}`, { name: 'lugar.png', mimeType: 'image/png', buffer: await photoPng() });
     await rp.page.waitForSelector(`[data-testid="scene-photo-${near.id}-ready"]`, { timeout: 5000 });

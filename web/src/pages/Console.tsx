@@ -123,6 +123,8 @@ export function ConsolePage() {
   const [soundOn, setSoundOn] = useState(false);
   const [trail, setTrail] = useState<Array<[number, number]> | null>(null);
   const [callPin, setCallPin] = useState<[number, number] | null>(null);
+  // Bumped by unit events (accepted, status): the open incident detail reads its units again.
+  const [unitEpoch, setUnitEpoch] = useState(0);
   const [, setTick] = useState(0);
   const seenReports = useRef<Set<string> | null>(null);
   const seenIncidents = useRef<Set<string> | null>(null);
@@ -226,6 +228,7 @@ export function ConsolePage() {
           return next;
         });
       } else if (e.type.startsWith('unit.')) {
+        setUnitEpoch((n) => n + 1);
         reloadUnits();
         reloadIncidents();
       } else {
@@ -356,7 +359,7 @@ export function ConsolePage() {
     detail = (
       <IncidentDetail
         id={selected.id}
-        stamp={n ? `${n.updated_at}/${n.status}/${n.reports.length}` : ''}
+        stamp={n ? `${n.updated_at}/${n.status}/${n.reports.length}/${unitEpoch}` : ''}
         areaName={areaName}
         units={units}
         onSelectReport={(id) => select({ kind: 'report', id })}
