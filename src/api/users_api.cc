@@ -50,7 +50,9 @@ void ListUsers(ApiContext& ctx, http::Request& req, http::Reply reply) {
   } catch (...) {
     return reply(http::Response::Error(InvalidArgument("limit and offset must be integers")));
   }
-  auto users = ctx.accounts.ListUsers(limit, offset);
+  std::string q = req.Query("q");
+  if (q.size() > 100) return reply(http::Response::Error(InvalidArgument("'q' is at most 100 bytes")));
+  auto users = ctx.accounts.ListUsers(limit, offset, q);
   if (!users.ok()) return reply(http::Response::Error(users.status()));
   json::array out;
   for (const auth::UserView& u : *users)
@@ -110,6 +112,26 @@ void AddGrant(ApiContext& ctx, http::Request& req, http::Reply reply) {
   });
 }
 
+// DELETE /api/v1/users/{id}/grants?role=..&area=..: the admin must cover the area, and may
+// not take away its own admin grants (another admin does that).
+void RemoveGrant(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = RequireRole(ctx, req, reply, kAdmin);
+  if (!p) return;
+  json::object q{{"role", req.Query("role")}};
+  if (std::string area = req.Query("area"); !area.empty()) q["area"] = area;
+  Result<auth::Grant> g = ParseGrant(ctx, json::value(std::move(q)));
+  if (!g.ok()) return reply(http::Response::Error(g.status()));
+  if (!MayGrant(ctx, *p, *g))
+    return reply(http::Response::Error(PermissionDenied("area '" + g->area_code + "' is outside your admin grant")));
+  const std::string id = req.Param("id");
+  if (id == p->user_id && g->role == auth::Role::kAdmin)
+    return reply(http::Response::Error(Conflict("you may not remove your own admin grant")));
+  ctx.accounts.RemoveGrant(id, *g, p->user_id, [reply](Result<auth::UserView> r) {
+    if (!r.ok()) return reply(http::Response::Error(r.status()));
+    reply(JsonResponse(200, UserJson(*r)));
+  });
+}
+
 }  // namespace
 
 void AddUserRoutes(http::Router& r, ApiContext& ctx) {
@@ -117,6 +139,7 @@ void AddUserRoutes(http::Router& r, ApiContext& ctx) {
   r.Add("POST", "/api/v1/users", [&ctx](http::Request& q, http::Reply y) { CreateUser(ctx, q, std::move(y)); });
   r.Add("GET", "/api/v1/users/{id}", [&ctx](http::Request& q, http::Reply y) { GetUser(ctx, q, std::move(y)); });
   r.Add("POST", "/api/v1/users/{id}/grants", [&ctx](http::Request& q, http::Reply y) { AddGrant(ctx, q, std::move(y)); });
+  r.Add("DELETE", "/api/v1/users/{id}/grants", [&ctx](http::Request& q, http::Reply y) { RemoveGrant(ctx, q, std::move(y)); });
 }
 
 }  // namespace centinela::api

@@ -64,6 +64,13 @@ const std::string kSelectUserByPhone = std::string("SELECT ") + std::string(kUse
 const std::string kListUsers = std::string("SELECT ") + std::string(kUserColumns) +
     " FROM (SELECT * FROM users ORDER BY created_ms, id LIMIT $1 OFFSET $2) u "
     "LEFT JOIN grants g ON g.user_id = u.id ORDER BY u.created_ms, u.id, g.role, g.area_code";
+// $3 is a LIKE pattern ('%text%', with %, _ and \ escaped by a backslash).
+const std::string kSearchUsers = std::string("SELECT ") + std::string(kUserColumns) +
+    " FROM (SELECT * FROM users WHERE lower(coalesce(email, '')) LIKE $3 ESCAPE '\\' "
+    "OR coalesce(phone, '') LIKE $3 ESCAPE '\\' "
+    "OR lower(coalesce(display_name, '')) LIKE $3 ESCAPE '\\' "
+    "ORDER BY created_ms, id LIMIT $1 OFFSET $2) u "
+    "LEFT JOIN grants g ON g.user_id = u.id ORDER BY u.created_ms, u.id, g.role, g.area_code";
 constexpr std::string_view kSelectSession =
     "SELECT s.user_id AS user_id, s.expires_ms AS expires_ms, u.email AS email, "
     "u.phone AS phone, u.display_name AS display_name, u.locale AS locale, g.role AS role, "
@@ -91,6 +98,32 @@ void AppendGrant(const store::Rows& rows, size_t i, std::vector<Grant>* grants) 
     return;
   }
   grants->push_back(Grant{*role, rows.Text(i, "area_code")});
+}
+
+// Inside a grant write: the user's profile into `view` (404 for an unknown user).
+Status ReadUserInTx(store::Tx& tx, const std::string& user_id, UserView* view) {
+  Result<store::Rows> r = tx.Exec(
+      "SELECT id, email, phone, display_name, locale, created_ms FROM users WHERE id = $1",
+      {user_id});
+  if (!r.ok()) return r.status();
+  if (r->empty()) return NotFound("user not found");
+  view->id = user_id;
+  view->email = r->Text(0, "email");
+  view->phone = r->Text(0, "phone");
+  view->display_name = r->Text(0, "display_name");
+  view->locale = r->Text(0, "locale");
+  view->created_ms = r->Int(0, "created_ms");
+  return Status::Ok();
+}
+
+// Inside a grant write: the user's grants as they now are.
+Status ReadGrantsInTx(store::Tx& tx, const std::string& user_id, UserView* view) {
+  Result<store::Rows> r = tx.Exec(
+      "SELECT role, area_code FROM grants WHERE user_id = $1 ORDER BY role, area_code", {user_id});
+  if (!r.ok()) return r.status();
+  view->grants.clear();
+  for (size_t i = 0; i < r->size(); ++i) AppendGrant(*r, i, &view->grants);
+  return Status::Ok();
 }
 
 // Rows [begin, end) all belong to one user (kUserColumns).
@@ -542,19 +575,9 @@ void Accounts::AddGrant(const std::string& user_id, Grant grant, std::string act
   Impl* impl = impl_.get();
   impl_->Write(
       [view, user_id, grant, now, event = std::move(event)](store::Tx& tx) -> Status {
-        Result<store::Rows> r = tx.Exec(
-            "SELECT id, email, phone, display_name, locale, created_ms FROM users WHERE id = $1",
-            {user_id});
-        if (!r.ok()) return r.status();
-        if (r->empty()) return NotFound("user not found");
-        view->id = user_id;
-        view->email = r->Text(0, "email");
-        view->phone = r->Text(0, "phone");
-        view->display_name = r->Text(0, "display_name");
-        view->locale = r->Text(0, "locale");
-        view->created_ms = r->Int(0, "created_ms");
+        if (Status s = ReadUserInTx(tx, user_id, view.get()); !s.ok()) return s;
         // Granting a role the user already holds is a no-op: ok, and no event.
-        r = tx.Exec(
+        Result<store::Rows> r = tx.Exec(
             "INSERT INTO grants (user_id, role, area_code, created_ms) VALUES ($1, $2, $3, $4) "
             "ON CONFLICT DO NOTHING",
             {user_id, std::string(RoleName(grant.role)), grant.area_code, now});
@@ -563,15 +586,40 @@ void Accounts::AddGrant(const std::string& user_id, Grant grant, std::string act
           Result<store::Event> e = tx.Append(event);
           if (!e.ok()) return e.status();
         }
-        r = tx.Exec(
-            "SELECT role, area_code FROM grants WHERE user_id = $1 ORDER BY role, area_code",
-            {user_id});
-        if (!r.ok()) return r.status();
-        for (size_t i = 0; i < r->size(); ++i) AppendGrant(*r, i, &view->grants);
-        return Status::Ok();
+        return ReadGrantsInTx(tx, user_id, view.get());
       },
       [impl, view, user_id, done](Status s) {
         if (!s.ok()) return done(PublicWriteStatus(s, "add grant"));
+        impl->cache.InvalidateUser(user_id);
+        done(std::move(*view));
+      });
+}
+
+void Accounts::RemoveGrant(const std::string& user_id, Grant grant, std::string actor,
+                           std::function<void(Result<UserView>)> done) {
+  Status s = NormalizeGrant(&grant);
+  if (!s.ok()) return done(s);
+  json::object payload;
+  payload["user_id"] = user_id;
+  payload["role"] = RoleName(grant.role);
+  payload["area"] = grant.area_code;
+  store::EventDraft event{"grant.removed", std::move(actor), "user:" + user_id, "admin",
+                          json::serialize(payload)};
+  auto view = std::make_shared<UserView>();
+  Impl* impl = impl_.get();
+  impl_->Write(
+      [view, user_id, grant, event = std::move(event)](store::Tx& tx) -> Status {
+        if (Status s = ReadUserInTx(tx, user_id, view.get()); !s.ok()) return s;
+        Result<store::Rows> r = tx.Exec("DELETE FROM grants WHERE user_id = $1 AND role = $2 AND area_code = $3",
+                    {user_id, std::string(RoleName(grant.role)), grant.area_code});
+        if (!r.ok()) return r.status();
+        if (r->affected == 0) return NotFound("the user does not hold this grant");
+        Result<store::Event> e = tx.Append(event);
+        if (!e.ok()) return e.status();
+        return ReadGrantsInTx(tx, user_id, view.get());
+      },
+      [impl, view, user_id, done](Status s) {
+        if (!s.ok()) return done(PublicWriteStatus(s, "remove grant"));
         impl->cache.InvalidateUser(user_id);
         done(std::move(*view));
       });
@@ -584,11 +632,18 @@ Result<UserView> Accounts::GetUser(const std::string& user_id) {
   return UserFromRows(*r, 0, r->size());
 }
 
-Result<std::vector<UserView>> Accounts::ListUsers(int limit, int offset) {
+Result<std::vector<UserView>> Accounts::ListUsers(int limit, int offset, const std::string& query) {
   limit = std::clamp(limit, 1, kMaxListLimit);
   offset = std::max(0, offset);
+  std::string pattern = "%";
+  for (char c : query) {
+    if (c == '%' || c == '_' || c == '\\') pattern.push_back('\\');
+    pattern.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  }
+  pattern.push_back('%');
   Result<store::Rows> r =
-      impl_->store.Query(kListUsers, {int64_t{limit}, int64_t{offset}});
+      query.empty() ? impl_->store.Query(kListUsers, {int64_t{limit}, int64_t{offset}})
+                    : impl_->store.Query(kSearchUsers, {int64_t{limit}, int64_t{offset}, pattern});
   if (!r.ok()) return PublicReadStatus(r.status(), "list users");
   const store::Rows& rows = *r;
   std::vector<UserView> out;

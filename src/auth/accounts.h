@@ -90,8 +90,15 @@ class Accounts {
   void AddGrant(const std::string& user_id, Grant grant, std::string actor,
                 std::function<void(Result<UserView>)> done);
 
+  //! Removes a grant (404 for an unknown user or a grant the user does not hold); records
+  //! "grant.removed". Sessions of the user see the change at once (the cache is dropped).
+  void RemoveGrant(const std::string& user_id, Grant grant, std::string actor,
+                   std::function<void(Result<UserView>)> done);
+
   Result<UserView> GetUser(const std::string& user_id);
-  Result<std::vector<UserView>> ListUsers(int limit, int offset);
+  //! Oldest first. A non-empty `query` keeps users whose email, phone or display name
+  //! contains it (case-insensitive for ASCII letters).
+  Result<std::vector<UserView>> ListUsers(int limit, int offset, const std::string& query = "");
 
  private:
   struct Impl;

@@ -197,6 +197,68 @@ TEST_P(ApiTest, RegisterLoginProfileLogout) {
   EXPECT_EQ(api().Call("GET", "/api/v1/me", "", token).status, 401);
 }
 
+// DELETE /users/{id}/grants takes a grant away (scoped like granting, the change is seen by
+// the user's live token at once); GET /users?q= finds users by email, phone or name.
+TEST_P(ApiTest, GrantsAreRemovedInScopeAndUsersAreSearched) {
+  const std::string email = "quitar-" + GetParam() + "@test.cl";
+  Account resp = api().Staff(dep_->root_token, email, "responder", "13130");
+  ASSERT_FALSE(resp.second.empty());
+  auto roles_of = [&](const std::string& token) {
+    std::set<std::string> out;
+    Reply me = api().Call("GET", "/api/v1/me", "", token);
+    EXPECT_EQ(me.status, 200) << me.body;
+    if (me.status != 200) return out;
+    const json::value doc = me.Json();
+    for (const json::value& g : doc.at("roles").as_array())
+      out.insert(std::string(g.at("role").as_string()) + "@" +
+                 (g.at("area").is_null() ? std::string("-") : std::string(g.at("area").as_string())));
+    return out;
+  };
+  ASSERT_EQ(roles_of(resp.second).count("responder@13130"), 1u);
+  const std::string path = "/api/v1/users/" + resp.first + "/grants";
+  // Not an admin, outside the admin's grant, malformed.
+  EXPECT_EQ(api().Call("DELETE", path + "?role=responder&area=13130", "", dep_->operator_token).status, 403);
+  EXPECT_EQ(api().Call("DELETE", path + "?role=responder&area=13109", "", dep_->area_admin_token).status, 403);
+  EXPECT_EQ(api().Call("DELETE", path + "?role=responder", "", dep_->area_admin_token).status, 422);
+  EXPECT_EQ(api().Call("DELETE", path + "?role=chief&area=13130", "", dep_->area_admin_token).status, 422);
+  EXPECT_EQ(roles_of(resp.second).count("responder@13130"), 1u);
+  // The San Miguel admin removes it; the token in use loses the role at once.
+  Reply removed = api().Call("DELETE", path + "?role=responder&area=13130", "", dep_->area_admin_token);
+  ASSERT_EQ(removed.status, 200) << removed.body;
+  const json::value after = removed.Json();
+  for (const json::value& g : after.at("roles").as_array())
+    EXPECT_NE(g.at("role").as_string(), "responder");
+  EXPECT_EQ(roles_of(resp.second).count("responder@13130"), 0u);
+  Reply again = api().Call("DELETE", path + "?role=responder&area=13130", "", dep_->area_admin_token);
+  EXPECT_EQ(again.status, 404);
+  EXPECT_EQ(again.ErrorCode(), "not_found");
+  EXPECT_EQ(api().Call("DELETE", "/api/v1/users/0123456789abcdef0123456789abcdef/grants?role=responder&area=13130", "",
+                       dep_->area_admin_token)
+                .status,
+            404);
+  // Granting it back works, and an admin may not drop its own admin grant.
+  EXPECT_EQ(api().Call("POST", path, Api::Obj({{"role", "responder"}, {"area", "13130"}}), dep_->area_admin_token).status,
+            200);
+  EXPECT_EQ(roles_of(resp.second).count("responder@13130"), 1u);
+  Reply me = api().Call("GET", "/api/v1/me", "", dep_->area_admin_token);
+  const std::string self = "/api/v1/users/" + std::string(me.Json().at("id").as_string()) + "/grants";
+  EXPECT_EQ(api().Call("DELETE", self + "?role=admin&area=13130", "", dep_->area_admin_token).status, 409);
+  auto events = dep_->db->Column("SELECT type FROM events WHERE type = 'grant.removed'");
+  EXPECT_GE(events.size(), 1u);
+
+  // Search: case-insensitive on the email; LIKE wildcards are literal.
+  Reply found = api().Call("GET", "/api/v1/users?q=QUITAR-" + GetParam(), "", dep_->root_token);
+  ASSERT_EQ(found.status, 200) << found.body;
+  const json::value users = found.Json();
+  ASSERT_EQ(users.at("users").as_array().size(), 1u);
+  EXPECT_EQ(users.at("users").as_array()[0].at("email").as_string(), email);
+  Reply wild = api().Call("GET", "/api/v1/users?q=%25", "", dep_->root_token);
+  ASSERT_EQ(wild.status, 200);
+  EXPECT_EQ(wild.Json().at("users").as_array().size(), 0u);
+  Reply all = api().Call("GET", "/api/v1/users", "", dep_->root_token);
+  EXPECT_GT(all.Json().at("users").as_array().size(), 3u);
+}
+
 TEST_P(ApiTest, LoginThrottlingAnswers429WithRetryAfter) {
   const std::string email = "throttle-" + GetParam() + "@test.cl";
   ASSERT_EQ(api().Call("POST", "/api/v1/auth/register", Api::Obj({{"email", email}, {"password", kPassword}})).status, 201);

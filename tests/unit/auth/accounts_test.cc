@@ -81,6 +81,12 @@ class AccountsTest : public test::StoreFixture {
     return p.get_future().get();
   }
 
+  Result<UserView> RemoveGrant(const std::string& user_id, Grant g) {
+    std::promise<Result<UserView>> p;
+    accounts_->RemoveGrant(user_id, std::move(g), "admin-1", [&p](Result<UserView> r) { p.set_value(std::move(r)); });
+    return p.get_future().get();
+  }
+
   // Every text cell of every row of `table`, for "does this secret appear anywhere" checks.
   std::string Dump(const std::string& table) {
     auto rows = store_->Query("SELECT * FROM " + table);
@@ -369,6 +375,41 @@ TEST_P(AccountsTest, GrantsAreAddedIdempotentlyAndSeenByAuthenticate) {
   ASSERT_TRUE(fetched.ok());
   EXPECT_EQ(fetched->grants, g->grants);
   EXPECT_EQ(accounts_->GetUser("missing").status().code(), Code::kNotFound);
+}
+
+TEST_P(AccountsTest, GrantsAreRemovedAndUsersSearched) {
+  Result<UserView> u = CreateEmail("Op.Quitar@example.org");
+  ASSERT_TRUE(u.ok());
+  ASSERT_TRUE(CreateEmail("otra@example.org").ok());
+  auto [r, retry] = Login("op.quitar@example.org");
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(AddGrant(u->id, {Role::kOperator, "13130"}).ok());
+  ASSERT_TRUE(Authorize(*accounts_->Authenticate(r->token), {Role::kOperator}, {"13130"}));
+
+  Result<UserView> removed = RemoveGrant(u->id, {Role::kOperator, "13130"});
+  ASSERT_TRUE(removed.ok()) << removed.status().ToString();
+  EXPECT_EQ(removed->grants.size(), 1u);  // the neighbour role stays
+  EXPECT_EQ(accounts_->GetUser(u->id)->grants, removed->grants);
+  Result<Principal> me = accounts_->Authenticate(r->token);  // seen at once, not after the cache
+  ASSERT_TRUE(me.ok());
+  EXPECT_FALSE(Authorize(*me, {Role::kOperator}, {"13130"}));
+  EXPECT_EQ(RemoveGrant(u->id, {Role::kOperator, "13130"}).status().code(), Code::kNotFound);
+  EXPECT_EQ(RemoveGrant("0123456789abcdef0123456789abcdef", {Role::kOperator, "13130"}).status().code(),
+            Code::kNotFound);
+  EXPECT_EQ(RemoveGrant(u->id, {Role::kOperator, ""}).status().code(), Code::kUnprocessable);
+  auto events = store_->ReadEvents(0, 100);
+  ASSERT_TRUE(events.ok());
+  int removed_events = 0;
+  for (const store::Event& e : *events) removed_events += e.type == "grant.removed";
+  EXPECT_EQ(removed_events, 1);
+
+  auto found = accounts_->ListUsers(100, 0, "OP.QUI");
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ(found->front().id, u->id);
+  EXPECT_EQ(accounts_->ListUsers(100, 0, "example.org")->size(), 2u);
+  EXPECT_EQ(accounts_->ListUsers(100, 0, "op_quitar")->size(), 0u);  // '_' is not a wildcard
+  EXPECT_EQ(accounts_->ListUsers(100, 0, "%")->size(), 0u);
 }
 
 TEST_P(AccountsTest, StaffCreatedWithGrants) {
