@@ -361,11 +361,12 @@ test('screenshots of each main page at phone and desktop sizes', async ({ browse
   }
 });
 
-analyticsTests({ test, out, axeCheck, binary: resolve(args.binary) });
-
 dispatchTests({ test, out, photoPng, alertUpToDetails, axeCheck });
 
 registerAdminBroadcast(test, { out, axeCheck, photoPng });
+
+// Last: it seeds complaints, reports and incidents the other scenarios do not expect.
+analyticsTests({ test, out, axeCheck, binary: resolve(args.binary) });
 
 const started = Date.now();
 const server = await startServer({ binary: resolve(args.binary), webDir: resolve(args['web-dir']) });
