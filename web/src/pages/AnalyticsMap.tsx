@@ -275,7 +275,9 @@ export function CrimeMapPage({ scope }: { scope: AreaScope }) {
             <div>
               <h3>{t('an_layer_hotspots')}</h3>
               {hot.error ? (
-                <p class="small muted">{t('an_hotspots_unavailable')}</p>
+                <p class="small muted">
+                  {t('an_hotspots_unavailable')} ({hot.error})
+                </p>
               ) : (
                 <ul>
                   {HOTSPOT_LEGEND.map(([bin, color, key]) => (
