@@ -163,10 +163,12 @@ export function dispatchTests({ test, out, photoPng, alertUpToDetails, axeCheck 
     await rp.page.click('[data-testid=available]');
     await rp.page.waitForSelector(`[data-unit-id="${near.id}"][data-unit-status=available]`, { timeout: 5000 });
     await op.page.click('[data-testid=units-tab]');
+    await op.page.click('.unit-legend summary');
     await op.page.click(`[data-testid=units] [data-unit-id="${near.id}"] button`);
     await op.page.waitForFunction(() => /^[1-9]/.test(document.querySelector('[data-testid=trail-points]')?.textContent ?? ''), null, { timeout: 5000 });
     await op.page.waitForTimeout(800);
     await shoot(op.page, out, 'desktop-console-unit-trail');
+    await axeCheck(op.page, 'console-units', results);
 
     // The responder's screen at desktop size too.
     await rp.page.setViewportSize(DESKTOP);

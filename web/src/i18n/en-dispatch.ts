@@ -85,6 +85,7 @@ export const enDispatch: Record<keyof typeof esDispatch, string> = {
   dx_create_incident: 'Create incident',
 
   dx_no_units_registered: 'No units in your area.',
+  dx_legend: 'Map legend',
   dx_stale: 'no signal',
   dx_stale_long: 'No recent GPS fix: the position may be out of date.',
   dx_last_fix: 'position {ago}',

@@ -88,6 +88,7 @@ export const esDispatch = {
 
   // units
   dx_no_units_registered: 'No hay unidades en tu área.',
+  dx_legend: 'Leyenda del mapa',
   dx_stale: 'sin señal',
   dx_stale_long: 'Sin señal de GPS reciente: la posición puede no ser actual.',
   dx_last_fix: 'posición {ago}',

@@ -3,7 +3,8 @@
 import type { Unit } from '../../api/dispatch';
 import { agencyNames } from '../../components/common';
 import { formatAgo, formatDateTime, formatNumber, t } from '../../i18n';
-import { unitKindLabel, unitStatusLabel } from './shared';
+import { UNIT_KINDS } from '../../api/dispatch';
+import { UnitIcon, unitKindLabel, unitStatusLabel } from './shared';
 
 const STATUS_ORDER = ['assigned', 'en_route', 'on_scene', 'available', 'out_of_service'];
 
@@ -13,23 +14,51 @@ export function UnitList({ units, selectedId, onSelect }: { units: Unit[]; selec
     (a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || a.callsign.localeCompare(b.callsign),
   );
   return (
-    <ul class="queue-list unit-list" data-testid="units">
-      {sorted.map((u) => (
-        <li key={u.id} data-unit-id={u.id}>
-          <button type="button" class={`report-summary clickable${selectedId === u.id ? ' selected' : ''}`} aria-pressed={selectedId === u.id} onClick={() => onSelect(u.id)}>
-            <div class="report-head">
-              <strong class="report-cat">{u.callsign}</strong>
-              <span class="muted small">{unitKindLabel(u.kind)}</span>
-              <span class={`unit-status unit-${u.status}`}>{unitStatusLabel(u.status)}</span>
-            </div>
-            <div class="report-meta">
-              {u.stale && <span class="stale-tag">{t('dx_stale')}</span>}{' '}
-              {u.position ? t('dx_last_fix', { ago: formatAgo(u.position.at) }) : t('dx_no_fix')}
-            </div>
-          </button>
+    <>
+      <UnitLegend />
+      <ul class="queue-list unit-list" data-testid="units">
+        {sorted.map((u) => (
+          <li key={u.id} data-unit-id={u.id}>
+            <button type="button" class={`report-summary clickable${selectedId === u.id ? ' selected' : ''}`} aria-pressed={selectedId === u.id} onClick={() => onSelect(u.id)}>
+              <div class="report-head">
+                <UnitIcon kind={u.kind} status={u.status} stale={u.stale} />
+                <strong class="report-cat">{u.callsign}</strong>
+                <span class="muted small">{unitKindLabel(u.kind)}</span>
+                <span class={`unit-status unit-${u.status}`}>{unitStatusLabel(u.status)}</span>
+              </div>
+              <div class="report-meta">
+                {u.stale && <span class="stale-tag">{t('dx_stale')}</span>}{' '}
+                {u.position ? t('dx_last_fix', { ago: formatAgo(u.position.at) }) : t('dx_no_fix')}
+              </div>
+            </button>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
+/** What the map's unit icons mean: the glyph is the kind, the colour the status. */
+function UnitLegend() {
+  return (
+    <details class="unit-legend">
+      <summary>{t('dx_legend')}</summary>
+      <ul>
+        {UNIT_KINDS.map((k) => (
+          <li key={k}>
+            <UnitIcon kind={k} status="available" stale={false} size={22} /> {unitKindLabel(k)}
+          </li>
+        ))}
+        {STATUS_ORDER.map((st) => (
+          <li key={st}>
+            <UnitIcon kind="" status={st} stale={false} size={22} /> {unitStatusLabel(st)}
+          </li>
+        ))}
+        <li>
+          <UnitIcon kind="" status="available" stale size={22} /> {t('dx_stale')}
         </li>
-      ))}
-    </ul>
+      </ul>
+    </details>
   );
 }
 

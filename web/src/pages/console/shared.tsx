@@ -5,6 +5,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../../api/client';
 import { formatNumber, t, type MessageKey } from '../../i18n';
 import { errorText } from '../../components/common';
+import { UNIT_GLYPHS, UNIT_STATUS_COLORS } from '../../components/unitIcons';
 
 function keyed(prefix: string, code: string): string {
   const key = `${prefix}${code}` as MessageKey;
@@ -90,5 +91,25 @@ export function PhotoPicker({
         </span>
       )}
     </div>
+  );
+}
+
+/** The unit's map icon as SVG (decorative: the text beside it names kind and status). */
+export function UnitIcon({ kind, status, stale, size = 26 }: { kind: string; status: string; stale: boolean; size?: number }) {
+  const glyph = UNIT_GLYPHS[kind];
+  return (
+    <svg class="unit-icon" viewBox="0 0 36 36" width={size} height={size} aria-hidden="true" focusable="false">
+      <circle
+        cx="18"
+        cy="18"
+        r="15"
+        fill={stale ? '#8a8f98' : (UNIT_STATUS_COLORS[status] ?? '#1f3b57')}
+        stroke="#fff"
+        stroke-width="2.5"
+        stroke-dasharray={stale ? '4 3' : undefined}
+      />
+      {glyph && <path d={glyph} fill="#fff" transform="translate(8 8) scale(0.8333)" />}
+      {stale && <circle cx="29" cy="7" r="6.5" fill="#b00020" />}
+    </svg>
   );
 }
