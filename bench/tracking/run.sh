@@ -112,6 +112,7 @@ rc=0
 # shellcheck disable=SC2086
 "$bench" --port "$api_port" --osmand-port "$osmand_port" --redis-port "$redis_port" \
   --login admin@bench.centinela.example --password "$password" --units "$units" \
+  --server-pid "$server_pid" --redis-pid "$redis_pid" \
   --duration "$duration" --steady "$steady" ${TRACKING_ARGS:-} | tee "$out" || rc=$?
 echo "uptime after: $(uptime)"
 

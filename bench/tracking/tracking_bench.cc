@@ -31,44 +31,43 @@
 // expected; the program prints the number of fixes Centinela acknowledged as stored
 // ("acknowledged_positions") for the caller to compare with the store (bench/tracking/run.sh).
 //
-// Own minimal HTTP/1.1 and RESP clients over Asio coroutines; one io thread.
+// Own minimal HTTP/1.1 and RESP clients on blocking loopback sockets, one thread per
+// connection (they sleep between scheduled sends).
 //
 // usage: tracking_bench --port P --osmand-port P --login EMAIL --password PW [--redis-port P]
 //                       [--units 25000] [--duration 20] [--warmup 3] [--steady 30] ...
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
+#include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
+#include <initializer_list>
 #include <iostream>
 #include <memory>
-#include <optional>
+#include <mutex>
 #include <random>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 namespace {
 
-namespace asio = boost::asio;
 namespace json = boost::json;
-using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 // City of Buenos Aires, bounding box.
 constexpr double kMinLat = -34.705, kMaxLat = -34.527, kMinLon = -58.531, kMaxLon = -58.335;
@@ -94,6 +93,7 @@ struct Options {
   double redis_radius_m = 1000;
   int setup_conns = 32;
   uint64_t seed = 1;
+  int server_pid = 0, redis_pid = 0;  // for CPU seconds per position (same machine)
 };
 
 [[noreturn]] void Usage(const std::string& why) {
@@ -105,7 +105,7 @@ struct Options {
          "         [--burst-units 250] [--burst-fixes 60] [--query-rate 200] [--query-conns 4]\n"
          "         [--duration 20] [--warmup 3] [--osmand-duration 10] [--sat-conns 8]\n"
          "         [--osmand-conns 32] [--batch 1000] [--redis-radius-m 1000]\n"
-         "         [--setup-conns 32] [--seed 1]\n";
+         "         [--setup-conns 32] [--seed 1] [--server-pid PID] [--redis-pid PID]\n";
   std::exit(2);
 }
 
@@ -116,6 +116,36 @@ int64_t WallMs() {
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+Clock::time_point After(Clock::time_point t, double seconds) {
+  return t + std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6));
+}
+
+// User + system CPU seconds of a process so far (/proc/PID/stat), or -1.
+double CpuSeconds(int pid) {
+  if (pid <= 0) return -1;
+  std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+  if (!f) return -1;
+  char buf[2048];
+  const size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  buf[n] = 0;
+  const char* p = std::strrchr(buf, ')');  // the command name may hold spaces
+  if (!p) return -1;
+  unsigned long long utime = 0, stime = 0;
+  // Fields after ")": state(3) ... utime(14) stime(15).
+  if (std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) !=
+      2)
+    return -1;
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// Runs worker(0..n-1) on n threads and waits for them.
+void Parallel(int n, const std::function<void(int)>& worker) {
+  std::vector<std::thread> threads;
+  threads.reserve(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) threads.emplace_back(worker, i);
+  for (std::thread& t : threads) t.join();
+}
 
 // ---- latency samples ---------------------------------------------------------------------
 
@@ -124,73 +154,101 @@ struct Samples {
   int64_t errors = 0;
   int64_t positions = 0;  // fixes acknowledged in the measured window
   std::string first_error;
+  std::mutex mu;
+  Samples() = default;
+  Samples(const Samples& o)
+      : ms(o.ms), errors(o.errors), positions(o.positions), first_error(o.first_error) {}
   void Error(const std::string& what) {
+    std::lock_guard lock(mu);
     if (errors++ == 0) first_error = what;
+  }
+  void Add(double v, int64_t fixes) {
+    std::lock_guard lock(mu);
+    ms.push_back(v);
+    positions += fixes;
   }
   double Pct(double p) {
     if (ms.empty()) return 0;
     std::sort(ms.begin(), ms.end());
-    size_t i = static_cast<size_t>(std::ceil(p * static_cast<double>(ms.size()))) - 1;
-    return ms[std::min(i, ms.size() - 1)];
+    size_t i = static_cast<size_t>(std::ceil(p * static_cast<double>(ms.size())));
+    return ms[std::min(i == 0 ? 0 : i - 1, ms.size() - 1)];
   }
+};
+
+// ---- a blocking loopback connection -------------------------------------------------------
+
+class Conn {
+ public:
+  Conn() = default;
+  Conn(const Conn&) = delete;
+  Conn& operator=(const Conn&) = delete;
+  ~Conn() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool Connect(const std::string& host, uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd_ < 0) return false;
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    if (::inet_pton(AF_INET, host.c_str(), &a.sin_addr) != 1) return false;
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return false;
+    int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return true;
+  }
+  bool WriteAll(const std::string& data) {
+    size_t off = 0;
+    while (off < data.size()) {
+      ssize_t n = ::send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      off += static_cast<size_t>(n);
+    }
+    return true;
+  }
+  bool Fill() {
+    char chunk[65536];
+    ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+    if (n <= 0) return false;
+    buf.append(chunk, static_cast<size_t>(n));
+    return true;
+  }
+  std::string buf;
+
+ private:
+  int fd_ = -1;
 };
 
 // ---- minimal HTTP/1.1 client (one keep-alive connection) -----------------------------------
 
-class HttpConn {
- public:
-  explicit HttpConn(asio::io_context& io) : sock_(io) {}
-  asio::awaitable<bool> Connect(const tcp::endpoint& ep) {
-    auto [ec] = co_await sock_.async_connect(ep, kNoThrow);
-    if (ec) co_return false;
-    sock_.set_option(tcp::no_delay(true));
-    co_return true;
-  }
-  // Sends a whole request; returns the status (0: transport error) and fills *body.
-  asio::awaitable<int> Send(const std::string& request, std::string* body) {
-    auto [wec, n] = co_await asio::async_write(sock_, asio::buffer(request), kNoThrow);
-    if (wec) co_return 0;
-    size_t header_end;
-    while ((header_end = buf_.find("\r\n\r\n")) == std::string::npos) {
-      if (!co_await Fill()) co_return 0;
+// Sends a whole request; returns the status (0: transport error) and fills *body.
+int HttpSend(Conn& c, const std::string& request, std::string* body) {
+  if (!c.WriteAll(request)) return 0;
+  size_t header_end;
+  while ((header_end = c.buf.find("\r\n\r\n")) == std::string::npos)
+    if (!c.Fill()) return 0;
+  if (c.buf.size() < 12 || c.buf.compare(0, 5, "HTTP/") != 0) return 0;
+  const int status = std::atoi(c.buf.c_str() + 9);
+  size_t length = 0;
+  for (size_t pos = c.buf.find("\r\n"); pos < header_end;) {
+    const size_t next = c.buf.find("\r\n", pos + 2);
+    std::string_view line(c.buf.data() + pos + 2, next - pos - 2);
+    constexpr std::string_view kLen = "content-length:";
+    if (line.size() > kLen.size()) {
+      bool match = true;
+      for (size_t i = 0; i < kLen.size() && match; ++i)
+        match = std::tolower(static_cast<unsigned char>(line[i])) == kLen[i];
+      if (match) length = std::strtoull(std::string(line.substr(kLen.size())).c_str(), nullptr, 10);
     }
-    // "HTTP/1.1 200 OK"
-    if (buf_.size() < 12 || buf_.compare(0, 5, "HTTP/") != 0) co_return 0;
-    const int status = std::atoi(buf_.c_str() + 9);
-    size_t length = 0;
-    for (size_t pos = buf_.find("\r\n"); pos < header_end;) {
-      const size_t next = buf_.find("\r\n", pos + 2);
-      std::string_view line(buf_.data() + pos + 2, next - pos - 2);
-      constexpr std::string_view kLen = "content-length:";
-      if (line.size() > kLen.size()) {
-        bool match = true;
-        for (size_t i = 0; i < kLen.size() && match; ++i)
-          match = std::tolower(static_cast<unsigned char>(line[i])) == kLen[i];
-        if (match)
-          length = std::strtoull(std::string(line.substr(kLen.size())).c_str(), nullptr, 10);
-      }
-      pos = next;
-    }
-    const size_t total = header_end + 4 + length;
-    while (buf_.size() < total) {
-      if (!co_await Fill()) co_return 0;
-    }
-    if (body) body->assign(buf_, header_end + 4, length);
-    buf_.erase(0, total);
-    co_return status;
+    pos = next;
   }
-
- private:
-  asio::awaitable<bool> Fill() {
-    char chunk[65536];
-    auto [ec, n] = co_await sock_.async_read_some(asio::buffer(chunk), kNoThrow);
-    if (ec || n == 0) co_return false;
-    buf_.append(chunk, n);
-    co_return true;
-  }
-  tcp::socket sock_;
-  std::string buf_;
-};
+  const size_t total = header_end + 4 + length;
+  while (c.buf.size() < total)
+    if (!c.Fill()) return 0;
+  if (body) body->assign(c.buf, header_end + 4, length);
+  c.buf.erase(0, total);
+  return status;
+}
 
 std::string HttpRequest(std::string_view method, std::string_view target, std::string_view body,
                         std::string_view token = {}, std::string_view device_key = {}) {
@@ -272,47 +330,37 @@ void AppendCommand(std::string& out, std::initializer_list<std::string_view> arg
   }
 }
 
-class RedisConn {
- public:
-  explicit RedisConn(asio::io_context& io) : sock_(io) {}
-  asio::awaitable<bool> Connect(const tcp::endpoint& ep) {
-    auto [ec] = co_await sock_.async_connect(ep, kNoThrow);
-    if (ec) co_return false;
-    sock_.set_option(tcp::no_delay(true));
-    co_return true;
+// Writes `commands` (n of them) and reads n replies; false on a transport error or an error
+// reply (the first one in *error).
+bool RedisPipeline(Conn& c, const std::string& commands, int n, std::vector<Resp>* replies,
+                   std::string* error) {
+  if (!c.WriteAll(commands)) {
+    *error = "write failed";
+    return false;
   }
-  // Writes `commands` (n of them) and reads n replies; false on a transport error. Error
-  // replies are counted in *errors (first one kept in *first_error).
-  asio::awaitable<bool> Pipeline(const std::string& commands, int n, std::vector<Resp>* replies,
-                                 int64_t* errors, std::string* first_error) {
-    auto [wec, w] = co_await asio::async_write(sock_, asio::buffer(commands), kNoThrow);
-    if (wec) co_return false;
-    if (replies) replies->clear();
-    size_t pos = 0;
-    for (int i = 0; i < n; ++i) {
-      Resp r;
-      size_t p = pos;
-      while (!ParseResp(buf_, &p, &r)) {
-        p = pos;
-        char chunk[65536];
-        auto [ec, got] = co_await sock_.async_read_some(asio::buffer(chunk), kNoThrow);
-        if (ec || got == 0) co_return false;
-        buf_.append(chunk, got);
+  if (replies) replies->clear();
+  size_t pos = 0;
+  bool ok = true;
+  for (int i = 0; i < n; ++i) {
+    Resp r;
+    size_t p = pos;
+    while (!ParseResp(c.buf, &p, &r)) {
+      p = pos;
+      if (!c.Fill()) {
+        *error = "connection lost";
+        return false;
       }
-      pos = p;
-      if (r.type == '-') {
-        if ((*errors)++ == 0) *first_error = r.text;
-      }
-      if (replies) replies->push_back(std::move(r));
     }
-    buf_.erase(0, pos);
-    co_return true;
+    pos = p;
+    if (r.type == '-' && ok) {
+      ok = false;
+      *error = r.text;
+    }
+    if (replies) replies->push_back(std::move(r));
   }
-
- private:
-  tcp::socket sock_;
-  std::string buf_;
-};
+  c.buf.erase(0, pos);
+  return ok;
+}
 
 // ---- the fleet ----------------------------------------------------------------------------
 
@@ -323,11 +371,10 @@ struct Unit {
   int backlogs = 0;  // backlog batches sent so far (distinct fix times per batch)
 };
 
+// Moves a unit one period ahead (random walk, bounced at the box edges).
 struct Fleet {
   std::vector<Unit> units;
-  std::mt19937_64 rng;
-  // Moves a unit one period ahead (random walk, bounced at the box edges).
-  void Step(Unit& u, double seconds) {
+  static void Step(std::mt19937_64& rng, Unit& u, double seconds) {
     std::uniform_real_distribution<double> turn(-30, 30);
     u.heading = std::fmod(u.heading + turn(rng) + 360, 360);
     const double d = u.speed * seconds;
@@ -341,7 +388,7 @@ struct Fleet {
     u.lat = lat;
     u.lon = lon;
   }
-  std::pair<double, double> RandomPoint() {
+  static std::pair<double, double> RandomPoint(std::mt19937_64& rng) {
     std::uniform_real_distribution<double> la(kMinLat, kMaxLat), lo(kMinLon, kMaxLon);
     return {la(rng), lo(rng)};
   }
@@ -355,12 +402,12 @@ void AppendFix(std::string& out, int64_t t, const Unit& u) {
   out.append(buf, static_cast<size_t>(n));
 }
 
-std::string BatchBody(Fleet& fleet, Unit& u, int64_t first_ms, int64_t step_ms, int fixes) {
+std::string BatchBody(std::mt19937_64& rng, Unit& u, int64_t first_ms, int64_t step_ms, int fixes) {
   std::string body = "{\"fixes\":[";
   body.reserve(static_cast<size_t>(fixes) * 90 + 16);
   for (int j = 0; j < fixes; ++j) {
     if (j) body += ',';
-    fleet.Step(u, static_cast<double>(step_ms) / 1000);
+    Fleet::Step(rng, u, static_cast<double>(step_ms) / 1000);
     AppendFix(body, first_ms + j * step_ms, u);
   }
   body += "]}";
@@ -395,64 +442,46 @@ struct Result {
   double rate = 0;  // positions/s (ingest) or queries/s
   Samples s;
   std::string unit = "positions/s";
+  double cpu_us = -1;  // server CPU microseconds per position over the whole phase
 };
 
 class Bench {
  public:
-  Bench(asio::io_context& io, Options o) : io_(io), o_(std::move(o)) {
-    fleet_.rng.seed(o_.seed);
-    api_ = tcp::endpoint(asio::ip::make_address(o_.host), o_.port);
-    osmand_ = tcp::endpoint(asio::ip::make_address(o_.host), o_.osmand_port);
-    redis_ = tcp::endpoint(asio::ip::make_address(o_.host), o_.redis_port);
-  }
+  explicit Bench(Options o) : o_(std::move(o)) {}
 
-  asio::awaitable<int> Run() {
+  int Run() {
     start_wall_ = WallMs();
-    if (!co_await Setup()) co_return 1;
-    co_await Steady(false);
-    co_await SaturateJson();
-    co_await SaturateOsmAnd();
+    if (!Setup()) return 1;
+    Steady(false);
+    SaturateJson();
+    SaturateOsmAnd();
     if (o_.redis_port) {
-      if (!co_await RedisSetup()) co_return 1;
-      co_await Steady(true);
-      co_await RedisSaturate();
-      co_await RedisCheck();
+      if (!RedisSetup()) return 1;
+      Steady(true);
+      RedisSaturate();
+      RedisCheck();
     }
     Print();
-    co_return failed_ ? 1 : 0;
+    return failed_ ? 1 : 0;
   }
 
  private:
-  // Runs `n` copies of `worker(i)` and waits for all of them.
-  asio::awaitable<void> Parallel(int n, std::function<asio::awaitable<void>(int)> worker) {
-    auto left = std::make_shared<int>(n);
-    asio::steady_timer done(io_, asio::steady_timer::time_point::max());
-    for (int i = 0; i < n; ++i) {
-      asio::co_spawn(
-          io_,
-          [worker, i, left, &done]() -> asio::awaitable<void> {
-            co_await worker(i);
-            if (--*left == 0) done.cancel();
-          },
-          asio::detached);
-    }
-    while (*left > 0) co_await done.async_wait(kNoThrow);
-  }
+  std::mt19937_64 Rng(uint64_t salt) { return std::mt19937_64(o_.seed * 1'000'003 + salt); }
+  std::mutex& Lock(size_t unit) { return unit_mu_[unit]; }
 
-  asio::awaitable<void> SleepUntil(Clock::time_point t) {
-    asio::steady_timer timer(io_, t);
-    co_await timer.async_wait(kNoThrow);
+  bool Fail(const std::string& why) {
+    if (!failed_.exchange(true)) std::cerr << "tracking_bench: " << why << "\n";
+    return false;
   }
 
   // -- setup through the API --
-  asio::awaitable<bool> Setup() {
-    HttpConn c(io_);
-    if (!co_await c.Connect(api_)) co_return Fail("cannot connect to the API");
+  bool Setup() {
+    Conn c;
+    if (!c.Connect(o_.host, o_.port)) return Fail("cannot connect to the API");
     std::string body;
     json::object login{{"login", o_.login}, {"password", o_.password}};
-    int st =
-        co_await c.Send(HttpRequest("POST", "/api/v1/auth/login", json::serialize(login)), &body);
-    if (st != 200) co_return Fail("login: " + std::to_string(st) + " " + body);
+    int st = HttpSend(c, HttpRequest("POST", "/api/v1/auth/login", json::serialize(login)), &body);
+    if (st != 200) return Fail("login: " + std::to_string(st) + " " + body);
     token_ = json::parse(body).at("token").as_string().c_str();
     json::object area{
         {"code", "BA-BENCH"},
@@ -462,31 +491,31 @@ class Bench {
         {"geometry", json::parse(R"({"type":"Polygon","coordinates":[[[-58.531,-34.705],)"
                                  R"([-58.335,-34.705],[-58.335,-34.527],[-58.531,-34.527],)"
                                  R"([-58.531,-34.705]]]})")}};
-    st =
-        co_await c.Send(HttpRequest("POST", "/api/v1/areas", json::serialize(area), token_), &body);
-    if (st != 201 && st != 409) co_return Fail("create area: " + std::to_string(st) + " " + body);
+    st = HttpSend(c, HttpRequest("POST", "/api/v1/areas", json::serialize(area), token_), &body);
+    if (st != 201 && st != 409) return Fail("create area: " + std::to_string(st) + " " + body);
 
     fleet_.units.resize(static_cast<size_t>(o_.units));
+    unit_mu_ = std::make_unique<std::mutex[]>(fleet_.units.size());
+    auto rng = Rng(0);
     std::uniform_real_distribution<double> speed(2, 14), heading(0, 360), coin(0, 1);
     for (Unit& u : fleet_.units) {
-      std::tie(u.lat, u.lon) = fleet_.RandomPoint();
-      u.speed = speed(fleet_.rng);
-      u.heading = heading(fleet_.rng);
-      u.available = coin(fleet_.rng) >= o_.unavailable;
+      std::tie(u.lat, u.lon) = Fleet::RandomPoint(rng);
+      u.speed = speed(rng);
+      u.heading = heading(rng);
+      u.available = coin(rng) >= o_.unavailable;
     }
     std::cerr << "tracking_bench: creating " << o_.units
               << " units with devices through the API...\n";
     const auto t0 = Clock::now();
-    size_t next = 0;
-    co_await Parallel(o_.setup_conns, [&](int) -> asio::awaitable<void> {
-      HttpConn h(io_);
-      if (!co_await h.Connect(api_)) {
+    std::atomic<size_t> next{0};
+    Parallel(o_.setup_conns, [&](int) {
+      Conn h;
+      if (!h.Connect(o_.host, o_.port)) {
         Fail("setup: connect");
-        co_return;
+        return;
       }
       std::string b;
-      while (next < fleet_.units.size() && !failed_) {
-        const size_t i = next++;
+      for (size_t i = next++; i < fleet_.units.size() && !failed_; i = next++) {
         Unit& u = fleet_.units[i];
         char callsign[32];
         std::snprintf(callsign, sizeof callsign, "BA-%05zu", i);
@@ -494,403 +523,421 @@ class Bench {
                           {"agency", "police"},
                           {"kind", "patrol_car"},
                           {"home_area", "BA-BENCH"}};
-        int s = co_await h.Send(HttpRequest("POST", "/api/v1/units", json::serialize(unit), token_),
-                                &b);
+        int s =
+            HttpSend(h, HttpRequest("POST", "/api/v1/units", json::serialize(unit), token_), &b);
         if (s != 201) {
           Fail("create unit: " + std::to_string(s) + " " + b);
-          co_return;
+          return;
         }
         u.id = json::parse(b).at("id").as_string().c_str();
         u.external = "ba" + std::to_string(o_.seed) + "-" + std::to_string(i);
         json::object dev{{"external_id", u.external}};
-        s = co_await h.Send(
+        s = HttpSend(
+            h,
             HttpRequest("POST", "/api/v1/units/" + u.id + "/devices", json::serialize(dev), token_),
             &b);
         if (s != 201) {
           Fail("register device: " + std::to_string(s) + " " + b);
-          co_return;
+          return;
         }
         u.key = json::parse(b).at("key").as_string().c_str();
         if (!u.available) {
-          s = co_await h.Send(HttpRequest("POST", "/api/v1/units/" + u.id + "/status",
-                                          R"({"status":"out_of_service"})", token_),
-                              &b);
+          s = HttpSend(h,
+                       HttpRequest("POST", "/api/v1/units/" + u.id + "/status",
+                                   R"({"status":"out_of_service"})", token_),
+                       &b);
           if (s != 200) {
             Fail("out_of_service: " + std::to_string(s) + " " + b);
-            co_return;
+            return;
           }
         }
         // First fix, a day ago: every unit is in the index before the measured phases.
         std::string fix = "{\"fixes\":[";
         AppendFix(fix, start_wall_ - kDayMs, u);
         fix += "]}";
-        s = co_await h.Send(HttpRequest("POST", "/api/v1/positions", fix, {}, u.key), &b);
+        s = HttpSend(h, HttpRequest("POST", "/api/v1/positions", fix, {}, u.key), &b);
         if (s != 200 || StoredOf(b) != 1) {
           Fail("first fix: " + std::to_string(s) + " " + b);
-          co_return;
+          return;
         }
         ++acknowledged_;
       }
     });
-    if (failed_) co_return false;
+    if (failed_) return false;
     std::cerr << "tracking_bench: setup took " << Seconds(Clock::now() - t0) << " s\n";
-    co_return true;
+    return true;
   }
 
-  // -- steady: the fleet on its 5 s schedule, bursts and queries --
-  asio::awaitable<void> Steady(bool redis) {
+  void AppendGeoAdds(std::string& cmds, const Unit& u, int* n) {
+    const std::string lon = Fmt(u.lon), lat = Fmt(u.lat);
+    AppendCommand(cmds, {"GEOADD", "fleet:all", lon, lat, u.id});
+    ++*n;
+    if (u.available) {
+      AppendCommand(cmds, {"GEOADD", "fleet:available", lon, lat, u.id});
+      ++*n;
+    }
+  }
+
+  // -- steady: the fleet on its schedule, bursts and queries --
+  void Steady(bool redis) {
     const std::string sys = redis ? "Redis" : "Centinela";
     std::cerr << "tracking_bench: " << sys << " steady phase, " << o_.steady_s << " s...\n";
-    const int n = o_.units;
-    const double period_ms = o_.period_s * 1000;
-    const auto t0 = Clock::now() + std::chrono::milliseconds(200);
-    const int64_t wall0 = WallMs() + 200;
-    const auto measure_from =
-        t0 + std::chrono::milliseconds(static_cast<int64_t>(o_.steady_warmup_s * 1000));
-    const auto end = t0 + std::chrono::milliseconds(static_cast<int64_t>(o_.steady_s * 1000));
+    const int64_t n = o_.units;
+    const auto t0 = Clock::now() + std::chrono::milliseconds(300);
+    const int64_t wall0 = WallMs() + 300;
+    const auto measure_from = After(t0, o_.steady_warmup_s);
+    const auto end = After(t0, o_.steady_s);
     Samples json_s, osm_s, burst_s, query_s;
-    int64_t fixes_in_window = 0;
-    // Fix i of the whole fleet: unit i % n at t0 + i * period / n (ms).
-    const double gap_ms = period_ms / n;
-    int64_t next_fix = 0;
-    auto at = [&](int64_t i) {
-      return t0 + std::chrono::microseconds(
-                      static_cast<int64_t>(static_cast<double>(i) * gap_ms * 1000));
-    };
-    auto fix_worker = [&](int) -> asio::awaitable<void> {
-      HttpConn api(io_), osm(io_);
-      RedisConn r(io_);
-      if (redis) {
-        if (!co_await r.Connect(redis_)) {
-          Fail("steady: redis connect");
-          co_return;
-        }
-      } else if (!co_await api.Connect(api_) || !co_await osm.Connect(osmand_)) {
-        {
-          Fail("steady: connect");
-          co_return;
-        }
+    // Fix i of the whole fleet: unit i % n at t0 + i * period / n.
+    const double gap_s = o_.period_s / static_cast<double>(n);
+    std::atomic<int64_t> next_fix{0}, next_query{0};
+    auto fix_worker = [&](int w) {
+      Conn api, osm, r;
+      const bool connected =
+          redis ? r.Connect(o_.host, o_.redis_port)
+                : api.Connect(o_.host, o_.port) && osm.Connect(o_.host, o_.osmand_port);
+      if (!connected) {
+        Fail("steady: connect");
+        return;
       }
-      std::string body;
+      auto rng = Rng(100 + static_cast<uint64_t>(w));
+      std::string body, err;
       while (!failed_) {
         const int64_t i = next_fix++;
-        const auto when = at(i);
+        const auto when = After(t0, static_cast<double>(i) * gap_s);
         if (when >= end) break;
-        co_await SleepUntil(when);
-        Unit& u = fleet_.units[static_cast<size_t>(i % n)];
-        fleet_.Step(u, o_.period_s);
-        const int64_t t = wall0 + static_cast<int64_t>(static_cast<double>(i) * gap_ms);
-        const bool via_osmand = (i % n) % 2 == 1;
+        std::this_thread::sleep_until(when);
+        const size_t ui = static_cast<size_t>(i % n);
+        Unit& u = fleet_.units[ui];
+        const int64_t t = wall0 + static_cast<int64_t>(static_cast<double>(i) * gap_s * 1000);
+        const bool via_osmand = ui % 2 == 1;
         Samples& s = via_osmand ? osm_s : json_s;
+        std::string request;
+        int commands = 0;
+        {
+          std::lock_guard lock(Lock(ui));
+          Fleet::Step(rng, u, o_.period_s);
+          if (redis) {
+            AppendGeoAdds(request, u, &commands);
+          } else if (via_osmand) {
+            request = HttpRequest("GET", OsmAndTarget(u, t), {});
+          } else {
+            std::string fix = "{\"fixes\":[";
+            AppendFix(fix, t, u);
+            fix += "]}";
+            request = HttpRequest("POST", "/api/v1/positions", fix, {}, u.key);
+          }
+        }
         bool ok = false;
         if (redis) {
-          std::string cmds;
-          AppendGeoAdds(cmds, u);
-          std::string err;
-          int64_t errs = 0;
-          ok = co_await r.Pipeline(cmds, u.available ? 2 : 1, nullptr, &errs, &err) && errs == 0;
+          ok = RedisPipeline(r, request, commands, nullptr, &err);
           if (!ok) s.Error("redis: " + err);
         } else if (via_osmand) {
-          int st = co_await osm.Send(HttpRequest("GET", OsmAndTarget(u, t), {}), &body);
+          const int st = HttpSend(osm, request, &body);
           ok = st == 200;
-          if (!ok) s.Error("osmand " + std::to_string(st) + " " + body);
-          if (ok) ++acknowledged_;
+          if (ok)
+            ++acknowledged_;
+          else
+            s.Error("osmand " + std::to_string(st) + " " + body.substr(0, 200));
         } else {
-          std::string fix = "{\"fixes\":[";
-          AppendFix(fix, t, u);
-          fix += "]}";
-          int st =
-              co_await api.Send(HttpRequest("POST", "/api/v1/positions", fix, {}, u.key), &body);
+          const int st = HttpSend(api, request, &body);
           const int64_t stored = st == 200 ? StoredOf(body) : -1;
           ok = stored == 1;
-          if (!ok) s.Error("json " + std::to_string(st) + " " + body.substr(0, 200));
           if (stored > 0) acknowledged_ += stored;
+          if (!ok) s.Error("json " + std::to_string(st) + " " + body.substr(0, 200));
         }
-        if (ok && when >= measure_from) {
-          s.ms.push_back(Ms(Clock::now() - when));
-          ++fixes_in_window;
-        }
+        if (ok && when >= measure_from) s.Add(Ms(Clock::now() - when), 1);
       }
     };
     // Bursts: every burst_every_s, burst_units units upload burst_fixes old fixes each.
-    auto burst_worker = [&](int) -> asio::awaitable<void> {
-      HttpConn api(io_);
-      RedisConn r(io_);
-      if (redis ? !co_await r.Connect(redis_) : !co_await api.Connect(api_)) {
+    auto burst_worker = [&] {
+      Conn api, r;
+      if (!(redis ? r.Connect(o_.host, o_.redis_port) : api.Connect(o_.host, o_.port))) {
         Fail("burst: connect");
-        co_return;
+        return;
       }
-      std::uniform_int_distribution<int> pick(0, n - 1);
-      std::string body;
-      for (int b = 1;; ++b) {
-        const auto when =
-            t0 + std::chrono::milliseconds(static_cast<int64_t>(b * o_.burst_every_s * 1000));
-        if (when >= end || failed_) break;
-        co_await SleepUntil(when);
+      auto rng = Rng(7);
+      std::uniform_int_distribution<size_t> pick(0, fleet_.units.size() - 1);
+      std::string body, err;
+      for (int b = 1; !failed_; ++b) {
+        const auto when = After(t0, b * o_.burst_every_s);
+        if (when >= end) break;
+        std::this_thread::sleep_until(when);
         for (int k = 0; k < o_.burst_units && !failed_; ++k) {
-          Unit& u = fleet_.units[static_cast<size_t>(pick(fleet_.rng))];
+          const size_t ui = pick(rng);
+          Unit& u = fleet_.units[ui];
+          std::string request;
+          int commands = 0;
+          {
+            std::lock_guard lock(Lock(ui));
+            if (redis) {
+              for (int j = 0; j < o_.burst_fixes; ++j) {
+                Fleet::Step(rng, u, 5);
+                AppendGeoAdds(request, u, &commands);
+              }
+            } else {
+              const int64_t first = start_wall_ - 2 * kDayMs + int64_t{u.backlogs++} * 3'600'000;
+              request = HttpRequest("POST", "/api/v1/positions",
+                                    BatchBody(rng, u, first, 5000, o_.burst_fixes), {}, u.key);
+            }
+          }
           const auto sent = Clock::now();
           bool ok;
           if (redis) {
-            ok = co_await RedisBatch(r, u, o_.burst_fixes, &burst_s);
+            ok = RedisPipeline(r, request, commands, nullptr, &err);
+            if (!ok) burst_s.Error("redis: " + err);
           } else {
-            const int64_t first = start_wall_ - 2 * kDayMs + int64_t{u.backlogs++} * 3'600'000;
-            const std::string fixes = BatchBody(fleet_, u, first, 5000, o_.burst_fixes);
-            int st = co_await api.Send(HttpRequest("POST", "/api/v1/positions", fixes, {}, u.key),
-                                       &body);
+            const int st = HttpSend(api, request, &body);
             const int64_t stored = st == 200 ? StoredOf(body) : -1;
             ok = stored == o_.burst_fixes;
-            if (!ok) burst_s.Error("burst " + std::to_string(st) + " " + body.substr(0, 200));
             if (stored > 0) acknowledged_ += stored;
+            if (!ok) burst_s.Error("burst " + std::to_string(st) + " " + body.substr(0, 200));
           }
-          if (ok) {
-            burst_s.ms.push_back(Ms(Clock::now() - sent));
-            burst_s.positions += o_.burst_fixes;
-          }
+          if (ok) burst_s.Add(Ms(Clock::now() - sent), o_.burst_fixes);
         }
       }
     };
     // Queries at query_rate per second on query_conns connections.
-    int64_t next_query = 0;
-    const double query_gap_us = 1e6 / o_.query_rate;
-    auto query_worker = [&](int) -> asio::awaitable<void> {
-      HttpConn api(io_);
-      RedisConn r(io_);
-      if (redis ? !co_await r.Connect(redis_) : !co_await api.Connect(api_)) {
+    const double query_gap_s = 1 / o_.query_rate;
+    auto query_worker = [&](int w) {
+      Conn api, r;
+      if (!(redis ? r.Connect(o_.host, o_.redis_port) : api.Connect(o_.host, o_.port))) {
         Fail("query: connect");
-        co_return;
+        return;
       }
-      std::string body;
+      auto rng = Rng(1000 + static_cast<uint64_t>(w));
+      std::string body, err;
       std::vector<Resp> replies;
       while (!failed_) {
         const int64_t q = next_query++;
-        const auto when = t0 + std::chrono::microseconds(
-                                   static_cast<int64_t>(static_cast<double>(q) * query_gap_us));
+        const auto when = After(t0, static_cast<double>(q) * query_gap_s);
         if (when >= end) break;
-        co_await SleepUntil(when);
-        auto [lat, lon] = fleet_.RandomPoint();
+        std::this_thread::sleep_until(when);
+        auto [lat, lon] = Fleet::RandomPoint(rng);
         bool ok;
         if (redis) {
           std::string cmd;
           AppendCommand(
               cmd, {"GEOSEARCH", "fleet:available", "FROMLONLAT", Fmt(lon), Fmt(lat), "BYRADIUS",
-                    std::to_string(o_.redis_radius_m), "m", "ASC", "COUNT", "5", "WITHDIST"});
-          std::string err;
-          int64_t errs = 0;
-          ok = co_await r.Pipeline(cmd, 1, &replies, &errs, &err) && errs == 0 &&
-               replies.size() == 1 && replies[0].items.size() == 5;
+                    Num(o_.redis_radius_m), "m", "ASC", "COUNT", "5", "WITHDIST"});
+          ok = RedisPipeline(r, cmd, 1, &replies, &err) && replies.size() == 1 &&
+               replies[0].items.size() == 5;
           if (!ok)
             query_s.Error("GEOSEARCH: " +
                           (err.empty() ? "fewer than 5 units within the radius" : err));
         } else {
           const std::string target =
               "/api/v1/units/nearest?lat=" + Fmt(lat) + "&lon=" + Fmt(lon) + "&k=5";
-          int st = co_await api.Send(HttpRequest("GET", target, {}, token_), &body);
+          const int st = HttpSend(api, HttpRequest("GET", target, {}, token_), &body);
           ok = st == 200 && CountUnits(body) == 5;
           if (!ok) query_s.Error("nearest " + std::to_string(st) + " " + body.substr(0, 200));
         }
-        if (ok && when >= measure_from) query_s.ms.push_back(Ms(Clock::now() - when));
+        if (ok && when >= measure_from) query_s.Add(Ms(Clock::now() - when), 0);
       }
     };
-    co_await Parallel(o_.steady_conns + 1 + o_.query_conns, [&](int i) -> asio::awaitable<void> {
+    Parallel(o_.steady_conns + 1 + o_.query_conns, [&](int i) {
       if (i < o_.steady_conns) return fix_worker(i);
-      if (i == o_.steady_conns) return burst_worker(i);
+      if (i == o_.steady_conns) return burst_worker();
       return query_worker(i);
     });
     const double window = Seconds(end - measure_from);
-    json_s.positions = static_cast<int64_t>(json_s.ms.size());
-    osm_s.positions = static_cast<int64_t>(osm_s.ms.size());
     const std::string every = "1 fix / " + Num(o_.period_s) + " s / unit";
     if (redis) {
       Samples all = json_s;
       all.ms.insert(all.ms.end(), osm_s.ms.begin(), osm_s.ms.end());
       all.errors += osm_s.errors;
       all.positions += osm_s.positions;
-      Add(sys, "steady, " + every + ": GEOADD per fix", all.positions / window, all);
+      Add(sys, "steady, " + every + ": GEOADD per fix", static_cast<double>(all.positions) / window,
+          all);
       Add(sys, "steady: burst backlog, " + std::to_string(o_.burst_fixes) + " GEOADD pipelined", 0,
           burst_s, "batches");
       Add(sys, "steady: GEOSEARCH ... COUNT 5 (radius " + Num(o_.redis_radius_m) + " m)",
           static_cast<double>(query_s.ms.size()) / window, query_s, "queries/s");
     } else {
-      Add(sys, "steady, " + every + ": JSON batch of 1", json_s.positions / window, json_s);
-      Add(sys, "steady, " + every + ": OsmAnd GET", osm_s.positions / window, osm_s);
+      Add(sys, "steady, " + every + ": JSON batch of 1",
+          static_cast<double>(json_s.positions) / window, json_s);
+      Add(sys, "steady, " + every + ": OsmAnd GET", static_cast<double>(osm_s.positions) / window,
+          osm_s);
       Add(sys, "steady: burst backlog, " + std::to_string(o_.burst_fixes) + "-fix JSON batch", 0,
           burst_s, "batches");
       Add(sys, "steady: GET /units/nearest k=5 available",
           static_cast<double>(query_s.ms.size()) / window, query_s, "queries/s");
     }
-    (void)fixes_in_window;
   }
 
-  // -- saturate: 1,000-fix backlog batches back to back --
-  asio::awaitable<void> SaturateJson() {
+  // -- saturate: backlog batches back to back --
+  void SaturateJson() {
     std::cerr << "tracking_bench: Centinela JSON batch saturation, " << o_.duration_s << " s...\n";
     Samples s;
-    const auto t0 = Clock::now();
-    const auto from = t0 + std::chrono::milliseconds(static_cast<int64_t>(o_.warmup_s * 1000));
-    const auto end = from + std::chrono::milliseconds(static_cast<int64_t>(o_.duration_s * 1000));
-    size_t next = 0;
-    co_await Parallel(o_.sat_conns, [&](int) -> asio::awaitable<void> {
-      HttpConn h(io_);
-      if (!co_await h.Connect(api_)) {
+    const int64_t acked_before = acknowledged_;
+    const double cpu_before = CpuSeconds(o_.server_pid);
+    const auto from = After(Clock::now(), o_.warmup_s);
+    const auto end = After(from, o_.duration_s);
+    std::atomic<size_t> next{0};
+    Parallel(o_.sat_conns, [&](int w) {
+      Conn h;
+      if (!h.Connect(o_.host, o_.port)) {
         Fail("saturate: connect");
-        co_return;
+        return;
       }
+      auto rng = Rng(2000 + static_cast<uint64_t>(w));
       std::string body;
       while (Clock::now() < end && !failed_) {
-        Unit& u = fleet_.units[next++ % fleet_.units.size()];
-        const int64_t first = start_wall_ - 10 * kDayMs + int64_t{u.backlogs++} * 3'600'000;
-        const std::string req = HttpRequest("POST", "/api/v1/positions",
-                                            BatchBody(fleet_, u, first, 1000, o_.batch), {}, u.key);
+        const size_t ui = next++ % fleet_.units.size();
+        Unit& u = fleet_.units[ui];
+        std::string req;
+        {
+          std::lock_guard lock(Lock(ui));
+          const int64_t first = start_wall_ - 10 * kDayMs + int64_t{u.backlogs++} * 3'600'000;
+          req = HttpRequest("POST", "/api/v1/positions", BatchBody(rng, u, first, 1000, o_.batch),
+                            {}, u.key);
+        }
         const auto sent = Clock::now();
-        int st = co_await h.Send(req, &body);
+        const int st = HttpSend(h, req, &body);
         const auto got = Clock::now();
         const int64_t stored = st == 200 ? StoredOf(body) : -1;
         if (stored > 0) acknowledged_ += stored;
         if (stored != o_.batch) {
           s.Error("batch " + std::to_string(st) + " " + body.substr(0, 200));
-          if (st == 0) co_return;
+          if (st == 0) return;
           continue;
         }
-        if (sent >= from && got <= end) {
-          s.ms.push_back(Ms(got - sent));
-          s.positions += stored;
-        }
+        if (sent >= from && got <= end) s.Add(Ms(got - sent), stored);
       }
     });
+    sat_json_rate_ = static_cast<double>(s.positions) / o_.duration_s;
     Add("Centinela",
         "saturate: JSON batches of " + std::to_string(o_.batch) + ", " +
             std::to_string(o_.sat_conns) + " conns",
-        static_cast<double>(s.positions) / o_.duration_s, s);
-    sat_json_rate_ = static_cast<double>(s.positions) / o_.duration_s;
+        sat_json_rate_, s);
+    results_.back().cpu_us = CpuPerFix(o_.server_pid, cpu_before, acknowledged_ - acked_before);
   }
 
-  asio::awaitable<void> SaturateOsmAnd() {
-    if (o_.osmand_duration_s <= 0) co_return;
+  void SaturateOsmAnd() {
+    if (o_.osmand_duration_s <= 0) return;
     std::cerr << "tracking_bench: Centinela OsmAnd saturation, " << o_.osmand_duration_s
               << " s...\n";
     Samples s;
-    const auto t0 = Clock::now();
-    const auto from = t0 + std::chrono::milliseconds(static_cast<int64_t>(o_.warmup_s * 1000));
-    const auto end =
-        from + std::chrono::milliseconds(static_cast<int64_t>(o_.osmand_duration_s * 1000));
-    size_t next = 0;
-    co_await Parallel(o_.osmand_conns, [&](int) -> asio::awaitable<void> {
-      HttpConn h(io_);
-      if (!co_await h.Connect(osmand_)) {
+    const int64_t acked_before = acknowledged_;
+    const double cpu_before = CpuSeconds(o_.server_pid);
+    const auto from = After(Clock::now(), o_.warmup_s);
+    const auto end = After(from, o_.osmand_duration_s);
+    std::atomic<size_t> next{0};
+    Parallel(o_.osmand_conns, [&](int w) {
+      Conn h;
+      if (!h.Connect(o_.host, o_.osmand_port)) {
         Fail("osmand: connect");
-        co_return;
+        return;
       }
+      auto rng = Rng(3000 + static_cast<uint64_t>(w));
       std::string body;
       while (Clock::now() < end && !failed_) {
-        Unit& u = fleet_.units[next++ % fleet_.units.size()];
-        fleet_.Step(u, 1);
-        const int64_t t = start_wall_ - 5 * kDayMs + int64_t{u.backlogs++} * 1000;
+        const size_t ui = next++ % fleet_.units.size();
+        Unit& u = fleet_.units[ui];
+        std::string req;
+        {
+          std::lock_guard lock(Lock(ui));
+          Fleet::Step(rng, u, 1);
+          req = HttpRequest(
+              "GET", OsmAndTarget(u, start_wall_ - 5 * kDayMs + int64_t{u.backlogs++} * 1000), {});
+        }
         const auto sent = Clock::now();
-        int st = co_await h.Send(HttpRequest("GET", OsmAndTarget(u, t), {}), &body);
+        const int st = HttpSend(h, req, &body);
         const auto got = Clock::now();
-        if (st == 200) ++acknowledged_;
         if (st != 200) {
           s.Error("osmand " + std::to_string(st) + " " + body.substr(0, 200));
-          if (st == 0) co_return;
+          if (st == 0) return;
           continue;
         }
-        if (sent >= from && got <= end) {
-          s.ms.push_back(Ms(got - sent));
-          ++s.positions;
-        }
+        ++acknowledged_;
+        if (sent >= from && got <= end) s.Add(Ms(got - sent), 1);
       }
     });
     Add("Centinela",
         "saturate: OsmAnd GET, 1 fix each, " + std::to_string(o_.osmand_conns) + " conns",
         static_cast<double>(s.positions) / o_.osmand_duration_s, s);
+    results_.back().cpu_us = CpuPerFix(o_.server_pid, cpu_before, acknowledged_ - acked_before);
   }
 
   // -- Redis --
-  void AppendGeoAdds(std::string& cmds, const Unit& u) {
-    const std::string lon = Fmt(u.lon), lat = Fmt(u.lat);
-    AppendCommand(cmds, {"GEOADD", "fleet:all", lon, lat, u.id});
-    if (u.available) AppendCommand(cmds, {"GEOADD", "fleet:available", lon, lat, u.id});
-  }
-
-  // One backlog of `fixes` fixes of `u`, pipelined in one round trip.
-  asio::awaitable<bool> RedisBatch(RedisConn& r, Unit& u, int fixes, Samples* s) {
-    std::string cmds;
-    int n = 0;
-    for (int j = 0; j < fixes; ++j) {
-      fleet_.Step(u, 1);
-      AppendGeoAdds(cmds, u);
-      n += u.available ? 2 : 1;
-    }
-    std::string err;
-    int64_t errs = 0;
-    const bool ok = co_await r.Pipeline(cmds, n, nullptr, &errs, &err) && errs == 0;
-    if (!ok) s->Error("redis: " + err);
-    co_return ok;
-  }
-
-  asio::awaitable<bool> RedisSetup() {
+  bool RedisSetup() {
     std::cerr << "tracking_bench: loading the fleet into Redis...\n";
-    RedisConn r(io_);
-    if (!co_await r.Connect(redis_)) co_return Fail("cannot connect to Redis");
+    Conn r;
+    if (!r.Connect(o_.host, o_.redis_port)) return Fail("cannot connect to Redis");
     std::string cmds, err;
-    int64_t errs = 0;
     AppendCommand(cmds, {"DEL", "fleet:all", "fleet:available"});
-    if (!co_await r.Pipeline(cmds, 1, nullptr, &errs, &err)) co_return Fail("redis DEL");
+    if (!RedisPipeline(r, cmds, 1, nullptr, &err)) return Fail("redis DEL: " + err);
     for (size_t i = 0; i < fleet_.units.size(); i += 1000) {
       cmds.clear();
       int n = 0;
-      for (size_t k = i; k < std::min(i + 1000, fleet_.units.size()); ++k) {
-        AppendGeoAdds(cmds, fleet_.units[k]);
-        n += fleet_.units[k].available ? 2 : 1;
-      }
-      if (!co_await r.Pipeline(cmds, n, nullptr, &errs, &err) || errs)
-        co_return Fail("redis load: " + err);
+      for (size_t k = i; k < std::min(i + 1000, fleet_.units.size()); ++k)
+        AppendGeoAdds(cmds, fleet_.units[k], &n);
+      if (!RedisPipeline(r, cmds, n, nullptr, &err)) return Fail("redis load: " + err);
     }
-    co_return true;
+    return true;
   }
 
-  asio::awaitable<void> RedisSaturate() {
+  void RedisSaturate() {
     std::cerr << "tracking_bench: Redis pipelined GEOADD saturation, " << o_.duration_s
               << " s...\n";
     Samples s;
-    const auto t0 = Clock::now();
-    const auto from = t0 + std::chrono::milliseconds(static_cast<int64_t>(o_.warmup_s * 1000));
-    const auto end = from + std::chrono::milliseconds(static_cast<int64_t>(o_.duration_s * 1000));
-    size_t next = 0;
-    co_await Parallel(o_.sat_conns, [&](int) -> asio::awaitable<void> {
-      RedisConn r(io_);
-      if (!co_await r.Connect(redis_)) {
+    std::atomic<int64_t> sent_fixes{0};
+    const double cpu_before = CpuSeconds(o_.redis_pid);
+    const auto from = After(Clock::now(), o_.warmup_s);
+    const auto end = After(from, o_.duration_s);
+    std::atomic<size_t> next{0};
+    Parallel(o_.sat_conns, [&](int w) {
+      Conn r;
+      if (!r.Connect(o_.host, o_.redis_port)) {
         Fail("redis saturate: connect");
-        co_return;
+        return;
       }
+      auto rng = Rng(4000 + static_cast<uint64_t>(w));
+      std::string err;
       while (Clock::now() < end && !failed_) {
-        Unit& u = fleet_.units[next++ % fleet_.units.size()];
-        const auto sent = Clock::now();
-        if (!co_await RedisBatch(r, u, o_.batch, &s)) co_return;
-        const auto got = Clock::now();
-        if (sent >= from && got <= end) {
-          s.ms.push_back(Ms(got - sent));
-          s.positions += o_.batch;
+        const size_t ui = next++ % fleet_.units.size();
+        Unit& u = fleet_.units[ui];
+        std::string cmds;
+        int n = 0;
+        {
+          std::lock_guard lock(Lock(ui));
+          for (int j = 0; j < o_.batch; ++j) {
+            Fleet::Step(rng, u, 1);
+            AppendGeoAdds(cmds, u, &n);
+          }
         }
+        const auto sent = Clock::now();
+        if (!RedisPipeline(r, cmds, n, nullptr, &err)) {
+          s.Error("redis: " + err);
+          return;
+        }
+        const auto got = Clock::now();
+        sent_fixes += o_.batch;
+        if (sent >= from && got <= end) s.Add(Ms(got - sent), o_.batch);
       }
     });
+    sat_redis_rate_ = static_cast<double>(s.positions) / o_.duration_s;
     Add("Redis",
         "saturate: pipelined GEOADD, " + std::to_string(o_.batch) + " fixes per round trip, " +
             std::to_string(o_.sat_conns) + " conns",
-        static_cast<double>(s.positions) / o_.duration_s, s);
-    sat_redis_rate_ = static_cast<double>(s.positions) / o_.duration_s;
+        sat_redis_rate_, s);
+    results_.back().cpu_us = CpuPerFix(o_.redis_pid, cpu_before, sent_fixes);
   }
 
-  asio::awaitable<void> RedisCheck() {
-    RedisConn r(io_);
-    if (!co_await r.Connect(redis_)) co_return;
+  static double CpuPerFix(int pid, double before, int64_t fixes) {
+    const double after = CpuSeconds(pid);
+    if (before < 0 || after < 0 || fixes <= 0) return -1;
+    return (after - before) * 1e6 / static_cast<double>(fixes);
+  }
+
+  void RedisCheck() {
+    Conn r;
+    if (!r.Connect(o_.host, o_.redis_port)) return;
     std::string cmds, err;
-    int64_t errs = 0;
     std::vector<Resp> replies;
     AppendCommand(cmds, {"ZCARD", "fleet:all"});
     AppendCommand(cmds, {"ZCARD", "fleet:available"});
-    if (co_await r.Pipeline(cmds, 2, &replies, &errs, &err) && replies.size() == 2) {
+    if (RedisPipeline(r, cmds, 2, &replies, &err) && replies.size() == 2) {
       redis_units_ = replies[0].integer;
       redis_available_ = replies[1].integer;
     }
@@ -910,34 +957,39 @@ class Bench {
     return buf;
   }
 
-  void Add(const std::string& system, const std::string& workload, double rate, Samples s,
+  static std::string Int(double v) {
+    std::string s = std::to_string(static_cast<long long>(std::llround(v)));
+    for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
+      s.insert(static_cast<size_t>(i), ",");
+    return s;
+  }
+
+  void Add(const std::string& system, const std::string& workload, double rate, const Samples& s,
            const std::string& unit = "positions/s") {
     if (s.errors) {
       failed_ = true;
       std::cerr << "tracking_bench: " << system << " " << workload << ": " << s.errors
                 << " errors, first: " << s.first_error << "\n";
     }
-    results_.push_back({system, workload, rate, std::move(s), unit});
-  }
-
-  bool Fail(const std::string& why) {
-    if (!failed_) std::cerr << "tracking_bench: " << why << "\n";
-    failed_ = true;
-    return false;
+    results_.push_back({system, workload, rate, s, unit});
   }
 
   void Print() {
     int available = 0;
     for (const Unit& u : fleet_.units) available += u.available;
-    std::cout << "\n| system | workload | rate | p50 ms | p99 ms | max ms | samples | errors |\n"
-                 "|---|---|---:|---:|---:|---:|---:|---:|\n";
+    std::cout << "\n| system | workload | rate | p50 ms | p99 ms | max ms | samples | errors | "
+                 "server CPU µs/fix |\n"
+                 "|---|---|---:|---:|---:|---:|---:|---:|---:|\n";
     for (Result& r : results_) {
+      const std::string rate = r.rate > 0 ? Int(r.rate) + " " + r.unit : "-";
+      const double p50 = r.s.Pct(0.5), p99 = r.s.Pct(0.99);
+      char cpu[32] = "-";
+      if (r.cpu_us >= 0) std::snprintf(cpu, sizeof cpu, "%.2f", r.cpu_us);
       char line[512];
-      std::snprintf(line, sizeof line, "| %s | %s | %s | %.2f | %.2f | %.2f | %zu | %lld |\n",
-                    r.system.c_str(), r.workload.c_str(),
-                    r.rate > 0 ? (Int(r.rate) + " " + r.unit).c_str() : "-", r.s.Pct(0.5),
-                    r.s.Pct(0.99), r.s.ms.empty() ? 0.0 : r.s.ms.back(), r.s.ms.size(),
-                    static_cast<long long>(r.s.errors));
+      std::snprintf(line, sizeof line, "| %s | %s | %s | %.2f | %.2f | %.2f | %zu | %lld | %s |\n",
+                    r.system.c_str(), r.workload.c_str(), rate.c_str(), p50, p99,
+                    r.s.ms.empty() ? 0.0 : r.s.ms.back(), r.s.ms.size(),
+                    static_cast<long long>(r.s.errors), cpu);
       std::cout << line;
     }
     std::cout << "\n";
@@ -952,7 +1004,7 @@ class Bench {
       std::printf("ratio ingest (saturate): Centinela JSON / Redis GEOADD = %.2f\n",
                   sat_json_rate_ / sat_redis_rate_);
     if (cq && rq && rq->s.Pct(0.99) > 0)
-      std::printf("ratio nearest-5 query p99: Centinela / Redis = %.2f (p50 %.2f)\n",
+      std::printf("ratio nearest-5 query: Centinela / Redis = %.2f at p99, %.2f at p50\n",
                   cq->s.Pct(0.99) / rq->s.Pct(0.99),
                   cq->s.Pct(0.5) / std::max(1e-9, rq->s.Pct(0.5)));
     std::printf("fleet: %d units (%d available), Buenos Aires box\n", o_.units, available);
@@ -964,28 +1016,24 @@ class Bench {
     if (cq)
       std::printf("bar nearest query (p99 <= 2 ms at %d units): %s (p99 %.2f ms)\n", o_.units,
                   cq->s.Pct(0.99) <= 2.0 && cq->s.errors == 0 ? "MET" : "NOT MET", cq->s.Pct(0.99));
-    std::printf("acknowledged_positions %lld\n", static_cast<long long>(acknowledged_));
+    for (Result& r : results_)
+      if (r.cpu_us > 0)
+        std::printf("%s %s: %.0f positions per server CPU-second\n", r.system.c_str(),
+                    r.workload.c_str(), 1e6 / r.cpu_us);
+    std::printf("acknowledged_positions %lld\n", static_cast<long long>(acknowledged_.load()));
     std::fflush(stdout);
   }
 
-  static std::string Int(double v) {
-    std::string s = std::to_string(static_cast<long long>(std::llround(v)));
-    for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
-      s.insert(static_cast<size_t>(i), ",");
-    return s;
-  }
-
-  asio::io_context& io_;
   Options o_;
   Fleet fleet_;
-  tcp::endpoint api_, osmand_, redis_;
+  std::unique_ptr<std::mutex[]> unit_mu_;
   std::string token_;
   int64_t start_wall_ = 0;
-  int64_t acknowledged_ = 0;
+  std::atomic<int64_t> acknowledged_{0};
   double sat_json_rate_ = 0, sat_redis_rate_ = 0;
   int64_t redis_units_ = 0, redis_available_ = 0;
   std::vector<Result> results_;
-  bool failed_ = false;
+  std::atomic<bool> failed_{false};
 };
 
 }  // namespace
@@ -1051,29 +1099,19 @@ int main(int argc, char** argv) {
       o.setup_conns = static_cast<int>(num());
     else if (a == "--seed")
       o.seed = static_cast<uint64_t>(num());
+    else if (a == "--server-pid")
+      o.server_pid = static_cast<int>(num());
+    else if (a == "--redis-pid")
+      o.redis_pid = static_cast<int>(num());
     else
       Usage("unknown option " + a);
   }
   if (!o.port || !o.osmand_port || o.login.empty() || o.password.empty())
     Usage("--port, --osmand-port, --login and --password are required");
   if (o.units < 10 || o.batch < 1 || o.batch > 1000 || o.query_rate <= 0 || o.steady_conns < 1 ||
-      o.sat_conns < 1 || o.query_conns < 1 || o.burst_fixes < 1 || o.burst_fixes > 1000)
+      o.sat_conns < 1 || o.query_conns < 1 || o.burst_fixes < 1 || o.burst_fixes > 1000 ||
+      o.setup_conns < 1)
     Usage("bad option values");
-  asio::io_context io(1);
-  Bench bench(io, o);
-  int rc = 1;
-  asio::co_spawn(io, bench.Run(), [&rc](std::exception_ptr e, int r) {
-    if (e) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& x) {
-        std::cerr << "tracking_bench: " << x.what() << "\n";
-      }
-      rc = 1;
-    } else {
-      rc = r;
-    }
-  });
-  io.run();
-  return rc;
+  Bench bench(o);
+  return bench.Run();
 }
