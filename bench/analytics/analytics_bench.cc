@@ -1,6 +1,9 @@
 // analytics_bench: loads the CDMX complaints file through the shipped mapping into an
 // IncidentIndex, scales it up to --total incidents with a seeded generator, and times the
-// crime map's 250 m grid aggregation for a one-month window and for the whole range.
+// crime map's 250 m grid aggregation for a one-month window and for the whole range, and
+// Gi* (default distance band, FDR bins; crime/hotspot_grid.h, what GET
+// /api/v1/analytics/hotspots runs) on each of those grids over the rectangle around their
+// non-empty cells.
 //
 // Synthetic scale-up (documented in docs/benchmarks.md): each extra incident copies a real
 // one picked uniformly at random (mt19937_64, --seed), keeps its category, moves it by a
@@ -13,6 +16,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -24,6 +28,7 @@
 
 #include "community/categories.h"
 #include "crime/csv_reader.h"
+#include "crime/hotspot_grid.h"
 #include "crime/incident_index.h"
 #include "crime/mapping.h"
 #include "geo/grid.h"
@@ -160,6 +165,31 @@ int main(int argc, char** argv) {
   crime::GridCounts gm, gf;
   Timing tm = Time(runs, [&] { gm = index.Grid(*grid, month); });
   Timing tf = Time(std::max(3, runs / 3), [&] { gf = index.Grid(*grid, full); });
+  // Gi* on each grid result: the study area is the rectangle around the non-empty cells
+  // (no polygon mask), the band the default (K-th nearest non-empty cell), FDR on.
+  auto gi = [&](const crime::GridCounts& counts, crime::HotspotGrid* out) {
+    auto study = crime::StudyAreaOfCells(counts);
+    if (!study.ok()) {
+      std::cerr << study.status().message() << "\n";
+      std::exit(1);
+    }
+    auto h = crime::GridHotspots(*grid, counts, *study, crime::HotspotOptions{});
+    if (!h.ok()) {
+      std::cerr << h.status().message() << "\n";
+      std::exit(1);
+    }
+    *out = std::move(*h);
+  };
+  crime::HotspotGrid hm, hf;
+  // Cells with |z| >= 2.5758 (99 % without FDR): what the SQL anchor counts too.
+  auto z99 = [](const crime::HotspotGrid& h) {
+    long long n = 0;
+    for (size_t i = 0; i < h.gi.z.size(); ++i)
+      if ((h.study.mask.empty() || h.study.mask[i]) && std::abs(h.gi.z[i]) >= 2.5758) ++n;
+    return n;
+  };
+  Timing gm_t = Time(std::max(3, runs / 3), [&] { gi(gm, &hm); });
+  Timing gf_t = Time(std::max(3, runs / 3), [&] { gi(gf, &hf); });
   std::printf(
       "{\"real_rows\":%zu,\"total_rows\":%zu,\"seed\":%llu,\"parse_ms\":%.0f,\"index_build_ms\":%."
       "0f,"
@@ -167,12 +197,22 @@ int main(int argc, char** argv) {
       "\"month_ms_min\":%.2f,"
       "\"full_rows\":%llu,\"full_cells\":%zu,\"full_ms_median\":%.1f,\"full_ms_p95\":%.1f,\"full_"
       "ms_min\":%.1f,"
+      "\"gi_month_study_cells\":%lld,\"gi_month_band_m\":%.0f,\"gi_month_hot\":%lld,"
+      "\"gi_month_cold\":%lld,\"gi_month_ms_median\":%.2f,\"gi_month_ms_p95\":%.2f,"
+      "\"gi_full_study_cells\":%lld,\"gi_full_band_m\":%.0f,\"gi_full_hot\":%lld,"
+      "\"gi_full_cold\":%lld,\"gi_full_ms_median\":%.2f,\"gi_full_ms_p95\":%.2f,"
+      "\"gi_month_z99\":%lld,\"gi_full_z99\":%lld,"
+      "\"gi_month_x0\":%d,\"gi_month_y0\":%d,\"gi_month_w\":%d,\"gi_month_h\":%d,"
       "\"grid_lat0\":19.40,\"grid_lon0\":-99.13,\"cell_dlat\":%.12f,\"cell_dlon\":%.12f,"
       "\"month_from_ms\":%lld,\"month_to_ms\":%lld}\n",
       real.size(), all.size(), static_cast<unsigned long long>(seed), parse_ms, build_ms,
       static_cast<unsigned long long>(gm.matched), gm.cells.size(), tm.median, tm.p95, tm.min,
       static_cast<unsigned long long>(gf.matched), gf.cells.size(), tf.median, tf.p95, tf.min,
-      grid->cell_dlat(), grid->cell_dlon(), static_cast<long long>(*month.from_ms),
+      static_cast<long long>(hm.gi.n), hm.band_m, static_cast<long long>(hm.Hot()),
+      static_cast<long long>(hm.Cold()), gm_t.median, gm_t.p95, static_cast<long long>(hf.gi.n),
+      hf.band_m, static_cast<long long>(hf.Hot()), static_cast<long long>(hf.Cold()), gf_t.median,
+      gf_t.p95, z99(hm), z99(hf), hm.study.ix0, hm.study.iy0, hm.study.width, hm.study.height, grid->cell_dlat(),
+      grid->cell_dlon(), static_cast<long long>(*month.from_ms),
       static_cast<long long>(*month.to_ms));
   return 0;
 }
