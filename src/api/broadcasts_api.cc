@@ -33,12 +33,17 @@ void FillNames(ApiContext& ctx, Broadcast& b) {
   }
 }
 
+json::value OrNull(const std::string& s) { return s.empty() ? json::value(nullptr) : json::value(s); }
+
 json::object BroadcastJson(const Broadcast& b, RawJson& raw) {
   json::object o{{"id", b.id},
                  {"headline", b.headline},
                  {"body", b.body},
                  {"instruction", b.instruction.empty() ? json::value(nullptr)
                                                        : json::value(b.instruction)},
+                 {"headline_en", OrNull(b.headline_en)},
+                 {"body_en", OrNull(b.body_en)},
+                 {"instruction_en", OrNull(b.instruction_en)},
                  {"severity", b.severity},
                  {"urgency", b.urgency},
                  {"certainty", b.certainty},
@@ -91,6 +96,10 @@ void SendBroadcast(ApiContext& ctx, http::Request& req, http::Reply reply) {
   b.body = RequiredString(*body, "body", &err, dispatch::kMaxBroadcastBodyBytes);
   b.instruction =
       StringField(*body, "instruction", &err, dispatch::kMaxBroadcastBodyBytes).value_or("");
+  b.headline_en = StringField(*body, "headline_en", &err, dispatch::kMaxHeadlineBytes).value_or("");
+  b.body_en = StringField(*body, "body_en", &err, dispatch::kMaxBroadcastBodyBytes).value_or("");
+  b.instruction_en =
+      StringField(*body, "instruction_en", &err, dispatch::kMaxBroadcastBodyBytes).value_or("");
   b.severity = RequiredString(*body, "severity", &err, 32);
   b.urgency = RequiredString(*body, "urgency", &err, 32);
   b.certainty = RequiredString(*body, "certainty", &err, 32);

@@ -78,6 +78,9 @@ Broadcast FromRow(const store::Rows& rows, size_t i) {
   b.headline = rows.Text(i, "headline");
   b.body = rows.Text(i, "body");
   b.instruction = rows.Text(i, "instruction");
+  b.headline_en = rows.Text(i, "headline_en");
+  b.body_en = rows.Text(i, "body_en");
+  b.instruction_en = rows.Text(i, "instruction_en");
   b.severity = rows.Text(i, "severity");
   b.urgency = rows.Text(i, "urgency");
   b.certainty = rows.Text(i, "certainty");
@@ -89,9 +92,11 @@ Broadcast FromRow(const store::Rows& rows, size_t i) {
   return b;
 }
 
+store::Value OrNull(const std::string& s) { return s.empty() ? store::Value() : store::Value(s); }
+
 constexpr const char* kColumns =
     "id, sender_id, headline, body, instruction, severity, urgency, certainty, category, areas, "
-    "polygon, expires_ms, created_ms";
+    "polygon, expires_ms, created_ms, headline_en, body_en, instruction_en";
 
 }  // namespace
 
@@ -122,6 +127,15 @@ Status ValidateBroadcast(const Broadcast& b, int64_t now_ms) {
     return Unprocessable("'body' must be 1 to 4000 bytes of UTF-8");
   if (b.instruction.size() > kMaxBroadcastBodyBytes || !Utf8CodePoints(b.instruction))
     return Unprocessable("'instruction' must be at most 4000 bytes of UTF-8");
+  if (b.headline_en.empty() != b.body_en.empty())
+    return Unprocessable("the English version needs both 'headline_en' and 'body_en'");
+  if (b.headline_en.size() > kMaxHeadlineBytes || !Utf8CodePoints(b.headline_en))
+    return Unprocessable("'headline_en' must be at most 160 bytes of UTF-8");
+  if (b.body_en.size() > kMaxBroadcastBodyBytes || !Utf8CodePoints(b.body_en) ||
+      b.instruction_en.size() > kMaxBroadcastBodyBytes || !Utf8CodePoints(b.instruction_en))
+    return Unprocessable("'body_en' and 'instruction_en' must be at most 4000 bytes of UTF-8");
+  if (b.body_en.empty() && !b.instruction_en.empty())
+    return Unprocessable("'instruction_en' goes with 'headline_en' and 'body_en'");
   if (!In(CapSeverities(), b.severity))
     return Unprocessable("'severity' must be Extreme, Severe, Moderate, Minor or Unknown");
   if (!In(CapUrgencies(), b.urgency))
@@ -160,30 +174,37 @@ std::string RenderCap(const Broadcast& b, const std::string& sender) {
   x += "  <sender>" + Xml(sender) + "</sender>\n";
   x += "  <sent>" + CapTime(b.created_ms) + "</sent>\n";
   x += "  <status>Actual</status>\n  <msgType>Alert</msgType>\n  <scope>Public</scope>\n";
-  x += "  <info>\n    <language>es-CL</language>\n";
-  x += "    <category>" + Xml(b.category) + "</category>\n";
-  x += "    <event>" + Xml(b.headline) + "</event>\n";
-  x += "    <urgency>" + Xml(b.urgency) + "</urgency>\n";
-  x += "    <severity>" + Xml(b.severity) + "</severity>\n";
-  x += "    <certainty>" + Xml(b.certainty) + "</certainty>\n";
-  x += "    <expires>" + CapTime(b.expires_ms) + "</expires>\n";
-  x += "    <senderName>Centinela</senderName>\n";
-  x += "    <headline>" + Xml(b.headline) + "</headline>\n";
-  x += "    <description>" + Xml(b.body) + "</description>\n";
-  if (!b.instruction.empty()) x += "    <instruction>" + Xml(b.instruction) + "</instruction>\n";
-  x += "    <area>\n";
   std::string desc;
   for (size_t i = 0; i < b.areas.size(); ++i) {
     if (i) desc += ", ";
     desc += i < b.area_names.size() && !b.area_names[i].empty() ? b.area_names[i] : b.areas[i];
   }
   if (desc.empty()) desc = "Polígono dibujado / drawn polygon";
-  x += "      <areaDesc>" + Xml(desc) + "</areaDesc>\n";
-  if (!b.polygon.empty()) x += "      <polygon>" + PolygonText(b.polygon) + "</polygon>\n";
+  std::string area = "    <area>\n      <areaDesc>" + Xml(desc) + "</areaDesc>\n";
+  if (!b.polygon.empty()) area += "      <polygon>" + PolygonText(b.polygon) + "</polygon>\n";
   for (const std::string& code : b.areas)
-    x += "      <geocode>\n        <valueName>centinela-area</valueName>\n        <value>" +
-         Xml(code) + "</value>\n      </geocode>\n";
-  x += "    </area>\n  </info>\n</alert>\n";
+    area += "      <geocode>\n        <valueName>centinela-area</valueName>\n        <value>" +
+            Xml(code) + "</value>\n      </geocode>\n";
+  area += "    </area>\n";
+  // One <info> per language: Spanish, then English when the sender wrote it.
+  auto info = [&](const char* language, const std::string& headline, const std::string& body,
+                  const std::string& instruction) {
+    x += std::string("  <info>\n    <language>") + language + "</language>\n";
+    x += "    <category>" + Xml(b.category) + "</category>\n";
+    x += "    <event>" + Xml(headline) + "</event>\n";
+    x += "    <urgency>" + Xml(b.urgency) + "</urgency>\n";
+    x += "    <severity>" + Xml(b.severity) + "</severity>\n";
+    x += "    <certainty>" + Xml(b.certainty) + "</certainty>\n";
+    x += "    <expires>" + CapTime(b.expires_ms) + "</expires>\n";
+    x += "    <senderName>Centinela</senderName>\n";
+    x += "    <headline>" + Xml(headline) + "</headline>\n";
+    x += "    <description>" + Xml(body) + "</description>\n";
+    if (!instruction.empty()) x += "    <instruction>" + Xml(instruction) + "</instruction>\n";
+    x += area + "  </info>\n";
+  };
+  info("es-CL", b.headline, b.body, b.instruction);
+  if (!b.headline_en.empty()) info("en-US", b.headline_en, b.body_en, b.instruction_en);
+  x += "</alert>\n";
   return x;
 }
 
@@ -226,13 +247,14 @@ void BroadcastService::Send(Broadcast b, std::function<void(Result<Broadcast>)> 
         const std::string polygon = PolygonJson(b.polygon);
         auto ins = tx.Exec(
             "INSERT INTO broadcasts (id, sender_id, headline, body, instruction, severity, urgency, "
-            "certainty, category, areas, polygon, expires_ms, created_ms) VALUES ($1, $2, $3, $4, "
-            "$5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            "certainty, category, areas, polygon, expires_ms, created_ms, headline_en, body_en, "
+            "instruction_en) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+            "$15, $16)",
             {b.id, b.sender_id, b.headline, b.body,
              b.instruction.empty() ? store::Value() : store::Value(b.instruction), b.severity,
              b.urgency, b.certainty, b.category, community::JsonStringList(b.areas),
              polygon.empty() ? store::Value() : store::Value(polygon), b.expires_ms,
-             b.created_ms});
+             b.created_ms, OrNull(b.headline_en), OrNull(b.body_en), OrNull(b.instruction_en)});
         if (!ins.ok()) return ins.status();
         for (const std::string& area : b.areas) {
           auto a = tx.Exec(
@@ -248,6 +270,11 @@ void BroadcastService::Send(Broadcast b, std::function<void(Result<Broadcast>)> 
                        {"areas", json::value_from(b.areas)},
                        {"expires_at", FormatIsoTime(b.expires_ms)}};
         if (!b.instruction.empty()) o["instruction"] = b.instruction;
+        if (!b.headline_en.empty()) {
+          o["headline_en"] = b.headline_en;
+          o["body_en"] = b.body_en;
+          if (!b.instruction_en.empty()) o["instruction_en"] = b.instruction_en;
+        }
         std::string payload = json::serialize(o);
         if (!polygon.empty()) {
           payload.pop_back();

@@ -36,6 +36,8 @@ struct Broadcast {
   std::string headline;
   std::string body;
   std::string instruction;
+  //! Optional English version (a second CAP <info>): headline and body together, or none.
+  std::string headline_en, body_en, instruction_en;
   std::string severity, urgency, certainty, category;
   std::vector<std::string> areas;                 //!< area codes
   std::vector<std::string> area_names;            //!< for CAP areaDesc (filled by the caller)
@@ -44,7 +46,7 @@ struct Broadcast {
   int64_t created_ms = 0;
 };
 
-//! Text lengths, CAP codes, expiry in (now, now + 7 days], a polygon (when given) of 4 to
+//! Text lengths (the English headline and body both or neither), CAP codes, expiry in (now, now + 7 days], a polygon (when given) of 4 to
 //! 1000 points, closed, coordinates in range; at least one area or a polygon. Pure.
 Status ValidateBroadcast(const Broadcast& b, int64_t now_ms);
 

@@ -329,6 +329,14 @@ CREATE INDEX flags_report ON flags(report_id, created_ms);
 CREATE INDEX memberships_proof ON memberships(proof_media_id);
 )SQL";
 
+// Logical schema v6 (bilingual broadcasts): an optional English headline, body and
+// instruction beside the Spanish ones (a second CAP <info> in en-US).
+constexpr std::string_view kBroadcastEnglishSql = R"SQL(
+ALTER TABLE broadcasts ADD COLUMN headline_en TEXT;
+ALTER TABLE broadcasts ADD COLUMN body_en TEXT;
+ALTER TABLE broadcasts ADD COLUMN instruction_en TEXT;
+)SQL";
+
 const std::vector<Migration>& SqliteMigrations() {
   static const std::vector<Migration> kList = {
       {1, "foundation", R"SQL(
@@ -394,6 +402,7 @@ CREATE INDEX areas_parent ON areas(parent_code);
       {3, "command_centre", kCommandCentreSql},
       {4, "formal_crime", kFormalCrimeSql},
       {5, "moderation", kModerationSql},
+      {6, "broadcast_english", kBroadcastEnglishSql},
   };
   return kList;
 }
@@ -463,6 +472,7 @@ CREATE INDEX areas_parent ON areas(parent_code);
       {3, "command_centre", kCommandCentreSql},
       {4, "formal_crime", kFormalCrimeSql},
       {5, "moderation", kModerationSql},
+      {6, "broadcast_english", kBroadcastEnglishSql},
   };
   return kList;
 }

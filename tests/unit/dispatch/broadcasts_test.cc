@@ -84,6 +84,11 @@ TEST_F(CapExport, EveryAcceptedCombinationValidatesAgainstTheXsd) {
         if (n % 3 == 1) b.polygon.clear();         // areas only
         if (n % 3 == 2) b.areas.clear();           // polygon only
         if (n % 2) b.instruction.clear();
+        if (n % 4 == 3) {  // a second <info> in English
+          b.headline_en = "Road closed & smoke <Gran Avenida>";
+          b.body_en = "Warehouse fire; avoid the area.";
+          if (n % 8 == 7) b.instruction_en = "Close your windows.";
+        }
         ASSERT_TRUE(ValidateBroadcast(b, kNow).ok()) << sev << urg << cer;
         files.push_back(Write("alert" + std::to_string(n++) + ".xml",
                               RenderCap(b, "centinela@municipalidad.example")));
@@ -100,6 +105,33 @@ TEST_F(CapExport, TheCheckRefusesABrokenAlert) {
   std::string bad_time = good;
   bad_time.replace(bad_time.find("+00:00"), 6, "Z");
   EXPECT_NE(Validate({Write("bad_time.xml", bad_time)}), 0);
+}
+
+TEST(Broadcasts, TheEnglishVersionIsASecondInfo) {
+  Broadcast b = Sample();
+  std::string es_only = RenderCap(b, "centinela@example.cl");
+  EXPECT_EQ(es_only.find("<language>en-US</language>"), std::string::npos);
+  b.headline_en = "Road closed";
+  b.body_en = "Avoid the area.";
+  ASSERT_TRUE(ValidateBroadcast(b, kNow).ok());
+  std::string both = RenderCap(b, "centinela@example.cl");
+  size_t es = both.find("<language>es-CL</language>");
+  size_t en = both.find("<language>en-US</language>");
+  ASSERT_NE(es, std::string::npos);
+  ASSERT_NE(en, std::string::npos);
+  EXPECT_LT(es, en);
+  EXPECT_NE(both.find("<headline>Road closed</headline>", en), std::string::npos);
+  EXPECT_NE(both.find("<value>13130</value>", en), std::string::npos);  // each info names the area
+  auto refused = [](Broadcast x) { return ValidateBroadcast(x, kNow).code() == Code::kUnprocessable; };
+  Broadcast x = b;
+  x.body_en.clear();  // a headline without a body
+  EXPECT_TRUE(refused(x));
+  x = Sample();
+  x.instruction_en = "Close windows.";  // an instruction without the English text
+  EXPECT_TRUE(refused(x));
+  x = b;
+  x.headline_en = std::string(161, 'a');
+  EXPECT_TRUE(refused(x));
 }
 
 TEST(Broadcasts, ValidationRefusesWhatCapCannotSay) {
