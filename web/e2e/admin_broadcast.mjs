@@ -132,7 +132,10 @@ export function registerAdminBroadcast(test, { out, axeCheck, photoPng }) {
     const capText = await cap.text();
     assert(cap.status === 200 && (cap.headers.get('content-type') ?? '').startsWith('application/cap+xml'), `CAP ${cap.status} ${cap.headers.get('content-type')}`);
     assert(capText.includes(headline) && capText.includes('<severity>Severe</severity>') && capText.includes(`<value>${nbr.area}</value>`), 'CAP lacks headline/severity/area');
-    assert(capText.includes('[English] Planned power cut: Works on the power network.'), 'CAP lacks the English text');
+    assert(
+      capText.includes('<language>en-US</language>') && capText.includes('<headline>Planned power cut</headline>') && capText.includes('Works on the power network.'),
+      'CAP lacks the English <info>',
+    );
     const atomHref = await op.page.getAttribute('[data-testid=atom-link]', 'href');
     const atom = await fetch(`${base}${atomHref}`);
     assert(atom.status === 200 && (await atom.text()).includes(headline), 'the Atom feed lacks the broadcast');

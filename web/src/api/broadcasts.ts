@@ -43,7 +43,7 @@ export interface Broadcast {
   expires_at: string;
   created_at?: string;
   cap_url?: string;
-  /** An English version, shown to English readers when a server sends one. */
+  /** The optional English version (a second CAP <info>), shown to English readers. */
   headline_en?: string | null;
   body_en?: string | null;
   instruction_en?: string | null;
@@ -60,6 +60,9 @@ export interface NewBroadcast {
   expires: string; // ISO-8601 UTC
   areas?: string[];
   polygon?: PolygonGeometry;
+  headline_en?: string;
+  body_en?: string;
+  instruction_en?: string;
 }
 
 export const broadcastsApi = {

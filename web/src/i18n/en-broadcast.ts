@@ -50,6 +50,7 @@ export const enBroadcast: Record<keyof typeof esBroadcast, string> = {
   bc_sent_none: 'No warnings have been sent yet.',
   bc_need_headline: 'The headline is missing.',
   bc_need_body: 'The message is missing.',
+  bc_need_both_en: 'The English version needs a headline and a message.',
   bc_need_area: 'Choose at least one area or draw a polygon.',
   bc_need_close: 'Close the polygon before sending.',
   bc_need_expiry: 'The expiry must be in the future and within 7 days.',

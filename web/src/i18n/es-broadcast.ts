@@ -50,6 +50,7 @@ export const esBroadcast = {
   bc_sent_none: 'Aún no se han enviado avisos.',
   bc_need_headline: 'Falta el título.',
   bc_need_body: 'Falta el mensaje.',
+  bc_need_both_en: 'La versión en inglés necesita título y mensaje.',
   bc_need_area: 'Elige al menos un área o dibuja un polígono.',
   bc_need_close: 'Cierra el polígono antes de enviar.',
   bc_need_expiry: 'La vigencia debe terminar en el futuro y dentro de 7 días.',

@@ -133,17 +133,17 @@ export function BroadcastComposerPage() {
     ...(selected.length ? { areas: selected } : {}),
     ...(polygon ? { polygon } : {}),
   };
-  const english = headlineEn.trim() || bodyEn.trim();
+  const english = headlineEn.trim() || bodyEn.trim() || instructionEn.trim();
   if (english) {
-    // The API stores one language (CAP <info> es-CL); until it keeps a second <info>, the
-    // English version travels after the Spanish text, marked, in the same message.
-    const en = [headlineEn.trim(), bodyEn.trim()].filter(Boolean).join(': ');
-    const enInstr = instructionEn.trim() ? ` ${instructionEn.trim()}` : '';
-    draft.body = `${draft.body}\n\n[English] ${en}${enInstr}`;
+    // A second CAP <info> in English (both headline and body, or none).
+    draft.headline_en = headlineEn.trim();
+    draft.body_en = bodyEn.trim();
+    if (instructionEn.trim()) draft.instruction_en = instructionEn.trim();
   }
   const problems: MessageKey[] = [];
   if (!headline.trim()) problems.push('bc_need_headline');
   if (!body.trim()) problems.push('bc_need_body');
+  if (english && !(headlineEn.trim() && bodyEn.trim())) problems.push('bc_need_both_en');
   if (!selected.length && !polygon) problems.push(vertices.length > 0 && !closed ? 'bc_need_close' : 'bc_need_area');
   if (!Number.isFinite(expiresMs) || expiresMs <= Date.now() || expiresMs > Date.now() + 7 * 24 * 3600_000) problems.push('bc_need_expiry');
   const preview: Broadcast = {
@@ -158,6 +158,9 @@ export function BroadcastComposerPage() {
     areas: selected,
     polygon,
     expires_at: draft.expires,
+    headline_en: draft.headline_en ?? null,
+    body_en: draft.body_en ?? null,
+    instruction_en: draft.instruction_en ?? null,
   };
 
   async function send(e: Event) {
@@ -360,7 +363,8 @@ export function BroadcastComposerPage() {
           </fieldset>
           <h2>{t('bc_preview')}</h2>
           <div class="bc-preview" data-testid="bc-preview">
-            <BroadcastCard b={preview} areaName={nameOf} headingLevel={3} />
+            <BroadcastCard b={preview} areaName={nameOf} headingLevel={3} language="es" />
+            {preview.headline_en && preview.body_en && <BroadcastCard b={preview} areaName={nameOf} headingLevel={3} language="en" />}
           </div>
           {error && <Notice kind="error">{error}</Notice>}
           {problems.length > 0 && !error && <p class="small muted">{problems.map((p) => t(p)).join(' ')}</p>}

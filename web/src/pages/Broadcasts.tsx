@@ -221,15 +221,18 @@ export function BroadcastCard({
   areaName,
   links,
   headingLevel = 3,
+  language,
 }: {
   b: Broadcast;
   areaName: (code: string) => string;
   links?: boolean;
   headingLevel?: 2 | 3;
+  /** Show this version whatever the reader's language (the composer's preview). */
+  language?: 'es' | 'en';
 }) {
   const H = headingLevel === 2 ? 'h2' : 'h3';
   // The English version when the reader chose English and the sender wrote one.
-  const en = lang() === 'en' && !!b.headline_en && !!b.body_en;
+  const en = (language ?? lang()) === 'en' && !!b.headline_en && !!b.body_en;
   const headline = en ? b.headline_en! : b.headline;
   const body = en ? b.body_en! : b.body;
   const instruction = en ? (b.instruction_en ?? b.instruction) : b.instruction;
