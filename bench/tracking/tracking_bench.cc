@@ -462,7 +462,7 @@ class Bench {
       RedisCheck();
     }
     Print();
-    return failed_ ? 1 : 0;
+    return failed_ || errors_seen_ ? 1 : 0;
   }
 
  private:
@@ -967,7 +967,7 @@ class Bench {
   void Add(const std::string& system, const std::string& workload, double rate, const Samples& s,
            const std::string& unit = "positions/s") {
     if (s.errors) {
-      failed_ = true;
+      errors_seen_ = true;  // reported and fails the run, but the later phases still run
       std::cerr << "tracking_bench: " << system << " " << workload << ": " << s.errors
                 << " errors, first: " << s.first_error << "\n";
     }
@@ -1033,7 +1033,8 @@ class Bench {
   double sat_json_rate_ = 0, sat_redis_rate_ = 0;
   int64_t redis_units_ = 0, redis_available_ = 0;
   std::vector<Result> results_;
-  std::atomic<bool> failed_{false};
+  std::atomic<bool> failed_{false};  // setup or transport failure: stop
+  bool errors_seen_ = false;         // some phase had error answers
 };
 
 }  // namespace

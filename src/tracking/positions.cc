@@ -1,11 +1,11 @@
 #include "tracking/positions.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
-#include <spdlog/spdlog.h>
 #include <cmath>
 #include <memory>
 #include <mutex>
@@ -33,31 +33,43 @@ size_t ChunkSize(size_t left) {
   return 1;
 }
 
-const std::string& InsertSql(size_t rows) {
+// The multi-row INSERT for `rows` fixes. one_unit: every row has the same unit (a device's
+// batch, the usual case): the unit id and the receive time are bound once ($1, $2) and each
+// row takes six parameters; otherwise each row takes all eight.
+const std::string& InsertSql(size_t rows, bool one_unit) {
   static const auto kTexts = [] {
-    std::map<size_t, std::string> m;
-    for (size_t n : {1, 4, 16, 64}) {
-      std::string sql =
-          "INSERT INTO positions (unit_id, time_ms, lat, lon, speed_mps, heading, accuracy_m, "
-          "received_ms) VALUES ";
-      for (size_t r = 0; r < n; ++r) {
-        if (r) sql += ", ";
-        sql += "(";
-        for (size_t c = 1; c <= 8; ++c) sql += fmt::format("{}${}", c > 1 ? ", " : "", r * 8 + c);
-        sql += ")";
+    std::map<std::pair<size_t, bool>, std::string> m;
+    for (bool shared : {false, true}) {
+      for (size_t n : {1, 4, 16, 64}) {
+        std::string sql =
+            "INSERT INTO positions (unit_id, time_ms, lat, lon, speed_mps, heading, accuracy_m, "
+            "received_ms) VALUES ";
+        for (size_t r = 0; r < n; ++r) {
+          sql += r ? ", (" : "(";
+          if (shared) {
+            const size_t b = 3 + r * 6;
+            sql += fmt::format("$1, ${}, ${}, ${}, ${}, ${}, ${}, $2", b, b + 1, b + 2, b + 3,
+                               b + 4, b + 5);
+          } else {
+            for (size_t c = 1; c <= 8; ++c)
+              sql += fmt::format("{}${}", c > 1 ? ", " : "", r * 8 + c);
+          }
+          sql += ")";
+        }
+        sql += " ON CONFLICT DO NOTHING";
+        m.emplace(std::make_pair(n, shared), std::move(sql));
       }
-      sql += " ON CONFLICT DO NOTHING";
-      m.emplace(n, std::move(sql));
     }
     return m;
   }();
-  return kTexts.at(rows);
+  return kTexts.at({rows, one_unit});
 }
 
 }  // namespace
 
 Status ValidateFix(const Fix& f, int64_t now_ms) {
-  if (!std::isfinite(f.lat) || std::fabs(f.lat) > 90) return Unprocessable("'lat' must be in [-90, 90]");
+  if (!std::isfinite(f.lat) || std::fabs(f.lat) > 90)
+    return Unprocessable("'lat' must be in [-90, 90]");
   if (!std::isfinite(f.lon) || std::fabs(f.lon) > 180)
     return Unprocessable("'lon' must be in [-180, 180]");
   if (f.time_ms < kYear2000Ms || f.time_ms > now_ms + kDayMs)
@@ -72,8 +84,7 @@ Status ValidateFix(const Fix& f, int64_t now_ms) {
   return Status::Ok();
 }
 
-PositionService::PositionService(store::Store& store, PositionIndex& index,
-                                 PositionOptions options)
+PositionService::PositionService(store::Store& store, PositionIndex& index, PositionOptions options)
     : store_(store),
       index_(index),
       options_(std::move(options)),
@@ -106,9 +117,9 @@ Result<int> PositionService::SweepStale(int64_t stale_after_ms) {
       json::object o{{"unit_id", f.unit_id},
                      {"last_fix_at", FormatIsoTime(f.time_ms)},
                      {"silent_s", (now - f.received_ms) / 1000}};
-      auto e = tx.Append({"unit.stale", "system", "unit:" + f.unit_id,
-                          scope_for ? scope_for(f.unit_id) : std::string("admin"),
-                          json::serialize(o)});
+      auto e =
+          tx.Append({"unit.stale", "system", "unit:" + f.unit_id,
+                     scope_for ? scope_for(f.unit_id) : std::string("admin"), json::serialize(o)});
       if (!e.ok()) return e.status();
     }
     return Status::Ok();
@@ -138,8 +149,8 @@ void PositionService::StartStaleSweeper(int64_t stale_after_ms, int interval_ms)
 }
 
 Status PositionService::Load() {
-  auto devices = store_.Query(
-      "SELECT unit_id, external_id, key_hash FROM devices WHERE revoked_ms IS NULL");
+  auto devices =
+      store_.Query("SELECT unit_id, external_id, key_hash FROM devices WHERE revoked_ms IS NULL");
   if (!devices.ok()) return devices.status();
   {
     std::unique_lock lock(mu_);
@@ -212,7 +223,8 @@ std::optional<std::string> PositionService::UnitForKey(const std::string& key) c
   return it->second;
 }
 
-std::optional<std::string> PositionService::UnitForExternalId(const std::string& external_id) const {
+std::optional<std::string> PositionService::UnitForExternalId(
+    const std::string& external_id) const {
   std::shared_lock lock(mu_);
   auto it = unit_by_external_.find(external_id);
   if (it == unit_by_external_.end()) return std::nullopt;
@@ -247,24 +259,31 @@ void PositionService::Ingest(std::vector<Fix> fixes, std::function<void(Result<i
           if (!del.ok()) return del.status();
         }
         // Multi-row INSERTs of up to 64 fixes: one statement step per chunk instead of per
-        // fix (fixed chunk sizes, so the writer's statement cache holds four texts).
+        // fix (fixed chunk sizes, so the writer's statement cache holds eight texts).
         const std::vector<Fix>& fixes = *batch;
         for (size_t i = 0; i < fixes.size();) {
           const size_t n = ChunkSize(fixes.size() - i);
+          bool one_unit = true;
+          for (size_t k = i + 1; k < i + n && one_unit; ++k)
+            one_unit = fixes[k].unit_id == fixes[i].unit_id;
           store::Params params;
-          params.reserve(n * 8);
+          params.reserve(one_unit ? 2 + n * 6 : n * 8);
+          if (one_unit) {
+            params.emplace_back(fixes[i].unit_id);
+            params.emplace_back(now);
+          }
           for (size_t k = i; k < i + n; ++k) {
             const Fix& f = fixes[k];
-            params.emplace_back(f.unit_id);
+            if (!one_unit) params.emplace_back(f.unit_id);
             params.emplace_back(f.time_ms);
             params.emplace_back(f.lat);
             params.emplace_back(f.lon);
             params.push_back(Opt(f.speed_mps));
             params.push_back(Opt(f.heading));
             params.push_back(Opt(f.accuracy_m));
-            params.emplace_back(now);
+            if (!one_unit) params.emplace_back(now);
           }
-          auto ins = tx.Exec(InsertSql(n), params);
+          auto ins = tx.Exec(InsertSql(n, one_unit), params);
           if (!ins.ok()) return ins.status();
           *stored += static_cast<int>(ins->affected);
           i += n;
@@ -284,8 +303,8 @@ void PositionService::Ingest(std::vector<Fix> fixes, std::function<void(Result<i
         }
         return Status::Ok();
       },
-      [this, batch, stored, received, newest, done = std::move(done)](
-          Status s, std::vector<store::Event>) {
+      [this, batch, stored, received, newest, done = std::move(done)](Status s,
+                                                                      std::vector<store::Event>) {
         if (!s.ok()) return done(s);
         std::vector<LatestFix> fresh;
         fresh.reserve(newest->size());
