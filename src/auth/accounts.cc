@@ -100,6 +100,17 @@ void AppendGrant(const store::Rows& rows, size_t i, std::vector<Grant>* grants) 
   grants->push_back(Grant{*role, rows.Text(i, "area_code")});
 }
 
+// "grant.added" / "grant.removed" about `user_id`, for admins.
+store::EventDraft GrantEvent(const char* type, std::string actor, const std::string& user_id,
+                             const Grant& grant) {
+  json::object payload;
+  payload["user_id"] = user_id;
+  payload["role"] = RoleName(grant.role);
+  payload["area"] = grant.area_code;
+  return store::EventDraft{type, std::move(actor), "user:" + user_id, "admin",
+                           json::serialize(payload)};
+}
+
 // Inside a grant write: the user's profile into `view` (404 for an unknown user).
 Status ReadUserInTx(store::Tx& tx, const std::string& user_id, UserView* view) {
   Result<store::Rows> r = tx.Exec(
@@ -564,12 +575,7 @@ void Accounts::AddGrant(const std::string& user_id, Grant grant, std::string act
                         std::function<void(Result<UserView>)> done) {
   Status s = NormalizeGrant(&grant);
   if (!s.ok()) return done(s);
-  json::object payload;
-  payload["user_id"] = user_id;
-  payload["role"] = RoleName(grant.role);
-  payload["area"] = grant.area_code;
-  store::EventDraft event{"grant.added", std::move(actor), "user:" + user_id, "admin",
-                          json::serialize(payload)};
+  store::EventDraft event = GrantEvent("grant.added", std::move(actor), user_id, grant);
   auto view = std::make_shared<UserView>();
   const int64_t now = impl_->clock.NowMs();
   Impl* impl = impl_.get();
@@ -599,12 +605,7 @@ void Accounts::RemoveGrant(const std::string& user_id, Grant grant, std::string 
                            std::function<void(Result<UserView>)> done) {
   Status s = NormalizeGrant(&grant);
   if (!s.ok()) return done(s);
-  json::object payload;
-  payload["user_id"] = user_id;
-  payload["role"] = RoleName(grant.role);
-  payload["area"] = grant.area_code;
-  store::EventDraft event{"grant.removed", std::move(actor), "user:" + user_id, "admin",
-                          json::serialize(payload)};
+  store::EventDraft event = GrantEvent("grant.removed", std::move(actor), user_id, grant);
   auto view = std::make_shared<UserView>();
   Impl* impl = impl_.get();
   impl_->Write(
