@@ -1,16 +1,9 @@
 // Administration calls (docs/api.md, Accounts / Areas / Categories): users and their area
 // grants, area creation (GeoJSON import) and edits, category routing.
-import { qs, request, type Category, type Grant } from './client';
+import { qs, request, type Category, type Me } from './client';
 
-export interface User {
-  id: string;
-  email: string | null;
-  phone: string | null;
-  display_name: string | null;
-  locale: string | null;
-  roles: Grant[];
-  created_at?: string;
-}
+/** A user as GET /users lists it: the profile of /me with its grants. */
+export type User = Pick<Me, 'id' | 'email' | 'phone' | 'display_name' | 'locale' | 'roles'> & { created_at?: string };
 
 export const ROLES = ['neighbour', 'operator', 'responder', 'analyst', 'admin', 'deanonymise'] as const;
 export const AGENCIES = ['police', 'fire', 'medical', 'civil_protection', 'municipal'] as const;
