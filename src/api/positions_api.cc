@@ -4,8 +4,8 @@
 // protocol (Traccar Client) served by its own listener (AddOsmAndRoutes).
 #include <fmt/format.h>
 
-#include <charconv>
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <memory>
 
@@ -53,8 +53,7 @@ void PostPositions(ApiContext& ctx, http::Request& req, http::Reply reply) {
   fixes.reserve(list->as_array().size());
   const int64_t now = ctx.positions->NowMs();
   for (const json::value& v : list->as_array()) {
-    if (!v.is_object())
-      return reply(http::Response::Error(Unprocessable("each fix is an object")));
+    if (!v.is_object()) return reply(http::Response::Error(Unprocessable("each fix is an object")));
     const json::object& o = v.as_object();
     Status err;
     tracking::Fix f;
@@ -110,14 +109,13 @@ void PostDevice(ApiContext& ctx, http::Request& req, http::Reply reply) {
     label = StringField(*body, "label", &err, 100).value_or("");
     if (!err.ok()) return reply(http::Response::Error(err));
   }
-  ctx.positions->AddDevice(id, external, label, p->user_id,
-                           [reply, id, external](Result<tracking::NewDevice> r) {
-                             if (!r.ok()) return reply(http::Response::Error(r.status()));
-                             json::object o{{"id", r->id}, {"unit_id", id}, {"key", r->key}};
-                             o["external_id"] =
-                                 external.empty() ? json::value(nullptr) : json::value(external);
-                             reply(JsonResponse(201, o));
-                           });
+  ctx.positions->AddDevice(
+      id, external, label, p->user_id, [reply, id, external](Result<tracking::NewDevice> r) {
+        if (!r.ok()) return reply(http::Response::Error(r.status()));
+        json::object o{{"id", r->id}, {"unit_id", id}, {"key", r->key}};
+        o["external_id"] = external.empty() ? json::value(nullptr) : json::value(external);
+        reply(JsonResponse(201, o));
+      });
 }
 
 Result<int64_t> TimeParam(const http::Request& req, const char* name, int64_t fallback) {
@@ -215,17 +213,16 @@ void GetNearestUnits(ApiContext& ctx, http::Request& req, http::Reply reply) {
           (!agency.empty() && u->agency != agency) ||
           !Covers(ctx, *p, ControlRoomRoles(), u->home_area))
         continue;
-      out.push_back(json::object{
-          {"unit_id", u->id},
-          {"callsign", u->callsign},
-          {"agency", u->agency},
-          {"kind", u->kind},
-          {"status", u->status},
-          {"distance_m", PlainNumber(raw, std::round(metres * 10) / 10)},
-          {"position", json::object{{"lat", PlainNumber(raw, fix.lat)},
-                                    {"lon", PlainNumber(raw, fix.lon)},
-                                    {"at", FormatIsoTime(fix.time_ms)}}},
-          {"stale", now - fix.received_ms > ctx.units->stale_after_ms()}});
+      out.push_back(json::object{{"unit_id", u->id},
+                                 {"callsign", u->callsign},
+                                 {"agency", u->agency},
+                                 {"kind", u->kind},
+                                 {"status", u->status},
+                                 {"distance_m", PlainNumber(raw, std::round(metres * 10) / 10)},
+                                 {"position", json::object{{"lat", PlainNumber(raw, fix.lat)},
+                                                           {"lon", PlainNumber(raw, fix.lon)},
+                                                           {"at", FormatIsoTime(fix.time_ms)}}},
+                                 {"stale", now - fix.received_ms > ctx.units->stale_after_ms()}});
       if (out.size() == want) break;
     }
     if (out.size() == want || near.size() < ask) break;
@@ -241,8 +238,8 @@ void GetNearestUnits(ApiContext& ctx, http::Request& req, http::Reply reply) {
 // ---- OsmAnd -------------------------------------------------------------------------------
 
 void OsmAnd(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  const bool json_form = req.method == "POST" &&
-                         req.Header("content-type").find("json") != std::string_view::npos;
+  const bool json_form =
+      req.method == "POST" && req.Header("content-type").find("json") != std::string_view::npos;
   Result<tracking::OsmAndMessage> m = tracking::OsmAndMessage{};
   if (json_form) {
     m = tracking::ParseOsmAndJson(req.body);

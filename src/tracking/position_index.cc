@@ -40,9 +40,9 @@ Point OnSphere(double lat, double lon) {
 
 double HaversineM(double lat1, double lon1, double lat2, double lon2) {
   const double dlat = (lat2 - lat1) * kRad, dlon = (lon2 - lon1) * kRad;
-  const double a = std::sin(dlat / 2) * std::sin(dlat / 2) +
-                   std::cos(lat1 * kRad) * std::cos(lat2 * kRad) * std::sin(dlon / 2) *
-                       std::sin(dlon / 2);
+  const double a =
+      std::sin(dlat / 2) * std::sin(dlat / 2) +
+      std::cos(lat1 * kRad) * std::cos(lat2 * kRad) * std::sin(dlon / 2) * std::sin(dlon / 2);
   return 2 * kEarthRadiusM * std::asin(std::min(1.0, std::sqrt(a)));
 }
 
@@ -51,7 +51,7 @@ double HaversineM(double lat1, double lon1, double lat2, double lon2) {
 struct PositionIndex::Impl {
   mutable std::shared_mutex mu;
   // Node-based map: the key strings never move, so the tree may point at them.
-  std::unordered_map<std::string, LatestFix> latest;  // guarded by mu
+  std::unordered_map<std::string, LatestFix> latest;                              // guarded by mu
   bgi::rtree<Entry, bgi::quadratic<16>, bgi::indexable<Entry>, EntryEqual> tree;  // guarded by mu
 
   // Caller holds mu exclusively.
@@ -59,7 +59,7 @@ struct PositionIndex::Impl {
     auto [it, inserted] = latest.try_emplace(fix.unit_id, fix);
     if (!inserted) {
       LatestFix& old = it->second;
-      if (old.time_ms > fix.time_ms) return;  // an older fix arrived late
+      if (old.time_ms > fix.time_ms) return;           // an older fix arrived late
       if (old.lat == fix.lat && old.lon == fix.lon) {  // standing still: the tree keeps it
         old.time_ms = fix.time_ms;
         old.received_ms = fix.received_ms;

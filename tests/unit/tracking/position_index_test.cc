@@ -65,7 +65,6 @@ TEST(PositionIndex, NearIsASupersetOfTheCircle) {
   }
 }
 
-
 // Against brute force: Nearest returns the n closest units by great-circle distance,
 // nearest first, with their distances; in Buenos Aires and across the antimeridian.
 TEST(PositionIndex, NearestMatchesBruteForce) {
@@ -112,8 +111,8 @@ TEST(PositionIndex, NearestFollowsMovesAndBatches) {
   PositionIndex idx;
   idx.UpdateMany({{"a", -34.60, -58.40, 1000, 1000},
                   {"b", -34.70, -58.50, 1000, 1000},
-                  {"a", -34.70, -58.50001, 3000, 3000},   // a moves next to b
-                  {"a", -34.60, -58.40, 2000, 3000}});    // older than 3000: ignored
+                  {"a", -34.70, -58.50001, 3000, 3000},  // a moves next to b
+                  {"a", -34.60, -58.40, 2000, 3000}});   // older than 3000: ignored
   auto near_b = idx.Nearest(-34.70, -58.50, 2);
   ASSERT_EQ(near_b.size(), 2u);
   EXPECT_EQ(near_b[0].first.unit_id, "b");
