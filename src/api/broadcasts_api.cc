@@ -33,7 +33,9 @@ void FillNames(ApiContext& ctx, Broadcast& b) {
   }
 }
 
-json::value OrNull(const std::string& s) { return s.empty() ? json::value(nullptr) : json::value(s); }
+json::value OrNull(const std::string& s) {
+  return s.empty() ? json::value(nullptr) : json::value(s);
+}
 
 json::object BroadcastJson(const Broadcast& b, RawJson& raw) {
   json::object o{{"id", b.id},

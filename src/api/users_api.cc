@@ -51,7 +51,8 @@ void ListUsers(ApiContext& ctx, http::Request& req, http::Reply reply) {
     return reply(http::Response::Error(InvalidArgument("limit and offset must be integers")));
   }
   std::string q = req.Query("q");
-  if (q.size() > 100) return reply(http::Response::Error(InvalidArgument("'q' is at most 100 bytes")));
+  if (q.size() > 100)
+    return reply(http::Response::Error(InvalidArgument("'q' is at most 100 bytes")));
   auto users = ctx.accounts.ListUsers(limit, offset, q);
   if (!users.ok()) return reply(http::Response::Error(users.status()));
   json::array out;

@@ -611,8 +611,9 @@ void Accounts::RemoveGrant(const std::string& user_id, Grant grant, std::string 
   impl_->Write(
       [view, user_id, grant, event = std::move(event)](store::Tx& tx) -> Status {
         if (Status s = ReadUserInTx(tx, user_id, view.get()); !s.ok()) return s;
-        Result<store::Rows> r = tx.Exec("DELETE FROM grants WHERE user_id = $1 AND role = $2 AND area_code = $3",
-                    {user_id, std::string(RoleName(grant.role)), grant.area_code});
+        Result<store::Rows> r = tx.Exec(
+            "DELETE FROM grants WHERE user_id = $1 AND role = $2 AND area_code = $3",
+            {user_id, std::string(RoleName(grant.role)), grant.area_code});
         if (!r.ok()) return r.status();
         if (r->affected == 0) return NotFound("the user does not hold this grant");
         Result<store::Event> e = tx.Append(event);
