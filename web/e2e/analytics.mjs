@@ -16,8 +16,13 @@ const TZ = 'America/Santiago';
 
 /** YYYY-MM-DD in Santiago, `days` from today. */
 function santiagoDay(days = 0) {
-  const d = new Date(Date.now() + days * 86_400_000);
-  return new Intl.DateTimeFormat('en-CA', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+  // Calendar arithmetic on today's Santiago date, as the page does: stepping back in 24 h
+  // units would cross the September DST change (UTC-4 -> UTC-3) and land a day early in
+  // the first hour after Santiago's midnight.
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+  const d = new Date(`${today}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
 }
 /** Santiago's offset from UTC now, "-03:00" (what the browser sends as utc_offset). */
 function santiagoOffset() {
