@@ -958,10 +958,14 @@ class Bench {
   }
 
   static std::string Int(double v) {
-    std::string s = std::to_string(static_cast<long long>(std::llround(v)));
-    for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
-      s.insert(static_cast<size_t>(i), ",");
-    return s;
+    // Thousands separators, appended left to right (GCC 12's -Wrestrict misfires on insert).
+    const std::string digits = std::to_string(static_cast<long long>(std::llround(v)));
+    std::string out;
+    for (size_t i = 0; i < digits.size(); ++i) {
+      if (i > 0 && digits[i - 1] != '-' && (digits.size() - i) % 3 == 0) out += ',';
+      out += digits[i];
+    }
+    return out;
   }
 
   void Add(const std::string& system, const std::string& workload, double rate, const Samples& s,
