@@ -35,6 +35,7 @@ constexpr size_t kMaxCachedStatements = 512;
 constexpr int kMaxReadEventsPage = 10'000;
 // The WAL is truncated back to this size after a checkpoint resets it.
 constexpr int64_t kJournalSizeLimitBytes = 64LL << 20;
+constexpr int kWriterCacheKiB = 64 * 1024;  // PRAGMA cache_size of the writer
 
 const char* const kBackend = "sqlite";
 
@@ -478,10 +479,15 @@ class SqliteStore final : public Store {
     // journal to a temp file, i.e. write() calls and page-cache traffic for data that is
     // never read unless the write rolls back (tens of KB per report). In memory the
     // journal holds the pages of one write and is emptied at each RELEASE.
+    // cache_size: the writer's page cache, 64 MiB instead of SQLite's 2 MiB. Tables written
+    // in key order far from their tail (positions: (unit_id, time_ms) across a whole fleet,
+    // and its time index) touch pages all over the b-tree; with 2 MiB most were evicted
+    // between batches and read back (pread + copy: ~20 % of the writer's CPU in the tracking
+    // benchmark's profile). Readers keep the default: they share the OS page cache.
     std::string pragmas = fmt::format(
         "PRAGMA synchronous={}; PRAGMA foreign_keys=ON; PRAGMA journal_size_limit={}; "
-        "PRAGMA temp_store=MEMORY;",
-        options_.synchronous_full ? "FULL" : "NORMAL", kJournalSizeLimitBytes);
+        "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-{};",
+        options_.synchronous_full ? "FULL" : "NORMAL", kJournalSizeLimitBytes, kWriterCacheKiB);
     s = writer_.ExecScript(pragmas.c_str(), "pragmas");
     if (!s.ok()) return s;
 
