@@ -305,18 +305,16 @@ void Areas(ApiContext& ctx, http::Request& req, http::Reply reply) {
   // Rows: the areas asked for / granted (with their descendants), or every known area.
   std::vector<std::string> codes;
   if (q->filter.areas) {
-    std::vector<std::string> todo = *q->filter.areas;
-    while (!todo.empty()) {
-      std::string c = todo.back();
-      todo.pop_back();
-      if (std::find(codes.begin(), codes.end(), c) != codes.end() || !ctx.areas.Get(c)) continue;
-      codes.push_back(c);
-      for (std::string& child : ctx.areas.Children(c)) todo.push_back(std::move(child));
+    for (const std::string& code : *q->filter.areas) {
+      if (!ctx.areas.Has(code)) continue;
+      codes.push_back(code);
+      for (std::string& d : ctx.areas.Descendants(code)) codes.push_back(std::move(d));
     }
   } else {
     for (const areas::Area& a : ctx.areas.List()) codes.push_back(a.code);
   }
   std::sort(codes.begin(), codes.end());
+  codes.erase(std::unique(codes.begin(), codes.end()), codes.end());  // overlapping asks
   json::array out;
   for (const std::string& code : codes) {
     auto a = ctx.areas.Get(code);

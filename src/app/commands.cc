@@ -306,18 +306,7 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   hub_options.replay_max_age_ms = config->Int("stream.replay_max_age_ms");
   hub_options.area_path = [&areas](const std::string& code) { return areas.Path(code); };
   hub_options.report_lookup = [&ctx](const std::string& id) { return api::ReportInfoFor(ctx, id); };
-  hub_options.area_descendants = [&areas](const std::string& code) {
-    std::vector<std::string> out, todo{code};
-    while (!todo.empty()) {
-      std::string c = std::move(todo.back());
-      todo.pop_back();
-      for (std::string& child : areas.Children(c)) {
-        out.push_back(child);
-        todo.push_back(std::move(child));
-      }
-    }
-    return out;
-  };
+  hub_options.area_descendants = [&areas](const std::string& code) { return areas.Descendants(code); };
   hub_options.areas_meeting = [&areas](const std::vector<std::pair<double, double>>& ring) {
     return areas.CodesMeeting(ring);
   };

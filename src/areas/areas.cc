@@ -507,6 +507,26 @@ std::vector<std::string> AreaService::Path(const std::string& code) const {
   return path;
 }
 
+std::vector<std::string> AreaService::Descendants(const std::string& code) const {
+  std::vector<std::string> out;
+  if (code.empty()) return out;
+  {
+    std::shared_lock lock(mu_);
+    std::vector<std::string> frontier{code};
+    while (!frontier.empty()) {
+      std::vector<std::string> next;
+      for (const auto& [c, a] : areas_)
+        if (std::find(frontier.begin(), frontier.end(), a.parent_code) != frontier.end() &&
+            std::find(out.begin(), out.end(), c) == out.end() && c != code)
+          next.push_back(c);
+      out.insert(out.end(), next.begin(), next.end());
+      frontier = std::move(next);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 std::vector<std::string> AreaService::Children(const std::string& code) const {
   std::vector<std::string> out;
   {

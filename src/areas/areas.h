@@ -86,6 +86,8 @@ class AreaService {
   std::vector<std::string> Path(const std::string& code) const;
   //! Children codes of an area (direct only).
   std::vector<std::string> Children(const std::string& code) const;
+  //! Every descendant of an area (children, their children, ...), sorted; not the area.
+  std::vector<std::string> Descendants(const std::string& code) const;
 
  private:
   // Areas containing the point, outermost first; the caller holds mu_.

@@ -148,6 +148,12 @@ TEST_P(AreaServiceTest, PathChildrenListAndGet) {
   EXPECT_EQ(service_->Children(kPrecinct), (Codes{"13105", "13109", "13111", "13112", "13129", "13130", "13131"}));
   EXPECT_EQ(service_->Children(kRegion), Codes{kPrecinct});
   EXPECT_TRUE(service_->Children("13130").empty());
+  // Descendants: every level below, sorted, not the area itself.
+  EXPECT_EQ(service_->Descendants(kRegion),
+            (Codes{"13105", "13109", "13111", "13112", "13129", "13130", "13131", kPrecinct}));
+  EXPECT_EQ(service_->Descendants(kPrecinct), service_->Children(kPrecinct));
+  EXPECT_TRUE(service_->Descendants("13130").empty());
+  EXPECT_TRUE(service_->Descendants("nope").empty());
   EXPECT_EQ(service_->List().size(), 9u);
   EXPECT_EQ(CodesOf(service_->List(Kind::kSector)).size(), 7u);
   EXPECT_EQ(CodesOf(service_->List(std::nullopt, std::string())), Codes{kRegion});  // roots
