@@ -14,6 +14,7 @@
 
 #include "analytics/kde.h"
 #include "app/monthly_report.h"
+#include "common/text.h"
 #include "crime/mapping.h"
 #include "geo/geometry.h"
 
@@ -135,21 +136,6 @@ const char* kDensity[] = {"#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a",
                           "#b10026"};
 const char* kGiColour[] = {"#2166ac", "#67a9cf", "#d1e5f0", "", "#fddbc7", "#ef8a62", "#b2182b"};
 
-std::string Escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 class Writer {
  public:
   explicit Writer(const MonthlyReportData& d) : d_(d), en_(d.lang == "en") {}
@@ -252,7 +238,7 @@ class Writer {
     out_ += "<!DOCTYPE html>\n<html lang=\"" + d_.lang +
             "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
             "content=\"width=device-width, initial-scale=1\">";
-    out_ += "<title>" + Escape(T("title") + " — " + d_.area.name + " — " + month) + "</title>";
+    out_ += "<title>" + EscapeMarkup(T("title") + " — " + d_.area.name + " — " + month) + "</title>";
     out_ += R"(<style>
 @page { size: A4; margin: 14mm 12mm; }
 body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: #1a1a1a; margin: 0; font-size: 10.5pt; }
@@ -277,26 +263,26 @@ tr.d2 td:first-child { padding-left: 28px; }
 svg { display: block; max-width: 100%; height: auto; }
 svg text { font-family: inherit; }
 </style></head><body><main>)";
-    out_ += "<header><h1>" + Escape(T("title")) + "</h1>";
-    out_ += "<p class=\"meta\"><strong>" + Escape(T("area")) + ":</strong> <span id=\"area\">" +
-            Escape(d_.area.name) + " (" + Escape(d_.area.code) + ")</span> · <strong>" +
-            Escape(T("month")) + ":</strong> <span id=\"month\" data-month=\"" + d_.month +
-            "\">" + Escape(month) + "</span> · <strong>" + Escape(T("generated")) +
+    out_ += "<header><h1>" + EscapeMarkup(T("title")) + "</h1>";
+    out_ += "<p class=\"meta\"><strong>" + EscapeMarkup(T("area")) + ":</strong> <span id=\"area\">" +
+            EscapeMarkup(d_.area.name) + " (" + EscapeMarkup(d_.area.code) + ")</span> · <strong>" +
+            EscapeMarkup(T("month")) + ":</strong> <span id=\"month\" data-month=\"" + d_.month +
+            "\">" + EscapeMarkup(month) + "</span> · <strong>" + EscapeMarkup(T("generated")) +
             ":</strong> <span id=\"generated\">" + generated + "</span></p></header>\n";
   }
 
   void Adoption() {
-    out_ += "<section id=\"adoption\"><h2>" + Escape(T("adoption")) + "</h2><table><thead><tr><th>" +
-            Escape(T("area")) + "</th><th>" + Escape(T("population")) + "</th><th>" +
-            Escape(T("registered")) + "</th><th>" + Escape(T("target")) + "</th><th>" +
-            Escape(T("missing")) + "</th><th>" + Escape(T("compliance")) + "</th><th>" +
-            Escape(T("reports_month")) + "</th></tr></thead><tbody>";
+    out_ += "<section id=\"adoption\"><h2>" + EscapeMarkup(T("adoption")) + "</h2><table><thead><tr><th>" +
+            EscapeMarkup(T("area")) + "</th><th>" + EscapeMarkup(T("population")) + "</th><th>" +
+            EscapeMarkup(T("registered")) + "</th><th>" + EscapeMarkup(T("target")) + "</th><th>" +
+            EscapeMarkup(T("missing")) + "</th><th>" + EscapeMarkup(T("compliance")) + "</th><th>" +
+            EscapeMarkup(T("reports_month")) + "</th></tr></thead><tbody>";
     for (const analytics::AdoptionRow& r : d_.adoption) {
-      const std::string id = "adoption-" + Escape(r.code) + "-";
+      const std::string id = "adoption-" + EscapeMarkup(r.code) + "-";
       std::string compliance = "—";
       if (r.compliance_tenths) compliance = Dec(static_cast<double>(*r.compliance_tenths) / 10, 1) + (en_ ? "%" : " %");
       out_ += "<tr class=\"" + std::string(r.leaf ? "" : "parent ") + "d" +
-              std::to_string(std::min(r.depth, 2)) + "\"><td>" + Escape(r.name) +
+              std::to_string(std::min(r.depth, 2)) + "\"><td>" + EscapeMarkup(r.name) +
               "</td><td class=\"n\" id=\"" + id + "population\">" + Int(r.population) +
               "</td><td class=\"n\" id=\"" + id + "registered\">" + Int(r.registered) +
               "</td><td class=\"n\" id=\"" + id + "target\">" + Int(r.target) +
@@ -304,18 +290,18 @@ svg text { font-family: inherit; }
               "</td><td class=\"n\" id=\"" + id + "compliance\">" + compliance +
               "</td><td class=\"n\" id=\"" + id + "reports\">" + Int(r.reports) + "</td></tr>";
     }
-    out_ += "</tbody></table><p class=\"note\">" + Escape(T("adoption_note")) + "</p></section>\n";
+    out_ += "</tbody></table><p class=\"note\">" + EscapeMarkup(T("adoption_note")) + "</p></section>\n";
   }
 
   void Counts() {
-    out_ += "<section id=\"counts\"><h2>" + Escape(T("counts")) + "</h2><table><thead><tr><th>" +
-            Escape(T("source")) + "</th><th>" + Escape(T("this_month")) + "<br>" +
-            Escape(MonthName(d_.month)) + "</th><th>" + Escape(T("previous_month")) + "</th><th>" +
-            Escape(T("change")) + "</th><th>" + Escape(T("year_before")) + "</th><th>" +
-            Escape(T("change")) + "</th></tr></thead><tbody>";
+    out_ += "<section id=\"counts\"><h2>" + EscapeMarkup(T("counts")) + "</h2><table><thead><tr><th>" +
+            EscapeMarkup(T("source")) + "</th><th>" + EscapeMarkup(T("this_month")) + "<br>" +
+            EscapeMarkup(MonthName(d_.month)) + "</th><th>" + EscapeMarkup(T("previous_month")) + "</th><th>" +
+            EscapeMarkup(T("change")) + "</th><th>" + EscapeMarkup(T("year_before")) + "</th><th>" +
+            EscapeMarkup(T("change")) + "</th></tr></thead><tbody>";
     auto row = [&](const char* key, const char* id, uint64_t c, uint64_t p, uint64_t y) {
       const std::string base = std::string("count-") + id + "-";
-      out_ += "<tr><td>" + Escape(T(key)) + "</td><td class=\"n\" id=\"" + base + "current\">" +
+      out_ += "<tr><td>" + EscapeMarkup(T(key)) + "</td><td class=\"n\" id=\"" + base + "current\">" +
               Int(static_cast<int64_t>(c)) + "</td><td class=\"n\" id=\"" + base + "previous\">" +
               Int(static_cast<int64_t>(p)) + "</td><td class=\"n\" id=\"" + base +
               "previous-change\">" + Change(c, p) + "</td><td class=\"n\" id=\"" + base +
@@ -327,7 +313,7 @@ svg text { font-family: inherit; }
         d_.year_before.informal);
     row("total", "total", d_.current.formal + d_.current.informal,
         d_.previous.formal + d_.previous.informal, d_.year_before.formal + d_.year_before.informal);
-    out_ += "</tbody></table><p class=\"note\">" + Escape(T("counts_note")) + "</p></section>\n";
+    out_ += "</tbody></table><p class=\"note\">" + EscapeMarkup(T("counts_note")) + "</p></section>\n";
   }
 
   void Trend() {
@@ -346,9 +332,9 @@ svg text { font-family: inherit; }
     auto x = [&](size_t i) { return L + (W - L - R) * (n > 1 ? static_cast<double>(i) / (n - 1) : 0); };
     auto y = [&](double v) { return Tp + (H - Tp - B) * (1 - v / top); };
     char buf[160];
-    out_ += "<section id=\"trend\"><h2>" + Escape(T("trend")) + "</h2>";
+    out_ += "<section id=\"trend\"><h2>" + EscapeMarkup(T("trend")) + "</h2>";
     out_ += "<svg viewBox=\"0 0 680 230\" width=\"680\" height=\"230\" role=\"img\" aria-label=\"" +
-            Escape(T("trend")) + "\">";
+            EscapeMarkup(T("trend")) + "\">";
     for (int k = 0; k <= 4; ++k) {
       const double v = top * k / 4, yy = y(v);
       std::snprintf(buf, sizeof buf,
@@ -387,8 +373,8 @@ svg text { font-family: inherit; }
     }
     out_ += "<line x1=\"44\" y1=\"196\" x2=\"670\" y2=\"196\" stroke=\"#888\"/></svg>";
     out_ += "<div class=\"legend\"><span><i class=\"sw\" style=\"background:#1f5fa8\"></i>" +
-            Escape(T("formal")) + "</span><span><i class=\"sw\" style=\"background:#e66101\"></i>" +
-            Escape(T("informal")) + "</span></div><p class=\"note\">" + Escape(T("trend_note")) +
+            EscapeMarkup(T("formal")) + "</span><span><i class=\"sw\" style=\"background:#e66101\"></i>" +
+            EscapeMarkup(T("informal")) + "</span></div><p class=\"note\">" + EscapeMarkup(T("trend_note")) +
             "</p></section>\n";
   }
 
@@ -398,7 +384,7 @@ svg text { font-family: inherit; }
     for (const auto& day : d_.matrix)
       for (uint64_t v : day) max = std::max(max, v), total += v;
     char buf[200];
-    out_ += "<section id=\"matrix\"><h2>" + Escape(T("matrix")) + "</h2>";
+    out_ += "<section id=\"matrix\"><h2>" + EscapeMarkup(T("matrix")) + "</h2>";
     std::snprintf(buf, sizeof buf, "<svg viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\">",
                   L + 24 * CW + 4, Tp + 7 * CH + 4, L + 24 * CW + 4, Tp + 7 * CH + 4);
     out_ += buf;
@@ -437,8 +423,8 @@ svg text { font-family: inherit; }
     const int off = d_.utc_offset_min;
     std::snprintf(buf, sizeof buf, "UTC%c%02d:%02d", off < 0 ? '-' : '+', std::abs(off) / 60,
                   std::abs(off) % 60);
-    out_ += "</svg><p class=\"note\">" + Escape(T("matrix_note")) + " (" + buf + "); " +
-            Escape(T("total")) + ": <span id=\"matrix-total\">" +
+    out_ += "</svg><p class=\"note\">" + EscapeMarkup(T("matrix_note")) + " (" + buf + "); " +
+            EscapeMarkup(T("total")) + ": <span id=\"matrix-total\">" +
             Int(static_cast<int64_t>(total)) + "</span>.</p></section>\n";
   }
 
@@ -463,7 +449,7 @@ svg text { font-family: inherit; }
                   "<svg viewBox=\"%.0f %.0f %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" "
                   "preserveAspectRatio=\"xMidYMid meet\" role=\"img\" aria-label=\"",
                   f.x0, f.y0, f.w, f.h, width, height);
-    return std::string(buf) + Escape(label) + "\"><rect x=\"" + std::to_string(f.x0) + "\" y=\"" +
+    return std::string(buf) + EscapeMarkup(label) + "\"><rect x=\"" + std::to_string(f.x0) + "\" y=\"" +
            std::to_string(f.y0) + "\" width=\"" + std::to_string(f.w) + "\" height=\"" +
            std::to_string(f.h) + "\" fill=\"#f7f7f4\"/>";
   }
@@ -523,7 +509,7 @@ svg text { font-family: inherit; }
                     "fill=\"#222\" stroke=\"#fff\" stroke-width=\"%.0f\" paint-order=\"stroke\">",
                     proj.x((g->bbox.min_lon + g->bbox.max_lon) / 2),
                     -proj.y((g->bbox.min_lat + g->bbox.max_lat) / 2), size, size / 4);
-      s += std::string(buf) + Escape(c.name) + "</text>";
+      s += std::string(buf) + EscapeMarkup(c.name) + "</text>";
     }
     return s;
   }
@@ -557,7 +543,7 @@ svg text { font-family: inherit; }
     // Heatmap.
     double max = 0;
     for (double v : d_.density->values) max = std::max(max, v);
-    out_ += "<section class=\"map\" id=\"heatmap\"><h2>" + Escape(T("heatmap")) + "</h2>";
+    out_ += "<section class=\"map\" id=\"heatmap\"><h2>" + EscapeMarkup(T("heatmap")) + "</h2>";
     out_ += SvgOpen(MapFrame(), T("heatmap"));
     if (max > 0) {
       const analytics::Raster& r = *d_.density;
@@ -573,12 +559,12 @@ svg text { font-family: inherit; }
     for (int k = 0; k < 7; ++k)
       out_ += "<span><i class=\"sw\" style=\"background:" + std::string(kDensity[k]) + "\"></i>" +
               Dec(max * k / 7, 1) + "–" + Dec(max * (k + 1) / 7, 1) + "</span>";
-    out_ += "</div><p class=\"note\">" + Escape(T("heatmap_note")) + " " + Dec(d_.bandwidth_m, 0) +
-            " m; " + Escape(T("per_km2")) + "; " + Escape(T("incidents")) + ": <span id=\"located\">" +
+    out_ += "</div><p class=\"note\">" + EscapeMarkup(T("heatmap_note")) + " " + Dec(d_.bandwidth_m, 0) +
+            " m; " + EscapeMarkup(T("per_km2")) + "; " + EscapeMarkup(T("incidents")) + ": <span id=\"located\">" +
             Int(static_cast<int64_t>(d_.located)) + "</span>.</p></section>\n";
 
     // Gi*.
-    out_ += "<section class=\"map\" id=\"hotspots\"><h2>" + Escape(T("hotspots")) + "</h2>";
+    out_ += "<section class=\"map\" id=\"hotspots\"><h2>" + EscapeMarkup(T("hotspots")) + "</h2>";
     out_ += SvgOpen(MapFrame(), T("hotspots"));
     if (d_.hotspots) {
       const crime::HotspotGrid& h = *d_.hotspots;
@@ -590,8 +576,8 @@ svg text { font-family: inherit; }
     }
     out_ += Boundaries() + "</svg>";
     if (!d_.hotspots) {
-      out_ += "<p class=\"note\" id=\"hotspots-none\">" + Escape(T("no_hotspots")) + ": " +
-              Escape(d_.hotspots_note) + "</p></section>\n";
+      out_ += "<p class=\"note\" id=\"hotspots-none\">" + EscapeMarkup(T("no_hotspots")) + ": " +
+              EscapeMarkup(d_.hotspots_note) + "</p></section>\n";
       return;
     }
     const crime::HotspotGrid& h = *d_.hotspots;
@@ -602,29 +588,29 @@ svg text { font-family: inherit; }
     for (int k = 0; k < 7; ++k) {
       if (k == 3) continue;
       const int level = k < 3 ? k : 6 - k;
-      std::string label = Escape(T(k < 3 ? "cold" : "hot")) + " " + levels[level];
+      std::string label = EscapeMarkup(T(k < 3 ? "cold" : "hot")) + " " + levels[level];
       if (en_) label.erase(label.size() - 2, 1);  // "99%"
       out_ += "<span><i class=\"sw\" style=\"background:" + std::string(kGiColour[k]) + "\"></i>" +
               label + ": <b id=\"gi-bin-" + std::to_string(k - 3) + "\">" + Int(per_bin[k]) +
               "</b></span>";
     }
     out_ += "</div><p class=\"note\">" +
-            Escape(Fill(T("hotspots_note"), {{"cell", cell},
+            EscapeMarkup(Fill(T("hotspots_note"), {{"cell", cell},
                                              {"band", Dec(h.band_m, 0)},
                                              {"n", Int(h.gi.n)}})) +
             "</p></section>\n";
   }
 
   void Top() {
-    out_ += "<section id=\"top\"><h2>" + Escape(T("top")) + "</h2>";
+    out_ += "<section id=\"top\"><h2>" + EscapeMarkup(T("top")) + "</h2>";
     if (d_.top.empty()) {
-      out_ += "<p class=\"note\">" + Escape(d_.hotspots ? T("none") : T("no_hotspots")) +
+      out_ += "<p class=\"note\">" + EscapeMarkup(d_.hotspots ? T("none") : T("no_hotspots")) +
               "</p></section>\n";
       return;
     }
-    out_ += "<table><thead><tr><th>" + Escape(T("rank")) + "</th><th>" + Escape(T("area")) +
-            "</th><th>" + Escape(T("centre")) + "</th><th>" + Escape(T("incidents")) +
-            "</th><th>z (Gi*)</th><th>p</th><th>" + Escape(T("confidence")) +
+    out_ += "<table><thead><tr><th>" + EscapeMarkup(T("rank")) + "</th><th>" + EscapeMarkup(T("area")) +
+            "</th><th>" + EscapeMarkup(T("centre")) + "</th><th>" + EscapeMarkup(T("incidents")) +
+            "</th><th>z (Gi*)</th><th>p</th><th>" + EscapeMarkup(T("confidence")) +
             "</th></tr></thead><tbody>";
     int rank = 0;
     for (const TopCell& t : d_.top) {
@@ -639,7 +625,7 @@ svg text { font-family: inherit; }
       const int level = t.cell.bin;
       out_ += "<tr id=\"top-" + std::to_string(rank) + "\" data-ix=\"" + std::to_string(t.cell.ix) +
               "\" data-iy=\"" + std::to_string(t.cell.iy) + "\"><td class=\"n\">" +
-              std::to_string(rank) + "</td><td>" + Escape(t.area_name) + "</td><td>" + centre +
+              std::to_string(rank) + "</td><td>" + EscapeMarkup(t.area_name) + "</td><td>" + centre +
               "</td><td class=\"n\">" + Int(t.cell.count) + "</td><td class=\"n\">" +
               Dec(t.cell.z, 2) + "</td><td class=\"n\">" + p + "</td><td class=\"n\">" +
               (level == 3 ? "99" : level == 2 ? "95" : "90") + (en_ ? "%" : " %") + "</td></tr>";
@@ -649,25 +635,25 @@ svg text { font-family: inherit; }
 
   void Dark() {
     const analytics::DarkFigureQuery& q = d_.dark_query;
-    out_ += "<section id=\"dark\"><h2>" + Escape(T("dark")) + "</h2>";
+    out_ += "<section id=\"dark\"><h2>" + EscapeMarkup(T("dark")) + "</h2>";
     const std::string note = Fill(T("dark_note"), {{"d", Dec(q.match.distance_m, 0)},
                                                    {"h", Dec(q.match.hours, 0)},
                                                    {"ref", Pct(q.reference, 0)},
                                                    {"tgt", Pct(q.target, 0)}});
     if (d_.dark.empty()) {
-      out_ += "<p class=\"note\">" + Escape(T("no_data")) + " " + Escape(note) + "</p></section>\n";
+      out_ += "<p class=\"note\">" + EscapeMarkup(T("no_data")) + " " + EscapeMarkup(note) + "</p></section>\n";
       return;
     }
-    out_ += "<table><thead><tr><th>" + Escape(T("family")) + "</th><th>" + Escape(T("informal")) +
-            "</th><th>" + Escape(T("formal")) + "</th><th>" + Escape(T("matched")) + "</th><th>" +
-            Escape(T("unmatched")) + "</th><th>" + Escape(T("estimated")) + "</th><th>" +
-            Escape(T("dark_figure")) + "</th><th>" + Escape(T("reference")) + "</th><th>" +
-            Escape(T("target")) + "</th><th>" + Escape(T("progress")) + "</th><th>" +
-            Escape(T("met")) + "</th></tr></thead><tbody>";
+    out_ += "<table><thead><tr><th>" + EscapeMarkup(T("family")) + "</th><th>" + EscapeMarkup(T("informal")) +
+            "</th><th>" + EscapeMarkup(T("formal")) + "</th><th>" + EscapeMarkup(T("matched")) + "</th><th>" +
+            EscapeMarkup(T("unmatched")) + "</th><th>" + EscapeMarkup(T("estimated")) + "</th><th>" +
+            EscapeMarkup(T("dark_figure")) + "</th><th>" + EscapeMarkup(T("reference")) + "</th><th>" +
+            EscapeMarkup(T("target")) + "</th><th>" + EscapeMarkup(T("progress")) + "</th><th>" +
+            EscapeMarkup(T("met")) + "</th></tr></thead><tbody>";
     auto row = [&](const std::string& name, const std::string& id,
                    const analytics::DarkFigurePoint& p, bool bold) {
       const std::string base = "dark-" + id + "-";
-      out_ += std::string(bold ? "<tr class=\"parent\">" : "<tr>") + "<td>" + Escape(name) +
+      out_ += std::string(bold ? "<tr class=\"parent\">" : "<tr>") + "<td>" + EscapeMarkup(name) +
               "</td><td class=\"n\" id=\"" + base + "informal\">" + Int(p.informal) +
               "</td><td class=\"n\" id=\"" + base + "formal\">" + Int(p.formal) +
               "</td><td class=\"n\" id=\"" + base + "matched\">" + Int(p.matched) +
@@ -676,33 +662,33 @@ svg text { font-family: inherit; }
               "</td><td class=\"n\" id=\"" + base + "dark\">" + Pct(p.dark_figure) +
               "</td><td class=\"n\">" + Pct(p.reference, 0) + "</td><td class=\"n\">" +
               Pct(p.target, 0) + "</td><td class=\"n\">" + Pct(p.progress, 0) +
-              "</td><td>" + Escape(T(p.target_met ? "yes" : "no")) + "</td></tr>";
+              "</td><td>" + EscapeMarkup(T(p.target_met ? "yes" : "no")) + "</td></tr>";
     };
-    for (const analytics::DarkFigureRow& r : d_.dark) row(r.family, Escape(r.family), r.point, false);
+    for (const analytics::DarkFigureRow& r : d_.dark) row(r.family, EscapeMarkup(r.family), r.point, false);
     if (d_.dark_total) row(T("all_families"), "all", *d_.dark_total, true);
-    out_ += "</tbody></table><p class=\"note\">" + Escape(note) + "</p></section>\n";
+    out_ += "</tbody></table><p class=\"note\">" + EscapeMarkup(note) + "</p></section>\n";
   }
 
   void Response() {
-    out_ += "<section id=\"response\"><h2>" + Escape(T("response")) + "</h2>";
+    out_ += "<section id=\"response\"><h2>" + EscapeMarkup(T("response")) + "</h2>";
     const std::string note = Fill(T("response_note"), {{"t", Seconds(d_.target_s) + " min"}});
     if (d_.response.empty()) {
-      out_ += "<p class=\"note\">" + Escape(T("no_data")) + " " + Escape(note) + "</p></section>\n";
+      out_ += "<p class=\"note\">" + EscapeMarkup(T("no_data")) + " " + EscapeMarkup(note) + "</p></section>\n";
       return;
     }
-    out_ += "<table><thead><tr><th>" + Escape(T("agency")) + "</th><th>" + Escape(T("priority")) +
-            "</th><th>" + Escape(T("incidents")) + "</th><th>p50 (min:s)</th><th>p90 (min:s)</th><th>" +
-            Escape(T("within")) + "</th></tr></thead><tbody>";
+    out_ += "<table><thead><tr><th>" + EscapeMarkup(T("agency")) + "</th><th>" + EscapeMarkup(T("priority")) +
+            "</th><th>" + EscapeMarkup(T("incidents")) + "</th><th>p50 (min:s)</th><th>p90 (min:s)</th><th>" +
+            EscapeMarkup(T("within")) + "</th></tr></thead><tbody>";
     for (const analytics::DurationSummary& s : d_.response) {
-      const std::string id = "response-" + Escape(s.key[1]) + "-" + Escape(s.key[2]) + "-";
-      out_ += "<tr><td>" + Escape(Agency(s.key[1])) + "</td><td class=\"n\">" + Escape(s.key[2]) +
+      const std::string id = "response-" + EscapeMarkup(s.key[1]) + "-" + EscapeMarkup(s.key[2]) + "-";
+      out_ += "<tr><td>" + EscapeMarkup(Agency(s.key[1])) + "</td><td class=\"n\">" + EscapeMarkup(s.key[2]) +
               "</td><td class=\"n\" id=\"" + id + "count\">" + Int(s.count) +
               "</td><td class=\"n\" id=\"" + id + "p50\">" + Seconds(s.p50) +
               "</td><td class=\"n\" id=\"" + id + "p90\">" + Seconds(s.p90) +
               "</td><td class=\"n\" id=\"" + id + "within\">" + Pct(s.within_target_share) +
               "</td></tr>";
     }
-    out_ += "</tbody></table><p class=\"note\">" + Escape(note) + "</p></section>\n";
+    out_ += "</tbody></table><p class=\"note\">" + EscapeMarkup(note) + "</p></section>\n";
   }
 
   const MonthlyReportData& d_;

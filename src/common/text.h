@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace centinela {
@@ -11,5 +12,9 @@ namespace centinela {
 //! the bytes are not valid UTF-8. Limits that users see ("at most 1,000 characters") are in
 //! code points, not bytes.
 std::optional<size_t> Utf8CodePoints(std::string_view s);
+
+//! Text for XML and HTML content and attribute values: & < > " ' escaped, and control
+//! characters other than tab, newline and carriage return dropped (not allowed in XML 1.0).
+std::string EscapeMarkup(std::string_view s);
 
 }  // namespace centinela

@@ -23,25 +23,6 @@ bool In(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-std::string Xml(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        // Control characters other than tab/newline are not allowed in XML 1.0.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') break;
-        out.push_back(c);
-    }
-  }
-  return out;
-}
-
 std::string PolygonText(const std::vector<std::pair<double, double>>& ring) {
   std::string out;
   for (const auto& [lat, lon] : ring) {
@@ -170,8 +151,8 @@ std::string CapTime(int64_t ms) {
 std::string RenderCap(const Broadcast& b, const std::string& sender) {
   std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   x += "<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">\n";
-  x += "  <identifier>centinela-" + Xml(b.id) + "</identifier>\n";
-  x += "  <sender>" + Xml(sender) + "</sender>\n";
+  x += "  <identifier>centinela-" + EscapeMarkup(b.id) + "</identifier>\n";
+  x += "  <sender>" + EscapeMarkup(sender) + "</sender>\n";
   x += "  <sent>" + CapTime(b.created_ms) + "</sent>\n";
   x += "  <status>Actual</status>\n  <msgType>Alert</msgType>\n  <scope>Public</scope>\n";
   std::string desc;
@@ -180,26 +161,26 @@ std::string RenderCap(const Broadcast& b, const std::string& sender) {
     desc += i < b.area_names.size() && !b.area_names[i].empty() ? b.area_names[i] : b.areas[i];
   }
   if (desc.empty()) desc = "Polígono dibujado / drawn polygon";
-  std::string area = "    <area>\n      <areaDesc>" + Xml(desc) + "</areaDesc>\n";
+  std::string area = "    <area>\n      <areaDesc>" + EscapeMarkup(desc) + "</areaDesc>\n";
   if (!b.polygon.empty()) area += "      <polygon>" + PolygonText(b.polygon) + "</polygon>\n";
   for (const std::string& code : b.areas)
     area += "      <geocode>\n        <valueName>centinela-area</valueName>\n        <value>" +
-            Xml(code) + "</value>\n      </geocode>\n";
+            EscapeMarkup(code) + "</value>\n      </geocode>\n";
   area += "    </area>\n";
   // One <info> per language: Spanish, then English when the sender wrote it.
   auto info = [&](const char* language, const std::string& headline, const std::string& body,
                   const std::string& instruction) {
     x += std::string("  <info>\n    <language>") + language + "</language>\n";
-    x += "    <category>" + Xml(b.category) + "</category>\n";
-    x += "    <event>" + Xml(headline) + "</event>\n";
-    x += "    <urgency>" + Xml(b.urgency) + "</urgency>\n";
-    x += "    <severity>" + Xml(b.severity) + "</severity>\n";
-    x += "    <certainty>" + Xml(b.certainty) + "</certainty>\n";
+    x += "    <category>" + EscapeMarkup(b.category) + "</category>\n";
+    x += "    <event>" + EscapeMarkup(headline) + "</event>\n";
+    x += "    <urgency>" + EscapeMarkup(b.urgency) + "</urgency>\n";
+    x += "    <severity>" + EscapeMarkup(b.severity) + "</severity>\n";
+    x += "    <certainty>" + EscapeMarkup(b.certainty) + "</certainty>\n";
     x += "    <expires>" + CapTime(b.expires_ms) + "</expires>\n";
     x += "    <senderName>Centinela</senderName>\n";
-    x += "    <headline>" + Xml(headline) + "</headline>\n";
-    x += "    <description>" + Xml(body) + "</description>\n";
-    if (!instruction.empty()) x += "    <instruction>" + Xml(instruction) + "</instruction>\n";
+    x += "    <headline>" + EscapeMarkup(headline) + "</headline>\n";
+    x += "    <description>" + EscapeMarkup(body) + "</description>\n";
+    if (!instruction.empty()) x += "    <instruction>" + EscapeMarkup(instruction) + "</instruction>\n";
     x += area + "  </info>\n";
   };
   info("es-CL", b.headline, b.body, b.instruction);
@@ -212,20 +193,20 @@ std::string RenderAtom(const std::vector<Broadcast>& items, const std::string& b
                        int64_t updated_ms) {
   std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   x += "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n";
-  x += "  <id>" + Xml(base_url) + "/api/v1/broadcasts.atom</id>\n";
+  x += "  <id>" + EscapeMarkup(base_url) + "/api/v1/broadcasts.atom</id>\n";
   x += "  <title>Centinela: avisos a la comunidad / community alerts</title>\n";
   x += "  <updated>" + CapTime(updated_ms) + "</updated>\n";
-  x += "  <link rel=\"self\" href=\"" + Xml(base_url) + "/api/v1/broadcasts.atom\"/>\n";
+  x += "  <link rel=\"self\" href=\"" + EscapeMarkup(base_url) + "/api/v1/broadcasts.atom\"/>\n";
   x += "  <author><name>Centinela</name></author>\n";
   for (const Broadcast& b : items) {
     const std::string cap = base_url + "/api/v1/broadcasts/" + b.id + ".cap";
     x += "  <entry>\n";
-    x += "    <id>urn:centinela:broadcast:" + Xml(b.id) + "</id>\n";
-    x += "    <title>" + Xml(b.headline) + "</title>\n";
+    x += "    <id>urn:centinela:broadcast:" + EscapeMarkup(b.id) + "</id>\n";
+    x += "    <title>" + EscapeMarkup(b.headline) + "</title>\n";
     x += "    <updated>" + CapTime(b.created_ms) + "</updated>\n";
-    x += "    <summary>" + Xml(b.severity + " / " + b.urgency + " / " + b.certainty + ": " + b.body) +
+    x += "    <summary>" + EscapeMarkup(b.severity + " / " + b.urgency + " / " + b.certainty + ": " + b.body) +
          "</summary>\n";
-    x += "    <link rel=\"alternate\" type=\"application/cap+xml\" href=\"" + Xml(cap) + "\"/>\n";
+    x += "    <link rel=\"alternate\" type=\"application/cap+xml\" href=\"" + EscapeMarkup(cap) + "\"/>\n";
     x += "  </entry>\n";
   }
   x += "</feed>\n";
