@@ -1,9 +1,11 @@
 // Comments, "I saw it too" confirmations, flags and comment moderation. Every route first
 // finds the report through ReportService::Get (community::Decide for the caller): a report
 // the caller may not see answers 404, exactly like an unknown one.
+#include <algorithm>
 #include <charconv>
 #include <memory>
 
+#include "api/attribution.h"
 #include "api/comments_json.h"
 #include "api/context.h"
 #include "api/json.h"
@@ -44,21 +46,20 @@ std::optional<Seen> SeeReport(ApiContext& ctx, const auth::Principal& p, const s
   return Seen{std::move(*viewer), std::move(**found)};
 }
 
-json::object CommentJsonFor(const Comment& c, const community::CommentView& v, bool moderator) {
+// A comment on `about` as `v` shows it; the people it names as `who` decides.
+json::object CommentJsonFor(const Comment& c, const community::CommentView& v, bool moderator,
+                            const VisibleReport& about, Attribution& who) {
   json::object o{{"id", c.id},
                  {"report_id", c.report_id},
                  {"body", c.body},
                  {"by_reporter", v.by_reporter},
                  {"created_ms", c.created_ms}};
-  if (v.author_shown)
-    o["author"] = json::object{{"id", c.author_id}, {"display_name", c.author_name}};
-  else
-    o["author"] = nullptr;
+  o["author"] = who.Person(c.author_id, c.author_name, about);
   if (moderator) {
     o["hidden"] = c.hidden;
     if (c.hidden) {
       o["hidden_reason"] = c.hidden_reason;
-      o["hidden_by"] = c.hidden_by;
+      o["hidden_by"] = who.PersonId(c.hidden_by, about);
     }
   }
   return o;
@@ -87,13 +88,16 @@ void AddComment(ApiContext& ctx, http::Request& req, http::Reply reply) {
   const bool moderator = community::Moderates(seen->viewer, seen->report.report);
   auto report = std::make_shared<VisibleReport>(seen->report);
   comments.Add(user, p->display_name, report->report, std::move(text),
-               [&comments, user, report, moderator, reply](Result<Comment> c) {
+               [&ctx, &comments, user, report, moderator, reply](Result<Comment> c) {
                  if (!c.ok()) {
                    comments.Release(user);
                    return reply(http::Response::Error(c.status()));
                  }
                  auto v = community::DecideComment(*c, report->report, report->view, moderator);
-                 reply(JsonResponse(201, CommentJsonFor(*c, v, moderator)));
+                 Attribution who;
+                 http::Response ok =
+                     JsonResponse(201, CommentJsonFor(*c, v, moderator, *report, who));
+                 AnswerLogged(ctx, user, who, std::move(ok), reply);
                });
 }
 
@@ -114,9 +118,10 @@ void ListComments(ApiContext& ctx, http::Request& req, http::Reply reply) {
   }
   std::string cursor;
   if (auto it = req.query.find("cursor"); it != req.query.end()) cursor = it->second;
-  auto thread = CommentThreadJson(ctx, seen->viewer, seen->report, cursor, limit);
+  Attribution who;
+  auto thread = CommentThreadJson(ctx, seen->viewer, seen->report, cursor, limit, who);
   if (!thread.ok()) return reply(http::Response::Error(thread.status()));
-  reply(JsonResponse(200, *thread));
+  AnswerLogged(ctx, p->user_id, who, JsonResponse(200, *thread), reply);
 }
 
 void Confirm(ApiContext& ctx, http::Request& req, http::Reply reply) {
@@ -198,17 +203,24 @@ void Moderate(ApiContext& ctx, http::Request& req, http::Reply reply, bool hide)
     if (!err.ok()) return reply(http::Response::Error(err));
   }
   auto report = std::make_shared<VisibleReport>(seen->report);
+  const std::string reader = p->user_id;
   ctx.comments->SetHidden(
-      p->user_id, **c, report->report, hide, std::move(reason), [report, reply](Result<Comment> r) {
+      p->user_id, **c, report->report, hide, std::move(reason),
+      [&ctx, reader, report, reply](Result<Comment> r) {
         if (!r.ok()) return reply(http::Response::Error(r.status()));
         auto v = community::DecideComment(*r, report->report, report->view, true);
-        reply(JsonResponse(200, CommentJsonFor(*r, v, true)));
+        Attribution who;
+        http::Response ok = JsonResponse(200, CommentJsonFor(*r, v, true, *report, who));
+        AnswerLogged(ctx, reader, who, std::move(ok), reply);
       });
 }
 
 const std::vector<auth::Role> kModerators = {auth::Role::kOperator, auth::Role::kAdmin};
 
-json::object FlagJson(const community::FlagSummary& f) {
+// A flag queue entry; the moderator who resolved it as `who` names them against the
+// flagged report (`about`, the caller's view of it).
+json::object FlagJson(const community::FlagSummary& f, const VisibleReport& about,
+                      Attribution& who) {
   auto target = community::ParseFlagTarget(f.target);
   const bool comment = target && target->kind == community::FlagTarget::Kind::kComment;
   json::object o{{"target", f.target},
@@ -221,13 +233,15 @@ json::object FlagJson(const community::FlagSummary& f) {
                  {"last_ms", f.last_ms},
                  {"status", f.resolution.empty() ? "open" : "resolved"}};
   o["resolution"] = f.resolution.empty() ? json::value(nullptr) : json::value(f.resolution);
-  o["resolved_by"] = f.resolved_by.empty() ? json::value(nullptr) : json::value(f.resolved_by);
+  o["resolved_by"] = who.PersonId(f.resolved_by, about);
   o["resolved_ms"] = f.resolved_ms ? json::value(f.resolved_ms) : json::value(nullptr);
   return o;
 }
 
 // GET /api/v1/flags?status=open|resolved&area=CODE&cursor=&limit=: the flagged targets of
 // the reports in an area the caller moderates, latest flag first, with the flagged comment.
+// The people an entry names (the comment's author, who resolved it) are decided against the
+// flagged report as the caller sees it: the anonymous reporter's comment stays anonymous.
 void ListFlags(ApiContext& ctx, http::Request& req, http::Reply reply) {
   auto p = RequireRole(ctx, req, reply, kModerators);
   if (!p) return;
@@ -249,16 +263,29 @@ void ListFlags(ApiContext& ctx, http::Request& req, http::Reply reply) {
   }
   auto page = ctx.comments->ListFlags(area, status == "resolved", req.Query("cursor"), limit);
   if (!page.ok()) return reply(http::Response::Error(page.status()));
+  auto viewer = ctx.reports->ViewerFor(*p);
+  if (!viewer.ok()) return reply(http::Response::Error(viewer.status()));
+  std::vector<std::string> report_ids;
+  for (const community::FlagSummary& f : page->items) report_ids.push_back(f.report_id);
+  auto reports = ctx.reports->Decided(*viewer, report_ids);
+  if (!reports.ok()) return reply(http::Response::Error(reports.status()));
+  Attribution who;
   json::array out;
   for (const community::FlagSummary& f : page->items) {
-    json::object o = FlagJson(f);
+    auto about = std::find_if(reports->begin(), reports->end(),
+                              [&f](const VisibleReport& r) { return r.report.id == f.report_id; });
+    // Reports are never deleted, so every flag's report is found; were one missing, its
+    // entry would be left out rather than name anyone undecided.
+    if (about == reports->end()) continue;
+    json::object o = FlagJson(f, *about, who);
     auto target = community::ParseFlagTarget(f.target);
     if (target && target->kind == community::FlagTarget::Kind::kComment) {
       auto c = ctx.comments->Get(target->id);
       if (!c.ok()) return reply(http::Response::Error(c.status()));
       if (*c)
         o["comment"] = json::object{{"body", (*c)->body},
-                                    {"author_id", (*c)->author_id},
+                                    {"author_id", who.PersonId((*c)->author_id, *about)},
+                                    {"by_reporter", (*c)->author_id == about->report.reporter_id},
                                     {"hidden", (*c)->hidden},
                                     {"created_ms", (*c)->created_ms}};
     }
@@ -267,7 +294,7 @@ void ListFlags(ApiContext& ctx, http::Request& req, http::Reply reply) {
   json::object body{{"flags", std::move(out)}};
   body["next_cursor"] =
       page->next_cursor.empty() ? json::value(nullptr) : json::value(page->next_cursor);
-  reply(JsonResponse(200, std::move(body)));
+  AnswerLogged(ctx, p->user_id, who, JsonResponse(200, std::move(body)), reply);
 }
 
 // POST /api/v1/flags/resolve {target, action: "dismiss"|"hide", reason?}: a moderator of the
@@ -329,14 +356,14 @@ void ResolveFlags(ApiContext& ctx, http::Request& req, http::Reply reply) {
 
 Result<json::object> CommentThreadJson(ApiContext& ctx, const community::Viewer& viewer,
                                        const community::VisibleReport& report,
-                                       const std::string& cursor, int limit) {
+                                       const std::string& cursor, int limit, Attribution& who) {
   const bool moderator = community::Moderates(viewer, report.report);
   auto page = ctx.comments->List(report.report.id, moderator, cursor, limit);
   if (!page.ok()) return page.status();
   json::array out;
   for (const Comment& c : page->items) {
     auto v = community::DecideComment(c, report.report, report.view, moderator);
-    if (v.visible) out.push_back(CommentJsonFor(c, v, moderator));
+    if (v.visible) out.push_back(CommentJsonFor(c, v, moderator, report, who));
   }
   json::object o{{"comments", std::move(out)}};
   o["next_cursor"] =

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <memory>
 
+#include "api/attribution.h"
 #include "api/context.h"
 #include "api/dispatch_json.h"
 #include "api/json.h"
@@ -60,7 +61,7 @@ std::vector<std::string> ScopeAreas(const auth::Principal& p,
   return out;
 }
 
-json::object StepJson(const dispatch::Step& s, bool with_actor) {
+json::object StepJson(const dispatch::Step& s) {
   dispatch::StepLabel label = dispatch::LabelFor(s.kind);
   json::object o{{"id", s.id},
                  {"kind", s.kind},
@@ -69,10 +70,6 @@ json::object StepJson(const dispatch::Step& s, bool with_actor) {
                  {"note", s.note.empty() ? json::value(nullptr) : json::value(s.note)},
                  {"media_id", s.media_id.empty() ? json::value(nullptr) : json::value(s.media_id)},
                  {"at", FormatIsoTime(s.created_ms)}};
-  if (with_actor) {
-    o["public"] = s.is_public;
-    o["actor_id"] = s.actor_id;
-  }
   return o;
 }
 
@@ -85,7 +82,8 @@ json::value Seconds(int64_t from, int64_t to) {
 
 }  // namespace
 
-json::object IncidentJson(const Incident& n, RawJson& raw) {
+json::object IncidentJson(const Incident& n, const std::vector<community::VisibleReport>& reports,
+                          RawJson& raw, Attribution& who) {
   json::object o{{"id", n.id},
                  {"category", n.category},
                  {"family", n.family},
@@ -102,7 +100,7 @@ json::object IncidentJson(const Incident& n, RawJson& raw) {
                  {"areas", Strings(n.areas)},
                  {"agencies", Strings(n.agencies)},
                  {"reports", Strings(n.report_ids)},
-                 {"created_by", n.created_by},
+                 {"created_by", who.PersonId(n.created_by, reports)},
                  {"merged_into",
                   n.merged_into.empty() ? json::value(nullptr) : json::value(n.merged_into)},
                  {"created_at", FormatIsoTime(n.created_ms)},
@@ -121,9 +119,44 @@ json::object IncidentJson(const Incident& n, RawJson& raw) {
       {"seconds_to_on_scene", Seconds(n.received_ms, n.on_scene_ms)},
       {"seconds_to_close", Seconds(n.received_ms, n.closed_ms)}};
   json::array steps;
-  for (const dispatch::Step& s : n.steps) steps.push_back(StepJson(s, true));
+  for (const dispatch::Step& s : n.steps) {
+    json::object step = StepJson(s);
+    step["public"] = s.is_public;
+    step["actor_id"] = who.PersonId(s.actor_id, reports);
+    steps.push_back(std::move(step));
+  }
   o["steps"] = std::move(steps);
   return o;
+}
+
+Result<std::vector<community::VisibleReport>> ReportsOf(ApiContext& ctx, const auth::Principal& p,
+                                                        const std::vector<const Incident*>& ns) {
+  std::vector<std::string> ids;
+  for (const Incident* n : ns) ids.insert(ids.end(), n->report_ids.begin(), n->report_ids.end());
+  if (ids.empty()) return std::vector<community::VisibleReport>();
+  auto viewer = ctx.reports->ViewerFor(p);
+  if (!viewer.ok()) return viewer.status();
+  return ctx.reports->Decided(*viewer, ids);
+}
+
+std::vector<community::VisibleReport> OwnReports(const Incident& n,
+                                                 const std::vector<community::VisibleReport>& all) {
+  std::vector<community::VisibleReport> out;
+  for (const community::VisibleReport& r : all)
+    if (std::find(n.report_ids.begin(), n.report_ids.end(), r.report.id) != n.report_ids.end())
+      out.push_back(r);
+  return out;
+}
+
+void ReplyIncident(ApiContext& ctx, const auth::Principal& p, int status, const Incident& n,
+                   const http::Reply& reply, const std::function<void(json::object&)>& extra) {
+  auto reports = ReportsOf(ctx, p, {&n});
+  if (!reports.ok()) return reply(http::Response::Error(reports.status()));
+  RawJson raw;
+  Attribution who;
+  json::object o = IncidentJson(n, *reports, raw, who);
+  if (extra) extra(o);
+  AnswerLogged(ctx, p.user_id, who, JsonResponse(status, o, &raw), reply);
 }
 
 Result<std::optional<json::object>> PublicTimelineJson(ApiContext& ctx,
@@ -133,7 +166,7 @@ Result<std::optional<json::object>> PublicTimelineJson(ApiContext& ctx,
   if (!t.ok()) return t.status();
   if (!*t) return std::optional<json::object>();
   json::array steps;
-  for (const dispatch::Step& s : (*t)->steps) steps.push_back(StepJson(s, false));
+  for (const dispatch::Step& s : (*t)->steps) steps.push_back(StepJson(s));
   return std::optional<json::object>(json::object{
       {"id", (*t)->incident_id}, {"status", (*t)->status}, {"steps", std::move(steps)}});
 }
@@ -188,17 +221,13 @@ dispatch::StepInput ReadStep(const json::object& o, Status* err) {
   return s;
 }
 
-http::Response IncidentResponse(int status, const Incident& n) {
-  RawJson raw;
-  return JsonResponse(status, IncidentJson(n, raw), &raw);
-}
-
-// Replies with the fresh incident (steps included) after a write.
-void ReplyFresh(ApiContext& ctx, const http::Reply& reply, int status, Result<Incident> r) {
+// Replies with the fresh incident (steps included) after a write by `p`.
+void ReplyFresh(ApiContext& ctx, const auth::Principal& p, const http::Reply& reply, int status,
+                Result<Incident> r) {
   if (!r.ok()) return reply(http::Response::Error(r.status()));
   auto full = ctx.incidents->Get(r->id);
-  if (!full.ok() || !*full) return reply(IncidentResponse(status, *r));
-  reply(IncidentResponse(status, **full));
+  if (!full.ok() || !*full) return ReplyIncident(ctx, p, status, *r, reply, {});
+  ReplyIncident(ctx, p, status, **full, reply, {});
 }
 
 // The caller and the incident, when the caller's control-room grant covers it; replies
@@ -247,9 +276,9 @@ void CreateFromCall(ApiContext& ctx, http::Request& req, http::Reply reply) {
   if (!CoversAny(ctx, *p, ControlRoomRoles(), routed.first))
     return reply(http::Response::Error(
         PermissionDenied("your grant does not cover the place of this call")));
-  ctx.incidents->CreateFromCall(std::move(call), p->user_id, [&ctx, reply](Result<Incident> r) {
-    ReplyFresh(ctx, reply, 201, std::move(r));
-  });
+  ctx.incidents->CreateFromCall(
+      std::move(call), p->user_id,
+      [&ctx, p = *p, reply](Result<Incident> r) { ReplyFresh(ctx, p, reply, 201, std::move(r)); });
 }
 
 void Escalate(ApiContext& ctx, http::Request& req, http::Reply reply) {
@@ -272,10 +301,9 @@ void Escalate(ApiContext& ctx, http::Request& req, http::Reply reply) {
     note = StringField(*body, "note", &err, dispatch::kMaxNoteBytes).value_or("");
     if (!err.ok()) return reply(http::Response::Error(err));
   }
-  ctx.incidents->Escalate(id, priority, std::move(note), p->user_id,
-                          [&ctx, reply](Result<Incident> r) {
-                            ReplyFresh(ctx, reply, 201, std::move(r));
-                          });
+  ctx.incidents->Escalate(
+      id, priority, std::move(note), p->user_id,
+      [&ctx, p = *p, reply](Result<Incident> r) { ReplyFresh(ctx, p, reply, 201, std::move(r)); });
 }
 
 // GET /api/v1/incidents?assigned=mine: the incidents the caller's units (those whose crew
@@ -299,16 +327,24 @@ void ListMine(ApiContext& ctx, http::Request& req, http::Reply reply) {
     return a.first.created_ms != b.first.created_ms ? a.first.created_ms > b.first.created_ms
                                                     : a.first.id > b.first.id;
   });
+  std::vector<const Incident*> listed;
+  for (const auto& item : mine) listed.push_back(&item.first);
+  auto reports = ReportsOf(ctx, *p, listed);
+  if (!reports.ok()) return reply(http::Response::Error(reports.status()));
+  Attribution who;
   json::array out;
   for (const auto& [n, u] : mine) {
-    json::object o = IncidentJson(n, raw);
+    json::object o = IncidentJson(n, OwnReports(n, *reports), raw, who);
     o.erase("steps");
     o["caller"] = nullptr;
     o["unit"] = json::object{{"id", u.id}, {"callsign", u.callsign}, {"status", u.status}};
     out.push_back(std::move(o));
   }
-  reply(JsonResponse(200, json::object{{"incidents", std::move(out)}, {"next_cursor", nullptr}},
-                     &raw));
+  AnswerLogged(
+      ctx, p->user_id, who,
+      JsonResponse(200, json::object{{"incidents", std::move(out)}, {"next_cursor", nullptr}},
+                   &raw),
+      reply);
 }
 
 void ListIncidents(ApiContext& ctx, http::Request& req, http::Reply reply) {
@@ -338,10 +374,15 @@ void ListIncidents(ApiContext& ctx, http::Request& req, http::Reply reply) {
   }
   auto list = ctx.incidents->List(f);
   if (!list.ok()) return reply(http::Response::Error(list.status()));
+  std::vector<const Incident*> listed;
+  for (const Incident& n : *list) listed.push_back(&n);
+  auto reports = ReportsOf(ctx, *p, listed);
+  if (!reports.ok()) return reply(http::Response::Error(reports.status()));
   RawJson raw;
+  Attribution who;
   json::array out;
   for (const Incident& n : *list) {
-    json::object o = IncidentJson(n, raw);
+    json::object o = IncidentJson(n, OwnReports(n, *reports), raw, who);
     o.erase("steps");
     out.push_back(std::move(o));
   }
@@ -350,14 +391,12 @@ void ListIncidents(ApiContext& ctx, http::Request& req, http::Reply reply) {
                            ? json::value(community::EncodeCursor(list->back().created_ms,
                                                                  list->back().id))
                            : json::value(nullptr);
-  reply(JsonResponse(200, doc, &raw));
+  AnswerLogged(ctx, p->user_id, who, JsonResponse(200, doc, &raw), reply);
 }
 
 void GetIncident(ApiContext& ctx, http::Request& req, http::Reply reply) {
   auto g = Guard(ctx, req, reply);
   if (!g) return;
-  RawJson raw;
-  json::object o = IncidentJson(g->second, raw);
   auto units = ctx.store.Query(
       "SELECT a.unit_id, u.callsign, a.assigned_ms, a.accepted_ms, a.released_ms FROM "
       "incident_units a JOIN units u ON u.id = a.unit_id WHERE a.incident_id = $1 ORDER BY "
@@ -372,8 +411,8 @@ void GetIncident(ApiContext& ctx, http::Request& req, http::Reply reply) {
         {"assigned_at", Mark(units->Int(i, "assigned_ms"))},
         {"accepted_at", Mark(units->Int(i, "accepted_ms"))},
         {"released_at", Mark(units->Int(i, "released_ms"))}});
-  o["units"] = std::move(assigned);
-  reply(JsonResponse(200, o, &raw));
+  ReplyIncident(ctx, g->first, 200, g->second, reply,
+                [&assigned](json::object& o) { o["units"] = std::move(assigned); });
 }
 
 void PostTransition(ApiContext& ctx, http::Request& req, http::Reply reply) {
@@ -392,8 +431,8 @@ void PostTransition(ApiContext& ctx, http::Request& req, http::Reply reply) {
   if (!status) return reply(http::Response::Error(Unprocessable("unknown 'status' '" + to + "'")));
   t.to = *status;
   ctx.incidents->Transition(g->second.id, t, std::move(step), g->first.user_id,
-                            [&ctx, reply](Result<Incident> r) {
-                              ReplyFresh(ctx, reply, 200, std::move(r));
+                            [&ctx, p = g->first, reply](Result<Incident> r) {
+                              ReplyFresh(ctx, p, reply, 200, std::move(r));
                             });
 }
 
@@ -407,8 +446,8 @@ void PostStep(ApiContext& ctx, http::Request& req, http::Reply reply) {
   dispatch::StepInput step = ReadStep(*body, &err);
   if (!err.ok()) return reply(http::Response::Error(err));
   ctx.incidents->AddStep(g->second.id, std::move(kind), std::move(step), g->first.user_id,
-                         [&ctx, reply](Result<Incident> r) {
-                           ReplyFresh(ctx, reply, 201, std::move(r));
+                         [&ctx, p = g->first, reply](Result<Incident> r) {
+                           ReplyFresh(ctx, p, reply, 201, std::move(r));
                          });
 }
 
@@ -438,9 +477,9 @@ void PostMerge(ApiContext& ctx, http::Request& req, http::Reply reply) {
         return reply(http::Response::Error(NotFound("no report '" + id + "'")));
     }
   }
-  ctx.incidents->Merge(g->second.id, std::move(*incidents), std::move(*reports),
-                       g->first.user_id, [&ctx, reply](Result<Incident> r) {
-                         ReplyFresh(ctx, reply, 200, std::move(r));
+  ctx.incidents->Merge(g->second.id, std::move(*incidents), std::move(*reports), g->first.user_id,
+                       [&ctx, p = g->first, reply](Result<Incident> r) {
+                         ReplyFresh(ctx, p, reply, 200, std::move(r));
                        });
 }
 
@@ -518,19 +557,17 @@ void PostDispatch(ApiContext& ctx, http::Request& req, http::Reply reply) {
   if (!unit || !Covers(ctx, g->first, ControlRoomRoles(), unit->home_area))
     return reply(http::Response::Error(NotFound("no unit '" + unit_id + "'")));
   const std::string incident_id = g->second.id;
-  ctx.units->Dispatch(incident_id, unit_id, std::move(note), g->first.user_id,
-                      [&ctx, reply, incident_id](Result<dispatch::Unit> r) {
-                        if (!r.ok()) return reply(http::Response::Error(r.status()));
-                        auto n = ctx.incidents->Get(incident_id);
-                        if (!n.ok()) return reply(http::Response::Error(n.status()));
-                        if (!*n) return reply(http::Response::Error(Internal("incident vanished")));
-                        RawJson raw;
-                        json::object o = IncidentJson(**n, raw);
-                        o["dispatched_unit"] = json::object{{"id", r->id},
-                                                            {"callsign", r->callsign},
-                                                            {"status", r->status}};
-                        reply(JsonResponse(200, o, &raw));
-                      });
+  ctx.units->Dispatch(
+      incident_id, unit_id, std::move(note), g->first.user_id,
+      [&ctx, p = g->first, reply, incident_id](Result<dispatch::Unit> r) {
+        if (!r.ok()) return reply(http::Response::Error(r.status()));
+        auto n = ctx.incidents->Get(incident_id);
+        if (!n.ok()) return reply(http::Response::Error(n.status()));
+        if (!*n) return reply(http::Response::Error(Internal("incident vanished")));
+        json::object unit{{"id", r->id}, {"callsign", r->callsign}, {"status", r->status}};
+        ReplyIncident(ctx, p, 200, **n, reply,
+                      [&unit](json::object& o) { o["dispatched_unit"] = std::move(unit); });
+      });
 }
 
 }  // namespace

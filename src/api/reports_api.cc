@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "api/attribution.h"
 #include "api/comments_json.h"
 #include "api/context.h"
 #include "api/dispatch_json.h"
@@ -153,8 +154,11 @@ void UpdateCategory(ApiContext& ctx, http::Request& req, http::Reply reply) {
 // -33.496 as -3.3496E1.
 json::value Number(RawJson& raw, double v) { return raw.Add(fmt::format("{}", v)); }
 
-// The report as `view` allows: coarse location without the address, reporter hidden.
-json::object ReportJson(const Report& r, const View& view, RawJson& raw) {
+// The report as its view allows: coarse location without the address; the reporter as
+// `who` names them.
+json::object ReportJson(const community::VisibleReport& it, RawJson& raw, Attribution& who) {
+  const Report& r = it.report;
+  const View& view = it.view;
   const bool exact = view.location == Location::kExact;
   json::object o{{"id", r.id},
                  {"category", r.category},
@@ -177,10 +181,7 @@ json::object ReportJson(const Report& r, const View& view, RawJson& raw) {
   o["accuracy"] = exact && r.accuracy_m ? Number(raw, *r.accuracy_m) : json::value(nullptr);
   o["address"] = exact && !r.address.empty() ? json::value(r.address) : json::value(nullptr);
   o["description"] = r.description.empty() ? json::value(nullptr) : json::value(r.description);
-  if (view.reporter_shown)
-    o["reporter"] = json::object{{"id", r.reporter_id}, {"display_name", r.reporter_name}};
-  else
-    o["reporter"] = nullptr;
+  o["reporter"] = who.Person(r.reporter_id, r.reporter_name, it);
   return o;
 }
 
@@ -258,9 +259,11 @@ void CreateReport(ApiContext& ctx, http::Request& req, http::Reply reply) {
   reports.Create(
       std::move(cr),
       [](const Report& r) {
-        View full{true, Location::kExact, true, false};
+        // The reporter's own report: Decide's answer for its reporter.
+        const community::VisibleReport own{r, View{true, Location::kExact, true, false}};
         RawJson raw;
-        return raw.Serialize(ReportJson(r, full, raw));
+        Attribution who;
+        return raw.Serialize(ReportJson(own, raw, who));
       },
       [&reports, user, reply](Result<community::CreateOutcome> r) {
         if (!r.ok() || r->replay) reports.Release(user);
@@ -350,20 +353,6 @@ Result<community::ListQuery> ParseListQuery(const http::Request& req) {
   return q;
 }
 
-// Answers `body` once the deanonymised reads among `items` are durably logged.
-void AnswerLogged(ApiContext& ctx, const std::string& actor,
-                  const std::vector<community::VisibleReport>& items, http::Response ok,
-                  const http::Reply& reply) {
-  std::vector<std::string> logged;
-  for (const auto& it : items)
-    if (it.view.deanonymised_read_must_be_logged) logged.push_back(it.report.id);
-  if (logged.empty()) return reply(std::move(ok));
-  auto shared = std::make_shared<http::Response>(std::move(ok));
-  ctx.reports->LogDeanonymisedReads(actor, std::move(logged), [shared, reply](Status s) {
-    reply(ErrorOr(s, std::move(*shared)));
-  });
-}
-
 void ListReports(ApiContext& ctx, http::Request& req, http::Reply reply, bool mine) {
   auto p = Authenticate(ctx, req, reply);
   if (!p) return;
@@ -375,12 +364,13 @@ void ListReports(ApiContext& ctx, http::Request& req, http::Reply reply, bool mi
   auto page = ctx.reports->List(*viewer, *q);
   if (!page.ok()) return reply(http::Response::Error(page.status()));
   RawJson raw;
+  Attribution who;
   json::array out;
-  for (const auto& it : page->items) out.push_back(ReportJson(it.report, it.view, raw));
+  for (const auto& it : page->items) out.push_back(ReportJson(it, raw, who));
   json::object o{{"reports", std::move(out)}};
   o["next_cursor"] =
       page->next_cursor.empty() ? json::value(nullptr) : json::value(page->next_cursor);
-  AnswerLogged(ctx, p->user_id, page->items, JsonResponse(200, o, &raw), reply);
+  AnswerLogged(ctx, p->user_id, who, JsonResponse(200, o, &raw), reply);
 }
 
 void GetReport(ApiContext& ctx, http::Request& req, http::Reply reply) {
@@ -392,12 +382,12 @@ void GetReport(ApiContext& ctx, http::Request& req, http::Reply reply) {
   auto found = ctx.reports->Get(*viewer, id);
   if (!found.ok()) return reply(http::Response::Error(found.status()));
   if (!*found) return reply(http::Response::Error(NotFound("no report '" + id + "'")));
-  std::vector<community::VisibleReport> items{std::move(**found)};
+  const community::VisibleReport& item = **found;
   RawJson raw;
-  json::object doc = ReportJson(items[0].report, items[0].view, raw);
+  Attribution who;
+  json::object doc = ReportJson(item, raw, who);
   if (ctx.comments) {  // the first page of comments, filtered for this viewer
-    auto thread =
-        CommentThreadJson(ctx, *viewer, items[0], "", community::kDefaultCommentPage);
+    auto thread = CommentThreadJson(ctx, *viewer, item, "", community::kDefaultCommentPage, who);
     if (!thread.ok()) return reply(http::Response::Error(thread.status()));
     doc["thread"] = std::move(*thread);
   }
@@ -406,8 +396,7 @@ void GetReport(ApiContext& ctx, http::Request& req, http::Reply reply) {
   auto timeline = PublicTimelineJson(ctx, id);
   if (!timeline.ok()) return reply(http::Response::Error(timeline.status()));
   doc["incident"] = *timeline ? json::value(std::move(**timeline)) : json::value(nullptr);
-  http::Response ok = JsonResponse(200, doc, &raw);
-  AnswerLogged(ctx, p->user_id, items, std::move(ok), reply);
+  AnswerLogged(ctx, p->user_id, who, JsonResponse(200, doc, &raw), reply);
 }
 
 }  // namespace

@@ -92,11 +92,6 @@ CommentView DecideComment(const Comment& c, const Report& report, const View& re
   CommentView v;
   v.visible = report_view.visible && (!c.hidden || moderator);
   v.by_reporter = c.author_id == report.reporter_id;
-  // A deanonymising viewer learns the reporter from the report detail, where the read is
-  // logged; comment routes do not log, so they do not name the reporter.
-  const bool reporter_named =
-      report_view.reporter_shown && !report_view.deanonymised_read_must_be_logged;
-  v.author_shown = !(v.by_reporter && report.anonymous && !reporter_named);
   return v;
 }
 

@@ -60,12 +60,11 @@ Status ValidateCommentBody(const std::string& body);
 bool Moderates(const Viewer& viewer, const Report& report);
 
 //! How a comment is shown to one viewer: moderators see hidden comments (with the reason);
-//! everyone else does not see them at all. The author of a comment who is the reporter of
-//! an anonymous report is not named unless the viewer's View shows the reporter without a
-//! deanonymising (logged) read. Pure.
+//! everyone else does not see them at all. Whether its author (and who hid it) may be
+//! named is NamePerson's decision (visibility.h), as for every field naming a person: the
+//! anonymous reporter's comments are as anonymous as the report. Pure.
 struct CommentView {
   bool visible = false;
-  bool author_shown = true;
   bool by_reporter = false;
 };
 CommentView DecideComment(const Comment& c, const Report& report, const View& report_view,

@@ -475,17 +475,22 @@ Status ReportService::AttachMedia(std::vector<VisibleReport>& items) {
   return Status::Ok();
 }
 
-namespace {
-
-ReportFacts FactsFor(const Report& r, const Viewer& v,
-                     const std::unordered_set<std::string>& family_of_viewer) {
+ReportFacts FactsOf(const Report& r) {
   ReportFacts f;
   f.reporter_id = r.reporter_id;
   f.sensitivity = r.sensitivity;
   f.anonymous = r.anonymous;
   f.share_with_family = r.share_with_family;
-  if (family_of_viewer.count(r.reporter_id)) f.family_member_ids.push_back(v.user_id);
   f.areas = r.areas;
+  return f;
+}
+
+namespace {
+
+ReportFacts FactsFor(const Report& r, const Viewer& v,
+                     const std::unordered_set<std::string>& family_of_viewer) {
+  ReportFacts f = FactsOf(r);
+  if (family_of_viewer.count(r.reporter_id)) f.family_member_ids.push_back(v.user_id);
   return f;
 }
 
@@ -509,6 +514,28 @@ Result<std::optional<VisibleReport>> ReportService::Get(const Viewer& viewer,
   Status s = AttachMedia(items);
   if (!s.ok()) return s;
   return std::optional<VisibleReport>(std::move(items[0]));
+}
+
+Result<std::vector<VisibleReport>> ReportService::Decided(const Viewer& viewer,
+                                                          const std::vector<std::string>& ids) {
+  std::vector<VisibleReport> out;
+  if (ids.empty()) return out;
+  auto family = FamilyOf(viewer.user_id);
+  if (!family.ok()) return family.status();
+  std::unordered_set<std::string> fam(family->begin(), family->end());
+  store::Params p;
+  auto rows = store_.Query(std::string("SELECT ") + kColumns +
+                               " FROM reports r LEFT JOIN users u ON u.id = r.reporter_id "
+                               "WHERE r.id IN " +
+                               InList(p, ids) + " ORDER BY r.id",
+                           p);
+  if (!rows.ok()) return rows.status();
+  for (size_t i = 0; i < rows->size(); ++i) {
+    Report r = FromRow(*rows, i);
+    View view = Decide(viewer, FactsFor(r, viewer, fam));
+    out.push_back({std::move(r), view});
+  }
+  return out;
 }
 
 Result<Page> ReportService::List(const Viewer& viewer, const ListQuery& q) {

@@ -76,6 +76,9 @@ struct Report {
   int64_t updated_ms = 0;
 };
 
+//! What Decide and NamePerson need of a report (family_member_ids left empty). Pure.
+ReportFacts FactsOf(const Report& r);
+
 //! Checks a NewReport against the category table and limits (no I/O beyond the cache).
 //! 422 for an unknown/inactive category, coordinates out of range, oversize text.
 Status ValidateNewReport(const NewReport& r, const CategoryService& categories);
@@ -177,6 +180,11 @@ class ReportService {
   Result<std::optional<VisibleReport>> Get(const Viewer& viewer, const std::string& id);
   //! A page of reports newest first, filtered by visibility.
   Result<Page> List(const Viewer& viewer, const ListQuery& q);
+  //! The known reports among `ids`, each with the viewer's View, visible or not (media not
+  //! attached): what an answer about them (an incident, a flag) decides its fields against.
+  //! One query. Never to be answered as reports: invisible ones are included.
+  Result<std::vector<VisibleReport>> Decided(const Viewer& viewer,
+                                             const std::vector<std::string>& ids);
   //! Writes one "report.deanonymised_read" event (scope "admin") per report id; `done`
   //! after the durable commit.
   void LogDeanonymisedReads(const std::string& actor, std::vector<std::string> report_ids,

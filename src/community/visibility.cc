@@ -63,6 +63,13 @@ View Decide(const Viewer& viewer, const ReportFacts& facts) {
   return View{};
 }
 
+Naming NamePerson(const std::string& person_id, const ReportFacts& facts, const View& view) {
+  if (person_id.empty() || !facts.anonymous || person_id != facts.reporter_id)
+    return Naming::kShown;
+  if (!view.visible || !view.reporter_shown) return Naming::kHidden;
+  return view.deanonymised_read_must_be_logged ? Naming::kShownLogged : Naming::kShown;
+}
+
 double CoarsenLat(double lat) {
   double cell = std::floor(lat / kCellDegrees);
   return std::clamp((cell + 0.5) * kCellDegrees, -90.0, 90.0);

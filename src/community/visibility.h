@@ -14,6 +14,11 @@
 //    hidden when anonymous.
 //  - Restricted categories are never shown to the community.
 //  - Everyone else: invisible (answer 404, as if it did not exist).
+//
+// Who a field names — a report's reporter, a comment's author, the actor of a step, an
+// escalation or a moderation — is decided by NamePerson, the one rule for every such field
+// of every answer and event: only the reporter of an anonymous report is ever withheld, and
+// exactly as Decide withholds them from the report itself.
 
 #include <string>
 #include <vector>
@@ -57,6 +62,23 @@ struct View {
 
 //! The decision. Pure: no clock, no store, no globals.
 View Decide(const Viewer& viewer, const ReportFacts& facts);
+
+//! What a field naming a person may say to one viewer. Ordered from the least to the most
+//! restrictive, so the stricter of two namings is std::max.
+enum class Naming {
+  kShown = 0,        //!< the person may be named
+  kShownLogged = 1,  //!< named through a deanonymise grant: log the read before answering
+  kHidden = 2,       //!< withheld (null in answers, left out of event variants)
+};
+
+//! May a field about a report — its reporter, the author of a comment on it, the actor of a
+//! step or moderation about it — name `person_id` to a viewer who sees the report with
+//! `view` (Decide's answer for this viewer and `facts`)? Everyone is named except the
+//! reporter of an anonymous report, who is named exactly where Decide shows the reporter:
+//! to themselves, their family, and staff holding a covering deanonymise grant (whose read
+//! is kShownLogged). A comment by the anonymous reporter is therefore as anonymous as the
+//! report. Pure; the one rule for every author, reporter and actor field.
+Naming NamePerson(const std::string& person_id, const ReportFacts& facts, const View& view);
 
 //! ~100 m grid used for coarse locations: latitude snapped to the centre of its 0.001°
 //! cell (≈111 m); longitude to the centre of its 0.001°/cos(cell latitude) cell (≈111 m at

@@ -179,6 +179,13 @@ MessagePtr PreparedEvent::For(Variant v) {
     const bool exact = v == Variant::kExactShown || v == Variant::kExactHidden;
     const bool shown = v == Variant::kExactShown || v == Variant::kCoarseShown;
     const json::object& o = parsed_->doc.get_object();
+    // A hidden variant withholds the reporter under whatever key names them (an author, an
+    // actor), not only the reporter keys: the field is about the report, and NamePerson
+    // hides its anonymous reporter from this variant's viewers.
+    const std::string reporter = audience_.report ? audience_.report->facts.reporter_id : "";
+    auto names_reporter = [&reporter](const json::value& v) {
+      return !reporter.empty() && v.is_string() && v.get_string() == reporter;
+    };
     auto lat = Num(o, "lat");
     auto lon = Num(o, "lon");
     text.push_back('{');
@@ -191,7 +198,7 @@ MessagePtr PreparedEvent::For(Variant v) {
     };
     for (const auto& kv : o) {
       const std::string_view k = kv.key();
-      if (!shown && IsReporterKey(k)) continue;
+      if (!shown && (IsReporterKey(k) || names_reporter(kv.value()))) continue;
       if (!exact && IsExactOnlyKey(k)) continue;
       if (k == "location") continue;
       if (!exact && lat && lon && (k == "lat" || k == "lon")) {
@@ -260,7 +267,10 @@ std::optional<Variant> Match(const SubscriberInfo& s, const Audience& a,
     view = community::Decide(v, facts);
   }
   if (!view.visible) return std::nullopt;
-  const bool shown = view.reporter_shown && !view.deanonymised_read_must_be_logged;
+  // The one naming rule (community::NamePerson); a read it would have to log is withheld
+  // here, as the stream cannot log before it sends.
+  const bool shown =
+      community::NamePerson(facts.reporter_id, facts, view) == community::Naming::kShown;
   if (view.location == community::Location::kExact)
     return shown ? Variant::kExactShown : Variant::kExactHidden;
   return shown ? Variant::kCoarseShown : Variant::kCoarseHidden;

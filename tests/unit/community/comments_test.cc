@@ -87,15 +87,18 @@ TEST(DecideComment, HiddenOnlyForModeratorsAndAnonymousReporterNeverNamed) {
   EXPECT_FALSE(DecideComment(by_other, r, invisible, true).visible);
 
   r.anonymous = true;
-  auto v = DecideComment(by_reporter, r, community, false);
-  EXPECT_TRUE(v.by_reporter);
-  EXPECT_FALSE(v.author_shown);
-  EXPECT_FALSE(DecideComment(by_reporter, r, staff, true).author_shown);
-  // A deanonymising viewer learns the reporter only through the logged detail read.
-  EXPECT_FALSE(DecideComment(by_reporter, r, deanon, true).author_shown);
-  EXPECT_TRUE(DecideComment(by_other, r, community, false).author_shown);
+  EXPECT_TRUE(DecideComment(by_reporter, r, community, false).by_reporter);
+  EXPECT_FALSE(DecideComment(by_other, r, community, false).by_reporter);
+
+  // Who may be named is NamePerson's: the anonymous reporter's comment is as anonymous as the
+  // report (to neighbours and staff alike); a deanonymise grant names them, logged.
+  const ReportFacts facts = FactsOf(r);
+  EXPECT_EQ(NamePerson(by_reporter.author_id, facts, community), Naming::kHidden);
+  EXPECT_EQ(NamePerson(by_reporter.author_id, facts, staff), Naming::kHidden);
+  EXPECT_EQ(NamePerson(by_reporter.author_id, facts, deanon), Naming::kShownLogged);
+  EXPECT_EQ(NamePerson(by_other.author_id, facts, community), Naming::kShown);
   r.anonymous = false;
-  EXPECT_TRUE(DecideComment(by_reporter, r, community, false).author_shown);
+  EXPECT_EQ(NamePerson(by_reporter.author_id, FactsOf(r), community), Naming::kShown);
 }
 
 TEST(RateLimiter, MinuteAndDayWindowsWithRetryAfterAndRelease) {

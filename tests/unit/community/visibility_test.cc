@@ -197,6 +197,32 @@ TEST(Visibility, InvariantsOverEveryCombination) {
   }
 }
 
+// NamePerson, the one rule for every field naming a person, over every combination: the
+// reporter is named in a field about the report exactly where Decide shows the reporter
+// (logged where Decide logs), whoever the field is (reporter, comment author, actor);
+// anybody else is always named.
+TEST(NamePerson, NamesTheReporterExactlyWhereTheReportDoes) {
+  for (const Case& c : AllCases()) {
+    const ReportFacts facts = MakeFacts(c);
+    const View v = Decide(MakeViewer(c), facts);
+    const Naming reporter = NamePerson(kReporter, facts, v);
+    Naming want = Naming::kShown;
+    if (c.anonymous && (!v.visible || !v.reporter_shown)) want = Naming::kHidden;
+    if (c.anonymous && v.visible && v.reporter_shown && v.deanonymised_read_must_be_logged)
+      want = Naming::kShownLogged;
+    EXPECT_EQ(reporter, want) << c.Name();
+    EXPECT_EQ(NamePerson("u-someone-else", facts, v), Naming::kShown) << c.Name();
+    EXPECT_EQ(NamePerson("", facts, v), Naming::kShown) << c.Name();
+    // Never named to a viewer without the right to know, never silently through a grant.
+    if (c.anonymous && reporter != Naming::kHidden && c.who != Who::kReporter && !c.family) {
+      EXPECT_EQ(reporter, Naming::kShownLogged) << c.Name();
+    }
+  }
+  // Stricter of two is the larger.
+  EXPECT_LT(Naming::kShown, Naming::kShownLogged);
+  EXPECT_LT(Naming::kShownLogged, Naming::kHidden);
+}
+
 // Hand-written rows: the ones a reviewer checks first.
 struct Row {
   Case c;

@@ -287,6 +287,42 @@ TEST(HubMatching, PrincipalKindsTimesEventKinds) {
   EXPECT_NE(first_of("op_13130", 1), first_of("member_n1", 1));
 }
 
+// A hidden variant withholds the anonymous reporter under any key, not only reporter_id:
+// an event about the report that names its reporter as author or actor is rendered without
+// that field for every viewer the report hides the reporter from (NamePerson's rule).
+TEST(HubMatching, HiddenVariantsWithholdTheReporterUnderAnyKey) {
+  store::Event e;
+  e.seq = 7;
+  e.type = "comment.added";
+  e.scope = "report:r1";
+  e.payload = R"({"comment_id":"c1","report_id":"r1","author_id":"R","by":"R","other":"M1"})";
+  ReportLookup lookup = [](const std::string& id) -> std::optional<ReportInfo> {
+    if (id != "r1") return std::nullopt;
+    ReportInfo info;
+    info.facts.reporter_id = "R";
+    info.facts.anonymous = true;
+    info.facts.areas = AreaPath("N1");
+    return info;
+  };
+  PreparedEvent prepared(e, lookup);
+  for (Variant hidden : {Variant::kExactHidden, Variant::kCoarseHidden}) {
+    json::object data = json::parse(prepared.For(hidden)->text).at("data").as_object();
+    EXPECT_FALSE(data.contains("author_id")) << static_cast<int>(hidden);
+    EXPECT_FALSE(data.contains("by")) << static_cast<int>(hidden);
+    EXPECT_EQ(data.at("other").as_string(), "M1");
+    EXPECT_EQ(data.at("comment_id").as_string(), "c1");
+  }
+  json::object shown = json::parse(prepared.For(Variant::kExactShown)->text).at("data").as_object();
+  EXPECT_EQ(shown.at("author_id").as_string(), "R");
+  // Who gets which: the reporter sees themselves, a covering operator does not.
+  EXPECT_EQ(Match(Info("R"), prepared.audience(), {}), Variant::kExactShown);
+  EXPECT_EQ(Match(Info("S1", {{Role::kOperator, "13130"}}), prepared.audience(), {}),
+            Variant::kExactHidden);
+  EXPECT_EQ(Match(Info("OD", {{Role::kOperator, "13130"}, {Role::kDeanonymise, "13130"}}),
+                  prepared.audience(), {}),
+            Variant::kExactHidden);
+}
+
 TEST(HubMatching, NearMeCircleNeverWidensVisibility) {
   FakeLog log;
   Hub hub(log, Options());
