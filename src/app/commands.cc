@@ -15,12 +15,12 @@
 #include "app/demo.h"
 #include "app/import_complaints.h"
 #include "app/logging.h"
+#include "app/media_access.h"
 #include "app/report_command.h"
 #include "app/simulate.h"
 #include "areas/areas.h"
 #include "auth/accounts.h"
 #include "common/hash.h"
-#include "events/audit.h"
 #include "community/categories.h"
 #include "community/comments.h"
 #include "community/family.h"
@@ -30,14 +30,15 @@
 #include "dispatch/broadcasts.h"
 #include "dispatch/incidents.h"
 #include "dispatch/units.h"
-#include "tracking/positions.h"
+#include "events/audit.h"
 #include "events/bus.h"
-#include "realtime/hub.h"
-#include "realtime/stream_server.h"
 #include "events/follower.h"
 #include "http/server.h"
 #include "media/media.h"
+#include "realtime/hub.h"
+#include "realtime/stream_server.h"
 #include "store/store.h"
+#include "tracking/positions.h"
 
 namespace centinela::app {
 
@@ -130,35 +131,6 @@ Result<http::ServerOptions> ServerOptionsFrom(const Config& c) {
   o.drain_timeout_ms = static_cast<int>(c.Int("server.drain_timeout_ms"));
   o.max_connections = static_cast<int>(c.Int("server.max_connections"));
   return o;
-}
-
-// Who may fetch media someone else uploaded: staff whose grant covers an area of a report
-// that uses it get the original (media::StaffCoveringLinkedReports); anyone who may see such
-// a report under the visibility rules (community::Decide, through ReportService::Get) gets
-// the copy without metadata; nobody else learns that it exists.
-media::MediaAccess ReportMediaAccess(store::Store& store, const areas::AreaService& areas,
-                                     community::ReportService& reports) {
-  media::MediaAccess staff = media::StaffCoveringLinkedReports(store, areas);
-  return [&store, &reports, staff](const auth::Principal& p, const std::string& media_id, bool* original) {
-    if (staff(p, media_id, original)) return true;
-    // A report's own media, and photos on the public steps of the incident it belongs to.
-    auto rows = store.Query(
-        "SELECT report_id FROM report_media WHERE media_id = $1 UNION SELECT l.report_id FROM "
-        "incident_steps s JOIN incident_reports l ON l.incident_id = s.incident_id WHERE "
-        "s.media_id = $1 AND s.visibility = 'public'",
-        {media_id});
-    if (!rows.ok() || rows->empty()) return false;
-    auto viewer = reports.ViewerFor(p);
-    if (!viewer.ok()) return false;
-    for (size_t i = 0; i < rows->size(); ++i) {
-      auto report = reports.Get(*viewer, rows->Text(i, "report_id"));
-      if (report.ok() && report->has_value()) {
-        *original = false;
-        return true;
-      }
-    }
-    return false;
-  };
 }
 
 void PrintDemoBanner(const http::Server& server, const std::string& host,

@@ -117,12 +117,39 @@ std::string StepId(int64_t now_ms) {
   return fmt::format("{:012x}{:08x}{}", now_ms, counter.fetch_add(1), NewId().substr(0, 12));
 }
 
-Status CheckMedia(store::Tx& tx, const std::string& media_id) {
+// A step may show only media of its own incident: a photo of one of the incident's reports
+// (every report using it must be one of them), one already on another step of this incident,
+// or a fresh upload of the step's actor that nothing else uses yet (a responder's on-scene
+// photo). Another report's or incident's photo, a proof of residence, someone else's upload:
+// 422. So a step never carries a photo to people who may not see where it came from (the
+// media's readers are also limited to the most restrictive of its uses: app/media_access.h).
+Status CheckStepMedia(store::Tx& tx, const Incident& n, const std::string& media_id,
+                      const std::string& actor) {
   if (media_id.empty()) return Status::Ok();
-  auto m = tx.Exec("SELECT id FROM media WHERE id = $1", {media_id});
+  auto m = tx.Exec("SELECT owner_id FROM media WHERE id = $1", {media_id});
   if (!m.ok()) return m.status();
   if (m->empty()) return Unprocessable("unknown media '" + media_id + "'");
-  return Status::Ok();
+  const Status foreign = Unprocessable(
+      "media '" + media_id +
+      "' is not of this incident: a step shows a photo of one of the incident's own reports, "
+      "or one you uploaded for it");
+  auto reports = tx.Exec("SELECT report_id FROM report_media WHERE media_id = $1", {media_id});
+  if (!reports.ok()) return reports.status();
+  for (size_t i = 0; i < reports->size(); ++i) {
+    const std::string r = reports->Text(i, "report_id");
+    if (std::find(n.report_ids.begin(), n.report_ids.end(), r) == n.report_ids.end())
+      return foreign;
+  }
+  auto steps = tx.Exec("SELECT incident_id FROM incident_steps WHERE media_id = $1", {media_id});
+  if (!steps.ok()) return steps.status();
+  for (size_t i = 0; i < steps->size(); ++i)
+    if (steps->Text(i, "incident_id") != n.id) return foreign;
+  if (!reports->empty() || !steps->empty()) return Status::Ok();
+  // Fresh: the actor's own upload, not a proof of residence.
+  if (m->Text(0, "owner_id") != actor) return foreign;
+  auto proof = tx.Exec("SELECT id FROM memberships WHERE proof_media_id = $1", {media_id});
+  if (!proof.ok()) return proof.status();
+  return proof->empty() ? Status::Ok() : foreign;
 }
 
 // Writes one step of `n` (whose status is already the status after the step) with its
@@ -130,7 +157,7 @@ Status CheckMedia(store::Tx& tx, const std::string& media_id) {
 // their readers as report.step.
 Status WriteStep(store::Tx& tx, const Incident& n, const std::string& kind,
                  const StepInput& in, const std::string& actor, bool status_step) {
-  Status media = CheckMedia(tx, in.media_id);
+  Status media = CheckStepMedia(tx, n, in.media_id, actor);
   if (!media.ok()) return media;
   const bool is_public = in.is_public.value_or(DefaultPublic(kind));
   const int64_t now = tx.NowMs();
@@ -358,8 +385,6 @@ Status IncidentService::TransitionInTx(store::Tx& tx, const std::string& id,
     return Conflict("incident was merged into '" + n.merged_into + "'");
   Status check = CheckTransition(n.status, req);
   if (!check.ok()) return check;
-  Status media = CheckMedia(tx, step.media_id);
-  if (!media.ok()) return media;
   const IncidentStatus from = n.status;
   const int64_t now = tx.NowMs();
   n.status = req.to;

@@ -100,35 +100,6 @@ MediaInfo InfoFromRow(const store::Rows& r, size_t i) {
 
 }  // namespace
 
-MediaAccess StaffCoveringLinkedReports(store::Store& store, const areas::AreaService& areas) {
-  return [&store, &areas](const auth::Principal& p, const std::string& media_id, bool* original) {
-    static const std::vector<auth::Role> kStaff = {auth::Role::kOperator, auth::Role::kResponder,
-                                                   auth::Role::kAnalyst, auth::Role::kAdmin};
-    if (!auth::HoldsAny(p, kStaff)) return false;
-    Result<store::Rows> rows = store.Query(
-        "SELECT r.areas FROM report_media rm JOIN reports r ON r.id = rm.report_id "
-        "WHERE rm.media_id = $1",
-        {media_id});
-    if (!rows.ok()) {
-      spdlog::warn("media: access check for {} failed: {}", media_id, rows.status().message());
-      return false;
-    }
-    for (size_t i = 0; i < rows->size(); ++i) {
-      boost::system::error_code ec;
-      json::value v = json::parse(rows->Text(i, "areas"), ec);
-      if (ec || !v.is_array()) continue;
-      for (const json::value& code : v.as_array()) {
-        if (!code.is_string()) continue;
-        if (auth::Authorize(p, kStaff, areas.Path(std::string(code.as_string())))) {
-          *original = true;
-          return true;
-        }
-      }
-    }
-    return false;
-  };
-}
-
 MediaAccess ProofsOfResidenceFirst(store::Store& store, const areas::AreaService& areas,
                                    MediaAccess others) {
   return [&store, &areas, others = std::move(others)](const auth::Principal& p,

@@ -58,14 +58,9 @@ struct MediaContent {
 //! Decides whether `p` (not the owner: the owner always gets the original) may fetch media
 //! `media_id`, and, when it may, whether it gets the original (*original = true) or the copy
 //! without metadata. Called on an HTTP io thread; may read the store. The app wires the
-//! report visibility rules in here; StaffCoveringLinkedReports is the rule until then.
+//! report and timeline visibility rules in here (app/media_access.h).
 using MediaAccess =
     std::function<bool(const auth::Principal& p, const std::string& media_id, bool* original)>;
-
-//! Staff (operator, responder, analyst, admin) whose grant covers an area of a report that
-//! links the media get the original; nobody else gets anything. Reads report_media joined
-//! with reports.areas.
-MediaAccess StaffCoveringLinkedReports(store::Store& store, const areas::AreaService& areas);
 
 //! Proof-of-residence media (the proof_media_id of a neighbourhood membership) is for the
 //! reviewers only: operators and admins whose grant covers the membership's area get the

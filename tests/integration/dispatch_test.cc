@@ -558,6 +558,123 @@ TEST_P(DispatchTest, PositionsTrailAndOsmAnd) {
   EXPECT_FALSE(got.Json().at("stale").as_bool());
 }
 
+// Issue 12, item 2: a step shows only media of its own incident (a photo of one of its
+// reports, one already on its steps, or the actor's own fresh upload), 422 otherwise; and a
+// media goes out as the most restrictive of its uses, so the photo of a restricted report
+// (domestic violence) never reaches the neighbourhood or a family through a public step,
+// even where it is on one (a step written before this rule, or a merge that made it one of
+// the incident's photos).
+TEST_P(DispatchTest, StepsShowOnlyTheirIncidentsMediaAndRestrictedPhotosStayRestricted) {
+  const Api a = api();
+  const std::string jpeg =
+      ReadFile(std::string(CENTINELA_SOURCE_DIR) + "/tests/testdata/media/python_16x16.jpg");
+  ASSERT_FALSE(jpeg.empty());
+  auto upload = [&](const std::string& token) {
+    return Id(a.Call("PUT", "/api/v1/media", jpeg, token, {{"Content-Type", "image/jpeg"}}));
+  };
+  auto report = [&](const std::string& category, const std::string& photo,
+                    const std::string& token) {
+    return Id(a.Call("POST", "/api/v1/reports",
+                     Api::Obj({{"category", category},
+                               {"lat", kLat},
+                               {"lon", kLon},
+                               {"media", json::array{json::value(photo)}}}),
+                     token));
+  };
+  auto step = [&](const std::string& incident, const std::string& media) {
+    return a.Call("POST", "/api/v1/incidents/" + incident + "/steps",
+                  Api::Obj({{"kind", "contacted"}, {"media_id", media}, {"public", true}}),
+                  dep_->op_in.second);
+  };
+  auto fetch = [&](const std::string& media, const std::string& token) {
+    return a.Call("GET", "/api/v1/media/" + media, "", token).status;
+  };
+
+  // A victim's restricted report with a photo; a neighbour's public report (same category
+  // family) with a photo, escalated; that neighbour's family.
+  auto [victim_id, victim] = a.Neighbour("victima-" + GetParam() + "@test.cl");
+  auto [vecino_id, vecino] = a.Neighbour("vecino-" + GetParam() + "@test.cl");
+  auto [hija_id, hija] = a.Neighbour("hija-" + GetParam() + "@test.cl");
+  ASSERT_FALSE(victim.empty() || vecino.empty() || hija.empty());
+  dep_->db->Exec(
+      "INSERT INTO family_links (id, owner_id, member_id, status, created_ms, updated_ms) "
+      "VALUES ('fl-" +
+      GetParam() + "', '" + vecino_id + "', '" + hija_id + "', 'accepted', 0, 0)");
+  const std::string secret = upload(victim);
+  const std::string restricted = report("violencia_intrafamiliar", secret, victim);
+  const std::string own_photo = upload(vecino);
+  const std::string fight = report("rina", own_photo, vecino);
+  ASSERT_FALSE(secret.empty() || restricted.empty() || own_photo.empty() || fight.empty());
+  Reply esc = a.Call("POST", "/api/v1/reports/" + fight + "/escalate", "", dep_->op_in.second);
+  ASSERT_EQ(esc.status, 201) << esc.body;
+  const std::string incident = Id(esc);
+
+  // The restricted report's photo on a public step of this other incident: refused, through
+  // steps and transitions alike, and nothing is written.
+  Reply refused = step(incident, secret);
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  EXPECT_EQ(refused.ErrorCode(), "unprocessable");
+  EXPECT_NE(refused.body.find("not of this incident"), std::string::npos) << refused.body;
+  Reply via_transition =
+      Transition(incident, {{"status", "acknowledged"}, {"media_id", secret}, {"public", true}});
+  EXPECT_EQ(via_transition.status, 422) << via_transition.body;
+  EXPECT_TRUE(
+      dep_->db->Column("SELECT id FROM incident_steps WHERE media_id = '" + secret + "'").empty());
+  EXPECT_EQ(fetch(secret, dep_->member.second), 404);
+  EXPECT_EQ(fetch(secret, hija), 404);
+  // Someone else's fresh upload is not the operator's to show either; unknown ids stay 422.
+  EXPECT_EQ(step(incident, upload(dep_->member.second)).status, 422);
+  EXPECT_EQ(step(incident, "0123456789abcdef0123456789abcdef").status, 422);
+
+  // What a step may show: a photo of the incident's own report, the operator's own upload
+  // (again on a later step of the same incident, but not on another incident).
+  EXPECT_EQ(step(incident, own_photo).status, 201);
+  const std::string mine = upload(dep_->op_in.second);
+  EXPECT_EQ(step(incident, mine).status, 201);
+  EXPECT_EQ(step(incident, mine).status, 201);
+  Reply other =
+      a.Call("POST", "/api/v1/incidents",
+             Api::Obj({{"category", "rina"}, {"lat", kLat}, {"lon", kLon}}), dep_->op_in.second);
+  ASSERT_EQ(other.status, 201) << other.body;
+  EXPECT_EQ(step(Id(other), mine).status, 422);
+  // Those public photos reach whoever sees the neighbour's report.
+  for (const std::string* token : {&dep_->member.second, &hija, &vecino}) {
+    EXPECT_EQ(fetch(own_photo, *token), 200);
+    EXPECT_EQ(fetch(mine, *token), 200);
+  }
+  EXPECT_EQ(fetch(mine, dep_->outsider.second), 404);
+
+  // Shared anyway, 1: a public step that already shows the restricted photo (written before
+  // this rule, here behind the server's back). The neighbourhood and the family see the step
+  // but not the photo; staff covering both get the original.
+  dep_->db->Exec(
+      "INSERT INTO incident_steps (id, incident_id, kind, visibility, status, note, media_id, "
+      "actor_id, created_ms) VALUES ('legacy-" +
+      GetParam() + "', '" + incident + "', 'contacted', 'public', 'new', NULL, '" + secret +
+      "', '" + dep_->op_in.first + "', 1)");
+  for (const std::string* token : {&dep_->member.second, &hija, &vecino, &dep_->outsider.second})
+    EXPECT_EQ(fetch(secret, *token), 404);
+  Reply staff = a.Call("GET", "/api/v1/media/" + secret, "", dep_->op_in.second);
+  EXPECT_EQ(staff.status, 200);
+  EXPECT_EQ(staff.body, jpeg);
+  EXPECT_EQ(fetch(secret, dep_->op_out.second), 404);
+  EXPECT_EQ(fetch(secret, victim), 200);  // the owner
+
+  // Shared anyway, 2: the restricted report merged into the incident (same family), so its
+  // photo is now one of the incident's and may go on a public step; still only for those who
+  // may see the restricted report.
+  Reply merge =
+      a.Call("POST", "/api/v1/incidents/" + incident + "/merge",
+             Api::Obj({{"reports", json::array{json::value(restricted)}}}), dep_->op_in.second);
+  ASSERT_EQ(merge.status, 200) << merge.body;
+  EXPECT_EQ(step(incident, secret).status, 201);
+  for (const std::string* token : {&dep_->member.second, &hija, &vecino})
+    EXPECT_EQ(fetch(secret, *token), 404);
+  EXPECT_EQ(fetch(secret, dep_->op_in.second), 200);
+  // The neighbour's own photo is unaffected.
+  EXPECT_EQ(fetch(own_photo, dep_->member.second), 200);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, DispatchTest, ::testing::Values("sqlite", "postgresql"),
                          BackendName);
 
