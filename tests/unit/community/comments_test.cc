@@ -70,7 +70,7 @@ TEST(Moderates, OperatorsAndAdminsCoveringTheReport) {
   EXPECT_FALSE(Moderates(Viewer{"v", {{Role::kOperator, "13130"}}, {}}, nowhere));
 }
 
-TEST(DecideComment, HiddenOnlyForModeratorsAndAnonymousReporterNeverNamed) {
+TEST(DecideComment, HiddenOnlyForModeratorsAndTheAnonymousReporterNamedAsTheReportIs) {
   Report r = ReportIn({"13130"});
   Comment by_other{"c1", "r1", "someone", "Someone", "text", false, "", "", 1};
   Comment by_reporter{"c2", "r1", "reporter", "Rosa", "text", false, "", "", 2};
