@@ -133,6 +133,24 @@ void RemoveGrant(ApiContext& ctx, http::Request& req, http::Reply reply) {
   });
 }
 
+// DELETE /api/v1/users/{id}/totp: an admin covering the user removes its second factor (a
+// lost phone); recorded as "totp.reset". Nobody resets their own: a stolen session must not
+// be enough to drop the factor that protects the account.
+void ResetTotp(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = RequireRole(ctx, req, reply, kAdmin);
+  if (!p) return;
+  const std::string id = req.Param("id");
+  if (id == p->user_id)
+    return reply(http::Response::Error(Conflict("another admin must reset your own second factor")));
+  auto u = ctx.accounts.GetUser(id);
+  if (!u.ok()) return reply(http::Response::Error(u.status()));
+  if (!SeesUser(ctx, *p, *u))
+    return reply(http::Response::Error(PermissionDenied("this user is outside your admin grant")));
+  ctx.accounts.ResetTotp(id, p->user_id, [reply](Status s) {
+    reply(ErrorOr(s, http::Response::Json(204, "")));
+  });
+}
+
 }  // namespace
 
 void AddUserRoutes(http::Router& r, ApiContext& ctx) {
@@ -141,6 +159,7 @@ void AddUserRoutes(http::Router& r, ApiContext& ctx) {
   r.Add("GET", "/api/v1/users/{id}", [&ctx](http::Request& q, http::Reply y) { GetUser(ctx, q, std::move(y)); });
   r.Add("POST", "/api/v1/users/{id}/grants", [&ctx](http::Request& q, http::Reply y) { AddGrant(ctx, q, std::move(y)); });
   r.Add("DELETE", "/api/v1/users/{id}/grants", [&ctx](http::Request& q, http::Reply y) { RemoveGrant(ctx, q, std::move(y)); });
+  r.Add("DELETE", "/api/v1/users/{id}/totp", [&ctx](http::Request& q, http::Reply y) { ResetTotp(ctx, q, std::move(y)); });
 }
 
 }  // namespace centinela::api
