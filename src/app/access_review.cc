@@ -1,10 +1,9 @@
 #include "app/access_review.h"
 
+#include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-
-#include <algorithm>
 #include <optional>
 
 #include "common/clock.h"
@@ -55,7 +54,8 @@ Result<std::string> RenderAccessReview(const std::vector<auth::GrantReview>& row
       o["disabled"] = g.disabled;
       grants.push_back(std::move(o));
     }
-    json::object out{{"days", flags.days}, {"unused_since", FormatIsoTime(cutoff_ms)},
+    json::object out{{"days", flags.days},
+                     {"unused_since", FormatIsoTime(cutoff_ms)},
                      {"grants", std::move(grants)}};
     return json::serialize(out) + "\n";
   }
@@ -85,9 +85,8 @@ Result<std::string> RenderAccessReview(const std::vector<auth::GrantReview>& row
   std::vector<size_t> widths(table[0].size(), 0);
   for (const auto& row : table)
     for (size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], Width(row[c]));
-  std::string out = "Staff grants not used since " + FormatIsoTime(cutoff_ms).substr(0, 10) +
-                    " (" + std::to_string(flags.days) + " days): " +
-                    std::to_string(rows.size()) + "\n\n";
+  std::string out = "Staff grants not used since " + FormatIsoTime(cutoff_ms).substr(0, 10) + " (" +
+                    std::to_string(flags.days) + " days): " + std::to_string(rows.size()) + "\n\n";
   for (const auto& row : table) {
     std::string line;
     for (size_t c = 0; c < row.size(); ++c) {

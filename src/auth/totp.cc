@@ -127,14 +127,16 @@ std::string HotpCode(std::string_view secret, uint64_t counter, int digits, Totp
   const std::string mac = Hmac(hash, secret, message);
   // Dynamic truncation (RFC 4226 section 5.3).
   const size_t offset = static_cast<unsigned char>(mac.back()) & 0x0f;
-  const uint32_t binary = (static_cast<uint32_t>(static_cast<unsigned char>(mac[offset]) & 0x7f) << 24) |
-                          (static_cast<uint32_t>(static_cast<unsigned char>(mac[offset + 1])) << 16) |
-                          (static_cast<uint32_t>(static_cast<unsigned char>(mac[offset + 2])) << 8) |
-                          static_cast<uint32_t>(static_cast<unsigned char>(mac[offset + 3]));
+  const uint32_t binary =
+      (static_cast<uint32_t>(static_cast<unsigned char>(mac[offset]) & 0x7f) << 24) |
+      (static_cast<uint32_t>(static_cast<unsigned char>(mac[offset + 1])) << 16) |
+      (static_cast<uint32_t>(static_cast<unsigned char>(mac[offset + 2])) << 8) |
+      static_cast<uint32_t>(static_cast<unsigned char>(mac[offset + 3]));
   uint64_t modulus = 1;
   for (int i = 0; i < digits; ++i) modulus *= 10;
   std::string code = std::to_string(binary % modulus);
-  if (code.size() < static_cast<size_t>(digits)) code.insert(0, static_cast<size_t>(digits) - code.size(), '0');
+  if (code.size() < static_cast<size_t>(digits))
+    code.insert(0, static_cast<size_t>(digits) - code.size(), '0');
   return code;
 }
 
@@ -210,8 +212,8 @@ std::string OtpauthUri(std::string_view issuer, std::string_view account,
   auto escape = [](std::string_view s) {
     std::string out;
     for (unsigned char c : s) {
-      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-          c == '-' || c == '.' || c == '_' || c == '~' || c == '@') {
+      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '.' || c == '_' || c == '~' || c == '@') {
         out.push_back(static_cast<char>(c));
       } else {
         static constexpr char kHex[] = "0123456789ABCDEF";
