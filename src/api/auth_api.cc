@@ -1,6 +1,8 @@
-// /api/v1/auth/* and /api/v1/me: registration, login, logout, the caller's own profile.
+// /api/v1/auth/* and /api/v1/me: registration, login (with TOTP for staff), logout, TOTP
+// enrolment, the caller's own profile.
 #include "api/context.h"
 #include "api/json.h"
+#include "auth/totp.h"
 #include "community/membership.h"
 #include "common/clock.h"
 
@@ -28,12 +30,15 @@ void Login(ApiContext& ctx, http::Request& req, http::Reply reply) {
   if (login.empty()) login = StringField(*body, "email", &err, 254).value_or("");
   if (login.empty()) login = StringField(*body, "phone", &err, 32).value_or("");
   std::string password = RequiredString(*body, "password", &err, 1024);
+  auth::SecondFactor factor;
+  factor.totp = StringField(*body, "totp", &err, 64).value_or("");
+  factor.recovery_code = StringField(*body, "recovery_code", &err, 64).value_or("");
   if (err.ok() && login.empty()) err = Unprocessable("field 'login' (email or phone) is required");
   if (!err.ok()) return reply(http::Response::Error(err));
-  ctx.accounts.Login(std::move(login), std::move(password), req.remote_ip,
+  ctx.accounts.Login(std::move(login), std::move(password), std::move(factor), req.remote_ip,
                      [reply](Result<auth::LoginResult> r, int64_t retry_after_s) {
                        if (!r.ok()) {
-                         http::Response resp = http::Response::Error(r.status());
+                         http::Response resp = AuthErrorResponse(r.status());
                          if (r.status().code() == Code::kRateLimited)
                            resp.headers.emplace_back("Retry-After",
                                                      std::to_string(std::max<int64_t>(1, retry_after_s)));
@@ -44,15 +49,50 @@ void Login(ApiContext& ctx, http::Request& req, http::Reply reply) {
                        o["token_type"] = "Bearer";
                        o["expires_at"] = FormatIsoTime(r->expires_ms);
                        o["user"] = UserJson(r->user);
+                       if (r->totp_enrollment_only) o["totp_enrollment_required"] = true;
                        reply(JsonResponse(200, o));
                      });
 }
 
 void Logout(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = Authenticate(ctx, req, reply);
+  auto p = AuthenticateForTotpEnrollment(ctx, req, reply);
   if (!p) return;
   ctx.accounts.Logout(BearerToken(req), [reply](Status s) {
     reply(ErrorOr(s, http::Response::Json(204, "")));
+  });
+}
+
+// POST /api/v1/auth/totp/enroll: a fresh secret for the caller (staff), pending until
+// confirmed. Enrol-only tokens are accepted here: this is what they are for.
+void TotpEnroll(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = AuthenticateForTotpEnrollment(ctx, req, reply);
+  if (!p) return;
+  ctx.accounts.BeginTotpEnrollment(*p, [reply](Result<auth::TotpEnrollment> r) {
+    if (!r.ok()) return reply(http::Response::Error(r.status()));
+    json::object o;
+    o["secret"] = r->secret_base32;
+    o["otpauth_uri"] = r->otpauth_uri;
+    o["digits"] = auth::kTotpDigits;
+    o["period_s"] = auth::kTotpStepMs / 1000;
+    reply(JsonResponse(200, o));
+  });
+}
+
+// POST /api/v1/auth/totp/confirm {code}: activates the pending secret; the recovery codes in
+// the answer are shown this once.
+void TotpConfirm(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = AuthenticateForTotpEnrollment(ctx, req, reply);
+  if (!p) return;
+  Result<json::object> body = ParseBody(req);
+  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  Status err;
+  std::string code = RequiredString(*body, "code", &err, 64);
+  if (!err.ok()) return reply(http::Response::Error(err));
+  ctx.accounts.ConfirmTotp(*p, std::move(code), [reply](Result<std::vector<std::string>> r) {
+    if (!r.ok()) return reply(AuthErrorResponse(r.status()));
+    json::array codes;
+    for (const std::string& c : *r) codes.emplace_back(c);
+    reply(JsonResponse(200, json::object{{"totp_enabled", true}, {"recovery_codes", std::move(codes)}}));
   });
 }
 
@@ -73,6 +113,9 @@ void GetMe(ApiContext& ctx, http::Request& req, http::Reply reply) {
   auto p = Authenticate(ctx, req, reply);
   if (!p) return;
   json::object o = MeJson(*p);
+  Result<bool> totp = ctx.accounts.TotpActive(p->user_id);
+  if (!totp.ok()) return reply(http::Response::Error(totp.status()));
+  o["totp_enabled"] = *totp;
   if (ctx.memberships) {
     auto mine = ctx.memberships->Mine(p->user_id);
     if (!mine.ok()) return reply(http::Response::Error(mine.status()));
@@ -108,6 +151,8 @@ void AddAuthRoutes(http::Router& r, ApiContext& ctx) {
   r.Add("POST", "/api/v1/auth/register", [&ctx](http::Request& q, http::Reply y) { Register(ctx, q, std::move(y)); });
   r.Add("POST", "/api/v1/auth/login", [&ctx](http::Request& q, http::Reply y) { Login(ctx, q, std::move(y)); });
   r.Add("POST", "/api/v1/auth/logout", [&ctx](http::Request& q, http::Reply y) { Logout(ctx, q, std::move(y)); });
+  r.Add("POST", "/api/v1/auth/totp/enroll", [&ctx](http::Request& q, http::Reply y) { TotpEnroll(ctx, q, std::move(y)); });
+  r.Add("POST", "/api/v1/auth/totp/confirm", [&ctx](http::Request& q, http::Reply y) { TotpConfirm(ctx, q, std::move(y)); });
   r.Add("GET", "/api/v1/me", [&ctx](http::Request& q, http::Reply y) { GetMe(ctx, q, std::move(y)); });
   r.Add("PATCH", "/api/v1/me", [&ctx](http::Request& q, http::Reply y) { PatchMe(ctx, q, std::move(y)); });
 }

@@ -1,5 +1,10 @@
 #include "api/context.h"
 
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <functional>
+
 namespace centinela::api {
 
 std::string BearerToken(const http::Request& req) {
@@ -18,8 +23,20 @@ std::string BearerToken(const http::Request& req) {
   return std::string(token);
 }
 
-std::optional<auth::Principal> Authenticate(ApiContext& ctx, const http::Request& req,
-                                            const http::Reply& reply) {
+http::Response AuthErrorResponse(const Status& s) {
+  http::Response r = http::Response::Error(s);
+  if (std::string_view code = auth::SecondFactorCode(s); !code.empty()) {
+    boost::json::object error{{"code", code}, {"message", s.message()}};
+    r.body = boost::json::serialize(boost::json::object{{"error", std::move(error)}});
+  }
+  return r;
+}
+
+namespace {
+
+std::optional<auth::Principal> AuthenticateWith(
+    const http::Request& req, const http::Reply& reply,
+    const std::function<Result<auth::Principal>(const std::string&)>& resolve) {
   std::string token = BearerToken(req);
   if (token.empty()) {
     http::Response r = http::Response::Error(
@@ -28,15 +45,31 @@ std::optional<auth::Principal> Authenticate(ApiContext& ctx, const http::Request
     reply(std::move(r));
     return std::nullopt;
   }
-  Result<auth::Principal> p = ctx.accounts.Authenticate(token);
+  Result<auth::Principal> p = resolve(token);
   if (!p.ok()) {
-    http::Response r = http::Response::Error(p.status());
+    http::Response r = AuthErrorResponse(p.status());
     if (p.status().code() == Code::kUnauthenticated)
       r.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
     reply(std::move(r));
     return std::nullopt;
   }
   return std::move(p).value();
+}
+
+}  // namespace
+
+std::optional<auth::Principal> Authenticate(ApiContext& ctx, const http::Request& req,
+                                            const http::Reply& reply) {
+  return AuthenticateWith(req, reply,
+                          [&ctx](const std::string& t) { return ctx.accounts.Authenticate(t); });
+}
+
+std::optional<auth::Principal> AuthenticateForTotpEnrollment(ApiContext& ctx,
+                                                             const http::Request& req,
+                                                             const http::Reply& reply) {
+  return AuthenticateWith(req, reply, [&ctx](const std::string& t) {
+    return ctx.accounts.AuthenticateForTotpEnrollment(t);
+  });
 }
 
 std::optional<auth::Principal> RequireRole(ApiContext& ctx, const http::Request& req,
@@ -56,7 +89,9 @@ std::optional<auth::Principal> RequireRole(ApiContext& ctx, const http::Request&
 bool Covers(ApiContext& ctx, const auth::Principal& p, const std::vector<auth::Role>& roles,
             const std::string& code) {
   std::vector<std::string> path = ctx.areas.Path(code);
-  return auth::Authorize(p, roles, path);
+  const auth::Grant* grant = auth::CoveringGrant(p, roles, path);
+  if (grant != nullptr) ctx.accounts.NoteGrantUse(p, *grant);
+  return grant != nullptr;
 }
 
 http::Response ErrorOr(const Status& s, http::Response ok) {

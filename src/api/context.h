@@ -66,9 +66,18 @@ struct ApiContext {
 //! Bearer token from "Authorization: Bearer <token>", or empty.
 std::string BearerToken(const http::Request& req);
 
-//! Resolves the caller or replies 401 and returns nullopt.
+//! Resolves the caller or replies 401 and returns nullopt (403 totp_enrollment_required for
+//! an enrol-only token).
 std::optional<auth::Principal> Authenticate(ApiContext& ctx, const http::Request& req,
                                             const http::Reply& reply);
+//! Authenticate that also accepts enrol-only tokens: only the TOTP enrolment routes and
+//! logout use it.
+std::optional<auth::Principal> AuthenticateForTotpEnrollment(ApiContext& ctx,
+                                                             const http::Request& req,
+                                                             const http::Reply& reply);
+//! The error envelope for `s`, with the second-factor codes (totp_required, totp_invalid,
+//! totp_enrollment_required) in place of the generic code of its status.
+http::Response AuthErrorResponse(const Status& s);
 
 //! Resolves the caller and checks it holds one of `roles` somewhere (area checks follow in
 //! the handler, once the area is known); replies 401/403 and returns nullopt otherwise.
@@ -77,7 +86,8 @@ std::optional<auth::Principal> RequireRole(ApiContext& ctx, const http::Request&
                                            const std::vector<auth::Role>& roles);
 
 //! True when p holds one of roles over the area `code` (its grant covers the code or an
-//! ancestor). Unknown codes are covered only by kAllAreas grants.
+//! ancestor). Unknown codes are covered only by kAllAreas grants. The covering grant is
+//! noted as used (for `centinela access review`).
 bool Covers(ApiContext& ctx, const auth::Principal& p, const std::vector<auth::Role>& roles,
             const std::string& code);
 

@@ -10,7 +10,8 @@ namespace {
 const std::vector<auth::Role> kAdmin = {auth::Role::kAdmin};
 
 bool SeesUser(ApiContext& ctx, const auth::Principal& admin, const auth::UserView& u) {
-  if (auth::Authorize(admin, kAdmin, {std::string(auth::kAllAreas)})) return true;
+  // Through Covers (as below) so that the admin grant's use is noted for the access review.
+  if (Covers(ctx, admin, kAdmin, std::string(auth::kAllAreas))) return true;
   for (const auth::Grant& g : u.grants) {
     if (!g.area_code.empty() && Covers(ctx, admin, kAdmin, g.area_code)) return true;
   }
@@ -36,7 +37,7 @@ Result<auth::Grant> ParseGrant(ApiContext& ctx, const json::value& v) {
 // The admin may hand out `g` only over an area its own admin grant covers.
 bool MayGrant(ApiContext& ctx, const auth::Principal& admin, const auth::Grant& g) {
   if (g.area_code.empty()) return true;  // neighbour role carries no area
-  if (g.area_code == auth::kAllAreas) return auth::Authorize(admin, kAdmin, {std::string(auth::kAllAreas)});
+  if (g.area_code == auth::kAllAreas) return Covers(ctx, admin, kAdmin, std::string(auth::kAllAreas));
   return Covers(ctx, admin, kAdmin, g.area_code);
 }
 
@@ -133,6 +134,24 @@ void RemoveGrant(ApiContext& ctx, http::Request& req, http::Reply reply) {
   });
 }
 
+// DELETE /api/v1/users/{id}/totp: an admin covering the user removes its second factor (a
+// lost phone); recorded as "totp.reset". Nobody resets their own: a stolen session must not
+// be enough to drop the factor that protects the account.
+void ResetTotp(ApiContext& ctx, http::Request& req, http::Reply reply) {
+  auto p = RequireRole(ctx, req, reply, kAdmin);
+  if (!p) return;
+  const std::string id = req.Param("id");
+  if (id == p->user_id)
+    return reply(http::Response::Error(Conflict("another admin must reset your own second factor")));
+  auto u = ctx.accounts.GetUser(id);
+  if (!u.ok()) return reply(http::Response::Error(u.status()));
+  if (!SeesUser(ctx, *p, *u))
+    return reply(http::Response::Error(PermissionDenied("this user is outside your admin grant")));
+  ctx.accounts.ResetTotp(id, p->user_id, [reply](Status s) {
+    reply(ErrorOr(s, http::Response::Json(204, "")));
+  });
+}
+
 }  // namespace
 
 void AddUserRoutes(http::Router& r, ApiContext& ctx) {
@@ -141,6 +160,7 @@ void AddUserRoutes(http::Router& r, ApiContext& ctx) {
   r.Add("GET", "/api/v1/users/{id}", [&ctx](http::Request& q, http::Reply y) { GetUser(ctx, q, std::move(y)); });
   r.Add("POST", "/api/v1/users/{id}/grants", [&ctx](http::Request& q, http::Reply y) { AddGrant(ctx, q, std::move(y)); });
   r.Add("DELETE", "/api/v1/users/{id}/grants", [&ctx](http::Request& q, http::Reply y) { RemoveGrant(ctx, q, std::move(y)); });
+  r.Add("DELETE", "/api/v1/users/{id}/totp", [&ctx](http::Request& q, http::Reply y) { ResetTotp(ctx, q, std::move(y)); });
 }
 
 }  // namespace centinela::api

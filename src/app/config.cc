@@ -33,6 +33,7 @@ const std::vector<KeySpec>& ConfigKeys() {
       {"auth.login_max_failures_per_ip", KeyType::kInt, "20", "Failed logins per client IP within the window before lockout (429)."},
       {"auth.login_window_s", KeyType::kInt, "900", "Window in seconds over which failed logins are counted."},
       {"auth.login_lockout_s", KeyType::kInt, "60", "First lockout in seconds; doubles with each further lockout, at most 1 h."},
+      {"auth.require_totp_for_staff", KeyType::kBool, "false", "Staff (any operator, responder, analyst, admin or deanonymise grant) must sign in with a TOTP code; one not yet enrolled gets a 15-minute token that may only enrol."},
       {"media.max_image_bytes", KeyType::kInt, "10485760", "Largest accepted photo (JPEG, PNG, WebP) upload; larger ones get 413."},
       {"media.max_video_bytes", KeyType::kInt, "52428800", "Largest accepted video (MP4) upload; larger ones get 413."},
       {"media.max_audio_bytes", KeyType::kInt, "10485760", "Largest accepted audio (MP3, AAC) upload; larger ones get 413."},

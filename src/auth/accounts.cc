@@ -9,16 +9,20 @@
 #include <boost/json/value.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <future>
 #include <mutex>
 #include <thread>
 #include <tuple>
 #include <utility>
 
+#include "auth/grant_use.h"
 #include "auth/password.h"
 #include "auth/principal_cache.h"
+#include "auth/totp.h"
 #include "auth/validate.h"
 #include "common/hash.h"
 
@@ -46,6 +50,18 @@ constexpr int kMaxListLimit = 500;
 const char* const kInvalidCredentials = "invalid credentials";
 const char* const kInvalidToken = "invalid or expired token";
 const char* const kBusy = "server busy, try again shortly";
+// Second-factor refusals: SecondFactorCode maps these exact messages to their codes.
+const char* const kTotpRequired =
+    "this account signs in with a one-time code: give 'totp' (or a 'recovery_code')";
+const char* const kTotpInvalid = "the one-time code is wrong, already used or expired";
+const char* const kTotpEnrollmentRequired =
+    "this account must enrol a second factor first: POST /api/v1/auth/totp/enroll";
+// Secret bytes of a TOTP enrolment (RFC 4226 recommends 160 bits).
+constexpr size_t kTotpSecretBytes = 20;
+// Random bytes of a recovery code: 80 bits, shown as 16 base32 characters in groups of 4.
+constexpr size_t kRecoveryCodeBytes = 10;
+// Longest one-time code or recovery code looked at; anything longer is junk.
+constexpr size_t kMaxFactorBytes = 64;
 
 // Users with their grants, one row per grant (or one row with NULL role when none).
 constexpr std::string_view kUserColumns =
@@ -74,8 +90,8 @@ const std::string kSearchUsers = std::string("SELECT ") + std::string(kUserColum
 constexpr std::string_view kSelectSession =
     "SELECT s.user_id AS user_id, s.expires_ms AS expires_ms, u.email AS email, "
     "u.phone AS phone, u.display_name AS display_name, u.locale AS locale, g.role AS role, "
-    "g.area_code AS area_code FROM sessions s JOIN users u ON u.id = s.user_id "
-    "LEFT JOIN grants g ON g.user_id = u.id "
+    "g.area_code AS area_code, s.purpose AS purpose FROM sessions s "
+    "JOIN users u ON u.id = s.user_id LEFT JOIN grants g ON g.user_id = u.id "
     "WHERE s.token_hash = $1 AND s.revoked_ms IS NULL AND s.expires_ms > $2 AND u.disabled = 0 "
     "ORDER BY g.role, g.area_code";
 
@@ -187,7 +203,98 @@ Status PublicReadStatus(const Status& s, std::string_view what) {
   return Unavailable("account storage is unavailable");
 }
 
+// sessions.purpose of an enrol-only token ('' = a full session).
+constexpr std::string_view kPurposeTotpEnroll = "totp_enroll";
+
+// Accounts that must use a second factor when auth.require_totp_for_staff is on: anyone
+// holding an area-scoped grant (the staff roles and deanonymise).
+bool NeedsSecondFactor(const std::vector<Grant>& grants) {
+  return std::any_of(grants.begin(), grants.end(),
+                     [](const Grant& g) { return IsAreaScopedRole(g.role); });
+}
+
+// What users type: codes with spaces ("123 456"), recovery codes in any case with dashes.
+std::string StripSeparators(std::string_view s, bool upper) {
+  std::string out;
+  for (char c : s) {
+    if (c == ' ' || c == '-') continue;
+    out.push_back(upper && c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
+  }
+  return out;
+}
+
+// Recovery codes carry 80 random bits, so a plain SHA-256 is enough to keep them unusable if
+// the table leaks (there is nothing to brute-force against a slow hash).
+std::string RecoveryCodeHash(std::string_view code) {
+  return Sha256Hex(StripSeparators(code, true));
+}
+
+// "ABCD-EFGH-IJKL-MNOP".
+std::string NewRecoveryCode() {
+  const std::string plain = Base32Encode(RandomBytes(kRecoveryCodeBytes), false);
+  std::string out;
+  for (size_t i = 0; i < plain.size(); ++i) {
+    if (i > 0 && i % 4 == 0) out.push_back('-');
+    out.push_back(plain[i]);
+  }
+  return out;
+}
+
+// "totp.enabled" / "totp.reset" / "totp.recovery_code_used" about `user_id`, for admins
+// (like the grant events: who may sign in how is an account-administration fact).
+store::EventDraft TotpEvent(const char* type, std::string actor, const std::string& user_id,
+                            json::object payload) {
+  payload["user_id"] = user_id;
+  return store::EventDraft{type, std::move(actor), "user:" + user_id, "admin",
+                           json::serialize(payload)};
+}
+
+// Inside the sign-in write: checks the second factor against the user's active TOTP and
+// marks it used (the step, so the code cannot be replayed; or the recovery code). Appends
+// "totp.recovery_code_used" when one is consumed. kUnauthenticated kTotpInvalid otherwise.
+Status CheckSecondFactorInTx(store::Tx& tx, const std::string& user_id, const std::string& code,
+                             const std::string& recovery_hash, int64_t now) {
+  if (!code.empty()) {
+    Result<store::Rows> r = tx.Exec(
+        "SELECT secret, last_step FROM user_totp WHERE user_id = $1 AND confirmed_ms IS NOT NULL",
+        {user_id});
+    if (!r.ok()) return r.status();
+    if (r->empty()) return Unauthenticated(kTotpInvalid);  // reset meanwhile
+    std::optional<std::string> secret = Base32Decode(r->Text(0, "secret"));
+    if (!secret) return Internal("stored TOTP secret is not base32");
+    std::optional<int64_t> step = MatchTotp(*secret, code, now, r->Int(0, "last_step"));
+    sodium_memzero(secret->data(), secret->size());
+    if (!step) return Unauthenticated(kTotpInvalid);
+    r = tx.Exec("UPDATE user_totp SET last_step = $2 WHERE user_id = $1 AND last_step < $2",
+                {user_id, *step});
+    if (!r.ok()) return r.status();
+    return r->affected == 1 ? Status::Ok() : Unauthenticated(kTotpInvalid);
+  }
+  Result<store::Rows> r = tx.Exec(
+      "UPDATE recovery_codes SET used_ms = $3 WHERE user_id = $1 AND code_hash = $2 "
+      "AND used_ms IS NULL",
+      {user_id, recovery_hash, now});
+  if (!r.ok()) return r.status();
+  if (r->affected != 1) return Unauthenticated(kTotpInvalid);
+  r = tx.Exec("SELECT count(*) AS n FROM recovery_codes WHERE user_id = $1 AND used_ms IS NULL",
+              {user_id});
+  if (!r.ok()) return r.status();
+  json::object payload;
+  payload["remaining"] = r->Int(0, "n");
+  Result<store::Event> e =
+      tx.Append(TotpEvent("totp.recovery_code_used", user_id, user_id, std::move(payload)));
+  return e.ok() ? Status::Ok() : e.status();
+}
+
 }  // namespace
+
+std::string_view SecondFactorCode(const Status& s) {
+  if (s.ok()) return {};
+  if (s.message() == kTotpRequired) return "totp_required";
+  if (s.message() == kTotpInvalid) return "totp_invalid";
+  if (s.message() == kTotpEnrollmentRequired) return "totp_enrollment_required";
+  return {};
+}
 
 struct Accounts::Impl {
   Impl(store::Store& s, const Clock& c, AccountsOptions o)
@@ -206,6 +313,7 @@ struct Accounts::Impl {
     }
     pool_cv.notify_all();
     for (std::thread& t : workers) t.join();  // workers finish the queued jobs first
+    FlushGrantUse([](Status) {});  // best effort: a closed store answers kUnavailable at once
     std::unique_lock lock(inflight_mu);
     inflight_cv.wait(lock, [this] { return inflight == 0; });
   }
@@ -260,14 +368,53 @@ struct Accounts::Impl {
     return std::min(now + std::max<int64_t>(0, options.principal_cache_ms), token_expires_ms);
   }
 
-  void DoLogin(const std::string& key, std::string& password, const std::string& ip,
-               const std::function<void(Result<LoginResult>, int64_t)>& done);
+  void DoLogin(const std::string& key, std::string& password, SecondFactor& factor,
+               const std::string& ip, const std::function<void(Result<LoginResult>, int64_t)>& done);
+
+  //! Writes the grant uses noted so far in one write (uses that fail to save are noted
+  //! again, for the next flush). With `barrier`, writes even when there are none, so `done`
+  //! also comes after every earlier flush has committed (the store's writer keeps order).
+  void FlushGrantUse(std::function<void(Status)> done, bool barrier = false) {
+    std::vector<GrantUseTracker::Use> uses = grant_use.Take();
+    if (uses.empty() && !barrier) return done(Status::Ok());
+    auto shared = std::make_shared<std::vector<GrantUseTracker::Use>>(std::move(uses));
+    Write(
+        [shared](store::Tx& tx) -> Status {
+          for (const GrantUseTracker::Use& u : *shared) {
+            Result<store::Rows> r = tx.Exec(
+                "UPDATE grants SET last_used_ms = $4 WHERE user_id = $1 AND role = $2 AND "
+                "area_code = $3 AND (last_used_ms IS NULL OR last_used_ms < $4)",
+                {u.user_id, std::string(RoleName(u.grant.role)), u.grant.area_code,
+                 u.last_used_ms});
+            if (!r.ok()) return r.status();
+          }
+          return Status::Ok();
+        },
+        [this, shared, done = std::move(done)](Status s) {
+          if (!s.ok()) {
+            spdlog::warn("auth: saving {} grant uses failed: {}", shared->size(), s.ToString());
+            for (const GrantUseTracker::Use& u : *shared)
+              grant_use.Note(u.user_id, u.grant, u.last_used_ms);
+          }
+          done(std::move(s));
+        });
+  }
+
+  //! Flushes when grant_use_flush_ms has passed since the last flush (one caller wins).
+  void MaybeFlushGrantUse(int64_t now) {
+    int64_t due = next_flush_ms.load(std::memory_order_relaxed);
+    if (now < due) return;
+    if (!next_flush_ms.compare_exchange_strong(due, now + options.grant_use_flush_ms)) return;
+    FlushGrantUse([](Status) {});
+  }
 
   store::Store& store;
   const Clock& clock;
   const AccountsOptions options;
   LoginThrottle throttle;
   PrincipalCache cache;
+  GrantUseTracker grant_use;
+  std::atomic<int64_t> next_flush_ms{0};  // the first use is flushed at once, then every interval
 
   std::mutex pool_mu;
   std::condition_variable pool_cv;
@@ -336,9 +483,16 @@ void Accounts::CreateUser(NewUser u, std::string actor, std::function<void(Resul
     payload["roles"] = GrantsJson(view.grants);
     store::EventDraft event{"user.created", actor, "user:" + view.id, "admin",
                             json::serialize(payload)};
+    // Each access given is its own audited grant, whichever path created the account (the
+    // users API, `centinela user add`, the demo loader); the neighbour role every account
+    // holds is part of user.created.
+    std::vector<store::EventDraft> grant_events;
+    for (const Grant& g : view.grants)
+      if (IsAreaScopedRole(g.role)) grant_events.push_back(GrantEvent("grant.added", actor, view.id, g));
 
     impl->Write(
-        [view, hash = std::move(hash).value(), event = std::move(event)](store::Tx& tx) -> Status {
+        [view, hash = std::move(hash).value(), event = std::move(event),
+         grant_events = std::move(grant_events)](store::Tx& tx) -> Status {
           Result<store::Rows> r = tx.Exec(
               "INSERT INTO users (id, email, phone, password_hash, display_name, locale, "
               "created_ms, updated_ms, disabled) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 0)",
@@ -356,7 +510,12 @@ void Accounts::CreateUser(NewUser u, std::string actor, std::function<void(Resul
             if (!r.ok()) return r.status();
           }
           Result<store::Event> e = tx.Append(event);
-          return e.ok() ? Status::Ok() : e.status();
+          if (!e.ok()) return e.status();
+          for (const store::EventDraft& g : grant_events) {
+            e = tx.Append(g);
+            if (!e.ok()) return e.status();
+          }
+          return Status::Ok();
         },
         [view, done](Status s) {
           if (!s.ok()) return done(PublicWriteStatus(s, "create user"));
@@ -372,26 +531,39 @@ void Accounts::CreateUser(NewUser u, std::string actor, std::function<void(Resul
 
 void Accounts::Login(std::string login, std::string password, std::string ip,
                      std::function<void(Result<LoginResult>, int64_t retry_after_s)> done) {
+  Login(std::move(login), std::move(password), SecondFactor{}, std::move(ip), std::move(done));
+}
+
+void Accounts::Login(std::string login, std::string password, SecondFactor factor, std::string ip,
+                     std::function<void(Result<LoginResult>, int64_t retry_after_s)> done) {
   std::string key = NormalizeLogin(login);
   if (ip.size() > kMaxIpBytes) ip.resize(kMaxIpBytes);
   if (int64_t wait = impl_->throttle.RetryAfterSeconds(key, ip); wait > 0) {
     Wipe(password);
+    Wipe(factor.totp);
+    Wipe(factor.recovery_code);
     return done(RateLimited("too many failed sign-in attempts; try again later"), wait);
   }
   if (password.size() > kMaxPasswordBytes) {  // never a valid password: no need to hash it
     Wipe(password);
+    Wipe(factor.totp);
+    Wipe(factor.recovery_code);
     impl_->throttle.RecordFailure(key, ip);
     return done(Unauthenticated(kInvalidCredentials), 0);
   }
   Impl* impl = impl_.get();
-  auto job = [impl, key, password = std::move(password), ip, done]() mutable {
-    impl->DoLogin(key, password, ip, done);
+  auto job = [impl, key, password = std::move(password), factor = std::move(factor), ip,
+              done]() mutable {
+    impl->DoLogin(key, password, factor, ip, done);
     Wipe(password);
+    Wipe(factor.totp);
+    Wipe(factor.recovery_code);
   };
   if (!impl_->Submit(std::move(job))) done(Unavailable(kBusy), 0);
 }
 
-void Accounts::Impl::DoLogin(const std::string& key, std::string& password, const std::string& ip,
+void Accounts::Impl::DoLogin(const std::string& key, std::string& password, SecondFactor& factor,
+                             const std::string& ip,
                              const std::function<void(Result<LoginResult>, int64_t)>& done) {
   // Checked again here: attempts queued behind the one that locked the key stop now.
   if (int64_t wait = throttle.RetryAfterSeconds(key, ip); wait > 0)
@@ -414,38 +586,68 @@ void Accounts::Impl::DoLogin(const std::string& key, std::string& password, cons
     return done(Unauthenticated(kInvalidCredentials), 0);
   }
   if (rows.Int(0, "disabled") != 0) return done(Unauthenticated(kInvalidCredentials), 0);
-  throttle.RecordSuccess(key, ip);
 
   LoginResult result;
   result.user = UserFromRows(rows, 0, rows.size());
+  // The second factor, decided only once the password is right (so "totp_required" tells
+  // nothing to someone without it). Success is recorded for the throttle only after it.
+  Result<store::Rows> totp = store.Query(
+      "SELECT confirmed_ms FROM user_totp WHERE user_id = $1", {result.user.id});
+  if (!totp.ok()) return done(PublicReadStatus(totp.status(), "login TOTP lookup"), 0);
+  const bool totp_active = !totp->empty() && !totp->Null(0, "confirmed_ms");
+  std::string code = StripSeparators(factor.totp.substr(0, kMaxFactorBytes), false);
+  std::string recovery_hash;
+  if (totp_active) {
+    if (code.empty() && factor.recovery_code.empty())
+      return done(Unauthenticated(kTotpRequired), 0);
+    if (code.empty()) recovery_hash = RecoveryCodeHash(factor.recovery_code.substr(0, kMaxFactorBytes));
+  } else if (options.require_totp_for_staff && NeedsSecondFactor(result.user.grants)) {
+    result.totp_enrollment_only = true;
+  }
+
   result.token = Base64Url(RandomBytes(32));
   const std::string token_key = Sha256Raw(result.token);
   const int64_t now = clock.NowMs();
-  result.expires_ms = now + options.token_ttl_ms;
+  result.expires_ms =
+      now + (result.totp_enrollment_only ? kTotpEnrollmentTokenTtlMs : options.token_ttl_ms);
 
   json::object payload;
   payload["user_id"] = result.user.id;
   payload["ip"] = ip;
   payload["expires_ms"] = result.expires_ms;
+  if (totp_active) payload["second_factor"] = code.empty() ? "recovery_code" : "totp";
+  if (result.totp_enrollment_only) payload["purpose"] = std::string(kPurposeTotpEnroll);
   const std::string subject = "user:" + result.user.id;
   store::EventDraft event{"session.created", result.user.id, subject, subject,
                           json::serialize(payload)};
 
   const std::string user_id = result.user.id;
   const int64_t expires_ms = result.expires_ms;
+  const std::string purpose = result.totp_enrollment_only ? std::string(kPurposeTotpEnroll) : "";
   Write(
-      [token_hash = ToHex(token_key), user_id, now, expires_ms, ip,
-       event = std::move(event)](store::Tx& tx) -> Status {
+      [token_hash = ToHex(token_key), user_id, now, expires_ms, ip, purpose, totp_active, code,
+       recovery_hash, event = std::move(event)](store::Tx& tx) -> Status {
+        if (totp_active) {
+          Status f = CheckSecondFactorInTx(tx, user_id, code, recovery_hash, now);
+          if (!f.ok()) return f;
+        }
         Result<store::Rows> r = tx.Exec(
-            "INSERT INTO sessions (token_hash, user_id, created_ms, expires_ms, ip) "
-            "VALUES ($1, $2, $3, $4, $5)",
-            {token_hash, user_id, now, expires_ms, ip});
+            "INSERT INTO sessions (token_hash, user_id, created_ms, expires_ms, ip, purpose) "
+            "VALUES ($1, $2, $3, $4, $5, $6)",
+            {token_hash, user_id, now, expires_ms, ip, purpose});
+        if (!r.ok()) return r.status();
+        r = tx.Exec("UPDATE users SET last_login_ms = $2 WHERE id = $1", {user_id, now});
         if (!r.ok()) return r.status();
         Result<store::Event> e = tx.Append(event);
         return e.ok() ? Status::Ok() : e.status();
       },
-      [this, token_key, epoch, now, result = std::move(result), done](Status s) mutable {
-        if (!s.ok()) return done(PublicWriteStatus(s, "create session"), 0);
+      [this, key, ip, token_key, epoch, now, result = std::move(result), done](Status s) mutable {
+        if (!s.ok()) {
+          // A wrong second factor is a failed sign-in like a wrong password.
+          if (SecondFactorCode(s) == "totp_invalid") throttle.RecordFailure(key, ip);
+          return done(PublicWriteStatus(s, "create session"), 0);
+        }
+        throttle.RecordSuccess(key, ip);
         // Warm the cache: the client's next request is almost always authenticated.
         Principal p;
         p.user_id = result.user.id;
@@ -455,6 +657,7 @@ void Accounts::Impl::DoLogin(const std::string& key, std::string& password, cons
         p.locale = result.user.locale;
         p.grants = result.user.grants;
         p.token_expires_ms = result.expires_ms;
+        p.totp_enrollment_only = result.totp_enrollment_only;
         cache.Put(token_key, std::move(p), CacheUntil(now, result.expires_ms), epoch, now);
         done(std::move(result), 0);
       });
@@ -495,6 +698,12 @@ void Accounts::Logout(const std::string& token, std::function<void(Status)> done
 }
 
 Result<Principal> Accounts::Authenticate(const std::string& token) {
+  Result<Principal> p = AuthenticateForTotpEnrollment(token);
+  if (p.ok() && p->totp_enrollment_only) return PermissionDenied(kTotpEnrollmentRequired);
+  return p;
+}
+
+Result<Principal> Accounts::AuthenticateForTotpEnrollment(const std::string& token) {
   if (token.empty() || token.size() > kMaxTokenBytes) return Unauthenticated(kInvalidToken);
   const std::string key = Sha256Raw(token);
   const int64_t now = impl_->clock.NowMs();
@@ -512,9 +721,132 @@ Result<Principal> Accounts::Authenticate(const std::string& token) {
   p.display_name = rows.Text(0, "display_name");
   p.locale = rows.Text(0, "locale");
   p.token_expires_ms = rows.Int(0, "expires_ms");
+  p.totp_enrollment_only = rows.Text(0, "purpose") == kPurposeTotpEnroll;
   for (size_t i = 0; i < rows.size(); ++i) AppendGrant(rows, i, &p.grants);
   impl_->cache.Put(key, p, impl_->CacheUntil(now, p.token_expires_ms), epoch, now);
   return p;
+}
+
+// ---------------------------------------------------------------------------------------
+// Second factor (TOTP) and grant use
+
+void Accounts::BeginTotpEnrollment(const Principal& who,
+                                   std::function<void(Result<TotpEnrollment>)> done) {
+  if (!NeedsSecondFactor(who.grants))
+    return done(PermissionDenied("only staff accounts enrol a second factor"));
+  std::string secret = RandomBytes(kTotpSecretBytes);
+  auto enrollment = std::make_shared<TotpEnrollment>();
+  enrollment->secret_base32 = Base32Encode(secret, false);
+  sodium_memzero(secret.data(), secret.size());
+  enrollment->otpauth_uri = OtpauthUri(impl_->options.totp_issuer,
+                                       who.email.empty() ? who.phone : who.email,
+                                       enrollment->secret_base32);
+  const int64_t now = impl_->clock.NowMs();
+  impl_->Write(
+      [user_id = who.user_id, secret = enrollment->secret_base32, now](store::Tx& tx) -> Status {
+        Result<store::Rows> r =
+            tx.Exec("SELECT confirmed_ms FROM user_totp WHERE user_id = $1", {user_id});
+        if (!r.ok()) return r.status();
+        if (!r->empty() && !r->Null(0, "confirmed_ms"))
+          return Conflict("TOTP is already active; an admin must reset it before a new enrolment");
+        // A pending enrolment is replaced: only the newest secret shown can be confirmed.
+        r = tx.Exec("DELETE FROM user_totp WHERE user_id = $1", {user_id});
+        if (!r.ok()) return r.status();
+        r = tx.Exec(
+            "INSERT INTO user_totp (user_id, secret, created_ms, confirmed_ms, last_step) "
+            "VALUES ($1, $2, $3, NULL, 0)",
+            {user_id, secret, now});
+        return r.ok() ? Status::Ok() : r.status();
+      },
+      [enrollment, done](Status s) {
+        if (!s.ok()) return done(PublicWriteStatus(s, "begin TOTP enrolment"));
+        done(std::move(*enrollment));
+      });
+}
+
+void Accounts::ConfirmTotp(const Principal& who, std::string code,
+                           std::function<void(Result<std::vector<std::string>>)> done) {
+  code = StripSeparators(code.substr(0, kMaxFactorBytes), false);
+  auto codes = std::make_shared<std::vector<std::string>>();
+  std::vector<std::string> hashes;
+  for (int i = 0; i < kRecoveryCodeCount; ++i) {
+    codes->push_back(NewRecoveryCode());
+    hashes.push_back(RecoveryCodeHash(codes->back()));
+  }
+  json::object payload;
+  payload["recovery_codes"] = kRecoveryCodeCount;
+  store::EventDraft event = TotpEvent("totp.enabled", who.user_id, who.user_id, std::move(payload));
+  const int64_t now = impl_->clock.NowMs();
+  impl_->Write(
+      [user_id = who.user_id, code, hashes = std::move(hashes), now,
+       event = std::move(event)](store::Tx& tx) -> Status {
+        Result<store::Rows> r =
+            tx.Exec("SELECT secret, confirmed_ms FROM user_totp WHERE user_id = $1", {user_id});
+        if (!r.ok()) return r.status();
+        if (r->empty()) return Conflict("no TOTP enrolment to confirm: POST /api/v1/auth/totp/enroll first");
+        if (!r->Null(0, "confirmed_ms")) return Conflict("TOTP is already active");
+        std::optional<std::string> secret = Base32Decode(r->Text(0, "secret"));
+        if (!secret) return Internal("stored TOTP secret is not base32");
+        std::optional<int64_t> step = MatchTotp(*secret, code, now, 0);
+        sodium_memzero(secret->data(), secret->size());
+        if (!step) return Unprocessable(kTotpInvalid);
+        r = tx.Exec("UPDATE user_totp SET confirmed_ms = $2, last_step = $3 WHERE user_id = $1",
+                    {user_id, now, *step});
+        if (!r.ok()) return r.status();
+        r = tx.Exec("DELETE FROM recovery_codes WHERE user_id = $1", {user_id});
+        if (!r.ok()) return r.status();
+        for (const std::string& h : hashes) {
+          r = tx.Exec(
+              "INSERT INTO recovery_codes (user_id, code_hash, created_ms) VALUES ($1, $2, $3)",
+              {user_id, h, now});
+          if (!r.ok()) return r.status();
+        }
+        Result<store::Event> e = tx.Append(event);
+        return e.ok() ? Status::Ok() : e.status();
+      },
+      [codes, done](Status s) {
+        if (!s.ok()) return done(PublicWriteStatus(s, "confirm TOTP"));
+        spdlog::info("auth: TOTP enabled for a user");
+        done(std::move(*codes));
+      });
+}
+
+void Accounts::ResetTotp(const std::string& user_id, std::string actor,
+                         std::function<void(Status)> done) {
+  store::EventDraft event = TotpEvent("totp.reset", std::move(actor), user_id, json::object{});
+  impl_->Write(
+      [user_id, event = std::move(event)](store::Tx& tx) -> Status {
+        UserView ignored;
+        if (Status s = ReadUserInTx(tx, user_id, &ignored); !s.ok()) return s;
+        Result<store::Rows> r = tx.Exec("DELETE FROM user_totp WHERE user_id = $1", {user_id});
+        if (!r.ok()) return r.status();
+        if (r->affected == 0) return NotFound("the user has no second factor to reset");
+        r = tx.Exec("DELETE FROM recovery_codes WHERE user_id = $1", {user_id});
+        if (!r.ok()) return r.status();
+        Result<store::Event> e = tx.Append(event);
+        return e.ok() ? Status::Ok() : e.status();
+      },
+      [done](Status s) { done(s.ok() ? s : PublicWriteStatus(s, "reset TOTP")); });
+}
+
+Result<bool> Accounts::TotpActive(const std::string& user_id) {
+  Result<store::Rows> r = impl_->store.Query(
+      "SELECT confirmed_ms FROM user_totp WHERE user_id = $1 AND confirmed_ms IS NOT NULL",
+      {user_id});
+  if (!r.ok()) return PublicReadStatus(r.status(), "TOTP lookup");
+  return !r->empty();
+}
+
+void Accounts::NoteGrantUse(const Principal& p, const Grant& grant) {
+  const int64_t now = impl_->clock.NowMs();
+  impl_->grant_use.Note(p.user_id, grant, now);
+  impl_->MaybeFlushGrantUse(now);
+}
+
+Status Accounts::FlushGrantUse() {
+  std::promise<Status> done;
+  impl_->FlushGrantUse([&done](Status s) { done.set_value(std::move(s)); }, /*barrier=*/true);
+  return done.get_future().get();
 }
 
 // ---------------------------------------------------------------------------------------

@@ -25,7 +25,34 @@ struct AccountsOptions {
   bool fast_hash_for_tests = false;  //!< Argon2id with minimum cost (tests only)
   ThrottleOptions throttle;       //!< login throttling per account and per IP
   int64_t principal_cache_ms = 60'000;  //!< how long a resolved token is trusted from memory
+  //! Staff (any area-scoped grant) without an active TOTP sign in to an enrol-only token.
+  bool require_totp_for_staff = false;
+  std::string totp_issuer = "Centinela";  //!< the name authenticator apps show
+  //! Grant uses noted in memory are written to grants.last_used_ms at most this often.
+  int64_t grant_use_flush_ms = 5 * 60'000;
 };
+
+//! Lifetime of an enrol-only token: long enough to scan a QR code and type one code.
+inline constexpr int64_t kTotpEnrollmentTokenTtlMs = 15 * 60'000;
+//! Recovery codes handed out when TOTP is confirmed (each works once).
+inline constexpr int kRecoveryCodeCount = 10;
+
+//! What a sign-in may carry besides the password (one of them, when TOTP is active).
+struct SecondFactor {
+  std::string totp;           //!< the current 6-digit code of the authenticator app
+  std::string recovery_code;  //!< or one unused recovery code, consumed by this sign-in
+};
+
+//! A pending TOTP enrolment: shown to its user once, active after ConfirmTotp.
+struct TotpEnrollment {
+  std::string secret_base32;  //!< for typing into the app by hand
+  std::string otpauth_uri;    //!< for the QR code
+};
+
+//! The snake_case error code of a second-factor refusal: "totp_required" (give totp or
+//! recovery_code), "totp_invalid" (wrong, reused or expired code), "totp_enrollment_required"
+//! (an enrol-only token used elsewhere); empty for any other status.
+std::string_view SecondFactorCode(const Status& s);
 
 struct NewUser {
   std::string email;         //!< email or phone (at least one)
@@ -50,6 +77,8 @@ struct LoginResult {
   std::string token;     //!< only ever returned here
   int64_t expires_ms = 0;
   UserView user;
+  //! The token may only enrol TOTP and log out (staff that must enrol, see AccountsOptions).
+  bool totp_enrollment_only = false;
 };
 
 struct ProfilePatch {
@@ -69,24 +98,56 @@ class Accounts {
   ~Accounts();
 
   //! Validates and creates a user (422 on bad email/phone/password, 409 if taken).
-  //! `actor` is who did it ("self" for registration, an admin's user id, "cli").
+  //! `actor` is who did it ("self" for registration, an admin's user id, "cli"). Records
+  //! "user.created" and one "grant.added" per area-scoped grant in `user.grants`.
   void CreateUser(NewUser user, std::string actor, std::function<void(Result<UserView>)> done);
   //! Checks throttling (429 with retry-after), then the password; issues a token.
   //! Unknown login, wrong password and disabled account all answer 401 "invalid
   //! credentials". retry_after_s is > 0 only with kRateLimited.
   void Login(std::string login /*email or phone*/, std::string password, std::string ip,
              std::function<void(Result<LoginResult>, int64_t retry_after_s)> done);
+  //! Login with a second factor. An account with active TOTP needs `factor` (401
+  //! "totp_required" without one, checked only after the password; a wrong, reused or
+  //! stale code is 401 "totp_invalid" and counts as a failed sign-in for the throttle).
+  //! Staff without active TOTP under require_totp_for_staff get an enrol-only token.
+  void Login(std::string login, std::string password, SecondFactor factor, std::string ip,
+             std::function<void(Result<LoginResult>, int64_t retry_after_s)> done);
   //! Revokes the token (idempotent).
   void Logout(const std::string& token, std::function<void(Status)> done);
   //! Resolves a bearer token to its principal, from memory when recently seen; 401 when
   //! unknown, expired or revoked; 503 when the store cannot be read. Runs on the caller's
   //! thread; a cache hit is one SHA-256 and one map lookup.
+  //! An enrol-only token is refused (403 "totp_enrollment_required").
   Result<Principal> Authenticate(const std::string& token);
+  //! Authenticate that also accepts enrol-only tokens (the TOTP enrolment routes, logout).
+  Result<Principal> AuthenticateForTotpEnrollment(const std::string& token);
+
+  //! Starts (or restarts) TOTP enrolment for a staff caller: a fresh 160-bit secret, kept
+  //! pending until ConfirmTotp. 403 for non-staff, 409 when TOTP is already active.
+  void BeginTotpEnrollment(const Principal& who, std::function<void(Result<TotpEnrollment>)> done);
+  //! Activates the pending secret when `code` is its current code (422 "totp_invalid"
+  //! otherwise, 409 without a pending enrolment) and returns kRecoveryCodeCount fresh
+  //! recovery codes, stored only as hashes. Records "totp.enabled".
+  void ConfirmTotp(const Principal& who, std::string code,
+                   std::function<void(Result<std::vector<std::string>>)> done);
+  //! Removes the user's TOTP and recovery codes (404 when it has none, or for an unknown
+  //! user); records "totp.reset" with `actor`. The user signs in with the password again
+  //! (and must re-enrol when required).
+  void ResetTotp(const std::string& user_id, std::string actor, std::function<void(Status)> done);
+  //! True when the user has confirmed TOTP.
+  Result<bool> TotpActive(const std::string& user_id);
+
+  //! Records that `p` was authorised through `grant` now (cheap; flushed to the store at
+  //! most every grant_use_flush_ms, for `centinela access review`).
+  void NoteGrantUse(const Principal& p, const Grant& grant);
+  //! Writes the noted grant uses now and waits for the commit (shutdown, tests).
+  Status FlushGrantUse();
 
   void UpdateProfile(const Principal& who, ProfilePatch patch,
                      std::function<void(Result<UserView>)> done);
-  //! Adds a grant (422 on a staff role without an area, 404 for an unknown user). Adding
-  //! a grant the user already holds is a no-op that succeeds and records no event.
+  //! Adds a grant (422 on a staff role without an area, 404 for an unknown user); records
+  //! "grant.added". Adding a grant the user already holds is a no-op that succeeds and
+  //! records no event. (CreateUser records "grant.added" for each area-scoped grant too.)
   void AddGrant(const std::string& user_id, Grant grant, std::string actor,
                 std::function<void(Result<UserView>)> done);
 

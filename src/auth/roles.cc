@@ -43,16 +43,21 @@ bool Principal::IsStaff() const {
   return std::any_of(grants.begin(), grants.end(), [](const Grant& g) { return IsStaffRole(g.role); });
 }
 
-bool Authorize(const Principal& p, const std::vector<Role>& roles,
-               const std::vector<std::string>& area_path) {
+const Grant* CoveringGrant(const Principal& p, const std::vector<Role>& roles,
+                           const std::vector<std::string>& area_path) {
   for (const Grant& g : p.grants) {
     if (!Wanted(roles, g.role)) continue;
     // A grant with no area (a neighbour's) covers no area: area checks are for staff scope.
     if (g.area_code.empty()) continue;
-    if (g.area_code == kAllAreas) return true;
-    if (std::find(area_path.begin(), area_path.end(), g.area_code) != area_path.end()) return true;
+    if (g.area_code == kAllAreas) return &g;
+    if (std::find(area_path.begin(), area_path.end(), g.area_code) != area_path.end()) return &g;
   }
-  return false;
+  return nullptr;
+}
+
+bool Authorize(const Principal& p, const std::vector<Role>& roles,
+               const std::vector<std::string>& area_path) {
+  return CoveringGrant(p, roles, area_path) != nullptr;
 }
 
 bool HoldsAny(const Principal& p, const std::vector<Role>& roles) {

@@ -41,6 +41,9 @@ struct Principal {
   std::string locale;
   std::vector<Grant> grants;
   int64_t token_expires_ms = 0;
+  //! The token came from a password-only sign-in of staff that must enrol a second factor
+  //! first (auth.require_totp_for_staff): it may only enrol TOTP and log out.
+  bool totp_enrollment_only = false;
 
   bool HasRole(Role role) const;
   bool IsStaff() const;
@@ -51,6 +54,10 @@ struct Principal {
 //! covers the area. Pure.
 bool Authorize(const Principal& p, const std::vector<Role>& roles,
                const std::vector<std::string>& area_path);
+//! The first of p's grants that Authorize would accept, or nullptr (to record which grant a
+//! request was authorised through). Pure; the pointer is into p.grants.
+const Grant* CoveringGrant(const Principal& p, const std::vector<Role>& roles,
+                           const std::vector<std::string>& area_path);
 //! True when `p` holds one of `roles` over at least one area (for listings that are then
 //! filtered by scope). Pure.
 bool HoldsAny(const Principal& p, const std::vector<Role>& roles);

@@ -337,6 +337,30 @@ ALTER TABLE broadcasts ADD COLUMN body_en TEXT;
 ALTER TABLE broadcasts ADD COLUMN instruction_en TEXT;
 )SQL";
 
+// Logical schema v7 (staff second factor and access review): TOTP secrets (pending until
+// confirmed; last_step is the last time step accepted, so a code works once), hashed
+// one-time recovery codes, the restricted enrol-only sessions (purpose), each user's last
+// sign-in and each grant's last use (flushed from memory every few minutes).
+constexpr std::string_view kStaffTotpSql = R"SQL(
+ALTER TABLE users ADD COLUMN last_login_ms BIGINT;
+ALTER TABLE grants ADD COLUMN last_used_ms BIGINT;
+ALTER TABLE sessions ADD COLUMN purpose TEXT NOT NULL DEFAULT '';
+CREATE TABLE user_totp (
+  user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  secret TEXT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  confirmed_ms BIGINT,
+  last_step BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE recovery_codes (
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  code_hash TEXT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  used_ms BIGINT,
+  PRIMARY KEY (user_id, code_hash)
+);
+)SQL";
+
 const std::vector<Migration>& SqliteMigrations() {
   static const std::vector<Migration> kList = {
       {1, "foundation", R"SQL(
@@ -403,6 +427,7 @@ CREATE INDEX areas_parent ON areas(parent_code);
       {4, "formal_crime", kFormalCrimeSql},
       {5, "moderation", kModerationSql},
       {6, "broadcast_english", kBroadcastEnglishSql},
+      {7, "staff_totp", kStaffTotpSql},
   };
   return kList;
 }
@@ -473,6 +498,7 @@ CREATE INDEX areas_parent ON areas(parent_code);
       {4, "formal_crime", kFormalCrimeSql},
       {5, "moderation", kModerationSql},
       {6, "broadcast_english", kBroadcastEnglishSql},
+      {7, "staff_totp", kStaffTotpSql},
   };
   return kList;
 }

@@ -4,11 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
+
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <future>
+#include <set>
 #include <thread>
+#include <tuple>
 #include <variant>
 
 #include "common/hash.h"
@@ -427,6 +431,51 @@ TEST_P(AccountsTest, StaffCreatedWithGrants) {
   ASSERT_TRUE(me.ok());
   EXPECT_TRUE(Authorize(*me, {Role::kAdmin}, {std::string(kAllAreas)}));
   EXPECT_FALSE(me->HasRole(Role::kNeighbour));
+}
+
+// Issue 12 item 7: every grant is an event. Staff created with roles (the users API, the
+// `user add` CLI, the demo loader all go through CreateUser) get one "grant.added" per
+// area-scoped grant, so the grants table can be rebuilt from the log alone.
+TEST_P(AccountsTest, GrantsGivenAtCreationAreGrantEvents) {
+  NewUser u;
+  u.email = "staff@example.org";
+  u.password = kPassword;
+  u.grants = {{Role::kOperator, "13130"}, {Role::kDeanonymise, "13130"}, {Role::kAnalyst, "13"}};
+  std::promise<Result<UserView>> p;
+  accounts_->CreateUser(std::move(u), "admin-7", [&p](Result<UserView> r) { p.set_value(std::move(r)); });
+  Result<UserView> created = p.get_future().get();
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  ASSERT_TRUE(CreateEmail("vecina@example.org").ok());  // a neighbour: no grant event
+  ASSERT_TRUE(AddGrant(created->id, {Role::kAdmin, "13"}).ok());
+  ASSERT_TRUE(RemoveGrant(created->id, {Role::kAnalyst, "13"}).ok());
+
+  auto events = store_->ReadEvents(0, 100);
+  ASSERT_TRUE(events.ok());
+  std::set<std::tuple<std::string, std::string, std::string>> from_log;
+  int created_grant_events = 0;
+  for (const store::Event& e : *events) {
+    if (e.type != "grant.added" && e.type != "grant.removed") continue;
+    EXPECT_EQ(e.scope, "admin");
+    EXPECT_EQ(e.subject, "user:" + created->id);
+    auto payload = boost::json::parse(e.payload).as_object();
+    std::tuple<std::string, std::string, std::string> key{
+        std::string(payload.at("user_id").as_string()), std::string(payload.at("role").as_string()),
+        std::string(payload.at("area").as_string())};
+    if (e.type == "grant.added") {
+      from_log.insert(key);
+      if (e.actor == "admin-7") ++created_grant_events;
+    } else {
+      from_log.erase(key);
+    }
+  }
+  EXPECT_EQ(created_grant_events, 3);
+  auto rows = store_->Query("SELECT user_id, role, area_code FROM grants WHERE role <> 'neighbour'");
+  ASSERT_TRUE(rows.ok());
+  std::set<std::tuple<std::string, std::string, std::string>> in_table;
+  for (size_t i = 0; i < rows->size(); ++i)
+    in_table.insert({rows->Text(i, "user_id"), rows->Text(i, "role"), rows->Text(i, "area_code")});
+  EXPECT_EQ(from_log, in_table);
+  EXPECT_EQ(in_table.size(), 3u);  // operator, deanonymise, admin
 }
 
 TEST_P(AccountsTest, ListUsersInCreationOrder) {
