@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "api_client.h"
+#include "support/test_data.h"
 
 namespace centinela::testing {
 namespace {
@@ -31,7 +32,7 @@ std::string Date(int64_t ms) {
 
 // comuna name -> target_population, from the published table.
 std::map<std::string, int64_t> PublishedTargets() {
-  std::ifstream f(std::string(CENTINELA_SOURCE_DIR) + "/../shared/data/south-precinct.csv");
+  std::ifstream f(centinela::test::TestDataPath("south-precinct.csv"));
   std::map<std::string, int64_t> out;
   std::string line;
   std::getline(f, line);  // header: comuna,population,registered,reports,target,...

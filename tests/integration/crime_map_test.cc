@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "api_client.h"
+#include "support/test_data.h"
 
 namespace centinela::testing {
 namespace {
@@ -243,8 +244,8 @@ TEST_P(CrimeMapTest, FormalAndInformalOnOneMap) {
 TEST_P(CrimeMapTest, AreaLevelMonthlyCountsFromCead) {
   const std::string analyst = Login("analista@centinela.demo", "demo-analista-2026");
   ASSERT_FALSE(analyst.empty());
-  std::ifstream in(std::string(CENTINELA_SOURCE_DIR) +
-                   "/../shared/data/crime/chile_cead_south_precinct_monthly_2010_2025.csv");
+  std::ifstream in(
+      centinela::test::TestDataPath("crime/chile_cead_south_precinct_monthly_head2000.csv"));
   std::ifstream m(std::string(CENTINELA_SOURCE_DIR) + "/mappings/chile_cead_monthly.toml");
   std::string mapping((std::istreambuf_iterator<char>(m)), {});
   // Header and the first 61 rows: El Bosque, 2010-01 (30 groups) and 2010-02 (30) and one more.

@@ -6,6 +6,8 @@
 #include <sstream>
 #include <string>
 
+#include "support/test_data.h"
+
 namespace centinela::analytics {
 namespace {
 
@@ -101,10 +103,10 @@ std::vector<std::string> Split(const std::string& line) {
 
 // The published South Precinct table: from population and registered addresses alone we
 // must reproduce target_population, missing_to_goal and goal_compliance_pct of every comuna
-// to the digit, and the precinct total (data/README.md: 831,876 people, 18,029 addresses,
+// to the digit, and the precinct total (tests/testdata/README.md: 831,876 people, 18,029 addresses,
 // 83,191 target, 65,162 missing, 21.7 %, 3,568 reports).
 TEST(Adoption, ReproducesTheSouthPrecinctTable) {
-  const std::string path = std::string(CENTINELA_SOURCE_DIR) + "/../shared/data/south-precinct.csv";
+  const std::string path = centinela::test::TestDataPath("south-precinct.csv");
   std::ifstream f(path);
   ASSERT_TRUE(f) << "cannot read " << path;
   std::string line;

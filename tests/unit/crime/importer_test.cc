@@ -1,6 +1,6 @@
 // The importer on every store backend: a file with bad rows lands its good rows once (also
 // when imported again) and reports every bad row with its line; each shipped mapping imports
-// a slice of its real file (../shared/data/crime).
+// a slice of its real file (tests/testdata/crime).
 #include "crime/importer.h"
 
 #include <gtest/gtest.h>
@@ -13,6 +13,7 @@
 
 #include "community/categories.h"
 #include "support/store_fixture.h"
+#include "support/test_data.h"
 
 namespace centinela::crime {
 namespace {
@@ -39,9 +40,7 @@ std::string HeadLines(const std::string& path, int lines) {
   return out;
 }
 
-std::string SharedCrime(const std::string& name) {
-  return std::string(CENTINELA_SOURCE_DIR) + "/../shared/data/crime/" + name;
-}
+std::string CrimeSlice(const std::string& name) { return test::TestDataPath("crime/" + name); }
 
 std::string MappingText(const std::string& name) {
   return ReadText(std::string(CENTINELA_SOURCE_DIR) + "/mappings/" + name);
@@ -258,7 +257,7 @@ TEST_P(ImporterTest, CdmxSliceWithItsDirtyRows) {
   if (IsSkipped()) return;
   // The first 8,000 data rows hold a known dirty row: line 7254 has an empty time.
   std::string file =
-      Write("cdmx.csv", HeadLines(SharedCrime("cdmx_carpetas_2019_2021.csv.gz"), 8001));
+      Write("cdmx.csv", HeadLines(CrimeSlice("cdmx_carpetas_2019_2021_head8000.csv.gz"), 8001));
   auto r = Import(file, MappingText("cdmx_carpetas.toml"));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->read, 8000);
@@ -280,7 +279,7 @@ TEST_P(ImporterTest, CdmxSliceWithItsDirtyRows) {
 
 TEST_P(ImporterTest, BuenosAiresSliceHasNoDates) {
   if (IsSkipped()) return;
-  std::string file = Write("ba.csv", HeadLines(SharedCrime("buenos_aires_delitos_127k.csv"), 3001));
+  std::string file = Write("ba.csv", HeadLines(CrimeSlice("buenos_aires_delitos_head3000.csv"), 3001));
   auto r = Import(file, MappingText("buenos_aires_delitos.toml"));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->read, 3000);
@@ -295,7 +294,7 @@ TEST_P(ImporterTest, BuenosAiresSliceHasNoDates) {
 
 TEST_P(ImporterTest, LosAngelesBiobioWholeFile) {
   if (IsSkipped()) return;
-  auto r = Import(SharedCrime("chile_los_angeles_biobio_2022.csv"),
+  auto r = Import(CrimeSlice("chile_los_angeles_biobio_2022.csv"),
                   MappingText("chile_los_angeles_biobio.toml"));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->read, 203);
@@ -312,7 +311,7 @@ TEST_P(ImporterTest, LosAngelesBiobioWholeFile) {
 TEST_P(ImporterTest, CeadSliceAsMonthlyCounts) {
   if (IsSkipped()) return;
   std::string file = Write(
-      "cead.csv", HeadLines(SharedCrime("chile_cead_south_precinct_monthly_2010_2025.csv"), 2001));
+      "cead.csv", HeadLines(CrimeSlice("chile_cead_south_precinct_monthly_head2000.csv"), 2001));
   auto r = Import(file, MappingText("chile_cead_monthly.toml"));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->read, 2000);

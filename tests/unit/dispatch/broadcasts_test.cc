@@ -1,6 +1,6 @@
 // CAP 1.2 export: every severity x urgency x certainty combination the API accepts (and
 // every category) renders an <alert> that validates against the OASIS schema
-// (../shared/data/cap/CAP-v1.2.xsd) with xmllint; a broken alert is refused by the same
+// (tests/testdata/cap/CAP-v1.2.xsd) with xmllint; a broken alert is refused by the same
 // check, so the check can fail.
 #include "dispatch/broadcasts.h"
 
@@ -13,6 +13,8 @@
 #include <string>
 
 #include <unistd.h>
+
+#include "support/test_data.h"
 
 namespace centinela::dispatch {
 namespace {
@@ -38,7 +40,7 @@ Broadcast Sample() {
   return b;
 }
 
-std::string Xsd() { return std::string(CENTINELA_SOURCE_DIR) + "/../shared/data/cap/CAP-v1.2.xsd"; }
+std::string Xsd() { return centinela::test::TestDataPath("cap/CAP-v1.2.xsd"); }
 
 // xmllint's exit status over the files.
 int Validate(const std::vector<std::string>& files) {

@@ -11,8 +11,8 @@ namespace centinela::testing {
 
 namespace json = boost::json;
 
-std::string SharedDataPath(const std::string& relative) {
-  return std::string(CENTINELA_SOURCE_DIR) + "/../shared/data/" + relative;
+std::string TestDataPath(const std::string& relative) {
+  return std::string(CENTINELA_SOURCE_DIR) + "/tests/testdata/" + relative;
 }
 
 std::string ReadFileOrThrow(const std::string& path) {
@@ -32,7 +32,7 @@ std::string CutCode(const std::string& name) {
 }
 
 std::vector<Comuna> SouthPrecinctComunas() {
-  std::string path = SharedDataPath("geo/santiago_south_precinct_7_comunas.geojson");
+  std::string path = TestDataPath("geo/santiago_south_precinct_7_comunas.geojson");
   json::value doc = json::parse(ReadFileOrThrow(path));
   std::vector<Comuna> out;
   for (const json::value& f : doc.at("features").as_array()) {
@@ -49,7 +49,7 @@ std::vector<Comuna> SouthPrecinctComunas() {
 }
 
 std::vector<CentroidRow> SouthPrecinctTable() {
-  std::string path = SharedDataPath("south-precinct.csv");
+  std::string path = TestDataPath("south-precinct.csv");
   std::istringstream lines(ReadFileOrThrow(path));
   auto split = [](std::string line) {
     if (!line.empty() && line.back() == '\r') line.pop_back();

@@ -1,15 +1,15 @@
 #pragma once
 // Real public data for the geo and areas tests: the seven South Precinct comunas (BCN 2015
-// boundaries) and the precinct's table, read at test time from /work/shared/data (see its
-// README.md for origins). A missing file fails the test with the path it looked for.
+// boundaries) and the precinct's table, carried in tests/testdata (origins in its
+// README.md). A missing file fails the test with the path it looked for.
 
 #include <string>
 #include <vector>
 
 namespace centinela::testing {
 
-//! CENTINELA_SOURCE_DIR "/../shared/data/" + relative.
-std::string SharedDataPath(const std::string& relative);
+//! CENTINELA_SOURCE_DIR "/tests/testdata/" + relative.
+std::string TestDataPath(const std::string& relative);
 //! The whole file; throws std::runtime_error naming the path when it cannot be read.
 std::string ReadFileOrThrow(const std::string& path);
 
@@ -30,7 +30,7 @@ struct CentroidRow {
 //! Rows of south-precinct.csv.
 std::vector<CentroidRow> SouthPrecinctTable();
 
-//! CUT code of a South Precinct comuna name (per /work/shared/data/README.md), or "".
+//! CUT code of a South Precinct comuna name (per tests/testdata/README.md), or "".
 std::string CutCode(const std::string& name);
 
 }  // namespace centinela::testing

@@ -1,4 +1,4 @@
-// The OsmAnd decoder fed with Traccar's own test messages (../shared/data/gps/
+// The OsmAnd decoder fed with Traccar's own test messages (tests/testdata/gps/
 // osmand_vectors.txt, Apache-2.0): every vector must decode; positions must carry the
 // device, coordinates, time and speed the vector's derived values give.
 #include "tracking/osmand.h"
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "http/server_internal.h"
+#include "support/test_data.h"
 
 namespace centinela::tracking {
 namespace {
@@ -29,7 +30,7 @@ struct Vector {
 };
 
 std::vector<Vector> LoadVectors() {
-  std::ifstream in(std::string(CENTINELA_SOURCE_DIR) + "/../shared/data/gps/osmand_vectors.txt");
+  std::ifstream in(centinela::test::TestDataPath("gps/osmand_vectors.txt"));
   std::vector<Vector> out;
   std::string line;
   while (std::getline(in, line)) {
