@@ -5,6 +5,7 @@
 #include "auth/totp.h"
 #include "community/membership.h"
 #include "common/clock.h"
+#include "community/rate_limit.h"
 
 namespace centinela::api {
 
@@ -15,8 +16,17 @@ void Register(ApiContext& ctx, http::Request& req, http::Reply reply) {
   if (!body.ok()) return reply(http::Response::Error(body.status()));
   auth::NewUser u;
   if (Status err = ReadNewUser(*body, &u); !err.ok()) return reply(http::Response::Error(err));
-  // Self-registration always makes a neighbour; staff are created by admins.
-  ctx.accounts.CreateUser(std::move(u), "self", [reply](Result<auth::UserView> r) {
+  if (ctx.registrations != nullptr) {
+    if (std::optional<int> wait = ctx.registrations->Reserve(req.remote_ip)) {
+      http::Response resp = http::Response::Error(
+          RateLimited("too many registrations from this address; try again later"));
+      resp.headers.emplace_back("Retry-After", std::to_string(*wait));
+      return reply(std::move(resp));
+    }
+  }
+  // Self-registration always makes a neighbour; staff are created by admins. A taken email
+  // or phone answers like a new account (Accounts::Register): no account enumeration.
+  ctx.accounts.Register(std::move(u), [reply](Result<auth::UserView> r) {
     if (!r.ok()) return reply(http::Response::Error(r.status()));
     reply(JsonResponse(201, UserJson(*r)));
   });

@@ -23,6 +23,7 @@ class ReportService;
 class CommentService;
 class MembershipService;
 class FamilyService;
+class RateLimiter;
 }  // namespace centinela::community
 
 namespace centinela::dispatch {
@@ -61,6 +62,8 @@ struct ApiContext {
   dispatch::UnitService* units = nullptr;          //!< /api/v1/units, recommendation, dispatch
   tracking::PositionService* positions = nullptr;  //!< /api/v1/positions, devices, trails, OsmAnd
   dispatch::BroadcastService* broadcasts = nullptr;  //!< /api/v1/broadcasts (CAP 1.2, Atom)
+  //! Registrations per client address (auth.register_max_per_*_per_ip); none = no limit.
+  community::RateLimiter* registrations = nullptr;
 };
 
 //! Bearer token from "Authorization: Bearer <token>", or empty.

@@ -24,7 +24,10 @@ json::object LinkJson(const FamilyLink& l, const std::string& viewer) {
                  {"direction", l.owner_id == viewer ? "outgoing" : "incoming"},
                  {"created_ms", l.created_ms},
                  {"updated_ms", l.updated_ms}};
-  o["member_id"] = l.member_id.empty() ? json::value(nullptr) : json::value(l.member_id);
+  // The inviter learns who the member is only once they accept: an invitation answers the
+  // same whether or not the email or phone has an account (no account enumeration).
+  const bool hidden = l.owner_id == viewer && l.status != "accepted";
+  o["member_id"] = l.member_id.empty() || hidden ? json::value(nullptr) : json::value(l.member_id);
   o["invite_email"] = l.invite_email.empty() ? json::value(nullptr) : json::value(l.invite_email);
   o["invite_phone"] = l.invite_phone.empty() ? json::value(nullptr) : json::value(l.invite_phone);
   return o;

@@ -133,6 +133,10 @@ Result<http::ServerOptions> ServerOptionsFrom(const Config& c) {
   o.idle_timeout_ms = static_cast<int>(c.Int("server.idle_timeout_ms"));
   o.drain_timeout_ms = static_cast<int>(c.Int("server.drain_timeout_ms"));
   o.max_connections = static_cast<int>(c.Int("server.max_connections"));
+  Result<std::vector<http::Cidr>> proxies = http::ParseCidrList(c.Str("server.trusted_proxies"));
+  if (!proxies.ok())
+    return InvalidArgument("server.trusted_proxies: " + proxies.status().message());
+  o.trusted_proxies = std::move(proxies).value();
   return o;
 }
 
@@ -259,6 +263,10 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   ctx.comments = &comments;
   ctx.memberships = &memberships;
   ctx.family = &family;
+  community::RateLimiter registrations(static_cast<int>(config->Int("auth.register_max_per_minute_per_ip")),
+                                       static_cast<int>(config->Int("auth.register_max_per_day_per_ip")),
+                                       clock);
+  ctx.registrations = &registrations;
   // The crime map's in-memory index: every complaint and report now, then the log.
   crime::IncidentIndex crime_index;
   crime::IncidentFeed crime_feed(**store, areas, crime_index);

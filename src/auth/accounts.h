@@ -101,6 +101,10 @@ class Accounts {
   //! `actor` is who did it ("self" for registration, an admin's user id, "cli"). Records
   //! "user.created" and one "grant.added" per area-scoped grant in `user.grants`.
   void CreateUser(NewUser user, std::string actor, std::function<void(Result<UserView>)> done);
+  //! Self-registration (actor "self"): as CreateUser, but a taken email or phone answers
+  //! exactly as a new account would (the view of an account that was not created), so it
+  //! tells no one whether an account exists; the existing account is not touched.
+  void Register(NewUser user, std::function<void(Result<UserView>)> done);
   //! Checks throttling (429 with retry-after), then the password; issues a token.
   //! Unknown login, wrong password and disabled account all answer 401 "invalid
   //! credentials". retry_after_s is > 0 only with kRateLimited.
@@ -162,6 +166,8 @@ class Accounts {
   Result<std::vector<UserView>> ListUsers(int limit, int offset, const std::string& query = "");
 
  private:
+  void Create(NewUser user, std::string actor, bool conceal_taken,
+              std::function<void(Result<UserView>)> done);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

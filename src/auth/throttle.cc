@@ -7,9 +7,10 @@ namespace centinela::auth {
 
 namespace {
 
-// Longest a key is ever locked out, however many lockouts it has collected.
-constexpr int64_t kMaxLockoutMs = 60LL * 60 * 1000;
-// Account and IP keys share one map; the prefixes keep an account named like an IP apart.
+constexpr int64_t kMaxLockoutMs = LoginThrottle::kMaxLockoutMs;
+// Pair, account and IP keys share one map; the prefixes keep an account named like an IP
+// apart, and '\n' (never in a normalised login) separates a pair's two halves.
+constexpr std::string_view kPairPrefix = "p:";
 constexpr std::string_view kAccountPrefix = "a:";
 constexpr std::string_view kIpPrefix = "i:";
 
@@ -20,6 +21,10 @@ std::string Key(std::string_view prefix, const std::string& value) {
   return k;
 }
 
+std::string PairKey(const std::string& account, const std::string& ip) {
+  return Key(kPairPrefix, account + "\n" + ip);
+}
+
 int64_t CeilSeconds(int64_t ms) { return ms <= 0 ? 0 : (ms + 999) / 1000; }
 
 }  // namespace
@@ -28,6 +33,8 @@ LoginThrottle::LoginThrottle(const Clock& clock, ThrottleOptions options)
     : clock_(clock), options_(options) {
   options_.max_failures_per_account = std::max(1, options_.max_failures_per_account);
   options_.max_failures_per_ip = std::max(1, options_.max_failures_per_ip);
+  options_.max_failures_per_account_all_addresses =
+      std::max(1, options_.max_failures_per_account_all_addresses);
   options_.window_ms = std::max<int64_t>(1, options_.window_ms);
   options_.base_lockout_ms = std::clamp<int64_t>(options_.base_lockout_ms, 1, kMaxLockoutMs);
   options_.max_keys = std::max<size_t>(2, options_.max_keys);
@@ -37,23 +44,30 @@ int64_t LoginThrottle::RetryAfterSeconds(const std::string& account, const std::
   const int64_t now = clock_.NowMs();
   std::lock_guard lock(mu_);
   int64_t wait = 0;
-  if (!account.empty()) wait = std::max(wait, Wait(Key(kAccountPrefix, account), now));
-  if (!ip.empty()) wait = std::max(wait, Wait(Key(kIpPrefix, ip), now));
+  if (!account.empty()) wait = std::max(wait, Wait(PairKey(account, ip), now));
+  if (!ip.empty()) {
+    const std::string ip_key = Key(kIpPrefix, ip);
+    wait = std::max(wait, Wait(ip_key, now));
+    // A distributed guesser: the account is hot, and this address has failed lately.
+    if (!account.empty() && RecentlyFailed(ip_key, now))
+      wait = std::max(wait, Wait(Key(kAccountPrefix, account), now));
+  }
   return CeilSeconds(wait);
 }
 
 void LoginThrottle::RecordFailure(const std::string& account, const std::string& ip) {
   const int64_t now = clock_.NowMs();
   std::lock_guard lock(mu_);
-  if (!account.empty()) Fail(Key(kAccountPrefix, account), options_.max_failures_per_account, now);
+  if (!account.empty()) {
+    Fail(PairKey(account, ip), options_.max_failures_per_account, now);
+    Fail(Key(kAccountPrefix, account), options_.max_failures_per_account_all_addresses, now);
+  }
   if (!ip.empty()) Fail(Key(kIpPrefix, ip), options_.max_failures_per_ip, now);
 }
 
 void LoginThrottle::RecordSuccess(const std::string& account, const std::string& ip) {
-  // Only the account is forgiven: one good password must not reopen an IP that is
-  // guessing at many accounts.
   std::lock_guard lock(mu_);
-  if (!account.empty()) entries_.erase(Key(kAccountPrefix, account));
+  if (!account.empty()) entries_.erase(PairKey(account, ip));
 }
 
 // An entry is stale, and may be forgotten with its lockout history, once it is neither
@@ -67,6 +81,14 @@ int64_t LoginThrottle::Wait(const std::string& key, int64_t now) {
   auto it = entries_.find(key);
   if (it == entries_.end()) return 0;
   return std::max<int64_t>(0, it->second.locked_until_ms - now);
+}
+
+// The address failed within the current window, or is backing off.
+bool LoginThrottle::RecentlyFailed(const std::string& key, int64_t now) {
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return false;
+  const Entry& e = it->second;
+  return e.locked_until_ms > now || (e.failures > 0 && now - e.window_start_ms < options_.window_ms);
 }
 
 void LoginThrottle::Fail(const std::string& key, int limit, int64_t now) {

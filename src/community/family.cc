@@ -30,12 +30,19 @@ FamilyLink FromRow(const store::Rows& rows, size_t i) {
 store::Value OrNull(const std::string& s) { return s.empty() ? store::Value() : store::Value(s); }
 
 // Both sides hear of every change to their link; the payload names no contact details.
+// The owner's copy names the member only once they have accepted: until then whether the
+// invited email or phone has an account (and which) is not the inviter's to learn.
 Status AppendEvents(store::Tx& tx, const std::string& type, const std::string& actor,
                     const FamilyLink& l) {
-  const std::string payload = json::serialize(json::object{
-      {"link", l.id}, {"owner", l.owner_id}, {"member", l.member_id}, {"status", l.status}});
   for (const std::string& user : {l.owner_id, l.member_id}) {
     if (user.empty()) continue;
+    const bool hide_member = user == l.owner_id && l.status != "accepted";
+    const std::string payload = json::serialize(json::object{
+        {"link", l.id},
+        {"owner", l.owner_id},
+        {"member", hide_member || l.member_id.empty() ? json::value(nullptr)
+                                                      : json::value(l.member_id)},
+        {"status", l.status}});
     auto ev = tx.Append(store::EventDraft{type, actor, "family:" + l.id, "user:" + user, payload});
     if (!ev.ok()) return ev.status();
   }

@@ -557,7 +557,7 @@ asio::awaitable<bool> Server::Impl::ServeOne(beast::tcp_stream& stream, beast::f
     Request probe = req;
     for (const auto& field : parser.get())
       probe.headers.emplace_back(internal::ToLower(field.name_string()), std::string(field.value()));
-    probe.remote_ip = ip;
+    probe.remote_ip = ClientAddress(options.trusted_proxies, ip, probe.Header("x-forwarded-for"));
     Status verdict = match->options.check_header(probe);
     if (!verdict.ok()) {
       Response r = Response::Error(verdict);
@@ -611,7 +611,7 @@ asio::awaitable<bool> Server::Impl::ServeOne(beast::tcp_stream& stream, beast::f
   req.headers.reserve(static_cast<size_t>(std::distance(msg.begin(), msg.end())));
   for (const auto& field : msg)
     req.headers.emplace_back(internal::ToLower(field.name_string()), std::string(field.value()));
-  req.remote_ip = ip;
+  req.remote_ip = ClientAddress(options.trusted_proxies, ip, req.Header("x-forwarded-for"));
   if (target_status.ok() && match->outcome == Router::Outcome::kFound &&
       match->options.upgrader != nullptr && !stopping) {
     // The route takes the connection over (WebSocket, Server-Sent Events) until it ends.

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/metrics.h"
+#include "http/proxy.h"
 #include "http/router.h"
 
 namespace centinela::http {
@@ -24,6 +25,8 @@ struct ServerOptions {
   int drain_timeout_ms = 10'000;   //!< on Stop, wait this long for in-flight requests
   int handler_timeout_ms = 60'000; //!< a handler that has not replied by then gets a 503
   int max_connections = 10'000;    //!< accepted beyond this are answered 503 and closed
+  //! Peers whose X-Forwarded-For is believed (Request::remote_ip); empty = none.
+  std::vector<Cidr> trusted_proxies;
 };
 
 //! Serves a Router. Thread-safe Start/Stop; handlers run on io threads and may reply from

@@ -160,9 +160,9 @@ TEST_P(ApiTest, BadInputGetsTheErrorEnvelope) {
   EXPECT_EQ(semantic.ErrorCode(), "unprocessable");
   Reply not_object = api().Call("PATCH", "/api/v1/me", "[1,2]", t);
   EXPECT_EQ(not_object.status, 422);
+  // Registering an existing email answers like a new registration (no enumeration).
   Reply dup = api().Call("POST", "/api/v1/auth/register", Api::Obj({{"email", "vecina@test.cl"}, {"password", kPassword}}));
-  EXPECT_EQ(dup.status, 409);
-  EXPECT_EQ(dup.ErrorCode(), "conflict");
+  EXPECT_EQ(dup.status, 201) << dup.body;
   Reply weak = api().Call("POST", "/api/v1/auth/register", Api::Obj({{"email", "weak@test.cl"}, {"password", "123"}}));
   EXPECT_EQ(weak.status, 422);
   Reply bad_lat = api().Call("GET", "/api/v1/areas/at?lat=abc&lon=-70.6", "", t);
@@ -325,6 +325,124 @@ INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::Values("sqlite", "postgre
 // ---- tests that need their own server ---------------------------------------------------
 
 class OwnServerTest : public OwnDatabaseTest {};
+
+// Keys of a JSON object answer, in order.
+std::vector<std::string> Keys(const Reply& r) {
+  std::vector<std::string> out;
+  const json::value doc = r.Json();
+  for (const auto& kv : doc.as_object()) out.emplace_back(kv.key());
+  return out;
+}
+
+test::HeaderList From(const std::string& ip) { return {{"X-Forwarded-For", ip}}; }
+
+// Lock-out as a weapon: an attacker's failures from one address never keep the owner, from
+// another address, out; the attacker's address backs off, at most 15 minutes. The proxy on
+// 127.0.0.1 is trusted, so X-Forwarded-For names each side's address.
+TEST_P(OwnServerTest, AttackersFailuresDoNotLockTheOwnerOut) {
+  ServerProcess server(dir_, db_->url(), {}, {"CENTINELA_SERVER_TRUSTED_PROXIES=127.0.0.1/32"});
+  ASSERT_TRUE(server.Start()) << server.output();
+  Api api(server.port());
+  const std::string email = "operadora@test.cl";
+  ASSERT_EQ(api.Call("POST", "/api/v1/auth/register", Api::Obj({{"email", email}, {"password", kPassword}})).status, 201);
+  const std::string wrong = Api::Obj({{"login", email}, {"password", "not-the-password"}});
+  const std::string right = Api::Obj({{"login", email}, {"password", kPassword}});
+  int refused = 0;
+  for (int i = 0; i < 30; ++i) {
+    Reply r = api.Call("POST", "/api/v1/auth/login", wrong, "", From("203.0.113.66"));
+    if (r.status == 429) {
+      ++refused;
+      const int retry = std::stoi(r.Header("retry-after"));
+      EXPECT_GE(retry, 1);
+      EXPECT_LE(retry, 900);
+    } else {
+      EXPECT_EQ(r.status, 401) << r.body;
+    }
+  }
+  EXPECT_GE(refused, 25);  // slowed after 5 failures
+  // The right password from the attacker's address is refused while it backs off...
+  EXPECT_EQ(api.Call("POST", "/api/v1/auth/login", right, "", From("203.0.113.66")).status, 429);
+  // ...and the owner, from an address with no failures, gets in at once.
+  Reply owner = api.Call("POST", "/api/v1/auth/login", right, "", From("198.51.100.20"));
+  EXPECT_EQ(owner.status, 200) << owner.body;
+}
+
+// X-Forwarded-For is ignored unless the peer is a trusted proxy (none by default): a forged
+// header does not give a guesser a fresh address.
+TEST_P(OwnServerTest, ForwardedForIsIgnoredFromAnUntrustedPeer) {
+  ServerProcess server(dir_, db_->url());
+  ASSERT_TRUE(server.Start()) << server.output();
+  Api api(server.port());
+  const std::string email = "vecino@test.cl";
+  ASSERT_EQ(api.Call("POST", "/api/v1/auth/register", Api::Obj({{"email", email}, {"password", kPassword}})).status, 201);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(api.Call("POST", "/api/v1/auth/login",
+                       Api::Obj({{"login", email}, {"password", "not-the-password"}}), "",
+                       From("203.0.113." + std::to_string(i + 1)))
+                  .status,
+              401);
+  }
+  // All five came from 127.0.0.1 whatever the header said.
+  EXPECT_EQ(api.Call("POST", "/api/v1/auth/login", Api::Obj({{"login", email}, {"password", kPassword}}),
+                     "", From("198.51.100.99"))
+                .status,
+            429);
+}
+
+// Registering an existing email answers exactly like a new registration and changes nothing
+// of the existing account.
+TEST_P(OwnServerTest, RegistrationDoesNotTellWhetherTheAccountExists) {
+  ServerProcess server(dir_, db_->url());
+  ASSERT_TRUE(server.Start()) << server.output();
+  Api api(server.port());
+  Reply first = api.Call("POST", "/api/v1/auth/register",
+                         Api::Obj({{"email", "ana@test.cl"}, {"password", kPassword}, {"display_name", "Ana"}}));
+  ASSERT_EQ(first.status, 201) << first.body;
+  Reply fresh = api.Call("POST", "/api/v1/auth/register",
+                         Api::Obj({{"email", "bea@test.cl"}, {"password", kPassword}, {"display_name", "Bea"}}));
+  ASSERT_EQ(fresh.status, 201) << fresh.body;
+  const std::string other_password = "otra-clave-larga-2026";
+  Reply again = api.Call("POST", "/api/v1/auth/register",
+                         Api::Obj({{"email", "ANA@test.cl"}, {"password", other_password}, {"display_name", "Intrusa"}}));
+  EXPECT_EQ(again.status, fresh.status) << again.body;
+  EXPECT_EQ(Keys(again), Keys(fresh));
+  EXPECT_EQ(again.Json().at("roles"), fresh.Json().at("roles"));
+  EXPECT_EQ(again.Json().at("display_name").as_string(), "Intrusa");  // echoes what was sent
+  EXPECT_NE(again.Json().at("id"), first.Json().at("id"));
+  EXPECT_EQ(again.Header("content-type"), fresh.Header("content-type"));
+  // The existing account is untouched: its password still works, the new one does not.
+  const std::string token = api.Login("ana@test.cl", kPassword);
+  ASSERT_FALSE(token.empty());
+  EXPECT_TRUE(api.Login("ana@test.cl", other_password).empty());
+  Reply me = api.Call("GET", "/api/v1/me", "", token);
+  ASSERT_EQ(me.status, 200);
+  EXPECT_EQ(me.Json().at("display_name").as_string(), "Ana");
+  EXPECT_EQ(db_->Column("SELECT count(*) FROM users WHERE email = 'ana@test.cl'"),
+            std::vector<std::string>{"1"});
+}
+
+// Registration is rate-limited per client address (here 3 a minute).
+TEST_P(OwnServerTest, RegistrationIsRateLimitedPerAddress) {
+  ServerProcess server(dir_, db_->url(), {},
+                       {"CENTINELA_SERVER_TRUSTED_PROXIES=127.0.0.1/32",
+                        "CENTINELA_AUTH_REGISTER_MAX_PER_MINUTE_PER_IP=3"});
+  ASSERT_TRUE(server.Start()) << server.output();
+  Api api(server.port());
+  auto reg = [&](int i, const std::string& ip) {
+    return api.Call("POST", "/api/v1/auth/register",
+                    Api::Obj({{"email", "r" + std::to_string(i) + "@test.cl"}, {"password", kPassword}}),
+                    "", From(ip));
+  };
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(reg(i, "203.0.113.7").status, 201);
+  Reply limited = reg(3, "203.0.113.7");
+  EXPECT_EQ(limited.status, 429) << limited.body;
+  EXPECT_EQ(limited.ErrorCode(), "rate_limited");
+  EXPECT_GE(std::stoi(limited.Header("retry-after")), 1);
+  EXPECT_EQ(reg(4, "198.51.100.8").status, 201);  // another address is not affected
+  // The refused registration created nothing.
+  EXPECT_EQ(db_->Column("SELECT count(*) FROM users WHERE email = 'r3@test.cl'"),
+            std::vector<std::string>{"0"});
+}
 
 // `centinela audit verify` walks the chain and names the first row edited behind its back.
 TEST_P(OwnServerTest, AuditVerifyFindsARowEditedBehindTheServersBack) {

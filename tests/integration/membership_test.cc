@@ -304,7 +304,28 @@ TEST_P(MembershipTest, FamilyCircleSeesSharedRestrictedReports) {
                  Obj({{"email", "HIJO-" + GetParam() + "@test.cl"}}), mother.second);
   ASSERT_EQ(r.status, 201) << r.body;
   const std::string link = std::string(r.Json().at("id").as_string());
-  EXPECT_EQ(r.Json().at("member_id").as_string(), son.first);
+  // No enumeration: the answer for a registered invitee is the one an unknown email gets
+  // (same keys, no member id); the invitee's identity appears only once they accept.
+  EXPECT_TRUE(r.Json().at("member_id").is_null()) << r.body;
+  Reply unknown = Call("POST", "/api/v1/family/invitations",
+                       Obj({{"email", "nadie-" + GetParam() + "@test.cl"}}), mother.second);
+  ASSERT_EQ(unknown.status, r.status) << unknown.body;
+  std::vector<std::string> keys_known, keys_unknown;
+  const json::value known_doc = r.Json(), unknown_doc = unknown.Json();
+  for (const auto& kv : known_doc.as_object()) keys_known.emplace_back(kv.key());
+  for (const auto& kv : unknown_doc.as_object()) keys_unknown.emplace_back(kv.key());
+  EXPECT_EQ(keys_known, keys_unknown);
+  EXPECT_TRUE(unknown.Json().at("member_id").is_null());
+  // Nor through the event the inviter's stream replays.
+  EXPECT_EQ(dep_->db->Column("SELECT payload FROM events WHERE type = 'family.invited' AND "
+                             "scope = 'user:" + mother.first + "' AND payload LIKE '%" +
+                             son.first + "%'"),
+            std::vector<std::string>{});
+  r = Call("GET", "/api/v1/family", "", mother.second);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::value listed = r.Json();
+  for (const auto& l : listed.at("links").as_array())
+    EXPECT_TRUE(l.at("member_id").is_null()) << r.body;
   EXPECT_EQ(Call("POST", "/api/v1/family/invitations",
                  Obj({{"email", "hijo-" + GetParam() + "@test.cl"}}), mother.second)
                 .status,
@@ -327,6 +348,14 @@ TEST_P(MembershipTest, FamilyCircleSeesSharedRestrictedReports) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.Json().at("status").as_string(), "accepted");
   EXPECT_EQ(Call("POST", "/api/v1/family/" + link + "/decline", "", son.second).status, 409);
+  // Accepted: now the inviter sees who it is.
+  r = Call("GET", "/api/v1/family", "", mother.second);
+  ASSERT_EQ(r.status, 200) << r.body;
+  bool named = false;
+  const json::value after = r.Json();
+  for (const auto& l : after.at("links").as_array())
+    if (l.at("id").as_string() == link) named = l.at("member_id").as_string() == son.first;
+  EXPECT_TRUE(named) << r.body;
 
   EXPECT_TRUE(ReportIds(son.second).count(report));
   EXPECT_FALSE(ReportIds(stranger.second).count(report));
@@ -377,15 +406,18 @@ TEST_P(MembershipTest, InvitationBeforeRegistrationIsBoundToTheNewAccount) {
   std::vector<std::string> expected{"user:" + abuela.first, "user:" + nieta.first};
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(events(), expected);
-  // Listing again binds nothing more; the owner sees the invitee now.
+  // Listing again binds nothing more; the owner does not learn who it is until acceptance.
   ASSERT_EQ(Call("GET", "/api/v1/family", "", nieta.second).status, 200);
   EXPECT_EQ(events().size(), 2u);
   r = Call("GET", "/api/v1/family", "", abuela.second);
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(r.Json().at("links").as_array()[0].at("member_id").as_string(), nieta.first);
+  EXPECT_TRUE(r.Json().at("links").as_array()[0].at("member_id").is_null()) << r.body;
   r = Call("POST", "/api/v1/family/" + link + "/accept", "", nieta.second);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.Json().at("status").as_string(), "accepted");
+  r = Call("GET", "/api/v1/family", "", abuela.second);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json().at("links").as_array()[0].at("member_id").as_string(), nieta.first);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, MembershipTest, ::testing::Values("sqlite", "postgresql"),

@@ -127,7 +127,11 @@ bool ServerProcess::Start(int timeout_ms) {
       args.push_back(db_url_);
     }
     for (const auto& a : extra_args_) args.push_back(a);
-    std::vector<std::string> env = {"CENTINELA_LOG_ACCESS=false"};
+    // Suites register many accounts from 127.0.0.1: no registration limit unless a test
+    // sets one (env_ comes after and wins).
+    std::vector<std::string> env = {"CENTINELA_LOG_ACCESS=false",
+                                    "CENTINELA_AUTH_REGISTER_MAX_PER_MINUTE_PER_IP=0",
+                                    "CENTINELA_AUTH_REGISTER_MAX_PER_DAY_PER_IP=0"};
     env.insert(env.end(), env_.begin(), env_.end());
     pid_ = Spawn(args, env, log_path_);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);

@@ -15,7 +15,7 @@ class ThrottleTest : public ::testing::Test {
   ThrottleOptions options_;  // defaults: 5 per account, 20 per IP, 15 min, 60 s lockout
 };
 
-TEST_F(ThrottleTest, LocksAccountAfterFiveFailures) {
+TEST_F(ThrottleTest, SlowsAnAccountFromTheFailingAddressOnly) {
   LoginThrottle t(clock_, options_);
   for (int i = 0; i < 4; ++i) {
     t.RecordFailure("ana@example.org", "10.0.0.1");
@@ -23,9 +23,31 @@ TEST_F(ThrottleTest, LocksAccountAfterFiveFailures) {
   }
   t.RecordFailure("ana@example.org", "10.0.0.1");
   EXPECT_EQ(t.RetryAfterSeconds("ana@example.org", "10.0.0.1"), 60);
-  // The lock is on the account, whatever the IP.
-  EXPECT_EQ(t.RetryAfterSeconds("ana@example.org", "192.0.2.7"), 60);
+  // Lock-out as a weapon: the owner, from an address with no recent failures, gets in.
+  EXPECT_EQ(t.RetryAfterSeconds("ana@example.org", "192.0.2.7"), 0);
   EXPECT_EQ(t.RetryAfterSeconds("bob@example.org", "10.0.0.1"), 0);
+}
+
+TEST_F(ThrottleTest, OwnerFromACleanAddressIsNeverLockedOut) {
+  LoginThrottle t(clock_, options_);
+  // An attacker hammers the operator's account from one address for a whole shift.
+  for (int round = 0; round < 40; ++round) {
+    for (int i = 0; i < 5; ++i) t.RecordFailure("operadora@centinela.cl", "203.0.113.66");
+    clock_.Advance(15 * kMinute);
+  }
+  EXPECT_EQ(t.RetryAfterSeconds("operadora@centinela.cl", "198.51.100.20"), 0);
+}
+
+TEST_F(ThrottleTest, DistributedGuessingSlowsOnlyAddressesThatFailed) {
+  LoginThrottle t(clock_, options_);
+  // 20 addresses, one guess each at one account: the account-wide count is reached.
+  for (int i = 0; i < 20; ++i) t.RecordFailure("victima", "10.1.0." + std::to_string(i));
+  // An address that has failed recently (here: on another account) is slowed for it...
+  t.RecordFailure("otra", "10.2.0.1");
+  EXPECT_GT(t.RetryAfterSeconds("victima", "10.2.0.1"), 0);
+  EXPECT_GT(t.RetryAfterSeconds("victima", "10.1.0.3"), 0);
+  // ...the owner from a clean address is not.
+  EXPECT_EQ(t.RetryAfterSeconds("victima", "192.0.2.1"), 0);
 }
 
 TEST_F(ThrottleTest, RetryAfterCountsDownInWholeSeconds) {
@@ -39,14 +61,26 @@ TEST_F(ThrottleTest, RetryAfterCountsDownInWholeSeconds) {
   EXPECT_EQ(t.RetryAfterSeconds("a", ""), 0);
 }
 
-TEST_F(ThrottleTest, LockoutDoublesAndIsCappedAtOneHour) {
+TEST_F(ThrottleTest, BackoffDoublesAndIsCappedAtFifteenMinutes) {
   LoginThrottle t(clock_, options_);
   int64_t want = 60;
-  for (int round = 0; round < 9; ++round) {
+  for (int round = 0; round < 6; ++round) {
     for (int i = 0; i < 5; ++i) t.RecordFailure("a", "");
-    EXPECT_EQ(t.RetryAfterSeconds("a", ""), std::min<int64_t>(want, 3600)) << "round " << round;
-    clock_.Advance(std::min<int64_t>(want, 3600) * 1000);
+    EXPECT_EQ(t.RetryAfterSeconds("a", ""), std::min<int64_t>(want, 900)) << "round " << round;
+    clock_.Advance(std::min<int64_t>(want, 900) * 1000);
     EXPECT_EQ(t.RetryAfterSeconds("a", ""), 0);
+    want *= 2;
+  }
+}
+
+TEST_F(ThrottleTest, FailingAddressBacksOffExponentiallyUpToFifteenMinutes) {
+  LoginThrottle t(clock_, options_);
+  int64_t want = 60;
+  for (int round = 0; round < 6; ++round) {
+    for (int i = 0; i < 20; ++i) t.RecordFailure("u" + std::to_string(i), "203.0.113.9");
+    EXPECT_EQ(t.RetryAfterSeconds("anyone", "203.0.113.9"), std::min<int64_t>(want, 900))
+        << "round " << round;
+    clock_.Advance(std::min<int64_t>(want, 900) * 1000);
     want *= 2;
   }
 }
@@ -94,10 +128,11 @@ TEST_F(ThrottleTest, PerIpLimitAcrossManyAccounts) {
   t.RecordFailure("user19", "203.0.113.9");
   EXPECT_EQ(t.RetryAfterSeconds("someone", "203.0.113.9"), 60);
   EXPECT_EQ(t.RetryAfterSeconds("someone", "203.0.113.10"), 0);
-  // Retry-after is the larger of the account's and the IP's waits.
+  // Retry-after is the larger of the account-from-address and the address waits.
   for (int i = 0; i < 5; ++i) t.RecordFailure("victim", "198.51.100.1");
   clock_.Advance(30'000);
   EXPECT_EQ(t.RetryAfterSeconds("victim", "203.0.113.9"), 30);
+  EXPECT_EQ(t.RetryAfterSeconds("victim", "198.51.100.1"), 30);
 }
 
 TEST_F(ThrottleTest, MemoryIsBounded) {
