@@ -33,13 +33,13 @@ if [ -z "${CENTINELA_TEST_PG_URL:-}" ] || [ -z "${ANALYTICS_IN_PG:-}" ]; then
   exec "$repo/scripts/with-postgres.sh" "$0" "$build"
 fi
 
-# The full CDMX file (10 MB) is not carried by the repository: CENTINELA_DATA_DIR names the
+# The full CDMX file (10 MB) is not carried by the repository: CENTINELA_LARGE_DATA_DIR names the
 # folder of the shared public data (default: ../shared/data beside the checkout).
-data_dir="${CENTINELA_DATA_DIR:-$repo/../shared/data}"
+data_dir="${CENTINELA_LARGE_DATA_DIR:-$repo/../shared/data}"
 cdmx="$data_dir/crime/cdmx_carpetas_2019_2021.csv.gz"
 mapping="$repo/mappings/cdmx_carpetas.toml"
 if [ ! -r "$cdmx" ]; then
-  echo "analytics bench: skipped: $cdmx is absent (set CENTINELA_DATA_DIR to the shared data folder)" >&2
+  echo "analytics bench: skipped: $cdmx is absent (set CENTINELA_LARGE_DATA_DIR to the shared data folder)" >&2
   exit 0
 fi
 total="${ANALYTICS_TOTAL:-10000000}"

@@ -2,7 +2,7 @@
 // Where tests find their data. Fixtures the suite needs live in tests/testdata (carried by
 // the repository, each file's origin in tests/testdata/README.md). The large public files
 // (whole city boundary sets, the full crime files) are not carried: they are read from the
-// data folder named by CENTINELA_DATA_DIR (default: the shared data folder beside the
+// data folder named by CENTINELA_LARGE_DATA_DIR (default: the shared data folder beside the
 // checkout, ../shared/data), and a test that needs one skips, naming the file, when it is
 // absent — so a clone on any machine passes, and says what it did not check.
 // Needs CENTINELA_SOURCE_DIR (every test target defines it).
@@ -20,9 +20,9 @@ inline std::string TestDataPath(const std::string& relative) {
   return std::string(CENTINELA_SOURCE_DIR) + "/tests/testdata/" + relative;
 }
 
-//! The large-data folder: $CENTINELA_DATA_DIR, else ../shared/data beside the checkout.
+//! The large-data folder: $CENTINELA_LARGE_DATA_DIR, else ../shared/data beside the checkout.
 inline std::string LargeDataDir() {
-  const char* env = std::getenv("CENTINELA_DATA_DIR");
+  const char* env = std::getenv("CENTINELA_LARGE_DATA_DIR");
   if (env != nullptr && *env != '\0') return env;
   return std::string(CENTINELA_SOURCE_DIR) + "/../shared/data";
 }
@@ -35,7 +35,7 @@ inline std::string LargeDataPath(const std::string& relative) {
 //! The message a test skips with when a large file is absent.
 inline std::string LargeDataMissing(const std::string& path) {
   return "skipped: large data file " + path +
-         " is absent (it is not carried by the repository; set CENTINELA_DATA_DIR to the "
+         " is absent (it is not carried by the repository; set CENTINELA_LARGE_DATA_DIR to the "
          "folder holding the shared public data to run this check — tests/testdata/README.md)";
 }
 

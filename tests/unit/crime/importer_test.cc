@@ -215,7 +215,7 @@ std::vector<std::string> ComplaintIndexes(store::Store& s) {
   auto r = s.Query(sqlite ? "SELECT sql AS d FROM sqlite_master WHERE type = 'index' AND "
                             "tbl_name = 'complaints' AND sql IS NOT NULL ORDER BY name"
                           : "SELECT indexdef AS d FROM pg_indexes WHERE tablename = 'complaints' "
-                            "ORDER BY indexname");
+                            "AND schemaname = current_schema() ORDER BY indexname");
   EXPECT_TRUE(r.ok());
   std::vector<std::string> out;
   for (size_t i = 0; r.ok() && i < r->size(); ++i) out.push_back(r->Text(i, "d"));
