@@ -35,6 +35,7 @@
 #include "realtime/hub.h"
 #include "realtime/stream_server.h"
 #include "events/follower.h"
+#include "http/security_headers.h"
 #include "http/server.h"
 #include "media/media.h"
 #include "store/store.h"
@@ -129,6 +130,19 @@ Result<http::ServerOptions> ServerOptionsFrom(const Config& c) {
   o.idle_timeout_ms = static_cast<int>(c.Int("server.idle_timeout_ms"));
   o.drain_timeout_ms = static_cast<int>(c.Int("server.drain_timeout_ms"));
   o.max_connections = static_cast<int>(c.Int("server.max_connections"));
+  // The browser may fetch basemap tiles only from origins the Content-Security-Policy
+  // names, so a tile server on another host is added to it, and a URL we cannot reduce to
+  // an origin is refused here rather than leaving a blank map and a CSP error in the console.
+  if (const std::string tiles = c.Str("web.tile_url");
+      !tiles.empty() && !(tiles.starts_with('/') && !tiles.starts_with("//"))) {
+    std::string origin = http::OriginOf(tiles);
+    if (origin.empty())
+      return InvalidArgument(
+          "web.tile_url must be a path on this server or an http(s) URL with a "
+          "plain host name, got '" +
+          tiles + "'");
+    o.csp_extra_origins.push_back(std::move(origin));
+  }
   return o;
 }
 

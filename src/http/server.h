@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/metrics.h"
 #include "http/router.h"
@@ -24,6 +25,9 @@ struct ServerOptions {
   int drain_timeout_ms = 10'000;   //!< on Stop, wait this long for in-flight requests
   int handler_timeout_ms = 60'000; //!< a handler that has not replied by then gets a 503
   int max_connections = 10'000;    //!< accepted beyond this are answered 503 and closed
+  //! Origins besides our own the web app may load images and data from (the basemap's tile
+  //! server), added to the Content-Security-Policy every answer carries (security_headers.h).
+  std::vector<std::string> csp_extra_origins;
 };
 
 //! Serves a Router. Thread-safe Start/Stop; handlers run on io threads and may reply from
