@@ -191,5 +191,19 @@ TEST_F(WebServingTest, EveryAnswerCarriesTheSecurityHeaders) {
   ExpectSecurityHeaders(too_large, "header too large");
 }
 
+// The policy can only name an origin: a tile URL that is not one is refused at startup
+// rather than leaving a blank map behind a CSP error in each browser.
+TEST(WebTileUrlTest, ATileUrlWithoutAPlainOriginIsRefusedAtStartup) {
+  const std::string dir = MakeTempDir("centinela-web-tiles");
+  CommandResult r = RunCentinela(
+      {"serve", "--data-dir", dir, "--listen", "127.0.0.1:" + std::to_string(FreePort())},
+      {"CENTINELA_WEB_TILE_URL=https://{s}.tiles.example/{z}/{x}/{y}.png"});
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("web.tile_url must be a path on this server or an http(s) URL"),
+            std::string::npos)
+      << r.output;
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace centinela::testing
