@@ -35,6 +35,7 @@
 #include "events/audit.h"
 #include "events/bus.h"
 #include "events/follower.h"
+#include "http/security_headers.h"
 #include "http/server.h"
 #include "media/media.h"
 #include "realtime/hub.h"
@@ -137,6 +138,19 @@ Result<http::ServerOptions> ServerOptionsFrom(const Config& c) {
   if (!proxies.ok())
     return InvalidArgument("server.trusted_proxies: " + proxies.status().message());
   o.trusted_proxies = std::move(proxies).value();
+  // The browser may fetch basemap tiles only from origins the Content-Security-Policy
+  // names, so a tile server on another host is added to it, and a URL we cannot reduce to
+  // an origin is refused here rather than leaving a blank map and a CSP error in the console.
+  if (const std::string tiles = c.Str("web.tile_url");
+      !tiles.empty() && !(tiles.starts_with('/') && !tiles.starts_with("//"))) {
+    std::string origin = http::OriginOf(tiles);
+    if (origin.empty())
+      return InvalidArgument(
+          "web.tile_url must be a path on this server or an http(s) URL with a "
+          "plain host name, got '" +
+          tiles + "'");
+    o.csp_extra_origins.push_back(std::move(origin));
+  }
   return o;
 }
 

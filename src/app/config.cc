@@ -52,7 +52,7 @@ const std::vector<KeySpec>& ConfigKeys() {
       {"tracking.retention_days", KeyType::kInt, "30", "Position trail rows older than this many days are deleted (swept every 500th position write); 0 = keep forever."},
       {"tracking.osmand_listen", KeyType::kString, "127.0.0.1:5055", "HOST:PORT of the OsmAnd (Traccar Client) listener; empty = off. A port already in use is logged and the API keeps serving."},
       {"web.dir", KeyType::kString, "", "The built web app (index.html, assets/) served at /; empty = ./web/dist when it exists, else web/dist in the source tree."},
-      {"web.tile_url", KeyType::kString, "", "Basemap raster tile URL template ({z}/{x}/{y}) the web app uses; empty = no basemap, only the area outlines (works offline)."},
+      {"web.tile_url", KeyType::kString, "", "Basemap raster tile URL template ({z}/{x}/{y}) the web app uses: a path on this server, or an http(s) URL whose origin is added to the Content-Security-Policy; empty = no basemap, only the area outlines (works offline)."},
       {"web.tile_attribution", KeyType::kString, "", "Attribution text shown on the map for web.tile_url's tiles."},
       {"stream.max_queue", KeyType::kInt, "1024", "Messages queued to one live-stream session; past it the session is closed with 4008 (too slow) and the client resumes with since."},
       {"stream.max_sessions_per_user", KeyType::kInt, "8", "Open live-stream sessions (WebSocket + SSE) per user; more are answered 429."},

@@ -55,6 +55,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "http/security_headers.h"
 #include "http/server_internal.h"
 #include "http/upgrade.h"
 
@@ -166,8 +167,11 @@ bool IsHttpParseError(const error_code& ec) {
 
 bool BodyForbidden(int status) { return status < 200 || status == 204 || status == 304; }
 
-bhttp::response<bhttp::string_body> ToBeast(Response resp, unsigned version, bool keep_alive,
-                                            bool head) {
+//! `security` (SecurityHeaders) is set after the handler's headers, replacing any of the
+//! same name, so every answer carries the same policy whatever the route.
+bhttp::response<bhttp::string_body> ToBeast(
+    Response resp, unsigned version, bool keep_alive, bool head,
+    const std::vector<std::pair<std::string, std::string>>& security) {
   if (resp.status < 100 || resp.status > 599) {
     spdlog::error("http: handler answered invalid status {}; sending 500", resp.status);
     resp = Response::Error(Code::kInternal, "internal error");
@@ -192,6 +196,7 @@ bhttp::response<bhttp::string_body> ToBeast(Response resp, unsigned version, boo
   }
   if (!has_cache_control && resp.content_type.starts_with("application/json"))
     res.set(bhttp::field::cache_control, "no-store");
+  for (const auto& [name, value] : security) res.set(name, value);
   if (!BodyForbidden(resp.status)) {
     res.content_length(resp.body.size());
     if (!head) res.body() = std::move(resp.body);
@@ -230,7 +235,11 @@ struct Server::Impl {
   };
 
   Impl(ServerOptions o, const Router& r, Metrics& m)
-      : options(std::move(o)), router(r), metrics(m), access_log(AccessLogger()) {
+      : options(std::move(o)),
+        router(r),
+        metrics(m),
+        access_log(AccessLogger()),
+        security_headers(SecurityHeaders(options.csp_extra_origins)) {
     metrics.Describe(kRequestsTotal, "counter",
                      "HTTP requests answered, by route pattern, method and status.");
     metrics.Describe(kRequestDuration, "histogram",
@@ -266,6 +275,8 @@ struct Server::Impl {
   const Router& router;
   Metrics& metrics;
   const std::shared_ptr<spdlog::logger> access_log;
+  //! On every answer written through Write (route upgrades write their own).
+  const std::vector<std::pair<std::string, std::string>> security_headers;
   const std::shared_ptr<Gate> gate = std::make_shared<Gate>();
   std::atomic<bool> stopping{false};
 
@@ -716,7 +727,8 @@ asio::awaitable<Response> Server::Impl::CallHandler(const Handler& handler, Requ
 
 asio::awaitable<error_code> Server::Impl::Write(beast::tcp_stream& stream, Response resp,
                                                 unsigned version, bool keep_alive, bool head) {
-  bhttp::response<bhttp::string_body> res = ToBeast(std::move(resp), version, keep_alive, head);
+  bhttp::response<bhttp::string_body> res =
+      ToBeast(std::move(resp), version, keep_alive, head, security_headers);
   stream.expires_after(milliseconds(options.write_timeout_ms));
   bhttp::response_serializer<bhttp::string_body> sr{res};
   error_code ec;

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/metrics.h"
 #include "http/proxy.h"
@@ -27,6 +28,9 @@ struct ServerOptions {
   int max_connections = 10'000;    //!< accepted beyond this are answered 503 and closed
   //! Peers whose X-Forwarded-For is believed (Request::remote_ip); empty = none.
   std::vector<Cidr> trusted_proxies;
+  //! Origins besides our own the web app may load images and data from (the basemap's tile
+  //! server), added to the Content-Security-Policy every answer carries (security_headers.h).
+  std::vector<std::string> csp_extra_origins;
 };
 
 //! Serves a Router. Thread-safe Start/Stop; handlers run on io threads and may reply from

@@ -1,7 +1,8 @@
 // The web app through the real binary: files from web.dir (CENTINELA_WEB_DIR) with their
 // caching headers and validators, the single-page-app fallback for GET/HEAD only, API
 // routes and unknown /api paths untouched, raw request targets that try to leave the
-// directory, and the client configuration endpoint.
+// directory, the client configuration endpoint, and the security headers on every kind of
+// answer (no CORS headers, whatever the request's Origin).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -120,6 +121,88 @@ TEST_F(WebServingTest, RawTargetsCannotLeaveTheDirectory) {
     EXPECT_TRUE(r.status == 404 || r.status == 400) << target << " -> " << r.status;
     EXPECT_EQ(r.body.find("SECRET"), std::string::npos) << target;
   }
+}
+
+// The policy the browser enforces (web/e2e fails on any violation it reports); here: that
+// every kind of answer carries it, with the tile server of web.tile_url allowed.
+constexpr char kPolicy[] =
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data: blob: https://tiles.example; media-src 'self' blob:; "
+    "font-src 'self'; connect-src 'self' https://tiles.example; worker-src 'self' blob:; "
+    "child-src 'self' blob:; frame-src 'none'; manifest-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+void ExpectSecurityHeaders(const HttpResult& r, const std::string& what) {
+  EXPECT_EQ(r.Header("content-security-policy"), kPolicy) << what;
+  EXPECT_EQ(r.Header("x-frame-options"), "DENY") << what;
+  EXPECT_EQ(r.Header("referrer-policy"), "no-referrer") << what;
+  EXPECT_EQ(r.Header("x-content-type-options"), "nosniff") << what;
+  const std::string permissions = r.Header("permissions-policy");
+  EXPECT_NE(permissions.find("geolocation=(self)"), std::string::npos)
+      << what << ": " << permissions;
+  EXPECT_NE(permissions.find("camera=(self)"), std::string::npos) << what << ": " << permissions;
+  EXPECT_NE(permissions.find("usb=()"), std::string::npos) << what << ": " << permissions;
+  EXPECT_EQ(r.Header("access-control-allow-origin"), "") << what;
+  EXPECT_EQ(r.Header("access-control-allow-credentials"), "") << what;
+}
+
+TEST_F(WebServingTest, EveryAnswerCarriesTheSecurityHeaders) {
+  const test::HeaderList cross = {{"Origin", "https://evil.example"}};
+  struct Case {
+    const char* target;
+    int status;
+  };
+  for (const Case& c : {Case{"/", 200},                       // static file (index.html)
+                        Case{"/assets/index-Zz9.js", 200},    // hashed asset
+                        Case{"/console", 200},                // single-page-app fallback
+                        Case{"/assets/missing-1.js", 404},    // static miss
+                        Case{"/api/v1/config/client", 200},   // API JSON
+                        Case{"/api/v1/no-such-thing", 404},   // error envelope
+                        Case{"/api/v1/me", 401},              // authentication error
+                        Case{"/healthz", 200},
+                        Case{"/metrics", 200}}) {
+    HttpResult r = Get(c.target, cross);
+    EXPECT_EQ(r.status, c.status) << c.target << " " << r.error;
+    ExpectSecurityHeaders(r, c.target);
+  }
+
+  HttpResult index = Get("/");
+  HttpResult not_modified = Get("/", {{"If-None-Match", index.Header("etag")}});
+  EXPECT_EQ(not_modified.status, 304);
+  ExpectSecurityHeaders(not_modified, "304");
+
+  // A CORS preflight gets no Access-Control-* answer: cross-origin callers are not served.
+  HttpClient c("127.0.0.1", static_cast<uint16_t>(server_->port()));
+  HttpResult preflight = c.Request("OPTIONS", "/api/v1/reports", {},
+                                   {{"Origin", "https://evil.example"},
+                                    {"Access-Control-Request-Method", "POST"}});
+  EXPECT_GE(preflight.status, 400);
+  ExpectSecurityHeaders(preflight, "preflight");
+  EXPECT_EQ(preflight.Header("access-control-allow-methods"), "");
+
+  // Answers the server writes before any route runs (a request it cannot parse).
+  HttpResult malformed = Raw("/%zz");
+  EXPECT_EQ(malformed.status, 400);
+  ExpectSecurityHeaders(malformed, "malformed target");
+  HttpClient big("127.0.0.1", static_cast<uint16_t>(server_->port()));
+  HttpResult too_large = big.SendRaw("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " +
+                                     std::string(64 * 1024, 'a') + "\r\n\r\n");
+  EXPECT_EQ(too_large.status, 431);
+  ExpectSecurityHeaders(too_large, "header too large");
+}
+
+// The policy can only name an origin: a tile URL that is not one is refused at startup
+// rather than leaving a blank map behind a CSP error in each browser.
+TEST(WebTileUrlTest, ATileUrlWithoutAPlainOriginIsRefusedAtStartup) {
+  const std::string dir = MakeTempDir("centinela-web-tiles");
+  CommandResult r = RunCentinela(
+      {"serve", "--data-dir", dir, "--listen", "127.0.0.1:" + std::to_string(FreePort())},
+      {"CENTINELA_WEB_TILE_URL=https://{s}.tiles.example/{z}/{x}/{y}.png"});
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("web.tile_url must be a path on this server or an http(s) URL"),
+            std::string::npos)
+      << r.output;
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -83,8 +83,59 @@ export async function startServer({ binary, webDir, env = {} }) {
   };
 }
 
+// Every Content-Security-Policy violation reported by a page of any context, in order; the
+// runner fails the scenario during which one arrived (takeCspViolations).
+const cspViolations = [];
+
+/** The violations reported since the last call, forgetting them; repeats counted once. */
+export function takeCspViolations() {
+  const seen = new Map();
+  for (const v of cspViolations.splice(0)) {
+    const key = formatCspViolation(v);
+    seen.set(key, { ...v, count: (seen.get(key)?.count ?? 0) + 1 });
+  }
+  return [...seen.values()];
+}
+
+export function formatCspViolation(v) {
+  const times = v.count > 1 ? ` (${v.count} times)` : '';
+  return `${v.directive} blocked ${v.blocked || '(inline)'} on ${v.page}${v.source ? ` from ${v.source}` : ''}${v.sample ? ` sample "${v.sample}"` : ''}${times}`;
+}
+
+// Listens in every page of `context` for securitypolicyviolation (document, capture phase,
+// before the app's own scripts run) and reports each one to the runner through a binding.
+// The browser's own "Refused to ..." console errors are recorded too, since a violation
+// inside a worker (MapLibre's, the service worker) is not dispatched on the document.
+async function watchCsp(context) {
+  await context.exposeBinding('__centinelaCspViolation', ({ page }, v) => {
+    cspViolations.push({ ...v, page: page ? page.url() : '?' });
+  });
+  await context.addInitScript(() => {
+    document.addEventListener(
+      'securitypolicyviolation',
+      (e) => {
+        window.__centinelaCspViolation({
+          directive: e.effectiveDirective || e.violatedDirective,
+          blocked: e.blockedURI,
+          source: e.sourceFile ? `${e.sourceFile}:${e.lineNumber}:${e.columnNumber}` : '',
+          sample: e.sample,
+        });
+      },
+      true,
+    );
+  });
+  context.on('console', (m) => {
+    const text = m.text();
+    if (m.type() === 'error' && /Content Security Policy/.test(text) && !text.includes('report-only')) {
+      // The first sentence names the action and the directive; the rest is advice.
+      const what = text.split('. ')[0];
+      cspViolations.push({ directive: '(console)', blocked: what, page: m.page()?.url() ?? '?', source: '' });
+    }
+  });
+}
+
 export async function launchBrowser() {
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: process.env.CENTINELA_CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: [
@@ -101,6 +152,14 @@ export async function launchBrowser() {
       '--autoplay-policy=no-user-gesture-required',
     ],
   });
+  // Every context a scenario opens watches for policy violations.
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => {
+    const context = await newContext(options);
+    await watchCsp(context);
+    return context;
+  };
+  return browser;
 }
 
 /** A signed-in page in its own context (phone or desktop size). */

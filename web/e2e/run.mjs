@@ -13,11 +13,13 @@ import {
   apiGet,
   apiToken,
   assert,
+  formatCspViolation,
   launchBrowser,
   screenshotDir,
   shoot,
   signedInPage,
   startServer,
+  takeCspViolations,
   writeJson,
 } from './harness.mjs';
 import { registerAdminBroadcast } from './admin_broadcast.mjs';
@@ -115,6 +117,34 @@ const tests = [];
 function test(name, fn) {
   tests.push({ name, fn });
 }
+
+// First, so every run shows that the policy is sent and enforced and that the violation
+// listener the other scenarios rely on reports what the browser blocks.
+test('the browser enforces the Content-Security-Policy and the runner sees violations', async ({ browser, server }) => {
+  const csp = (await fetch(`${server.base}/`)).headers.get('content-security-policy') ?? '';
+  assert(/(^|; )script-src 'self'(;|$)/.test(csp) && !csp.includes('unsafe'), `the app's policy is "${csp}"`);
+  const context = await browser.newContext({ viewport: PHONE, locale: 'es-CL', serviceWorkers: 'block' });
+  const page = await context.newPage();
+  await page.goto(`${server.base}/login`);
+  await page.waitForSelector('#login');
+  assert(takeCspViolations().length === 0, 'the login page itself violated the policy');
+  await page.evaluate(() => {
+    const s = document.createElement('script');
+    s.textContent = 'window.__inlineRan = true;';
+    document.body.append(s);
+    setTimeout('window.__evalRan = true;', 0); // a string is eval
+  });
+  await page.waitForTimeout(300);
+  const ran = await page.evaluate(() => ({ inline: window.__inlineRan === true, eval: window.__evalRan === true }));
+  const seen = takeCspViolations().filter((v) => v.directive !== '(console)');
+  await context.close();
+  assert(!ran.inline && !ran.eval, `the browser ran what the policy forbids: ${JSON.stringify(ran)}`);
+  const directives = seen.map((v) => `${v.directive} ${v.blocked}`).sort();
+  assert(
+    directives.join(',') === 'script-src eval,script-src-elem inline',
+    `expected the inline script and the eval to be reported, got ${JSON.stringify(directives)}`,
+  );
+});
 
 test('alert with photo reaches the console within 2 s without a reload', async ({ browser, server }) => {
   const op = await signedInPage(browser, server.base, DEMO.operator, { viewport: DESKTOP });
@@ -377,13 +407,22 @@ try {
   for (const t of tests) {
     if (args.only && !t.name.includes(args.only)) continue;
     const t0 = Date.now();
+    takeCspViolations();
     try {
       await t.fn({ browser, server });
+      // A page that runs only because the policy was loosened is a failure, as is one the
+      // policy broke: the scenario fails on any violation, naming directive and URI.
+      const violations = takeCspViolations();
+      assert(
+        violations.length === 0,
+        `${violations.length} Content-Security-Policy violation(s):\n    ${violations.map(formatCspViolation).join('\n    ')}`,
+      );
       passed += 1;
       console.log(`ok   ${t.name} (${Date.now() - t0} ms)`);
     } catch (e) {
       failed += 1;
       console.log(`FAIL ${t.name} (${Date.now() - t0} ms)\n  ${e instanceof Error ? e.stack : e}`);
+      for (const v of takeCspViolations()) console.log(`  [csp] ${formatCspViolation(v)}`);
     }
   }
 } finally {
