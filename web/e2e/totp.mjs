@@ -121,6 +121,27 @@ export function totpTests({ test, out, axeCheck, binary, webDir }) {
       await page.click('button[type=submit]');
       await page.waitForURL((u) => u.pathname === '/console', { timeout: 15000 });
       await page.waitForSelector('main#main');
+
+      // 6. A recovery code signs in once; the same one again is refused.
+      for (const expectOk of [true, false]) {
+        await page.click('.topbar-tools button');
+        await page.waitForURL((u) => u.pathname === '/login');
+        await login();
+        await page.waitForSelector('#totp-switch');
+        await page.click('#totp-switch');
+        await page.fill('#recovery-code', codes[0]);
+        assert((await page.inputValue('#recovery-code')) === codes[0], 'the recovery code field takes the whole code');
+        await page.click('button[type=submit]');
+        if (expectOk) {
+          await Promise.race([page.waitForURL((u) => u.pathname === '/console', { timeout: 15000 }), page.waitForSelector('.notice-error', { timeout: 15000 })]);
+          const refused = await page.$('.notice-error');
+          assert(!refused, `a fresh recovery code was refused: "${refused && (await refused.textContent())}"`);
+        } else {
+          await page.waitForSelector('.notice-error');
+          const used = await page.textContent('.notice-error');
+          assert(/recuperación no es válido/i.test(used), `reused recovery code message: "${used}"`);
+        }
+      }
       writeJson(join(out, 'axe-totp.json'), axeResults);
     } finally {
       await context.close();

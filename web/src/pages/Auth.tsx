@@ -64,7 +64,9 @@ export function LoginPage() {
           {factor === 'totp' ? (
             <>
               <label for="totp">{t('totp_code')}</label>
+              {/* Keyed: a reused element would keep maxLength (as 0) once the recovery field drops it. */}
               <input
+                key="totp"
                 id="totp"
                 ref={codeRef}
                 name="totp"
@@ -86,6 +88,7 @@ export function LoginPage() {
             <>
               <label for="recovery-code">{t('totp_recovery_code')}</label>
               <input
+                key="recovery"
                 id="recovery-code"
                 ref={codeRef}
                 name="recovery_code"
