@@ -25,6 +25,7 @@ import {
 import { registerAdminBroadcast } from './admin_broadcast.mjs';
 import { dispatchTests } from './dispatch.mjs';
 import { analyticsTests } from './analytics.mjs';
+import { totpTests } from './totp.mjs';
 
 const here = new URL('.', import.meta.url).pathname;
 const { values: args } = parseArgs({
@@ -394,6 +395,9 @@ test('screenshots of each main page at phone and desktop sizes', async ({ browse
 dispatchTests({ test, out, photoPng, alertUpToDetails, axeCheck });
 
 registerAdminBroadcast(test, { out, axeCheck, photoPng });
+
+// On a server of its own (auth.require_totp_for_staff), so the shared one keeps plain sign-in.
+totpTests({ test, out, axeCheck, binary: resolve(args.binary), webDir: resolve(args['web-dir']) });
 
 // Last: it seeds complaints, reports and incidents the other scenarios do not expect.
 analyticsTests({ test, out, axeCheck, binary: resolve(args.binary) });

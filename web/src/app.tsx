@@ -13,9 +13,11 @@ import { FamilyPage, MembershipPage } from './pages/Community';
 import { ConsolePage } from './pages/Console';
 import { Feed, MyAlerts, NeighbourHome, ReportDetail } from './pages/Neighbour';
 import { ResponderPage } from './pages/Responder';
+import { TotpPage } from './pages/Totp';
 import { setLang, t, type Lang, type MessageKey } from './i18n';
 import { startOutbox } from './offline/queue';
 import {
+  enrolOnlyStore,
   hasRole,
   isStaff,
   linkTo,
@@ -134,6 +136,7 @@ function active(path: string, href: string): boolean {
 export function App() {
   const me = useStore(meStore);
   const path = useStore(routeStore);
+  const enrolOnly = useStore(enrolOnlyStore);
   const online = useOnline();
   useLang();
 
@@ -142,6 +145,7 @@ export function App() {
     startOutbox();
     return onUnauthorized(() => {
       storeToken(null);
+      enrolOnlyStore.set(false);
       meStore.set(null);
     });
   }, []);
@@ -150,6 +154,12 @@ export function App() {
   }, [me?.id]);
 
   if (me === undefined) return <p class="boot muted">{t('loading')}</p>;
+
+  // An enrol-only token (staff who must turn on TOTP first) opens nothing but enrolment.
+  if (enrolOnly) {
+    if (path !== '/totp') queueMicrotask(() => navigate('/totp'));
+    return <Shell>{<TotpPage enrolOnly />}</Shell>;
+  }
 
   if (path === '/register' && !me) return <Shell>{<RegisterPage />}</Shell>;
   if (!me) {
@@ -176,6 +186,8 @@ export function App() {
   } else if (path === '/admin') {
     page = hasRole(me, 'admin') || hasRole(me, 'operator') ? <AdminPage /> : <Forbidden />;
     wide = true;
+  } else if (path === '/totp') {
+    page = staff ? <TotpPage enrolOnly={false} /> : <Forbidden />;
   } else if (path === '/responder') {
     page = hasRole(me, 'responder') ? <ResponderPage /> : <Forbidden />;
   } else if (path === '/' && staff) {

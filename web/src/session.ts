@@ -1,7 +1,7 @@
 // Who is signed in, the categories, and client-side navigation: small stores with
 // subscribe/notify, read through the hooks below so every screen re-renders together.
 import { useEffect, useState } from 'preact/hooks';
-import { api, NetworkError, storeToken, storedToken, type Category, type Me } from './api/client';
+import { api, ApiError, NetworkError, storeToken, storedToken, type Category, type Me, type SecondFactor } from './api/client';
 import { lang, onLangChange } from './i18n';
 
 type Listener = () => void;
@@ -37,6 +37,8 @@ export function useLang(): string {
 
 // ---- session ----
 export const meStore = new Store<Me | null | undefined>(undefined); // undefined = not known yet
+/** True while the token is an enrol-only one: staff who must enrol TOTP before anything else. */
+export const enrolOnlyStore = new Store<boolean>(false);
 
 export const STAFF_ROLES = ['operator', 'responder', 'analyst', 'admin'];
 export function isStaff(me: Me | null | undefined): boolean {
@@ -56,6 +58,12 @@ export async function loadMe(): Promise<void> {
     meStore.set(me);
     remember(me);
   } catch (e) {
+    // A reload in the middle of enrolment: the token still only opens the enrolment page.
+    if (e instanceof ApiError && e.code === 'totp_enrollment_required') {
+      enrolOnlyStore.set(true);
+      meStore.set(null);
+      return;
+    }
     // Offline start: the phone still knows who signed in, and alerts go to the outbox.
     meStore.set(e instanceof NetworkError ? recalled() : null);
   }
@@ -79,13 +87,22 @@ function recalled(): Me | null {
   }
 }
 
-export async function signIn(login: string, password: string): Promise<Me> {
-  const r = await api.login(login, password);
+/**
+ * Signs in (with a second factor when given). An enrol-only answer keeps its token for the
+ * enrolment page and reports `enrolmentOnly`; /me is not open to such a token.
+ */
+export async function signIn(login: string, password: string, factor: SecondFactor = {}): Promise<{ me: Me; enrolmentOnly: boolean }> {
+  const r = await api.login(login, password, factor);
   storeToken(r.token);
+  if (r.totp_enrollment_required) {
+    enrolOnlyStore.set(true);
+    return { me: r.user, enrolmentOnly: true };
+  }
+  enrolOnlyStore.set(false);
   const me = await api.me();
   meStore.set(me);
   remember(me);
-  return me;
+  return { me, enrolmentOnly: false };
 }
 
 export async function signOut(): Promise<void> {
@@ -96,6 +113,7 @@ export async function signOut(): Promise<void> {
   }
   storeToken(null);
   remember(null);
+  enrolOnlyStore.set(false);
   meStore.set(null);
   navigate('/login');
 }

@@ -15,6 +15,26 @@ export interface Me {
   roles: Grant[];
   staff: boolean;
   verified_neighbourhoods?: string[];
+  /** Whether the second factor (TOTP) is active. */
+  totp_enabled?: boolean;
+}
+/** The answer to a sign-in; an enrol-only token (staff who must enrol TOTP first) says so. */
+export interface LoginResult {
+  token: string;
+  expires_at: string;
+  user: Me;
+  totp_enrollment_required?: boolean;
+}
+/** A second factor given at sign-in: the current TOTP code or a recovery code. */
+export interface SecondFactor {
+  totp?: string;
+  recovery_code?: string;
+}
+export interface TotpEnrolment {
+  secret: string;
+  otpauth_uri: string;
+  digits: number;
+  period_s: number;
 }
 export interface Labels {
   es: string;
@@ -227,8 +247,11 @@ export function qs(params: Record<string, string | number | undefined>): string 
 
 export const api = {
   clientConfig: () => request<ClientConfig>('GET', '/api/v1/config/client'),
-  login: (login: string, password: string) =>
-    request<{ token: string; user: Me }>('POST', '/api/v1/auth/login', { login, password }),
+  login: (login: string, password: string, factor: SecondFactor = {}) =>
+    request<LoginResult>('POST', '/api/v1/auth/login', { login, password, ...factor }),
+  totpEnroll: () => request<TotpEnrolment>('POST', '/api/v1/auth/totp/enroll'),
+  totpConfirm: (code: string) =>
+    request<{ totp_enabled: boolean; recovery_codes: string[] }>('POST', '/api/v1/auth/totp/confirm', { code }),
   register: (u: { email?: string; phone?: string; password: string; display_name?: string; locale?: string }) =>
     request<Me>('POST', '/api/v1/auth/register', u),
   logout: () => request<void>('POST', '/api/v1/auth/logout'),

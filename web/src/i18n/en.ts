@@ -3,9 +3,11 @@ import { enDispatch } from './en-dispatch';
 import { enBroadcast } from './en-broadcast';
 import type { es } from './es';
 import { enAnalytics } from './en-analytics';
+import { enTotp } from './en-totp';
 
 export const en: Record<keyof typeof es, string> = {
   ...enAnalytics,
+  ...enTotp,
   app_name: 'Centinela',
   tagline: 'Your neighbourhood and the authorities, one channel',
   language: 'Language',

@@ -2,8 +2,10 @@
 import { esDispatch } from './es-dispatch';
 import { esBroadcast } from './es-broadcast';
 import { esAnalytics } from './es-analytics';
+import { esTotp } from './es-totp';
 export const es = {
   ...esAnalytics,
+  ...esTotp,
   app_name: 'Centinela',
   tagline: 'Tu barrio y la autoridad, en un solo canal',
   language: 'Idioma',

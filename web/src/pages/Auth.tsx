@@ -1,6 +1,6 @@
 // Sign-in and registration. Staff land on the console, neighbours on the alert button.
 import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../api/client';
 import { Notice } from '../components/common';
 import { lang, t } from '../i18n';
@@ -9,13 +9,39 @@ import { isStaff, linkTo, navigate, signIn } from '../session';
 export function LoginPage() {
   const [login, setLogin] = useState('');
   const [password, setPassword] = useState('');
+  // The second factor, asked for once the server answers totp_required.
+  const [factor, setFactor] = useState<'none' | 'totp' | 'recovery'>('none');
+  const [code, setCode] = useState('');
+  const codeRef = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (factor !== 'none') codeRef.current?.focus();
+  }, [factor]);
   const { busy, error, submit } = useSubmit(
     async () => {
-      const me = await signIn(login.trim(), password);
-      navigate(isStaff(me) ? '/console' : '/');
+      const given = code.trim();
+      const second = factor === 'totp' ? { totp: given.replace(/\s/g, '') } : factor === 'recovery' ? { recovery_code: given } : {};
+      try {
+        const r = await signIn(login.trim(), password, second);
+        if (r.enrolmentOnly) navigate('/totp');
+        else navigate(isStaff(r.me) ? '/console' : '/');
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'totp_required' && factor === 'none') setFactor('totp');
+        if (err instanceof ApiError && err.code === 'totp_invalid') setCode('');
+        throw err;
+      }
     },
-    (err) => (err instanceof ApiError ? (err.status === 429 ? t('login_throttled') : t('login_failed')) : t('error_network')),
+    (err) => {
+      if (!(err instanceof ApiError)) return t('error_network');
+      if (err.code === 'totp_required') return factor === 'none' ? '' : t('totp_invalid');
+      if (err.code === 'totp_invalid') return factor === 'recovery' ? t('totp_recovery_invalid') : t('totp_invalid');
+      return err.status === 429 ? t('login_throttled') : t('login_failed');
+    },
   );
+  function switchFactor(e: Event) {
+    e.preventDefault();
+    setCode('');
+    setFactor(factor === 'recovery' ? 'totp' : 'recovery');
+  }
 
   return (
     <AuthCard
@@ -32,6 +58,61 @@ export function LoginPage() {
       <input id="login" name="login" type="text" autoComplete="username" required value={login} onInput={(e) => setLogin(e.currentTarget.value)} />
       <label for="password">{t('password')}</label>
       <input id="password" name="password" type="password" autoComplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+      {factor !== 'none' && (
+        <div class="totp-step">
+          {factor === 'totp' && !error && <Notice kind="info">{t('totp_needed')}</Notice>}
+          {factor === 'totp' ? (
+            <>
+              <label for="totp">{t('totp_code')}</label>
+              {/* Keyed: a reused element would keep maxLength (as 0) once the recovery field drops it. */}
+              <input
+                key="totp"
+                id="totp"
+                ref={codeRef}
+                name="totp"
+                type="text"
+                inputMode="numeric"
+                autoComplete="one-time-code"
+                pattern="[0-9]{6}"
+                maxLength={6}
+                required
+                aria-describedby="totp-hint"
+                value={code}
+                onInput={(e) => setCode(e.currentTarget.value)}
+              />
+              <p id="totp-hint" class="hint">
+                {t('totp_code_hint')}
+              </p>
+            </>
+          ) : (
+            <>
+              <label for="recovery-code">{t('totp_recovery_code')}</label>
+              <input
+                key="recovery"
+                id="recovery-code"
+                ref={codeRef}
+                name="recovery_code"
+                type="text"
+                autoComplete="off"
+                autoCapitalize="characters"
+                spellcheck={false}
+                required
+                aria-describedby="recovery-hint"
+                value={code}
+                onInput={(e) => setCode(e.currentTarget.value)}
+              />
+              <p id="recovery-hint" class="hint">
+                {t('totp_recovery_hint')}
+              </p>
+            </>
+          )}
+          <p class="totp-switch">
+            <a href="#" id="totp-switch" onClick={switchFactor}>
+              {factor === 'recovery' ? t('totp_use_app') : t('totp_use_recovery')}
+            </a>
+          </p>
+        </div>
+      )}
     </AuthCard>
   );
 }

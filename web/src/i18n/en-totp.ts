@@ -1,0 +1,30 @@
+// English texts of the staff second factor (typed against Spanish).
+import type { esTotp } from './es-totp';
+
+export const enTotp: Record<keyof typeof esTotp, string> = {
+  totp_code: 'Verification code',
+  totp_code_hint: 'The 6 digits your authenticator app shows.',
+  totp_needed: 'Your account uses two-step verification. Enter the code from your authenticator app.',
+  totp_use_recovery: 'Use a recovery code',
+  totp_use_app: 'Use the app code',
+  totp_recovery_code: 'Recovery code',
+  totp_recovery_hint: 'One of the codes you saved when you turned verification on (XXXX-XXXX-XXXX-XXXX). Each works once.',
+  totp_invalid: 'The code is not valid or was already used. Check your phone’s clock and try the current code.',
+  totp_recovery_invalid: 'The recovery code is not valid or was already used.',
+  totp_enrol_title: 'Two-step verification',
+  totp_enrol_required: 'Your staff account must turn on two-step verification before going on.',
+  totp_enrol_intro: 'Add this key to your authenticator app (Google Authenticator, Aegis, FreeOTP or another) and type the first code it shows.',
+  totp_secret_label: 'Secret key',
+  totp_open_app: 'Open in the authenticator app',
+  totp_first_code: 'First verification code',
+  totp_confirm: 'Turn on',
+  totp_confirm_invalid: 'That code does not match the key. Wait for the next code and try again.',
+  totp_already_enabled: 'Two-step verification is already on for your account.',
+  totp_enrol_failed: 'Could not start the enrolment.',
+  totp_enrolled: 'Two-step verification is on.',
+  totp_recovery_title: 'Recovery codes',
+  totp_recovery_intro: 'Keep them somewhere safe: they will not be shown again. Each lets you sign in once if you lose your phone.',
+  totp_saved: 'I have saved them',
+  totp_saved_relogin: 'Now sign in again with your password and a code.',
+  totp_session_expired: 'The enrolment session expired. Sign in again.',
+};
