@@ -58,7 +58,8 @@ demo: build web
 	  ./$(BUILD)/centinela simulate --server http://127.0.0.1:8080 --units-from ./data/demo-units.json & \
 	  sim=$$!; trap 'kill $$sim 2>/dev/null; wait $$sim 2>/dev/null' EXIT INT TERM; \
 	fi; \
-	./$(BUILD)/centinela serve --demo --data-dir ./data --listen 127.0.0.1:8080
+	CENTINELA_AUTH_REGISTER_MAX_PER_MINUTE_PER_IP=$${CENTINELA_AUTH_REGISTER_MAX_PER_MINUTE_PER_IP:-0} \
+	  ./$(BUILD)/centinela serve --demo --data-dir ./data --listen 127.0.0.1:8080
 
 test: deps-test configure web
 	ninja -C $(BUILD) -j $(JOBS)

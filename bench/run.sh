@@ -63,6 +63,9 @@ pg_mode="${BENCH_PGBENCH_MODE:-prepared}"
 systems="${BENCH_SYSTEMS:-sqlite postgresql pgbench reports-sqlite reports-postgresql}"
 anonymous="${BENCH_ANONYMOUS:-0.2}"
 export CENTINELA_LOG_ACCESS="${CENTINELA_LOG_ACCESS:-false}"
+# Every benchmark client registers from 127.0.0.1: no per-address registration limit here.
+export CENTINELA_AUTH_REGISTER_MAX_PER_MINUTE_PER_IP="${CENTINELA_AUTH_REGISTER_MAX_PER_MINUTE_PER_IP:-0}"
+export CENTINELA_AUTH_REGISTER_MAX_PER_DAY_PER_IP="${CENTINELA_AUTH_REGISTER_MAX_PER_DAY_PER_IP:-0}"
 
 pgbench_bin="$(command -v pgbench || true)"
 [ -n "$pgbench_bin" ] || pgbench_bin="$(ls -d /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | sort -V | tail -1)"

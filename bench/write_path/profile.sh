@@ -29,6 +29,9 @@ freq="${PROFILE_FREQ:-499}"
 db="${PROFILE_DB:-sqlite}"
 workload="${PROFILE_WORKLOAD:-patch-me}"
 export CENTINELA_LOG_ACCESS="${CENTINELA_LOG_ACCESS:-false}"
+# Every benchmark client registers from 127.0.0.1: no per-address registration limit here.
+export CENTINELA_AUTH_REGISTER_MAX_PER_MINUTE_PER_IP="${CENTINELA_AUTH_REGISTER_MAX_PER_MINUTE_PER_IP:-0}"
+export CENTINELA_AUTH_REGISTER_MAX_PER_DAY_PER_IP="${CENTINELA_AUTH_REGISTER_MAX_PER_DAY_PER_IP:-0}"
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/centinela-profile.XXXXXX")"
 pids=()
