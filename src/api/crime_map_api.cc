@@ -9,6 +9,7 @@
 #include "api/context.h"
 #include "api/json.h"
 #include "crime/hotspot_grid.h"
+#include "crime/importer.h"
 #include "crime/incident_feed.h"
 #include "crime/incident_index.h"
 #include "crime/mapping.h"
@@ -277,30 +278,15 @@ void Areas(ApiContext& ctx, http::Request& req, http::Reply reply) {
   // Area-level monthly formal figures (formal_counts) for the months the window touches.
   std::map<std::string, int64_t> monthly;
   if (q->filter.source != crime::SourceFilter::kInformal) {
-    std::string sql = "SELECT area_code, SUM(count) AS n FROM formal_counts WHERE 1 = 1";
-    store::Params params;
-    auto add = [&](const std::string& cond, store::Value v) {
-      params.push_back(std::move(v));
-      sql += " AND " + cond + " $" + std::to_string(params.size());
-    };
-    if (q->filter.from_ms) add("month >=", MonthOf(*q->filter.from_ms, q->offset_min));
-    if (q->filter.to_ms) add("month <=", MonthOf(*q->filter.to_ms - 1, q->offset_min));
-    for (const auto& [col, list] :
-         {std::pair{"category", &q->filter.categories}, std::pair{"family", &q->filter.families}}) {
-      if (list->empty()) continue;
-      sql += std::string(" AND ") + col + " IN (";
-      for (size_t i = 0; i < list->size(); ++i) {
-        params.push_back((*list)[i]);
-        sql += (i ? ", $" : "$") + std::to_string(params.size());
-      }
-      sql += ")";
-    }
-    sql += " GROUP BY area_code";
-    auto rows = ctx.store.Query(sql, params);
-    if (!rows.ok())
+    crime::FormalCountFilter f;
+    if (q->filter.from_ms) f.from_month = MonthOf(*q->filter.from_ms, q->offset_min);
+    if (q->filter.to_ms) f.to_month = MonthOf(*q->filter.to_ms - 1, q->offset_min);
+    f.categories = q->filter.categories;
+    f.families = q->filter.families;
+    auto sums = crime::FormalCountsByArea(ctx.store, f);
+    if (!sums.ok())
       return reply(http::Response::Error(Internal("formal counts could not be read")));
-    for (size_t i = 0; i < rows->size(); ++i)
-      monthly[rows->Text(i, "area_code")] = rows->Int(i, "n");
+    monthly = std::move(*sums);
   }
   // Rows: the areas asked for / granted (with their descendants), or every known area.
   std::vector<std::string> codes;

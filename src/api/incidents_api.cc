@@ -397,20 +397,16 @@ void ListIncidents(ApiContext& ctx, http::Request& req, http::Reply reply) {
 void GetIncident(ApiContext& ctx, http::Request& req, http::Reply reply) {
   auto g = Guard(ctx, req, reply);
   if (!g) return;
-  auto units = ctx.store.Query(
-      "SELECT a.unit_id, u.callsign, a.assigned_ms, a.accepted_ms, a.released_ms FROM "
-      "incident_units a JOIN units u ON u.id = a.unit_id WHERE a.incident_id = $1 ORDER BY "
-      "a.assigned_ms",
-      {g->second.id});
+  auto units = dispatch::AssignmentsOf(ctx.store, g->second.id);
   if (!units.ok()) return reply(http::Response::Error(units.status()));
   json::array assigned;
-  for (size_t i = 0; i < units->size(); ++i)
+  for (const dispatch::Assignment& a : *units)
     assigned.push_back(json::object{
-        {"unit_id", units->Text(i, "unit_id")},
-        {"callsign", units->Text(i, "callsign")},
-        {"assigned_at", Mark(units->Int(i, "assigned_ms"))},
-        {"accepted_at", Mark(units->Int(i, "accepted_ms"))},
-        {"released_at", Mark(units->Int(i, "released_ms"))}});
+        {"unit_id", a.unit_id},
+        {"callsign", a.callsign},
+        {"assigned_at", Mark(a.assigned_ms)},
+        {"accepted_at", Mark(a.accepted_ms)},
+        {"released_at", Mark(a.released_ms)}});
   ReplyIncident(ctx, g->first, 200, g->second, reply,
                 [&assigned](json::object& o) { o["units"] = std::move(assigned); });
 }

@@ -3,6 +3,7 @@
 #include "api/json.h"
 #include "common/hash.h"
 #include "community/json_list.h"
+#include "community/report_rows.h"
 #include "community/reports.h"
 
 namespace centinela::api {
@@ -29,21 +30,12 @@ Result<realtime::SubscriberInfo> SubscriberForUser(ApiContext& ctx, const std::s
 }
 
 std::optional<realtime::ReportInfo> ReportInfoFor(ApiContext& ctx, const std::string& report_id) {
-  auto rows = ctx.store.Query(
-      "SELECT reporter_id, sensitivity, anonymous, share_with_family, areas, lat, lon FROM "
-      "reports WHERE id = $1",
-      {report_id});
-  if (!rows.ok() || rows->empty()) return std::nullopt;
-  auto sensitivity = community::ParseSensitivity(rows->Text(0, "sensitivity"));
-  if (!sensitivity) return std::nullopt;
+  auto row = community::LoadReportRow(ctx.store, report_id);
+  if (!row.ok() || !*row) return std::nullopt;
   realtime::ReportInfo info;
-  info.facts.reporter_id = rows->Text(0, "reporter_id");
-  info.facts.sensitivity = *sensitivity;
-  info.facts.anonymous = rows->Int(0, "anonymous") != 0;
-  info.facts.share_with_family = rows->Int(0, "share_with_family") != 0;
-  info.facts.areas = community::ParseJsonStringList(rows->Text(0, "areas"));
-  info.lat = rows->Real(0, "lat");
-  info.lon = rows->Real(0, "lon");
+  info.facts = community::FactsOf(**row);
+  info.lat = (*row)->lat;
+  info.lon = (*row)->lon;
   return info;
 }
 

@@ -126,10 +126,7 @@ Result<json::value> AssignmentJson(ApiContext& ctx, const Unit& u, RawJson& raw)
   auto n = ctx.incidents->Get(u.incident_id);
   if (!n.ok()) return n.status();
   if (!*n) return json::value(nullptr);
-  auto link = ctx.store.Query(
-      "SELECT assigned_ms, accepted_ms FROM incident_units WHERE incident_id = $1 AND unit_id = "
-      "$2 AND released_ms IS NULL ORDER BY assigned_ms DESC LIMIT 1",
-      {u.incident_id, u.id});
+  auto link = dispatch::OpenAssignment(ctx.store, u.incident_id, u.id);
   if (!link.ok()) return link.status();
   const dispatch::Incident& i = **n;
   json::object o{{"incident_id", i.id},
@@ -141,12 +138,12 @@ Result<json::value> AssignmentJson(ApiContext& ctx, const Unit& u, RawJson& raw)
                  {"address", i.address.empty() ? json::value(nullptr) : json::value(i.address)},
                  {"description",
                   i.description.empty() ? json::value(nullptr) : json::value(i.description)}};
-  const bool linked = !link->empty();
-  o["assigned_at"] = linked && link->Int(0, "assigned_ms")
-                         ? json::value(FormatIsoTime(link->Int(0, "assigned_ms")))
+  const bool linked = link->has_value();
+  o["assigned_at"] = linked && (*link)->assigned_ms
+                         ? json::value(FormatIsoTime((*link)->assigned_ms))
                          : json::value(nullptr);
-  o["accepted_at"] = linked && link->Int(0, "accepted_ms")
-                         ? json::value(FormatIsoTime(link->Int(0, "accepted_ms")))
+  o["accepted_at"] = linked && (*link)->accepted_ms
+                         ? json::value(FormatIsoTime((*link)->accepted_ms))
                          : json::value(nullptr);
   return json::value(std::move(o));
 }

@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "auth/accounts.h"
 #include "geo/union.h"
 
 namespace centinela::app {
@@ -168,10 +169,10 @@ Status LoadDemoUnits(store::Store& store, dispatch::UnitService& units,
   std::map<std::string, std::string> crew_ids;  // login -> user id
   for (const DemoUnit& d : DemoUnits()) {
     if (crew_ids.count(d.crew_login)) continue;
-    auto rows = store.Query("SELECT id FROM users WHERE email = $1", {d.crew_login});
-    if (!rows.ok()) return rows.status();
-    if (rows->empty()) return NotFound("demo crew account " + d.crew_login + " is missing");
-    crew_ids[d.crew_login] = rows->Text(0, "id");
+    auto id = auth::UserIdByContact(store, auth::ContactKind::kEmail, d.crew_login);
+    if (!id.ok()) return id.status();
+    if (!*id) return NotFound("demo crew account " + d.crew_login + " is missing");
+    crew_ids[d.crew_login] = **id;
   }
   std::map<std::string, dispatch::Unit> by_callsign;
   for (dispatch::Unit& u : units.List()) by_callsign[u.callsign] = std::move(u);

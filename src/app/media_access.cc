@@ -7,7 +7,8 @@
 #include <string>
 
 #include "auth/roles.h"
-#include "community/json_list.h"
+#include "community/report_rows.h"
+#include "dispatch/incidents.h"
 
 namespace centinela::app {
 
@@ -54,31 +55,22 @@ media::MediaAccess ReportMediaAccess(store::Store& store, const areas::AreaServi
       spdlog::warn("media: access check for {} failed: {}", media_id, s.message());
       return false;
     };
-    auto listed = store.Query("SELECT report_id FROM report_media WHERE media_id = $1", {media_id});
+    auto listed = community::ReportsListingMedia(store, media_id);
     if (!listed.ok()) return fail(listed.status());
-    auto steps = store.Query(
-        "SELECT s.visibility, s.incident_id, i.areas FROM incident_steps s JOIN incidents i ON "
-        "i.id = s.incident_id WHERE s.media_id = $1",
-        {media_id});
+    auto steps = dispatch::StepsShowingMedia(store, media_id);
     if (!steps.ok()) return fail(steps.status());
     if (listed->empty() && steps->empty()) return false;
 
     // Every report involved, decided for the caller in one query: those listing the media
     // and those of the incidents whose steps show it.
-    std::vector<std::string> ids;
-    for (size_t i = 0; i < listed->size(); ++i) ids.push_back(listed->Text(i, "report_id"));
+    std::vector<std::string> ids = *listed;
     std::map<std::string, std::vector<std::string>> incident_reports;
-    for (size_t i = 0; i < steps->size(); ++i) {
-      const std::string incident = steps->Text(i, "incident_id");
-      if (incident_reports.count(incident)) continue;
-      auto linked =
-          store.Query("SELECT report_id FROM incident_reports WHERE incident_id = $1", {incident});
+    for (const dispatch::StepShowingMedia& step : *steps) {
+      if (incident_reports.count(step.incident_id)) continue;
+      auto linked = dispatch::ReportsOfIncident(store, step.incident_id);
       if (!linked.ok()) return fail(linked.status());
-      auto& list = incident_reports[incident];
-      for (size_t j = 0; j < linked->size(); ++j) {
-        list.push_back(linked->Text(j, "report_id"));
-        ids.push_back(list.back());
-      }
+      ids.insert(ids.end(), linked->begin(), linked->end());
+      incident_reports[step.incident_id] = std::move(*linked);
     }
     auto viewer = reports.ViewerFor(p);
     if (!viewer.ok()) return fail(viewer.status());
@@ -91,20 +83,19 @@ media::MediaAccess ReportMediaAccess(store::Store& store, const areas::AreaServi
     };
 
     std::vector<MediaGrant> uses;
-    for (size_t i = 0; i < listed->size(); ++i) {
-      const community::VisibleReport* r = find(listed->Text(i, "report_id"));
+    for (const std::string& id : *listed) {
+      const community::VisibleReport* r = find(id);
       uses.push_back(r ? ReportUse(r->view.visible, StaffCovers(p, areas, r->report.areas))
                        : MediaGrant::kNothing);
     }
-    for (size_t i = 0; i < steps->size(); ++i) {
+    for (const dispatch::StepShowingMedia& step : *steps) {
       bool sees_a_report = false;
-      for (const std::string& id : incident_reports[steps->Text(i, "incident_id")]) {
+      for (const std::string& id : incident_reports[step.incident_id]) {
         const community::VisibleReport* r = find(id);
         sees_a_report = sees_a_report || (r && r->view.visible);
       }
-      const bool staff =
-          StaffCovers(p, areas, community::ParseJsonStringList(steps->Text(i, "areas")));
-      uses.push_back(StepUse(steps->Text(i, "visibility") == "public", staff, sees_a_report));
+      const bool staff = StaffCovers(p, areas, step.incident_areas);
+      uses.push_back(StepUse(step.is_public, staff, sees_a_report));
     }
     const MediaGrant grant = MostRestrictive(uses);
     if (grant == MediaGrant::kNothing) return false;

@@ -1008,4 +1008,35 @@ Result<std::vector<UserView>> Accounts::ListUsers(int limit, int offset, const s
   return out;
 }
 
+namespace {
+
+const char* ContactSql(ContactKind kind) {
+  return kind == ContactKind::kPhone ? "SELECT id FROM users WHERE phone = $1"
+                                     : "SELECT id FROM users WHERE email = $1";
+}
+
+Result<std::optional<std::string>> FirstId(Result<store::Rows> rows) {
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return std::optional<std::string>();
+  return std::optional<std::string>(rows->Text(0, "id"));
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> UserIdByContact(store::Tx& tx, ContactKind kind,
+                                                   const std::string& value) {
+  return FirstId(tx.Exec(ContactSql(kind), {value}));
+}
+
+Result<std::optional<std::string>> UserIdByContact(store::Store& store, ContactKind kind,
+                                                   const std::string& value) {
+  return FirstId(store.Query(ContactSql(kind), {value}));
+}
+
+Result<bool> UserExists(store::Tx& tx, const std::string& id) {
+  auto found = tx.Exec("SELECT id FROM users WHERE id = $1", {id});
+  if (!found.ok()) return found.status();
+  return !found->empty();
+}
+
 }  // namespace centinela::auth

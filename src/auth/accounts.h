@@ -172,4 +172,16 @@ class Accounts {
   std::unique_ptr<Impl> impl_;
 };
 
+// Row access to `users` (owned by accounts.cc) for the modules that resolve a person they
+// were given inside their own write (a family invitation, a unit's crew) or on a CLI path.
+
+//! The id of the user whose email (or phone) is `value`; nullopt when none.
+enum class ContactKind { kEmail, kPhone };
+Result<std::optional<std::string>> UserIdByContact(store::Tx& tx, ContactKind kind,
+                                                   const std::string& value);
+Result<std::optional<std::string>> UserIdByContact(store::Store& store, ContactKind kind,
+                                                   const std::string& value);
+//! Whether a user with `id` exists.
+Result<bool> UserExists(store::Tx& tx, const std::string& id);
+
 }  // namespace centinela::auth

@@ -175,6 +175,15 @@ const std::vector<Category>& SeedCategories() {
   return kSeed;
 }
 
+Result<std::vector<Category>> LoadCategories(store::Store& store) {
+  auto rows = store.Query(std::string("SELECT ") + kColumns + " FROM categories");
+  if (!rows.ok()) return rows.status();
+  std::vector<Category> out;
+  out.reserve(rows->size());
+  for (size_t i = 0; i < rows->size(); ++i) out.push_back(FromRow(*rows, i));
+  return out;
+}
+
 CategoryService::CategoryService(store::Store& store) : store_(store) {}
 
 CategoryService::~CategoryService() = default;
@@ -200,14 +209,11 @@ Status CategoryService::Load() {
     if (!s.ok()) return s;
     spdlog::info("categories: seeded {} categories", SeedCategories().size());
   }
-  auto rows = store_.Query(std::string("SELECT ") + kColumns + " FROM categories");
+  auto rows = LoadCategories(store_);
   if (!rows.ok()) return rows.status();
   std::unique_lock lock(mu_);
   by_code_.clear();
-  for (size_t i = 0; i < rows->size(); ++i) {
-    Category c = FromRow(*rows, i);
-    by_code_[c.code] = std::move(c);
-  }
+  for (Category& c : *rows) by_code_[c.code] = std::move(c);
   return Status::Ok();
 }
 

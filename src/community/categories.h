@@ -52,6 +52,10 @@ Status ValidateCategory(const Category& c);
 //! The seed set (about 30 categories). Pure.
 const std::vector<Category>& SeedCategories();
 
+//! Every category row as stored (no cache): for modules that index categories themselves
+//! (the crime map, the complaints importer).
+Result<std::vector<Category>> LoadCategories(store::Store& store);
+
 //! Thread-safe. Write callbacks run on the store's writer thread after a durable commit.
 class CategoryService {
  public:

@@ -7,6 +7,7 @@
 #include "auth/roles.h"
 #include "common/hash.h"
 #include "common/text.h"
+#include "community/report_rows.h"
 
 namespace centinela::community {
 
@@ -127,11 +128,9 @@ void CommentService::Add(const std::string& author_id, const std::string& author
             "VALUES ($1, $2, $3, $4, 0, $5)",
             {c->id, c->report_id, c->author_id, c->body, c->created_ms});
         if (!ins.ok()) return ins.status();
-        auto up =
-            tx.Exec("UPDATE reports SET comments = comments + 1, updated_ms = $2 WHERE id = $1",
-                    {c->report_id, c->created_ms});
+        auto up = BumpReportCounter(tx, c->report_id, ReportCounter::kComments, c->created_ms);
         if (!up.ok()) return up.status();
-        if (up->affected == 0) return NotFound("no report '" + c->report_id + "'");
+        if (*up == 0) return NotFound("no report '" + c->report_id + "'");
         json::object o{{"comment_id", c->id}, {"report_id", c->report_id}};
         auto e = tx.Append({"comment.added", c->author_id, "comment:" + c->id,
                             "report:" + c->report_id, json::serialize(o)});
@@ -198,9 +197,7 @@ void CommentService::Confirm(const std::string& user_id, const Report& report,
           *already = true;
           return Status::Ok();
         }
-        auto up = tx.Exec(
-            "UPDATE reports SET confirmations = confirmations + 1, updated_ms = $2 WHERE id = $1",
-            {report_id, now});
+        auto up = BumpReportCounter(tx, report_id, ReportCounter::kConfirmations, now);
         if (!up.ok()) return up.status();
         json::object o{{"report_id", report_id}};
         auto e = tx.Append({"report.confirmed", user_id, "report:" + report_id,

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <memory>
 
+#include "auth/accounts.h"
 #include "common/hash.h"
 
 namespace centinela::community {
@@ -79,11 +80,11 @@ void FamilyService::Invite(const FamilyCaller& owner, const std::string& email,
   l->status = "invited";
   store_.Write(
       [l](store::Tx& tx) -> Status {
-        auto user = tx.Exec(l->invite_email.empty() ? "SELECT id FROM users WHERE phone = $1"
-                                                    : "SELECT id FROM users WHERE email = $1",
-                            {l->invite_email.empty() ? l->invite_phone : l->invite_email});
+        auto user = auth::UserIdByContact(
+            tx, l->invite_email.empty() ? auth::ContactKind::kPhone : auth::ContactKind::kEmail,
+            l->invite_email.empty() ? l->invite_phone : l->invite_email);
         if (!user.ok()) return user.status();
-        if (!user->empty()) l->member_id = user->Text(0, "id");
+        if (*user) l->member_id = **user;
         if (l->member_id == l->owner_id) return Unprocessable("you cannot invite yourself");
         // Active links of this owner to the same person, and the reverse direction.
         auto dup = tx.Exec(
@@ -203,6 +204,18 @@ void FamilyService::Leave(const std::string& id, const FamilyCaller& caller,
         return AppendEvents(tx, "family.left", caller.user_id, *l);
       },
       Finish(l, std::move(done)));
+}
+
+Result<std::vector<std::string>> FamilyCircleOf(store::Store& store, const std::string& user_id) {
+  auto rows = store.Query(
+      "SELECT owner_id AS u FROM family_links WHERE member_id = $1 AND status = 'accepted' "
+      "UNION SELECT member_id AS u FROM family_links WHERE owner_id = $1 AND status = 'accepted' "
+      "AND member_id IS NOT NULL",
+      {user_id});
+  if (!rows.ok()) return rows.status();
+  std::vector<std::string> out;
+  for (size_t i = 0; i < rows->size(); ++i) out.push_back(rows->Text(i, "u"));
+  return out;
 }
 
 }  // namespace centinela::community

@@ -39,6 +39,9 @@ struct FamilyCaller {
   std::string phone;
 };
 
+//! Users in whose accepted family circle `user_id` is (either side of a link).
+Result<std::vector<std::string>> FamilyCircleOf(store::Store& store, const std::string& user_id);
+
 class FamilyService {
  public:
   explicit FamilyService(store::Store& store) : store_(store) {}

@@ -6,6 +6,7 @@
 
 #include "auth/identity.h"
 #include "common/hash.h"
+#include "media/media_rows.h"
 
 namespace centinela::community {
 
@@ -108,9 +109,9 @@ void MembershipService::Request(const MembershipRequest& req,
   if (!area) return done(Unprocessable("the home point lies outside every area"));
   if (req.proof_media_id.empty())
     return done(Unprocessable("proof_media_id (an uploaded proof of residence) is required"));
-  auto media = store_.Query("SELECT owner_id FROM media WHERE id = $1", {req.proof_media_id});
+  auto media = media::MediaOwner(store_, req.proof_media_id);
   if (!media.ok()) return done(media.status());
-  if (media->empty() || media->Text(0, "owner_id") != req.user_id)
+  if (!*media || **media != req.user_id)
     return done(Unprocessable("proof_media_id is not a media item you uploaded"));
 
   m->id = NewId();
@@ -250,6 +251,33 @@ Result<std::unordered_map<std::string, int64_t>> MembershipService::ApprovedCoun
   std::unordered_map<std::string, int64_t> out;
   for (size_t i = 0; i < rows->size(); ++i) out[rows->Text(i, "area_code")] = rows->Int(i, "n");
   return out;
+}
+
+namespace {
+
+Result<std::vector<std::string>> AreaCodes(Result<store::Rows> rows) {
+  if (!rows.ok()) return rows.status();
+  std::vector<std::string> out;
+  for (size_t i = 0; i < rows->size(); ++i) out.push_back(rows->Text(i, "area_code"));
+  return out;
+}
+
+constexpr const char* kProofSql = "SELECT area_code FROM memberships WHERE proof_media_id = $1";
+
+}  // namespace
+
+Result<std::vector<std::string>> ProofMediaAreas(store::Tx& tx, const std::string& media_id) {
+  return AreaCodes(tx.Exec(kProofSql, {media_id}));
+}
+
+Result<std::vector<std::string>> ProofMediaAreas(store::Store& store, const std::string& media_id) {
+  return AreaCodes(store.Query(kProofSql, {media_id}));
+}
+
+Result<std::vector<std::string>> ApprovedNeighbourhoods(store::Store& store,
+                                                        const std::string& user_id) {
+  return AreaCodes(store.Query(
+      "SELECT area_code FROM memberships WHERE user_id = $1 AND status = 'approved'", {user_id}));
 }
 
 }  // namespace centinela::community

@@ -62,6 +62,15 @@ struct MembershipOptions {
   const Clock* clock = nullptr;  //!< rate-limit window; SystemClock when null
 };
 
+//! Areas of the memberships whose proof of residence is `media_id` (empty: none). Row
+//! access for the modules deciding who may see or reuse that media (media, dispatch).
+Result<std::vector<std::string>> ProofMediaAreas(store::Tx& tx, const std::string& media_id);
+Result<std::vector<std::string>> ProofMediaAreas(store::Store& store, const std::string& media_id);
+
+//! Areas where `user_id` is an approved neighbourhood member.
+Result<std::vector<std::string>> ApprovedNeighbourhoods(store::Store& store,
+                                                        const std::string& user_id);
+
 class MembershipService {
  public:
   MembershipService(store::Store& store, const areas::AreaService& areas,

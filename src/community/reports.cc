@@ -1,7 +1,10 @@
 #include "community/reports.h"
 
 #include "common/text.h"
+#include "community/family.h"
 #include "community/json_list.h"
+#include "community/membership.h"
+#include "community/report_rows.h"
 
 #include <spdlog/spdlog.h>
 
@@ -14,12 +17,16 @@
 #include <unordered_set>
 
 #include "common/hash.h"
+#include "media/media_rows.h"
+#include "store/sql.h"
 
 namespace centinela::community {
 
 namespace {
 
 namespace json = boost::json;
+using store::Bind;
+using store::InList;
 
 constexpr const char* kRoute = "POST /api/v1/reports";
 constexpr const char* kColumns =
@@ -53,22 +60,6 @@ Report FromRow(const store::Rows& rows, size_t i) {
   r.created_ms = rows.Int(i, "created_ms");
   r.updated_ms = rows.Int(i, "updated_ms");
   return r;
-}
-
-// "$n" for the next parameter, appending the value.
-std::string Bind(store::Params& params, store::Value v) {
-  params.push_back(std::move(v));
-  // Built in two steps: `"$" + std::to_string(n)` trips GCC 12's -Wrestrict false positive
-  // at -O3 (GCC bug 105651), which -Werror turns into a failed Release build.
-  std::string out = "$";
-  out += std::to_string(params.size());
-  return out;
-}
-
-std::string InList(store::Params& params, const std::vector<std::string>& values) {
-  std::string out = "(";
-  for (size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + Bind(params, values[i]);
-  return out + ")";
 }
 
 std::string Base64UrlEncode(std::string_view in) {
@@ -132,16 +123,8 @@ std::string NewReportId(int64_t now_ms) {
 
 // "INSERT INTO report_areas ... VALUES ($1, $2, $3), ($4, $5, $6), ..." for n rows.
 std::string BuildInsertReportAreas(size_t n) {
-  std::string sql = "INSERT INTO report_areas (area_code, created_ms, report_id) VALUES ";
-  for (size_t i = 0; i < n; ++i) {
-    sql += i ? ", (" : "(";
-    for (size_t c = 1; c <= 3; ++c) {
-      sql += c > 1 ? ", $" : "$";
-      sql += std::to_string(3 * i + c);
-    }
-    sql += ")";
-  }
-  return sql;
+  return "INSERT INTO report_areas (area_code, created_ms, report_id) VALUES " +
+         store::ValueRows(n, 3);
 }
 
 // The texts for the usual area counts are built once (the store caches one prepared
@@ -382,12 +365,9 @@ void ReportService::Create(CreateRequest req, RenderFn render,
           }
         }
         if (!report->media.empty()) {
-          store::Params p{report->reporter_id};
-          std::string sql = "SELECT id FROM media WHERE owner_id = $1 AND id IN ";
-          sql += InList(p, report->media);
-          auto found = tx.Exec(sql, p);
+          auto found = media::CountOwnedMedia(tx, report->reporter_id, report->media);
           if (!found.ok()) return found.status();
-          if (found->size() != report->media.size())
+          if (*found != report->media.size())
             return Unprocessable("every media id must name media you uploaded");
         }
         auto r = tx.Exec(
@@ -438,24 +418,15 @@ Result<Viewer> ReportService::ViewerFor(const auth::Principal& p) {
   Viewer v;
   v.user_id = p.user_id;
   v.grants = p.grants;
-  auto rows = store_.Query(
-      "SELECT area_code FROM memberships WHERE user_id = $1 AND status = 'approved'", {p.user_id});
-  if (!rows.ok()) return rows.status();
-  for (size_t i = 0; i < rows->size(); ++i) v.neighbourhoods.push_back(rows->Text(i, "area_code"));
+  auto areas = ApprovedNeighbourhoods(store_, p.user_id);
+  if (!areas.ok()) return areas.status();
+  v.neighbourhoods = std::move(*areas);
   return v;
 }
 
 // Users in whose family circle `user_id` is (accepted links, either direction).
 Result<std::vector<std::string>> ReportService::FamilyOf(const std::string& user_id) {
-  auto rows = store_.Query(
-      "SELECT owner_id AS u FROM family_links WHERE member_id = $1 AND status = 'accepted' "
-      "UNION SELECT member_id AS u FROM family_links WHERE owner_id = $1 AND status = 'accepted' "
-      "AND member_id IS NOT NULL",
-      {user_id});
-  if (!rows.ok()) return rows.status();
-  std::vector<std::string> out;
-  for (size_t i = 0; i < rows->size(); ++i) out.push_back(rows->Text(i, "u"));
-  return out;
+  return FamilyCircleOf(store_, user_id);
 }
 
 Status ReportService::AttachMedia(std::vector<VisibleReport>& items) {
@@ -641,6 +612,107 @@ void ReportService::LogDeanonymisedReads(const std::string& actor,
         return Status::Ok();
       },
       std::move(done));
+}
+
+// --- Row access for other modules (report_rows.h) ---
+
+namespace {
+
+constexpr const char* kRowById =
+    " FROM reports r LEFT JOIN users u ON u.id = r.reporter_id WHERE r.id = $1";
+constexpr const char* kPointColumns =
+    "SELECT id, category, family, sensitivity, lat, lon, created_ms, areas FROM reports";
+
+std::optional<Report> FirstReport(const store::Rows& rows) {
+  if (rows.empty()) return std::nullopt;
+  return FromRow(rows, 0);
+}
+
+std::vector<std::string> Column(const store::Rows& rows, const std::string& name) {
+  std::vector<std::string> out;
+  out.reserve(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) out.push_back(rows.Text(i, name));
+  return out;
+}
+
+std::vector<ReportPoint> Points(const store::Rows& rows) {
+  std::vector<ReportPoint> out;
+  out.reserve(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    ReportPoint r;
+    r.id = rows.Text(i, "id");
+    r.category = rows.Text(i, "category");
+    r.family = rows.Text(i, "family");
+    r.sensitivity = rows.Text(i, "sensitivity");
+    r.lat = rows.Real(i, "lat");
+    r.lon = rows.Real(i, "lon");
+    r.created_ms = rows.Int(i, "created_ms");
+    if (rows.Column("areas") >= 0) r.areas = ParseJsonStringList(rows.Text(i, "areas"));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<int64_t> BumpReportCounter(store::Tx& tx, const std::string& report_id,
+                                  ReportCounter counter, int64_t now_ms) {
+  auto up = tx.Exec(counter == ReportCounter::kComments
+                        ? "UPDATE reports SET comments = comments + 1, updated_ms = $2 WHERE id = $1"
+                        : "UPDATE reports SET confirmations = confirmations + 1, updated_ms = $2 "
+                          "WHERE id = $1",
+                    {report_id, now_ms});
+  if (!up.ok()) return up.status();
+  return up->affected;
+}
+
+Status SetReportStatus(store::Tx& tx, const std::string& report_id, const std::string& status,
+                       int64_t now_ms) {
+  auto up = tx.Exec("UPDATE reports SET status = $1, updated_ms = $2 WHERE id = $3",
+                    {status, now_ms, report_id});
+  return up.ok() ? Status::Ok() : up.status();
+}
+
+Result<std::optional<Report>> LoadReportRow(store::Tx& tx, const std::string& id) {
+  auto rows = tx.Exec(std::string("SELECT ") + kColumns + kRowById, {id});
+  if (!rows.ok()) return rows.status();
+  return FirstReport(*rows);
+}
+
+Result<std::optional<Report>> LoadReportRow(store::Store& store, const std::string& id) {
+  auto rows = store.Query(std::string("SELECT ") + kColumns + kRowById, {id});
+  if (!rows.ok()) return rows.status();
+  return FirstReport(*rows);
+}
+
+Result<std::vector<std::string>> ReportsListingMedia(store::Tx& tx, const std::string& media_id) {
+  auto rows = tx.Exec("SELECT report_id FROM report_media WHERE media_id = $1", {media_id});
+  if (!rows.ok()) return rows.status();
+  return Column(*rows, "report_id");
+}
+
+Result<std::vector<std::string>> ReportsListingMedia(store::Store& store,
+                                                     const std::string& media_id) {
+  auto rows = store.Query("SELECT report_id FROM report_media WHERE media_id = $1", {media_id});
+  if (!rows.ok()) return rows.status();
+  return Column(*rows, "report_id");
+}
+
+Result<std::vector<ReportPoint>> LoadReportPoints(store::Store& store, const std::string& id) {
+  auto rows = id.empty() ? store.Query(std::string(kPointColumns) + " ")
+                         : store.Query(std::string(kPointColumns) + " WHERE id = $1", {id});
+  if (!rows.ok()) return rows.status();
+  return Points(*rows);
+}
+
+Result<std::vector<ReportPoint>> ReportsNear(store::Store& store, const NearbyQuery& q) {
+  auto rows = store.Query(
+      "SELECT id, category, family, sensitivity, lat, lon, created_ms FROM reports WHERE "
+      "family = $1 AND created_ms >= $2 AND created_ms <= $3 AND lat BETWEEN $4 AND $5 AND "
+      "lon BETWEEN $6 AND $7",
+      {q.family, q.from_ms, q.to_ms, q.min_lat, q.max_lat, q.min_lon, q.max_lon});
+  if (!rows.ok()) return rows.status();
+  return Points(*rows);
 }
 
 }  // namespace centinela::community

@@ -9,7 +9,9 @@
 #include <fstream>
 #include <memory>
 
+#include "community/categories.h"
 #include "crime/csv_reader.h"
+#include "store/sql.h"
 
 namespace centinela::crime {
 
@@ -64,15 +66,7 @@ std::string InsertSql(MappingKind kind, int rows) {
         "count, import_seq) VALUES ";
     cols = 8;
   }
-  int n = 1;
-  for (int r = 0; r < rows; ++r) {
-    sql += r == 0 ? "(" : ", (";
-    for (int c = 0; c < cols; ++c) {
-      if (c > 0) sql += ", ";
-      sql += "$" + std::to_string(n++);
-    }
-    sql += ")";
-  }
+  sql += store::ValueRows(rows, cols);
   sql += " ON CONFLICT DO NOTHING";
   return sql;
 }
@@ -80,10 +74,10 @@ std::string InsertSql(MappingKind kind, int rows) {
 }  // namespace
 
 Result<std::map<std::string, std::string>> LoadCategoryFamilies(store::Store& store) {
-  auto rows = store.Query("SELECT code, family FROM categories");
+  auto rows = community::LoadCategories(store);
   if (!rows.ok()) return rows.status();
   std::map<std::string, std::string> out;
-  for (size_t i = 0; i < rows->size(); ++i) out[rows->Text(i, "code")] = rows->Text(i, "family");
+  for (const community::Category& c : *rows) out[c.code] = c.family;
   return out;
 }
 
@@ -297,6 +291,23 @@ Result<ImportReport> ImportFile(store::Store& store, const std::string& path,
   report.import_seq = seq;
   report.write_seconds = SecondsSince(t1);
   return report;
+}
+
+Result<std::map<std::string, int64_t>> FormalCountsByArea(store::Store& store,
+                                                          const FormalCountFilter& filter) {
+  std::string sql = "SELECT area_code, SUM(count) AS n FROM formal_counts WHERE 1 = 1";
+  store::Params params;
+  if (!filter.from_month.empty()) sql += " AND month >= " + store::Bind(params, filter.from_month);
+  if (!filter.to_month.empty()) sql += " AND month <= " + store::Bind(params, filter.to_month);
+  if (!filter.categories.empty())
+    sql += " AND category IN " + store::InList(params, filter.categories);
+  if (!filter.families.empty()) sql += " AND family IN " + store::InList(params, filter.families);
+  sql += " GROUP BY area_code";
+  auto rows = store.Query(sql, params);
+  if (!rows.ok()) return rows.status();
+  std::map<std::string, int64_t> out;
+  for (size_t i = 0; i < rows->size(); ++i) out[rows->Text(i, "area_code")] = rows->Int(i, "n");
+  return out;
 }
 
 }  // namespace centinela::crime

@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "crime/mapping.h"
@@ -54,5 +55,15 @@ Result<ImportReport> ImportFile(store::Store& store, const std::string& path,
                                 const Mapping& mapping,
                                 const std::map<std::string, std::string>& families,
                                 const ImportOptions& options);
+
+//! Which formal_counts rows (owned by importer.cc) a sum covers. Months are "YYYY-MM",
+//! inclusive; an empty month or list leaves that side open.
+struct FormalCountFilter {
+  std::string from_month, to_month;
+  std::vector<std::string> categories, families;
+};
+//! SUM(count) per area_code of the rows under the filter.
+Result<std::map<std::string, int64_t>> FormalCountsByArea(store::Store& store,
+                                                          const FormalCountFilter& filter);
 
 }  // namespace centinela::crime

@@ -2,6 +2,10 @@
 
 #include <boost/json.hpp>
 
+#include "community/categories.h"
+#include "community/report_rows.h"
+#include "store/sql.h"
+
 namespace centinela::crime {
 
 namespace json = boost::json;
@@ -21,11 +25,11 @@ int64_t IncidentFeed::applied_seq() const {
 }
 
 Status IncidentFeed::LoadCategories() {
-  auto rows = store_.Query("SELECT code, sensitivity FROM categories");
+  auto rows = community::LoadCategories(store_);
   if (!rows.ok()) return rows.status();
   restricted_.clear();
-  for (size_t i = 0; i < rows->size(); ++i)
-    restricted_[rows->Text(i, "code")] = rows->Text(i, "sensitivity") == "restricted";
+  for (const community::Category& c : *rows)
+    restricted_[c.code] = c.sensitivity == community::Sensitivity::kRestricted;
   return Status::Ok();
 }
 
@@ -45,33 +49,24 @@ std::vector<std::string> IncidentFeed::AreasOf(double lat, double lon, bool loca
   return out;
 }
 
-Status IncidentFeed::LoadReports(const std::string& where, const store::Params& params) {
-  auto rows = store_.Query(
-      "SELECT id, category, family, sensitivity, lat, lon, created_ms, areas FROM reports " + where,
-      params);
+Status IncidentFeed::LoadReports(const std::string& id) {
+  auto rows = community::LoadReportPoints(store_, id);
   if (!rows.ok()) return rows.status();
   std::vector<IncidentInput> batch;
-  for (size_t i = 0; i < rows->size(); ++i) {
-    std::string id = rows->Text(i, "id");
-    if (!report_ids_.insert(id).second) continue;
+  for (community::ReportPoint& r : *rows) {
+    if (!report_ids_.insert(r.id).second) continue;
     IncidentInput in;
-    in.time_ms = rows->Int(i, "created_ms");
+    in.time_ms = r.created_ms;
     in.located = true;
-    in.lat = rows->Real(i, "lat");
-    in.lon = rows->Real(i, "lon");
-    in.category = rows->Text(i, "category");
-    in.family = rows->Text(i, "family");
+    in.lat = r.lat;
+    in.lon = r.lon;
+    in.category = std::move(r.category);
+    in.family = std::move(r.family);
     in.informal = true;
-    in.restricted = rows->Text(i, "sensitivity") == "restricted";
-    std::error_code ec;
-    json::value areas = json::parse(rows->Text(i, "areas"), ec);
-    if (!ec && areas.is_array()) {
-      for (const json::value& a : areas.as_array()) {
-        if (!a.is_string()) continue;
-        for (std::string& code : areas_.Path(std::string(a.as_string())))
-          in.areas.push_back(std::move(code));
-        in.areas.emplace_back(a.as_string());
-      }
+    in.restricted = r.sensitivity == "restricted";
+    for (const std::string& a : r.areas) {
+      for (std::string& code : areas_.Path(a)) in.areas.push_back(std::move(code));
+      in.areas.push_back(a);
     }
     batch.push_back(std::move(in));
   }
@@ -90,11 +85,9 @@ Status IncidentFeed::LoadComplaints(const std::string& condition, const store::P
         "FROM complaints WHERE " +
         condition;
     if (!first) {
-      size_t n = p.size();
-      sql += " AND (source > $" + std::to_string(n + 1) + " OR (source = $" +
-             std::to_string(n + 1) + " AND source_id > $" + std::to_string(n + 2) + "))";
-      p.push_back(last_source);
-      p.push_back(last_id);
+      const std::string source = store::Bind(p, last_source);
+      sql += " AND (source > " + source + " OR (source = " + source +
+             " AND source_id > " + store::Bind(p, last_id) + "))";
     }
     sql += " ORDER BY source, source_id LIMIT " + std::to_string(kPage);
     auto rows = store_.Query(sql, p);
@@ -133,7 +126,7 @@ Status IncidentFeed::LoadAll() {
   if (!s.ok()) return s;
   // Rows written after `head` are also read here when they commit meanwhile; report ids
   // dedupe reports, and complaints are bounded by import_seq <= head.
-  s = LoadReports("", {});
+  s = LoadReports("");
   if (!s.ok()) return s;
   s = LoadComplaints("import_seq <= $1", {*head});
   if (!s.ok()) return s;
@@ -150,7 +143,7 @@ Status IncidentFeed::Refresh() {
     for (const store::Event& e : *events) {
       Status s;
       if (e.type == "report.created" && e.subject.rfind("report:", 0) == 0) {
-        s = LoadReports("WHERE id = $1", {e.subject.substr(7)});
+        s = LoadReports(e.subject.substr(7));
       } else if (e.type == "complaints.imported") {
         s = LoadComplaints("import_seq = $1", {e.seq});
       } else if (e.type.rfind("category.", 0) == 0) {

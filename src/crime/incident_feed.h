@@ -40,7 +40,8 @@ class IncidentFeed {
 
  private:
   Status LoadCategories();
-  Status LoadReports(const std::string& where, const store::Params& params);
+  //! Every report (id empty) or the one with `id`.
+  Status LoadReports(const std::string& id);
   Status LoadComplaints(const std::string& condition, const store::Params& params);
   std::vector<std::string> AreasOf(double lat, double lon, bool located,
                                    const std::string& area_code) const;

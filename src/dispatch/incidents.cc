@@ -13,8 +13,12 @@
 #include "common/hash.h"
 #include "common/text.h"
 #include "community/json_list.h"
+#include "community/membership.h"
+#include "community/report_rows.h"
 #include "community/reports.h"
 #include "dispatch/recommend.h"
+#include "media/media_rows.h"
+#include "store/sql.h"
 #include "tracking/coords.h"
 
 namespace centinela::dispatch {
@@ -79,12 +83,6 @@ store::Value TextOrNull(const std::string& s) {
   return s.empty() ? store::Value() : store::Value(s);
 }
 
-std::string Placeholder(size_t n) {
-  std::string out = "$";
-  out += std::to_string(n);
-  return out;
-}
-
 Result<std::optional<Incident>> LoadInTx(store::Tx& tx, const std::string& id) {
   auto rows = tx.Exec(std::string("SELECT ") + kColumns + " FROM incidents WHERE id = $1", {id});
   if (!rows.ok()) return rows.status();
@@ -126,17 +124,16 @@ std::string StepId(int64_t now_ms) {
 Status CheckStepMedia(store::Tx& tx, const Incident& n, const std::string& media_id,
                       const std::string& actor) {
   if (media_id.empty()) return Status::Ok();
-  auto m = tx.Exec("SELECT owner_id FROM media WHERE id = $1", {media_id});
-  if (!m.ok()) return m.status();
-  if (m->empty()) return Unprocessable("unknown media '" + media_id + "'");
+  auto owner = media::MediaOwner(tx, media_id);
+  if (!owner.ok()) return owner.status();
+  if (!*owner) return Unprocessable("unknown media '" + media_id + "'");
   const Status foreign = Unprocessable(
       "media '" + media_id +
       "' is not of this incident: a step shows a photo of one of the incident's own reports, "
       "or one you uploaded for it");
-  auto reports = tx.Exec("SELECT report_id FROM report_media WHERE media_id = $1", {media_id});
+  auto reports = community::ReportsListingMedia(tx, media_id);
   if (!reports.ok()) return reports.status();
-  for (size_t i = 0; i < reports->size(); ++i) {
-    const std::string r = reports->Text(i, "report_id");
+  for (const std::string& r : *reports) {
     if (std::find(n.report_ids.begin(), n.report_ids.end(), r) == n.report_ids.end())
       return foreign;
   }
@@ -146,8 +143,8 @@ Status CheckStepMedia(store::Tx& tx, const Incident& n, const std::string& media
     if (steps->Text(i, "incident_id") != n.id) return foreign;
   if (!reports->empty() || !steps->empty()) return Status::Ok();
   // Fresh: the actor's own upload, not a proof of residence.
-  if (m->Text(0, "owner_id") != actor) return foreign;
-  auto proof = tx.Exec("SELECT id FROM memberships WHERE proof_media_id = $1", {media_id});
+  if (**owner != actor) return foreign;
+  auto proof = community::ProofMediaAreas(tx, media_id);
   if (!proof.ok()) return proof.status();
   return proof->empty() ? Status::Ok() : foreign;
 }
@@ -188,9 +185,8 @@ Status WriteStep(store::Tx& tx, const Incident& n, const std::string& kind,
   if (!is_public) return Status::Ok();
   for (const std::string& report_id : n.report_ids) {
     if (status_step) {
-      auto up = tx.Exec("UPDATE reports SET status = $1, updated_ms = $2 WHERE id = $3",
-                        {status, now, report_id});
-      if (!up.ok()) return up.status();
+      Status up = community::SetReportStatus(tx, report_id, status, now);
+      if (!up.ok()) return up;
     }
     json::object pub = step;
     pub.erase("public");
@@ -342,25 +338,22 @@ void IncidentService::Escalate(std::string report_id, std::optional<int> priorit
   Finish(
       n,
       [n, report_id, priority, note, actor](store::Tx& tx) -> Status {
-        auto r = tx.Exec(
-            "SELECT category, family, sensitivity, priority, lat, lon, address, description, "
-            "areas, agencies, created_ms FROM reports WHERE id = $1",
-            {report_id});
-        if (!r.ok()) return r.status();
-        if (r->empty()) return NotFound("no report '" + report_id + "'");
-        n->category = r->Text(0, "category");
-        n->family = r->Text(0, "family");
-        n->sensitivity = community::ParseSensitivity(r->Text(0, "sensitivity"))
-                             .value_or(community::Sensitivity::kRestricted);
-        n->priority = priority.value_or(static_cast<int>(r->Int(0, "priority")));
-        n->lat = r->Real(0, "lat");
-        n->lon = r->Real(0, "lon");
-        n->address = r->Text(0, "address");
-        n->description = r->Text(0, "description");
-        n->areas = ParseJsonStringList(r->Text(0, "areas"));
-        n->agencies = ParseJsonStringList(r->Text(0, "agencies"));
+        auto loaded = community::LoadReportRow(tx, report_id);
+        if (!loaded.ok()) return loaded.status();
+        if (!*loaded) return NotFound("no report '" + report_id + "'");
+        const community::Report& r = **loaded;
+        n->category = r.category;
+        n->family = r.family;
+        n->sensitivity = r.sensitivity;
+        n->priority = priority.value_or(r.priority);
+        n->lat = r.lat;
+        n->lon = r.lon;
+        n->address = r.address;
+        n->description = r.description;
+        n->areas = r.areas;
+        n->agencies = r.agencies;
         // Response times count from when the neighbour sent the alert.
-        n->received_ms = r->Int(0, "created_ms");
+        n->received_ms = r.created_ms;
         n->created_ms = n->updated_ms = tx.NowMs();
         Status s = InsertIncident(tx, *n);
         if (!s.ok()) return s;
@@ -509,19 +502,19 @@ void IncidentService::Merge(std::string id, std::vector<std::string> incident_id
           merged_incidents.emplace_back(other_id);
         }
         for (const std::string& report_id : report_ids) {
-          auto r = tx.Exec("SELECT family FROM reports WHERE id = $1", {report_id});
+          auto r = community::LoadReportRow(tx, report_id);
           if (!r.ok()) return r.status();
-          if (r->empty()) return NotFound("no report '" + report_id + "'");
-          if (r->Text(0, "family") != n->family)
+          if (!*r) return NotFound("no report '" + report_id + "'");
+          if ((*r)->family != n->family)
             return Unprocessable("report '" + report_id + "' is of another category family");
           Status s = LinkReport(tx, id, report_id);
           if (!s.ok()) return s;
           n->report_ids.push_back(report_id);
           merged_reports.emplace_back(report_id);
           // A report joining late catches up with the incident's status.
-          auto up = tx.Exec("UPDATE reports SET status = $1, updated_ms = $2 WHERE id = $3",
-                            {std::string(StatusName(n->status)), now, report_id});
-          if (!up.ok()) return up.status();
+          Status up =
+              community::SetReportStatus(tx, report_id, std::string(StatusName(n->status)), now);
+          if (!up.ok()) return up;
         }
         std::sort(n->report_ids.begin(), n->report_ids.end());
         auto touch = tx.Exec("UPDATE incidents SET updated_ms = $1 WHERE id = $2", {now, id});
@@ -557,15 +550,10 @@ Result<std::vector<Incident>> IncidentService::List(const IncidentFilter& f) {
   if (!f.all_areas && f.scope_areas.empty()) return out;
   store::Params p;
   std::string sql = std::string("SELECT ") + kColumns + " FROM incidents WHERE 1 = 1";
-  auto bind = [&p](store::Value v) {
-    p.push_back(std::move(v));
-    return Placeholder(p.size());
-  };
+  auto bind = [&p](store::Value v) { return store::Bind(p, std::move(v)); };
   if (!f.all_areas) {
-    sql += " AND id IN (SELECT incident_id FROM incident_areas WHERE area_code IN (";
-    for (size_t i = 0; i < f.scope_areas.size(); ++i)
-      sql += (i ? ", " : "") + bind(f.scope_areas[i]);
-    sql += "))";
+    sql += " AND id IN (SELECT incident_id FROM incident_areas WHERE area_code IN " +
+           store::InList(p, f.scope_areas) + ")";
   }
   if (!f.area.empty())
     sql += " AND id IN (SELECT incident_id FROM incident_areas WHERE area_code = " + bind(f.area) + ")";
@@ -584,15 +572,12 @@ Result<std::vector<Incident>> IncidentService::List(const IncidentFilter& f) {
   // The reports each listed incident holds, in one query (the console hides them from its
   // queue of loose alerts).
   store::Params ids;
-  std::string in;
-  for (const Incident& n : out) {
-    ids.push_back(n.id);
-    in += (in.empty() ? "" : ", ") + Placeholder(ids.size());
-  }
-  auto reports = store_.Query(
-      "SELECT incident_id, report_id FROM incident_reports WHERE incident_id IN (" + in +
-          ") ORDER BY report_id",
-      ids);
+  std::vector<std::string> listed;
+  for (const Incident& n : out) listed.push_back(n.id);
+  auto reports = store_.Query("SELECT incident_id, report_id FROM incident_reports WHERE "
+                              "incident_id IN " +
+                                  store::InList(ids, listed) + " ORDER BY report_id",
+                              ids);
   if (!reports.ok()) return reports.status();
   std::unordered_map<std::string, Incident*> by_id;
   for (Incident& n : out) by_id[n.id] = &n;
@@ -622,17 +607,22 @@ Result<std::vector<Duplicate>> IncidentService::Duplicates(const Incident& n) {
       out.push_back({"incident", incidents->Text(i, "id"), incidents->Text(i, "category"), d,
                      incidents->Int(i, "created_ms")});
   }
-  auto reports = store_.Query(
-      "SELECT id, category, lat, lon, created_ms FROM reports WHERE family = $1 "
-      "AND id NOT IN (SELECT report_id FROM incident_reports) AND created_ms >= $2 AND "
-      "created_ms <= $3 AND lat BETWEEN $4 AND $5 AND lon BETWEEN $6 AND $7",
-      {n.family, from, to, n.lat - dlat, n.lat + dlat, n.lon - dlon, n.lon + dlon});
+  // Loose reports only: those already held by an incident are left out.
+  auto reports = community::ReportsNear(
+      store_, {n.family, from, to, n.lat - dlat, n.lat + dlat, n.lon - dlon, n.lon + dlon});
   if (!reports.ok()) return reports.status();
-  for (size_t i = 0; i < reports->size(); ++i) {
-    double d = HaversineM(n.lat, n.lon, reports->Real(i, "lat"), reports->Real(i, "lon"));
-    if (d <= r)
-      out.push_back({"report", reports->Text(i, "id"), reports->Text(i, "category"), d,
-                     reports->Int(i, "created_ms")});
+  std::vector<std::string> near;
+  for (const community::ReportPoint& p : *reports) near.push_back(p.id);
+  store::Params ids;
+  auto held = store_.Query(
+      "SELECT report_id FROM incident_reports WHERE report_id IN " + store::InList(ids, near), ids);
+  if (!held.ok()) return held.status();
+  std::set<std::string> linked;
+  for (size_t i = 0; i < held->size(); ++i) linked.insert(held->Text(i, "report_id"));
+  for (const community::ReportPoint& p : *reports) {
+    if (linked.count(p.id)) continue;
+    double d = HaversineM(n.lat, n.lon, p.lat, p.lon);
+    if (d <= r) out.push_back({"report", p.id, p.category, d, p.created_ms});
   }
   std::sort(out.begin(), out.end(), [](const Duplicate& a, const Duplicate& b) {
     return a.distance_m != b.distance_m ? a.distance_m < b.distance_m : a.id < b.id;
@@ -657,6 +647,30 @@ Result<std::optional<PublicTimeline>> IncidentService::ForReport(const std::stri
   if (!steps.ok()) return steps.status();
   for (size_t i = 0; i < steps->size(); ++i) t.steps.push_back(StepFromRow(*steps, i));
   return std::optional<PublicTimeline>(std::move(t));
+}
+
+Result<std::vector<StepShowingMedia>> StepsShowingMedia(store::Store& store,
+                                                        const std::string& media_id) {
+  auto rows = store.Query(
+      "SELECT s.visibility, s.incident_id, i.areas FROM incident_steps s JOIN incidents i ON "
+      "i.id = s.incident_id WHERE s.media_id = $1",
+      {media_id});
+  if (!rows.ok()) return rows.status();
+  std::vector<StepShowingMedia> out;
+  for (size_t i = 0; i < rows->size(); ++i)
+    out.push_back({rows->Text(i, "incident_id"), rows->Text(i, "visibility") == "public",
+                   ParseJsonStringList(rows->Text(i, "areas"))});
+  return out;
+}
+
+Result<std::vector<std::string>> ReportsOfIncident(store::Store& store,
+                                                   const std::string& incident_id) {
+  auto rows =
+      store.Query("SELECT report_id FROM incident_reports WHERE incident_id = $1", {incident_id});
+  if (!rows.ok()) return rows.status();
+  std::vector<std::string> out;
+  for (size_t i = 0; i < rows->size(); ++i) out.push_back(rows->Text(i, "report_id"));
+  return out;
 }
 
 }  // namespace centinela::dispatch

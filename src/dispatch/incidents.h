@@ -124,6 +124,19 @@ Status ValidateNewCall(const NewCall& c, const community::CategoryService& categ
 Status ValidateStepInput(const StepInput& s);
 
 //! Thread-safe. Callbacks run on the store's writer thread after the durable commit.
+//! A timeline step (incident_steps, owned by incidents.cc) that shows a media item.
+struct StepShowingMedia {
+  std::string incident_id;
+  bool is_public = false;
+  std::vector<std::string> incident_areas;
+};
+//! Every step showing `media_id`, with its incident's areas (who may fetch the media).
+Result<std::vector<StepShowingMedia>> StepsShowingMedia(store::Store& store,
+                                                        const std::string& media_id);
+//! Ids of the reports an incident holds (incident_reports).
+Result<std::vector<std::string>> ReportsOfIncident(store::Store& store,
+                                                   const std::string& incident_id);
+
 class IncidentService {
  public:
   IncidentService(store::Store& store, const areas::AreaService& areas,

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 
+#include "auth/accounts.h"
 #include "common/hash.h"
 #include "community/json_list.h"
 #include "tracking/coords.h"
@@ -71,9 +72,9 @@ Status WriteCrew(store::Tx& tx, const std::string& unit_id, const std::vector<st
   auto del = tx.Exec("DELETE FROM unit_crew WHERE unit_id = $1", {unit_id});
   if (!del.ok()) return del.status();
   for (const std::string& user : crew) {
-    auto found = tx.Exec("SELECT id FROM users WHERE id = $1", {user});
+    auto found = auth::UserExists(tx, user);
     if (!found.ok()) return found.status();
-    if (found->empty()) return Unprocessable("unknown crew account '" + user + "'");
+    if (!*found) return Unprocessable("unknown crew account '" + user + "'");
     auto ins = tx.Exec("INSERT INTO unit_crew (unit_id, user_id) VALUES ($1, $2)", {unit_id, user});
     if (!ins.ok()) return ins.status();
   }
@@ -487,6 +488,37 @@ std::vector<Recommendation> UnitService::Recommend(double lat, double lon,
     if (bound > radius) ranked = RankUnits(q, gather(std::min(kHalfEarth, bound)));
   }
   return ranked;
+}
+
+Result<std::vector<Assignment>> AssignmentsOf(store::Store& store, const std::string& incident_id) {
+  auto rows = store.Query(
+      "SELECT a.unit_id, u.callsign, a.assigned_ms, a.accepted_ms, a.released_ms FROM "
+      "incident_units a JOIN units u ON u.id = a.unit_id WHERE a.incident_id = $1 ORDER BY "
+      "a.assigned_ms",
+      {incident_id});
+  if (!rows.ok()) return rows.status();
+  std::vector<Assignment> out;
+  for (size_t i = 0; i < rows->size(); ++i)
+    out.push_back({rows->Text(i, "unit_id"), rows->Text(i, "callsign"),
+                   rows->Int(i, "assigned_ms"), rows->Int(i, "accepted_ms"),
+                   rows->Int(i, "released_ms")});
+  return out;
+}
+
+Result<std::optional<Assignment>> OpenAssignment(store::Store& store,
+                                                 const std::string& incident_id,
+                                                 const std::string& unit_id) {
+  auto rows = store.Query(
+      "SELECT assigned_ms, accepted_ms FROM incident_units WHERE incident_id = $1 AND unit_id = "
+      "$2 AND released_ms IS NULL ORDER BY assigned_ms DESC LIMIT 1",
+      {incident_id, unit_id});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return std::optional<Assignment>();
+  Assignment a;
+  a.unit_id = unit_id;
+  a.assigned_ms = rows->Int(0, "assigned_ms");
+  a.accepted_ms = rows->Int(0, "accepted_ms");
+  return std::optional<Assignment>(std::move(a));
 }
 
 }  // namespace centinela::dispatch

@@ -65,6 +65,19 @@ struct NewUnit {
 //! crew up to 12). The home area is checked against the AreaService by the service.
 Status ValidateNewUnit(const NewUnit& u);
 
+//! One row of incident_units (owned by units.cc) with the unit's callsign.
+struct Assignment {
+  std::string unit_id, callsign;
+  int64_t assigned_ms = 0, accepted_ms = 0, released_ms = 0;  //!< 0: not (yet)
+};
+//! Every assignment of a unit to `incident_id`, oldest first.
+Result<std::vector<Assignment>> AssignmentsOf(store::Store& store, const std::string& incident_id);
+//! The unit's latest assignment to the incident that is not released; nullopt when none.
+//! (callsign left empty.)
+Result<std::optional<Assignment>> OpenAssignment(store::Store& store,
+                                                 const std::string& incident_id,
+                                                 const std::string& unit_id);
+
 class UnitService {
  public:
   //! A unit whose latest fix is older than `stale_after_ms` is flagged stale.

@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "common/hash.h"
+#include "community/membership.h"
 #include "media/metadata.h"
 
 namespace centinela::media {
@@ -105,15 +106,14 @@ MediaAccess ProofsOfResidenceFirst(store::Store& store, const areas::AreaService
   return [&store, &areas, others = std::move(others)](const auth::Principal& p,
                                                       const std::string& media_id, bool* original) {
     static const std::vector<auth::Role> kReviewers = {auth::Role::kOperator, auth::Role::kAdmin};
-    Result<store::Rows> rows =
-        store.Query("SELECT area_code FROM memberships WHERE proof_media_id = $1", {media_id});
+    Result<std::vector<std::string>> rows = community::ProofMediaAreas(store, media_id);
     if (!rows.ok()) {
       spdlog::warn("media: proof check for {} failed: {}", media_id, rows.status().message());
       return false;
     }
     if (rows->empty()) return others && others(p, media_id, original);
-    for (size_t i = 0; i < rows->size(); ++i) {
-      if (auth::Authorize(p, kReviewers, areas.Path(rows->Text(i, "area_code")))) {
+    for (const std::string& area : *rows) {
+      if (auth::Authorize(p, kReviewers, areas.Path(area))) {
         *original = true;
         return true;
       }

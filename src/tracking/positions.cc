@@ -12,6 +12,8 @@
 #include <unordered_map>
 
 #include "common/hash.h"
+#include "dispatch/unit_rows.h"
+#include "store/sql.h"
 #include "tracking/coords.h"
 
 namespace centinela::tracking {
@@ -44,17 +46,11 @@ const std::string& InsertSql(size_t rows, bool one_unit) {
         std::string sql =
             "INSERT INTO positions (unit_id, time_ms, lat, lon, speed_mps, heading, accuracy_m, "
             "received_ms) VALUES ";
-        for (size_t r = 0; r < n; ++r) {
-          sql += r ? ", (" : "(";
-          if (shared) {
-            const size_t b = 3 + r * 6;
-            sql += fmt::format("$1, ${}, ${}, ${}, ${}, ${}, ${}, $2", b, b + 1, b + 2, b + 3,
-                               b + 4, b + 5);
-          } else {
-            for (size_t c = 1; c <= 8; ++c)
-              sql += fmt::format("{}${}", c > 1 ? ", " : "", r * 8 + c);
-          }
-          sql += ")";
+        if (!shared) sql += store::ValueRows(n, 8);
+        for (size_t r = 0; shared && r < n; ++r) {
+          const size_t b = 3 + r * 6;
+          sql += fmt::format("{}($1, ${}, ${}, ${}, ${}, ${}, ${}, $2)", r ? ", " : "", b, b + 1,
+                             b + 2, b + 3, b + 4, b + 5);
         }
         sql += " ON CONFLICT DO NOTHING";
         m.emplace(std::make_pair(n, shared), std::move(sql));
@@ -181,9 +177,9 @@ void PositionService::AddDevice(std::string unit_id, std::string external_id, st
   const std::string hash = Sha256Hex(device->key);
   writes_.Submit(
       [device, unit_id, external_id, label, actor, hash](store::Tx& tx) -> Status {
-        auto unit = tx.Exec("SELECT home_area FROM units WHERE id = $1", {unit_id});
+        auto unit = dispatch::UnitHomeArea(tx, unit_id);
         if (!unit.ok()) return unit.status();
-        if (unit->empty()) return NotFound("no unit '" + unit_id + "'");
+        if (!*unit) return NotFound("no unit '" + unit_id + "'");
         if (!external_id.empty()) {
           auto taken = tx.Exec("SELECT id FROM devices WHERE external_id = $1", {external_id});
           if (!taken.ok()) return taken.status();
@@ -198,7 +194,7 @@ void PositionService::AddDevice(std::string unit_id, std::string external_id, st
         json::object o{{"device_id", device->id}, {"unit_id", unit_id}};
         if (!external_id.empty()) o["external_id"] = external_id;
         auto e = tx.Append({"device.registered", actor, "unit:" + unit_id,
-                            "staff:area:" + unit->Text(0, "home_area"), json::serialize(o)});
+                            "staff:area:" + **unit, json::serialize(o)});
         if (!e.ok()) return e.status();
         return Status::Ok();
       },
