@@ -2,6 +2,8 @@
 
 #include <unordered_map>
 
+#include "community/report_rows.h"
+
 namespace centinela::analytics {
 
 Result<std::vector<AdoptionRow>> LoadAdoptionTable(store::Store& store,
@@ -12,13 +14,9 @@ Result<std::vector<AdoptionRow>> LoadAdoptionTable(store::Store& store,
   if (!areas.Get(q.area)) return NotFound("no area '" + q.area + "'");
   auto registered = memberships.ApprovedCounts();
   if (!registered.ok()) return registered.status();
-  auto rows = store.Query(
-      "SELECT area_code, COUNT(*) AS n FROM report_areas WHERE created_ms >= $1 AND "
-      "created_ms < $2 GROUP BY area_code",
-      {q.from_ms, q.to_ms});
-  if (!rows.ok()) return rows.status();
-  std::unordered_map<std::string, int64_t> reports;
-  for (size_t i = 0; i < rows->size(); ++i) reports[rows->Text(i, "area_code")] = rows->Int(i, "n");
+  auto counts = community::ReportCountsByArea(store, q.from_ms, q.to_ms);
+  if (!counts.ok()) return counts.status();
+  std::unordered_map<std::string, int64_t> reports(counts->begin(), counts->end());
 
   // The subtree under q.area, breadth first. The area tree has no cycles (AreaService refuses
   // them); the bound only guards the walk.

@@ -6,6 +6,8 @@
 #include <optional>
 #include <utility>
 
+#include "community/report_rows.h"
+#include "crime/importer.h"
 #include "geo/area_index.h"
 #include "geo/grid.h"
 
@@ -48,31 +50,21 @@ Result<std::vector<DarkFigureRow>> LoadDarkFigure(store::Store& store,
   // The area's own polygon alone, so each complaint is one point-in-polygon test.
   geo::AreaIndex inside;
   if (Status s = inside.Put(area->code, area->geometry); !s.ok()) return s;
-  const std::string limit = " LIMIT " + std::to_string(kMaxDarkFigureRows + 1);
 
-  auto reports = store.Query(
-      "SELECT r.family AS family, r.lat AS lat, r.lon AS lon, r.created_ms AS t FROM reports r "
-      "JOIN report_areas ra ON ra.report_id = r.id WHERE ra.area_code = $1 AND ra.created_ms >= "
-      "$2 AND ra.created_ms < $3" + limit,
-      {q.area, q.from_ms, q.to_ms});
+  auto reports =
+      community::ReportPointsInArea(store, q.area, q.from_ms, q.to_ms, kMaxDarkFigureRows + 1);
   if (!reports.ok()) return reports.status();
-  auto complaints = store.Query(
-      "SELECT family, lat, lon, occurred_ms AS t FROM complaints WHERE occurred_ms >= $1 AND "
-      "occurred_ms < $2 AND lat IS NOT NULL AND lon IS NOT NULL" + limit,
-      {q.from_ms, q.to_ms});
+  auto complaints = crime::LocatedComplaints(store, q.from_ms, q.to_ms, kMaxDarkFigureRows + 1);
   if (!complaints.ok()) return complaints.status();
   if (static_cast<int64_t>(reports->size()) > kMaxDarkFigureRows ||
       static_cast<int64_t>(complaints->size()) > kMaxDarkFigureRows)
     return InvalidArgument("more than 500,000 reports or complaints in the window: narrow it");
 
-  auto read = [](const store::Rows& rows, size_t i) {
-    return Located{rows.Text(i, "family"), rows.Real(i, "lat"), rows.Real(i, "lon"),
-                   rows.Int(i, "t")};
-  };
   std::vector<Located> informal, formal;
-  for (size_t i = 0; i < reports->size(); ++i) informal.push_back(read(*reports, i));
-  for (size_t i = 0; i < complaints->size(); ++i) {
-    Located c = read(*complaints, i);
+  for (const community::ReportPoint& r : *reports)
+    informal.push_back(Located{r.family, r.lat, r.lon, r.created_ms});
+  for (const crime::LocatedComplaint& k : *complaints) {
+    Located c{k.family, k.lat, k.lon, k.occurred_ms};
     if (!inside.At(c.lat, c.lon).empty()) formal.push_back(std::move(c));
   }
   std::optional<geo::LocalProjection> proj;

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "areas/areas.h"
+#include "store/sql.h"
 
 namespace centinela::community {
 
@@ -176,12 +177,8 @@ const std::vector<Category>& SeedCategories() {
 }
 
 Result<std::vector<Category>> LoadCategories(store::Store& store) {
-  auto rows = store.Query(std::string("SELECT ") + kColumns + " FROM categories");
-  if (!rows.ok()) return rows.status();
-  std::vector<Category> out;
-  out.reserve(rows->size());
-  for (size_t i = 0; i < rows->size(); ++i) out.push_back(FromRow(*rows, i));
-  return out;
+  return store::MapRows<Category>(
+      store.Query(std::string("SELECT ") + kColumns + " FROM categories"), FromRow);
 }
 
 CategoryService::CategoryService(store::Store& store) : store_(store) {}

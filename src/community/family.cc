@@ -5,6 +5,7 @@
 
 #include "auth/accounts.h"
 #include "common/hash.h"
+#include "store/sql.h"
 
 namespace centinela::community {
 
@@ -212,10 +213,7 @@ Result<std::vector<std::string>> FamilyCircleOf(store::Store& store, const std::
       "UNION SELECT member_id AS u FROM family_links WHERE owner_id = $1 AND status = 'accepted' "
       "AND member_id IS NOT NULL",
       {user_id});
-  if (!rows.ok()) return rows.status();
-  std::vector<std::string> out;
-  for (size_t i = 0; i < rows->size(); ++i) out.push_back(rows->Text(i, "u"));
-  return out;
+  return store::TextColumn(rows, "u");
 }
 
 }  // namespace centinela::community

@@ -7,6 +7,7 @@
 #include "auth/identity.h"
 #include "common/hash.h"
 #include "media/media_rows.h"
+#include "store/sql.h"
 
 namespace centinela::community {
 
@@ -255,11 +256,8 @@ Result<std::unordered_map<std::string, int64_t>> MembershipService::ApprovedCoun
 
 namespace {
 
-Result<std::vector<std::string>> AreaCodes(Result<store::Rows> rows) {
-  if (!rows.ok()) return rows.status();
-  std::vector<std::string> out;
-  for (size_t i = 0; i < rows->size(); ++i) out.push_back(rows->Text(i, "area_code"));
-  return out;
+Result<std::vector<std::string>> AreaCodes(const Result<store::Rows>& rows) {
+  return store::TextColumn(rows, "area_code");
 }
 
 constexpr const char* kProofSql = "SELECT area_code FROM memberships WHERE proof_media_id = $1";

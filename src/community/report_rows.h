@@ -7,6 +7,7 @@
 // savepoint); those taking store::Store& read on a reader connection.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,5 +58,13 @@ struct NearbyQuery {
   double min_lat = 0, max_lat = 0, min_lon = 0, max_lon = 0;
 };
 Result<std::vector<ReportPoint>> ReportsNear(store::Store& store, const NearbyQuery& q);
+
+//! Reports stamped with each area (report_areas) created in [from_ms, to_ms).
+Result<std::map<std::string, int64_t>> ReportCountsByArea(store::Store& store, int64_t from_ms,
+                                                          int64_t to_ms);
+//! Reports stamped with `area` created in [from_ms, to_ms), at most `limit` (only family,
+//! lat, lon and created_ms filled).
+Result<std::vector<ReportPoint>> ReportPointsInArea(store::Store& store, const std::string& area,
+                                                    int64_t from_ms, int64_t to_ms, int64_t limit);
 
 }  // namespace centinela::community

@@ -620,6 +620,7 @@ namespace {
 
 constexpr const char* kRowById =
     " FROM reports r LEFT JOIN users u ON u.id = r.reporter_id WHERE r.id = $1";
+constexpr const char* kListingMedia = "SELECT report_id FROM report_media WHERE media_id = $1";
 constexpr const char* kPointColumns =
     "SELECT id, category, family, sensitivity, lat, lon, created_ms, areas FROM reports";
 
@@ -628,29 +629,16 @@ std::optional<Report> FirstReport(const store::Rows& rows) {
   return FromRow(rows, 0);
 }
 
-std::vector<std::string> Column(const store::Rows& rows, const std::string& name) {
-  std::vector<std::string> out;
-  out.reserve(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) out.push_back(rows.Text(i, name));
-  return out;
-}
-
-std::vector<ReportPoint> Points(const store::Rows& rows) {
-  std::vector<ReportPoint> out;
-  out.reserve(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) {
-    ReportPoint r;
-    r.id = rows.Text(i, "id");
-    r.category = rows.Text(i, "category");
-    r.family = rows.Text(i, "family");
-    r.sensitivity = rows.Text(i, "sensitivity");
-    r.lat = rows.Real(i, "lat");
-    r.lon = rows.Real(i, "lon");
-    r.created_ms = rows.Int(i, "created_ms");
-    if (rows.Column("areas") >= 0) r.areas = ParseJsonStringList(rows.Text(i, "areas"));
-    out.push_back(std::move(r));
-  }
-  return out;
+// The columns a statement selected of id, category, family, sensitivity, lat, lon,
+// created_ms and areas (those it did not select stay empty).
+Result<std::vector<ReportPoint>> Points(const Result<store::Rows>& rows) {
+  return store::MapRows<ReportPoint>(rows, [](const store::Rows& r, size_t i) {
+    return ReportPoint{r.Text(i, "id"), r.Text(i, "category"), r.Text(i, "family"),
+                       r.Text(i, "sensitivity"), r.Real(i, "lat"), r.Real(i, "lon"),
+                       r.Int(i, "created_ms"),
+                       r.Column("areas") >= 0 ? ParseJsonStringList(r.Text(i, "areas"))
+                                              : std::vector<std::string>{}};
+  });
 }
 
 }  // namespace
@@ -686,33 +674,48 @@ Result<std::optional<Report>> LoadReportRow(store::Store& store, const std::stri
 }
 
 Result<std::vector<std::string>> ReportsListingMedia(store::Tx& tx, const std::string& media_id) {
-  auto rows = tx.Exec("SELECT report_id FROM report_media WHERE media_id = $1", {media_id});
-  if (!rows.ok()) return rows.status();
-  return Column(*rows, "report_id");
+  return store::TextColumn(tx.Exec(kListingMedia, {media_id}), "report_id");
 }
 
 Result<std::vector<std::string>> ReportsListingMedia(store::Store& store,
                                                      const std::string& media_id) {
-  auto rows = store.Query("SELECT report_id FROM report_media WHERE media_id = $1", {media_id});
-  if (!rows.ok()) return rows.status();
-  return Column(*rows, "report_id");
+  return store::TextColumn(store.Query(kListingMedia, {media_id}), "report_id");
 }
 
 Result<std::vector<ReportPoint>> LoadReportPoints(store::Store& store, const std::string& id) {
-  auto rows = id.empty() ? store.Query(std::string(kPointColumns) + " ")
-                         : store.Query(std::string(kPointColumns) + " WHERE id = $1", {id});
-  if (!rows.ok()) return rows.status();
-  return Points(*rows);
+  return Points(id.empty() ? store.Query(kPointColumns)
+                           : store.Query(std::string(kPointColumns) + " WHERE id = $1", {id}));
 }
 
 Result<std::vector<ReportPoint>> ReportsNear(store::Store& store, const NearbyQuery& q) {
-  auto rows = store.Query(
+  return Points(store.Query(
       "SELECT id, category, family, sensitivity, lat, lon, created_ms FROM reports WHERE "
       "family = $1 AND created_ms >= $2 AND created_ms <= $3 AND lat BETWEEN $4 AND $5 AND "
       "lon BETWEEN $6 AND $7",
-      {q.family, q.from_ms, q.to_ms, q.min_lat, q.max_lat, q.min_lon, q.max_lon});
+      {q.family, q.from_ms, q.to_ms, q.min_lat, q.max_lat, q.min_lon, q.max_lon}));
+}
+
+Result<std::map<std::string, int64_t>> ReportCountsByArea(store::Store& store, int64_t from_ms,
+                                                          int64_t to_ms) {
+  auto rows = store.Query(
+      "SELECT area_code, COUNT(*) AS n FROM report_areas WHERE created_ms >= $1 AND "
+      "created_ms < $2 GROUP BY area_code",
+      {from_ms, to_ms});
   if (!rows.ok()) return rows.status();
-  return Points(*rows);
+  std::map<std::string, int64_t> out;
+  for (size_t i = 0; i < rows->size(); ++i) out[rows->Text(i, "area_code")] = rows->Int(i, "n");
+  return out;
+}
+
+Result<std::vector<ReportPoint>> ReportPointsInArea(store::Store& store, const std::string& area,
+                                                    int64_t from_ms, int64_t to_ms,
+                                                    int64_t limit) {
+  return Points(store.Query(
+      "SELECT r.family AS family, r.lat AS lat, r.lon AS lon, r.created_ms AS created_ms FROM "
+      "reports r JOIN report_areas ra ON ra.report_id = r.id WHERE ra.area_code = $1 AND "
+      "ra.created_ms >= $2 AND ra.created_ms < $3 LIMIT " +
+          std::to_string(limit),
+      {area, from_ms, to_ms}));
 }
 
 }  // namespace centinela::community

@@ -310,4 +310,17 @@ Result<std::map<std::string, int64_t>> FormalCountsByArea(store::Store& store,
   return out;
 }
 
+Result<std::vector<LocatedComplaint>> LocatedComplaints(store::Store& store, int64_t from_ms,
+                                                        int64_t to_ms, int64_t limit) {
+  auto rows = store.Query(
+      "SELECT family, lat, lon, occurred_ms FROM complaints WHERE occurred_ms >= $1 AND "
+      "occurred_ms < $2 AND lat IS NOT NULL AND lon IS NOT NULL LIMIT " +
+          std::to_string(limit),
+      {from_ms, to_ms});
+  return store::MapRows<LocatedComplaint>(rows, [](const store::Rows& r, size_t i) {
+    return LocatedComplaint{r.Text(i, "family"), r.Real(i, "lat"), r.Real(i, "lon"),
+                            r.Int(i, "occurred_ms")};
+  });
+}
+
 }  // namespace centinela::crime

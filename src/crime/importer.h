@@ -66,4 +66,14 @@ struct FormalCountFilter {
 Result<std::map<std::string, int64_t>> FormalCountsByArea(store::Store& store,
                                                           const FormalCountFilter& filter);
 
+//! A complaint with a known place (complaints, owned by importer.cc).
+struct LocatedComplaint {
+  std::string family;
+  double lat = 0, lon = 0;
+  int64_t occurred_ms = 0;
+};
+//! Complaints with coordinates that occurred in [from_ms, to_ms), at most `limit`.
+Result<std::vector<LocatedComplaint>> LocatedComplaints(store::Store& store, int64_t from_ms,
+                                                        int64_t to_ms, int64_t limit);
+
 }  // namespace centinela::crime

@@ -655,22 +655,40 @@ Result<std::vector<StepShowingMedia>> StepsShowingMedia(store::Store& store,
       "SELECT s.visibility, s.incident_id, i.areas FROM incident_steps s JOIN incidents i ON "
       "i.id = s.incident_id WHERE s.media_id = $1",
       {media_id});
-  if (!rows.ok()) return rows.status();
-  std::vector<StepShowingMedia> out;
-  for (size_t i = 0; i < rows->size(); ++i)
-    out.push_back({rows->Text(i, "incident_id"), rows->Text(i, "visibility") == "public",
-                   ParseJsonStringList(rows->Text(i, "areas"))});
-  return out;
+  return store::MapRows<StepShowingMedia>(rows, [](const store::Rows& r, size_t i) {
+    return StepShowingMedia{r.Text(i, "incident_id"), r.Text(i, "visibility") == "public",
+                            ParseJsonStringList(r.Text(i, "areas"))};
+  });
 }
 
 Result<std::vector<std::string>> ReportsOfIncident(store::Store& store,
                                                    const std::string& incident_id) {
-  auto rows =
-      store.Query("SELECT report_id FROM incident_reports WHERE incident_id = $1", {incident_id});
+  return store::TextColumn(
+      store.Query("SELECT report_id FROM incident_reports WHERE incident_id = $1", {incident_id}),
+      "report_id");
+}
+
+Result<std::optional<Incident>> LoadIncidentRow(store::Tx& tx, const std::string& id) {
+  auto rows = tx.Exec(std::string("SELECT ") + kColumns + " FROM incidents WHERE id = $1", {id});
   if (!rows.ok()) return rows.status();
-  std::vector<std::string> out;
-  for (size_t i = 0; i < rows->size(); ++i) out.push_back(rows->Text(i, "report_id"));
-  return out;
+  if (rows->empty()) return std::optional<Incident>();
+  return std::optional<Incident>(FromRow(*rows, 0));
+}
+
+Result<std::vector<ResponseRow>> ResponseRows(store::Store& store, const std::string& area,
+                                              int64_t from_ms, int64_t to_ms, int64_t limit) {
+  auto rows = store.Query(
+      "SELECT i.priority AS priority, i.agencies AS agencies, i.received_ms AS received, "
+      "i.on_scene_ms AS on_scene FROM incidents i JOIN incident_areas ia ON ia.incident_id = i.id "
+      "WHERE ia.area_code = $1 AND i.received_ms >= $2 AND i.received_ms < $3 AND "
+      "i.on_scene_ms IS NOT NULL AND i.merged_into IS NULL LIMIT " +
+          std::to_string(limit),
+      {area, from_ms, to_ms});
+  return store::MapRows<ResponseRow>(rows, [](const store::Rows& r, size_t i) {
+    return ResponseRow{static_cast<int>(r.Int(i, "priority")),
+                       ParseJsonStringList(r.Text(i, "agencies")), r.Int(i, "received"),
+                       r.Int(i, "on_scene")};
+  });
 }
 
 }  // namespace centinela::dispatch

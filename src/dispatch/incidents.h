@@ -124,6 +124,10 @@ Status ValidateNewCall(const NewCall& c, const community::CategoryService& categ
 Status ValidateStepInput(const StepInput& s);
 
 //! Thread-safe. Callbacks run on the store's writer thread after the durable commit.
+//! The incidents row `id` alone (report ids and steps not loaded), in the caller's write:
+//! for units.cc, which moves an incident with its unit. nullopt when unknown.
+Result<std::optional<Incident>> LoadIncidentRow(store::Tx& tx, const std::string& id);
+
 //! A timeline step (incident_steps, owned by incidents.cc) that shows a media item.
 struct StepShowingMedia {
   std::string incident_id;
@@ -136,6 +140,17 @@ Result<std::vector<StepShowingMedia>> StepsShowingMedia(store::Store& store,
 //! Ids of the reports an incident holds (incident_reports).
 Result<std::vector<std::string>> ReportsOfIncident(store::Store& store,
                                                    const std::string& incident_id);
+
+//! What response times are computed from: one incident that reached the scene.
+struct ResponseRow {
+  int priority = 3;
+  std::vector<std::string> agencies;
+  int64_t received_ms = 0, on_scene_ms = 0;
+};
+//! Incidents of `area` (incident_areas) received in [from_ms, to_ms) that reached the scene
+//! and were not merged, at most `limit`.
+Result<std::vector<ResponseRow>> ResponseRows(store::Store& store, const std::string& area,
+                                              int64_t from_ms, int64_t to_ms, int64_t limit);
 
 class IncidentService {
  public:

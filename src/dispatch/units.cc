@@ -10,6 +10,7 @@
 #include "auth/accounts.h"
 #include "common/hash.h"
 #include "community/json_list.h"
+#include "store/sql.h"
 #include "tracking/coords.h"
 
 namespace centinela::dispatch {
@@ -316,9 +317,10 @@ void UnitService::MoveStatus(std::string id, std::string to, StepInput step, std
         const std::string incident_id = u->incident_id;
         if (!incident_id.empty() && (to == "en_route" || to == "on_scene")) {
           // The incident follows its unit: dispatched -> en_route -> on_scene.
-          auto cur = tx.Exec("SELECT status FROM incidents WHERE id = $1", {incident_id});
+          auto cur = LoadIncidentRow(tx, incident_id);
           if (!cur.ok()) return cur.status();
-          auto status = cur->empty() ? std::nullopt : ParseStatus(cur->Text(0, "status"));
+          std::optional<IncidentStatus> status;
+          if (*cur) status = (*cur)->status;
           const IncidentStatus target =
               to == "en_route" ? IncidentStatus::kEnRoute : IncidentStatus::kOnScene;
           if (status && to == "on_scene" && *status == IncidentStatus::kDispatched) {
@@ -365,16 +367,13 @@ void UnitService::Dispatch(std::string incident_id, std::string unit_id, std::st
         *u = std::move(**loaded);
         if (u->status != "available")
           return Conflict("unit " + u->callsign + " is " + u->status + ", not available");
-        auto cur = tx.Exec(
-            "SELECT status, merged_into, category, priority, lat, lon, address FROM incidents "
-            "WHERE id = $1",
-            {incident_id});
-        if (!cur.ok()) return cur.status();
-        if (cur->empty()) return NotFound("no incident '" + incident_id + "'");
-        if (!cur->Null(0, "merged_into"))
-          return Conflict("incident was merged into '" + cur->Text(0, "merged_into") + "'");
-        auto status = ParseStatus(cur->Text(0, "status"));
-        if (!status) return Internal("incident has an unknown status");
+        auto loaded_incident = LoadIncidentRow(tx, incident_id);
+        if (!loaded_incident.ok()) return loaded_incident.status();
+        if (!*loaded_incident) return NotFound("no incident '" + incident_id + "'");
+        const Incident& cur = **loaded_incident;
+        if (!cur.merged_into.empty())
+          return Conflict("incident was merged into '" + cur.merged_into + "'");
+        std::optional<IncidentStatus> status = cur.status;
         if (*status == IncidentStatus::kNew) {
           Status s = IncidentService::TransitionInTx(tx, incident_id,
                                                      To(IncidentStatus::kAcknowledged), StepInput{},
@@ -409,13 +408,13 @@ void UnitService::Dispatch(std::string incident_id, std::string unit_id, std::st
         json::object call{{"unit_id", u->id},
                           {"callsign", u->callsign},
                           {"incident_id", incident_id},
-                          {"category", cur->Text(0, "category")},
-                          {"priority", cur->Int(0, "priority")},
-                          {"address", cur->Null(0, "address") ? json::value(nullptr)
-                                                              : json::value(cur->Text(0, "address"))},
+                          {"category", cur.category},
+                          {"priority", int64_t{cur.priority}},
+                          {"address", cur.address.empty() ? json::value(nullptr)
+                                                          : json::value(cur.address)},
                           {"note", step.note.empty() ? json::value(nullptr) : json::value(step.note)}};
         const std::string payload =
-            tracking::WithPlainCoords(call, cur->Real(0, "lat"), cur->Real(0, "lon"));
+            tracking::WithPlainCoords(call, cur.lat, cur.lon);
         for (const std::string& member : u->crew) {
           auto e = tx.Append({"unit.assigned", actor, "unit:" + u->id, "user:" + member, payload});
           if (!e.ok()) return e.status();
@@ -496,13 +495,10 @@ Result<std::vector<Assignment>> AssignmentsOf(store::Store& store, const std::st
       "incident_units a JOIN units u ON u.id = a.unit_id WHERE a.incident_id = $1 ORDER BY "
       "a.assigned_ms",
       {incident_id});
-  if (!rows.ok()) return rows.status();
-  std::vector<Assignment> out;
-  for (size_t i = 0; i < rows->size(); ++i)
-    out.push_back({rows->Text(i, "unit_id"), rows->Text(i, "callsign"),
-                   rows->Int(i, "assigned_ms"), rows->Int(i, "accepted_ms"),
-                   rows->Int(i, "released_ms")});
-  return out;
+  return store::MapRows<Assignment>(rows, [](const store::Rows& r, size_t i) {
+    return Assignment{r.Text(i, "unit_id"), r.Text(i, "callsign"), r.Int(i, "assigned_ms"),
+                      r.Int(i, "accepted_ms"), r.Int(i, "released_ms")};
+  });
 }
 
 Result<std::optional<Assignment>> OpenAssignment(store::Store& store,

@@ -44,4 +44,8 @@ std::string ValueRows(size_t rows, size_t cols, size_t first) {
   return out;
 }
 
+Result<std::vector<std::string>> TextColumn(const Result<Rows>& rows, const std::string& column) {
+  return MapRows<std::string>(rows, [&column](const Rows& r, size_t i) { return r.Text(i, column); });
+}
+
 }  // namespace centinela::store

@@ -6,8 +6,10 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "common/status.h"
 #include "store/value.h"
 
 namespace centinela::store {
@@ -26,5 +28,19 @@ std::string InList(Params& params, const Params& values);
 //! "($f, $f+1, ...), (...)" for `rows` rows of `cols` placeholders numbered from `first`:
 //! the VALUES part of a multi-row INSERT whose params are pushed row by row.
 std::string ValueRows(size_t rows, size_t cols, size_t first = 1);
+
+//! Each row of a statement's result made into a T by `row(rows, i)`; the statement's error
+//! passed on. The one loop behind the owners' typed list functions.
+template <class T, class RowFn>
+Result<std::vector<T>> MapRows(const Result<Rows>& rows, RowFn&& row) {
+  if (!rows.ok()) return rows.status();
+  std::vector<T> out;
+  out.reserve(rows->size());
+  for (size_t i = 0; i < rows->size(); ++i) out.push_back(row(*rows, i));
+  return out;
+}
+
+//! One TEXT column of every row (ids, area codes), the statement's error passed on.
+Result<std::vector<std::string>> TextColumn(const Result<Rows>& rows, const std::string& column);
 
 }  // namespace centinela::store

@@ -54,5 +54,25 @@ TEST(SqlTest, ValueRowsNumbersRowByRow) {
   EXPECT_EQ(ValueRows(0, 3), "");
 }
 
+TEST(SqlTest, MapRowsMakesOneValuePerRow) {
+  Rows rows;
+  rows.columns = {"id", "n"};
+  rows.rows = {{std::string("a"), int64_t{1}}, {std::string("b"), int64_t{2}}};
+  auto sums = MapRows<int64_t>(Result<Rows>(rows), [](const Rows& r, size_t i) {
+    return r.Int(i, "n") * 10;
+  });
+  ASSERT_TRUE(sums.ok());
+  EXPECT_EQ(*sums, (std::vector<int64_t>{10, 20}));
+  auto ids = TextColumn(Result<Rows>(rows), "id");
+  ASSERT_TRUE(ids.ok());
+  EXPECT_EQ(*ids, (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(SqlTest, MapRowsPassesTheStatementsErrorOn) {
+  auto ids = TextColumn(Result<Rows>(Status(Code::kUnavailable, "down")), "id");
+  ASSERT_FALSE(ids.ok());
+  EXPECT_EQ(ids.status().code(), Code::kUnavailable);
+}
+
 }  // namespace
 }  // namespace centinela::store
