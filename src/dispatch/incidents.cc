@@ -613,12 +613,17 @@ Result<std::vector<Duplicate>> IncidentService::Duplicates(const Incident& n) {
   if (!reports.ok()) return reports.status();
   std::vector<std::string> near;
   for (const community::ReportPoint& p : *reports) near.push_back(p.id);
-  store::Params ids;
-  auto held = store_.Query(
-      "SELECT report_id FROM incident_reports WHERE report_id IN " + store::InList(ids, near), ids);
-  if (!held.ok()) return held.status();
   std::set<std::string> linked;
-  for (size_t i = 0; i < held->size(); ++i) linked.insert(held->Text(i, "report_id"));
+  if (!near.empty()) {
+    store::Params ids;
+    auto held = store::TextColumn(
+        store_.Query("SELECT report_id FROM incident_reports WHERE report_id IN " +
+                         store::InList(ids, near),
+                     ids),
+        "report_id");
+    if (!held.ok()) return held.status();
+    linked.insert(held->begin(), held->end());
+  }
   for (const community::ReportPoint& p : *reports) {
     if (linked.count(p.id)) continue;
     double d = HaversineM(n.lat, n.lon, p.lat, p.lon);
