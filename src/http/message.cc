@@ -62,8 +62,15 @@ Response Response::Error(const Status& status) {
   Response r;
   r.status = HttpStatus(status.code());
   if (r.status < 400) r.status = 500;
+  std::string_view message = status.message();
+  if (r.status >= 500) {
+    r.log_detail = status.message();
+    message = status.code() == Code::kUnavailable ? "service unavailable; retry shortly"
+                                                  : "internal error";
+  }
   r.body = fmt::format("{{\"error\":{{\"code\":{},\"message\":{}}}}}",
-                       JsonQuote(CodeName(status.code())), JsonQuote(status.message()));
+                       JsonQuote(CodeName(status.ok() ? Code::kInternal : status.code())),
+                       JsonQuote(message));
   return r;
 }
 

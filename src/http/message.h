@@ -23,6 +23,7 @@ struct Request {
   std::string body;
   std::string remote_ip;
   std::string route;    //!< the matched route pattern, for metrics and logs
+  std::string request_id;  //!< set by the server; sent back as X-Request-Id and logged
 
   //! Header value by case-insensitive name, or empty.
   std::string_view Header(std::string_view name) const;
@@ -37,11 +38,16 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  //!< extra headers
+  //! Never sent: what a 5xx answer hides from the client (store or system error text). The
+  //! server logs it with the request id and puts the id in the envelope instead.
+  std::string log_detail;
 
   //! 2xx JSON response with an already serialised body.
   static Response Json(int status, std::string body);
   //! The one error envelope: {"error":{"code":"<CodeName>","message":"..."}} with the
-  //! HTTP status of the code. kRateLimited callers add Retry-After themselves.
+  //! HTTP status of the code. kRateLimited callers add Retry-After themselves. For 5xx codes
+  //! the message is fixed ("internal error", "service unavailable; retry shortly") and the
+  //! status's own message goes to log_detail: internal text never reaches a client.
   static Response Error(const Status& status);
   static Response Error(Code code, std::string message) { return Error(Status(code, std::move(message))); }
   static Response Text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");

@@ -55,6 +55,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/hash.h"
 #include "http/security_headers.h"
 #include "http/server_internal.h"
 #include "http/upgrade.h"
@@ -269,7 +270,13 @@ struct Server::Impl {
                                       const std::string& ip, steady_clock::time_point start);
   static asio::awaitable<void> LingeringClose(beast::tcp_stream& stream);
   void Record(std::string_view route, std::string_view method, std::string_view path, int status,
-              size_t bytes, steady_clock::time_point start, std::string_view ip);
+              size_t bytes, steady_clock::time_point start, std::string_view ip,
+              std::string_view request_id = {});
+  //! A new request id: this server's random prefix and a counter.
+  std::string NextRequestId();
+  //! Tags `resp` with the request id (X-Request-Id; in a 5xx envelope too) and logs what a
+  //! 5xx answer hides from the client.
+  void Finish(Response& resp, const Request& req);
 
   const ServerOptions options;
   const Router& router;
@@ -279,6 +286,8 @@ struct Server::Impl {
   const std::vector<std::pair<std::string, std::string>> security_headers;
   const std::shared_ptr<Gate> gate = std::make_shared<Gate>();
   std::atomic<bool> stopping{false};
+  const std::string request_id_prefix = ToHex(RandomBytes(4));
+  std::atomic<uint64_t> request_counter{0};
 
   // Set up by Start, torn down by Stop (under mu_ for the flags; the objects themselves
   // are only touched by the thread running Start/Stop and, while running, by io threads).
@@ -545,6 +554,7 @@ asio::awaitable<bool> Server::Impl::ServeOne(beast::tcp_stream& stream, beast::f
   auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
 
   Request req;
+  req.request_id = NextRequestId();
   Status target_status;
   std::optional<Router::Match> match;
   size_t body_limit = admitted;  // what a 413 names when the route is unknown
@@ -661,10 +671,12 @@ asio::awaitable<bool> Server::Impl::ServeOne(beast::tcp_stream& stream, beast::f
   }
 
   const bool keep_alive = client_keep_alive && !stopping;
+  Finish(resp, req);
   const int status = resp.status;
   const size_t bytes = head || BodyForbidden(status) ? 0 : resp.body.size();
   error_code wec = co_await Write(stream, std::move(resp), version, keep_alive, head);
-  Record(route, internal::MethodLabel(req.method), req.path, status, bytes, start, ip);
+  Record(route, internal::MethodLabel(req.method), req.path, status, bytes, start, ip,
+         req.request_id);
   if (wec) co_return false;
   if (!keep_alive) {
     error_code ignored;
@@ -742,6 +754,7 @@ asio::awaitable<error_code> Server::Impl::Write(beast::tcp_stream& stream, Respo
 asio::awaitable<void> Server::Impl::ErrorAndClose(beast::tcp_stream& stream, Response resp,
                                                   const Request* req, const std::string& ip,
                                                   steady_clock::time_point start) {
+  if (req != nullptr) Finish(resp, *req);
   const int status = resp.status;
   const size_t bytes = resp.body.size();
   error_code ec = co_await Write(stream, std::move(resp), 11, /*keep_alive=*/false, false);
@@ -765,9 +778,23 @@ asio::awaitable<void> Server::Impl::LingeringClose(beast::tcp_stream& stream) {
   stream.close();
 }
 
+std::string Server::Impl::NextRequestId() {
+  return fmt::format("{}-{:x}", request_id_prefix, request_counter.fetch_add(1) + 1);
+}
+
+void Server::Impl::Finish(Response& resp, const Request& req) {
+  resp.headers.emplace_back("X-Request-Id", req.request_id);
+  if (resp.status < 500) return;
+  resp.body = internal::WithRequestId(std::move(resp.body), req.request_id);
+  if (!resp.log_detail.empty() && resp.log_detail != "internal error")
+    spdlog::error("http: {} {} answered {} (request {}): {}", req.method,
+                  req.route.empty() ? kUnmatched : req.route, resp.status, req.request_id,
+                  resp.log_detail);
+}
+
 void Server::Impl::Record(std::string_view route, std::string_view method, std::string_view path,
                           int status, size_t bytes, steady_clock::time_point start,
-                          std::string_view ip) {
+                          std::string_view ip, std::string_view request_id) {
   const double seconds = std::chrono::duration<double>(steady_clock::now() - start).count();
   const std::string route_s(route), method_s(method);
   metrics.Inc(kRequestsTotal,
@@ -783,6 +810,7 @@ void Server::Impl::Record(std::string_view route, std::string_view method, std::
     e.bytes = bytes;
     e.duration_ms = seconds * 1e3;
     e.ip = ip;
+    e.request_id = request_id;
     access_log->info(internal::AccessLogLine(e));
   }
 }

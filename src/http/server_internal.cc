@@ -75,9 +75,18 @@ bool IsSafeHeader(std::string_view name, std::string_view value) {
 std::string AccessLogLine(const AccessEntry& e) {
   return fmt::format(
       "{{\"time\":\"{}\",\"method\":{},\"path\":{},\"route\":{},\"status\":{},\"bytes\":{},"
-      "\"duration_ms\":{:.3f},\"ip\":{}}}",
+      "\"duration_ms\":{:.3f},\"ip\":{}{}}}",
       FormatIsoTime(e.time_ms), JsonQuote(e.method), JsonQuote(e.path), JsonQuote(e.route),
-      e.status, e.bytes, e.duration_ms, JsonQuote(e.ip));
+      e.status, e.bytes, e.duration_ms, JsonQuote(e.ip),
+      e.request_id.empty() ? std::string() : ",\"request_id\":" + JsonQuote(e.request_id));
+}
+
+std::string WithRequestId(std::string body, std::string_view request_id) {
+  // Response::Error writes exactly {"error":{"code":...,"message":...}}.
+  constexpr std::string_view kHead = "{\"error\":{";
+  if (request_id.empty() || !body.starts_with(kHead) || !body.ends_with("}}")) return body;
+  body.insert(body.size() - 2, ",\"request_id\":" + JsonQuote(request_id));
+  return body;
 }
 
 }  // namespace centinela::http::internal

@@ -30,6 +30,10 @@ std::string ToUpper(std::string_view s);
 //! in the value), so a handler cannot split the response.
 bool IsSafeHeader(std::string_view name, std::string_view value);
 
+//! `body` (an error envelope from Response::Error) with "request_id" added to its error
+//! object; any other body unchanged.
+std::string WithRequestId(std::string body, std::string_view request_id);
+
 //! One access-log record. The path never includes the query (it may carry secrets).
 struct AccessEntry {
   int64_t time_ms = 0;
@@ -40,6 +44,7 @@ struct AccessEntry {
   size_t bytes = 0;
   double duration_ms = 0;
   std::string_view ip;
+  std::string_view request_id;
 };
 //! The record as one JSON line (no trailing newline).
 std::string AccessLogLine(const AccessEntry& e);

@@ -53,6 +53,15 @@ TEST(IsSafeHeaderTest, RejectsResponseSplitting) {
   EXPECT_FALSE(IsSafeHeader("", "1"));
 }
 
+TEST(WithRequestIdTest, AddsTheIdToAnErrorEnvelopeOnly) {
+  const std::string env = centinela::http::Response::Error(centinela::Internal("secret detail")).body;
+  boost::json::object o = boost::json::parse(WithRequestId(env, "ab12-7")).as_object();
+  EXPECT_EQ(o.at("error").at("request_id").as_string(), "ab12-7");
+  EXPECT_EQ(o.at("error").at("message").as_string(), "internal error");
+  EXPECT_EQ(WithRequestId("{\"ok\":true}", "ab12-7"), "{\"ok\":true}");
+  EXPECT_EQ(WithRequestId(env, ""), env);
+}
+
 TEST(AccessLogLineTest, IsOneJsonObjectWithTheDocumentedFields) {
   AccessEntry e;
   e.time_ms = 1'700'000'000'123;
