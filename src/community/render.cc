@@ -39,6 +39,18 @@ const std::vector<AllowedField> kBroadcast = {
     {"urgency", kAll},     {"certainty", kAll},   {"category", kAll},       {"areas", kAll},
     {"expires_at", kAll},  {"instruction", kAll}, {"headline_en", kAll},    {"body_en", kAll},
     {"instruction_en", kAll}, {"polygon", kAll}};
+constexpr FieldRule kN = FieldRule::kNull;
+constexpr std::array<FieldRule, 4> kExactOrNull = {kC, kC, kN, kN};
+constexpr std::array<FieldRule, 4> kNamedOrNull = {kC, kN, kC, kN};
+const std::vector<AllowedField> kReport = {
+    {"id", kAll},         {"category", kAll},      {"family", kAll},
+    {"sensitivity", kAll}, {"priority", kAll},     {"lat", kLat},
+    {"lon", kLon},        {"location", kAll},      {"anonymous", kAll},
+    {"share_with_family", kAll}, {"areas", kAll},  {"agencies", kAll},
+    {"status", kAll},     {"confirmations", kAll}, {"comments", kAll},
+    {"media", kAll},      {"created_at", kAll},    {"updated_at", kAll},
+    {"accuracy", kExactOrNull}, {"address", kExactOrNull}, {"description", kAll},
+    {"reporter", kNamedOrNull}};
 const std::vector<AllowedField> kNothing;
 
 const AllowedField* Find(const std::vector<AllowedField>& list, std::string_view name) {
@@ -109,10 +121,12 @@ const std::vector<AllowedField>& ReportEventFields(std::string_view type) {
 }
 
 const std::vector<AllowedField>& BroadcastFields() { return kBroadcast; }
+const std::vector<AllowedField>& ReportFields() { return kReport; }
 
 std::vector<std::string> FieldsOf(std::string_view type, ReportVariant variant) {
-  const std::vector<AllowedField>& list =
-      type == "broadcast.sent" ? kBroadcast : ReportEventFields(type);
+  const std::vector<AllowedField>& list = type == "broadcast.sent" ? kBroadcast
+                                          : type == "report"       ? kReport
+                                                                   : ReportEventFields(type);
   std::vector<std::string> out;
   bool located = false;
   for (const AllowedField& f : list) {
@@ -120,7 +134,7 @@ std::vector<std::string> FieldsOf(std::string_view type, ReportVariant variant) 
     out.emplace_back(f.name);
     if (f.name == "lat") located = true;
   }
-  if (located && type != "broadcast.sent") out.emplace_back("location");
+  if (located && type != "broadcast.sent" && type != "report") out.emplace_back("location");
   return out;
 }
 
@@ -142,7 +156,7 @@ std::string RenderReportEvent(std::string_view type, const json::object& o,
     const AllowedField* f = Find(allowed, kv.key());
     if (!f) continue;
     const FieldRule rule = f->rules[static_cast<size_t>(variant)];
-    if (rule == FieldRule::kOmit) continue;
+    if (rule == FieldRule::kOmit || rule == FieldRule::kNull) continue;  // events omit
     // A hidden variant withholds the reporter under whatever key names them (an author, an
     // actor): NamePerson hides the anonymous reporter from this variant's viewers.
     if (!shown && !reporter_id.empty() && kv.value().is_string() &&

@@ -46,6 +46,7 @@ enum class FieldRule : uint8_t {
   kCopy,       //!< the value as the payload has it
   kCoarseLat,  //!< the ~100 m cell centre (CoarsenLat); left out without both lat and lon
   kCoarseLon,  //!< the ~100 m cell centre (CoarsenLon); left out without both lat and lon
+  kNull,       //!< present as null (REST answers keep their keys)
 };
 
 //! One allowed field and its rule per variant (indexed by ReportVariant).
@@ -58,10 +59,14 @@ struct AllowedField {
 //! "comment.added", "report.confirmed", "report.step"); empty for any other type (which
 //! then renders "{}" to every variant).
 const std::vector<AllowedField>& ReportEventFields(std::string_view type);
+//! The allow-list of a report as the REST reads answer it (GET /api/v1/reports, /mine,
+//! /{id}, the reporter's 201), in answer order; rendered by api's ReportJson.
+const std::vector<AllowedField>& ReportFields();
 //! The allow-list of a broadcast ("broadcast.sent"): one shape for all its audiences.
 const std::vector<AllowedField>& BroadcastFields();
 
-//! Names `variant` carries of `type`'s payload, in allow-list order, with "location" last
+//! Names `variant` carries of `type`'s payload ("report": the REST report; kNull fields
+//! count as carried), in allow-list order, with "location" last
 //! when the resource has coordinates. For tests and documentation.
 std::vector<std::string> FieldsOf(std::string_view type, ReportVariant variant);
 

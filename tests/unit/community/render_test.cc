@@ -48,6 +48,22 @@ TEST(RenderAllowList, EveryFieldOfEveryVariantIsListedHere) {
                             "category", "areas", "expires_at", "instruction", "headline_en",
                             "body_en", "instruction_en", "polygon"};
   EXPECT_EQ(FieldsOf("broadcast.sent", V::kCoarseHidden), broadcast);
+  // The REST report keeps every key, null where the variant withholds it (kNull).
+  const Fields report = {"id", "category", "family", "sensitivity", "priority", "lat", "lon",
+                         "location", "anonymous", "share_with_family", "areas", "agencies",
+                         "status", "confirmations", "comments", "media", "created_at",
+                         "updated_at", "accuracy", "address", "description", "reporter"};
+  for (V v : kReportVariants) EXPECT_EQ(FieldsOf("report", v), report);
+  const std::map<V, Fields> nulled = {{V::kExactShown, {}},
+                                      {V::kExactHidden, {"reporter"}},
+                                      {V::kCoarseShown, {"accuracy", "address"}},
+                                      {V::kCoarseHidden, {"accuracy", "address", "reporter"}}};
+  for (const auto& [v, fields] : nulled) {
+    Fields got;
+    for (const AllowedField& f : ReportFields())
+      if (f.rules[static_cast<size_t>(v)] == FieldRule::kNull) got.emplace_back(f.name);
+    EXPECT_EQ(got, fields) << static_cast<int>(v);
+  }
   // Any other event type about a report shows nothing to anyone.
   for (V v : kReportVariants) EXPECT_TRUE(FieldsOf("report.rewritten", v).empty());
 }
