@@ -181,17 +181,11 @@ std::string RenderReportEvent(std::string_view type, const json::object& o,
 }
 
 std::string RenderBroadcast(const json::object& o) {
-  std::string text = "{";
-  bool first = true;
-  for (const auto& kv : o) {
-    if (!Find(kBroadcast, kv.key())) continue;
-    if (!first) text.push_back(',');
-    first = false;
-    Quote(text, kv.key());
-    text.push_back(':');
-    Write(text, kv.value());
-  }
-  text.push_back('}');
+  json::object allowed;  // in payload order; broadcasts are few, the copy is cheap
+  for (const auto& kv : o)
+    if (Find(kBroadcast, kv.key())) allowed.emplace(kv.key(), kv.value());
+  std::string text;
+  Write(text, allowed);
   return text;
 }
 
