@@ -12,6 +12,7 @@
 #include "api/json.h"
 #include "common/hash.h"
 #include "community/comments.h"
+#include "community/render.h"
 #include "community/reports.h"
 #include "community/visibility.h"
 
@@ -154,34 +155,58 @@ void UpdateCategory(ApiContext& ctx, http::Request& req, http::Reply reply) {
 // -33.496 as -3.3496E1.
 json::value Number(RawJson& raw, double v) { return raw.Add(fmt::format("{}", v)); }
 
-// The report as its view allows: coarse location without the address; the reporter as
-// `who` names them.
+// The report as its variant allows, from the allow-list community::ReportFields() (coarse
+// location and no address or accuracy for neighbours; the reporter as `who` names them).
 json::object ReportJson(const community::VisibleReport& it, RawJson& raw, Attribution& who) {
   const Report& r = it.report;
-  const View& view = it.view;
-  const bool exact = view.location == Location::kExact;
-  json::object o{{"id", r.id},
-                 {"category", r.category},
-                 {"family", r.family},
-                 {"sensitivity", community::SensitivityName(r.sensitivity)},
-                 {"priority", r.priority},
-                 {"lat", Number(raw, exact ? r.lat : community::CoarsenLat(r.lat))},
-                 {"lon", Number(raw, exact ? r.lon : community::CoarsenLon(r.lat, r.lon))},
-                 {"location", exact ? "exact" : "coarse"},
-                 {"anonymous", r.anonymous},
-                 {"share_with_family", r.share_with_family},
-                 {"areas", StringArray(r.areas)},
-                 {"agencies", StringArray(r.agencies)},
-                 {"status", r.status},
-                 {"confirmations", r.confirmations},
-                 {"comments", r.comments},
-                 {"media", StringArray(r.media)},
-                 {"created_at", FormatIsoTime(r.created_ms)},
-                 {"updated_at", FormatIsoTime(r.updated_ms)}};
-  o["accuracy"] = exact && r.accuracy_m ? Number(raw, *r.accuracy_m) : json::value(nullptr);
-  o["address"] = exact && !r.address.empty() ? json::value(r.address) : json::value(nullptr);
-  o["description"] = r.description.empty() ? json::value(nullptr) : json::value(r.description);
-  o["reporter"] = who.Person(r.reporter_id, r.reporter_name, it);
+  json::value reporter = who.Person(r.reporter_id, r.reporter_name, it);
+  const community::ReportVariant variant = community::VariantOf(it.view, !reporter.is_null());
+  const bool exact = community::IsExact(variant);
+  auto value = [&](std::string_view k) -> json::value {
+    if (k == "id") return json::value(r.id);
+    if (k == "category") return json::value(r.category);
+    if (k == "family") return json::value(r.family);
+    if (k == "sensitivity") return json::value(community::SensitivityName(r.sensitivity));
+    if (k == "priority") return json::value(r.priority);
+    if (k == "lat") return Number(raw, r.lat);
+    if (k == "lon") return Number(raw, r.lon);
+    if (k == "location") return json::value(exact ? "exact" : "coarse");
+    if (k == "anonymous") return json::value(r.anonymous);
+    if (k == "share_with_family") return json::value(r.share_with_family);
+    if (k == "areas") return StringArray(r.areas);
+    if (k == "agencies") return StringArray(r.agencies);
+    if (k == "status") return json::value(r.status);
+    if (k == "confirmations") return json::value(r.confirmations);
+    if (k == "comments") return json::value(r.comments);
+    if (k == "media") return StringArray(r.media);
+    if (k == "created_at") return json::value(FormatIsoTime(r.created_ms));
+    if (k == "updated_at") return json::value(FormatIsoTime(r.updated_ms));
+    if (k == "accuracy") return r.accuracy_m ? Number(raw, *r.accuracy_m) : json::value(nullptr);
+    if (k == "address") return r.address.empty() ? json::value(nullptr) : json::value(r.address);
+    if (k == "description")
+      return r.description.empty() ? json::value(nullptr) : json::value(r.description);
+    if (k == "reporter") return reporter;
+    return json::value(nullptr);  // an allowed field without a value here: null
+  };
+  json::object o;
+  for (const community::AllowedField& f : community::ReportFields()) {
+    switch (f.rules[static_cast<size_t>(variant)]) {
+      case community::FieldRule::kOmit:
+        break;
+      case community::FieldRule::kCopy:
+        o[f.name] = value(f.name);
+        break;
+      case community::FieldRule::kNull:
+        o[f.name] = nullptr;
+        break;
+      case community::FieldRule::kCoarseLat:
+        o[f.name] = Number(raw, community::CoarsenLat(r.lat));
+        break;
+      case community::FieldRule::kCoarseLon:
+        o[f.name] = Number(raw, community::CoarsenLon(r.lat, r.lon));
+        break;
+    }
+  }
   return o;
 }
 

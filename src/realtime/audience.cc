@@ -1,12 +1,12 @@
 #include "realtime/audience.h"
 
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
 #include <string_view>
 
 #include "common/clock.h"
+#include "community/render.h"
 
 namespace centinela::realtime {
 
@@ -21,41 +21,6 @@ bool Contains(const std::vector<std::string>& list, std::string_view s) {
 bool StartsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
 void Quote(std::string& out, std::string_view s) { out += json::serialize(json::string_view(s.data(), s.size())); }
-
-// JSON text of v with every double in plain decimal (Boost.JSON 1.81 would write exponents).
-void Write(std::string& out, const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::double_:
-      out += fmt::format("{}", v.get_double());
-      return;
-    case json::kind::object: {
-      out.push_back('{');
-      bool first = true;
-      for (const auto& kv : v.get_object()) {
-        if (!first) out.push_back(',');
-        first = false;
-        Quote(out, kv.key());
-        out.push_back(':');
-        Write(out, kv.value());
-      }
-      out.push_back('}');
-      return;
-    }
-    case json::kind::array: {
-      out.push_back('[');
-      bool first = true;
-      for (const json::value& e : v.get_array()) {
-        if (!first) out.push_back(',');
-        first = false;
-        Write(out, e);
-      }
-      out.push_back(']');
-      return;
-    }
-    default:
-      out += json::serialize(v);
-  }
-}
 
 std::optional<std::string> Str(const json::object& o, std::string_view k) {
   auto it = o.find(k);
@@ -74,12 +39,17 @@ bool Bool(const json::object& o, std::string_view k) {
   return it != o.end() && it->value().is_bool() && it->value().get_bool();
 }
 
-// Keys that name or locate a reporter more finely than a variant allows.
-bool IsReporterKey(std::string_view k) {
-  return k == "reporter_id" || k == "reporter" || k == "reporter_name";
-}
-bool IsExactOnlyKey(std::string_view k) {
-  return k == "address" || k == "accuracy" || k == "accuracy_m";
+community::ReportVariant ReportVariantOf(Variant v) {
+  switch (v) {
+    case Variant::kExactHidden:
+      return community::ReportVariant::kExactHidden;
+    case Variant::kCoarseShown:
+      return community::ReportVariant::kCoarseShown;
+    case Variant::kCoarseHidden:
+      return community::ReportVariant::kCoarseHidden;
+    default:
+      return community::ReportVariant::kExactShown;
+  }
 }
 
 }  // namespace
@@ -112,6 +82,7 @@ PreparedEvent::PreparedEvent(const store::Event& e, const ReportLookup& lookup)
       audience_.kind = Audience::Kind::kNone;
       return;
     }
+    parsed_->doc = doc;
     const json::object& o = doc.get_object();
     if (const json::value* a = o.if_contains("areas"); a && a->is_array())
       for (const json::value& code : a->get_array())
@@ -122,7 +93,7 @@ PreparedEvent::PreparedEvent(const store::Event& e, const ReportLookup& lookup)
             pt.get_array()[1].is_number())
           audience_.polygon.emplace_back(pt.get_array()[1].to_number<double>(),
                                          pt.get_array()[0].to_number<double>());
-    return;  // payload used verbatim
+    return;  // rendered from the broadcast allow-list
   }
   if (audience_.kind != Audience::Kind::kReport) return;  // payload used verbatim
   boost::system::error_code ec;
@@ -171,51 +142,20 @@ MessagePtr PreparedEvent::For(Variant v) {
   text += ",\"time\":\"";
   text += FormatIsoTime(event_.time_ms);
   text += "\",\"data\":";
-  if (v == Variant::kAsIs) {
+  if (v == Variant::kAsIs && audience_.kind == Audience::Kind::kBroadcast) {
+    // Broadcasts reach neighbours: only their allow-list (community/render.h).
+    text += parsed_->doc.is_object() ? community::RenderBroadcast(parsed_->doc.get_object())
+                                     : std::string("{}");
+  } else if (v == Variant::kAsIs) {
     text += event_.payload.empty() ? std::string("{}") : event_.payload;
   } else if (!parsed_->doc.is_object()) {
     text += "{}";
   } else {
-    const bool exact = v == Variant::kExactShown || v == Variant::kExactHidden;
-    const bool shown = v == Variant::kExactShown || v == Variant::kCoarseShown;
-    const json::object& o = parsed_->doc.get_object();
-    // A hidden variant withholds the reporter under whatever key names them (an author, an
-    // actor), not only the reporter keys: the field is about the report, and NamePerson
-    // hides its anonymous reporter from this variant's viewers.
+    // Every variant of a report event is built from its allow-list (community/render.h),
+    // never by taking fields out of the payload.
     const std::string reporter = audience_.report ? audience_.report->facts.reporter_id : "";
-    auto names_reporter = [&reporter](const json::value& v) {
-      return !reporter.empty() && v.is_string() && v.get_string() == reporter;
-    };
-    auto lat = Num(o, "lat");
-    auto lon = Num(o, "lon");
-    text.push_back('{');
-    bool first = true;
-    auto key = [&](std::string_view k) {
-      if (!first) text.push_back(',');
-      first = false;
-      Quote(text, k);
-      text.push_back(':');
-    };
-    for (const auto& kv : o) {
-      const std::string_view k = kv.key();
-      if (!shown && (IsReporterKey(k) || names_reporter(kv.value()))) continue;
-      if (!exact && IsExactOnlyKey(k)) continue;
-      if (k == "location") continue;
-      if (!exact && lat && lon && (k == "lat" || k == "lon")) {
-        key(k);
-        text += fmt::format("{}", k == "lat" ? community::CoarsenLat(*lat)
-                                             : community::CoarsenLon(*lat, *lon));
-        continue;
-      }
-      if (!exact && (k == "lat" || k == "lon")) continue;  // a lone coordinate: drop it
-      key(k);
-      Write(text, kv.value());
-    }
-    if (lat && lon) {
-      key("location");
-      text += exact ? "\"exact\"" : "\"coarse\"";
-    }
-    text.push_back('}');
+    text += community::RenderReportEvent(event_.type, parsed_->doc.get_object(), reporter,
+                                         ReportVariantOf(v));
   }
   text.push_back('}');
   slot = MakeMessage(event_.seq, std::move(text));

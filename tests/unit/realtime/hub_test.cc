@@ -288,14 +288,15 @@ TEST(HubMatching, PrincipalKindsTimesEventKinds) {
 }
 
 // A hidden variant withholds the anonymous reporter under any key, not only reporter_id:
-// an event about the report that names its reporter as author or actor is rendered without
-// that field for every viewer the report hides the reporter from (NamePerson's rule).
+// an allowed field of an event about the report whose value is its reporter is rendered
+// without that field for every viewer the report hides the reporter from (NamePerson's
+// rule); fields outside the event's allow-list (community/render.h) reach no variant.
 TEST(HubMatching, HiddenVariantsWithholdTheReporterUnderAnyKey) {
   store::Event e;
   e.seq = 7;
-  e.type = "comment.added";
+  e.type = "report.step";
   e.scope = "report:r1";
-  e.payload = R"({"comment_id":"c1","report_id":"r1","author_id":"R","by":"R","other":"M1"})";
+  e.payload = R"({"step_id":"s1","report_id":"r1","note":"R","outcome":"M1","author_id":"R"})";
   ReportLookup lookup = [](const std::string& id) -> std::optional<ReportInfo> {
     if (id != "r1") return std::nullopt;
     ReportInfo info;
@@ -307,13 +308,14 @@ TEST(HubMatching, HiddenVariantsWithholdTheReporterUnderAnyKey) {
   PreparedEvent prepared(e, lookup);
   for (Variant hidden : {Variant::kExactHidden, Variant::kCoarseHidden}) {
     json::object data = json::parse(prepared.For(hidden)->text).at("data").as_object();
+    EXPECT_FALSE(data.contains("note")) << static_cast<int>(hidden);
     EXPECT_FALSE(data.contains("author_id")) << static_cast<int>(hidden);
-    EXPECT_FALSE(data.contains("by")) << static_cast<int>(hidden);
-    EXPECT_EQ(data.at("other").as_string(), "M1");
-    EXPECT_EQ(data.at("comment_id").as_string(), "c1");
+    EXPECT_EQ(data.at("outcome").as_string(), "M1");
+    EXPECT_EQ(data.at("step_id").as_string(), "s1");
   }
   json::object shown = json::parse(prepared.For(Variant::kExactShown)->text).at("data").as_object();
-  EXPECT_EQ(shown.at("author_id").as_string(), "R");
+  EXPECT_EQ(shown.at("note").as_string(), "R");
+  EXPECT_FALSE(shown.contains("author_id"));  // not in report.step's allow-list
   // Who gets which: the reporter sees themselves, a covering operator does not.
   EXPECT_EQ(Match(Info("R"), prepared.audience(), {}), Variant::kExactShown);
   EXPECT_EQ(Match(Info("S1", {{Role::kOperator, "13130"}}), prepared.audience(), {}),
@@ -321,6 +323,79 @@ TEST(HubMatching, HiddenVariantsWithholdTheReporterUnderAnyKey) {
   EXPECT_EQ(Match(Info("OD", {{Role::kOperator, "13130"}, {Role::kDeanonymise, "13130"}}),
                   prepared.audience(), {}),
             Variant::kExactHidden);
+}
+
+// The stream renders every variant from the allow-lists of community/render.h: a field an
+// event payload gains later (here an unknown one, one naming the reporter, and the exact
+// address and accuracy) reaches no community variant, and no variant at all until it is
+// allowed. Broadcasts (which reach neighbours as they are) follow their own allow-list.
+TEST(HubRendering, FieldsAddedToAPayloadReachNoCommunityVariant) {
+  ReportLookup lookup = [](const std::string& id) -> std::optional<ReportInfo> {
+    ReportInfo info;
+    info.facts.reporter_id = "R";
+    info.facts.anonymous = true;
+    info.facts.areas = AreaPath("N1");
+    info.lat = kN1Lat;
+    info.lon = kN1Lon;
+    return info;
+  };
+  const std::vector<std::string> added = {"internal_note", "reporter_name", "reporter_phone",
+                                          "address", "accuracy", "exact_lat", "caller_name"};
+  auto with_extras = [&](json::object o) {
+    o["internal_note"] = "only for the control room";
+    o["reporter_name"] = "Rosa";
+    o["reporter_phone"] = "+56 9 1234 5678";
+    o["address"] = "Av. Siempre Viva 742";
+    o["accuracy"] = 4.5;
+    o["exact_lat"] = kN1Lat;
+    o["caller_name"] = "R";
+    return o;
+  };
+  json::object created = json::parse(ReportCreated({"a1", "R", false, true}).payload).as_object();
+  const std::vector<std::pair<std::string, json::object>> payloads = {
+      {"report.created", with_extras(created)},
+      {"comment.added", with_extras({{"comment_id", "c1"}, {"report_id", "a1"}})},
+      {"report.confirmed", with_extras({{"report_id", "a1"}})},
+      {"report.step", with_extras({{"incident_id", "i1"}, {"step_id", "s1"}, {"report_id", "a1"}})},
+      {"report.rewritten", with_extras({{"report_id", "a1"}, {"lat", kN1Lat}, {"lon", kN1Lon}})},
+  };
+  int64_t seq = 0;
+  for (const auto& [type, payload] : payloads) {
+    store::Event e;
+    e.seq = ++seq;
+    e.type = type;
+    e.scope = "report:a1";
+    e.payload = json::serialize(payload);
+    PreparedEvent prepared(e, lookup);
+    for (Variant v : {Variant::kExactShown, Variant::kExactHidden, Variant::kCoarseShown,
+                      Variant::kCoarseHidden}) {
+      json::object data = json::parse(prepared.For(v)->text).at("data").as_object();
+      for (const std::string& k : added) {
+        EXPECT_FALSE(data.contains(k)) << type << " " << k;
+      }
+      if (v != Variant::kExactShown && v != Variant::kCoarseShown) {
+        EXPECT_FALSE(data.contains("reporter_id")) << type;
+      }
+      if (v == Variant::kCoarseShown || v == Variant::kCoarseHidden) {
+        for (const auto& kv : data) {
+          if (kv.value().is_double()) {
+            EXPECT_NE(kv.value().get_double(), kN1Lat) << type << " " << kv.key();
+          }
+        }
+      }
+    }
+  }
+  store::Event b;
+  b.seq = ++seq;
+  b.type = "broadcast.sent";
+  b.scope = "broadcast";
+  b.payload = R"({"id":"b1","headline":"Corte de agua","body":"x","areas":["N1"],)"
+              R"("sender_id":"S1","internal_note":"y"})";
+  PreparedEvent prepared(b, lookup);
+  json::object data = json::parse(prepared.For(Variant::kAsIs)->text).at("data").as_object();
+  EXPECT_EQ(data.at("headline").as_string(), "Corte de agua");
+  EXPECT_FALSE(data.contains("sender_id"));
+  EXPECT_FALSE(data.contains("internal_note"));
 }
 
 TEST(HubMatching, NearMeCircleNeverWidensVisibility) {

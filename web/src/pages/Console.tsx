@@ -13,6 +13,7 @@ import { PriorityBadge, ReportSummary } from '../components/common';
 import { MapView, type MapPoint } from '../components/Map';
 import type { MapUnit } from '../components/MapView';
 import { formatAgo, formatDateTime, formatNumber, t } from '../i18n';
+import { reportReloadFor } from '../realtime/reload';
 import { LiveStream, type StreamState } from '../realtime/stream';
 import { categoryLabel, meStore, useStore } from '../session';
 import { CallForm } from './console/CallForm';
@@ -197,13 +198,14 @@ export function ConsolePage() {
       const d = e.data ?? {};
       const str = (k: string) => (typeof d[k] === 'string' ? (d[k] as string) : null);
       if (e.type.startsWith('report.')) {
-        const id = e.type === 'report.created' || e.type === 'report.updated' ? (str('id') ?? str('report_id')) : (str('report_id') ?? str('id'));
-        if (id)
+        // Never on an audit event (a deanonymised read): re-reading would log another one.
+        const reload = reportReloadFor(e);
+        if (reload.kind === 'one')
           api
-            .report(id)
+            .report(reload.id)
             .then((r) => absorbReports([r]))
             .catch(() => reloadReports());
-        else reloadReports();
+        else if (reload.kind === 'all') reloadReports();
       } else if (e.type.startsWith('incident.')) {
         reloadIncidents();
       } else if (e.type === 'unit.moved') {

@@ -7,6 +7,7 @@ import { MediaImage, Notice, PriorityBadge, PublicTimeline, ReportSummary, Statu
 import { MapView, type MapPoint } from '../components/Map';
 import { formatAgo, formatDateTime, t } from '../i18n';
 import { onOutboxChange, outbox, type QueuedAlert } from '../offline/queue';
+import { REPORT_AUDIT_EVENTS } from '../realtime/reload';
 import { LiveStream } from '../realtime/stream';
 import { categoryLabel, linkTo, meStore, useStore } from '../session';
 
@@ -27,11 +28,15 @@ function useMyReports(): { reports: Report[] | null; failed: boolean } {
   return { reports, failed };
 }
 
-/** Calls `reload` now, on every stream event, and every `pollMs` while the stream is down. */
+/** Calls `reload` now, on every stream event but audit ones (REPORT_AUDIT_EVENTS), and every `pollMs` while the stream is down. */
 export function useLive(reload: () => void, pollMs: number): void {
   useEffect(() => {
     reload();
-    const s = new LiveStream({ onEvent: reload, onRefetch: reload, onPoll: reload, onState: () => {}, pollMs });
+    // Not on audit events: a deanonymised read is logged as one, and re-reading would loop.
+    const onEvent = (e: { type: string }) => {
+      if (!REPORT_AUDIT_EVENTS.has(e.type)) reload();
+    };
+    const s = new LiveStream({ onEvent, onRefetch: reload, onPoll: reload, onState: () => {}, pollMs });
     s.start();
     return () => s.stop();
   }, [reload, pollMs]);
