@@ -307,6 +307,11 @@ TEST(LogFollowerSqliteTest, PublishesLocalCommitsInOrderWithoutAFeed) {
     for (int i = 0; i < 20; ++i) ASSERT_TRUE(st.WriteSync(AppendOne("n")).ok());
     ASSERT_TRUE(rec.WaitFor(21));
     ExpectConsecutive(rec.Seqs(), 2, 21);
+    // The counter is bumped just after the bus delivers: give the follower's thread a moment.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (metrics.Value("centinela_follower_published_total", {{"source", "local"}}) < 20 &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     EXPECT_EQ(metrics.Value("centinela_follower_published_total", {{"source", "local"}}), 20);
     follower.Stop();
     st.Close();
