@@ -1,4 +1,5 @@
 #include "api/context.h"
+#include "api/route.h"
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -99,7 +100,7 @@ http::Response ErrorOr(const Status& s, http::Response ok) {
 }
 
 void AddAllRoutes(http::Router& r, ApiContext& ctx) {
-  AddHealthRoutes(r, ctx);
+  Install(r, ctx, ApiRoutes());
   AddAuthRoutes(r, ctx);
   AddUserRoutes(r, ctx);
   AddAreaRoutes(r, ctx);
@@ -107,7 +108,6 @@ void AddAllRoutes(http::Router& r, ApiContext& ctx) {
   AddMediaRoutes(r, ctx);
   AddCommentRoutes(r, ctx);
   AddMembershipRoutes(r, ctx);
-  AddFamilyRoutes(r, ctx);
   AddCrimeMapRoutes(r, ctx);
   AddAnalyticsRoutes(r, ctx);
   AddIncidentRoutes(r, ctx);

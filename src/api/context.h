@@ -97,8 +97,8 @@ bool Covers(ApiContext& ctx, const auth::Principal& p, const std::vector<auth::R
 //! Adapts a service callback's Status to a reply: ok -> `ok`, else the error envelope.
 http::Response ErrorOr(const Status& s, http::Response ok);
 
-// Route registration, one function per handler file.
-void AddHealthRoutes(http::Router& r, ApiContext& ctx);
+// Route registration of the files not yet on the route table (api/route.h), one function
+// per handler file.
 void AddAuthRoutes(http::Router& r, ApiContext& ctx);
 void AddUserRoutes(http::Router& r, ApiContext& ctx);
 void AddAreaRoutes(http::Router& r, ApiContext& ctx);
@@ -106,7 +106,6 @@ void AddReportRoutes(http::Router& r, ApiContext& ctx);
 void AddMediaRoutes(http::Router& r, ApiContext& ctx);
 void AddCommentRoutes(http::Router& r, ApiContext& ctx);
 void AddMembershipRoutes(http::Router& r, ApiContext& ctx);
-void AddFamilyRoutes(http::Router& r, ApiContext& ctx);
 void AddAnalyticsRoutes(http::Router& r, ApiContext& ctx);
 void AddIncidentRoutes(http::Router& r, ApiContext& ctx);
 void AddUnitRoutes(http::Router& r, ApiContext& ctx);
@@ -117,7 +116,8 @@ void AddOsmAndRoutes(http::Router& r, ApiContext& ctx);
 
 //! The crime map (crime_map_api.cc); only when ctx.crime_index is set.
 void AddCrimeMapRoutes(http::Router& r, ApiContext& ctx);
-//! Every route of the API.
+//! Every route of the API: the route table (api/route.h ApiRoutes()) and the files not yet
+//! on it.
 void AddAllRoutes(http::Router& r, ApiContext& ctx);
 
 }  // namespace centinela::api

@@ -4,6 +4,7 @@
 
 #include "api/context.h"
 #include "api/json.h"
+#include "api/route.h"
 #include "auth/validate.h"
 #include "community/family.h"
 
@@ -34,70 +35,63 @@ json::object LinkJson(const FamilyLink& l, const std::string& viewer) {
 }
 
 std::function<void(Result<FamilyLink>)> AnswerWith(int status, std::string viewer,
-                                                   http::Reply reply) {
-  return [status, viewer = std::move(viewer), reply = std::move(reply)](Result<FamilyLink> r) {
-    if (!r.ok()) return reply(http::Response::Error(r.status()));
-    reply(JsonResponse(status, LinkJson(*r, viewer)));
+                                                   Respond respond) {
+  return [status, viewer = std::move(viewer), respond = std::move(respond)](Result<FamilyLink> r) {
+    if (!r.ok()) return respond(r.status());
+    respond(JsonResponse(status, LinkJson(*r, viewer)));
   };
 }
 
-void Invite(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = Authenticate(ctx, req, reply);
-  if (!p) return;
+void Invite(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   Result<json::object> body = ParseBody(req);
-  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  if (!body.ok()) return respond(body.status());
   Status err;
   auto email = StringField(*body, "email", &err, auth::kMaxEmailBytes);
   auto phone = StringField(*body, "phone", &err, 64);
-  if (!err.ok()) return reply(http::Response::Error(err));
+  if (!err.ok()) return respond(err);
   if (email.has_value() == phone.has_value())
-    return reply(
+    return respond(
         http::Response::Error(Unprocessable("give exactly one of 'email' or 'phone'")));
   std::string norm_email, norm_phone;
   Status s = email ? auth::NormalizeEmail(*email, &norm_email)
                    : auth::NormalizePhone(*phone, &norm_phone);
-  if (!s.ok()) return reply(http::Response::Error(Unprocessable(s.message())));
-  ctx.family->Invite(CallerOf(*p), norm_email, norm_phone,
-                     AnswerWith(201, p->user_id, std::move(reply)));
+  if (!s.ok()) return respond(Unprocessable(s.message()));
+  ctx.family->Invite(CallerOf(p), norm_email, norm_phone,
+                     AnswerWith(201, p.user_id, std::move(respond)));
 }
 
-void ListMine(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = Authenticate(ctx, req, reply);
-  if (!p) return;
-  auto links = ctx.family->Mine(CallerOf(*p));
-  if (!links.ok()) return reply(http::Response::Error(links.status()));
+void ListMine(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  auto links = ctx.family->Mine(CallerOf(p));
+  if (!links.ok()) return respond(links.status());
   json::array out;
-  for (const FamilyLink& l : *links) out.push_back(LinkJson(l, p->user_id));
-  reply(JsonResponse(200, json::object{{"links", std::move(out)}}));
+  for (const FamilyLink& l : *links) out.push_back(LinkJson(l, p.user_id));
+  respond(JsonResponse(200, json::object{{"links", std::move(out)}}));
 }
 
-void AnswerInvite(ApiContext& ctx, http::Request& req, http::Reply reply, bool accept) {
-  auto p = Authenticate(ctx, req, reply);
-  if (!p) return;
-  ctx.family->Answer(req.Param("id"), CallerOf(*p), accept,
-                     AnswerWith(200, p->user_id, std::move(reply)));
+void AnswerInvite(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond, bool accept) {
+  ctx.family->Answer(req.Param("id"), CallerOf(p), accept,
+                     AnswerWith(200, p.user_id, std::move(respond)));
 }
 
-void Leave(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = Authenticate(ctx, req, reply);
-  if (!p) return;
-  ctx.family->Leave(req.Param("id"), CallerOf(*p), AnswerWith(200, p->user_id, std::move(reply)));
+void Leave(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  ctx.family->Leave(req.Param("id"), CallerOf(p), AnswerWith(200, p.user_id, std::move(respond)));
 }
 
 }  // namespace
 
-void AddFamilyRoutes(http::Router& r, ApiContext& ctx) {
-  if (!ctx.family) return;
-  r.Add("POST", "/api/v1/family/invitations",
-        [&ctx](http::Request& q, http::Reply y) { Invite(ctx, q, std::move(y)); });
-  r.Add("GET", "/api/v1/family",
-        [&ctx](http::Request& q, http::Reply y) { ListMine(ctx, q, std::move(y)); });
-  r.Add("POST", "/api/v1/family/{id}/accept",
-        [&ctx](http::Request& q, http::Reply y) { AnswerInvite(ctx, q, std::move(y), true); });
-  r.Add("POST", "/api/v1/family/{id}/decline",
-        [&ctx](http::Request& q, http::Reply y) { AnswerInvite(ctx, q, std::move(y), false); });
-  r.Add("POST", "/api/v1/family/{id}/leave",
-        [&ctx](http::Request& q, http::Reply y) { Leave(ctx, q, std::move(y)); });
+void AddFamilyRoutes(RouteTable& t) {
+  t.When([](const ApiContext& ctx) { return ctx.family != nullptr; });
+  t.Add("POST", "/api/v1/family/invitations", AnyUser(), Invite);
+  t.Add("GET", "/api/v1/family", AnyUser(), ListMine);
+  t.Add("POST", "/api/v1/family/{id}/accept", AnyUser(),
+        [](ApiContext& ctx, http::Request& q, const Caller& p, Respond r) {
+          AnswerInvite(ctx, q, p, std::move(r), true);
+        });
+  t.Add("POST", "/api/v1/family/{id}/decline", AnyUser(),
+        [](ApiContext& ctx, http::Request& q, const Caller& p, Respond r) {
+          AnswerInvite(ctx, q, p, std::move(r), false);
+        });
+  t.Add("POST", "/api/v1/family/{id}/leave", AnyUser(), Leave);
 }
 
 }  // namespace centinela::api
