@@ -36,6 +36,10 @@ namespace centinela::tracking {
 class PositionService;
 }  // namespace centinela::tracking
 
+namespace centinela::realtime {
+class StreamServer;
+}  // namespace centinela::realtime
+
 namespace centinela::crime {
 class IncidentIndex;
 class IncidentFeed;
@@ -64,6 +68,11 @@ struct ApiContext {
   dispatch::BroadcastService* broadcasts = nullptr;  //!< /api/v1/broadcasts (CAP 1.2, Atom)
   //! Registrations per client address (auth.register_max_per_*_per_ip); none = no limit.
   community::RateLimiter* registrations = nullptr;
+  //! GET /api/v1/stream (WebSocket), /api/v1/stream/sse and POST /api/v1/stream/near.
+  realtime::StreamServer* stream = nullptr;
+  //! The body of GET /api/v1/config/client (api/static_api.h ClientConfigBody); empty = the
+  //! route is not served.
+  std::string client_config = {};
 };
 
 //! Bearer token from "Authorization: Bearer <token>", or empty.

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "api/json.h"
+#include "api/route.h"
 
 namespace centinela::api {
 
@@ -188,17 +189,25 @@ std::string ResolveWebDir(const std::string& configured, const std::string& sour
   return source_dir + "/web/dist";
 }
 
-void AddWebRoutes(http::Router& r, ApiContext& ctx, const WebOptions& options) {
+std::string ClientConfigBody(const WebOptions& options, const std::string& version) {
   json::object client{{"tile_url", options.tile_url},
                       {"tile_attribution", options.tile_attribution},
                       {"languages", json::array{"es", "en"}},
-                      {"version", ctx.version}};
-  std::string client_body = json::serialize(client);
-  r.Add("GET", "/api/v1/config/client", [client_body](http::Request&, http::Reply reply) {
-    http::Response resp = http::Response::Json(200, client_body);
-    resp.headers.emplace_back("Cache-Control", "no-cache");
-    reply(std::move(resp));
-  });
+                      {"version", version}};
+  return json::serialize(client);
+}
+
+void AddWebConfigRoutes(RouteTable& t) {
+  t.When([](const ApiContext& ctx) { return !ctx.client_config.empty(); });
+  t.Add("GET", "/api/v1/config/client", Public(),
+        [](ApiContext& ctx, http::Request&, const Caller&, Respond respond) {
+          http::Response resp = http::Response::Json(200, ctx.client_config);
+          resp.headers.emplace_back("Cache-Control", "no-cache");
+          respond(std::move(resp));
+        });
+}
+
+void AddWebRoutes(http::Router& r, const WebOptions& options) {
   auto files = std::make_shared<const WebFiles>(options.dir);
   r.SetFallback([files](http::Request& req, http::Reply reply) { reply(files->Serve(req)); });
 }

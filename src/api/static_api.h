@@ -48,8 +48,10 @@ class WebFiles {
 //! index.html; else <source tree>/web/dist (`source_dir`).
 std::string ResolveWebDir(const std::string& configured, const std::string& source_dir);
 
-//! GET /api/v1/config/client (no sign-in: the basemap and languages the client needs on
-//! its first screen) and the web app as the router's fallback.
-void AddWebRoutes(http::Router& r, ApiContext& ctx, const WebOptions& options);
+//! The body of GET /api/v1/config/client (public: the basemap and languages the client
+//! needs on its first screen), for ApiContext::client_config.
+std::string ClientConfigBody(const WebOptions& options, const std::string& version);
+//! The web app as the router's fallback.
+void AddWebRoutes(http::Router& r, const WebOptions& options);
 
 }  // namespace centinela::api

@@ -1,6 +1,7 @@
 #include "api/stream_api.h"
 
 #include "api/json.h"
+#include "api/route.h"
 #include "common/hash.h"
 #include "community/json_list.h"
 #include "community/report_rows.h"
@@ -56,46 +57,56 @@ realtime::Authenticator StreamAuthenticator(ApiContext& ctx) {
   };
 }
 
-void AddStreamRoutes(http::Router& r, ApiContext& ctx, realtime::StreamServer& stream) {
-  // The handlers answer only while the server is stopping (the upgrader is bypassed then).
-  auto unavailable = [](http::Request&, http::Reply reply) {
-    reply(http::Response::Error(Code::kUnavailable, "the server is shutting down"));
+namespace {
+
+// POST /api/v1/stream/near: the near-me circle of one's own open session, for SSE clients
+// (WebSocket clients send a "near" message instead): {"session":"s12","lat":..,"lon":..,
+// "radius_m":..} or {"session":"s12","clear":true}.
+void SetNear(ApiContext& ctx, http::Request& req, const Caller& caller, Respond respond) {
+  auto body = ParseBody(req);
+  if (!body.ok()) return respond(body.status());
+  const json::value* session = body->if_contains("session");
+  if (!session || !session->is_string())
+    return respond(InvalidArgument("'session' (the session of the stream's hello) is required"));
+  std::optional<realtime::Circle> circle;
+  const json::value* clear = body->if_contains("clear");
+  if (!(clear && clear->is_bool() && clear->get_bool())) {
+    Status err;
+    auto lat = NumberField(*body, "lat", &err);
+    auto lon = NumberField(*body, "lon", &err);
+    auto radius = NumberField(*body, "radius_m", &err);
+    if (!err.ok()) return respond(err);
+    if (!lat || !lon || !radius)
+      return respond(InvalidArgument("give 'lat', 'lon' and 'radius_m', or \"clear\": true"));
+    circle = realtime::Circle{*lat, *lon, *radius};
+  }
+  Status s = ctx.stream->hub().SetNearByName(caller.user_id, std::string(session->get_string()), circle);
+  if (!s.ok()) return respond(s);
+  respond(http::Response::Json(200, circle ? R"({"ok":true})" : R"({"ok":true,"cleared":true})"));
+}
+
+// The upgrade routes' handler runs only while the server is stopping (the upgrader takes
+// the connection otherwise, and authenticates with StreamAuthenticator: a bearer token, or
+// the Sec-WebSocket-Protocol token, as AnyUser declares).
+void ShuttingDown(ApiContext&, http::Request&, const Caller&, Respond respond) {
+  respond(Unavailable("the server is shutting down"));
+}
+
+}  // namespace
+
+void AddStreamRoutes(RouteTable& t) {
+  t.When([](const ApiContext& ctx) { return ctx.stream != nullptr; });
+  t.Add("GET", "/api/v1/stream", AnyUser(), ShuttingDown).options = [](ApiContext& ctx) {
+    http::RouteOptions o;
+    o.upgrader = ctx.stream->websocket();
+    return o;
   };
-  http::RouteOptions ws;
-  ws.upgrader = stream.websocket();
-  r.Add("GET", "/api/v1/stream", unavailable, ws);
-  http::RouteOptions sse;
-  sse.upgrader = stream.sse();
-  r.Add("GET", "/api/v1/stream/sse", unavailable, sse);
-  // The near-me circle of one's own open session, for SSE clients (WebSocket clients send a
-  // "near" message instead): {"session":"s12","lat":..,"lon":..,"radius_m":..} or
-  // {"session":"s12","clear":true}.
-  r.Add("POST", "/api/v1/stream/near", [&ctx, &stream](http::Request& req, http::Reply reply) {
-    auto p = Authenticate(ctx, req, reply);
-    if (!p) return;
-    auto body = ParseBody(req);
-    if (!body.ok()) return reply(http::Response::Error(body.status()));
-    const json::value* session = body->if_contains("session");
-    if (!session || !session->is_string())
-      return reply(http::Response::Error(
-          Code::kInvalidArgument, "'session' (the session of the stream's hello) is required"));
-    std::optional<realtime::Circle> circle;
-    const json::value* clear = body->if_contains("clear");
-    if (!(clear && clear->is_bool() && clear->get_bool())) {
-      Status err;
-      auto lat = NumberField(*body, "lat", &err);
-      auto lon = NumberField(*body, "lon", &err);
-      auto radius = NumberField(*body, "radius_m", &err);
-      if (!err.ok()) return reply(http::Response::Error(err));
-      if (!lat || !lon || !radius)
-        return reply(http::Response::Error(
-            Code::kInvalidArgument, "give 'lat', 'lon' and 'radius_m', or \"clear\": true"));
-      circle = realtime::Circle{*lat, *lon, *radius};
-    }
-    Status s = stream.hub().SetNearByName(p->user_id, std::string(session->get_string()), circle);
-    if (!s.ok()) return reply(http::Response::Error(s));
-    reply(http::Response::Json(200, circle ? R"({"ok":true})" : R"({"ok":true,"cleared":true})"));
-  });
+  t.Add("GET", "/api/v1/stream/sse", AnyUser(), ShuttingDown).options = [](ApiContext& ctx) {
+    http::RouteOptions o;
+    o.upgrader = ctx.stream->sse();
+    return o;
+  };
+  t.Add("POST", "/api/v1/stream/near", AnyUser(), SetNear);
 }
 
 }  // namespace centinela::api

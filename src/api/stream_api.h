@@ -22,7 +22,5 @@ std::optional<realtime::ReportInfo> ReportInfoFor(ApiContext& ctx, const std::st
 //! Bearer token from Authorization, else the Sec-WebSocket-Protocol token; 401 without one.
 realtime::Authenticator StreamAuthenticator(ApiContext& ctx);
 
-//! GET /api/v1/stream (WebSocket) and GET /api/v1/stream/sse over `stream`.
-void AddStreamRoutes(http::Router& r, ApiContext& ctx, realtime::StreamServer& stream);
 
 }  // namespace centinela::api

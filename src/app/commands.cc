@@ -322,12 +322,13 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   stream_options.write_timeout_ms = static_cast<int>(config->Int("stream.write_timeout_ms"));
   stream_options.send_buffer_bytes = static_cast<int>(config->Int("stream.send_buffer_bytes"));
   realtime::StreamServer stream(hub, stream_options, api::StreamAuthenticator(ctx), metrics);
-  http::Router router;
-  api::AddAllRoutes(router, ctx);
-  api::AddStreamRoutes(router, ctx, stream);
   api::WebOptions web_options{api::ResolveWebDir(config->Str("web.dir"), CENTINELA_SOURCE_DIR),
                               config->Str("web.tile_url"), config->Str("web.tile_attribution")};
-  api::AddWebRoutes(router, ctx, web_options);
+  ctx.stream = &stream;
+  ctx.client_config = api::ClientConfigBody(web_options, ctx.version);
+  http::Router router;
+  api::AddAllRoutes(router, ctx);
+  api::AddWebRoutes(router, web_options);
   http::Server server(*server_options, router, metrics);
   s = server.Start();
   if (!s.ok()) return Fail(s);
