@@ -1,5 +1,10 @@
 #include "api/route.h"
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+
 #include <memory>
 #include <utility>
 
@@ -106,6 +111,79 @@ const std::vector<RouteSpec>& ApiRoutes() {
   return table.specs();
 }
 
+namespace {
+
+std::string RoleList(const std::vector<auth::Role>& roles) {
+  std::string names;
+  for (auth::Role r : roles) names += (names.empty() ? "" : ", ") + std::string(auth::RoleName(r));
+  return names;
+}
+
+std::string_view CallerKindName(CallerKind kind) {
+  switch (kind) {
+    case CallerKind::kPublic:
+      return "public";
+    case CallerKind::kUser:
+      return "user";
+    case CallerKind::kDevice:
+      return "device";
+  }
+  return "unknown";
+}
+
+std::string AreaRuleName(const AreaRule& rule) {
+  switch (rule.kind) {
+    case AreaRule::Kind::kSomewhere:
+      return "somewhere";
+    case AreaRule::Kind::kGlobal:
+      return "global";
+    case AreaRule::Kind::kPathParam:
+      return "path:" + rule.name;
+    case AreaRule::Kind::kQuery:
+      return "query:" + rule.name;
+    case AreaRule::Kind::kResolved:
+      return "resolved";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+std::string RoutesJson(const std::vector<RouteSpec>& specs) {
+  boost::json::array out;
+  for (const RouteSpec& s : specs) {
+    boost::json::array roles;
+    for (auth::Role r : s.access.roles) roles.emplace_back(auth::RoleName(r));
+    boost::json::object o{{"method", s.method}, {"pattern", s.pattern},
+                          {"caller", CallerKindName(s.access.kind)}, {"roles", std::move(roles)}};
+    if (s.access.kind == CallerKind::kUser) {
+      o["area"] = AreaRuleName(s.access.area);
+      o["hidden"] = s.access.hide_forbidden;
+      o["enrolment_token"] = s.access.enrolment_token;
+    }
+    if (s.access.kind == CallerKind::kDevice) o["device"] = DeviceKindName(s.access.device);
+    if (!s.upgrade.empty()) o["upgrade"] = s.upgrade;
+    out.push_back(std::move(o));
+  }
+  return boost::json::serialize(out);
+}
+
+std::string RoutesTable(const std::vector<RouteSpec>& specs) {
+  std::string out = fmt::format("{:<7} {:<48} {:<7} {}\n", "METHOD", "PATTERN", "CALLER", "ROLES / AREA / DEVICE");
+  for (const RouteSpec& s : specs) {
+    std::string who;
+    if (s.access.kind == CallerKind::kUser) {
+      who = s.access.roles.empty() ? "any signed-in user" : RoleList(s.access.roles) + " @ " + AreaRuleName(s.access.area);
+      if (s.access.hide_forbidden) who += " (404 when not covered)";
+      if (s.access.enrolment_token) who += " (enrolment token accepted)";
+    } else if (s.access.kind == CallerKind::kDevice) {
+      who = std::string(DeviceKindName(s.access.device));
+    }
+    out += fmt::format("{:<7} {:<48} {:<7} {}\n", s.method, s.pattern, CallerKindName(s.access.kind), who);
+  }
+  return out;
+}
+
 http::Response ErrorResponse(const Status& s) { return AuthErrorResponse(s); }
 
 http::Response TooManyRequests(std::string message, int64_t retry_after_s) {
@@ -118,12 +196,6 @@ namespace {
 
 constexpr std::string_view kMissingToken =
     "missing bearer token (Authorization: Bearer <token>)";
-
-std::string RoleList(const std::vector<auth::Role>& roles) {
-  std::string names;
-  for (auth::Role r : roles) names += (names.empty() ? "" : ", ") + std::string(auth::RoleName(r));
-  return names;
-}
 
 // The first covered area of `areas` (empty list: only '*' grants), noting the grant used.
 std::optional<std::string> CoveredArea(ApiContext& ctx, const auth::Principal& p,

@@ -105,6 +105,9 @@ struct RouteSpec {
   std::string pattern;
   Access access;
   ApiHandler handler;
+  //! "websocket" or "sse" when the route takes over the connection (its upgrader, from
+  //! `options`, authenticates as `access` says); empty for request/response routes.
+  std::string upgrade;
   //! Built at install time (body limit, upgrader); default none.
   std::function<http::RouteOptions(ApiContext&)> options;
   //! False: the route is not served with this context (its service is not configured).
@@ -134,6 +137,13 @@ void AddWebConfigRoutes(RouteTable& t);  // static_api.cc
 
 //! Every route of the API (REST, stream, web client config; not OsmAnd), as data.
 const std::vector<RouteSpec>& ApiRoutes();
+
+//! The table as JSON, for `centinela routes` (and the router-walk and OpenAPI tests): an
+//! array of {method, pattern, caller: public|user|device, roles: [...], area:
+//! somewhere|global|path:<name>|query:<name>|resolved, device, hidden, enrolment_token}.
+std::string RoutesJson(const std::vector<RouteSpec>& specs);
+//! One line per route, aligned, for people.
+std::string RoutesTable(const std::vector<RouteSpec>& specs);
 
 //! Adds the enabled routes of `specs` to `router`, each behind its guard.
 void Install(http::Router& router, ApiContext& ctx, const std::vector<RouteSpec>& specs);

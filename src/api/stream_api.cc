@@ -96,12 +96,16 @@ void ShuttingDown(ApiContext&, http::Request&, const Caller&, Respond respond) {
 
 void AddStreamRoutes(RouteTable& t) {
   t.When([](const ApiContext& ctx) { return ctx.stream != nullptr; });
-  t.Add("GET", "/api/v1/stream", AnyUser(), ShuttingDown).options = [](ApiContext& ctx) {
+  RouteSpec& ws = t.Add("GET", "/api/v1/stream", AnyUser(), ShuttingDown);
+  ws.upgrade = "websocket";
+  ws.options = [](ApiContext& ctx) {
     http::RouteOptions o;
     o.upgrader = ctx.stream->websocket();
     return o;
   };
-  t.Add("GET", "/api/v1/stream/sse", AnyUser(), ShuttingDown).options = [](ApiContext& ctx) {
+  RouteSpec& sse = t.Add("GET", "/api/v1/stream/sse", AnyUser(), ShuttingDown);
+  sse.upgrade = "sse";
+  sse.options = [](ApiContext& ctx) {
     http::RouteOptions o;
     o.upgrader = ctx.stream->sse();
     return o;

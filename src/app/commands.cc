@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "api/context.h"
+#include "api/route.h"
 #include "api/static_api.h"
 #include "api/stream_api.h"
 #include "app/access_review.h"
@@ -637,6 +638,11 @@ int RunCli(int argc, char** argv, char** envp) {
   access_review->add_option("--days", arv.days, "List grants not used within this many days")->capture_default_str();
   access_review->add_option("--format", arv.format, "table, csv or json")->capture_default_str();
 
+  std::string routes_format = "table";
+  CLI::App* routes = app.add_subcommand(
+      "routes", "Every API route and who may call it (public, signed-in user with roles and area, device key)");
+  routes->add_option("--format", routes_format, "table or json")->check(CLI::IsMember({"table", "json"}))->capture_default_str();
+
   SimulateFlags simulate_flags;
   CLI::App* simulate = app.add_subcommand(
       "simulate", "Keep a demo server alive: units patrol and report positions, neighbours report, "
@@ -663,6 +669,11 @@ int RunCli(int argc, char** argv, char** envp) {
     }
     if (*config_show) return ConfigShow(config_flags, envp);
     if (*config_keys) return ConfigKeysMarkdown();
+    if (*routes) {
+      std::cout << (routes_format == "json" ? api::RoutesJson(api::ApiRoutes()) + "\n"
+                                            : api::RoutesTable(api::ApiRoutes()));
+      return 0;
+    }
     if (*import_complaints) return ImportComplaintsCommand(import_flags, icf, envp);
     if (*report_adoption) return ReportAdoptionCommand(report_flags, arf, envp);
     if (*simulate) return RunSimulate(simulate_flags);
