@@ -7,6 +7,7 @@
 #include <memory>
 #include <utility>
 
+#include "auth/roles.h"
 #include "geo/geometry.h"
 
 namespace centinela::areas {
@@ -27,7 +28,6 @@ constexpr int64_t kMaxPopulation = 10'000'000'000;
 constexpr const char* kColumns =
     "code, name, kind, parent_code, population, agencies, geometry, created_ms, updated_ms";
 
-constexpr std::string_view kAgencies[] = {"police", "fire", "medical", "civil_protection", "municipal"};
 
 Status CheckCode(const std::string& code) {
   if (code.empty() || code.size() > kMaxCodeChars)
@@ -74,9 +74,8 @@ Status CheckPopulation(int64_t population) {
 
 Status CheckAgencies(const std::vector<std::string>& agencies) {
   for (size_t i = 0; i < agencies.size(); ++i) {
-    if (!IsKnownAgency(agencies[i]))
-      return Unprocessable("unknown agency '" + agencies[i] +
-                           "' (police, fire, medical, civil_protection, municipal)");
+    if (!auth::IsKnownAgency(agencies[i]))
+      return Unprocessable("unknown agency '" + agencies[i] + "' (" + auth::AgencyList() + ")");
     for (size_t j = 0; j < i; ++j)
       if (agencies[j] == agencies[i]) return Unprocessable("agency '" + agencies[i] + "' is listed twice");
   }
@@ -205,9 +204,6 @@ std::optional<Kind> ParseKind(std::string_view name) {
   return std::nullopt;
 }
 
-bool IsKnownAgency(std::string_view agency) {
-  return std::find(std::begin(kAgencies), std::end(kAgencies), agency) != std::end(kAgencies);
-}
 
 AreaService::AreaService(store::Store& store) : store_(store) {}
 

@@ -24,8 +24,7 @@ namespace centinela::areas {
 enum class Kind { kRegion, kPrecinct, kSector, kNeighbourhood };
 std::string_view KindName(Kind k);
 std::optional<Kind> ParseKind(std::string_view name);
-//! Agencies an area can be served by.
-bool IsKnownAgency(std::string_view agency);  // police, fire, medical, civil_protection, municipal
+// The agencies an area can be served by: auth::AgencyTable() (auth/roles.h).
 
 struct Area {
   std::string code;          //!< stable, e.g. CUT "13130"; [A-Za-z0-9_.-]{1,64}

@@ -13,13 +13,81 @@ namespace centinela::auth {
 //! anonymous report there (every such read is logged). It is not a staff role.
 enum class Role { kNeighbour, kOperator, kResponder, kAnalyst, kAdmin, kDeanonymise };
 
+//! The classes of data a role may be barred from whatever its grants: the table below says,
+//! for each role (and each agency kind), which it may never read. The modules that hold
+//! such data ask MayRead before answering.
+enum class DataClass {
+  kCaseReports,       //!< reports and incidents with exact place, restricted ones included
+  kReporterIdentity,  //!< who filed an anonymous report
+  kProtectionCases,   //!< gender-violence protection cases, panic buttons, exclusion zones
+  kPlateHistory,      //!< licence-plate reads and searches
+  kFaces,             //!< face images and face searches from cameras
+};
+std::string_view DataClassName(DataClass c);
+
+//! How a role is held.
+enum class RoleScope {
+  kNone,  //!< held without an area (neighbour: everyone who registers)
+  kArea,  //!< granted over an area and its descendants (or '*')
+};
+
+//! One row of the role table: the whole definition of a role. A new role is a row here
+//! (plus tests), not a new check in handlers.
+struct RoleSpec {
+  Role role;
+  std::string_view name;
+  RoleScope scope;
+  bool staff;  //!< works cases (sees the case reports of the areas it covers)
+  std::vector<DataClass> never_reads;
+  std::string_view summary;
+};
+//! Every role, in Role order.
+const std::vector<RoleSpec>& RoleTable();
+const RoleSpec& SpecOf(Role role);
+
 //! "neighbour", "operator", "responder", "analyst", "admin", "deanonymise".
 std::string_view RoleName(Role role);
 std::optional<Role> ParseRole(std::string_view name);
 //! Staff roles (operator, responder, analyst, admin) are the people who work cases.
-inline bool IsStaffRole(Role r) { return r != Role::kNeighbour && r != Role::kDeanonymise; }
-//! Roles always granted for an area: the staff roles and deanonymise.
-inline bool IsAreaScopedRole(Role r) { return r != Role::kNeighbour; }
+bool IsStaffRole(Role r);
+//! Roles granted for an area: the staff roles and deanonymise.
+bool IsAreaScopedRole(Role r);
+//! False when the role's row bars it from `c`. Reading also needs a grant covering the data's
+//! area; this is the bar no grant lifts.
+bool MayRead(Role r, DataClass c);
+
+//! The families of tasks (report categories, incidents). Support families are the only ones
+//! a support-only agency may be given.
+enum class TaskFamily {
+  kCrime, kEmergency, kViolence, kCityService,  // the case families
+  kLogistics, kDisaster, kBorder,               // support
+};
+std::string_view TaskFamilyName(TaskFamily f);
+std::optional<TaskFamily> ParseTaskFamily(std::string_view name);
+//! "crime, emergency, violence, city_service, logistics, disaster, border".
+std::string TaskFamilyList();
+
+//! One row of the agency table: an agency kind that areas are covered by, categories route
+//! to and units belong to.
+struct AgencySpec {
+  std::string_view name;
+  //! Given support tasks only (logistics, disaster, border): never crime incidents, plate or
+  //! face searches or protection cases. The armed forces (Argentina's law bars them from
+  //! internal security).
+  bool support_only;
+  std::vector<DataClass> never_reads;
+};
+const std::vector<AgencySpec>& AgencyTable();
+bool IsKnownAgency(std::string_view agency);
+//! "police, fire, medical, civil_protection, municipal, armed_forces".
+std::string AgencyList();
+//! True when an agency may be given a task of `family` (a known agency; a support-only one
+//! only support families). Unknown agency or family: false.
+bool AgencyMayServe(std::string_view agency, std::string_view family);
+//! True for a support-only agency (armed_forces).
+bool IsSupportOnlyAgency(std::string_view agency);
+//! False when the agency's row bars its people and units from `c`.
+bool AgencyMayRead(std::string_view agency, DataClass c);
 
 //! Area code meaning "every area" (the first admin, created without --area).
 inline constexpr std::string_view kAllAreas = "*";

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "areas/areas.h"
+#include "auth/roles.h"
 #include "store/sql.h"
 
 namespace centinela::community {
@@ -21,7 +22,6 @@ namespace json = boost::json;
 constexpr const char* kColumns =
     "code, family, label_es, label_en, agencies, priority, sensitivity, active, created_ms, "
     "updated_ms";
-constexpr std::string_view kFamilies[] = {"crime", "emergency", "violence", "city_service"};
 constexpr size_t kMaxLabelBytes = 100;
 
 Category FromRow(const store::Rows& rows, size_t i) {
@@ -99,9 +99,8 @@ Status ValidateCategory(const Category& c) {
         return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
       }))
     return Unprocessable("category code must be 1 to 64 characters of a-z 0-9 _");
-  if (std::find(std::begin(kFamilies), std::end(kFamilies), c.family) == std::end(kFamilies))
-    return Unprocessable("unknown family '" + c.family +
-                         "' (crime, emergency, violence, city_service)");
+  if (!auth::ParseTaskFamily(c.family))
+    return Unprocessable("unknown family '" + c.family + "' (" + auth::TaskFamilyList() + ")");
   for (const std::string* label : {&c.label_es, &c.label_en}) {
     if (label->empty() || label->size() > kMaxLabelBytes)
       return Unprocessable("labels es and en are required, at most 100 bytes each");
@@ -111,9 +110,12 @@ Status ValidateCategory(const Category& c) {
   }
   if (c.agencies.empty()) return Unprocessable("a category routes to at least one agency");
   for (size_t i = 0; i < c.agencies.size(); ++i) {
-    if (!areas::IsKnownAgency(c.agencies[i]))
-      return Unprocessable("unknown agency '" + c.agencies[i] +
-                           "' (police, fire, medical, civil_protection, municipal)");
+    if (!auth::IsKnownAgency(c.agencies[i]))
+      return Unprocessable("unknown agency '" + c.agencies[i] + "' (" + auth::AgencyList() + ")");
+    if (!auth::AgencyMayServe(c.agencies[i], c.family))
+      return Unprocessable("agency '" + c.agencies[i] +
+                           "' takes support tasks only (logistics, disaster, border), not '" +
+                           c.family + "'");
     for (size_t j = 0; j < i; ++j)
       if (c.agencies[i] == c.agencies[j])
         return Unprocessable("agency '" + c.agencies[i] + "' is listed twice");

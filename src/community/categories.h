@@ -26,11 +26,11 @@ std::optional<Sensitivity> ParseSensitivity(std::string_view name);
 
 struct Category {
   std::string code;    //!< [a-z0-9_]{1,64}, e.g. "robo_vehiculo"
-  std::string family;  //!< crime | emergency | violence | city_service
+  std::string family;  //!< auth::TaskFamily: crime | emergency | violence | city_service | logistics | disaster | border
   std::string label_es;
   std::string label_en;
   std::vector<std::string>
-      agencies;      //!< subset of police, fire, medical, civil_protection, municipal
+      agencies;      //!< of auth::AgencyTable(); a support-only one (armed_forces) only for support families
   int priority = 3;  //!< 1 (most urgent) to 4
   Sensitivity sensitivity = Sensitivity::kPublic;
   bool active = true;

@@ -33,12 +33,16 @@ View Decide(const Viewer& viewer, const ReportFacts& facts) {
     out.reporter_shown = true;
     return out;
   }
-  if (Covered(viewer, facts, auth::IsStaffRole)) {
+  // The role table says who reads case reports (staff) and who anonymous reporters are
+  // (a deanonymise grant): auth::RoleTable().
+  if (Covered(viewer, facts, [](auth::Role r) { return auth::MayRead(r, auth::DataClass::kCaseReports); })) {
     out.visible = true;
     out.location = Location::kExact;
     if (!facts.anonymous) {
       out.reporter_shown = true;
-    } else if (Covered(viewer, facts, [](auth::Role r) { return r == auth::Role::kDeanonymise; })) {
+    } else if (Covered(viewer, facts, [](auth::Role r) {
+                 return auth::MayRead(r, auth::DataClass::kReporterIdentity);
+               })) {
       out.reporter_shown = true;
       out.deanonymised_read_must_be_logged = true;
     }

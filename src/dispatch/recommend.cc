@@ -5,6 +5,8 @@
 #include <cmath>
 #include <utility>
 
+#include "auth/roles.h"
+
 namespace centinela::dispatch {
 
 namespace {
@@ -67,6 +69,9 @@ double HaversineM(double lat1, double lon1, double lat2, double lon2) {
 bool Eligible(const RecommendQuery& q, const Candidate& c) {
   if (!c.available) return false;
   if (!q.agencies.empty() && !Contains(q.agencies, c.agency)) return false;
+  // "Any agency" never includes a support-only one (armed_forces): it is sent only where a
+  // (support) category names it.
+  if (q.agencies.empty() && auth::IsSupportOnlyAgency(c.agency)) return false;
   for (const std::string& cap : q.capabilities)
     if (!Contains(c.capabilities, cap)) return false;
   return true;

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "auth/accounts.h"
+#include "auth/roles.h"
 #include "common/hash.h"
 #include "community/json_list.h"
 #include "store/sql.h"
@@ -23,8 +24,6 @@ using community::ParseJsonStringList;
 
 constexpr std::array<std::string_view, 5> kUnitStatuses = {"available", "assigned", "en_route",
                                                            "on_scene", "out_of_service"};
-constexpr std::array<std::string_view, 5> kAgencies = {"police", "fire", "medical",
-                                                       "civil_protection", "municipal"};
 
 bool ValidCode(const std::string& s) {
   return !s.empty() && s.size() <= 32 && std::all_of(s.begin(), s.end(), [](char c) {
@@ -126,9 +125,7 @@ bool UnitTransitionAllowed(std::string_view from, std::string_view to) {
   return false;
 }
 
-bool IsAgency(std::string_view agency) {
-  return std::find(kAgencies.begin(), kAgencies.end(), agency) != kAgencies.end();
-}
+bool IsAgency(std::string_view agency) { return auth::IsKnownAgency(agency); }
 
 Status ValidateNewUnit(const NewUnit& u) {
   if (u.callsign.empty() || u.callsign.size() > 32 ||
@@ -136,7 +133,7 @@ Status ValidateNewUnit(const NewUnit& u) {
                    [](char c) { return c > 0x20 && c < 0x7f; }))
     return Unprocessable("'callsign' must be 1 to 32 printable ASCII characters without spaces");
   if (!IsAgency(u.agency))
-    return Unprocessable("'agency' must be police, fire, medical, civil_protection or municipal");
+    return Unprocessable("'agency' must be one of " + auth::AgencyList());
   if (!IsUnitKind(u.kind))
     return Unprocessable(
         "'kind' must be patrol_car, motorbike, foot, ambulance, engine or municipal_crew");
@@ -371,6 +368,10 @@ void UnitService::Dispatch(std::string incident_id, std::string unit_id, std::st
         if (!loaded_incident.ok()) return loaded_incident.status();
         if (!*loaded_incident) return NotFound("no incident '" + incident_id + "'");
         const Incident& cur = **loaded_incident;
+        if (!auth::AgencyMayServe(u->agency, cur.family))
+          return Unprocessable("unit " + u->callsign + " (" + u->agency +
+                               ") takes support tasks only (logistics, disaster, border), not a '" +
+                               cur.family + "' incident");
         if (!cur.merged_into.empty())
           return Conflict("incident was merged into '" + cur.merged_into + "'");
         std::optional<IncidentStatus> status = cur.status;

@@ -385,6 +385,53 @@ TEST_P(DispatchTest, AlertToClosedWithThePublicTimelineOnTheReportersStream) {
             200);
 }
 
+// The armed forces take support tasks only (logistics, disaster, border): a category may
+// route to them only in a support family, they are never recommended for "any agency", and
+// a unit of theirs is never dispatched to a crime incident (auth::AgencyTable()).
+TEST_P(DispatchTest, ArmedForcesAreGivenSupportTasksOnly) {
+  const Api a = api();
+  json::object crime_cat{{"code", "robo_militar"},
+                         {"family", "crime"},
+                         {"priority", 2},
+                         {"sensitivity", "public"},
+                         {"agencies", json::array{"police", "armed_forces"}},
+                         {"labels", json::object{{"es", "Robo"}, {"en", "Robbery"}}}};
+  Reply refused = a.Call("POST", "/api/v1/categories", Api::Obj(crime_cat), dep_->root);
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  EXPECT_NE(refused.body.find("support tasks only"), std::string::npos) << refused.body;
+  json::object flood{{"code", "inundacion_" + GetParam()},
+                     {"family", "disaster"},
+                     {"priority", 1},
+                     {"sensitivity", "public"},
+                     {"agencies", json::array{"civil_protection", "armed_forces"}},
+                     {"labels", json::object{{"es", "Inundación"}, {"en", "Flood"}}}};
+  Reply created = a.Call("POST", "/api/v1/categories", Api::Obj(flood), dep_->root);
+  ASSERT_EQ(created.status, 201) << created.body;
+
+  const std::string army = AddUnit("EJ-" + GetParam(), "patrol_car", "armed_forces", 50, 0);
+  json::object robbery{{"category", "robo"}, {"lat", kLat}, {"lon", kLon}, {"caller_name", "Ana"}};
+  Reply c = a.Call("POST", "/api/v1/incidents", Api::Obj(robbery), dep_->op_in.second);
+  ASSERT_EQ(c.status, 201) << c.body;
+  const std::string crime_incident = Id(c);
+  Reply rec = a.Call("GET", "/api/v1/incidents/" + crime_incident + "/recommendations?k=50", "",
+                     dep_->op_in.second);
+  ASSERT_EQ(rec.status, 200) << rec.body;
+  for (const json::value& u : rec.Json().at("units").as_array())
+    EXPECT_NE(u.at("unit_id").as_string(), army) << rec.body;
+  Reply dis = a.Call("POST", "/api/v1/incidents/" + crime_incident + "/dispatch",
+                     Api::Obj({{"unit_id", army}}), dep_->op_in.second);
+  EXPECT_EQ(dis.status, 422) << dis.body;
+  EXPECT_NE(dis.body.find("support tasks only"), std::string::npos) << dis.body;
+
+  json::object flooding{{"category", std::string(flood.at("code").as_string())},
+                        {"lat", kLat}, {"lon", kLon}, {"caller_name", "Ana"}};
+  Reply f = a.Call("POST", "/api/v1/incidents", Api::Obj(flooding), dep_->op_in.second);
+  ASSERT_EQ(f.status, 201) << f.body;
+  Reply ok = a.Call("POST", "/api/v1/incidents/" + Id(f) + "/dispatch",
+                    Api::Obj({{"unit_id", army}}), dep_->op_in.second);
+  EXPECT_EQ(ok.status, 200) << ok.body;
+}
+
 TEST_P(DispatchTest, CallsDuplicatesAndMerge) {
   const Api a = api();
   json::object call{{"category", "robo"},       {"lat", kLat + 0.0005},

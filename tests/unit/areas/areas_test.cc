@@ -421,8 +421,6 @@ TEST(Kinds, NamesRoundTrip) {
   for (Kind k : {Kind::kRegion, Kind::kPrecinct, Kind::kSector, Kind::kNeighbourhood})
     EXPECT_EQ(ParseKind(KindName(k)), k);
   EXPECT_FALSE(ParseKind("comuna"));
-  EXPECT_TRUE(IsKnownAgency("civil_protection"));
-  EXPECT_FALSE(IsKnownAgency("Police"));
 }
 
 }  // namespace

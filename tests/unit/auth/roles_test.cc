@@ -85,3 +85,64 @@ TEST(RolesTest, HoldsAny) {
 
 }  // namespace
 }  // namespace centinela::auth
+
+namespace centinela::auth {
+namespace {
+
+TEST(RoleTableTest, EveryRoleHasOneRowInOrder) {
+  const std::vector<Role> all = {Role::kNeighbour, Role::kOperator, Role::kResponder,
+                                 Role::kAnalyst, Role::kAdmin, Role::kDeanonymise};
+  ASSERT_EQ(RoleTable().size(), all.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(RoleTable()[i].role, all[i]);
+    EXPECT_EQ(&SpecOf(all[i]), &RoleTable()[i]);
+    EXPECT_FALSE(RoleTable()[i].summary.empty());
+  }
+  EXPECT_EQ(SpecOf(Role::kNeighbour).scope, RoleScope::kNone);
+  EXPECT_FALSE(IsAreaScopedRole(Role::kNeighbour));
+  EXPECT_TRUE(IsAreaScopedRole(Role::kDeanonymise));
+  EXPECT_FALSE(IsStaffRole(Role::kDeanonymise));
+  EXPECT_TRUE(IsStaffRole(Role::kAnalyst));
+}
+
+TEST(RoleTableTest, WhatEachRoleMayNeverRead) {
+  // Who filed an anonymous report: only a deanonymise grant, never a job role.
+  for (Role r : {Role::kNeighbour, Role::kOperator, Role::kResponder, Role::kAnalyst, Role::kAdmin})
+    EXPECT_FALSE(MayRead(r, DataClass::kReporterIdentity)) << RoleName(r);
+  EXPECT_TRUE(MayRead(Role::kDeanonymise, DataClass::kReporterIdentity));
+  // Case reports: staff only; a deanonymise grant alone shows no report.
+  EXPECT_FALSE(MayRead(Role::kNeighbour, DataClass::kCaseReports));
+  EXPECT_FALSE(MayRead(Role::kDeanonymise, DataClass::kCaseReports));
+  for (Role r : {Role::kOperator, Role::kResponder, Role::kAnalyst, Role::kAdmin})
+    EXPECT_TRUE(MayRead(r, DataClass::kCaseReports)) << RoleName(r);
+  // Protection cases, plate history and faces belong to the roles their modules add.
+  for (const RoleSpec& spec : RoleTable())
+    for (DataClass c : {DataClass::kProtectionCases, DataClass::kPlateHistory, DataClass::kFaces})
+      EXPECT_FALSE(MayRead(spec.role, c)) << spec.name << " " << DataClassName(c);
+}
+
+TEST(AgencyTableTest, ArmedForcesTakeSupportTasksOnly) {
+  EXPECT_TRUE(IsKnownAgency("armed_forces"));
+  EXPECT_TRUE(IsSupportOnlyAgency("armed_forces"));
+  for (std::string_view f : {"logistics", "disaster", "border"})
+    EXPECT_TRUE(AgencyMayServe("armed_forces", f)) << f;
+  for (std::string_view f : {"crime", "emergency", "violence", "city_service"})
+    EXPECT_FALSE(AgencyMayServe("armed_forces", f)) << f;
+  for (DataClass c : {DataClass::kCaseReports, DataClass::kReporterIdentity,
+                      DataClass::kProtectionCases, DataClass::kPlateHistory, DataClass::kFaces})
+    EXPECT_FALSE(AgencyMayRead("armed_forces", c)) << DataClassName(c);
+  // The other agencies serve every family, support included.
+  for (std::string_view a : {"police", "fire", "medical", "civil_protection", "municipal"}) {
+    EXPECT_FALSE(IsSupportOnlyAgency(a)) << a;
+    for (std::string_view f : {"crime", "violence", "disaster", "logistics"})
+      EXPECT_TRUE(AgencyMayServe(a, f)) << a << " " << f;
+    EXPECT_TRUE(AgencyMayRead(a, DataClass::kCaseReports)) << a;
+  }
+  EXPECT_FALSE(AgencyMayServe("navy", "disaster"));
+  EXPECT_FALSE(AgencyMayServe("police", "parking"));
+  EXPECT_FALSE(IsKnownAgency("Police"));
+  EXPECT_EQ(TaskFamilyList(), "crime, emergency, violence, city_service, logistics, disaster, border");
+}
+
+}  // namespace
+}  // namespace centinela::auth

@@ -57,6 +57,12 @@ TEST(Categories, ValidationNamesEachBrokenRule) {
        [](Category& c) {
          c.agencies = {"police", "police"};
        }},
+      {"armed forces on a crime category", [](Category& c) { c.agencies = {"police", "armed_forces"}; }},
+      {"armed forces on a violence category",
+       [](Category& c) {
+         c.family = "violence";
+         c.agencies = {"armed_forces"};
+       }},
       {"priority 0", [](Category& c) { c.priority = 0; }},
       {"priority 5", [](Category& c) { c.priority = 5; }},
   };
@@ -67,6 +73,22 @@ TEST(Categories, ValidationNamesEachBrokenRule) {
     Status s = ValidateCategory(c);
     EXPECT_EQ(s.code(), Code::kUnprocessable) << b.what;
   }
+}
+
+// The armed forces may be given support tasks only (logistics, disaster, border).
+TEST(Categories, ArmedForcesOnlyOnSupportFamilies) {
+  for (const char* family : {"logistics", "disaster", "border"}) {
+    Category c = Valid();
+    c.family = family;
+    c.agencies = {"civil_protection", "armed_forces"};
+    EXPECT_TRUE(ValidateCategory(c).ok()) << family << ": " << ValidateCategory(c).message();
+  }
+  Category c = Valid();
+  c.family = "emergency";
+  c.agencies = {"armed_forces"};
+  Status s = ValidateCategory(c);
+  EXPECT_EQ(s.code(), Code::kUnprocessable);
+  EXPECT_NE(s.message().find("support tasks only"), std::string::npos) << s.message();
 }
 
 TEST(Categories, SensitivityNames) {

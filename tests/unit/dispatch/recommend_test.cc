@@ -63,6 +63,21 @@ TEST(RankUnits, FiltersAgencyAvailabilityAndCapabilities) {
   EXPECT_EQ(r[1].unit_id, "e");
 }
 
+// "Any agency" never includes the armed forces: they are sent only where a (support)
+// category names them.
+TEST(RankUnits, ArmedForcesOnlyWhenTheCategoryNamesThem) {
+  const std::vector<Candidate> units = {Make("army", "patrol_car", 10, 0, "armed_forces"),
+                                        Make("pol", "patrol_car", 500, 0, "police")};
+  RecommendQuery any{kLat, kLon, {}, {}, 5};
+  auto r = RankUnits(any, units);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].unit_id, "pol");
+  RecommendQuery support{kLat, kLon, {"civil_protection", "armed_forces"}, {}, 5};
+  r = RankUnits(support, units);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].unit_id, "army");
+}
+
 TEST(RankUnits, KLimitsAndTiesBreakByCallsign) {
   RecommendQuery q{kLat, kLon, {}, {}, 2};
   auto r = RankUnits(q, {Make("z", "patrol_car", 500, 0), Make("y", "patrol_car", -500, 0),

@@ -6,7 +6,7 @@ import { qs, request, type Category, type Me } from './client';
 export type User = Pick<Me, 'id' | 'email' | 'phone' | 'display_name' | 'locale' | 'roles'> & { created_at?: string };
 
 export const ROLES = ['neighbour', 'operator', 'responder', 'analyst', 'admin', 'deanonymise'] as const;
-export const AGENCIES = ['police', 'fire', 'medical', 'civil_protection', 'municipal'] as const;
+export const AGENCIES = ['police', 'fire', 'medical', 'civil_protection', 'municipal', 'armed_forces'] as const;
 export const AREA_KINDS = ['region', 'precinct', 'sector', 'neighbourhood'] as const;
 
 export interface NewArea {

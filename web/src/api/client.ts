@@ -42,7 +42,7 @@ export interface Labels {
 }
 export interface Category {
   code: string;
-  family: 'crime' | 'emergency' | 'violence' | 'city_service';
+  family: 'crime' | 'emergency' | 'violence' | 'city_service' | 'logistics' | 'disaster' | 'border';
   sensitivity: 'public' | 'restricted';
   priority: number;
   agencies: string[];

@@ -10,7 +10,7 @@ import { formatNumber, lang, t, type MessageKey } from '../i18n';
 import { submitAlert } from '../offline/queue';
 import { categoriesStore, linkTo, navigate, useStore } from '../session';
 
-const FAMILY_ORDER = ['emergency', 'crime', 'violence', 'city_service'] as const;
+const FAMILY_ORDER = ['emergency', 'crime', 'violence', 'city_service', 'disaster', 'logistics', 'border'] as const;
 
 export function AlertFlow() {
   const categories = useStore(categoriesStore);

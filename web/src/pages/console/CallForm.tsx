@@ -10,7 +10,7 @@ import { lang, t, type MessageKey } from '../../i18n';
 import { categoriesStore, useStore } from '../../session';
 
 
-const FAMILIES: Category['family'][] = ['emergency', 'violence', 'crime', 'city_service'];
+const FAMILIES: Category['family'][] = ['emergency', 'violence', 'crime', 'city_service', 'disaster', 'logistics', 'border'];
 
 function parseCoord(text: string, limit: number): number | null {
   const v = Number(text.trim().replace(',', '.'));
