@@ -12,6 +12,7 @@
 #include "api/route.h"
 #include "api/static_api.h"
 #include "api/stream_api.h"
+#include "common/redact.h"
 #include "app/access_review.h"
 #include "app/config.h"
 #include "app/demo.h"

@@ -8,6 +8,8 @@
 #include <functional>
 #include <toml++/toml.h>
 
+#include "common/redact.h"
+
 namespace centinela::app {
 
 const std::vector<KeySpec>& ConfigKeys() {
@@ -201,14 +203,5 @@ std::string Config::Dump() const {
   return out;
 }
 
-std::string RedactUrl(const std::string& url) {
-  size_t scheme = url.find("://");
-  if (scheme == std::string::npos) return url;
-  size_t at = url.find('@', scheme + 3);
-  if (at == std::string::npos) return url;
-  size_t colon = url.find(':', scheme + 3);
-  if (colon == std::string::npos || colon > at) return url;
-  return url.substr(0, colon + 1) + "***" + url.substr(at);
-}
 
 }  // namespace centinela::app

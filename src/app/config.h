@@ -51,7 +51,4 @@ class Config {
   std::map<std::string, std::string> values_;
 };
 
-//! Masks the password in a database URL ("postgresql://u:***@h/db").
-std::string RedactUrl(const std::string& url);
-
 }  // namespace centinela::app

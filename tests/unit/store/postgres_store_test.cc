@@ -1,8 +1,8 @@
 // PostgreSQL-only behaviour that the cross-backend conformance suite cannot express: lost
-// connections, several nodes sharing one database, password redaction, libpq specifics.
-// Needs CENTINELA_TEST_PG_URL (scripts/with-postgres.sh sets it); skips otherwise, except
-// for the RedactUrl cases which need no server. Each case works in its own schema and only
-// touches its own connections, so it can run beside the conformance suite.
+// connections, several nodes sharing one database, libpq specifics (password redaction is
+// tested in tests/unit/common/redact_test.cc). Needs CENTINELA_TEST_PG_URL
+// (scripts/with-postgres.sh sets it); skips otherwise. Each case works in its own schema and
+// only touches its own connections, so it can run beside the conformance suite.
 
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
@@ -17,26 +17,11 @@
 #include "common/clock.h"
 #include "common/hash.h"
 #include "events/audit.h"
-#include "store/postgres/redact_url.h"
 #include "store/store.h"
 
 namespace centinela::store {
 namespace {
 
-TEST(RedactUrlTest, HidesPasswordsInEveryForm) {
-  EXPECT_EQ(RedactUrl("postgresql://bob:hunter2@db.example:5432/app?sslmode=require"),
-            "postgresql://bob:***@db.example:5432/app?sslmode=require");
-  EXPECT_EQ(RedactUrl("postgres://bob@db/app?password=hunter2&sslmode=disable"),
-            "postgres://bob@db/app?password=***&sslmode=disable");
-  EXPECT_EQ(RedactUrl("postgresql://centinela@127.0.0.1:5432/centinela_test"),
-            "postgresql://centinela@127.0.0.1:5432/centinela_test");
-  EXPECT_EQ(RedactUrl("postgresql://u:p%40ss@h/d?options=-csearch_path%3Dx&password=z"),
-            "postgresql://u:***@h/d?options=-csearch_path%3Dx&password=***");
-  EXPECT_EQ(RedactUrl("host=h user=u password=hunter2 dbname=d"),
-            "host=h user=u password=*** dbname=d");
-  EXPECT_EQ(RedactUrl("host=h password = 'a b\\' c' dbname=d"), "host=h password = *** dbname=d");
-  EXPECT_EQ(RedactUrl("host=h passwordless=1"), "host=h passwordless=1");
-}
 
 class PostgresStoreTest : public ::testing::Test {
  protected:
