@@ -66,11 +66,11 @@ Result<Config> LoadConfig(const CommonFlags& f, char** envp) {
   Result<Config> c = Config::Load(f.config_path, envp);
   if (!c.ok()) return c;
   if (!f.db.empty()) {
-    Status s = c->Set("store.url", f.db);
+    Status s = c->Set(keys::kStoreUrl.name, f.db);
     if (!s.ok()) return s;
   }
   if (!f.data_dir.empty()) {
-    Status s = c->Set("data_dir", f.data_dir);
+    Status s = c->Set(keys::kDataDir.name, f.data_dir);
     if (!s.ok()) return s;
   }
   return c;
@@ -85,14 +85,14 @@ Result<std::unique_ptr<store::Store>> OpenConfiguredStore(const Config& c, Metri
   std::string url = c.StoreUrl();
   if (url.rfind("sqlite:", 0) == 0) {
     std::error_code ec;
-    std::filesystem::create_directories(c.Str("data_dir"), ec);
-    if (ec) return Unavailable("cannot create data directory " + c.Str("data_dir") + ": " + ec.message());
+    std::filesystem::create_directories(c.Str(keys::kDataDir), ec);
+    if (ec) return Unavailable("cannot create data directory " + c.Str(keys::kDataDir) + ": " + ec.message());
   }
   store::StoreOptions opts;
-  opts.reader_connections = static_cast<int>(c.Int("store.reader_connections"));
-  opts.max_batch = static_cast<int>(c.Int("store.max_batch"));
-  opts.max_queue = static_cast<int>(c.Int("store.max_queue"));
-  opts.synchronous_full = c.Bool("store.synchronous_full");
+  opts.reader_connections = static_cast<int>(c.Int(keys::kStoreReaderConnections));
+  opts.max_batch = static_cast<int>(c.Int(keys::kStoreMaxBatch));
+  opts.max_queue = static_cast<int>(c.Int(keys::kStoreMaxQueue));
+  opts.synchronous_full = c.Bool(keys::kStoreSynchronousFull);
   opts.metrics = metrics;
   auto store = store::OpenStore(url, opts);
   if (!store.ok()) return Status(store.status().code(), "cannot open store " + RedactUrl(url) + ": " + store.status().message());
@@ -104,21 +104,21 @@ Result<std::unique_ptr<store::Store>> OpenConfiguredStore(const Config& c, Metri
 
 auth::AccountsOptions AccountsOptionsFrom(const Config& c) {
   auth::AccountsOptions o;
-  o.token_ttl_ms = c.Int("auth.token_ttl_hours") * 3600 * 1000;
-  o.hash_threads = static_cast<int>(c.Int("auth.hash_threads"));
-  o.min_password_length = static_cast<size_t>(c.Int("auth.min_password_length"));
-  o.fast_hash_for_tests = c.Bool("auth.bench_fast_password_hash");
-  o.throttle.max_failures_per_account = static_cast<int>(c.Int("auth.login_max_failures_per_account"));
-  o.throttle.max_failures_per_ip = static_cast<int>(c.Int("auth.login_max_failures_per_ip"));
-  o.throttle.window_ms = c.Int("auth.login_window_s") * 1000;
-  o.throttle.base_lockout_ms = c.Int("auth.login_lockout_s") * 1000;
-  o.require_totp_for_staff = c.Bool("auth.require_totp_for_staff");
+  o.token_ttl_ms = c.Int(keys::kAuthTokenTtlHours) * 3600 * 1000;
+  o.hash_threads = static_cast<int>(c.Int(keys::kAuthHashThreads));
+  o.min_password_length = static_cast<size_t>(c.Int(keys::kAuthMinPasswordLength));
+  o.fast_hash_for_tests = c.Bool(keys::kAuthBenchFastPasswordHash);
+  o.throttle.max_failures_per_account = static_cast<int>(c.Int(keys::kAuthLoginMaxFailuresPerAccount));
+  o.throttle.max_failures_per_ip = static_cast<int>(c.Int(keys::kAuthLoginMaxFailuresPerIp));
+  o.throttle.window_ms = c.Int(keys::kAuthLoginWindowS) * 1000;
+  o.throttle.base_lockout_ms = c.Int(keys::kAuthLoginLockoutS) * 1000;
+  o.require_totp_for_staff = c.Bool(keys::kAuthRequireTotpForStaff);
   return o;
 }
 
 Result<http::ServerOptions> ServerOptionsFrom(const Config& c) {
   http::ServerOptions o;
-  std::string listen = c.Str("server.listen");
+  std::string listen = c.Str(keys::kServerListen);
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) return InvalidArgument("server.listen must be HOST:PORT, got '" + listen + "'");
   o.host = listen.substr(0, colon);
@@ -130,20 +130,20 @@ Result<http::ServerOptions> ServerOptionsFrom(const Config& c) {
   } catch (...) {
     return InvalidArgument("server.listen has a bad port: '" + listen + "'");
   }
-  o.threads = static_cast<int>(c.Int("server.threads"));
-  o.max_body_bytes = static_cast<size_t>(c.Int("server.max_body_bytes"));
-  o.read_timeout_ms = static_cast<int>(c.Int("server.read_timeout_ms"));
-  o.idle_timeout_ms = static_cast<int>(c.Int("server.idle_timeout_ms"));
-  o.drain_timeout_ms = static_cast<int>(c.Int("server.drain_timeout_ms"));
-  o.max_connections = static_cast<int>(c.Int("server.max_connections"));
-  Result<std::vector<http::Cidr>> proxies = http::ParseCidrList(c.Str("server.trusted_proxies"));
+  o.threads = static_cast<int>(c.Int(keys::kServerThreads));
+  o.max_body_bytes = static_cast<size_t>(c.Int(keys::kServerMaxBodyBytes));
+  o.read_timeout_ms = static_cast<int>(c.Int(keys::kServerReadTimeoutMs));
+  o.idle_timeout_ms = static_cast<int>(c.Int(keys::kServerIdleTimeoutMs));
+  o.drain_timeout_ms = static_cast<int>(c.Int(keys::kServerDrainTimeoutMs));
+  o.max_connections = static_cast<int>(c.Int(keys::kServerMaxConnections));
+  Result<std::vector<http::Cidr>> proxies = http::ParseCidrList(c.Str(keys::kServerTrustedProxies));
   if (!proxies.ok())
     return InvalidArgument("server.trusted_proxies: " + proxies.status().message());
   o.trusted_proxies = std::move(proxies).value();
   // The browser may fetch basemap tiles only from origins the Content-Security-Policy
   // names, so a tile server on another host is added to it, and a URL we cannot reduce to
   // an origin is refused here rather than leaving a blank map and a CSP error in the console.
-  if (const std::string tiles = c.Str("web.tile_url");
+  if (const std::string tiles = c.Str(keys::kWebTileUrl);
       !tiles.empty() && !(tiles.starts_with('/') && !tiles.starts_with("//"))) {
     std::string origin = http::OriginOf(tiles);
     if (origin.empty())
@@ -177,10 +177,10 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   Result<Config> config = LoadConfig(flags, envp);
   if (!config.ok()) return Fail(config.status());
   if (!listen.empty()) {
-    Status s = config->Set("server.listen", listen);
+    Status s = config->Set(keys::kServerListen.name, listen);
     if (!s.ok()) return Fail(s);
   }
-  InitLogging(config->Str("log.level"), config->Bool("log.access"));
+  InitLogging(config->Str(keys::kLogLevel), config->Bool(keys::kLogAccess));
   InitCrypto();
   Metrics metrics;
   auto server_options = ServerOptionsFrom(*config);
@@ -214,18 +214,18 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   s = categories.Load();
   if (!s.ok()) return Fail(s);
   community::ReportServiceOptions report_options;
-  report_options.max_per_minute = static_cast<int>(config->Int("reports.max_per_minute"));
-  report_options.max_per_day = static_cast<int>(config->Int("reports.max_per_day"));
-  report_options.default_area = config->Str("reports.default_area");
+  report_options.max_per_minute = static_cast<int>(config->Int(keys::kReportsMaxPerMinute));
+  report_options.max_per_day = static_cast<int>(config->Int(keys::kReportsMaxPerDay));
+  report_options.default_area = config->Str(keys::kReportsDefaultArea);
   if (!report_options.default_area.empty() && !areas.Get(report_options.default_area))
     spdlog::warn("reports.default_area '{}' is not a known area", report_options.default_area);
   community::ReportService reports(**store, areas, categories, report_options);
 
   media::MediaOptions media_options;
-  media_options.dir = config->Str("data_dir") + "/media";
-  media_options.max_image_bytes = static_cast<size_t>(config->Int("media.max_image_bytes"));
-  media_options.max_video_bytes = static_cast<size_t>(config->Int("media.max_video_bytes"));
-  media_options.max_audio_bytes = static_cast<size_t>(config->Int("media.max_audio_bytes"));
+  media_options.dir = config->Str(keys::kDataDir) + "/media";
+  media_options.max_image_bytes = static_cast<size_t>(config->Int(keys::kMediaMaxImageBytes));
+  media_options.max_video_bytes = static_cast<size_t>(config->Int(keys::kMediaMaxVideoBytes));
+  media_options.max_audio_bytes = static_cast<size_t>(config->Int(keys::kMediaMaxAudioBytes));
   media::MediaService media(
       **store, clock, media_options,
       media::ProofsOfResidenceFirst(**store, areas, ReportMediaAccess(**store, areas, reports)));
@@ -233,28 +233,28 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   if (!s.ok()) return Fail(s);
 
   community::MembershipOptions membership_options;
-  membership_options.max_per_day = static_cast<int>(config->Int("memberships.max_per_day"));
+  membership_options.max_per_day = static_cast<int>(config->Int(keys::kMembershipsMaxPerDay));
   community::MembershipService memberships(**store, areas, membership_options);
   community::FamilyService family(**store);
 
   community::CommentServiceOptions comment_options;
-  comment_options.max_per_minute = static_cast<int>(config->Int("community.comments_per_minute"));
-  comment_options.max_per_day = static_cast<int>(config->Int("community.comments_per_day"));
+  comment_options.max_per_minute = static_cast<int>(config->Int(keys::kCommunityCommentsPerMinute));
+  comment_options.max_per_day = static_cast<int>(config->Int(keys::kCommunityCommentsPerDay));
   community::CommentService comments(**store, comment_options);
 
   dispatch::IncidentOptions incident_options;
   incident_options.duplicate_radius_m =
-      static_cast<double>(config->Int("incidents.duplicate_radius_m"));
-  incident_options.duplicate_window_ms = config->Int("incidents.duplicate_window_s") * 1000;
+      static_cast<double>(config->Int(keys::kIncidentsDuplicateRadiusM));
+  incident_options.duplicate_window_ms = config->Int(keys::kIncidentsDuplicateWindowS) * 1000;
   incident_options.default_area = report_options.default_area;
   dispatch::IncidentService incidents(**store, areas, categories, incident_options);
   tracking::PositionIndex position_index;
   dispatch::UnitService units(**store, areas, position_index,
-                              config->Int("tracking.stale_after_s") * 1000);
+                              config->Int(keys::kTrackingStaleAfterS) * 1000);
   s = units.Load();
   if (!s.ok()) return Fail(s);
   tracking::PositionOptions position_options;
-  position_options.retention_ms = config->Int("tracking.retention_days") * 24 * 3600 * 1000;
+  position_options.retention_ms = config->Int(keys::kTrackingRetentionDays) * 24 * 3600 * 1000;
   position_options.scope_for = [&units](const std::string& unit_id) {
     auto u = units.Get(unit_id);
     return u ? "staff:area:" + u->home_area : std::string("admin");
@@ -263,13 +263,13 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   s = positions.Load();
   if (!s.ok()) return Fail(s);
   // The demo fleet and its device keys (for `centinela simulate`, see app/simulate.h).
-  const std::string demo_units_file = config->Str("data_dir") + "/demo-units.json";
+  const std::string demo_units_file = config->Str(keys::kDataDir) + "/demo-units.json";
   if (demo) {
     s = LoadDemoUnits(**store, units, positions, demo_units_file);
     if (!s.ok()) return Fail(Status(s.code(), "demo units: " + s.message()));
   }
   // "unit.stale" on the stream once a unit has been silent for tracking.stale_after_s.
-  positions.StartStaleSweeper(config->Int("tracking.stale_after_s") * 1000, 15'000);
+  positions.StartStaleSweeper(config->Int(keys::kTrackingStaleAfterS) * 1000, 15'000);
   dispatch::BroadcastService broadcasts(**store);
 
   api::ApiContext ctx{**store, accounts, areas, metrics, CENTINELA_VERSION};
@@ -279,8 +279,8 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   ctx.comments = &comments;
   ctx.memberships = &memberships;
   ctx.family = &family;
-  community::RateLimiter registrations(static_cast<int>(config->Int("auth.register_max_per_minute_per_ip")),
-                                       static_cast<int>(config->Int("auth.register_max_per_day_per_ip")),
+  community::RateLimiter registrations(static_cast<int>(config->Int(keys::kAuthRegisterMaxPerMinutePerIp)),
+                                       static_cast<int>(config->Int(keys::kAuthRegisterMaxPerDayPerIp)),
                                        clock);
   ctx.registrations = &registrations;
   // The crime map's in-memory index: every complaint and report now, then the log.
@@ -299,10 +299,10 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   // PostgreSQL) and fans them out to /api/v1/stream sessions.
   realtime::StoreEventSource stream_source(**store);
   realtime::HubOptions hub_options;
-  hub_options.max_queue = static_cast<size_t>(config->Int("stream.max_queue"));
-  hub_options.max_sessions_per_user = static_cast<int>(config->Int("stream.max_sessions_per_user"));
-  hub_options.replay_max_events = config->Int("stream.replay_max_events");
-  hub_options.replay_max_age_ms = config->Int("stream.replay_max_age_ms");
+  hub_options.max_queue = static_cast<size_t>(config->Int(keys::kStreamMaxQueue));
+  hub_options.max_sessions_per_user = static_cast<int>(config->Int(keys::kStreamMaxSessionsPerUser));
+  hub_options.replay_max_events = config->Int(keys::kStreamReplayMaxEvents);
+  hub_options.replay_max_age_ms = config->Int(keys::kStreamReplayMaxAgeMs);
   hub_options.area_path = [&areas](const std::string& code) { return areas.Path(code); };
   hub_options.report_lookup = [&ctx](const std::string& id) { return api::ReportInfoFor(ctx, id); };
   hub_options.area_descendants = [&areas](const std::string& code) { return areas.Descendants(code); };
@@ -319,13 +319,13 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   if (!s.ok()) return Fail(s);
   realtime::StreamOptions stream_options;
   stream_options.max_queue = hub_options.max_queue;
-  stream_options.ping_interval_ms = static_cast<int>(config->Int("stream.ping_interval_ms"));
-  stream_options.idle_timeout_ms = static_cast<int>(config->Int("stream.idle_timeout_ms"));
-  stream_options.write_timeout_ms = static_cast<int>(config->Int("stream.write_timeout_ms"));
-  stream_options.send_buffer_bytes = static_cast<int>(config->Int("stream.send_buffer_bytes"));
+  stream_options.ping_interval_ms = static_cast<int>(config->Int(keys::kStreamPingIntervalMs));
+  stream_options.idle_timeout_ms = static_cast<int>(config->Int(keys::kStreamIdleTimeoutMs));
+  stream_options.write_timeout_ms = static_cast<int>(config->Int(keys::kStreamWriteTimeoutMs));
+  stream_options.send_buffer_bytes = static_cast<int>(config->Int(keys::kStreamSendBufferBytes));
   realtime::StreamServer stream(hub, stream_options, api::StreamAuthenticator(ctx), metrics);
-  api::WebOptions web_options{api::ResolveWebDir(config->Str("web.dir"), CENTINELA_SOURCE_DIR),
-                              config->Str("web.tile_url"), config->Str("web.tile_attribution")};
+  api::WebOptions web_options{api::ResolveWebDir(config->Str(keys::kWebDir), CENTINELA_SOURCE_DIR),
+                              config->Str(keys::kWebTileUrl), config->Str(keys::kWebTileAttribution)};
   ctx.stream = &stream;
   ctx.client_config = api::ClientConfigBody(web_options, ctx.version);
   http::Router router;
@@ -339,9 +339,9 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   http::Router osmand_router;
   api::AddOsmAndRoutes(osmand_router, ctx);
   std::unique_ptr<http::Server> osmand_server;
-  if (const std::string osmand_listen = config->Str("tracking.osmand_listen"); !osmand_listen.empty()) {
+  if (const std::string osmand_listen = config->Str(keys::kTrackingOsmandListen); !osmand_listen.empty()) {
     Config osmand_config = *config;
-    Status set = osmand_config.Set("server.listen", osmand_listen);
+    Status set = osmand_config.Set(keys::kServerListen.name, osmand_listen);
     auto osmand_options = set.ok() ? ServerOptionsFrom(osmand_config) : Result<http::ServerOptions>(set);
     if (!osmand_options.ok()) return Fail(osmand_options.status());
     osmand_options->threads = 1;
@@ -375,7 +375,7 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
 int Migrate(const CommonFlags& flags, char** envp) {
   Result<Config> config = LoadConfig(flags, envp);
   if (!config.ok()) return Fail(config.status());
-  InitLogging(config->Str("log.level"), false);
+  InitLogging(config->Str(keys::kLogLevel), false);
   auto store = OpenConfiguredStore(*config, nullptr);
   if (!store.ok()) return Fail(store.status());
   {
@@ -397,7 +397,7 @@ struct UserAddFlags {
 int UserAdd(const CommonFlags& flags, const UserAddFlags& u, char** envp) {
   Result<Config> config = LoadConfig(flags, envp);
   if (!config.ok()) return Fail(config.status());
-  InitLogging(config->Str("log.level"), false);
+  InitLogging(config->Str(keys::kLogLevel), false);
   InitCrypto();
   auto role = auth::ParseRole(u.role);
   if (!role) return Fail(InvalidArgument("unknown role '" + u.role + "' (neighbour, operator, responder, analyst, admin)"));
@@ -439,7 +439,7 @@ int UserAdd(const CommonFlags& flags, const UserAddFlags& u, char** envp) {
 int AuditVerify(const CommonFlags& flags, char** envp) {
   Result<Config> config = LoadConfig(flags, envp);
   if (!config.ok()) return Fail(config.status());
-  InitLogging(config->Str("log.level"), false);
+  InitLogging(config->Str(keys::kLogLevel), false);
   auto store = OpenConfiguredStore(*config, nullptr);
   if (!store.ok()) return Fail(store.status());
   const bool tty = isatty(STDERR_FILENO);
@@ -465,20 +465,11 @@ int ConfigShow(const CommonFlags& flags, char** envp) {
   return 0;
 }
 
-int ConfigKeysMarkdown() {
-  std::cout << "| key | environment | type | default | meaning |\n|---|---|---|---|---|\n";
-  for (const KeySpec& k : ConfigKeys()) {
-    const char* type = k.type == KeyType::kInt ? "integer" : k.type == KeyType::kBool ? "boolean" : "string";
-    std::cout << "| `" << k.key << "` | `" << EnvName(k.key) << "` | " << type << " | `" << k.default_value
-              << "` | " << k.help << " |\n";
-  }
-  return 0;
-}
 
 int ReportAdoptionCommand(const CommonFlags& flags, const AdoptionReportFlags& f, char** envp) {
   Result<Config> config = LoadConfig(flags, envp);
   if (!config.ok()) return Fail(config.status());
-  InitLogging(config->Str("log.level"), false);
+  InitLogging(config->Str(keys::kLogLevel), false);
   auto store = OpenConfiguredStore(*config, nullptr);
   if (!store.ok()) return Fail(store.status());
   Result<std::string> text = Internal("not run");
@@ -498,7 +489,7 @@ int ReportAdoptionCommand(const CommonFlags& flags, const AdoptionReportFlags& f
 int ReportMonthlyCommand(const CommonFlags& flags, const MonthlyReportFlags& f, char** envp) {
   Result<Config> config = LoadConfig(flags, envp);
   if (!config.ok()) return Fail(config.status());
-  InitLogging(config->Str("log.level"), false);
+  InitLogging(config->Str(keys::kLogLevel), false);
   auto store = OpenConfiguredStore(*config, nullptr);
   if (!store.ok()) return Fail(store.status());
   int rc = 1;
@@ -516,7 +507,7 @@ int ReportMonthlyCommand(const CommonFlags& flags, const MonthlyReportFlags& f, 
 int ImportComplaintsCommand(const CommonFlags& flags, const ImportComplaintsFlags& f, char** envp) {
   Result<Config> config = LoadConfig(flags, envp);
   if (!config.ok()) return Fail(config.status());
-  InitLogging(config->Str("log.level"), false);
+  InitLogging(config->Str(keys::kLogLevel), false);
   InitCrypto();
   auto store = OpenConfiguredStore(*config, nullptr);
   if (!store.ok()) return Fail(store.status());
@@ -535,7 +526,7 @@ int AccessReviewCommand(const CommonFlags& flags, const AccessReviewFlags& f, ch
   Result<Config> config = LoadConfig(flags, envp);
   if (!config.ok()) return Fail(config.status());
   if (f.days < 1) return Fail(InvalidArgument("--days must be at least 1"));
-  InitLogging(config->Str("log.level"), false);
+  InitLogging(config->Str(keys::kLogLevel), false);
   auto store = OpenConfiguredStore(*config, nullptr);
   if (!store.ok()) return Fail(store.status());
   SystemClock clock;
@@ -669,7 +660,10 @@ int RunCli(int argc, char** argv, char** envp) {
       return 0;
     }
     if (*config_show) return ConfigShow(config_flags, envp);
-    if (*config_keys) return ConfigKeysMarkdown();
+    if (*config_keys) {
+      std::cout << ConfigKeysTable();
+      return 0;
+    }
     if (*routes) {
       std::cout << (routes_format == "json" ? api::RoutesJson(api::ApiRoutes()) + "\n"
                                             : api::RoutesTable(api::ApiRoutes()));

@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
+#include <set>
 #include <sstream>
 
 namespace centinela::app {
@@ -21,9 +23,9 @@ TEST(Config, DefaultsCoverEveryKey) {
   char* env[] = {nullptr};
   auto c = Config::Load("", env);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_EQ(c->Str("server.listen"), "127.0.0.1:8080");
-  EXPECT_EQ(c->Int("store.max_batch"), 256);
-  EXPECT_TRUE(c->Bool("store.synchronous_full"));
+  EXPECT_EQ(c->Str(keys::kServerListen), "127.0.0.1:8080");
+  EXPECT_EQ(c->Int(keys::kStoreMaxBatch), 256);
+  EXPECT_TRUE(c->Bool(keys::kStoreSynchronousFull));
   EXPECT_EQ(c->StoreUrl(), "sqlite:./data/centinela.db");
 }
 
@@ -33,8 +35,8 @@ TEST(Config, TomlThenEnvironmentOverride) {
   char* env[] = {env_listen.data(), nullptr};
   auto c = Config::Load(path, env);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_EQ(c->Str("server.listen"), "127.0.0.1:7000");  // environment wins over the file
-  EXPECT_EQ(c->Int("server.threads"), 3);
+  EXPECT_EQ(c->Str(keys::kServerListen), "127.0.0.1:7000");  // environment wins over the file
+  EXPECT_EQ(c->Int(keys::kServerThreads), 3);
   EXPECT_EQ(c->StoreUrl(), "sqlite:/var/lib/centinela/centinela.db");
 }
 
@@ -81,17 +83,38 @@ TEST(Config, ShowNeverPrintsAPassword) {
   }
 }
 
-// docs/operations.md is what a sysadmin deploys from: every key must be documented there.
-TEST(Config, EveryKeyIsDocumentedInOperationsGuide) {
-  std::ifstream in(std::string(CENTINELA_SOURCE_DIR) + "/docs/operations.md");
-  ASSERT_TRUE(in) << "docs/operations.md is missing";
+std::string ReadSource(const std::string& relative) {
+  std::ifstream in(std::string(CENTINELA_SOURCE_DIR) + "/" + relative);
   std::stringstream ss;
   ss << in.rdbuf();
-  const std::string doc = ss.str();
-  for (const KeySpec& k : ConfigKeys()) {
-    EXPECT_NE(doc.find("`" + std::string(k.key) + "`"), std::string::npos) << k.key << " is not in docs/operations.md";
-    EXPECT_NE(doc.find(EnvName(k.key)), std::string::npos) << EnvName(k.key) << " is not in docs/operations.md";
-  }
+  return ss.str();
+}
+
+// docs/operations.md is what a sysadmin deploys from: its key table is exactly what
+// `centinela config keys` prints (regenerate it with that command when a key changes).
+TEST(Config, OperationsGuideHoldsTheKeyTableVerbatim) {
+  const std::string doc = ReadSource("docs/operations.md");
+  ASSERT_FALSE(doc.empty()) << "docs/operations.md is missing";
+  const std::string table = ConfigKeysTable();
+  EXPECT_NE(doc.find(table), std::string::npos)
+      << "docs/operations.md's configuration table differs from `centinela config keys`:\n" << table;
+  for (const KeySpec& k : ConfigKeys())
+    EXPECT_NE(doc.find(EnvName(k.key)), std::string::npos) << EnvName(k.key);
+}
+
+// Every typed constant of config_keys.h is a row of the table, and every row has its
+// constant (the table is built from them, so a row cannot be added without one).
+TEST(Config, EveryKeyConstantIsARow) {
+  const std::string header = ReadSource("src/app/config_keys.h");
+  ASSERT_FALSE(header.empty());
+  std::set<std::string> constants;
+  std::regex decl(R"re(inline constexpr (Str|Int|Bool)Key k\w+\{"([a-z_.]+)"\};)re");
+  for (auto it = std::sregex_iterator(header.begin(), header.end(), decl); it != std::sregex_iterator(); ++it)
+    constants.insert((*it)[2].str());
+  std::set<std::string> rows;
+  for (const KeySpec& k : ConfigKeys()) rows.insert(k.key);
+  EXPECT_EQ(constants, rows);
+  EXPECT_EQ(rows.size(), ConfigKeys().size()) << "a key is listed twice";
 }
 
 }  // namespace
