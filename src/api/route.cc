@@ -97,7 +97,12 @@ RouteSpec& RouteTable::Add(std::string method, std::string pattern, Access acces
 const std::vector<RouteSpec>& ApiRoutes() {
   static const RouteTable table = [] {
     RouteTable t;
-    for (void (*add)(RouteTable&) : {&AddHealthRoutes, &AddFamilyRoutes}) {
+    for (void (*add)(RouteTable&) : {
+             &AddHealthRoutes,
+             &AddFamilyRoutes,
+             &AddAuthRoutes,
+             &AddUserRoutes,
+         }) {
       t.When(nullptr);
       add(t);
     }
