@@ -102,6 +102,8 @@ const std::vector<RouteSpec>& ApiRoutes() {
              &AddFamilyRoutes,
              &AddAuthRoutes,
              &AddUserRoutes,
+             &AddAreaRoutes,
+             &AddMembershipRoutes,
          }) {
       t.When(nullptr);
       add(t);

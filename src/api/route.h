@@ -131,6 +131,8 @@ void AddHealthRoutes(RouteTable& t);
 void AddFamilyRoutes(RouteTable& t);
 void AddAuthRoutes(RouteTable& t);
 void AddUserRoutes(RouteTable& t);
+void AddAreaRoutes(RouteTable& t);
+void AddMembershipRoutes(RouteTable& t);
 
 //! Every route of the API (REST, stream, web client config; not OsmAnd), as data.
 const std::vector<RouteSpec>& ApiRoutes();
