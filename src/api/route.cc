@@ -104,6 +104,7 @@ const std::vector<RouteSpec>& ApiRoutes() {
              &AddUserRoutes,
              &AddAreaRoutes,
              &AddMembershipRoutes,
+             &AddMediaRoutes,
          }) {
       t.When(nullptr);
       add(t);

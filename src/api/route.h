@@ -133,6 +133,7 @@ void AddAuthRoutes(RouteTable& t);
 void AddUserRoutes(RouteTable& t);
 void AddAreaRoutes(RouteTable& t);
 void AddMembershipRoutes(RouteTable& t);
+void AddMediaRoutes(RouteTable& t);
 
 //! Every route of the API (REST, stream, web client config; not OsmAnd), as data.
 const std::vector<RouteSpec>& ApiRoutes();
