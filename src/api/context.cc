@@ -101,8 +101,6 @@ http::Response ErrorOr(const Status& s, http::Response ok) {
 
 void AddAllRoutes(http::Router& r, ApiContext& ctx) {
   Install(r, ctx, ApiRoutes());
-  AddReportRoutes(r, ctx);
-  AddCommentRoutes(r, ctx);
   AddCrimeMapRoutes(r, ctx);
   AddAnalyticsRoutes(r, ctx);
   AddIncidentRoutes(r, ctx);

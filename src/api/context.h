@@ -99,8 +99,6 @@ http::Response ErrorOr(const Status& s, http::Response ok);
 
 // Route registration of the files not yet on the route table (api/route.h), one function
 // per handler file.
-void AddReportRoutes(http::Router& r, ApiContext& ctx);
-void AddCommentRoutes(http::Router& r, ApiContext& ctx);
 void AddAnalyticsRoutes(http::Router& r, ApiContext& ctx);
 void AddIncidentRoutes(http::Router& r, ApiContext& ctx);
 void AddUnitRoutes(http::Router& r, ApiContext& ctx);

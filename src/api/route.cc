@@ -105,6 +105,8 @@ const std::vector<RouteSpec>& ApiRoutes() {
              &AddAreaRoutes,
              &AddMembershipRoutes,
              &AddMediaRoutes,
+             &AddReportRoutes,
+             &AddCommentRoutes,
          }) {
       t.When(nullptr);
       add(t);

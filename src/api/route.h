@@ -134,6 +134,8 @@ void AddUserRoutes(RouteTable& t);
 void AddAreaRoutes(RouteTable& t);
 void AddMembershipRoutes(RouteTable& t);
 void AddMediaRoutes(RouteTable& t);
+void AddReportRoutes(RouteTable& t);
+void AddCommentRoutes(RouteTable& t);
 
 //! Every route of the API (REST, stream, web client config; not OsmAnd), as data.
 const std::vector<RouteSpec>& ApiRoutes();
