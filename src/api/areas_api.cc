@@ -4,6 +4,7 @@
 
 #include "api/context.h"
 #include "api/json.h"
+#include "api/route.h"
 
 namespace centinela::api {
 
@@ -43,12 +44,11 @@ Result<areas::AreaPatch> ParsePatch(const json::object& o) {
   return p;
 }
 
-void List(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  if (!Authenticate(ctx, req, reply)) return;
+void List(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   std::optional<areas::Kind> kind;
   if (std::string k = req.Query("kind"); !k.empty()) {
     kind = areas::ParseKind(k);
-    if (!kind) return reply(http::Response::Error(InvalidArgument("unknown kind '" + k + "'")));
+    if (!kind) return respond(InvalidArgument("unknown kind '" + k + "'"));
   }
   std::optional<std::string> parent;
   if (req.query.count("parent")) parent = req.Query("parent");
@@ -60,13 +60,13 @@ void List(ApiContext& ctx, http::Request& req, http::Reply reply) {
     json::object fc{{"type", "FeatureCollection"}, {"features", std::move(features)}};
     http::Response r = JsonResponse(200, fc, &raw);
     r.content_type = "application/geo+json";
-    return reply(std::move(r));
+    return respond(std::move(r));
   }
   const bool with_geometry = req.Query("geometry", "false") == "true";
   RawJson raw;
   json::array out;
   for (const areas::Area& a : list) out.push_back(AreaJson(a, with_geometry ? &raw : nullptr));
-  reply(JsonResponse(200, json::object{{"areas", std::move(out)}}, &raw));
+  respond(JsonResponse(200, json::object{{"areas", std::move(out)}}, &raw));
 }
 
 Result<double> ParseCoordinate(const http::Request& req, const std::string& name, double limit) {
@@ -87,28 +87,34 @@ Result<double> ParseCoordinate(const http::Request& req, const std::string& name
   return v;
 }
 
-void At(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  if (!Authenticate(ctx, req, reply)) return;
+void At(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   Result<double> lat = ParseCoordinate(req, "lat", 90);
-  if (!lat.ok()) return reply(http::Response::Error(lat.status()));
+  if (!lat.ok()) return respond(lat.status());
   Result<double> lon = ParseCoordinate(req, "lon", 180);
-  if (!lon.ok()) return reply(http::Response::Error(lon.status()));
+  if (!lon.ok()) return respond(lon.status());
   json::array out;
   for (const areas::Area& a : ctx.areas.At(*lat, *lon)) out.push_back(AreaJson(a));
-  reply(JsonResponse(200, json::object{{"areas", std::move(out)}}));
+  respond(JsonResponse(200, json::object{{"areas", std::move(out)}}));
 }
 
-void Get(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  if (!Authenticate(ctx, req, reply)) return;
+void Get(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   auto a = ctx.areas.Get(req.Param("code"));
-  if (!a) return reply(http::Response::Error(NotFound("no area with code '" + req.Param("code") + "'")));
+  if (!a) return respond(NotFound("no area with code '" + req.Param("code") + "'"));
   RawJson raw;
   if (req.Query("format") == "geojson") {
     http::Response r = JsonResponse(200, AreaFeature(*a, raw), &raw);
     r.content_type = "application/geo+json";
-    return reply(std::move(r));
+    return respond(std::move(r));
   }
-  reply(JsonResponse(200, AreaJson(*a, &raw), &raw));
+  respond(JsonResponse(200, AreaJson(*a, &raw), &raw));
+}
+
+// The area a PATCH or DELETE addresses: 404 when there is none, else the admin grant must
+// cover it.
+Result<std::vector<std::string>> TheArea(ApiContext& ctx, const http::Request& req) {
+  const std::string code = req.Param("code");
+  if (!ctx.areas.Get(code)) return NotFound("no area with code '" + code + "'");
+  return std::vector<std::string>{code};
 }
 
 // An admin may create or move an area under `parent` only when its grant covers the
@@ -118,19 +124,17 @@ bool MayPlaceUnder(ApiContext& ctx, const auth::Principal& p, const std::string&
   return Covers(ctx, p, kAdmin, parent);
 }
 
-void Create(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = RequireRole(ctx, req, reply, kAdmin);
-  if (!p) return;
+void Create(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   Result<json::object> body = ParseBody(req);
-  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  if (!body.ok()) return respond(body.status());
   Status err;
   std::string code = RequiredString(*body, "code", &err, 64);
-  if (!err.ok()) return reply(http::Response::Error(err));
+  if (!err.ok()) return respond(err);
   Result<areas::AreaPatch> patch = ParsePatch(*body);
-  if (!patch.ok()) return reply(http::Response::Error(patch.status()));
-  if (!patch->name) return reply(http::Response::Error(Unprocessable("field 'name' is required")));
-  if (!patch->kind) return reply(http::Response::Error(Unprocessable("field 'kind' is required")));
-  if (!patch->geometry) return reply(http::Response::Error(Unprocessable("field 'geometry' is required")));
+  if (!patch.ok()) return respond(patch.status());
+  if (!patch->name) return respond(Unprocessable("field 'name' is required"));
+  if (!patch->kind) return respond(Unprocessable("field 'kind' is required"));
+  if (!patch->geometry) return respond(Unprocessable("field 'geometry' is required"));
   areas::Area a;
   a.code = code;
   a.name = *patch->name;
@@ -139,58 +143,50 @@ void Create(ApiContext& ctx, http::Request& req, http::Reply reply) {
   a.population = patch->population.value_or(0);
   a.agencies = patch->agencies.value_or(std::vector<std::string>{});
   a.geometry = *patch->geometry;
-  if (!MayPlaceUnder(ctx, *p, a.parent_code))
-    return reply(http::Response::Error(PermissionDenied(
+  if (!MayPlaceUnder(ctx, p, a.parent_code))
+    return respond(PermissionDenied(
         a.parent_code.empty() ? "only an all-areas admin may create a root area"
-                              : "area '" + a.parent_code + "' is outside your admin grant")));
-  ctx.areas.Create(std::move(a), p->user_id, [reply](Result<areas::Area> r) {
-    if (!r.ok()) return reply(http::Response::Error(r.status()));
+                              : "area '" + a.parent_code + "' is outside your admin grant"));
+  ctx.areas.Create(std::move(a), p.user_id, [respond](Result<areas::Area> r) {
+    if (!r.ok()) return respond(r.status());
     RawJson raw;
-    reply(JsonResponse(201, AreaJson(*r, &raw), &raw));
+    respond(JsonResponse(201, AreaJson(*r, &raw), &raw));
   });
 }
 
-void Update(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = RequireRole(ctx, req, reply, kAdmin);
-  if (!p) return;
-  std::string code = req.Param("code");
-  if (!ctx.areas.Get(code)) return reply(http::Response::Error(NotFound("no area with code '" + code + "'")));
-  if (!Covers(ctx, *p, kAdmin, code))
-    return reply(http::Response::Error(PermissionDenied("area '" + code + "' is outside your admin grant")));
+void Update(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  const std::string code = req.Param("code");  // found and covered (TheArea)
   Result<json::object> body = ParseBody(req);
-  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  if (!body.ok()) return respond(body.status());
   Result<areas::AreaPatch> patch = ParsePatch(*body);
-  if (!patch.ok()) return reply(http::Response::Error(patch.status()));
-  if (patch->parent_code && !MayPlaceUnder(ctx, *p, *patch->parent_code))
-    return reply(http::Response::Error(PermissionDenied("the new parent is outside your admin grant")));
-  ctx.areas.Update(code, std::move(*patch), p->user_id, [reply](Result<areas::Area> r) {
-    if (!r.ok()) return reply(http::Response::Error(r.status()));
+  if (!patch.ok()) return respond(patch.status());
+  if (patch->parent_code && !MayPlaceUnder(ctx, p, *patch->parent_code))
+    return respond(PermissionDenied("the new parent is outside your admin grant"));
+  ctx.areas.Update(code, std::move(*patch), p.user_id, [respond](Result<areas::Area> r) {
+    if (!r.ok()) return respond(r.status());
     RawJson raw;
-    reply(JsonResponse(200, AreaJson(*r, &raw), &raw));
+    respond(JsonResponse(200, AreaJson(*r, &raw), &raw));
   });
 }
 
-void Delete(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = RequireRole(ctx, req, reply, kAdmin);
-  if (!p) return;
-  std::string code = req.Param("code");
-  if (!ctx.areas.Get(code)) return reply(http::Response::Error(NotFound("no area with code '" + code + "'")));
-  if (!Covers(ctx, *p, kAdmin, code))
-    return reply(http::Response::Error(PermissionDenied("area '" + code + "' is outside your admin grant")));
-  ctx.areas.Remove(code, p->user_id, [reply](Status s) {
-    reply(ErrorOr(s, http::Response::Json(204, "")));
+void Delete(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  const std::string code = req.Param("code");  // found and covered (TheArea)
+  ctx.areas.Remove(code, p.user_id, [respond](Status s) {
+    if (!s.ok()) return respond(s);
+    respond(http::Response::Json(204, ""));
   });
 }
 
 }  // namespace
 
-void AddAreaRoutes(http::Router& r, ApiContext& ctx) {
-  r.Add("GET", "/api/v1/areas", [&ctx](http::Request& q, http::Reply y) { List(ctx, q, std::move(y)); });
-  r.Add("POST", "/api/v1/areas", [&ctx](http::Request& q, http::Reply y) { Create(ctx, q, std::move(y)); });
-  r.Add("GET", "/api/v1/areas/at", [&ctx](http::Request& q, http::Reply y) { At(ctx, q, std::move(y)); });
-  r.Add("GET", "/api/v1/areas/{code}", [&ctx](http::Request& q, http::Reply y) { Get(ctx, q, std::move(y)); });
-  r.Add("PATCH", "/api/v1/areas/{code}", [&ctx](http::Request& q, http::Reply y) { Update(ctx, q, std::move(y)); });
-  r.Add("DELETE", "/api/v1/areas/{code}", [&ctx](http::Request& q, http::Reply y) { Delete(ctx, q, std::move(y)); });
+void AddAreaRoutes(RouteTable& t) {
+  t.Add("GET", "/api/v1/areas", AnyUser(), List);
+  // Where the new area goes (its parent) is in the body: checked by the handler.
+  t.Add("POST", "/api/v1/areas", Roles(kAdmin), Create);
+  t.Add("GET", "/api/v1/areas/at", AnyUser(), At);
+  t.Add("GET", "/api/v1/areas/{code}", AnyUser(), Get);
+  t.Add("PATCH", "/api/v1/areas/{code}", Roles(kAdmin, ResolvedArea(TheArea)), Update);
+  t.Add("DELETE", "/api/v1/areas/{code}", Roles(kAdmin, ResolvedArea(TheArea)), Delete);
 }
 
 }  // namespace centinela::api

@@ -9,6 +9,7 @@
 #include "api/comments_json.h"
 #include "api/context.h"
 #include "api/json.h"
+#include "api/route.h"
 #include "community/comments.h"
 #include "community/reports.h"
 
@@ -20,27 +21,32 @@ using community::Comment;
 using community::CommentService;
 using community::VisibleReport;
 
+// AnswerLogged (attribution.h) answers through a Reply.
+http::Reply ReplyOf(Respond respond) {
+  return [respond = std::move(respond)](http::Response r) { respond(std::move(r)); };
+}
+
 struct Seen {
   community::Viewer viewer;
   VisibleReport report;
 };
 
-// The report `id` as the caller sees it; replies 404 (invisible or unknown) or the error,
-// and returns nullopt, otherwise.
+// The report `id` as the caller sees it; otherwise answers 404 (invisible or unknown) or
+// the error, and returns nullopt.
 std::optional<Seen> SeeReport(ApiContext& ctx, const auth::Principal& p, const std::string& id,
-                              const http::Reply& reply) {
+                              const Respond& respond) {
   auto viewer = ctx.reports->ViewerFor(p);
   if (!viewer.ok()) {
-    reply(http::Response::Error(viewer.status()));
+    respond(viewer.status());
     return std::nullopt;
   }
   auto found = ctx.reports->Get(*viewer, id);
   if (!found.ok()) {
-    reply(http::Response::Error(found.status()));
+    respond(found.status());
     return std::nullopt;
   }
   if (!*found) {
-    reply(http::Response::Error(NotFound("no report '" + id + "'")));
+    respond(NotFound("no report '" + id + "'"));
     return std::nullopt;
   }
   return Seen{std::move(*viewer), std::move(**found)};
@@ -65,153 +71,141 @@ json::object CommentJsonFor(const Comment& c, const community::CommentView& v, b
   return o;
 }
 
-void AddComment(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = Authenticate(ctx, req, reply);
-  if (!p) return;
-  auto seen = SeeReport(ctx, *p, req.Param("id"), reply);
+void AddComment(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  auto seen = SeeReport(ctx, p, req.Param("id"), respond);
   if (!seen) return;
   Result<json::object> body = ParseBody(req);
-  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  if (!body.ok()) return respond(body.status());
   Status err;
   std::string text = RequiredString(*body, "body", &err, 8 * community::kMaxCommentChars);
-  if (!err.ok()) return reply(http::Response::Error(err));
+  if (!err.ok()) return respond(err);
   if (Status v = community::ValidateCommentBody(text); !v.ok())
-    return reply(http::Response::Error(v));
+    return respond(v);
   CommentService& comments = *ctx.comments;
-  const std::string user = p->user_id;
+  const std::string user = p.user_id;
   if (auto wait = comments.Reserve(user)) {
-    http::Response r = http::Response::Error(
-        RateLimited("too many comments; retry in " + std::to_string(*wait) + " s"));
-    r.headers.emplace_back("Retry-After", std::to_string(*wait));
-    return reply(std::move(r));
+    return respond(
+        TooManyRequests("too many comments; retry in " + std::to_string(*wait) + " s", *wait));
   }
   const bool moderator = community::Moderates(seen->viewer, seen->report.report);
   auto report = std::make_shared<VisibleReport>(seen->report);
-  comments.Add(user, p->display_name, report->report, std::move(text),
-               [&ctx, &comments, user, report, moderator, reply](Result<Comment> c) {
+  comments.Add(user, p.display_name, report->report, std::move(text),
+               [&ctx, &comments, user, report, moderator, respond](Result<Comment> c) {
                  if (!c.ok()) {
                    comments.Release(user);
-                   return reply(http::Response::Error(c.status()));
+                   return respond(c.status());
                  }
                  auto v = community::DecideComment(*c, report->report, report->view, moderator);
                  Attribution who;
                  http::Response ok =
                      JsonResponse(201, CommentJsonFor(*c, v, moderator, *report, who));
-                 AnswerLogged(ctx, user, who, std::move(ok), reply);
+                 AnswerLogged(ctx, user, who, std::move(ok), ReplyOf(respond));
                });
 }
 
-void ListComments(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = Authenticate(ctx, req, reply);
-  if (!p) return;
-  auto seen = SeeReport(ctx, *p, req.Param("id"), reply);
+void ListComments(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  auto seen = SeeReport(ctx, p, req.Param("id"), respond);
   if (!seen) return;
   int limit = community::kDefaultCommentPage;
   if (auto it = req.query.find("limit"); it != req.query.end()) {
     try {
       limit = std::stoi(it->second);
     } catch (const std::exception&) {
-      return reply(http::Response::Error(InvalidArgument("'limit' must be an integer")));
+      return respond(InvalidArgument("'limit' must be an integer"));
     }
     if (limit < 1 || limit > community::kMaxCommentPage)
-      return reply(http::Response::Error(InvalidArgument("'limit' must be 1 to 200")));
+      return respond(InvalidArgument("'limit' must be 1 to 200"));
   }
   std::string cursor;
   if (auto it = req.query.find("cursor"); it != req.query.end()) cursor = it->second;
   Attribution who;
   auto thread = CommentThreadJson(ctx, seen->viewer, seen->report, cursor, limit, who);
-  if (!thread.ok()) return reply(http::Response::Error(thread.status()));
-  AnswerLogged(ctx, p->user_id, who, JsonResponse(200, *thread), reply);
+  if (!thread.ok()) return respond(thread.status());
+  AnswerLogged(ctx, p.user_id, who, JsonResponse(200, *thread), ReplyOf(respond));
 }
 
-void Confirm(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = Authenticate(ctx, req, reply);
-  if (!p) return;
-  auto seen = SeeReport(ctx, *p, req.Param("id"), reply);
+void Confirm(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  auto seen = SeeReport(ctx, p, req.Param("id"), respond);
   if (!seen) return;
   const std::string id = seen->report.report.id;
   const int64_t before = seen->report.report.confirmations;
-  ctx.comments->Confirm(p->user_id, seen->report.report, [id, before, reply](Result<bool> r) {
-    if (!r.ok()) return reply(http::Response::Error(r.status()));
+  ctx.comments->Confirm(p.user_id, seen->report.report, [id, before, respond](Result<bool> r) {
+    if (!r.ok()) return respond(r.status());
     // A repeated confirmation is not an error: the phone retried, the answer is the same.
-    reply(JsonResponse(*r ? 200 : 201, json::object{{"report_id", id},
+    respond(JsonResponse(*r ? 200 : 201, json::object{{"report_id", id},
                                                     {"confirmed", true},
                                                     {"already", *r},
                                                     {"confirmations", *r ? before : before + 1}}));
   });
 }
 
-void RaiseFlag(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = Authenticate(ctx, req, reply);
-  if (!p) return;
+void RaiseFlag(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   Result<json::object> body = ParseBody(req);
-  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  if (!body.ok()) return respond(body.status());
   Status err;
   std::string target_text = RequiredString(*body, "target", &err, 100);
   std::string reason = RequiredString(*body, "reason", &err, 8 * community::kMaxFlagReasonChars);
-  if (!err.ok()) return reply(http::Response::Error(err));
+  if (!err.ok()) return respond(err);
   auto target = community::ParseFlagTarget(target_text);
   if (!target)
-    return reply(
+    return respond(
         http::Response::Error(Unprocessable("target must be \"comment:<id>\" or \"report:<id>\"")));
   std::string report_id = target->id;
   if (target->kind == community::FlagTarget::Kind::kComment) {
     auto c = ctx.comments->Get(target->id);
-    if (!c.ok()) return reply(http::Response::Error(c.status()));
-    if (!*c) return reply(http::Response::Error(NotFound("no comment '" + target->id + "'")));
+    if (!c.ok()) return respond(c.status());
+    if (!*c) return respond(NotFound("no comment '" + target->id + "'"));
     report_id = (*c)->report_id;
-    auto seen = SeeReport(ctx, *p, report_id, reply);
+    auto seen = SeeReport(ctx, p, report_id, respond);
     if (!seen) return;
     if ((*c)->hidden && !community::Moderates(seen->viewer, seen->report.report))
-      return reply(http::Response::Error(NotFound("no comment '" + target->id + "'")));
+      return respond(NotFound("no comment '" + target->id + "'"));
     return ctx.comments->Flag(
-        p->user_id, target_text, std::move(reason), seen->report.report,
-        [target_text, reply](Result<bool> r) {
-          if (!r.ok()) return reply(http::Response::Error(r.status()));
-          reply(
+        p.user_id, target_text, std::move(reason), seen->report.report,
+        [target_text, respond](Result<bool> r) {
+          if (!r.ok()) return respond(r.status());
+          respond(
               JsonResponse(*r ? 200 : 201, json::object{{"target", target_text}, {"already", *r}}));
         });
   }
-  auto seen = SeeReport(ctx, *p, report_id, reply);
+  auto seen = SeeReport(ctx, p, report_id, respond);
   if (!seen) return;
   ctx.comments->Flag(
-      p->user_id, target_text, std::move(reason), seen->report.report,
-      [target_text, reply](Result<bool> r) {
-        if (!r.ok()) return reply(http::Response::Error(r.status()));
-        reply(JsonResponse(*r ? 200 : 201, json::object{{"target", target_text}, {"already", *r}}));
+      p.user_id, target_text, std::move(reason), seen->report.report,
+      [target_text, respond](Result<bool> r) {
+        if (!r.ok()) return respond(r.status());
+        respond(JsonResponse(*r ? 200 : 201, json::object{{"target", target_text}, {"already", *r}}));
       });
 }
 
-void Moderate(ApiContext& ctx, http::Request& req, http::Reply reply, bool hide) {
-  auto p = Authenticate(ctx, req, reply);
-  if (!p) return;
+void Moderate(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond, bool hide) {
   const std::string id = req.Param("id");
   auto c = ctx.comments->Get(id);
-  if (!c.ok()) return reply(http::Response::Error(c.status()));
-  if (!*c) return reply(http::Response::Error(NotFound("no comment '" + id + "'")));
-  auto seen = SeeReport(ctx, *p, (*c)->report_id, reply);
+  if (!c.ok()) return respond(c.status());
+  if (!*c) return respond(NotFound("no comment '" + id + "'"));
+  auto seen = SeeReport(ctx, p, (*c)->report_id, respond);
   if (!seen) return;
   if (!community::Moderates(seen->viewer, seen->report.report))
-    return reply(http::Response::Error(
-        PermissionDenied("hiding comments needs an operator or admin grant over the report")));
+    return respond(
+        PermissionDenied("hiding comments needs an operator or admin grant over the report"));
   std::string reason;
   if (hide) {
     Result<json::object> body = ParseBody(req);
-    if (!body.ok()) return reply(http::Response::Error(body.status()));
+    if (!body.ok()) return respond(body.status());
     Status err;
     reason = RequiredString(*body, "reason", &err, 8 * community::kMaxHideReasonChars);
-    if (!err.ok()) return reply(http::Response::Error(err));
+    if (!err.ok()) return respond(err);
   }
   auto report = std::make_shared<VisibleReport>(seen->report);
-  const std::string reader = p->user_id;
+  const std::string reader = p.user_id;
   ctx.comments->SetHidden(
-      p->user_id, **c, report->report, hide, std::move(reason),
-      [&ctx, reader, report, reply](Result<Comment> r) {
-        if (!r.ok()) return reply(http::Response::Error(r.status()));
+      p.user_id, **c, report->report, hide, std::move(reason),
+      [&ctx, reader, report, respond](Result<Comment> r) {
+        if (!r.ok()) return respond(r.status());
         auto v = community::DecideComment(*r, report->report, report->view, true);
         Attribution who;
         http::Response ok = JsonResponse(200, CommentJsonFor(*r, v, true, *report, who));
-        AnswerLogged(ctx, reader, who, std::move(ok), reply);
+        AnswerLogged(ctx, reader, who, std::move(ok), ReplyOf(respond));
       });
 }
 
@@ -242,33 +236,31 @@ json::object FlagJson(const community::FlagSummary& f, const VisibleReport& abou
 // the reports in an area the caller moderates, latest flag first, with the flagged comment.
 // The people an entry names (the comment's author, who resolved it) are decided against the
 // flagged report as the caller sees it: the anonymous reporter's comment stays anonymous.
-void ListFlags(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = RequireRole(ctx, req, reply, kModerators);
-  if (!p) return;
+void ListFlags(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   const std::string area = req.Query("area");
   const std::string status = req.Query("status").empty() ? "open" : req.Query("status");
-  if (area.empty()) return reply(http::Response::Error(InvalidArgument("'area' is required")));
+  if (area.empty()) return respond(InvalidArgument("'area' is required"));
   if (status != "open" && status != "resolved")
-    return reply(http::Response::Error(InvalidArgument("'status' must be open or resolved")));
-  if (!Covers(ctx, *p, kModerators, area))
-    return reply(
+    return respond(InvalidArgument("'status' must be open or resolved"));
+  if (!Covers(ctx, p, kModerators, area))
+    return respond(
         http::Response::Error(PermissionDenied("your grants do not cover area '" + area + "'")));
   int limit = community::kDefaultFlagPage;
   if (std::string l = req.Query("limit"); !l.empty()) {
     int v = 0;
     auto [end, ec] = std::from_chars(l.data(), l.data() + l.size(), v);
     if (ec != std::errc() || end != l.data() + l.size() || v < 1 || v > community::kMaxFlagPage)
-      return reply(http::Response::Error(InvalidArgument("'limit' must be 1 to 200")));
+      return respond(InvalidArgument("'limit' must be 1 to 200"));
     limit = v;
   }
   auto page = ctx.comments->ListFlags(area, status == "resolved", req.Query("cursor"), limit);
-  if (!page.ok()) return reply(http::Response::Error(page.status()));
-  auto viewer = ctx.reports->ViewerFor(*p);
-  if (!viewer.ok()) return reply(http::Response::Error(viewer.status()));
+  if (!page.ok()) return respond(page.status());
+  auto viewer = ctx.reports->ViewerFor(p);
+  if (!viewer.ok()) return respond(viewer.status());
   std::vector<std::string> report_ids;
   for (const community::FlagSummary& f : page->items) report_ids.push_back(f.report_id);
   auto reports = ctx.reports->Decided(*viewer, report_ids);
-  if (!reports.ok()) return reply(http::Response::Error(reports.status()));
+  if (!reports.ok()) return respond(reports.status());
   Attribution who;
   json::array out;
   for (const community::FlagSummary& f : page->items) {
@@ -281,7 +273,7 @@ void ListFlags(ApiContext& ctx, http::Request& req, http::Reply reply) {
     auto target = community::ParseFlagTarget(f.target);
     if (target && target->kind == community::FlagTarget::Kind::kComment) {
       auto c = ctx.comments->Get(target->id);
-      if (!c.ok()) return reply(http::Response::Error(c.status()));
+      if (!c.ok()) return respond(c.status());
       if (*c)
         o["comment"] = json::object{{"body", (*c)->body},
                                     {"author_id", who.PersonId((*c)->author_id, *about)},
@@ -294,60 +286,58 @@ void ListFlags(ApiContext& ctx, http::Request& req, http::Reply reply) {
   json::object body{{"flags", std::move(out)}};
   body["next_cursor"] =
       page->next_cursor.empty() ? json::value(nullptr) : json::value(page->next_cursor);
-  AnswerLogged(ctx, p->user_id, who, JsonResponse(200, std::move(body)), reply);
+  AnswerLogged(ctx, p.user_id, who, JsonResponse(200, std::move(body)), ReplyOf(respond));
 }
 
 // POST /api/v1/flags/resolve {target, action: "dismiss"|"hide", reason?}: a moderator of the
 // target's report closes its open flags; "hide" (comments only, needs a reason) hides the
 // comment first, as POST /api/v1/comments/{id}/hide does.
-void ResolveFlags(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = RequireRole(ctx, req, reply, kModerators);
-  if (!p) return;
+void ResolveFlags(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   Result<json::object> body = ParseBody(req);
-  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  if (!body.ok()) return respond(body.status());
   Status err;
   const std::string target_text = RequiredString(*body, "target", &err, 200);
   const std::string action = RequiredString(*body, "action", &err, 16);
   std::string reason =
       StringField(*body, "reason", &err, 8 * community::kMaxHideReasonChars).value_or("");
-  if (!err.ok()) return reply(http::Response::Error(err));
+  if (!err.ok()) return respond(err);
   auto target = community::ParseFlagTarget(target_text);
-  if (!target) return reply(http::Response::Error(Unprocessable("unknown flag target")));
+  if (!target) return respond(Unprocessable("unknown flag target"));
   if (action != "dismiss" && action != "hide")
-    return reply(http::Response::Error(Unprocessable("'action' must be dismiss or hide")));
+    return respond(Unprocessable("'action' must be dismiss or hide"));
   const bool comment = target->kind == community::FlagTarget::Kind::kComment;
   if (action == "hide" && !comment)
-    return reply(http::Response::Error(Unprocessable("only comments can be hidden")));
+    return respond(Unprocessable("only comments can be hidden"));
   std::optional<Comment> c;
   std::string report_id = target->id;
   if (comment) {
     auto found = ctx.comments->Get(target->id);
-    if (!found.ok()) return reply(http::Response::Error(found.status()));
-    if (!*found) return reply(http::Response::Error(NotFound("no comment '" + target->id + "'")));
+    if (!found.ok()) return respond(found.status());
+    if (!*found) return respond(NotFound("no comment '" + target->id + "'"));
     c = **found;
     report_id = c->report_id;
   }
-  auto seen = SeeReport(ctx, *p, report_id, reply);
+  auto seen = SeeReport(ctx, p, report_id, respond);
   if (!seen) return;
   if (!community::Moderates(seen->viewer, seen->report.report))
-    return reply(http::Response::Error(
-        PermissionDenied("resolving flags needs an operator or admin grant over the report")));
+    return respond(
+        PermissionDenied("resolving flags needs an operator or admin grant over the report"));
   auto report = std::make_shared<VisibleReport>(seen->report);
-  const std::string actor = p->user_id;
+  const std::string actor = p.user_id;
   CommentService* comments = ctx.comments;
-  auto resolve = [comments, actor, target_text, report, reply](const std::string& resolution) {
+  auto resolve = [comments, actor, target_text, report, respond](const std::string& resolution) {
     comments->ResolveFlags(actor, target_text, report->report, resolution,
-                           [target_text, resolution, reply](Result<int64_t> n) {
-                             if (!n.ok()) return reply(http::Response::Error(n.status()));
-                             reply(JsonResponse(200, json::object{{"target", target_text},
+                           [target_text, resolution, respond](Result<int64_t> n) {
+                             if (!n.ok()) return respond(n.status());
+                             respond(JsonResponse(200, json::object{{"target", target_text},
                                                                   {"resolution", resolution},
                                                                   {"flags", *n}}));
                            });
   };
   if (action == "dismiss") return resolve("dismissed");
   ctx.comments->SetHidden(actor, *c, report->report, true, std::move(reason),
-                          [resolve, reply](Result<Comment> r) {
-                            if (!r.ok()) return reply(http::Response::Error(r.status()));
+                          [resolve, respond](Result<Comment> r) {
+                            if (!r.ok()) return respond(r.status());
                             resolve("hidden");
                           });
 }
@@ -371,24 +361,27 @@ Result<json::object> CommentThreadJson(ApiContext& ctx, const community::Viewer&
   return o;
 }
 
-void AddCommentRoutes(http::Router& r, ApiContext& ctx) {
-  if (!ctx.reports || !ctx.comments) return;
-  r.Add("POST", "/api/v1/reports/{id}/comments",
-        [&ctx](http::Request& q, http::Reply y) { AddComment(ctx, q, std::move(y)); });
-  r.Add("GET", "/api/v1/reports/{id}/comments",
-        [&ctx](http::Request& q, http::Reply y) { ListComments(ctx, q, std::move(y)); });
-  r.Add("POST", "/api/v1/reports/{id}/confirmations",
-        [&ctx](http::Request& q, http::Reply y) { Confirm(ctx, q, std::move(y)); });
-  r.Add("POST", "/api/v1/flags",
-        [&ctx](http::Request& q, http::Reply y) { RaiseFlag(ctx, q, std::move(y)); });
-  r.Add("GET", "/api/v1/flags",
-        [&ctx](http::Request& q, http::Reply y) { ListFlags(ctx, q, std::move(y)); });
-  r.Add("POST", "/api/v1/flags/resolve",
-        [&ctx](http::Request& q, http::Reply y) { ResolveFlags(ctx, q, std::move(y)); });
-  r.Add("POST", "/api/v1/comments/{id}/hide",
-        [&ctx](http::Request& q, http::Reply y) { Moderate(ctx, q, std::move(y), true); });
-  r.Add("POST", "/api/v1/comments/{id}/unhide",
-        [&ctx](http::Request& q, http::Reply y) { Moderate(ctx, q, std::move(y), false); });
+void AddCommentRoutes(RouteTable& t) {
+  t.When([](const ApiContext& ctx) { return ctx.reports != nullptr && ctx.comments != nullptr; });
+  // Any signed-in user, on the reports community::Decide lets them see (404 otherwise).
+  t.Add("POST", "/api/v1/reports/{id}/comments", AnyUser(), AddComment);
+  t.Add("GET", "/api/v1/reports/{id}/comments", AnyUser(), ListComments);
+  t.Add("POST", "/api/v1/reports/{id}/confirmations", AnyUser(), Confirm);
+  t.Add("POST", "/api/v1/flags", AnyUser(), RaiseFlag);
+  // Moderators; the area (query) and the target's report are checked by the handlers,
+  // after the request's own validation.
+  t.Add("GET", "/api/v1/flags", Roles(kModerators), ListFlags);
+  t.Add("POST", "/api/v1/flags/resolve", Roles(kModerators), ResolveFlags);
+  // Any user: an unknown or invisible comment answers 404 before moderation rights are
+  // looked at (community::Moderates on the comment's report).
+  t.Add("POST", "/api/v1/comments/{id}/hide", AnyUser(),
+        [](ApiContext& ctx, http::Request& q, const Caller& p, Respond r) {
+          Moderate(ctx, q, p, std::move(r), true);
+        });
+  t.Add("POST", "/api/v1/comments/{id}/unhide", AnyUser(),
+        [](ApiContext& ctx, http::Request& q, const Caller& p, Respond r) {
+          Moderate(ctx, q, p, std::move(r), false);
+        });
 }
 
 }  // namespace centinela::api

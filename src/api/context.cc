@@ -101,13 +101,6 @@ http::Response ErrorOr(const Status& s, http::Response ok) {
 
 void AddAllRoutes(http::Router& r, ApiContext& ctx) {
   Install(r, ctx, ApiRoutes());
-  AddAuthRoutes(r, ctx);
-  AddUserRoutes(r, ctx);
-  AddAreaRoutes(r, ctx);
-  AddReportRoutes(r, ctx);
-  AddMediaRoutes(r, ctx);
-  AddCommentRoutes(r, ctx);
-  AddMembershipRoutes(r, ctx);
   AddCrimeMapRoutes(r, ctx);
   AddAnalyticsRoutes(r, ctx);
   AddIncidentRoutes(r, ctx);

@@ -108,13 +108,6 @@ http::Response ErrorOr(const Status& s, http::Response ok);
 
 // Route registration of the files not yet on the route table (api/route.h), one function
 // per handler file.
-void AddAuthRoutes(http::Router& r, ApiContext& ctx);
-void AddUserRoutes(http::Router& r, ApiContext& ctx);
-void AddAreaRoutes(http::Router& r, ApiContext& ctx);
-void AddReportRoutes(http::Router& r, ApiContext& ctx);
-void AddMediaRoutes(http::Router& r, ApiContext& ctx);
-void AddCommentRoutes(http::Router& r, ApiContext& ctx);
-void AddMembershipRoutes(http::Router& r, ApiContext& ctx);
 void AddAnalyticsRoutes(http::Router& r, ApiContext& ctx);
 void AddIncidentRoutes(http::Router& r, ApiContext& ctx);
 void AddUnitRoutes(http::Router& r, ApiContext& ctx);

@@ -2,6 +2,7 @@
 // back. Who gets which copy is the MediaService's decision (see media/media.h).
 #include "api/context.h"
 #include "api/json.h"
+#include "api/route.h"
 #include "media/media.h"
 
 namespace centinela::api {
@@ -16,23 +17,19 @@ json::object MediaJson(const media::MediaInfo& m) {
                       {"created_at", FormatIsoTime(m.created_ms)}};
 }
 
-void Upload(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = Authenticate(ctx, req, reply);
-  if (!p) return;
-  ctx.media->Upload(p->user_id, std::string(req.Header("content-type")), std::move(req.body),
-                    [reply](Result<media::MediaInfo> m) {
-                      if (!m.ok()) return reply(http::Response::Error(m.status()));
+void Upload(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  ctx.media->Upload(p.user_id, std::string(req.Header("content-type")), std::move(req.body),
+                    [respond](Result<media::MediaInfo> m) {
+                      if (!m.ok()) return respond(m.status());
                       http::Response r = JsonResponse(201, MediaJson(*m));
                       r.headers.emplace_back("Location", "/api/v1/media/" + m->id);
-                      reply(std::move(r));
+                      respond(std::move(r));
                     });
 }
 
-void Fetch(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = Authenticate(ctx, req, reply);
-  if (!p) return;
-  Result<media::MediaContent> c = ctx.media->Fetch(*p, req.Param("id"));
-  if (!c.ok()) return reply(http::Response::Error(c.status()));
+void Fetch(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  Result<media::MediaContent> c = ctx.media->Fetch(p, req.Param("id"));
+  if (!c.ok()) return respond(c.status());
   const std::string etag = "\"" + c->sha256 + "\"";
   http::Response r;
   if (req.Header("if-none-match") == etag) {
@@ -48,28 +45,21 @@ void Fetch(ApiContext& ctx, http::Request& req, http::Reply reply) {
   r.headers.emplace_back("ETag", etag);
   r.headers.emplace_back("Vary", "Authorization");
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
-  reply(std::move(r));
+  respond(std::move(r));
 }
 
 }  // namespace
 
-void AddMediaRoutes(http::Router& r, ApiContext& ctx) {
-  if (ctx.media == nullptr) return;
-  // The token is checked from the header, before up to MaxUploadBytes of body are read.
-  http::RouteOptions upload;
-  upload.max_body_bytes = ctx.media->MaxUploadBytes();
-  upload.check_header = [&ctx](const http::Request& q) -> Status {
-    const std::string token = BearerToken(q);
-    if (token.empty())
-      return Unauthenticated("missing bearer token (Authorization: Bearer <token>)");
-    Result<auth::Principal> p = ctx.accounts.Authenticate(token);
-    return p.ok() ? Status::Ok() : p.status();
+void AddMediaRoutes(RouteTable& t) {
+  t.When([](const ApiContext& ctx) { return ctx.media != nullptr; });
+  // A body limit makes the guard check the token from the header, before up to
+  // MaxUploadBytes of body are read.
+  t.Add("PUT", "/api/v1/media", AnyUser(), Upload).options = [](ApiContext& ctx) {
+    http::RouteOptions o;
+    o.max_body_bytes = ctx.media->MaxUploadBytes();
+    return o;
   };
-  r.Add(
-      "PUT", "/api/v1/media",
-      [&ctx](http::Request& q, http::Reply y) { Upload(ctx, q, std::move(y)); }, upload);
-  r.Add("GET", "/api/v1/media/{id}",
-        [&ctx](http::Request& q, http::Reply y) { Fetch(ctx, q, std::move(y)); });
+  t.Add("GET", "/api/v1/media/{id}", AnyUser(), Fetch);
 }
 
 }  // namespace centinela::api

@@ -9,6 +9,7 @@
 #include "analytics/adoption_source.h"
 #include "api/context.h"
 #include "api/json.h"
+#include "api/route.h"
 #include "community/membership.h"
 
 namespace centinela::api {
@@ -40,21 +41,19 @@ json::object MembershipJson(const Membership& m) {
   return o;
 }
 
-std::function<void(Result<Membership>)> AnswerWith(int status, http::Reply reply) {
-  return [status, reply = std::move(reply)](Result<Membership> r) {
-    if (!r.ok()) return reply(http::Response::Error(r.status()));
-    reply(JsonResponse(status, MembershipJson(*r)));
+std::function<void(Result<Membership>)> AnswerWith(int status, Respond respond) {
+  return [status, respond = std::move(respond)](Result<Membership> r) {
+    if (!r.ok()) return respond(r.status());
+    respond(JsonResponse(status, MembershipJson(*r)));
   };
 }
 
-void RequestMembership(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = Authenticate(ctx, req, reply);
-  if (!p) return;
+void RequestMembership(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   Result<json::object> body = ParseBody(req);
-  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  if (!body.ok()) return respond(body.status());
   Status err;
   community::MembershipRequest m;
-  m.user_id = p->user_id;
+  m.user_id = p.user_id;
   m.address = RequiredString(*body, "address", &err, community::kMaxMembershipAddressBytes);
   auto lat = NumberField(*body, "lat", &err);
   auto lon = NumberField(*body, "lon", &err);
@@ -62,95 +61,87 @@ void RequestMembership(ApiContext& ctx, http::Request& req, http::Reply reply) {
   m.id_number = RequiredString(*body, "id_number", &err, 64);
   m.proof_media_id = RequiredString(*body, "proof_media_id", &err, 64);
   if (err.ok() && (!lat || !lon)) err = Unprocessable("fields 'lat' and 'lon' are required");
-  if (!err.ok()) return reply(http::Response::Error(err));
+  if (!err.ok()) return respond(err);
   m.lat = *lat;
   m.lon = *lon;
-  if (auto wait = ctx.memberships->Reserve(p->user_id)) {
-    http::Response r = http::Response::Error(RateLimited(
-        "too many membership requests; retry in " + std::to_string(*wait) + " s"));
-    r.headers.emplace_back("Retry-After", std::to_string(*wait));
-    return reply(std::move(r));
-  }
-  ctx.memberships->Request(m, AnswerWith(201, std::move(reply)));
+  if (auto wait = ctx.memberships->Reserve(p.user_id))
+    return respond(TooManyRequests(
+        "too many membership requests; retry in " + std::to_string(*wait) + " s", *wait));
+  ctx.memberships->Request(m, AnswerWith(201, std::move(respond)));
 }
 
-void ListMine(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = Authenticate(ctx, req, reply);
-  if (!p) return;
-  auto list = ctx.memberships->Mine(p->user_id);
-  if (!list.ok()) return reply(http::Response::Error(list.status()));
+void ListMine(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  auto list = ctx.memberships->Mine(p.user_id);
+  if (!list.ok()) return respond(list.status());
   json::array out;
   for (const Membership& m : *list) out.push_back(MembershipJson(m));
-  reply(JsonResponse(200, json::object{{"memberships", std::move(out)}}));
+  respond(JsonResponse(200, json::object{{"memberships", std::move(out)}}));
 }
 
-void ListForStaff(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = RequireRole(ctx, req, reply, kDeciders);
-  if (!p) return;
+void ListForStaff(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   const std::string area = req.Query("area");
   const std::string status = req.Query("status");
-  if (area.empty()) return reply(http::Response::Error(InvalidArgument("'area' is required")));
+  if (area.empty()) return respond(InvalidArgument("'area' is required"));
   if (!status.empty() && status != "pending" && status != "approved" && status != "rejected" &&
       status != "left")
-    return reply(http::Response::Error(
-        InvalidArgument("'status' must be pending, approved, rejected or left")));
-  if (!Covers(ctx, *p, kDeciders, area))
-    return reply(http::Response::Error(
-        PermissionDenied("your grants do not cover area '" + area + "'")));
+    return respond(
+        InvalidArgument("'status' must be pending, approved, rejected or left"));
+  if (!Covers(ctx, p, kDeciders, area))
+    return respond(
+        PermissionDenied("your grants do not cover area '" + area + "'"));
   auto list = ctx.memberships->List(area, status);
-  if (!list.ok()) return reply(http::Response::Error(list.status()));
+  if (!list.ok()) return respond(list.status());
   json::array out;
   for (const Membership& m : *list) out.push_back(MembershipJson(m));
-  reply(JsonResponse(200, json::object{{"memberships", std::move(out)}}));
+  respond(JsonResponse(200, json::object{{"memberships", std::move(out)}}));
 }
 
-void DecideMembership(ApiContext& ctx, http::Request& req, http::Reply reply, bool approve) {
-  auto p = RequireRole(ctx, req, reply, kDeciders);
-  if (!p) return;
+void DecideMembership(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond,
+                      bool approve) {
   std::string reason;
   if (!req.body.empty() || !approve) {
     Result<json::object> body = ParseBody(req);
-    if (!body.ok()) return reply(http::Response::Error(body.status()));
+    if (!body.ok()) return respond(body.status());
     Status err;
     auto r = StringField(*body, "reason", &err, community::kMaxDecisionReasonBytes);
-    if (!err.ok()) return reply(http::Response::Error(err));
+    if (!err.ok()) return respond(err);
     reason = r.value_or("");
     if (!approve && reason.empty())
-      return reply(http::Response::Error(Unprocessable("a rejection needs a 'reason'")));
+      return respond(Unprocessable("a rejection needs a 'reason'"));
   }
   const std::string id = req.Param("id");
   auto found = ctx.memberships->Get(id);
-  if (!found.ok()) return reply(http::Response::Error(found.status()));
-  if (!*found) return reply(http::Response::Error(NotFound("no membership '" + id + "'")));
-  if (!Covers(ctx, *p, kDeciders, (*found)->area_code))
-    return reply(http::Response::Error(PermissionDenied(
-        "your grants do not cover area '" + (*found)->area_code + "'")));
-  ctx.memberships->Decide(id, p->user_id, approve, reason, AnswerWith(200, std::move(reply)));
+  if (!found.ok()) return respond(found.status());
+  if (!*found) return respond(NotFound("no membership '" + id + "'"));
+  if (!Covers(ctx, p, kDeciders, (*found)->area_code))
+    return respond(PermissionDenied(
+        "your grants do not cover area '" + (*found)->area_code + "'"));
+  ctx.memberships->Decide(id, p.user_id, approve, reason, AnswerWith(200, std::move(respond)));
 }
 
-void LeaveMembership(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = Authenticate(ctx, req, reply);
-  if (!p) return;
-  ctx.memberships->Leave(req.Param("id"), p->user_id, AnswerWith(200, std::move(reply)));
+void LeaveMembership(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  ctx.memberships->Leave(req.Param("id"), p.user_id, AnswerWith(200, std::move(respond)));
+}
+
+// The area of /areas/{code}/adoption: 404 when there is none, else the staff grant must
+// cover it.
+Result<std::vector<std::string>> TheArea(ApiContext& ctx, const http::Request& req) {
+  const std::string code = req.Param("code");
+  if (!ctx.areas.Get(code)) return NotFound("no area '" + code + "'");
+  return std::vector<std::string>{code};
 }
 
 // One area's row of the adoption table (analytics/adoption.h): a parent sums its children,
 // exactly as /api/v1/analytics/adoption and `centinela report adoption` do.
-void Adoption(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = RequireRole(ctx, req, reply, kStaff);
-  if (!p) return;
-  const std::string code = req.Param("code");
-  if (!ctx.areas.Get(code)) return reply(http::Response::Error(NotFound("no area '" + code + "'")));
-  if (!Covers(ctx, *p, kStaff, code))
-    return reply(http::Response::Error(
-        PermissionDenied("your grants do not cover area '" + code + "'")));
+void Adoption(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  const std::string code = req.Param("code");  // found and covered (TheArea)
   analytics::AdoptionQuery q;
   q.area = code;
   auto rows = analytics::LoadAdoptionTable(ctx.store, ctx.areas, *ctx.memberships, q);
-  if (!rows.ok()) return reply(http::Response::Error(rows.status()));
+  if (!rows.ok()) return respond(rows.status());
   const analytics::AdoptionRow& row = rows->front();
   RawJson raw;
-  reply(JsonResponse(
+  respond(JsonResponse(
       200,
       json::object{{"code", code},
                    {"population", row.population},
@@ -165,23 +156,23 @@ void Adoption(ApiContext& ctx, http::Request& req, http::Reply reply) {
 
 }  // namespace
 
-void AddMembershipRoutes(http::Router& r, ApiContext& ctx) {
-  if (!ctx.memberships) return;
-  r.Add("POST", "/api/v1/memberships",
-        [&ctx](http::Request& q, http::Reply y) { RequestMembership(ctx, q, std::move(y)); });
-  r.Add("GET", "/api/v1/memberships/mine",
-        [&ctx](http::Request& q, http::Reply y) { ListMine(ctx, q, std::move(y)); });
-  r.Add("GET", "/api/v1/memberships",
-        [&ctx](http::Request& q, http::Reply y) { ListForStaff(ctx, q, std::move(y)); });
-  r.Add("POST", "/api/v1/memberships/{id}/approve",
-        [&ctx](http::Request& q, http::Reply y) { DecideMembership(ctx, q, std::move(y), true); });
-  r.Add("POST", "/api/v1/memberships/{id}/reject", [&ctx](http::Request& q, http::Reply y) {
-    DecideMembership(ctx, q, std::move(y), false);
-  });
-  r.Add("POST", "/api/v1/memberships/{id}/leave",
-        [&ctx](http::Request& q, http::Reply y) { LeaveMembership(ctx, q, std::move(y)); });
-  r.Add("GET", "/api/v1/areas/{code}/adoption",
-        [&ctx](http::Request& q, http::Reply y) { Adoption(ctx, q, std::move(y)); });
+void AddMembershipRoutes(RouteTable& t) {
+  t.When([](const ApiContext& ctx) { return ctx.memberships != nullptr; });
+  t.Add("POST", "/api/v1/memberships", AnyUser(), RequestMembership);
+  t.Add("GET", "/api/v1/memberships/mine", AnyUser(), ListMine);
+  // The area (query) and the membership's area are checked by the handlers, after the
+  // request's own validation, as before.
+  t.Add("GET", "/api/v1/memberships", Roles(kDeciders), ListForStaff);
+  t.Add("POST", "/api/v1/memberships/{id}/approve", Roles(kDeciders),
+        [](ApiContext& ctx, http::Request& q, const Caller& p, Respond r) {
+          DecideMembership(ctx, q, p, std::move(r), true);
+        });
+  t.Add("POST", "/api/v1/memberships/{id}/reject", Roles(kDeciders),
+        [](ApiContext& ctx, http::Request& q, const Caller& p, Respond r) {
+          DecideMembership(ctx, q, p, std::move(r), false);
+        });
+  t.Add("POST", "/api/v1/memberships/{id}/leave", AnyUser(), LeaveMembership);
+  t.Add("GET", "/api/v1/areas/{code}/adoption", Roles(kStaff, ResolvedArea(TheArea)), Adoption);
 }
 
 }  // namespace centinela::api

@@ -10,6 +10,7 @@
 #include "api/context.h"
 #include "api/dispatch_json.h"
 #include "api/json.h"
+#include "api/route.h"
 #include "common/hash.h"
 #include "community/comments.h"
 #include "community/render.h"
@@ -26,6 +27,11 @@ using community::Report;
 using community::View;
 
 const std::vector<auth::Role> kAdmin = {auth::Role::kAdmin};
+
+// AnswerLogged (attribution.h) answers through a Reply.
+http::Reply ReplyOf(Respond respond) {
+  return [respond = std::move(respond)](http::Response r) { respond(std::move(r)); };
+}
 
 std::optional<bool> BoolField(const json::object& o, std::string_view name, Status* error) {
   const json::value* v = o.if_contains(name);
@@ -86,36 +92,20 @@ Result<community::CategoryPatch> ParseCategoryPatch(const json::object& o) {
   return p;
 }
 
-// Category edits are global: they need the all-areas admin grant.
-std::optional<auth::Principal> RequireGlobalAdmin(ApiContext& ctx, const http::Request& req,
-                                                  const http::Reply& reply) {
-  auto p = RequireRole(ctx, req, reply, kAdmin);
-  if (!p) return std::nullopt;
-  if (!auth::Authorize(*p, kAdmin, {std::string(auth::kAllAreas)})) {
-    reply(http::Response::Error(
-        PermissionDenied("categories are edited by admins of all areas ('*')")));
-    return std::nullopt;
-  }
-  return p;
-}
-
-void ListCategories(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  if (!Authenticate(ctx, req, reply)) return;
+void ListCategories(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   json::array out;
   for (const Category& c : ctx.categories->List()) out.push_back(CategoryJson(c));
-  reply(JsonResponse(200, json::object{{"categories", std::move(out)}}));
+  respond(JsonResponse(200, json::object{{"categories", std::move(out)}}));
 }
 
-void CreateCategory(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = RequireGlobalAdmin(ctx, req, reply);
-  if (!p) return;
+void CreateCategory(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   Result<json::object> body = ParseBody(req);
-  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  if (!body.ok()) return respond(body.status());
   Status err;
   std::string code = RequiredString(*body, "code", &err, 64);
-  if (!err.ok()) return reply(http::Response::Error(err));
+  if (!err.ok()) return respond(err);
   auto patch = ParseCategoryPatch(*body);
-  if (!patch.ok()) return reply(http::Response::Error(patch.status()));
+  if (!patch.ok()) return respond(patch.status());
   Category c;
   c.code = code;
   c.family = patch->family.value_or("");
@@ -123,29 +113,27 @@ void CreateCategory(ApiContext& ctx, http::Request& req, http::Reply reply) {
   c.label_en = patch->label_en.value_or("");
   c.agencies = patch->agencies.value_or(std::vector<std::string>{});
   if (!patch->priority)
-    return reply(http::Response::Error(Unprocessable("field 'priority' is required")));
+    return respond(Unprocessable("field 'priority' is required"));
   if (!patch->sensitivity)
-    return reply(http::Response::Error(Unprocessable("field 'sensitivity' is required")));
+    return respond(Unprocessable("field 'sensitivity' is required"));
   c.priority = *patch->priority;
   c.sensitivity = *patch->sensitivity;
   c.active = patch->active.value_or(true);
-  ctx.categories->Create(std::move(c), p->user_id, [reply](Result<Category> r) {
-    if (!r.ok()) return reply(http::Response::Error(r.status()));
-    reply(JsonResponse(201, CategoryJson(*r)));
+  ctx.categories->Create(std::move(c), p.user_id, [respond](Result<Category> r) {
+    if (!r.ok()) return respond(r.status());
+    respond(JsonResponse(201, CategoryJson(*r)));
   });
 }
 
-void UpdateCategory(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = RequireGlobalAdmin(ctx, req, reply);
-  if (!p) return;
+void UpdateCategory(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   Result<json::object> body = ParseBody(req);
-  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  if (!body.ok()) return respond(body.status());
   auto patch = ParseCategoryPatch(*body);
-  if (!patch.ok()) return reply(http::Response::Error(patch.status()));
-  ctx.categories->Update(req.Param("code"), std::move(*patch), p->user_id,
-                         [reply](Result<Category> r) {
-                           if (!r.ok()) return reply(http::Response::Error(r.status()));
-                           reply(JsonResponse(200, CategoryJson(*r)));
+  if (!patch.ok()) return respond(patch.status());
+  ctx.categories->Update(req.Param("code"), std::move(*patch), p.user_id,
+                         [respond](Result<Category> r) {
+                           if (!r.ok()) return respond(r.status());
+                           respond(JsonResponse(200, CategoryJson(*r)));
                          });
 }
 
@@ -242,23 +230,19 @@ http::Response Replay(int status, std::string body) {
   return r;
 }
 
-void CreateReport(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = Authenticate(ctx, req, reply);
-  if (!p) return;
+void CreateReport(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   std::string key(req.Header("idempotency-key"));
   if (key.size() > community::kMaxIdempotencyKeyBytes)
-    return reply(
-        http::Response::Error(InvalidArgument("Idempotency-Key is longer than 128 characters")));
+    return respond(InvalidArgument("Idempotency-Key is longer than 128 characters"));
   if (std::any_of(key.begin(), key.end(),
                   [](char c) { return static_cast<unsigned char>(c) < 0x20; }))
-    return reply(
-        http::Response::Error(InvalidArgument("Idempotency-Key holds control characters")));
+    return respond(InvalidArgument("Idempotency-Key holds control characters"));
   Result<json::object> body = ParseBody(req);
-  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  if (!body.ok()) return respond(body.status());
   auto report = ParseNewReport(*body);
-  if (!report.ok()) return reply(http::Response::Error(report.status()));
+  if (!report.ok()) return respond(report.status());
   auto& reports = *ctx.reports;
-  const std::string user = p->user_id;
+  const std::string user = p.user_id;
   std::string fingerprint = Sha256Hex(req.body);
   // A retry of an answered request is answered with the stored answer. Within the rate
   // budget the write itself finds it (its idempotency insert meets the stored row) and gives
@@ -267,17 +251,15 @@ void CreateReport(ApiContext& ctx, http::Request& req, http::Reply reply) {
   if (auto wait = reports.Reserve(user)) {
     if (!key.empty()) {
       auto stored = reports.FindIdempotent(user, key, fingerprint);
-      if (!stored.ok()) return reply(http::Response::Error(stored.status()));
-      if (*stored) return reply(Replay((*stored)->status, (*stored)->body));
+      if (!stored.ok()) return respond(stored.status());
+      if (*stored) return respond(Replay((*stored)->status, (*stored)->body));
     }
-    http::Response r = http::Response::Error(
-        RateLimited("too many reports; retry in " + std::to_string(*wait) + " s"));
-    r.headers.emplace_back("Retry-After", std::to_string(*wait));
-    return reply(std::move(r));
+    return respond(
+        TooManyRequests("too many reports; retry in " + std::to_string(*wait) + " s", *wait));
   }
   community::CreateRequest cr;
   cr.user_id = user;
-  cr.display_name = p->display_name;
+  cr.display_name = p.display_name;
   cr.report = std::move(*report);
   cr.idempotency_key = key;
   cr.fingerprint = std::move(fingerprint);
@@ -290,11 +272,11 @@ void CreateReport(ApiContext& ctx, http::Request& req, http::Reply reply) {
         Attribution who;
         return raw.Serialize(ReportJson(own, raw, who));
       },
-      [&reports, user, reply](Result<community::CreateOutcome> r) {
+      [&reports, user, respond](Result<community::CreateOutcome> r) {
         if (!r.ok() || r->replay) reports.Release(user);
-        if (!r.ok()) return reply(http::Response::Error(r.status()));
-        if (r->replay) return reply(Replay(r->status, std::move(r->body)));
-        reply(http::Response::Json(r->status, std::move(r->body)));
+        if (!r.ok()) return respond(r.status());
+        if (r->replay) return respond(Replay(r->status, std::move(r->body)));
+        respond(http::Response::Json(r->status, std::move(r->body)));
       });
 }
 
@@ -378,16 +360,15 @@ Result<community::ListQuery> ParseListQuery(const http::Request& req) {
   return q;
 }
 
-void ListReports(ApiContext& ctx, http::Request& req, http::Reply reply, bool mine) {
-  auto p = Authenticate(ctx, req, reply);
-  if (!p) return;
+void ListReports(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond,
+                 bool mine) {
   auto q = ParseListQuery(req);
-  if (!q.ok()) return reply(http::Response::Error(q.status()));
+  if (!q.ok()) return respond(q.status());
   q->mine = mine;
-  auto viewer = ctx.reports->ViewerFor(*p);
-  if (!viewer.ok()) return reply(http::Response::Error(viewer.status()));
+  auto viewer = ctx.reports->ViewerFor(p);
+  if (!viewer.ok()) return respond(viewer.status());
   auto page = ctx.reports->List(*viewer, *q);
-  if (!page.ok()) return reply(http::Response::Error(page.status()));
+  if (!page.ok()) return respond(page.status());
   RawJson raw;
   Attribution who;
   json::array out;
@@ -395,53 +376,52 @@ void ListReports(ApiContext& ctx, http::Request& req, http::Reply reply, bool mi
   json::object o{{"reports", std::move(out)}};
   o["next_cursor"] =
       page->next_cursor.empty() ? json::value(nullptr) : json::value(page->next_cursor);
-  AnswerLogged(ctx, p->user_id, who, JsonResponse(200, o, &raw), reply);
+  AnswerLogged(ctx, p.user_id, who, JsonResponse(200, o, &raw), ReplyOf(respond));
 }
 
-void GetReport(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = Authenticate(ctx, req, reply);
-  if (!p) return;
-  auto viewer = ctx.reports->ViewerFor(*p);
-  if (!viewer.ok()) return reply(http::Response::Error(viewer.status()));
+void GetReport(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  auto viewer = ctx.reports->ViewerFor(p);
+  if (!viewer.ok()) return respond(viewer.status());
   const std::string id = req.Param("id");
   auto found = ctx.reports->Get(*viewer, id);
-  if (!found.ok()) return reply(http::Response::Error(found.status()));
-  if (!*found) return reply(http::Response::Error(NotFound("no report '" + id + "'")));
+  if (!found.ok()) return respond(found.status());
+  if (!*found) return respond(NotFound("no report '" + id + "'"));
   const community::VisibleReport& item = **found;
   RawJson raw;
   Attribution who;
   json::object doc = ReportJson(item, raw, who);
   if (ctx.comments) {  // the first page of comments, filtered for this viewer
     auto thread = CommentThreadJson(ctx, *viewer, item, "", community::kDefaultCommentPage, who);
-    if (!thread.ok()) return reply(http::Response::Error(thread.status()));
+    if (!thread.ok()) return respond(thread.status());
     doc["thread"] = std::move(*thread);
   }
   // The public steps of the incident the report belongs to (internal ones never leave
   // the control room); whoever may see the report sees them.
   auto timeline = PublicTimelineJson(ctx, id);
-  if (!timeline.ok()) return reply(http::Response::Error(timeline.status()));
+  if (!timeline.ok()) return respond(timeline.status());
   doc["incident"] = *timeline ? json::value(std::move(**timeline)) : json::value(nullptr);
-  AnswerLogged(ctx, p->user_id, who, JsonResponse(200, doc, &raw), reply);
+  AnswerLogged(ctx, p.user_id, who, JsonResponse(200, doc, &raw), ReplyOf(respond));
 }
 
 }  // namespace
 
-void AddReportRoutes(http::Router& r, ApiContext& ctx) {
-  if (!ctx.categories || !ctx.reports) return;
-  r.Add("GET", "/api/v1/categories",
-        [&ctx](http::Request& q, http::Reply y) { ListCategories(ctx, q, std::move(y)); });
-  r.Add("POST", "/api/v1/categories",
-        [&ctx](http::Request& q, http::Reply y) { CreateCategory(ctx, q, std::move(y)); });
-  r.Add("PATCH", "/api/v1/categories/{code}",
-        [&ctx](http::Request& q, http::Reply y) { UpdateCategory(ctx, q, std::move(y)); });
-  r.Add("POST", "/api/v1/reports",
-        [&ctx](http::Request& q, http::Reply y) { CreateReport(ctx, q, std::move(y)); });
-  r.Add("GET", "/api/v1/reports",
-        [&ctx](http::Request& q, http::Reply y) { ListReports(ctx, q, std::move(y), false); });
-  r.Add("GET", "/api/v1/reports/mine",
-        [&ctx](http::Request& q, http::Reply y) { ListReports(ctx, q, std::move(y), true); });
-  r.Add("GET", "/api/v1/reports/{id}",
-        [&ctx](http::Request& q, http::Reply y) { GetReport(ctx, q, std::move(y)); });
+void AddReportRoutes(RouteTable& t) {
+  t.When([](const ApiContext& ctx) { return ctx.categories != nullptr && ctx.reports != nullptr; });
+  t.Add("GET", "/api/v1/categories", AnyUser(), ListCategories);
+  // Categories are global: editing them needs the all-areas admin grant.
+  t.Add("POST", "/api/v1/categories", Roles(kAdmin, Global()), CreateCategory);
+  t.Add("PATCH", "/api/v1/categories/{code}", Roles(kAdmin, Global()), UpdateCategory);
+  // Who sees which report is community::Decide's answer, in the service.
+  t.Add("POST", "/api/v1/reports", AnyUser(), CreateReport);
+  t.Add("GET", "/api/v1/reports", AnyUser(),
+        [](ApiContext& ctx, http::Request& q, const Caller& p, Respond r) {
+          ListReports(ctx, q, p, std::move(r), false);
+        });
+  t.Add("GET", "/api/v1/reports/mine", AnyUser(),
+        [](ApiContext& ctx, http::Request& q, const Caller& p, Respond r) {
+          ListReports(ctx, q, p, std::move(r), true);
+        });
+  t.Add("GET", "/api/v1/reports/{id}", AnyUser(), GetReport);
 }
 
 }  // namespace centinela::api

@@ -102,7 +102,19 @@ RouteSpec& RouteTable::Add(std::string method, std::string pattern, Access acces
 const std::vector<RouteSpec>& ApiRoutes() {
   static const RouteTable table = [] {
     RouteTable t;
-    for (void (*add)(RouteTable&) : {&AddHealthRoutes, &AddWebConfigRoutes, &AddFamilyRoutes, &AddStreamRoutes}) {
+    for (void (*add)(RouteTable&) : {
+             &AddHealthRoutes,
+             &AddWebConfigRoutes,
+             &AddFamilyRoutes,
+             &AddStreamRoutes,
+             &AddAuthRoutes,
+             &AddUserRoutes,
+             &AddAreaRoutes,
+             &AddMembershipRoutes,
+             &AddMediaRoutes,
+             &AddReportRoutes,
+             &AddCommentRoutes,
+         }) {
       t.When(nullptr);
       add(t);
     }

@@ -134,6 +134,13 @@ void AddHealthRoutes(RouteTable& t);
 void AddFamilyRoutes(RouteTable& t);
 void AddStreamRoutes(RouteTable& t);     // stream_api.cc
 void AddWebConfigRoutes(RouteTable& t);  // static_api.cc
+void AddAuthRoutes(RouteTable& t);
+void AddUserRoutes(RouteTable& t);
+void AddAreaRoutes(RouteTable& t);
+void AddMembershipRoutes(RouteTable& t);
+void AddMediaRoutes(RouteTable& t);
+void AddReportRoutes(RouteTable& t);
+void AddCommentRoutes(RouteTable& t);
 
 //! Every route of the API (REST, stream, web client config; not OsmAnd), as data.
 const std::vector<RouteSpec>& ApiRoutes();

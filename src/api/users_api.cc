@@ -2,6 +2,7 @@
 // An admin may only create or grant roles over areas its own admin grant covers.
 #include "api/context.h"
 #include "api/json.h"
+#include "api/route.h"
 
 namespace centinela::api {
 
@@ -41,126 +42,117 @@ bool MayGrant(ApiContext& ctx, const auth::Principal& admin, const auth::Grant& 
   return Covers(ctx, admin, kAdmin, g.area_code);
 }
 
-void ListUsers(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = RequireRole(ctx, req, reply, kAdmin);
-  if (!p) return;
+void ListUsers(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   int limit = 100, offset = 0;
   try {
     limit = std::clamp(std::stoi(req.Query("limit", "100")), 1, 500);
     offset = std::max(0, std::stoi(req.Query("offset", "0")));
   } catch (...) {
-    return reply(http::Response::Error(InvalidArgument("limit and offset must be integers")));
+    return respond(InvalidArgument("limit and offset must be integers"));
   }
   std::string q = req.Query("q");
   if (q.size() > 100)
-    return reply(http::Response::Error(InvalidArgument("'q' is at most 100 bytes")));
+    return respond(InvalidArgument("'q' is at most 100 bytes"));
   auto users = ctx.accounts.ListUsers(limit, offset, q);
-  if (!users.ok()) return reply(http::Response::Error(users.status()));
+  if (!users.ok()) return respond(users.status());
   json::array out;
   for (const auth::UserView& u : *users)
-    if (SeesUser(ctx, *p, u)) out.push_back(UserJson(u));
-  reply(JsonResponse(200, json::object{{"users", std::move(out)}, {"limit", limit}, {"offset", offset}}));
+    if (SeesUser(ctx, p, u)) out.push_back(UserJson(u));
+  respond(JsonResponse(200, json::object{{"users", std::move(out)}, {"limit", limit}, {"offset", offset}}));
 }
 
-void CreateUser(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = RequireRole(ctx, req, reply, kAdmin);
-  if (!p) return;
+void CreateUser(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   Result<json::object> body = ParseBody(req);
-  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  if (!body.ok()) return respond(body.status());
   auth::NewUser u;
-  if (Status err = ReadNewUser(*body, &u); !err.ok()) return reply(http::Response::Error(err));
+  if (Status err = ReadNewUser(*body, &u); !err.ok()) return respond(err);
   if (const json::value* roles = body->if_contains("roles")) {
-    if (!roles->is_array()) return reply(http::Response::Error(Unprocessable("'roles' must be an array")));
+    if (!roles->is_array()) return respond(Unprocessable("'roles' must be an array"));
     for (const json::value& v : roles->as_array()) {
       Result<auth::Grant> g = ParseGrant(ctx, v);
-      if (!g.ok()) return reply(http::Response::Error(g.status()));
-      if (!MayGrant(ctx, *p, *g))
-        return reply(http::Response::Error(PermissionDenied("area '" + g->area_code + "' is outside your admin grant")));
+      if (!g.ok()) return respond(g.status());
+      if (!MayGrant(ctx, p, *g))
+        return respond(PermissionDenied("area '" + g->area_code + "' is outside your admin grant"));
       u.grants.push_back(*g);
     }
   }
-  ctx.accounts.CreateUser(std::move(u), p->user_id, [reply](Result<auth::UserView> r) {
-    if (!r.ok()) return reply(http::Response::Error(r.status()));
-    reply(JsonResponse(201, UserJson(*r)));
+  ctx.accounts.CreateUser(std::move(u), p.user_id, [respond](Result<auth::UserView> r) {
+    if (!r.ok()) return respond(r.status());
+    respond(JsonResponse(201, UserJson(*r)));
   });
 }
 
-void GetUser(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = Authenticate(ctx, req, reply);
-  if (!p) return;
+void GetUser(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   std::string id = req.Param("id");
-  bool self = id == p->user_id;
-  if (!self && !p->HasRole(auth::Role::kAdmin))
-    return reply(http::Response::Error(PermissionDenied("only admins may read other users")));
+  bool self = id == p.user_id;
+  if (!self && !p.HasRole(auth::Role::kAdmin))
+    return respond(PermissionDenied("only admins may read other users"));
   auto u = ctx.accounts.GetUser(id);
-  if (!u.ok()) return reply(http::Response::Error(u.status()));
-  if (!self && !SeesUser(ctx, *p, *u))
-    return reply(http::Response::Error(PermissionDenied("this user is outside your admin grant")));
-  reply(JsonResponse(200, UserJson(*u)));
+  if (!u.ok()) return respond(u.status());
+  if (!self && !SeesUser(ctx, p, *u))
+    return respond(PermissionDenied("this user is outside your admin grant"));
+  respond(JsonResponse(200, UserJson(*u)));
 }
 
-void AddGrant(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = RequireRole(ctx, req, reply, kAdmin);
-  if (!p) return;
+void AddGrant(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   Result<json::object> body = ParseBody(req);
-  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  if (!body.ok()) return respond(body.status());
   Result<auth::Grant> g = ParseGrant(ctx, json::value(*body));
-  if (!g.ok()) return reply(http::Response::Error(g.status()));
-  if (!MayGrant(ctx, *p, *g))
-    return reply(http::Response::Error(PermissionDenied("area '" + g->area_code + "' is outside your admin grant")));
-  ctx.accounts.AddGrant(req.Param("id"), *g, p->user_id, [reply](Result<auth::UserView> r) {
-    if (!r.ok()) return reply(http::Response::Error(r.status()));
-    reply(JsonResponse(200, UserJson(*r)));
+  if (!g.ok()) return respond(g.status());
+  if (!MayGrant(ctx, p, *g))
+    return respond(PermissionDenied("area '" + g->area_code + "' is outside your admin grant"));
+  ctx.accounts.AddGrant(req.Param("id"), *g, p.user_id, [respond](Result<auth::UserView> r) {
+    if (!r.ok()) return respond(r.status());
+    respond(JsonResponse(200, UserJson(*r)));
   });
 }
 
 // DELETE /api/v1/users/{id}/grants?role=..&area=..: the admin must cover the area, and may
 // not take away its own admin grants (another admin does that).
-void RemoveGrant(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = RequireRole(ctx, req, reply, kAdmin);
-  if (!p) return;
+void RemoveGrant(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   json::object q{{"role", req.Query("role")}};
   if (std::string area = req.Query("area"); !area.empty()) q["area"] = area;
   Result<auth::Grant> g = ParseGrant(ctx, json::value(std::move(q)));
-  if (!g.ok()) return reply(http::Response::Error(g.status()));
-  if (!MayGrant(ctx, *p, *g))
-    return reply(http::Response::Error(PermissionDenied("area '" + g->area_code + "' is outside your admin grant")));
+  if (!g.ok()) return respond(g.status());
+  if (!MayGrant(ctx, p, *g))
+    return respond(PermissionDenied("area '" + g->area_code + "' is outside your admin grant"));
   const std::string id = req.Param("id");
-  if (id == p->user_id && g->role == auth::Role::kAdmin)
-    return reply(http::Response::Error(Conflict("you may not remove your own admin grant")));
-  ctx.accounts.RemoveGrant(id, *g, p->user_id, [reply](Result<auth::UserView> r) {
-    if (!r.ok()) return reply(http::Response::Error(r.status()));
-    reply(JsonResponse(200, UserJson(*r)));
+  if (id == p.user_id && g->role == auth::Role::kAdmin)
+    return respond(Conflict("you may not remove your own admin grant"));
+  ctx.accounts.RemoveGrant(id, *g, p.user_id, [respond](Result<auth::UserView> r) {
+    if (!r.ok()) return respond(r.status());
+    respond(JsonResponse(200, UserJson(*r)));
   });
 }
 
 // DELETE /api/v1/users/{id}/totp: an admin covering the user removes its second factor (a
 // lost phone); recorded as "totp.reset". Nobody resets their own: a stolen session must not
 // be enough to drop the factor that protects the account.
-void ResetTotp(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = RequireRole(ctx, req, reply, kAdmin);
-  if (!p) return;
+void ResetTotp(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   const std::string id = req.Param("id");
-  if (id == p->user_id)
-    return reply(http::Response::Error(Conflict("another admin must reset your own second factor")));
+  if (id == p.user_id)
+    return respond(Conflict("another admin must reset your own second factor"));
   auto u = ctx.accounts.GetUser(id);
-  if (!u.ok()) return reply(http::Response::Error(u.status()));
-  if (!SeesUser(ctx, *p, *u))
-    return reply(http::Response::Error(PermissionDenied("this user is outside your admin grant")));
-  ctx.accounts.ResetTotp(id, p->user_id, [reply](Status s) {
-    reply(ErrorOr(s, http::Response::Json(204, "")));
+  if (!u.ok()) return respond(u.status());
+  if (!SeesUser(ctx, p, *u))
+    return respond(PermissionDenied("this user is outside your admin grant"));
+  ctx.accounts.ResetTotp(id, p.user_id, [respond](Status s) {
+    if (!s.ok()) return respond(s);
+    respond(http::Response::Json(204, ""));
   });
 }
 
 }  // namespace
 
-void AddUserRoutes(http::Router& r, ApiContext& ctx) {
-  r.Add("GET", "/api/v1/users", [&ctx](http::Request& q, http::Reply y) { ListUsers(ctx, q, std::move(y)); });
-  r.Add("POST", "/api/v1/users", [&ctx](http::Request& q, http::Reply y) { CreateUser(ctx, q, std::move(y)); });
-  r.Add("GET", "/api/v1/users/{id}", [&ctx](http::Request& q, http::Reply y) { GetUser(ctx, q, std::move(y)); });
-  r.Add("POST", "/api/v1/users/{id}/grants", [&ctx](http::Request& q, http::Reply y) { AddGrant(ctx, q, std::move(y)); });
-  r.Add("DELETE", "/api/v1/users/{id}/grants", [&ctx](http::Request& q, http::Reply y) { RemoveGrant(ctx, q, std::move(y)); });
-  r.Add("DELETE", "/api/v1/users/{id}/totp", [&ctx](http::Request& q, http::Reply y) { ResetTotp(ctx, q, std::move(y)); });
+void AddUserRoutes(RouteTable& t) {
+  // Admins of any area; each handler narrows to the users and areas its grant covers.
+  t.Add("GET", "/api/v1/users", Roles(kAdmin), ListUsers);
+  t.Add("POST", "/api/v1/users", Roles(kAdmin), CreateUser);
+  // Any user reads itself; reading another needs a covering admin grant (in the handler).
+  t.Add("GET", "/api/v1/users/{id}", AnyUser(), GetUser);
+  t.Add("POST", "/api/v1/users/{id}/grants", Roles(kAdmin), AddGrant);
+  t.Add("DELETE", "/api/v1/users/{id}/grants", Roles(kAdmin), RemoveGrant);
+  t.Add("DELETE", "/api/v1/users/{id}/totp", Roles(kAdmin), ResetTotp);
 }
 
 }  // namespace centinela::api

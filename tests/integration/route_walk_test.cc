@@ -23,6 +23,8 @@ const std::set<std::string>& PublicRoutes() {
       "GET /readyz",
       "GET /metrics",
       "GET /api/v1/config/client",
+      "POST /api/v1/auth/register",
+      "POST /api/v1/auth/login",
   };
   return kRoutes;
 }
