@@ -4,7 +4,7 @@ import { Icon, type IconName } from './components/Icon';
 import { useEffect, useState } from 'preact/hooks';
 import { onUnauthorized, storeToken, type Me } from './api/client';
 import { Brand, LoginPage, RegisterPage } from './pages/Auth';
-import { AdminPage } from './pages/Admin';
+import { AdminPage } from './pages/admin/AdminPage';
 import { AlertFlow } from './pages/AlertFlow';
 import { BroadcastComposerPage } from './pages/BroadcastComposer';
 import { BroadcastNotifier, BroadcastsPage } from './pages/Broadcasts';
