@@ -4,11 +4,12 @@
 // machine) the map draws the area outlines and their names on a plain background, as the
 // console's map does. Names are HTML markers, so no glyph server is needed.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import maplibregl, { type GeoJSONSource, type StyleSpecification } from 'maplibre-gl';
+import maplibregl, { type GeoJSONSource } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
-import { api, type AreaFeatureCollection, type ClientConfig } from '../api/client';
+import { type AreaFeatureCollection } from '../api/client';
 import type { CompactGrid, Hotspots } from '../api/analytics';
 import { t } from '../i18n';
+import { addAreaLabels, areaShapes, boundsOf, clientConfig, createMap, extent, positions } from '../map/shared';
 
 export interface AnalyticsMapProps {
   label: string;
@@ -37,71 +38,6 @@ export const HOTSPOT_COLORS: Record<number, string> = {
   [-2]: '#5a9bd0',
   [-3]: '#1f5fa8',
 };
-
-let cfgOnce: Promise<ClientConfig> | null = null;
-let shapesOnce: Promise<AreaFeatureCollection> | null = null;
-function loadConfig(): Promise<ClientConfig> {
-  cfgOnce ??= api.clientConfig().catch(() => ({ tile_url: '', tile_attribution: '', languages: [], version: '' }));
-  return cfgOnce;
-}
-function loadShapes(): Promise<AreaFeatureCollection> {
-  shapesOnce ??= api
-    .areasGeoJson()
-    .catch(() => ({ type: 'FeatureCollection', features: [] }) as AreaFeatureCollection);
-  return shapesOnce;
-}
-
-function baseStyle(cfg: ClientConfig): StyleSpecification {
-  const sources: StyleSpecification['sources'] = {};
-  const layers: StyleSpecification['layers'] = [{ id: 'bg', type: 'background', paint: { 'background-color': '#f1f3f5' } }];
-  if (cfg.tile_url) {
-    sources.tiles = { type: 'raster', tiles: [cfg.tile_url], tileSize: 256, attribution: cfg.tile_attribution || undefined };
-    layers.push({ id: 'tiles', type: 'raster', source: 'tiles', paint: { 'raster-saturation': -0.4 } });
-  }
-  return { version: 8, sources, layers };
-}
-
-/** Every [lon, lat] position of a (Multi)Polygon, however deep. */
-function positions(geometry: { coordinates: unknown }): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  const walk = (c: unknown) => {
-    if (!Array.isArray(c)) return;
-    if (typeof c[0] === 'number') out.push([c[0] as number, c[1] as number]);
-    else for (const x of c) walk(x);
-  };
-  walk(geometry.coordinates);
-  return out;
-}
-
-function extent(points: Array<[number, number]>): [[number, number], [number, number]] | null {
-  if (points.length === 0) return null;
-  let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
-  for (const [lon, lat] of points) {
-    w = Math.min(w, lon);
-    e = Math.max(e, lon);
-    s = Math.min(s, lat);
-    n = Math.max(n, lat);
-  }
-  return [[w, s], [e, n]];
-}
-
-/** Where to put an area's name: the vertex average of its outer ring with most vertices. */
-function namePoint(geometry: { type: string; coordinates: unknown }): [number, number] | null {
-  const rings: number[][][] =
-    geometry.type === 'Polygon'
-      ? [(geometry.coordinates as number[][][])[0]!]
-      : geometry.type === 'MultiPolygon'
-        ? (geometry.coordinates as number[][][][]).map((p) => p[0]!)
-        : [];
-  const ring = rings.reduce<number[][] | null>((best, r) => (!best || r.length > best.length ? r : best), null);
-  if (!ring || ring.length === 0) return null;
-  let lon = 0, lat = 0;
-  for (const p of ring) {
-    lon += p[0]!;
-    lat += p[1]!;
-  }
-  return [lon / ring.length, lat / ring.length];
-}
 
 function cellPolygon(g: { origin: { lat: number; lon: number }; cell_dlat: number; cell_dlon: number }, ix: number, iy: number) {
   const s = g.origin.lat + iy * g.cell_dlat;
@@ -183,23 +119,14 @@ export function AnalyticsMapViewImpl(p: AnalyticsMapProps) {
     let map: maplibregl.Map | null = null;
     let gone = false;
     const names: maplibregl.Marker[] = [];
-    void Promise.all([loadConfig(), loadShapes()]).then(([cfg, fc]) => {
+    void Promise.all([clientConfig(), areaShapes()]).then(([cfg, fc]) => {
       if (gone || !box.current) return;
-      try {
-        map = new maplibregl.Map({
-          container: box.current,
-          style: baseStyle(cfg),
-          center: [-70.645, -33.52],
-          zoom: 10.5,
-          attributionControl: cfg.tile_url ? {} : false,
-        });
-      } catch {
+      map = createMap(box.current, cfg, { center: [-70.645, -33.52], zoom: 10.5, background: '#f1f3f5', saturation: -0.4 });
+      if (!map) {
         setFailed(true);
         return;
       }
       mapRef.current = map;
-      map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
-      map.on('error', () => undefined); // a missing tile is not fatal
       map.on('load', () => {
         const m = map!;
         m.resize(); // the container may have been sized by CSS that arrived with this chunk
@@ -246,18 +173,9 @@ export function AnalyticsMapViewImpl(p: AnalyticsMapProps) {
         m.addLayer({ id: 'hotspots-fill', type: 'fill', source: 'hotspots', paint: { 'fill-color': '#ccc', 'fill-opacity': 0.7 } });
         m.addLayer({ id: 'hotspots-line', type: 'line', source: 'hotspots', paint: { 'line-color': '#ffffff', 'line-width': 0.6 } });
         m.addLayer({ id: 'outlines-line', type: 'line', source: 'outlines', paint: { 'line-color': '#1f3b57', 'line-width': 1.4, 'line-opacity': 0.8 } });
-        const b = extent(fc.features.flatMap((f) => positions(f.geometry)));
+        const b = boundsOf(fc);
         if (b) m.fitBounds(b, { padding: 20, duration: 0 });
-        for (const f of fc.features) {
-          if (f.properties.kind === 'region' || f.properties.kind === 'precinct') continue;
-          const at = namePoint(f.geometry);
-          if (!at) continue;
-          const el = document.createElement('div');
-          el.className = 'map-area-label';
-          el.textContent = f.properties.name;
-          el.setAttribute('aria-hidden', 'true');
-          names.push(new maplibregl.Marker({ element: el }).setLngLat(at).addTo(m));
-        }
+        names.push(...addAreaLabels(m, fc));
         setShapes(fc);
         setReady(true);
       });

@@ -3,11 +3,11 @@
 // and their names. Points are clustered when asked; labels are HTML markers so no glyph
 // server is needed. Where WebGL is missing the map says so and the lists still work.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import maplibregl, { type GeoJSONSource, type StyleSpecification } from 'maplibre-gl';
+import maplibregl, { type GeoJSONSource } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import './MapView.css';
-import { api, type AreaFeatureCollection, type ClientConfig } from '../api/client';
 import { t } from '../i18n';
+import { addAreaLabels, areaShapes, boundsOf, clientConfig, createMap } from '../map/shared';
 import { DEFAULT_CENTER, type MapPoint } from './Map';
 import { UNIT_GLYPHS, UNIT_STATUS_COLORS } from './unitIcons';
 
@@ -116,72 +116,7 @@ function trailGeoJson(trail: Array<[number, number]> | null | undefined): GeoJSO
   };
 }
 
-let configPromise: Promise<ClientConfig> | null = null;
-let areasPromise: Promise<AreaFeatureCollection> | null = null;
-function clientConfig(): Promise<ClientConfig> {
-  configPromise ??= api.clientConfig().catch(() => ({ tile_url: '', tile_attribution: '', languages: [], version: '' }));
-  return configPromise;
-}
-function areaShapes(): Promise<AreaFeatureCollection> {
-  areasPromise ??= api.areasGeoJson().catch(() => ({ type: 'FeatureCollection', features: [] }) as AreaFeatureCollection);
-  return areasPromise;
-}
-
 export const PRIORITY_COLORS = ['#b00020', '#d35400', '#b7950b', '#2e7d32'];
-
-function styleFor(cfg: ClientConfig): StyleSpecification {
-  const style: StyleSpecification = {
-    version: 8,
-    sources: {},
-    layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#eef1f4' } }],
-  };
-  if (cfg.tile_url) {
-    style.sources.basemap = {
-      type: 'raster',
-      tiles: [cfg.tile_url],
-      tileSize: 256,
-      attribution: cfg.tile_attribution || undefined,
-    } as StyleSpecification['sources'][string];
-    style.layers.push({ id: 'basemap', type: 'raster', source: 'basemap' });
-  }
-  return style;
-}
-
-// Where to write an area's name: the centre of its largest ring's bounding box.
-function labelPoint(geometry: { type: string; coordinates: unknown }): [number, number] | null {
-  const polys: number[][][][] =
-    geometry.type === 'Polygon'
-      ? [geometry.coordinates as number[][][]]
-      : geometry.type === 'MultiPolygon'
-        ? (geometry.coordinates as number[][][][])
-        : [];
-  let best: number[][] | null = null;
-  for (const p of polys) if (p[0] && (!best || p[0].length > best.length)) best = p[0];
-  if (!best) return null;
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-  for (const [x, y] of best) {
-    minX = Math.min(minX, x!);
-    maxX = Math.max(maxX, x!);
-    minY = Math.min(minY, y!);
-    maxY = Math.max(maxY, y!);
-  }
-  return [(minX + maxX) / 2, (minY + maxY) / 2];
-}
-
-function boundsOf(fc: AreaFeatureCollection): [[number, number], [number, number]] | null {
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-  const visit = (c: unknown): void => {
-    if (Array.isArray(c) && typeof c[0] === 'number') {
-      const [x, y] = c as number[];
-      minX = Math.min(minX, x!);
-      maxX = Math.max(maxX, x!);
-      minY = Math.min(minY, y!);
-      maxY = Math.max(maxY, y!);
-    } else if (Array.isArray(c)) c.forEach(visit);
-  };
-  for (const f of fc.features) visit(f.geometry.coordinates);
-  return Number.isFinite(minX) ? [[minX, minY], [maxX, maxY]] : null;
-}
 
 function pointsGeoJson(points: MapPoint[]): GeoJSON.FeatureCollection {
   return {
@@ -210,23 +145,12 @@ export function MapViewImpl(props: MapProps) {
     const labels: maplibregl.Marker[] = [];
     void clientConfig().then((cfg) => {
       if (cancelled || !container.current) return;
-      try {
-        map = new maplibregl.Map({
-          container: container.current,
-          style: styleFor(cfg),
-          center: props.center ?? DEFAULT_CENTER,
-          zoom: props.zoom ?? 11,
-          attributionControl: cfg.tile_url ? {} : false,
-        });
-      } catch {
+      map = createMap(container.current, cfg, { center: props.center ?? DEFAULT_CENTER, zoom: props.zoom ?? 11 });
+      if (!map) {
         setFailed(true);
         return;
       }
       mapRef.current = map;
-      map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
-      map.on('error', () => {
-        /* a missing tile is not fatal */
-      });
       map.on('load', () => {
         const m = map!;
         if (props.showAreas !== false) {
@@ -241,16 +165,7 @@ export function MapViewImpl(props: MapProps) {
               const b = boundsOf(fc);
               if (b) m.fitBounds(b, { padding: 24, duration: 0 });
             }
-            for (const f of fc.features) {
-              if (f.properties.kind === 'precinct' || f.properties.kind === 'region') continue;
-              const at = labelPoint(f.geometry);
-              if (!at) continue;
-              const el = document.createElement('div');
-              el.className = 'map-area-label';
-              el.textContent = f.properties.name;
-              el.setAttribute('aria-hidden', 'true');
-              labels.push(new maplibregl.Marker({ element: el }).setLngLat(at).addTo(m));
-            }
+            labels.push(...addAreaLabels(m, fc));
           });
         }
         m.addSource('points', {

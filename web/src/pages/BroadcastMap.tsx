@@ -3,10 +3,10 @@
 // area clicks its innermost shape; drawing adds a vertex where the map is clicked (or, from
 // the keyboard, at the map's centre through the composer's button).
 import { useEffect, useRef, useState } from 'preact/hooks';
-import maplibregl, { type GeoJSONSource, type StyleSpecification } from 'maplibre-gl';
+import maplibregl, { type GeoJSONSource } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
-import { api, type AreaFeatureCollection, type ClientConfig } from '../api/client';
 import { t } from '../i18n';
+import { addAreaLabels, areaShapes, boundsOf, clientConfig, createMap } from '../map/shared';
 
 export type MapMode = 'pick' | 'draw';
 
@@ -24,19 +24,6 @@ export interface BroadcastMapProps {
 
 const KIND_RANK: Record<string, number> = { region: 0, precinct: 1, sector: 2, neighbourhood: 3 };
 
-function style(cfg: ClientConfig | null): StyleSpecification {
-  const s: StyleSpecification = {
-    version: 8,
-    sources: {},
-    layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#eef1f4' } }],
-  };
-  if (cfg?.tile_url) {
-    s.sources.basemap = { type: 'raster', tiles: [cfg.tile_url], tileSize: 256, attribution: cfg.tile_attribution || undefined } as StyleSpecification['sources'][string];
-    s.layers.push({ id: 'basemap', type: 'raster', source: 'basemap' });
-  }
-  return s;
-}
-
 function drawing(vertices: Array<[number, number]>, closed: boolean): GeoJSON.FeatureCollection {
   const features: GeoJSON.Feature[] = vertices.map((v, i) => ({
     type: 'Feature',
@@ -53,20 +40,6 @@ function drawing(vertices: Array<[number, number]>, closed: boolean): GeoJSON.Fe
   return { type: 'FeatureCollection', features };
 }
 
-function bounds(fc: AreaFeatureCollection): [[number, number], [number, number]] | null {
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-  const visit = (c: unknown): void => {
-    if (Array.isArray(c) && typeof c[0] === 'number') {
-      minX = Math.min(minX, c[0] as number);
-      maxX = Math.max(maxX, c[0] as number);
-      minY = Math.min(minY, c[1] as number);
-      maxY = Math.max(maxY, c[1] as number);
-    } else if (Array.isArray(c)) c.forEach(visit);
-  };
-  for (const f of fc.features) if (f.properties.kind !== 'region') visit(f.geometry.coordinates);
-  return Number.isFinite(minX) ? [[minX, minY], [maxX, maxY]] : null;
-}
-
 export function BroadcastMapImpl(props: BroadcastMapProps) {
   const box = useRef<HTMLDivElement>(null);
   const mapRef = useRef<maplibregl.Map | null>(null);
@@ -79,20 +52,10 @@ export function BroadcastMapImpl(props: BroadcastMapProps) {
     let cancelled = false;
     let map: maplibregl.Map | null = null;
     const labels: maplibregl.Marker[] = [];
-    void Promise.all([
-      api.clientConfig().catch(() => null),
-      api.areasGeoJson().catch(() => ({ type: 'FeatureCollection', features: [] }) as AreaFeatureCollection),
-    ]).then(([cfg, areas]) => {
+    void Promise.all([clientConfig(), areaShapes()]).then(([cfg, areas]) => {
       if (cancelled || !box.current) return;
-      try {
-        map = new maplibregl.Map({
-          container: box.current,
-          style: style(cfg),
-          center: [-70.645, -33.52],
-          zoom: 11,
-          attributionControl: cfg?.tile_url ? {} : false,
-        });
-      } catch {
+      map = createMap(box.current, cfg, { center: [-70.645, -33.52], zoom: 11 });
+      if (!map) {
         setFailed(true);
         return;
       }
@@ -103,11 +66,9 @@ export function BroadcastMapImpl(props: BroadcastMapProps) {
           return c ? [c.lng, c.lat] : null;
         };
       }
-      map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
-      map.on('error', () => undefined);
       map.on('load', () => {
         const m = map!;
-        const b = bounds(areas);
+        const b = boundsOf(areas, (kind) => kind !== 'region');
         if (b) m.fitBounds(b, { padding: 20, duration: 0 });
         m.addSource('bc-areas', { type: 'geojson', data: areas as unknown as GeoJSON.FeatureCollection, promoteId: 'code' });
         m.addLayer({
@@ -127,20 +88,7 @@ export function BroadcastMapImpl(props: BroadcastMapProps) {
           filter: ['!=', ['get', 'kind'], 'region'],
           paint: { 'line-color': '#1f3b57', 'line-width': 1.2, 'line-opacity': 0.7 },
         });
-        for (const f of areas.features) {
-          if (f.properties.kind === 'region' || f.properties.kind === 'precinct') continue;
-          const b1 = bounds({ type: 'FeatureCollection', features: [f] });
-          if (!b1) continue;
-          const el = document.createElement('div');
-          el.className = 'map-area-label';
-          el.textContent = f.properties.name;
-          el.setAttribute('aria-hidden', 'true');
-          labels.push(
-            new maplibregl.Marker({ element: el })
-              .setLngLat([(b1[0][0] + b1[1][0]) / 2, (b1[0][1] + b1[1][1]) / 2])
-              .addTo(m),
-          );
-        }
+        labels.push(...addAreaLabels(m, areas));
         m.addSource('bc-draw', { type: 'geojson', data: drawing(live.current.vertices, live.current.closed) });
         m.addLayer({ id: 'bc-draw-fill', type: 'fill', source: 'bc-draw', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#b00020', 'fill-opacity': 0.2 } });
         m.addLayer({ id: 'bc-draw-line', type: 'line', source: 'bc-draw', filter: ['==', ['geometry-type'], 'LineString'], paint: { 'line-color': '#b00020', 'line-width': 2.5, 'line-dasharray': [2, 1] } });
