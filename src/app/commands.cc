@@ -14,6 +14,7 @@
 #include "api/stream_api.h"
 #include "common/redact.h"
 #include "app/access_review.h"
+#include "app/app.h"
 #include "app/config.h"
 #include "app/demo.h"
 #include "app/import_complaints.h"
@@ -81,87 +82,11 @@ int Fail(const Status& s) {
   return s.code() == Code::kInvalidArgument ? 2 : 1;
 }
 
-Result<std::unique_ptr<store::Store>> OpenConfiguredStore(const Config& c, Metrics* metrics) {
-  std::string url = c.StoreUrl();
-  if (url.rfind("sqlite:", 0) == 0) {
-    std::error_code ec;
-    std::filesystem::create_directories(c.Str(keys::kDataDir), ec);
-    if (ec) return Unavailable("cannot create data directory " + c.Str(keys::kDataDir) + ": " + ec.message());
-  }
-  store::StoreOptions opts;
-  opts.reader_connections = static_cast<int>(c.Int(keys::kStoreReaderConnections));
-  opts.max_batch = static_cast<int>(c.Int(keys::kStoreMaxBatch));
-  opts.max_queue = static_cast<int>(c.Int(keys::kStoreMaxQueue));
-  opts.synchronous_full = c.Bool(keys::kStoreSynchronousFull);
-  opts.metrics = metrics;
-  auto store = store::OpenStore(url, opts);
-  if (!store.ok()) return Status(store.status().code(), "cannot open store " + RedactUrl(url) + ": " + store.status().message());
-  auto version = (*store)->Migrate();
-  if (!version.ok()) return Status(version.status().code(), "migration failed: " + version.status().message());
-  spdlog::info("store {} at schema version {}", RedactUrl(url), *version);
-  return store;
-}
-
-auth::AccountsOptions AccountsOptionsFrom(const Config& c) {
-  auth::AccountsOptions o;
-  o.token_ttl_ms = c.Int(keys::kAuthTokenTtlHours) * 3600 * 1000;
-  o.hash_threads = static_cast<int>(c.Int(keys::kAuthHashThreads));
-  o.min_password_length = static_cast<size_t>(c.Int(keys::kAuthMinPasswordLength));
-  o.fast_hash_for_tests = c.Bool(keys::kAuthBenchFastPasswordHash);
-  o.throttle.max_failures_per_account = static_cast<int>(c.Int(keys::kAuthLoginMaxFailuresPerAccount));
-  o.throttle.max_failures_per_ip = static_cast<int>(c.Int(keys::kAuthLoginMaxFailuresPerIp));
-  o.throttle.window_ms = c.Int(keys::kAuthLoginWindowS) * 1000;
-  o.throttle.base_lockout_ms = c.Int(keys::kAuthLoginLockoutS) * 1000;
-  o.require_totp_for_staff = c.Bool(keys::kAuthRequireTotpForStaff);
-  return o;
-}
-
-Result<http::ServerOptions> ServerOptionsFrom(const Config& c) {
-  http::ServerOptions o;
-  std::string listen = c.Str(keys::kServerListen);
-  size_t colon = listen.rfind(':');
-  if (colon == std::string::npos) return InvalidArgument("server.listen must be HOST:PORT, got '" + listen + "'");
-  o.host = listen.substr(0, colon);
-  if (o.host == "localhost") o.host = "127.0.0.1";
-  try {
-    int port = std::stoi(listen.substr(colon + 1));
-    if (port < 0 || port > 65535) throw std::out_of_range("port");
-    o.port = static_cast<uint16_t>(port);
-  } catch (...) {
-    return InvalidArgument("server.listen has a bad port: '" + listen + "'");
-  }
-  o.threads = static_cast<int>(c.Int(keys::kServerThreads));
-  o.max_body_bytes = static_cast<size_t>(c.Int(keys::kServerMaxBodyBytes));
-  o.read_timeout_ms = static_cast<int>(c.Int(keys::kServerReadTimeoutMs));
-  o.idle_timeout_ms = static_cast<int>(c.Int(keys::kServerIdleTimeoutMs));
-  o.drain_timeout_ms = static_cast<int>(c.Int(keys::kServerDrainTimeoutMs));
-  o.max_connections = static_cast<int>(c.Int(keys::kServerMaxConnections));
-  Result<std::vector<http::Cidr>> proxies = http::ParseCidrList(c.Str(keys::kServerTrustedProxies));
-  if (!proxies.ok())
-    return InvalidArgument("server.trusted_proxies: " + proxies.status().message());
-  o.trusted_proxies = std::move(proxies).value();
-  // The browser may fetch basemap tiles only from origins the Content-Security-Policy
-  // names, so a tile server on another host is added to it, and a URL we cannot reduce to
-  // an origin is refused here rather than leaving a blank map and a CSP error in the console.
-  if (const std::string tiles = c.Str(keys::kWebTileUrl);
-      !tiles.empty() && !(tiles.starts_with('/') && !tiles.starts_with("//"))) {
-    std::string origin = http::OriginOf(tiles);
-    if (origin.empty())
-      return InvalidArgument(
-          "web.tile_url must be a path on this server or an http(s) URL with a "
-          "plain host name, got '" +
-          tiles + "'");
-    o.csp_extra_origins.push_back(std::move(origin));
-  }
-  return o;
-}
-
-void PrintDemoBanner(const http::Server& server, const std::string& host,
-                     const std::string& units_file) {
+void PrintDemoBanner(uint16_t port, const std::string& host, const std::string& units_file) {
   std::string shown = host == "0.0.0.0" || host == "127.0.0.1" ? "localhost" : host;
-  std::cout << "\n  Centinela demo is running: http://" << shown << ":" << server.port() << "/\n"
-            << "  Health: http://" << shown << ":" << server.port() << "/healthz\n"
-            << "  API:    http://" << shown << ":" << server.port() << "/api/v1/  (POST /api/v1/auth/login)\n\n"
+  std::cout << "\n  Centinela demo is running: http://" << shown << ":" << port << "/\n"
+            << "  Health: http://" << shown << ":" << port << "/healthz\n"
+            << "  API:    http://" << shown << ":" << port << "/api/v1/  (POST /api/v1/auth/login)\n\n"
             << "  Demo logins (role, login, password, area):\n";
   for (const DemoLogin& d : DemoLogins()) {
     std::cout << "    " << d.role << std::string(11 - d.role.size(), ' ') << d.login
@@ -182,192 +107,14 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   }
   InitLogging(config->Str(keys::kLogLevel), config->Bool(keys::kLogAccess));
   InitCrypto();
-  Metrics metrics;
-  auto server_options = ServerOptionsFrom(*config);
-  if (!server_options.ok()) return Fail(server_options.status());
-
-  auto store = OpenConfiguredStore(*config, &metrics);
-  if (!store.ok()) return Fail(store.status());
-  events::Bus bus;
-  // On PostgreSQL several nodes may share the log: the follower publishes every node's
-  // events on this bus in seq order (LISTEN/NOTIFY + log reads, events/follower.h).
-  std::unique_ptr<events::LogFollower> follower;
-  if ((*store)->Backend() == "postgresql") {
-    events::FollowerOptions follower_options;
-    follower_options.metrics = &metrics;
-    follower = std::make_unique<events::LogFollower>(**store, bus, follower_options);
-    if (Status started = follower->Start(); !started.ok()) return Fail(started);
-  } else {
-    bus.Attach(**store);
-  }
-  areas::AreaService areas(**store);
-  Status s = areas.Load();
-  if (!s.ok()) return Fail(s);
-  SystemClock clock;
-  auth::Accounts accounts(**store, clock, AccountsOptionsFrom(*config));
-  if (demo) {
-    s = LoadDemo(FindDemoDir(), areas, accounts);
-    if (!s.ok()) return Fail(Status(s.code(), "demo data: " + s.message()));
-  }
-
-  community::CategoryService categories(**store);
-  s = categories.Load();
-  if (!s.ok()) return Fail(s);
-  community::ReportServiceOptions report_options;
-  report_options.max_per_minute = static_cast<int>(config->Int(keys::kReportsMaxPerMinute));
-  report_options.max_per_day = static_cast<int>(config->Int(keys::kReportsMaxPerDay));
-  report_options.default_area = config->Str(keys::kReportsDefaultArea);
-  if (!report_options.default_area.empty() && !areas.Get(report_options.default_area))
-    spdlog::warn("reports.default_area '{}' is not a known area", report_options.default_area);
-  community::ReportService reports(**store, areas, categories, report_options);
-
-  media::MediaOptions media_options;
-  media_options.dir = config->Str(keys::kDataDir) + "/media";
-  media_options.max_image_bytes = static_cast<size_t>(config->Int(keys::kMediaMaxImageBytes));
-  media_options.max_video_bytes = static_cast<size_t>(config->Int(keys::kMediaMaxVideoBytes));
-  media_options.max_audio_bytes = static_cast<size_t>(config->Int(keys::kMediaMaxAudioBytes));
-  media::MediaService media(
-      **store, clock, media_options,
-      media::ProofsOfResidenceFirst(**store, areas, ReportMediaAccess(**store, areas, reports)));
-  s = media.Open();
-  if (!s.ok()) return Fail(s);
-
-  community::MembershipOptions membership_options;
-  membership_options.max_per_day = static_cast<int>(config->Int(keys::kMembershipsMaxPerDay));
-  community::MembershipService memberships(**store, areas, membership_options);
-  community::FamilyService family(**store);
-
-  community::CommentServiceOptions comment_options;
-  comment_options.max_per_minute = static_cast<int>(config->Int(keys::kCommunityCommentsPerMinute));
-  comment_options.max_per_day = static_cast<int>(config->Int(keys::kCommunityCommentsPerDay));
-  community::CommentService comments(**store, comment_options);
-
-  dispatch::IncidentOptions incident_options;
-  incident_options.duplicate_radius_m =
-      static_cast<double>(config->Int(keys::kIncidentsDuplicateRadiusM));
-  incident_options.duplicate_window_ms = config->Int(keys::kIncidentsDuplicateWindowS) * 1000;
-  incident_options.default_area = report_options.default_area;
-  dispatch::IncidentService incidents(**store, areas, categories, incident_options);
-  tracking::PositionIndex position_index;
-  dispatch::UnitService units(**store, areas, position_index,
-                              config->Int(keys::kTrackingStaleAfterS) * 1000);
-  s = units.Load();
-  if (!s.ok()) return Fail(s);
-  tracking::PositionOptions position_options;
-  position_options.retention_ms = config->Int(keys::kTrackingRetentionDays) * 24 * 3600 * 1000;
-  position_options.scope_for = [&units](const std::string& unit_id) {
-    auto u = units.Get(unit_id);
-    return u ? "staff:area:" + u->home_area : std::string("admin");
-  };
-  tracking::PositionService positions(**store, position_index, position_options);
-  s = positions.Load();
-  if (!s.ok()) return Fail(s);
-  // The demo fleet and its device keys (for `centinela simulate`, see app/simulate.h).
-  const std::string demo_units_file = config->Str(keys::kDataDir) + "/demo-units.json";
-  if (demo) {
-    s = LoadDemoUnits(**store, units, positions, demo_units_file);
-    if (!s.ok()) return Fail(Status(s.code(), "demo units: " + s.message()));
-  }
-  // "unit.stale" on the stream once a unit has been silent for tracking.stale_after_s.
-  positions.StartStaleSweeper(config->Int(keys::kTrackingStaleAfterS) * 1000, 15'000);
-  dispatch::BroadcastService broadcasts(**store);
-
-  api::ApiContext ctx{**store, accounts, areas, metrics, CENTINELA_VERSION};
-  ctx.categories = &categories;
-  ctx.reports = &reports;
-  ctx.media = &media;
-  ctx.comments = &comments;
-  ctx.memberships = &memberships;
-  ctx.family = &family;
-  community::RateLimiter registrations(static_cast<int>(config->Int(keys::kAuthRegisterMaxPerMinutePerIp)),
-                                       static_cast<int>(config->Int(keys::kAuthRegisterMaxPerDayPerIp)),
-                                       clock);
-  ctx.registrations = &registrations;
-  // The crime map's in-memory index: every complaint and report now, then the log.
-  crime::IncidentIndex crime_index;
-  crime::IncidentFeed crime_feed(**store, areas, crime_index);
-  s = crime_feed.LoadAll();
-  if (!s.ok()) return Fail(s);
-  spdlog::info("crime map: {} incidents indexed", crime_index.size());
-  ctx.crime_index = &crime_index;
-  ctx.crime_feed = &crime_feed;
-  ctx.incidents = &incidents;
-  ctx.units = &units;
-  ctx.positions = &positions;
-  ctx.broadcasts = &broadcasts;
-  // The live stream (realtime/): the hub follows the bus (every node's events on
-  // PostgreSQL) and fans them out to /api/v1/stream sessions.
-  realtime::StoreEventSource stream_source(**store);
-  realtime::HubOptions hub_options;
-  hub_options.max_queue = static_cast<size_t>(config->Int(keys::kStreamMaxQueue));
-  hub_options.max_sessions_per_user = static_cast<int>(config->Int(keys::kStreamMaxSessionsPerUser));
-  hub_options.replay_max_events = config->Int(keys::kStreamReplayMaxEvents);
-  hub_options.replay_max_age_ms = config->Int(keys::kStreamReplayMaxAgeMs);
-  hub_options.area_path = [&areas](const std::string& code) { return areas.Path(code); };
-  hub_options.report_lookup = [&ctx](const std::string& id) { return api::ReportInfoFor(ctx, id); };
-  hub_options.area_descendants = [&areas](const std::string& code) { return areas.Descendants(code); };
-  hub_options.areas_meeting = [&areas](const std::vector<std::pair<double, double>>& ring) {
-    return areas.CodesMeeting(ring);
-  };
-  hub_options.areas_at = [&areas](double lat, double lon) { return areas.CodesAt(lat, lon); };
-  hub_options.refresh = [&ctx](const std::string& user) { return api::SubscriberForUser(ctx, user); };
-  hub_options.metrics = &metrics;
-  realtime::Hub hub(stream_source, hub_options);
-  const events::Bus::SubscriptionId hub_subscription =
-      bus.Subscribe([&hub](const std::vector<store::Event>& events) { hub.OnCommit(events); });
-  s = hub.Start();
-  if (!s.ok()) return Fail(s);
-  realtime::StreamOptions stream_options;
-  stream_options.max_queue = hub_options.max_queue;
-  stream_options.ping_interval_ms = static_cast<int>(config->Int(keys::kStreamPingIntervalMs));
-  stream_options.idle_timeout_ms = static_cast<int>(config->Int(keys::kStreamIdleTimeoutMs));
-  stream_options.write_timeout_ms = static_cast<int>(config->Int(keys::kStreamWriteTimeoutMs));
-  stream_options.send_buffer_bytes = static_cast<int>(config->Int(keys::kStreamSendBufferBytes));
-  realtime::StreamServer stream(hub, stream_options, api::StreamAuthenticator(ctx), metrics);
-  api::WebOptions web_options{api::ResolveWebDir(config->Str(keys::kWebDir), CENTINELA_SOURCE_DIR),
-                              config->Str(keys::kWebTileUrl), config->Str(keys::kWebTileAttribution)};
-  ctx.stream = &stream;
-  ctx.client_config = api::ClientConfigBody(web_options, ctx.version);
-  http::Router router;
-  api::AddAllRoutes(router, ctx);
-  api::AddWebRoutes(router, web_options);
-  http::Server server(*server_options, router, metrics);
-  s = server.Start();
-  if (!s.ok()) return Fail(s);
-  // OsmAnd (Traccar Client) on its own port. A port already taken is logged and the API
-  // keeps serving: positions still arrive through POST /api/v1/positions.
-  http::Router osmand_router;
-  api::AddOsmAndRoutes(osmand_router, ctx);
-  std::unique_ptr<http::Server> osmand_server;
-  if (const std::string osmand_listen = config->Str(keys::kTrackingOsmandListen); !osmand_listen.empty()) {
-    Config osmand_config = *config;
-    Status set = osmand_config.Set(keys::kServerListen.name, osmand_listen);
-    auto osmand_options = set.ok() ? ServerOptionsFrom(osmand_config) : Result<http::ServerOptions>(set);
-    if (!osmand_options.ok()) return Fail(osmand_options.status());
-    osmand_options->threads = 1;
-    osmand_server = std::make_unique<http::Server>(*osmand_options, osmand_router, metrics);
-    Status started = osmand_server->Start();
-    if (started.ok()) {
-      spdlog::info("OsmAnd positions on http://{}:{}", osmand_options->host, osmand_server->port());
-    } else {
-      spdlog::error("OsmAnd listener on {} did not start: {}", osmand_listen, started.ToString());
-      osmand_server.reset();
-    }
-  }
-  spdlog::info("listening on http://{}:{} ({} store)", server_options->host, server.port(), (*store)->Backend());
-  if (demo) PrintDemoBanner(server, server_options->host, demo_units_file);
-
-  server.WaitForSignal();
+  AppOptions options;
+  options.demo = demo;
+  Result<std::unique_ptr<App>> app = App::Start(*config, options);
+  if (!app.ok()) return Fail(app.status());
+  if (demo) PrintDemoBanner((*app)->port(), (*app)->host(), (*app)->demo_units_file());
+  (*app)->WaitForSignal();
   spdlog::info("signal received: draining requests");
-  server.Stop();
-  if (osmand_server) osmand_server->Stop();
-  bus.Unsubscribe(hub_subscription);
-  hub.Stop();
-  if (follower) follower->Stop();
-  // The grant uses of the last few minutes, for `centinela access review`.
-  if (Status flushed = accounts.FlushGrantUse(); !flushed.ok())
-    spdlog::warn("grant uses not saved: {}", flushed.ToString());
-  (*store)->Close();
+  (*app)->Stop();
   spdlog::info("stopped cleanly");
   return 0;
 }
