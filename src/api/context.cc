@@ -110,8 +110,6 @@ void AddAllRoutes(http::Router& r, ApiContext& ctx) {
   AddMembershipRoutes(r, ctx);
   AddCrimeMapRoutes(r, ctx);
   AddAnalyticsRoutes(r, ctx);
-  AddIncidentRoutes(r, ctx);
-  AddUnitRoutes(r, ctx);
   AddPositionRoutes(r, ctx);
   AddBroadcastRoutes(r, ctx);
 }

@@ -107,8 +107,6 @@ void AddMediaRoutes(http::Router& r, ApiContext& ctx);
 void AddCommentRoutes(http::Router& r, ApiContext& ctx);
 void AddMembershipRoutes(http::Router& r, ApiContext& ctx);
 void AddAnalyticsRoutes(http::Router& r, ApiContext& ctx);
-void AddIncidentRoutes(http::Router& r, ApiContext& ctx);
-void AddUnitRoutes(http::Router& r, ApiContext& ctx);
 void AddPositionRoutes(http::Router& r, ApiContext& ctx);
 void AddBroadcastRoutes(http::Router& r, ApiContext& ctx);
 //! The OsmAnd protocol (Traccar Client) at "/": for its own listener, not in AddAllRoutes.

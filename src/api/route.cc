@@ -97,7 +97,8 @@ RouteSpec& RouteTable::Add(std::string method, std::string pattern, Access acces
 const std::vector<RouteSpec>& ApiRoutes() {
   static const RouteTable table = [] {
     RouteTable t;
-    for (void (*add)(RouteTable&) : {&AddHealthRoutes, &AddFamilyRoutes}) {
+    for (void (*add)(RouteTable&) : {&AddHealthRoutes, &AddFamilyRoutes, &AddIncidentRoutes,
+                                        &AddUnitRoutes}) {
       t.When(nullptr);
       add(t);
     }

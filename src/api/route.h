@@ -129,6 +129,8 @@ class RouteTable {
 // One function per handler file fills the table with that file's routes.
 void AddHealthRoutes(RouteTable& t);
 void AddFamilyRoutes(RouteTable& t);
+void AddIncidentRoutes(RouteTable& t);
+void AddUnitRoutes(RouteTable& t);
 
 //! Every route of the API (REST, stream, web client config; not OsmAnd), as data.
 const std::vector<RouteSpec>& ApiRoutes();
