@@ -110,7 +110,6 @@ void AddAllRoutes(http::Router& r, ApiContext& ctx) {
   AddMembershipRoutes(r, ctx);
   AddCrimeMapRoutes(r, ctx);
   AddAnalyticsRoutes(r, ctx);
-  AddPositionRoutes(r, ctx);
   AddBroadcastRoutes(r, ctx);
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "api/route.h"  // the route table: Install, ApiRoutes, OsmAndRoutes
 #include "areas/areas.h"
 #include "auth/accounts.h"
 #include "common/metrics.h"
@@ -107,10 +108,7 @@ void AddMediaRoutes(http::Router& r, ApiContext& ctx);
 void AddCommentRoutes(http::Router& r, ApiContext& ctx);
 void AddMembershipRoutes(http::Router& r, ApiContext& ctx);
 void AddAnalyticsRoutes(http::Router& r, ApiContext& ctx);
-void AddPositionRoutes(http::Router& r, ApiContext& ctx);
 void AddBroadcastRoutes(http::Router& r, ApiContext& ctx);
-//! The OsmAnd protocol (Traccar Client) at "/": for its own listener, not in AddAllRoutes.
-void AddOsmAndRoutes(http::Router& r, ApiContext& ctx);
 
 //! The crime map (crime_map_api.cc); only when ctx.crime_index is set.
 void AddCrimeMapRoutes(http::Router& r, ApiContext& ctx);

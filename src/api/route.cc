@@ -98,7 +98,7 @@ const std::vector<RouteSpec>& ApiRoutes() {
   static const RouteTable table = [] {
     RouteTable t;
     for (void (*add)(RouteTable&) : {&AddHealthRoutes, &AddFamilyRoutes, &AddIncidentRoutes,
-                                        &AddUnitRoutes}) {
+                                        &AddUnitRoutes, &AddPositionRoutes}) {
       t.When(nullptr);
       add(t);
     }

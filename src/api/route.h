@@ -131,9 +131,13 @@ void AddHealthRoutes(RouteTable& t);
 void AddFamilyRoutes(RouteTable& t);
 void AddIncidentRoutes(RouteTable& t);
 void AddUnitRoutes(RouteTable& t);
+void AddPositionRoutes(RouteTable& t);
 
 //! Every route of the API (REST, stream, web client config; not OsmAnd), as data.
 const std::vector<RouteSpec>& ApiRoutes();
+//! The OsmAnd protocol (Traccar Client) at "/", for its own listener (positions_api.cc);
+//! served only when ctx.positions is set.
+const std::vector<RouteSpec>& OsmAndRoutes();
 
 //! Adds the enabled routes of `specs` to `router`, each behind its guard.
 void Install(http::Router& router, ApiContext& ctx, const std::vector<RouteSpec>& specs);

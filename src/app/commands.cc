@@ -334,7 +334,7 @@ int Serve(const CommonFlags& flags, const std::string& listen, bool demo, char**
   // OsmAnd (Traccar Client) on its own port. A port already taken is logged and the API
   // keeps serving: positions still arrive through POST /api/v1/positions.
   http::Router osmand_router;
-  api::AddOsmAndRoutes(osmand_router, ctx);
+  api::Install(osmand_router, ctx, api::OsmAndRoutes());
   std::unique_ptr<http::Server> osmand_server;
   if (const std::string osmand_listen = config->Str("tracking.osmand_listen"); !osmand_listen.empty()) {
     Config osmand_config = *config;
