@@ -108,8 +108,6 @@ void AddAllRoutes(http::Router& r, ApiContext& ctx) {
   AddMediaRoutes(r, ctx);
   AddCommentRoutes(r, ctx);
   AddMembershipRoutes(r, ctx);
-  AddCrimeMapRoutes(r, ctx);
-  AddAnalyticsRoutes(r, ctx);
   AddBroadcastRoutes(r, ctx);
 }
 

@@ -107,11 +107,8 @@ void AddReportRoutes(http::Router& r, ApiContext& ctx);
 void AddMediaRoutes(http::Router& r, ApiContext& ctx);
 void AddCommentRoutes(http::Router& r, ApiContext& ctx);
 void AddMembershipRoutes(http::Router& r, ApiContext& ctx);
-void AddAnalyticsRoutes(http::Router& r, ApiContext& ctx);
 void AddBroadcastRoutes(http::Router& r, ApiContext& ctx);
 
-//! The crime map (crime_map_api.cc); only when ctx.crime_index is set.
-void AddCrimeMapRoutes(http::Router& r, ApiContext& ctx);
 //! Every route of the API: the route table (api/route.h ApiRoutes()) and the files not yet
 //! on it.
 void AddAllRoutes(http::Router& r, ApiContext& ctx);

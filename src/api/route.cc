@@ -98,7 +98,8 @@ const std::vector<RouteSpec>& ApiRoutes() {
   static const RouteTable table = [] {
     RouteTable t;
     for (void (*add)(RouteTable&) : {&AddHealthRoutes, &AddFamilyRoutes, &AddIncidentRoutes,
-                                        &AddUnitRoutes, &AddPositionRoutes}) {
+                                        &AddUnitRoutes, &AddPositionRoutes,
+                                        &AddAnalyticsRoutes, &AddCrimeMapRoutes}) {
       t.When(nullptr);
       add(t);
     }

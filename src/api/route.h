@@ -132,6 +132,8 @@ void AddFamilyRoutes(RouteTable& t);
 void AddIncidentRoutes(RouteTable& t);
 void AddUnitRoutes(RouteTable& t);
 void AddPositionRoutes(RouteTable& t);
+void AddAnalyticsRoutes(RouteTable& t);
+void AddCrimeMapRoutes(RouteTable& t);
 
 //! Every route of the API (REST, stream, web client config; not OsmAnd), as data.
 const std::vector<RouteSpec>& ApiRoutes();
