@@ -38,6 +38,12 @@ Access Access::DuringEnrolment() const {
   return a;
 }
 
+Access Access::PublicWhen(std::function<bool(const http::Request&)> fn) const {
+  Access a = *this;
+  a.public_when = std::move(fn);
+  return a;
+}
+
 Access Roles(std::vector<auth::Role> roles, AreaRule area) {
   Access a;
   a.roles = std::move(roles);
@@ -158,6 +164,7 @@ Status Admit(ApiContext& ctx, const Access& access, const http::Request& req, Ca
       // resolves it and answers as Traccar does.
       return Status::Ok();
     case CallerKind::kUser:
+      if (access.public_when && access.public_when(req)) return Status::Ok();
       break;
   }
   const std::string token = BearerToken(req);

@@ -65,11 +65,17 @@ struct Access {
   //! kUser: not-covered answers 404 rather than 403 (the caller may not learn the resource
   //! exists).
   bool hide_forbidden = false;
+  //! kUser: the requests this accepts are served without credentials (and with an empty
+  //! Caller): a public variant sharing the user route's pattern, which the router cannot
+  //! tell apart (GET /api/v1/broadcasts/{id}.cap). Empty = none.
+  std::function<bool(const http::Request&)> public_when;
 
   //! This access, answering 404 where it would answer 403.
   Access Hidden() const;
   //! This access, accepting a token limited to second-factor enrolment.
   Access DuringEnrolment() const;
+  //! This access, serving the requests `fn` accepts as a public route.
+  Access PublicWhen(std::function<bool(const http::Request&)> fn) const;
 };
 
 Access Public();
