@@ -108,7 +108,6 @@ void AddAllRoutes(http::Router& r, ApiContext& ctx) {
   AddMediaRoutes(r, ctx);
   AddCommentRoutes(r, ctx);
   AddMembershipRoutes(r, ctx);
-  AddBroadcastRoutes(r, ctx);
 }
 
 }  // namespace centinela::api

@@ -107,7 +107,6 @@ void AddReportRoutes(http::Router& r, ApiContext& ctx);
 void AddMediaRoutes(http::Router& r, ApiContext& ctx);
 void AddCommentRoutes(http::Router& r, ApiContext& ctx);
 void AddMembershipRoutes(http::Router& r, ApiContext& ctx);
-void AddBroadcastRoutes(http::Router& r, ApiContext& ctx);
 
 //! Every route of the API: the route table (api/route.h ApiRoutes()) and the files not yet
 //! on it.

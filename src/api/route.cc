@@ -105,7 +105,8 @@ const std::vector<RouteSpec>& ApiRoutes() {
     RouteTable t;
     for (void (*add)(RouteTable&) : {&AddHealthRoutes, &AddFamilyRoutes, &AddIncidentRoutes,
                                         &AddUnitRoutes, &AddPositionRoutes,
-                                        &AddAnalyticsRoutes, &AddCrimeMapRoutes}) {
+                                        &AddAnalyticsRoutes, &AddCrimeMapRoutes,
+                                        &AddBroadcastRoutes}) {
       t.When(nullptr);
       add(t);
     }

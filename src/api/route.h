@@ -140,6 +140,7 @@ void AddUnitRoutes(RouteTable& t);
 void AddPositionRoutes(RouteTable& t);
 void AddAnalyticsRoutes(RouteTable& t);
 void AddCrimeMapRoutes(RouteTable& t);
+void AddBroadcastRoutes(RouteTable& t);
 
 //! Every route of the API (REST, stream, web client config; not OsmAnd), as data.
 const std::vector<RouteSpec>& ApiRoutes();
