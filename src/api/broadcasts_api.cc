@@ -130,16 +130,14 @@ void SendBroadcast(ApiContext& ctx, http::Request& req, const Caller& p, Respond
     if (!ctx.areas.Get(code))
       return respond(Unprocessable("unknown area '" + code + "'"));
     if (!Covers(ctx, p, ControlRoomRoles(), code))
-      return respond(
-          PermissionDenied("your grant does not cover area '" + code + "'"));
+      return respond(PermissionDenied("your grant does not cover area '" + code + "'"));
   }
   // A drawn polygon: every vertex must lie in an area the caller covers.
   for (const auto& [lat, lon] : b.polygon) {
     std::vector<std::string> codes;
     for (const areas::Area& a : ctx.areas.At(lat, lon)) codes.push_back(a.code);
     if (!CoversAny(ctx, p, ControlRoomRoles(), codes))
-      return respond(
-          PermissionDenied("the polygon reaches outside the areas your grant covers"));
+      return respond(PermissionDenied("the polygon reaches outside the areas your grant covers"));
   }
   ctx.broadcasts->Send(std::move(b), [&ctx, respond](Result<Broadcast> r) {
     if (!r.ok()) return respond(r.status());

@@ -271,8 +271,7 @@ void CreateFromCall(ApiContext& ctx, http::Request& req, const Caller& p, Respon
   auto routed = community::RouteReport(ctx.areas, ctx.incidents->options().default_area,
                                        call.lat, call.lon, {});
   if (!CoversAny(ctx, p, ControlRoomRoles(), routed.first))
-    return respond(
-        PermissionDenied("your grant does not cover the place of this call"));
+    return respond(PermissionDenied("your grant does not cover the place of this call"));
   ctx.incidents->CreateFromCall(
       std::move(call), p.user_id,
       [&ctx, p, respond](Result<Incident> r) { ReplyFresh(ctx, p, respond, 201, std::move(r)); });

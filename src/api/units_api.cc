@@ -93,8 +93,7 @@ void CreateUnit(ApiContext& ctx, http::Request& req, const Caller& p, Respond re
   if (!ctx.areas.Get(u.home_area))
     return respond(Unprocessable("unknown area '" + u.home_area + "'"));
   if (!Covers(ctx, p, ControlRoomRoles(), u.home_area))
-    return respond(
-        PermissionDenied("your grant does not cover area '" + u.home_area + "'"));
+    return respond(PermissionDenied("your grant does not cover area '" + u.home_area + "'"));
   ctx.units->Create(std::move(u), p.user_id, [&ctx, respond](Result<Unit> r) {
     if (!r.ok()) return respond(r.status());
     respond(UnitResponse(ctx, 201, *r));
