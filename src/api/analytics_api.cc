@@ -8,6 +8,7 @@
 #include "analytics/response_source.h"
 #include "api/context.h"
 #include "api/json.h"
+#include "api/route.h"
 
 #include <cmath>
 #include <cstdio>
@@ -40,42 +41,38 @@ Result<std::optional<int64_t>> TimeParam(const http::Request& req, const std::st
   return std::optional<int64_t>(*v);
 }
 
-// What every analytics route reads first: the caller (a reader role), the area it may read
-// and the [from, to) bounds (optional unless window_required). Replies with the error and
-// returns nullopt otherwise.
+// What every analytics route reads first (the route has checked the caller holds a reader
+// role): the area it may read and the [from, to) bounds (optional unless window_required).
+// The area is checked here, not by an AreaQuery rule: a missing or unknown area answers
+// 400/404 before the grant is looked at.
 struct Scope {
   std::string area;
   std::optional<int64_t> from, to;
 };
-std::optional<Scope> ReadScope(ApiContext& ctx, const http::Request& req, const http::Reply& reply,
-                               bool window_required = false) {
-  auto p = RequireRole(ctx, req, reply, kReaders);
-  if (!p) return std::nullopt;
+Result<Scope> ReadScope(ApiContext& ctx, const http::Request& req, const Caller& p,
+                        bool window_required = false) {
   Status err;
-  auto area = ReadableArea(ctx, req, *p);
+  auto area = ReadableArea(ctx, req, p);
   auto from = TimeParam(req, "from");
   auto to = TimeParam(req, "to");
   for (const Status* e : {&area.status(), &from.status(), &to.status()})
     if (err.ok() && !e->ok()) err = *e;
   if (err.ok() && window_required && (!*from || !*to))
     err = InvalidArgument("'from' and 'to' are required");
-  if (!err.ok()) {
-    reply(http::Response::Error(err));
-    return std::nullopt;
-  }
+  if (!err.ok()) return err;
   return Scope{*area, *from, *to};
 }
 
-void Adoption(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto scope = ReadScope(ctx, req, reply);
-  if (!scope) return;
+void Adoption(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  auto scope = ReadScope(ctx, req, p);
+  if (!scope.ok()) return respond(scope.status());
   analytics::AdoptionQuery q;
   q.area = scope->area;
   q.from_ms = scope->from.value_or(0);
   if (scope->to) q.to_ms = *scope->to;
   auto rows = analytics::LoadAdoptionTable(ctx.store, ctx.areas, *ctx.memberships, q);
-  if (!rows.ok()) return reply(http::Response::Error(rows.status()));
-  reply(http::Response::Json(200, analytics::AdoptionJson(*rows, q.area, q.from_ms, scope->to)));
+  if (!rows.ok()) return respond(rows.status());
+  respond(http::Response::Json(200, analytics::AdoptionJson(*rows, q.area, q.from_ms, scope->to)));
 }
 
 // A number in plain decimal with `digits` decimals (Boost.JSON 1.81 would write 0.5 as 5E-1).
@@ -96,9 +93,9 @@ Result<double> NumberParam(const http::Request& req, const std::string& name, do
   return v;
 }
 
-void DarkFigure(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto scope = ReadScope(ctx, req, reply, /*window_required=*/true);
-  if (!scope) return;
+void DarkFigure(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  auto scope = ReadScope(ctx, req, p, /*window_required=*/true);
+  if (!scope.ok()) return respond(scope.status());
   analytics::DarkFigureQuery q;
   q.area = scope->area;
   q.from_ms = *scope->from;
@@ -108,13 +105,13 @@ void DarkFigure(ApiContext& ctx, http::Request& req, http::Reply reply) {
   auto ref = NumberParam(req, "reference", q.reference);
   auto tgt = NumberParam(req, "target", q.target);
   for (const auto* r : {&d, &h, &ref, &tgt})
-    if (!r->ok()) return reply(http::Response::Error(r->status()));
+    if (!r->ok()) return respond(r->status());
   q.match.distance_m = *d;
   q.match.hours = *h;
   q.reference = *ref;
   q.target = *tgt;
   auto rows = analytics::LoadDarkFigure(ctx.store, ctx.areas, q);
-  if (!rows.ok()) return reply(http::Response::Error(rows.status()));
+  if (!rows.ok()) return respond(rows.status());
   RawJson raw;
   json::array out;
   for (const analytics::DarkFigureRow& r : *rows) {
@@ -132,7 +129,7 @@ void DarkFigure(ApiContext& ctx, http::Request& req, http::Reply reply) {
         {"progress", Fixed(raw, x.progress, 4)},
         {"target_met", x.target_met}});
   }
-  reply(JsonResponse(200,
+  respond(JsonResponse(200,
                      json::object{{"area", q.area},
                                   {"from_ms", q.from_ms},
                                   {"to_ms", q.to_ms},
@@ -144,18 +141,18 @@ void DarkFigure(ApiContext& ctx, http::Request& req, http::Reply reply) {
                      &raw));
 }
 
-void ResponseTimes(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto scope = ReadScope(ctx, req, reply, /*window_required=*/true);
-  if (!scope) return;
+void ResponseTimes(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  auto scope = ReadScope(ctx, req, p, /*window_required=*/true);
+  if (!scope.ok()) return respond(scope.status());
   analytics::ResponseQuery q;
   q.area = scope->area;
   q.from_ms = *scope->from;
   q.to_ms = *scope->to;
   auto target = NumberParam(req, "target_s", q.target_seconds);
-  if (!target.ok()) return reply(http::Response::Error(target.status()));
+  if (!target.ok()) return respond(target.status());
   q.target_seconds = *target;
   auto rows = analytics::LoadResponseTimes(ctx.store, q);
-  if (!rows.ok()) return reply(http::Response::Error(rows.status()));
+  if (!rows.ok()) return respond(rows.status());
   RawJson raw;
   json::array out;
   for (const analytics::DurationSummary& d : *rows)
@@ -166,7 +163,7 @@ void ResponseTimes(ApiContext& ctx, http::Request& req, http::Reply reply) {
                                {"p50_s", Fixed(raw, d.p50, 1)},
                                {"p90_s", Fixed(raw, d.p90, 1)},
                                {"within_target_share", Fixed(raw, d.within_target_share, 4)}});
-  reply(JsonResponse(200,
+  respond(JsonResponse(200,
                      json::object{{"area", q.area},
                                   {"from_ms", q.from_ms},
                                   {"to_ms", q.to_ms},
@@ -177,14 +174,13 @@ void ResponseTimes(ApiContext& ctx, http::Request& req, http::Reply reply) {
 
 }  // namespace
 
-void AddAnalyticsRoutes(http::Router& r, ApiContext& ctx) {
-  if (!ctx.memberships) return;  // registered addresses come from the memberships
-  r.Add("GET", "/api/v1/analytics/adoption",
-        [&ctx](http::Request& q, http::Reply y) { Adoption(ctx, q, std::move(y)); });
-  r.Add("GET", "/api/v1/analytics/dark-figure",
-        [&ctx](http::Request& q, http::Reply y) { DarkFigure(ctx, q, std::move(y)); });
-  r.Add("GET", "/api/v1/analytics/response-times",
-        [&ctx](http::Request& q, http::Reply y) { ResponseTimes(ctx, q, std::move(y)); });
+void AddAnalyticsRoutes(RouteTable& t) {
+  // Registered addresses come from the memberships.
+  t.When([](const ApiContext& ctx) { return ctx.memberships != nullptr; });
+  const Access readers = Roles(kReaders, Somewhere());
+  t.Add("GET", "/api/v1/analytics/adoption", readers, Adoption);
+  t.Add("GET", "/api/v1/analytics/dark-figure", readers, DarkFigure);
+  t.Add("GET", "/api/v1/analytics/response-times", readers, ResponseTimes);
 }
 
 }  // namespace centinela::api

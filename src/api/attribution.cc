@@ -46,11 +46,12 @@ json::value Attribution::PersonId(const std::string& id, const std::vector<Visib
 }
 
 void AnswerLogged(ApiContext& ctx, const std::string& reader, const Attribution& who,
-                  http::Response ok, const http::Reply& reply) {
-  if (who.deanonymised().empty()) return reply(std::move(ok));
+                  http::Response ok, Respond respond) {
+  if (who.deanonymised().empty()) return respond(std::move(ok));
   auto shared = std::make_shared<http::Response>(std::move(ok));
-  ctx.reports->LogDeanonymisedReads(reader, who.deanonymised(), [shared, reply](Status s) {
-    reply(ErrorOr(s, std::move(*shared)));
+  ctx.reports->LogDeanonymisedReads(reader, who.deanonymised(), [shared, respond](Status s) {
+    if (!s.ok()) return respond(s);
+    respond(std::move(*shared));
   });
 }
 

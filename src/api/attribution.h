@@ -11,6 +11,7 @@
 
 #include "api/context.h"
 #include "api/json.h"
+#include "api/route.h"
 #include "community/reports.h"
 #include "community/visibility.h"
 
@@ -47,6 +48,6 @@ class Attribution {
 //! (report.deanonymised_read, scope "admin", one per report), or the error envelope when
 //! that write fails: nobody learns an anonymous reporter without the log saying so.
 void AnswerLogged(ApiContext& ctx, const std::string& reader, const Attribution& who,
-                  http::Response ok, const http::Reply& reply);
+                  http::Response ok, Respond respond);
 
 }  // namespace centinela::api

@@ -10,6 +10,7 @@
 #include "api/context.h"
 #include "api/dispatch_json.h"
 #include "api/json.h"
+#include "api/route.h"
 #include "dispatch/broadcasts.h"
 #include "tracking/osmand.h"
 
@@ -86,14 +87,12 @@ Result<std::vector<std::pair<double, double>>> ReadPolygon(const json::value& v)
   return ring;
 }
 
-void SendBroadcast(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = RequireRole(ctx, req, reply, ControlRoomRoles());
-  if (!p) return;
+void SendBroadcast(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   auto body = ParseBody(req);
-  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  if (!body.ok()) return respond(body.status());
   Status err;
   Broadcast b;
-  b.sender_id = p->user_id;
+  b.sender_id = p.user_id;
   b.headline = RequiredString(*body, "headline", &err, dispatch::kMaxHeadlineBytes);
   b.body = RequiredString(*body, "body", &err, dispatch::kMaxBroadcastBodyBytes);
   b.instruction =
@@ -107,60 +106,57 @@ void SendBroadcast(ApiContext& ctx, http::Request& req, http::Reply reply) {
   b.certainty = RequiredString(*body, "certainty", &err, 32);
   b.category = StringField(*body, "category", &err, 32).value_or("Safety");
   std::string expires = RequiredString(*body, "expires", &err, 40);
-  if (!err.ok()) return reply(http::Response::Error(err));
+  if (!err.ok()) return respond(err);
   auto expires_ms = tracking::ParseOsmAndTime(expires);
   if (!expires_ms)
-    return reply(http::Response::Error(Unprocessable("'expires' must be ISO-8601 UTC time")));
+    return respond(Unprocessable("'expires' must be ISO-8601 UTC time"));
   b.expires_ms = *expires_ms;
   if (const json::value* areas = body->if_contains("areas"); areas && !areas->is_null()) {
     if (!areas->is_array() || areas->as_array().size() > 50)
-      return reply(http::Response::Error(Unprocessable("'areas' lists up to 50 area codes")));
+      return respond(Unprocessable("'areas' lists up to 50 area codes"));
     for (const json::value& a : areas->as_array()) {
-      if (!a.is_string()) return reply(http::Response::Error(Unprocessable("'areas' lists codes")));
+      if (!a.is_string()) return respond(Unprocessable("'areas' lists codes"));
       b.areas.emplace_back(a.get_string());
     }
   }
   if (const json::value* poly = body->if_contains("polygon"); poly && !poly->is_null()) {
     auto ring = ReadPolygon(*poly);
-    if (!ring.ok()) return reply(http::Response::Error(ring.status()));
+    if (!ring.ok()) return respond(ring.status());
     b.polygon = std::move(*ring);
   }
   Status v = dispatch::ValidateBroadcast(b, NowMs());
-  if (!v.ok()) return reply(http::Response::Error(v));
+  if (!v.ok()) return respond(v);
   for (const std::string& code : b.areas) {
     if (!ctx.areas.Get(code))
-      return reply(http::Response::Error(Unprocessable("unknown area '" + code + "'")));
-    if (!Covers(ctx, *p, ControlRoomRoles(), code))
-      return reply(http::Response::Error(
-          PermissionDenied("your grant does not cover area '" + code + "'")));
+      return respond(Unprocessable("unknown area '" + code + "'"));
+    if (!Covers(ctx, p, ControlRoomRoles(), code))
+      return respond(PermissionDenied("your grant does not cover area '" + code + "'"));
   }
   // A drawn polygon: every vertex must lie in an area the caller covers.
   for (const auto& [lat, lon] : b.polygon) {
     std::vector<std::string> codes;
     for (const areas::Area& a : ctx.areas.At(lat, lon)) codes.push_back(a.code);
-    if (!CoversAny(ctx, *p, ControlRoomRoles(), codes))
-      return reply(http::Response::Error(
-          PermissionDenied("the polygon reaches outside the areas your grant covers")));
+    if (!CoversAny(ctx, p, ControlRoomRoles(), codes))
+      return respond(PermissionDenied("the polygon reaches outside the areas your grant covers"));
   }
-  ctx.broadcasts->Send(std::move(b), [&ctx, reply](Result<Broadcast> r) {
-    if (!r.ok()) return reply(http::Response::Error(r.status()));
+  ctx.broadcasts->Send(std::move(b), [&ctx, respond](Result<Broadcast> r) {
+    if (!r.ok()) return respond(r.status());
     FillNames(ctx, *r);
     RawJson raw;
     http::Response resp = JsonResponse(201, BroadcastJson(*r, raw), &raw);
     resp.headers.emplace_back("Location", "/api/v1/broadcasts/" + r->id);
-    reply(std::move(resp));
+    respond(std::move(resp));
   });
 }
 
-void ListBroadcasts(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  if (!Authenticate(ctx, req, reply)) return;
+void ListBroadcasts(ApiContext& ctx, http::Request& req, const Caller&, Respond respond) {
   const bool all = req.Query("active") == "false";
   auto list = ctx.broadcasts->List(100, !all, NowMs());
-  if (!list.ok()) return reply(http::Response::Error(list.status()));
+  if (!list.ok()) return respond(list.status());
   RawJson raw;
   json::array out;
   for (const Broadcast& b : *list) out.push_back(BroadcastJson(b, raw));
-  reply(JsonResponse(200, json::object{{"broadcasts", std::move(out)}}, &raw));
+  respond(JsonResponse(200, json::object{{"broadcasts", std::move(out)}}, &raw));
 }
 
 std::string BaseUrl(const http::Request& req) {
@@ -169,51 +165,45 @@ std::string BaseUrl(const http::Request& req) {
   return "http://" + host;
 }
 
-void GetBroadcast(ApiContext& ctx, http::Request& req, http::Reply reply) {
+void GetBroadcast(ApiContext& ctx, http::Request& req, const Caller&, Respond respond) {
   std::string id = req.Param("id");
-  const bool cap = id.size() > 4 && id.compare(id.size() - 4, 4, ".cap") == 0;
-  if (cap) {
-    id.resize(id.size() - 4);
-  } else if (!Authenticate(ctx, req, reply)) {
-    return;
-  }
+  const bool cap = id.size() > 4 && id.ends_with(".cap");
+  if (cap) id.resize(id.size() - 4);
   auto b = ctx.broadcasts->Get(id);
-  if (!b.ok()) return reply(http::Response::Error(b.status()));
-  if (!*b) return reply(http::Response::Error(NotFound("no broadcast '" + id + "'")));
+  if (!b.ok()) return respond(b.status());
+  if (!*b) return respond(NotFound("no broadcast '" + id + "'"));
   FillNames(ctx, **b);
   if (cap) {
     std::string host(req.Header("host"));
     std::string sender = "centinela@" + (host.empty() ? std::string("localhost")
                                                        : host.substr(0, host.find(':')));
     if (sender.find_first_of(" ,<&") != std::string::npos) sender = "centinela@localhost";
-    return reply(http::Response::Text(200, dispatch::RenderCap(**b, sender),
+    return respond(http::Response::Text(200, dispatch::RenderCap(**b, sender),
                                       "application/cap+xml; charset=utf-8"));
   }
   RawJson raw;
-  reply(JsonResponse(200, BroadcastJson(**b, raw), &raw));
+  respond(JsonResponse(200, BroadcastJson(**b, raw), &raw));
 }
 
-void Atom(ApiContext& ctx, http::Request& req, http::Reply reply) {
+void Atom(ApiContext& ctx, http::Request& req, const Caller&, Respond respond) {
   const int64_t now = NowMs();
   auto list = ctx.broadcasts->List(100, true, now);
-  if (!list.ok()) return reply(http::Response::Error(list.status()));
+  if (!list.ok()) return respond(list.status());
   const int64_t updated = list->empty() ? now : list->front().created_ms;
-  reply(http::Response::Text(200, dispatch::RenderAtom(*list, BaseUrl(req), updated),
+  respond(http::Response::Text(200, dispatch::RenderAtom(*list, BaseUrl(req), updated),
                              "application/atom+xml; charset=utf-8"));
 }
 
 }  // namespace
 
-void AddBroadcastRoutes(http::Router& r, ApiContext& ctx) {
-  if (!ctx.broadcasts) return;
-  r.Add("POST", "/api/v1/broadcasts",
-        [&ctx](http::Request& q, http::Reply y) { SendBroadcast(ctx, q, std::move(y)); });
-  r.Add("GET", "/api/v1/broadcasts",
-        [&ctx](http::Request& q, http::Reply y) { ListBroadcasts(ctx, q, std::move(y)); });
-  r.Add("GET", "/api/v1/broadcasts.atom",
-        [&ctx](http::Request& q, http::Reply y) { Atom(ctx, q, std::move(y)); });
-  r.Add("GET", "/api/v1/broadcasts/{id}",
-        [&ctx](http::Request& q, http::Reply y) { GetBroadcast(ctx, q, std::move(y)); });
+void AddBroadcastRoutes(RouteTable& t) {
+  t.When([](const ApiContext& ctx) { return ctx.broadcasts != nullptr; });
+  t.Add("POST", "/api/v1/broadcasts", Roles(ControlRoomRoles(), Somewhere()), SendBroadcast);
+  t.Add("GET", "/api/v1/broadcasts", AnyUser(), ListBroadcasts);
+  // Public: warnings are meant to be relayed.
+  t.Add("GET", "/api/v1/broadcasts.atom", Public(), Atom);
+  // {id}.cap: the CAP document, public (relayed like the Atom feed); {id}: the JSON, signed in.
+  t.Add("GET", "/api/v1/broadcasts/{id}", AnyUser().PublicWhenEndsWith("id", ".cap"), GetBroadcast);
 }
 
 }  // namespace centinela::api

@@ -21,11 +21,6 @@ using community::Comment;
 using community::CommentService;
 using community::VisibleReport;
 
-// AnswerLogged (attribution.h) answers through a Reply.
-http::Reply ReplyOf(Respond respond) {
-  return [respond = std::move(respond)](http::Response r) { respond(std::move(r)); };
-}
-
 struct Seen {
   community::Viewer viewer;
   VisibleReport report;
@@ -99,7 +94,7 @@ void AddComment(ApiContext& ctx, http::Request& req, const Caller& p, Respond re
                  Attribution who;
                  http::Response ok =
                      JsonResponse(201, CommentJsonFor(*c, v, moderator, *report, who));
-                 AnswerLogged(ctx, user, who, std::move(ok), ReplyOf(respond));
+                 AnswerLogged(ctx, user, who, std::move(ok), std::move(respond));
                });
 }
 
@@ -121,7 +116,7 @@ void ListComments(ApiContext& ctx, http::Request& req, const Caller& p, Respond 
   Attribution who;
   auto thread = CommentThreadJson(ctx, seen->viewer, seen->report, cursor, limit, who);
   if (!thread.ok()) return respond(thread.status());
-  AnswerLogged(ctx, p.user_id, who, JsonResponse(200, *thread), ReplyOf(respond));
+  AnswerLogged(ctx, p.user_id, who, JsonResponse(200, *thread), std::move(respond));
 }
 
 void Confirm(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
@@ -205,7 +200,7 @@ void Moderate(ApiContext& ctx, http::Request& req, const Caller& p, Respond resp
         auto v = community::DecideComment(*r, report->report, report->view, true);
         Attribution who;
         http::Response ok = JsonResponse(200, CommentJsonFor(*r, v, true, *report, who));
-        AnswerLogged(ctx, reader, who, std::move(ok), ReplyOf(respond));
+        AnswerLogged(ctx, reader, who, std::move(ok), std::move(respond));
       });
 }
 
@@ -286,7 +281,7 @@ void ListFlags(ApiContext& ctx, http::Request& req, const Caller& p, Respond res
   json::object body{{"flags", std::move(out)}};
   body["next_cursor"] =
       page->next_cursor.empty() ? json::value(nullptr) : json::value(page->next_cursor);
-  AnswerLogged(ctx, p.user_id, who, JsonResponse(200, std::move(body)), ReplyOf(respond));
+  AnswerLogged(ctx, p.user_id, who, JsonResponse(200, std::move(body)), std::move(respond));
 }
 
 // POST /api/v1/flags/resolve {target, action: "dismiss"|"hide", reason?}: a moderator of the

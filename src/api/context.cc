@@ -33,60 +33,6 @@ http::Response AuthErrorResponse(const Status& s) {
   return r;
 }
 
-namespace {
-
-std::optional<auth::Principal> AuthenticateWith(
-    const http::Request& req, const http::Reply& reply,
-    const std::function<Result<auth::Principal>(const std::string&)>& resolve) {
-  std::string token = BearerToken(req);
-  if (token.empty()) {
-    http::Response r = http::Response::Error(
-        Code::kUnauthenticated, "missing bearer token (Authorization: Bearer <token>)");
-    r.headers.emplace_back("WWW-Authenticate", "Bearer");
-    reply(std::move(r));
-    return std::nullopt;
-  }
-  Result<auth::Principal> p = resolve(token);
-  if (!p.ok()) {
-    http::Response r = AuthErrorResponse(p.status());
-    if (p.status().code() == Code::kUnauthenticated)
-      r.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
-    reply(std::move(r));
-    return std::nullopt;
-  }
-  return std::move(p).value();
-}
-
-}  // namespace
-
-std::optional<auth::Principal> Authenticate(ApiContext& ctx, const http::Request& req,
-                                            const http::Reply& reply) {
-  return AuthenticateWith(req, reply,
-                          [&ctx](const std::string& t) { return ctx.accounts.Authenticate(t); });
-}
-
-std::optional<auth::Principal> AuthenticateForTotpEnrollment(ApiContext& ctx,
-                                                             const http::Request& req,
-                                                             const http::Reply& reply) {
-  return AuthenticateWith(req, reply, [&ctx](const std::string& t) {
-    return ctx.accounts.AuthenticateForTotpEnrollment(t);
-  });
-}
-
-std::optional<auth::Principal> RequireRole(ApiContext& ctx, const http::Request& req,
-                                           const http::Reply& reply,
-                                           const std::vector<auth::Role>& roles) {
-  auto p = Authenticate(ctx, req, reply);
-  if (!p) return std::nullopt;
-  if (!auth::HoldsAny(*p, roles)) {
-    std::string names;
-    for (auth::Role r : roles) names += (names.empty() ? "" : ", ") + std::string(auth::RoleName(r));
-    reply(http::Response::Error(Code::kPermissionDenied, "this action needs the role: " + names));
-    return std::nullopt;
-  }
-  return p;
-}
-
 bool Covers(ApiContext& ctx, const auth::Principal& p, const std::vector<auth::Role>& roles,
             const std::string& code) {
   std::vector<std::string> path = ctx.areas.Path(code);
@@ -95,18 +41,8 @@ bool Covers(ApiContext& ctx, const auth::Principal& p, const std::vector<auth::R
   return grant != nullptr;
 }
 
-http::Response ErrorOr(const Status& s, http::Response ok) {
-  return s.ok() ? std::move(ok) : http::Response::Error(s);
-}
-
 void AddAllRoutes(http::Router& r, ApiContext& ctx) {
   Install(r, ctx, ApiRoutes());
-  AddCrimeMapRoutes(r, ctx);
-  AddAnalyticsRoutes(r, ctx);
-  AddIncidentRoutes(r, ctx);
-  AddUnitRoutes(r, ctx);
-  AddPositionRoutes(r, ctx);
-  AddBroadcastRoutes(r, ctx);
 }
 
 }  // namespace centinela::api

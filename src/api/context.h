@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "api/route.h"  // the route table: Install, ApiRoutes, OsmAndRoutes
 #include "areas/areas.h"
 #include "auth/accounts.h"
 #include "common/metrics.h"
@@ -78,24 +79,9 @@ struct ApiContext {
 //! Bearer token from "Authorization: Bearer <token>", or empty.
 std::string BearerToken(const http::Request& req);
 
-//! Resolves the caller or replies 401 and returns nullopt (403 totp_enrollment_required for
-//! an enrol-only token).
-std::optional<auth::Principal> Authenticate(ApiContext& ctx, const http::Request& req,
-                                            const http::Reply& reply);
-//! Authenticate that also accepts enrol-only tokens: only the TOTP enrolment routes and
-//! logout use it.
-std::optional<auth::Principal> AuthenticateForTotpEnrollment(ApiContext& ctx,
-                                                             const http::Request& req,
-                                                             const http::Reply& reply);
 //! The error envelope for `s`, with the second-factor codes (totp_required, totp_invalid,
 //! totp_enrollment_required) in place of the generic code of its status.
 http::Response AuthErrorResponse(const Status& s);
-
-//! Resolves the caller and checks it holds one of `roles` somewhere (area checks follow in
-//! the handler, once the area is known); replies 401/403 and returns nullopt otherwise.
-std::optional<auth::Principal> RequireRole(ApiContext& ctx, const http::Request& req,
-                                           const http::Reply& reply,
-                                           const std::vector<auth::Role>& roles);
 
 //! True when p holds one of roles over the area `code` (its grant covers the code or an
 //! ancestor). Unknown codes are covered only by kAllAreas grants. The covering grant is
@@ -103,23 +89,7 @@ std::optional<auth::Principal> RequireRole(ApiContext& ctx, const http::Request&
 bool Covers(ApiContext& ctx, const auth::Principal& p, const std::vector<auth::Role>& roles,
             const std::string& code);
 
-//! Adapts a service callback's Status to a reply: ok -> `ok`, else the error envelope.
-http::Response ErrorOr(const Status& s, http::Response ok);
-
-// Route registration of the files not yet on the route table (api/route.h), one function
-// per handler file.
-void AddAnalyticsRoutes(http::Router& r, ApiContext& ctx);
-void AddIncidentRoutes(http::Router& r, ApiContext& ctx);
-void AddUnitRoutes(http::Router& r, ApiContext& ctx);
-void AddPositionRoutes(http::Router& r, ApiContext& ctx);
-void AddBroadcastRoutes(http::Router& r, ApiContext& ctx);
-//! The OsmAnd protocol (Traccar Client) at "/": for its own listener, not in AddAllRoutes.
-void AddOsmAndRoutes(http::Router& r, ApiContext& ctx);
-
-//! The crime map (crime_map_api.cc); only when ctx.crime_index is set.
-void AddCrimeMapRoutes(http::Router& r, ApiContext& ctx);
-//! Every route of the API: the route table (api/route.h ApiRoutes()) and the files not yet
-//! on it.
+//! Every route of the API: installs the route table (api/route.h ApiRoutes()).
 void AddAllRoutes(http::Router& r, ApiContext& ctx);
 
 }  // namespace centinela::api

@@ -8,6 +8,7 @@
 
 #include "api/context.h"
 #include "api/json.h"
+#include "api/route.h"
 #include "crime/hotspot_grid.h"
 #include "crime/importer.h"
 #include "crime/incident_feed.h"
@@ -86,31 +87,27 @@ struct Parsed {
   std::optional<std::string> area;  // the one area asked for
 };
 
-// Role, scope and the common filter parameters. Replies and returns nullopt on any error.
-std::optional<Parsed> ParseCommon(ApiContext& ctx, http::Request& req, const http::Reply& reply) {
-  auto p = RequireRole(ctx, req, reply, kReaders);
-  if (!p) return std::nullopt;
+// Scope and the common filter parameters (the route has checked the caller holds a reader
+// role). The area is checked here, after the other parameters (400 first), and an unknown
+// one is 404: an AreaQuery rule would answer 403 before either.
+Result<Parsed> ParseCommon(ApiContext& ctx, http::Request& req, const Caller& p) {
   Parsed out;
-  auto fail = [&](const Status& s) {
-    reply(http::Response::Error(s));
-    return std::nullopt;
-  };
   auto off = ParseUtcOffset(req.Query("utc_offset"));
-  if (!off.ok()) return fail(off.status());
+  if (!off.ok()) return off.status();
   out.offset_min = *off;
   for (const char* name : {"from", "to"}) {
     std::string v = req.Query(name);
     if (v.empty()) continue;
     auto t = ParseBound(v, name, out.offset_min);
-    if (!t.ok()) return fail(t.status());
+    if (!t.ok()) return t.status();
     (std::string(name) == "from" ? out.filter.from_ms : out.filter.to_ms) = *t;
   }
   if (out.filter.from_ms && out.filter.to_ms && *out.filter.from_ms >= *out.filter.to_ms)
-    return fail(InvalidArgument("'from' must be before 'to'"));
+    return InvalidArgument("'from' must be before 'to'");
   out.filter.categories = SplitList(req.Query("categories"));
   out.filter.families = SplitList(req.Query("families"));
   if (out.filter.categories.size() > kMaxListItems || out.filter.families.size() > kMaxListItems)
-    return fail(InvalidArgument("at most 100 categories and 100 families"));
+    return InvalidArgument("at most 100 categories and 100 families");
   std::string source = req.Query("source", "both");
   if (source == "both") {
     out.filter.source = crime::SourceFilter::kBoth;
@@ -119,20 +116,20 @@ std::optional<Parsed> ParseCommon(ApiContext& ctx, http::Request& req, const htt
   } else if (source == "informal") {
     out.filter.source = crime::SourceFilter::kInformal;
   } else {
-    return fail(InvalidArgument("'source' must be formal, informal or both"));
+    return InvalidArgument("'source' must be formal, informal or both");
   }
   std::string area = req.Query("area");
   if (!area.empty()) {
-    if (!ctx.areas.Get(area)) return fail(NotFound("no area '" + area + "'"));
-    if (!Covers(ctx, *p, kReaders, area))
-      return fail(PermissionDenied("your grants do not cover area '" + area + "'"));
+    if (!ctx.areas.Get(area)) return NotFound("no area '" + area + "'");
+    if (!Covers(ctx, p, kReaders, area))
+      return PermissionDenied("your grants do not cover area '" + area + "'");
     out.area = area;
     out.filter.areas = std::vector<std::string>{area};
   } else {
     // No area asked: everything for grants over every area, else the areas granted.
     bool all = false;
     std::vector<std::string> granted;
-    for (const auth::Grant& g : p->grants) {
+    for (const auth::Grant& g : p.grants) {
       if (std::find(kReaders.begin(), kReaders.end(), g.role) == kReaders.end()) continue;
       if (g.area_code == auth::kAllAreas) all = true;
       granted.push_back(g.area_code);
@@ -141,7 +138,7 @@ std::optional<Parsed> ParseCommon(ApiContext& ctx, http::Request& req, const htt
   }
   if (ctx.crime_feed) {
     Status s = ctx.crime_feed->Refresh();
-    if (!s.ok()) return fail(Unavailable("crime map data could not be refreshed"));
+    if (!s.ok()) return Unavailable("crime map data could not be refreshed");
   }
   return out;
 }
@@ -216,24 +213,24 @@ void AppendCellPolygon(std::string& body, const geo::Grid& grid, int32_t ix, int
   body += "]]}";
 }
 
-void Map(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto q = ParseCommon(ctx, req, reply);
-  if (!q) return;
+void Map(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  auto q = ParseCommon(ctx, req, p);
+  if (!q.ok()) return respond(q.status());
   std::string format = req.Query("format", "geojson");
   if (format != "geojson" && format != "compact")
-    return reply(http::Response::Error(InvalidArgument("'format' must be geojson or compact")));
+    return respond(InvalidArgument("'format' must be geojson or compact"));
   auto spec = ParseGrid(ctx, req, *q);
-  if (!spec.ok()) return reply(http::Response::Error(spec.status()));
+  if (!spec.ok()) return respond(spec.status());
   const geo::Grid* grid = &*spec->grid;
 
   crime::GridCounts counts = ctx.crime_index->Grid(*grid, q->filter);
   const size_t limit = format == "geojson" ? kMaxGeoJsonCells : kMaxCompactCells;
   if (counts.cells.size() > limit)
-    return reply(http::Response::Error(Unprocessable(
+    return respond(Unprocessable(
         std::to_string(counts.cells.size()) + " cells exceed the limit of " +
         std::to_string(limit) +
         (format == "geojson" ? " for GeoJSON: use format=compact, a larger cell or a smaller area"
-                             : ": use a larger cell or a smaller area"))));
+                             : ": use a larger cell or a smaller area")));
 
   std::string body;
   body.reserve(64 + counts.cells.size() * (format == "geojson" ? 260 : 24));
@@ -263,16 +260,16 @@ void Map(ApiContext& ctx, http::Request& req, http::Reply reply) {
     }
     body += "]}";
   }
-  reply(http::Response::Json(200, std::move(body)));
+  respond(http::Response::Json(200, std::move(body)));
 }
 
 std::string MonthOf(int64_t ms, int offset_min) {
   return crime::CivilDate(FloorDiv(ms + int64_t{offset_min} * 60'000, kDayMs)).substr(0, 7);
 }
 
-void Areas(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto q = ParseCommon(ctx, req, reply);
-  if (!q) return;
+void Areas(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  auto q = ParseCommon(ctx, req, p);
+  if (!q.ok()) return respond(q.status());
   std::map<std::string, uint64_t> counts = ctx.crime_index->PerArea(q->filter);
 
   // Area-level monthly formal figures (formal_counts) for the months the window touches.
@@ -285,7 +282,7 @@ void Areas(ApiContext& ctx, http::Request& req, http::Reply reply) {
     f.families = q->filter.families;
     auto sums = crime::FormalCountsByArea(ctx.store, f);
     if (!sums.ok())
-      return reply(http::Response::Error(Internal("formal counts could not be read")));
+      return respond(Internal("formal counts could not be read"));
     monthly = std::move(*sums);
   }
   // Rows: the areas asked for / granted (with their descendants), or every known area.
@@ -313,12 +310,12 @@ void Areas(ApiContext& ctx, http::Request& req, http::Reply reply) {
       o["monthly_formal"] = m == monthly.end() ? 0 : m->second;
     out.push_back(std::move(o));
   }
-  reply(http::Response::Json(200, json::serialize(json::object{{"areas", std::move(out)}})));
+  respond(http::Response::Json(200, json::serialize(json::object{{"areas", std::move(out)}})));
 }
 
-void Matrix(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto q = ParseCommon(ctx, req, reply);
-  if (!q) return;
+void Matrix(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  auto q = ParseCommon(ctx, req, p);
+  if (!q.ok()) return respond(q.status());
   crime::WeekMatrix m = ctx.crime_index->Matrix(q->filter, q->offset_min);
   json::array rows;
   uint64_t total = 0;
@@ -333,23 +330,21 @@ void Matrix(ApiContext& ctx, http::Request& req, http::Reply reply) {
   json::object o{{"weekdays", json::array{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}},
                  {"matrix", std::move(rows)},
                  {"total", total}};
-  reply(http::Response::Json(200, json::serialize(o)));
+  respond(http::Response::Json(200, json::serialize(o)));
 }
 
-void Trends(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto q = ParseCommon(ctx, req, reply);
-  if (!q) return;
+void Trends(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  auto q = ParseCommon(ctx, req, p);
+  if (!q.ok()) return respond(q.status());
   int days = 28, rolling_days = 365;
   try {
     if (std::string d = req.Query("days"); !d.empty()) days = std::stoi(d);
     if (std::string d = req.Query("rolling_days"); !d.empty()) rolling_days = std::stoi(d);
   } catch (...) {
-    return reply(
-        http::Response::Error(InvalidArgument("'days' and 'rolling_days' must be integers")));
+    return respond(InvalidArgument("'days' and 'rolling_days' must be integers"));
   }
   if (days < 1 || days > 366 || rolling_days < 1 || rolling_days > 1096)
-    return reply(
-        http::Response::Error(InvalidArgument("'days' must be 1-366 and 'rolling_days' 1-1096")));
+    return respond(InvalidArgument("'days' must be 1-366 and 'rolling_days' 1-1096"));
   // The period ends at `to` (exclusive; a date is that local midnight); default: the end of
   // today. It is counted in whole local days, so `to` is rounded up to a day boundary.
   const int64_t offset = int64_t{q->offset_min} * 60'000;
@@ -396,36 +391,35 @@ void Trends(ApiContext& ctx, http::Request& req, http::Reply reply) {
                  {"year_before", std::move(year_before)},
                  {"rolling", std::move(rolling)}};
   // to (exclusive) as given by the period: dates are local days at utc_offset.
-  reply(http::Response::Json(200, json::serialize(o)));
+  respond(http::Response::Json(200, json::serialize(o)));
 }
 
 // Gi* hot and cold spots over the grid (crime/hotspot_grid.h): the study area is the area
 // asked for (or the caller's granted areas), cells whose centre lies inside; for staff over
 // every area without `area`, the rectangle around the non-empty cells.
-void Hotspots(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto q = ParseCommon(ctx, req, reply);
-  if (!q) return;
-  auto fail = [&](const Status& s) { reply(http::Response::Error(s)); };
+void Hotspots(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  auto q = ParseCommon(ctx, req, p);
+  if (!q.ok()) return respond(q.status());
   std::string format = req.Query("format", "geojson");
   if (format != "geojson" && format != "compact")
-    return fail(InvalidArgument("'format' must be geojson or compact"));
+    return respond(InvalidArgument("'format' must be geojson or compact"));
   std::string which = req.Query("cells", "significant");
   if (which != "significant" && which != "all")
-    return fail(InvalidArgument("'cells' must be significant or all"));
+    return respond(InvalidArgument("'cells' must be significant or all"));
   crime::HotspotOptions options;
   if (std::string b = req.Query("band_m"); !b.empty()) {
     char* end = nullptr;
     options.band_m = std::strtod(b.c_str(), &end);
     if (end == b.c_str() || *end != '\0' || !std::isfinite(options.band_m) || options.band_m <= 0)
-      return fail(InvalidArgument("'band_m' must be a positive number of metres"));
+      return respond(InvalidArgument("'band_m' must be a positive number of metres"));
   }
   if (std::string f = req.Query("fdr", "true"); f == "false" || f == "0") {
     options.fdr = false;
   } else if (f != "true" && f != "1") {
-    return fail(InvalidArgument("'fdr' must be true or false"));
+    return respond(InvalidArgument("'fdr' must be true or false"));
   }
   auto spec = ParseGrid(ctx, req, *q);
-  if (!spec.ok()) return fail(spec.status());
+  if (!spec.ok()) return respond(spec.status());
   const geo::Grid& grid = *spec->grid;
   crime::GridCounts counts = ctx.crime_index->Grid(grid, q->filter);
 
@@ -448,19 +442,19 @@ void Hotspots(ApiContext& ctx, http::Request& req, http::Reply reply) {
         box->max_lon = std::max(box->max_lon, v->bbox.max_lon);
       }
     }
-    if (!box) return fail(Unprocessable("the areas in scope have no polygon"));
+    if (!box) return respond(Unprocessable("the areas in scope have no polygon"));
     study = crime::StudyAreaForBox(
         grid, *box, [&](double lat, double lon) { return !polygons.At(lat, lon).empty(); });
   } else {
     study = crime::StudyAreaOfCells(counts);
   }
-  if (!study.ok()) return fail(study.status());
+  if (!study.ok()) return respond(study.status());
   auto hs = crime::GridHotspots(grid, counts, *study, options);
-  if (!hs.ok()) return fail(hs.status());
+  if (!hs.ok()) return respond(hs.status());
   std::vector<crime::HotspotCell> cells = hs->Cells(which == "all");
   const size_t limit = format == "geojson" ? kMaxGeoJsonCells : kMaxCompactCells;
   if (cells.size() > limit)
-    return fail(Unprocessable(std::to_string(cells.size()) + " cells exceed the limit of " +
+    return respond(Unprocessable(std::to_string(cells.size()) + " cells exceed the limit of " +
                               std::to_string(limit) +
                               ": use cells=significant, format=compact, a larger cell or a "
                               "smaller area"));
@@ -513,23 +507,19 @@ void Hotspots(ApiContext& ctx, http::Request& req, http::Reply reply) {
             (c.bin > 0 ? "hot" : c.bin < 0 ? "cold" : "none") + "\"}}";
   }
   body += "]}";
-  reply(http::Response::Json(200, std::move(body)));
+  respond(http::Response::Json(200, std::move(body)));
 }
 
 }  // namespace
 
-void AddCrimeMapRoutes(http::Router& r, ApiContext& ctx) {
-  if (!ctx.crime_index) return;
-  r.Add("GET", "/api/v1/analytics/map",
-        [&ctx](http::Request& q, http::Reply y) { Map(ctx, q, std::move(y)); });
-  r.Add("GET", "/api/v1/analytics/areas",
-        [&ctx](http::Request& q, http::Reply y) { Areas(ctx, q, std::move(y)); });
-  r.Add("GET", "/api/v1/analytics/matrix",
-        [&ctx](http::Request& q, http::Reply y) { Matrix(ctx, q, std::move(y)); });
-  r.Add("GET", "/api/v1/analytics/trends",
-        [&ctx](http::Request& q, http::Reply y) { Trends(ctx, q, std::move(y)); });
-  r.Add("GET", "/api/v1/analytics/hotspots",
-        [&ctx](http::Request& q, http::Reply y) { Hotspots(ctx, q, std::move(y)); });
+void AddCrimeMapRoutes(RouteTable& t) {
+  t.When([](const ApiContext& ctx) { return ctx.crime_index != nullptr; });
+  const Access readers = Roles(kReaders, Somewhere());
+  t.Add("GET", "/api/v1/analytics/map", readers, Map);
+  t.Add("GET", "/api/v1/analytics/areas", readers, Areas);
+  t.Add("GET", "/api/v1/analytics/matrix", readers, Matrix);
+  t.Add("GET", "/api/v1/analytics/trends", readers, Trends);
+  t.Add("GET", "/api/v1/analytics/hotspots", readers, Hotspots);
 }
 
 }  // namespace centinela::api

@@ -10,6 +10,7 @@
 #include "api/attribution.h"
 #include "api/context.h"
 #include "api/json.h"
+#include "api/route.h"
 #include "community/reports.h"
 #include "dispatch/incidents.h"
 #include "dispatch/units.h"
@@ -34,19 +35,15 @@ Result<std::vector<community::VisibleReport>> ReportsOf(
 //! Those of `all` that belong to `n`.
 std::vector<community::VisibleReport> OwnReports(const dispatch::Incident& n,
                                                  const std::vector<community::VisibleReport>& all);
-//! Replies with the incident for `p` (IncidentJson, `extra` adding fields) once the
+//! Answers with the incident for `p` (IncidentJson, `extra` adding fields) once the
 //! deanonymised reads it makes are logged.
 void ReplyIncident(ApiContext& ctx, const auth::Principal& p, int status,
-                   const dispatch::Incident& n, const http::Reply& reply,
+                   const dispatch::Incident& n, const Respond& respond,
                    const std::function<void(json::object&)>& extra);
 //! {"incident_id","status","steps":[public steps]} for whoever may see the report, or
 //! nullopt when the report belongs to no incident.
 Result<std::optional<json::object>> PublicTimelineJson(ApiContext& ctx,
                                                        const std::string& report_id);
-//! A handler of the command-centre files, and its registration.
-using CommandHandler = void (*)(ApiContext&, http::Request&, http::Reply);
-void AddCommandRoute(http::Router& r, ApiContext& ctx, const char* method, const char* pattern,
-                     CommandHandler fn);
 //! Roles that work incidents and units.
 const std::vector<auth::Role>& ControlRoomRoles();
 //! True when p holds one of `roles` over any of `areas` (or over "*" when `areas` is empty).

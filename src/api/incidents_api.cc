@@ -14,6 +14,7 @@
 #include "api/context.h"
 #include "api/dispatch_json.h"
 #include "api/json.h"
+#include "api/route.h"
 #include "community/reports.h"
 #include "dispatch/incidents.h"
 #include "dispatch/units.h"
@@ -29,11 +30,6 @@ json::array Strings(const std::vector<std::string>& v) {
   json::array a;
   for (const std::string& s : v) a.emplace_back(s);
   return a;
-}
-
-void AddCommandRoute(http::Router& r, ApiContext& ctx, const char* method, const char* pattern,
-                     CommandHandler fn) {
-  r.Add(method, pattern, [&ctx, fn](http::Request& q, http::Reply y) { fn(ctx, q, std::move(y)); });
 }
 
 const std::vector<auth::Role>& ControlRoomRoles() {
@@ -148,15 +144,19 @@ std::vector<community::VisibleReport> OwnReports(const Incident& n,
   return out;
 }
 
+namespace {
+
+}  // namespace
+
 void ReplyIncident(ApiContext& ctx, const auth::Principal& p, int status, const Incident& n,
-                   const http::Reply& reply, const std::function<void(json::object&)>& extra) {
+                   const Respond& respond, const std::function<void(json::object&)>& extra) {
   auto reports = ReportsOf(ctx, p, {&n});
-  if (!reports.ok()) return reply(http::Response::Error(reports.status()));
+  if (!reports.ok()) return respond(reports.status());
   RawJson raw;
   Attribution who;
   json::object o = IncidentJson(n, *reports, raw, who);
   if (extra) extra(o);
-  AnswerLogged(ctx, p.user_id, who, JsonResponse(status, o, &raw), reply);
+  AnswerLogged(ctx, p.user_id, who, JsonResponse(status, o, &raw), std::move(respond));
 }
 
 Result<std::optional<json::object>> PublicTimelineJson(ApiContext& ctx,
@@ -222,38 +222,30 @@ dispatch::StepInput ReadStep(const json::object& o, Status* err) {
 }
 
 // Replies with the fresh incident (steps included) after a write by `p`.
-void ReplyFresh(ApiContext& ctx, const auth::Principal& p, const http::Reply& reply, int status,
+void ReplyFresh(ApiContext& ctx, const auth::Principal& p, const Respond& respond, int status,
                 Result<Incident> r) {
-  if (!r.ok()) return reply(http::Response::Error(r.status()));
+  if (!r.ok()) return respond(r.status());
   auto full = ctx.incidents->Get(r->id);
-  if (!full.ok() || !*full) return ReplyIncident(ctx, p, status, *r, reply, {});
-  ReplyIncident(ctx, p, status, **full, reply, {});
+  if (!full.ok() || !*full) return ReplyIncident(ctx, p, status, *r, respond, {});
+  ReplyIncident(ctx, p, status, **full, respond, {});
 }
 
-// The caller and the incident, when the caller's control-room grant covers it; replies
-// 401/403/404 otherwise. Unknown and uncovered look alike (404) to staff of other areas.
-std::optional<std::pair<auth::Principal, Incident>> Guard(ApiContext& ctx, http::Request& req,
-                                                          const http::Reply& reply) {
-  auto p = RequireRole(ctx, req, reply, ControlRoomRoles());
-  if (!p) return std::nullopt;
+// The incident {id} when the caller's control-room grant covers it (the route has checked
+// the role). Unknown and uncovered look alike (404) to staff of other areas, while a caller
+// without the role gets 403: so the area is checked here, on the incident loaded once, and
+// not by the route's AreaRule (whose uncovered answer is 403, or 404 for the role too).
+Result<Incident> CoveredIncident(ApiContext& ctx, const http::Request& req, const Caller& p) {
   const std::string id = req.Param("id");
   auto n = ctx.incidents->Get(id);
-  if (!n.ok()) {
-    reply(http::Response::Error(n.status()));
-    return std::nullopt;
-  }
-  if (!*n || !CoversAny(ctx, *p, ControlRoomRoles(), (*n)->areas)) {
-    reply(http::Response::Error(NotFound("no incident '" + id + "'")));
-    return std::nullopt;
-  }
-  return std::make_pair(std::move(*p), std::move(**n));
+  if (!n.ok()) return n.status();
+  if (!*n || !CoversAny(ctx, p, ControlRoomRoles(), (*n)->areas))
+    return NotFound("no incident '" + id + "'");
+  return std::move(**n);
 }
 
-void CreateFromCall(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = RequireRole(ctx, req, reply, ControlRoomRoles());
-  if (!p) return;
+void CreateFromCall(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   auto body = ParseBody(req);
-  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  if (!body.ok()) return respond(body.status());
   Status err;
   dispatch::NewCall call;
   call.category = RequiredString(*body, "category", &err, 64);
@@ -264,62 +256,57 @@ void CreateFromCall(ApiContext& ctx, http::Request& req, http::Reply reply) {
   call.caller_phone = StringField(*body, "caller_phone", &err, 32).value_or("");
   call.notes = StringField(*body, "notes", &err, dispatch::kMaxNoteBytes).value_or("");
   call.priority = Priority(*body, &err);
-  if (!err.ok()) return reply(http::Response::Error(err));
+  if (!err.ok()) return respond(err);
   if (!lat || !lon)
-    return reply(http::Response::Error(Unprocessable("fields 'lat' and 'lon' are required")));
+    return respond(Unprocessable("fields 'lat' and 'lon' are required"));
   call.lat = *lat;
   call.lon = *lon;
   Status v = dispatch::ValidateNewCall(call, *ctx.categories);
-  if (!v.ok()) return reply(http::Response::Error(v));
+  if (!v.ok()) return respond(v);
   auto routed = community::RouteReport(ctx.areas, ctx.incidents->options().default_area,
                                        call.lat, call.lon, {});
-  if (!CoversAny(ctx, *p, ControlRoomRoles(), routed.first))
-    return reply(http::Response::Error(
-        PermissionDenied("your grant does not cover the place of this call")));
+  if (!CoversAny(ctx, p, ControlRoomRoles(), routed.first))
+    return respond(PermissionDenied("your grant does not cover the place of this call"));
   ctx.incidents->CreateFromCall(
-      std::move(call), p->user_id,
-      [&ctx, p = *p, reply](Result<Incident> r) { ReplyFresh(ctx, p, reply, 201, std::move(r)); });
+      std::move(call), p.user_id,
+      [&ctx, p, respond](Result<Incident> r) { ReplyFresh(ctx, p, respond, 201, std::move(r)); });
 }
 
-void Escalate(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = RequireRole(ctx, req, reply, ControlRoomRoles());
-  if (!p) return;
+void Escalate(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   const std::string id = req.Param("id");
-  auto viewer = ctx.reports->ViewerFor(*p);
-  if (!viewer.ok()) return reply(http::Response::Error(viewer.status()));
+  auto viewer = ctx.reports->ViewerFor(p);
+  if (!viewer.ok()) return respond(viewer.status());
   auto report = ctx.reports->Get(*viewer, id);
-  if (!report.ok()) return reply(http::Response::Error(report.status()));
-  if (!*report || !CoversAny(ctx, *p, ControlRoomRoles(), (*report)->report.areas))
-    return reply(http::Response::Error(NotFound("no report '" + id + "'")));
+  if (!report.ok()) return respond(report.status());
+  if (!*report || !CoversAny(ctx, p, ControlRoomRoles(), (*report)->report.areas))
+    return respond(NotFound("no report '" + id + "'"));
   Status err;
   std::optional<int> priority;
   std::string note;
   if (!req.body.empty()) {
     auto body = ParseBody(req);
-    if (!body.ok()) return reply(http::Response::Error(body.status()));
+    if (!body.ok()) return respond(body.status());
     priority = Priority(*body, &err);
     note = StringField(*body, "note", &err, dispatch::kMaxNoteBytes).value_or("");
-    if (!err.ok()) return reply(http::Response::Error(err));
+    if (!err.ok()) return respond(err);
   }
   ctx.incidents->Escalate(
-      id, priority, std::move(note), p->user_id,
-      [&ctx, p = *p, reply](Result<Incident> r) { ReplyFresh(ctx, p, reply, 201, std::move(r)); });
+      id, priority, std::move(note), p.user_id,
+      [&ctx, p, respond](Result<Incident> r) { ReplyFresh(ctx, p, respond, 201, std::move(r)); });
 }
 
 // GET /api/v1/incidents?assigned=mine: the incidents the caller's units (those whose crew
 // includes the caller, usually a responder) are assigned to now, newest first, each with
 // the unit. Any signed-in account; a caller on no crew gets an empty list. The caller's
 // name and phone stay with the control room (as in /units/mine).
-void ListMine(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = Authenticate(ctx, req, reply);
-  if (!p) return;
+void ListMine(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   RawJson raw;
   std::vector<std::pair<Incident, dispatch::Unit>> mine;
   if (ctx.units) {
-    for (const dispatch::Unit& u : ctx.units->OfCrewMember(p->user_id)) {
+    for (const dispatch::Unit& u : ctx.units->OfCrewMember(p.user_id)) {
       if (u.incident_id.empty()) continue;
       auto n = ctx.incidents->Get(u.incident_id);
-      if (!n.ok()) return reply(http::Response::Error(n.status()));
+      if (!n.ok()) return respond(n.status());
       if (*n) mine.emplace_back(std::move(**n), u);
     }
   }
@@ -329,8 +316,8 @@ void ListMine(ApiContext& ctx, http::Request& req, http::Reply reply) {
   });
   std::vector<const Incident*> listed;
   for (const auto& item : mine) listed.push_back(&item.first);
-  auto reports = ReportsOf(ctx, *p, listed);
-  if (!reports.ok()) return reply(http::Response::Error(reports.status()));
+  auto reports = ReportsOf(ctx, p, listed);
+  if (!reports.ok()) return respond(reports.status());
   Attribution who;
   json::array out;
   for (const auto& [n, u] : mine) {
@@ -341,43 +328,45 @@ void ListMine(ApiContext& ctx, http::Request& req, http::Reply reply) {
     out.push_back(std::move(o));
   }
   AnswerLogged(
-      ctx, p->user_id, who,
+      ctx, p.user_id, who,
       JsonResponse(200, json::object{{"incidents", std::move(out)}, {"next_cursor", nullptr}},
                    &raw),
-      reply);
+      std::move(respond));
 }
 
-void ListIncidents(ApiContext& ctx, http::Request& req, http::Reply reply) {
+void ListIncidents(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   if (std::string assigned = req.Query("assigned"); !assigned.empty()) {
     if (assigned != "mine")
-      return reply(http::Response::Error(InvalidArgument("'assigned' takes only 'mine'")));
-    return ListMine(ctx, req, std::move(reply));
+      return respond(InvalidArgument("'assigned' takes only 'mine'"));
+    return ListMine(ctx, req, p, std::move(respond));
   }
-  auto p = RequireRole(ctx, req, reply, ControlRoomRoles());
-  if (!p) return;
+  // The route serves any signed-in account (for ?assigned=mine); the whole list is the
+  // control room's.
+  if (!auth::HoldsAny(p, ControlRoomRoles()))
+    return respond(PermissionDenied("this action needs the role: operator, admin"));
   dispatch::IncidentFilter f;
-  f.scope_areas = ScopeAreas(*p, ControlRoomRoles(), &f.all_areas);
+  f.scope_areas = ScopeAreas(p, ControlRoomRoles(), &f.all_areas);
   f.status = req.Query("status");
   if (!f.status.empty() && !dispatch::ParseStatus(f.status))
-    return reply(http::Response::Error(InvalidArgument("unknown 'status'")));
+    return respond(InvalidArgument("unknown 'status'"));
   f.area = req.Query("area");
   if (std::string l = req.Query("limit"); !l.empty()) {
     int v = 0;
     auto [ptr, ec] = std::from_chars(l.data(), l.data() + l.size(), v);
     if (ec != std::errc() || ptr != l.data() + l.size() || v < 1 || v > dispatch::kMaxIncidentPage)
-      return reply(http::Response::Error(InvalidArgument("'limit' must be 1 to 200")));
+      return respond(InvalidArgument("'limit' must be 1 to 200"));
     f.limit = v;
   }
   if (std::string c = req.Query("cursor"); !c.empty()) {
     f.before = community::DecodeCursor(c);
-    if (!f.before) return reply(http::Response::Error(InvalidArgument("bad 'cursor'")));
+    if (!f.before) return respond(InvalidArgument("bad 'cursor'"));
   }
   auto list = ctx.incidents->List(f);
-  if (!list.ok()) return reply(http::Response::Error(list.status()));
+  if (!list.ok()) return respond(list.status());
   std::vector<const Incident*> listed;
   for (const Incident& n : *list) listed.push_back(&n);
-  auto reports = ReportsOf(ctx, *p, listed);
-  if (!reports.ok()) return reply(http::Response::Error(reports.status()));
+  auto reports = ReportsOf(ctx, p, listed);
+  if (!reports.ok()) return respond(reports.status());
   RawJson raw;
   Attribution who;
   json::array out;
@@ -391,14 +380,14 @@ void ListIncidents(ApiContext& ctx, http::Request& req, http::Reply reply) {
                            ? json::value(community::EncodeCursor(list->back().created_ms,
                                                                  list->back().id))
                            : json::value(nullptr);
-  AnswerLogged(ctx, p->user_id, who, JsonResponse(200, doc, &raw), reply);
+  AnswerLogged(ctx, p.user_id, who, JsonResponse(200, doc, &raw), std::move(respond));
 }
 
-void GetIncident(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto g = Guard(ctx, req, reply);
-  if (!g) return;
-  auto units = dispatch::AssignmentsOf(ctx.store, g->second.id);
-  if (!units.ok()) return reply(http::Response::Error(units.status()));
+void GetIncident(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  auto incident = CoveredIncident(ctx, req, p);
+  if (!incident.ok()) return respond(incident.status());
+  auto units = dispatch::AssignmentsOf(ctx.store, incident->id);
+  if (!units.ok()) return respond(units.status());
   json::array assigned;
   for (const dispatch::Assignment& a : *units)
     assigned.push_back(json::object{
@@ -407,83 +396,83 @@ void GetIncident(ApiContext& ctx, http::Request& req, http::Reply reply) {
         {"assigned_at", Mark(a.assigned_ms)},
         {"accepted_at", Mark(a.accepted_ms)},
         {"released_at", Mark(a.released_ms)}});
-  ReplyIncident(ctx, g->first, 200, g->second, reply,
+  ReplyIncident(ctx, p, 200, *incident, respond,
                 [&assigned](json::object& o) { o["units"] = std::move(assigned); });
 }
 
-void PostTransition(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto g = Guard(ctx, req, reply);
-  if (!g) return;
+void PostTransition(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  auto incident = CoveredIncident(ctx, req, p);
+  if (!incident.ok()) return respond(incident.status());
   auto body = ParseBody(req);
-  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  if (!body.ok()) return respond(body.status());
   Status err;
   std::string to = RequiredString(*body, "status", &err, 32);
   dispatch::TransitionRequest t;
   t.outcome = StringField(*body, "outcome", &err, 64).value_or("");
   t.reason = StringField(*body, "reason", &err, dispatch::kMaxNoteBytes).value_or("");
   dispatch::StepInput step = ReadStep(*body, &err);
-  if (!err.ok()) return reply(http::Response::Error(err));
+  if (!err.ok()) return respond(err);
   auto status = dispatch::ParseStatus(to);
-  if (!status) return reply(http::Response::Error(Unprocessable("unknown 'status' '" + to + "'")));
+  if (!status) return respond(Unprocessable("unknown 'status' '" + to + "'"));
   t.to = *status;
-  ctx.incidents->Transition(g->second.id, t, std::move(step), g->first.user_id,
-                            [&ctx, p = g->first, reply](Result<Incident> r) {
-                              ReplyFresh(ctx, p, reply, 200, std::move(r));
+  ctx.incidents->Transition(incident->id, t, std::move(step), p.user_id,
+                            [&ctx, p, respond](Result<Incident> r) {
+                              ReplyFresh(ctx, p, respond, 200, std::move(r));
                             });
 }
 
-void PostStep(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto g = Guard(ctx, req, reply);
-  if (!g) return;
+void PostStep(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  auto incident = CoveredIncident(ctx, req, p);
+  if (!incident.ok()) return respond(incident.status());
   auto body = ParseBody(req);
-  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  if (!body.ok()) return respond(body.status());
   Status err;
   std::string kind = RequiredString(*body, "kind", &err, 32);
   dispatch::StepInput step = ReadStep(*body, &err);
-  if (!err.ok()) return reply(http::Response::Error(err));
-  ctx.incidents->AddStep(g->second.id, std::move(kind), std::move(step), g->first.user_id,
-                         [&ctx, p = g->first, reply](Result<Incident> r) {
-                           ReplyFresh(ctx, p, reply, 201, std::move(r));
+  if (!err.ok()) return respond(err);
+  ctx.incidents->AddStep(incident->id, std::move(kind), std::move(step), p.user_id,
+                         [&ctx, p, respond](Result<Incident> r) {
+                           ReplyFresh(ctx, p, respond, 201, std::move(r));
                          });
 }
 
-void PostMerge(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto g = Guard(ctx, req, reply);
-  if (!g) return;
+void PostMerge(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  auto incident = CoveredIncident(ctx, req, p);
+  if (!incident.ok()) return respond(incident.status());
   auto body = ParseBody(req);
-  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  if (!body.ok()) return respond(body.status());
   auto incidents = StringList(*body, "incidents", dispatch::kMaxMergeItems);
-  if (!incidents.ok()) return reply(http::Response::Error(incidents.status()));
+  if (!incidents.ok()) return respond(incidents.status());
   auto reports = StringList(*body, "reports", dispatch::kMaxMergeItems);
-  if (!reports.ok()) return reply(http::Response::Error(reports.status()));
+  if (!reports.ok()) return respond(reports.status());
   // Everything merged must be within the caller's scope too.
   for (const std::string& id : *incidents) {
     auto other = ctx.incidents->Get(id);
-    if (!other.ok()) return reply(http::Response::Error(other.status()));
-    if (!*other || !CoversAny(ctx, g->first, ControlRoomRoles(), (*other)->areas))
-      return reply(http::Response::Error(NotFound("no incident '" + id + "'")));
+    if (!other.ok()) return respond(other.status());
+    if (!*other || !CoversAny(ctx, p, ControlRoomRoles(), (*other)->areas))
+      return respond(NotFound("no incident '" + id + "'"));
   }
   if (!reports->empty()) {
-    auto viewer = ctx.reports->ViewerFor(g->first);
-    if (!viewer.ok()) return reply(http::Response::Error(viewer.status()));
+    auto viewer = ctx.reports->ViewerFor(p);
+    if (!viewer.ok()) return respond(viewer.status());
     for (const std::string& id : *reports) {
       auto r = ctx.reports->Get(*viewer, id);
-      if (!r.ok()) return reply(http::Response::Error(r.status()));
-      if (!*r || !CoversAny(ctx, g->first, ControlRoomRoles(), (*r)->report.areas))
-        return reply(http::Response::Error(NotFound("no report '" + id + "'")));
+      if (!r.ok()) return respond(r.status());
+      if (!*r || !CoversAny(ctx, p, ControlRoomRoles(), (*r)->report.areas))
+        return respond(NotFound("no report '" + id + "'"));
     }
   }
-  ctx.incidents->Merge(g->second.id, std::move(*incidents), std::move(*reports), g->first.user_id,
-                       [&ctx, p = g->first, reply](Result<Incident> r) {
-                         ReplyFresh(ctx, p, reply, 200, std::move(r));
+  ctx.incidents->Merge(incident->id, std::move(*incidents), std::move(*reports), p.user_id,
+                       [&ctx, p, respond](Result<Incident> r) {
+                         ReplyFresh(ctx, p, respond, 200, std::move(r));
                        });
 }
 
-void GetDuplicates(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto g = Guard(ctx, req, reply);
-  if (!g) return;
-  auto dups = ctx.incidents->Duplicates(g->second);
-  if (!dups.ok()) return reply(http::Response::Error(dups.status()));
+void GetDuplicates(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  auto incident = CoveredIncident(ctx, req, p);
+  if (!incident.ok()) return respond(incident.status());
+  auto dups = ctx.incidents->Duplicates(*incident);
+  if (!dups.ok()) return respond(dups.status());
   RawJson raw;
   json::array out;
   for (const dispatch::Duplicate& d : *dups)
@@ -493,23 +482,23 @@ void GetDuplicates(ApiContext& ctx, http::Request& req, http::Reply reply) {
                                {"distance_m", PlainNumber(raw, std::round(d.distance_m))},
                                {"created_at", FormatIsoTime(d.created_ms)}});
   const auto& o = ctx.incidents->options();
-  reply(JsonResponse(200,
+  respond(JsonResponse(200,
                      json::object{{"duplicates", std::move(out)},
                                   {"radius_m", PlainNumber(raw, o.duplicate_radius_m)},
                                   {"window_s", o.duplicate_window_ms / 1000}},
                      &raw));
 }
 
-void GetRecommendations(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto g = Guard(ctx, req, reply);
-  if (!g) return;
-  if (!ctx.units) return reply(http::Response::Error(Unavailable("units are not enabled")));
+void GetRecommendations(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  auto incident = CoveredIncident(ctx, req, p);
+  if (!incident.ok()) return respond(incident.status());
+  if (!ctx.units) return respond(Unavailable("units are not enabled"));
   int k = 5;
   if (std::string ks = req.Query("k"); !ks.empty()) {
     auto [ptr, ec] = std::from_chars(ks.data(), ks.data() + ks.size(), k);
     if (ec != std::errc() || ptr != ks.data() + ks.size() || k < 1 ||
         k > dispatch::kMaxRecommendations)
-      return reply(http::Response::Error(InvalidArgument("'k' must be 1 to 50")));
+      return respond(InvalidArgument("'k' must be 1 to 50"));
   }
   std::vector<std::string> caps;
   std::string c = req.Query("capabilities");
@@ -520,8 +509,8 @@ void GetRecommendations(ApiContext& ctx, http::Request& req, http::Reply reply) 
     start = end + 1;
   }
   if (caps.size() > dispatch::kMaxCapabilities)
-    return reply(http::Response::Error(InvalidArgument("at most 20 capabilities")));
-  const Incident& n = g->second;
+    return respond(InvalidArgument("at most 20 capabilities"));
+  const Incident& n = *incident;
   auto ranked = ctx.units->Recommend(n.lat, n.lon, n.agencies, caps, k);
   RawJson raw;
   json::array out;
@@ -532,57 +521,58 @@ void GetRecommendations(ApiContext& ctx, http::Request& req, http::Reply reply) 
                                {"kind", r.kind},
                                {"distance_m", PlainNumber(raw, std::round(r.distance_m))},
                                {"eta_s", PlainNumber(raw, std::round(r.eta_s))}});
-  reply(JsonResponse(200,
+  respond(JsonResponse(200,
                      json::object{{"incident_id", n.id},
                                   {"agencies", Strings(n.agencies)},
                                   {"units", std::move(out)}},
                      &raw));
 }
 
-void PostDispatch(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto g = Guard(ctx, req, reply);
-  if (!g) return;
-  if (!ctx.units) return reply(http::Response::Error(Unavailable("units are not enabled")));
+void PostDispatch(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  auto incident = CoveredIncident(ctx, req, p);
+  if (!incident.ok()) return respond(incident.status());
+  if (!ctx.units) return respond(Unavailable("units are not enabled"));
   auto body = ParseBody(req);
-  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  if (!body.ok()) return respond(body.status());
   Status err;
   std::string unit_id = RequiredString(*body, "unit_id", &err, 64);
   std::string note = StringField(*body, "note", &err, dispatch::kMaxNoteBytes).value_or("");
-  if (!err.ok()) return reply(http::Response::Error(err));
+  if (!err.ok()) return respond(err);
   auto unit = ctx.units->Get(unit_id);
-  if (!unit || !Covers(ctx, g->first, ControlRoomRoles(), unit->home_area))
-    return reply(http::Response::Error(NotFound("no unit '" + unit_id + "'")));
-  const std::string incident_id = g->second.id;
+  if (!unit || !Covers(ctx, p, ControlRoomRoles(), unit->home_area))
+    return respond(NotFound("no unit '" + unit_id + "'"));
+  const std::string incident_id = incident->id;
   ctx.units->Dispatch(
-      incident_id, unit_id, std::move(note), g->first.user_id,
-      [&ctx, p = g->first, reply, incident_id](Result<dispatch::Unit> r) {
-        if (!r.ok()) return reply(http::Response::Error(r.status()));
+      incident_id, unit_id, std::move(note), p.user_id,
+      [&ctx, p, respond, incident_id](Result<dispatch::Unit> r) {
+        if (!r.ok()) return respond(r.status());
         auto n = ctx.incidents->Get(incident_id);
-        if (!n.ok()) return reply(http::Response::Error(n.status()));
-        if (!*n) return reply(http::Response::Error(Internal("incident vanished")));
+        if (!n.ok()) return respond(n.status());
+        if (!*n) return respond(Internal("incident vanished"));
         json::object unit{{"id", r->id}, {"callsign", r->callsign}, {"status", r->status}};
-        ReplyIncident(ctx, p, 200, **n, reply,
+        ReplyIncident(ctx, p, 200, **n, respond,
                       [&unit](json::object& o) { o["dispatched_unit"] = std::move(unit); });
       });
 }
 
 }  // namespace
 
-void AddIncidentRoutes(http::Router& r, ApiContext& ctx) {
-  if (!ctx.incidents || !ctx.reports || !ctx.categories) return;
-  auto add = [&](const char* method, const char* pattern, CommandHandler fn) {
-    AddCommandRoute(r, ctx, method, pattern, fn);
-  };
-  add("POST", "/api/v1/incidents", CreateFromCall);
-  add("GET", "/api/v1/incidents", ListIncidents);
-  add("GET", "/api/v1/incidents/{id}", GetIncident);
-  add("POST", "/api/v1/incidents/{id}/transitions", PostTransition);
-  add("POST", "/api/v1/incidents/{id}/steps", PostStep);
-  add("POST", "/api/v1/incidents/{id}/merge", PostMerge);
-  add("GET", "/api/v1/incidents/{id}/duplicates", GetDuplicates);
-  add("GET", "/api/v1/incidents/{id}/recommendations", GetRecommendations);
-  add("POST", "/api/v1/incidents/{id}/dispatch", PostDispatch);
-  add("POST", "/api/v1/reports/{id}/escalate", Escalate);
+void AddIncidentRoutes(RouteTable& t) {
+  t.When([](const ApiContext& ctx) {
+    return ctx.incidents != nullptr && ctx.reports != nullptr && ctx.categories != nullptr;
+  });
+  const Access staff = Roles(ControlRoomRoles(), Somewhere());
+  t.Add("POST", "/api/v1/incidents", staff, CreateFromCall);
+  // ?assigned=mine: any signed-in account (a responder's assignments); otherwise staff.
+  t.Add("GET", "/api/v1/incidents", AnyUser(), ListIncidents);
+  t.Add("GET", "/api/v1/incidents/{id}", staff, GetIncident);
+  t.Add("POST", "/api/v1/incidents/{id}/transitions", staff, PostTransition);
+  t.Add("POST", "/api/v1/incidents/{id}/steps", staff, PostStep);
+  t.Add("POST", "/api/v1/incidents/{id}/merge", staff, PostMerge);
+  t.Add("GET", "/api/v1/incidents/{id}/duplicates", staff, GetDuplicates);
+  t.Add("GET", "/api/v1/incidents/{id}/recommendations", staff, GetRecommendations);
+  t.Add("POST", "/api/v1/incidents/{id}/dispatch", staff, PostDispatch);
+  t.Add("POST", "/api/v1/reports/{id}/escalate", staff, Escalate);
 }
 
 }  // namespace centinela::api

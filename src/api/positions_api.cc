@@ -1,7 +1,7 @@
 // Positions: POST /api/v1/positions (a device's JSON batch, up to 1,000 fixes, key in
 // X-Device-Key), device registration, the trail of a unit as a GeoJSON LineString, the k
 // nearest (available) units to a point (GET /api/v1/units/nearest), and the OsmAnd
-// protocol (Traccar Client) served by its own listener (AddOsmAndRoutes).
+// protocol (Traccar Client) served by its own listener (OsmAndRoutes).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -12,6 +12,7 @@
 #include "api/context.h"
 #include "api/dispatch_json.h"
 #include "api/json.h"
+#include "api/route.h"
 #include "dispatch/units.h"
 #include "http/server_internal.h"
 #include "tracking/osmand.h"
@@ -37,84 +38,74 @@ std::optional<int64_t> FixTime(const json::object& o, Status* err) {
   return std::nullopt;
 }
 
-void PostPositions(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto unit = ctx.positions->UnitForKey(std::string(req.Header("x-device-key")));
-  if (!unit)
-    return reply(http::Response::Error(
-        Unauthenticated("a registered device key is required (X-Device-Key)")));
+// The route's guard has resolved the X-Device-Key to its unit (caller.device_id).
+void PostPositions(ApiContext& ctx, http::Request& req, const Caller& device, Respond respond) {
   auto body = ParseBody(req);
-  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  if (!body.ok()) return respond(body.status());
   const json::value* list = body->if_contains("fixes");
   if (!list || !list->is_array())
-    return reply(http::Response::Error(Unprocessable("field 'fixes' must be a list")));
+    return respond(Unprocessable("field 'fixes' must be a list"));
   if (list->as_array().size() > tracking::kMaxFixesPerBatch)
-    return reply(http::Response::Error(Unprocessable("at most 1000 fixes per batch")));
+    return respond(Unprocessable("at most 1000 fixes per batch"));
   std::vector<tracking::Fix> fixes;
   fixes.reserve(list->as_array().size());
   const int64_t now = ctx.positions->NowMs();
   for (const json::value& v : list->as_array()) {
-    if (!v.is_object()) return reply(http::Response::Error(Unprocessable("each fix is an object")));
+    if (!v.is_object()) return respond(Unprocessable("each fix is an object"));
     const json::object& o = v.as_object();
     Status err;
     tracking::Fix f;
-    f.unit_id = *unit;
+    f.unit_id = device.device_id;
     auto lat = OptNumber(o, "lat", &err);
     auto lon = OptNumber(o, "lon", &err);
     f.speed_mps = OptNumber(o, "speed", &err);
     f.heading = OptNumber(o, "heading", &err);
     f.accuracy_m = OptNumber(o, "accuracy", &err);
     f.time_ms = FixTime(o, &err).value_or(now);
-    if (!err.ok()) return reply(http::Response::Error(err));
+    if (!err.ok()) return respond(err);
     if (!lat || !lon)
-      return reply(http::Response::Error(Unprocessable("each fix needs 'lat' and 'lon'")));
+      return respond(Unprocessable("each fix needs 'lat' and 'lon'"));
     f.lat = *lat;
     f.lon = *lon;
     fixes.push_back(std::move(f));
   }
   const size_t accepted = fixes.size();
-  ctx.positions->Ingest(std::move(fixes), [reply, accepted](Result<int> r) {
-    if (!r.ok()) return reply(http::Response::Error(r.status()));
-    reply(JsonResponse(200, json::object{{"accepted", accepted}, {"stored", *r}}));
+  ctx.positions->Ingest(std::move(fixes), [respond, accepted](Result<int> r) {
+    if (!r.ok()) return respond(r.status());
+    respond(JsonResponse(200, json::object{{"accepted", accepted}, {"stored", *r}}));
   });
 }
 
-// The caller (operator/admin) and the unit, when the caller's grant covers its home area;
-// replies 401/403/404 otherwise.
-std::optional<std::pair<auth::Principal, dispatch::Unit>> CoveredUnit(ApiContext& ctx,
-                                                                      http::Request& req,
-                                                                      const http::Reply& reply) {
-  auto p = RequireRole(ctx, req, reply, ControlRoomRoles());
-  if (!p) return std::nullopt;
+// The unit {id} when the caller's control-room grant (the route has checked the role)
+// covers its home area; 404 otherwise, as for an unknown unit (the route's AreaRule would
+// answer 403 there).
+Result<dispatch::Unit> CoveredUnit(ApiContext& ctx, const http::Request& req, const Caller& p) {
   const std::string id = req.Param("id");
   auto unit = ctx.units->Get(id);
-  if (!unit || !Covers(ctx, *p, ControlRoomRoles(), unit->home_area)) {
-    reply(http::Response::Error(NotFound("no unit '" + id + "'")));
-    return std::nullopt;
-  }
-  return std::make_pair(std::move(*p), std::move(*unit));
+  if (!unit || !Covers(ctx, p, ControlRoomRoles(), unit->home_area))
+    return NotFound("no unit '" + id + "'");
+  return std::move(*unit);
 }
 
-void PostDevice(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto g = CoveredUnit(ctx, req, reply);
-  if (!g) return;
-  const auth::Principal* p = &g->first;
-  const dispatch::Unit* unit = &g->second;
+void PostDevice(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  auto unit = CoveredUnit(ctx, req, p);
+  if (!unit.ok()) return respond(unit.status());
   const std::string id = unit->id;
   std::string external, label;
   if (!req.body.empty()) {
     auto body = ParseBody(req);
-    if (!body.ok()) return reply(http::Response::Error(body.status()));
+    if (!body.ok()) return respond(body.status());
     Status err;
     external = StringField(*body, "external_id", &err, 64).value_or("");
     label = StringField(*body, "label", &err, 100).value_or("");
-    if (!err.ok()) return reply(http::Response::Error(err));
+    if (!err.ok()) return respond(err);
   }
   ctx.positions->AddDevice(
-      id, external, label, p->user_id, [reply, id, external](Result<tracking::NewDevice> r) {
-        if (!r.ok()) return reply(http::Response::Error(r.status()));
+      id, external, label, p.user_id, [respond, id, external](Result<tracking::NewDevice> r) {
+        if (!r.ok()) return respond(r.status());
         json::object o{{"id", r->id}, {"unit_id", id}, {"key", r->key}};
         o["external_id"] = external.empty() ? json::value(nullptr) : json::value(external);
-        reply(JsonResponse(201, o));
+        respond(JsonResponse(201, o));
       });
 }
 
@@ -128,19 +119,18 @@ Result<int64_t> TimeParam(const http::Request& req, const char* name, int64_t fa
   return InvalidArgument(std::string("'") + name + "' is ISO-8601 or milliseconds");
 }
 
-void GetTrail(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto g = CoveredUnit(ctx, req, reply);
-  if (!g) return;
-  const dispatch::Unit* unit = &g->second;
+void GetTrail(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  auto unit = CoveredUnit(ctx, req, p);
+  if (!unit.ok()) return respond(unit.status());
   const std::string id = unit->id;
   const int64_t now = ctx.positions->NowMs();
   auto to = TimeParam(req, "to", now);
-  if (!to.ok()) return reply(http::Response::Error(to.status()));
+  if (!to.ok()) return respond(to.status());
   auto from = TimeParam(req, "from", *to - 3600'000);
-  if (!from.ok()) return reply(http::Response::Error(from.status()));
-  if (*from > *to) return reply(http::Response::Error(InvalidArgument("'from' is after 'to'")));
+  if (!from.ok()) return respond(from.status());
+  if (*from > *to) return respond(InvalidArgument("'from' is after 'to'"));
   auto trail = ctx.positions->Trail(id, *from, *to);
-  if (!trail.ok()) return reply(http::Response::Error(trail.status()));
+  if (!trail.ok()) return respond(trail.status());
   // Written by hand: coordinates in plain decimal, [lon, lat] as GeoJSON wants.
   std::string coords, times;
   for (const tracking::Fix& f : *trail) {
@@ -159,7 +149,7 @@ void GetTrail(ApiContext& ctx, http::Request& req, http::Reply reply) {
       times);
   http::Response r = http::Response::Json(200, std::move(body));
   r.content_type = "application/geo+json";
-  reply(std::move(r));
+  respond(std::move(r));
 }
 
 // GET /api/v1/units/nearest?lat&lon[&k=5][&available=true][&agency=police]: the k units
@@ -176,24 +166,22 @@ Result<double> CoordParam(const http::Request& req, const char* name, double lim
   return x;
 }
 
-void GetNearestUnits(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = RequireRole(ctx, req, reply, ControlRoomRoles());
-  if (!p) return;
+void GetNearestUnits(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   auto lat = CoordParam(req, "lat", 90);
-  if (!lat.ok()) return reply(http::Response::Error(lat.status()));
+  if (!lat.ok()) return respond(lat.status());
   auto lon = CoordParam(req, "lon", 180);
-  if (!lon.ok()) return reply(http::Response::Error(lon.status()));
+  if (!lon.ok()) return respond(lon.status());
   int k = 5;
   if (std::string ks = req.Query("k"); !ks.empty()) {
     auto [ptr, ec] = std::from_chars(ks.data(), ks.data() + ks.size(), k);
     if (ec != std::errc() || ptr != ks.data() + ks.size() || k < 1 ||
         k > dispatch::kMaxRecommendations)
-      return reply(http::Response::Error(InvalidArgument("'k' must be 1 to 50")));
+      return respond(InvalidArgument("'k' must be 1 to 50"));
   }
   bool available_only = true;
   if (std::string a = req.Query("available"); !a.empty()) {
     if (a != "true" && a != "false")
-      return reply(http::Response::Error(InvalidArgument("'available' is true or false")));
+      return respond(InvalidArgument("'available' is true or false"));
     available_only = a == "true";
   }
   const std::string agency = req.Query("agency");
@@ -211,7 +199,7 @@ void GetNearestUnits(ApiContext& ctx, http::Request& req, http::Reply reply) {
       auto u = ctx.units->Get(fix.unit_id);
       if (!u || (available_only && u->status != "available") ||
           (!agency.empty() && u->agency != agency) ||
-          !Covers(ctx, *p, ControlRoomRoles(), u->home_area))
+          !Covers(ctx, p, ControlRoomRoles(), u->home_area))
         continue;
       out.push_back(json::object{{"unit_id", u->id},
                                  {"callsign", u->callsign},
@@ -227,7 +215,7 @@ void GetNearestUnits(ApiContext& ctx, http::Request& req, http::Reply reply) {
     }
     if (out.size() == want || near.size() < ask) break;
   }
-  reply(JsonResponse(200,
+  respond(JsonResponse(200,
                      json::object{{"lat", PlainNumber(raw, *lat)},
                                   {"lon", PlainNumber(raw, *lon)},
                                   {"available", available_only},
@@ -237,7 +225,9 @@ void GetNearestUnits(ApiContext& ctx, http::Request& req, http::Reply reply) {
 
 // ---- OsmAnd -------------------------------------------------------------------------------
 
-void OsmAnd(ApiContext& ctx, http::Request& req, http::Reply reply) {
+// The message names its device (the route's guard checks nothing): an unknown one is
+// answered as Traccar answers.
+void OsmAnd(ApiContext& ctx, http::Request& req, const Caller&, Respond respond) {
   const bool json_form =
       req.method == "POST" && req.Header("content-type").find("json") != std::string_view::npos;
   Result<tracking::OsmAndMessage> m = tracking::OsmAndMessage{};
@@ -246,20 +236,20 @@ void OsmAnd(ApiContext& ctx, http::Request& req, http::Reply reply) {
   } else if (req.method == "POST" && req.query.empty() && !req.body.empty()) {
     http::Request form;  // the form body decodes like a query string
     Status s = http::internal::ParseTarget("/?" + req.body, &form);
-    if (!s.ok()) return reply(http::Response::Error(InvalidArgument("malformed form body")));
+    if (!s.ok()) return respond(InvalidArgument("malformed form body"));
     m = tracking::ParseOsmAndQuery(form.query);
   } else {
     m = tracking::ParseOsmAndQuery(req.query);
   }
-  if (!m.ok()) return reply(http::Response::Error(m.status()));
+  if (!m.ok()) return respond(m.status());
   auto unit = ctx.positions->UnitForExternalId(m->device_id);
   if (!unit) {
     // As Traccar answers: 400 for the query form, 404 for the JSON form.
     Status s = json_form ? NotFound("unknown device") : InvalidArgument("unknown device");
-    return reply(http::Response::Error(s));
+    return respond(s);
   }
   if (!m->lat || !m->lon)  // heartbeat or network-only fix: nothing to store
-    return reply(http::Response::Text(200, ""));
+    return respond(http::Response::Text(200, ""));
   tracking::Fix f;
   f.unit_id = *unit;
   f.lat = *m->lat;
@@ -268,35 +258,37 @@ void OsmAnd(ApiContext& ctx, http::Request& req, http::Reply reply) {
   f.speed_mps = m->speed_mps;
   f.heading = m->heading;
   f.accuracy_m = m->accuracy_m;
-  ctx.positions->Ingest({f}, [reply](Result<int> r) {
+  ctx.positions->Ingest({f}, [respond](Result<int> r) {
     if (!r.ok()) {
       Status s = r.status();
       // Out-of-range values are bad input on this protocol.
       if (s.code() == Code::kUnprocessable) s = InvalidArgument(s.message());
-      return reply(http::Response::Error(s));
+      return respond(s);
     }
-    reply(http::Response::Text(200, ""));
+    respond(http::Response::Text(200, ""));
   });
 }
 
 }  // namespace
 
-void AddPositionRoutes(http::Router& r, ApiContext& ctx) {
-  if (!ctx.positions || !ctx.units) return;
-  r.Add("POST", "/api/v1/positions",
-        [&ctx](http::Request& q, http::Reply y) { PostPositions(ctx, q, std::move(y)); });
-  r.Add("POST", "/api/v1/units/{id}/devices",
-        [&ctx](http::Request& q, http::Reply y) { PostDevice(ctx, q, std::move(y)); });
-  r.Add("GET", "/api/v1/units/nearest",
-        [&ctx](http::Request& q, http::Reply y) { GetNearestUnits(ctx, q, std::move(y)); });
-  r.Add("GET", "/api/v1/units/{id}/trail",
-        [&ctx](http::Request& q, http::Reply y) { GetTrail(ctx, q, std::move(y)); });
+void AddPositionRoutes(RouteTable& t) {
+  t.When([](const ApiContext& ctx) { return ctx.positions != nullptr && ctx.units != nullptr; });
+  t.Add("POST", "/api/v1/positions", Device(DeviceKind::kUnitTracker), PostPositions);
+  const Access staff = Roles(ControlRoomRoles(), Somewhere());
+  t.Add("POST", "/api/v1/units/{id}/devices", staff, PostDevice);
+  t.Add("GET", "/api/v1/units/nearest", staff, GetNearestUnits);
+  t.Add("GET", "/api/v1/units/{id}/trail", staff, GetTrail);
 }
 
-void AddOsmAndRoutes(http::Router& r, ApiContext& ctx) {
-  if (!ctx.positions) return;
-  for (const char* method : {"GET", "POST"})
-    r.Add(method, "/", [&ctx](http::Request& q, http::Reply y) { OsmAnd(ctx, q, std::move(y)); });
+const std::vector<RouteSpec>& OsmAndRoutes() {
+  static const RouteTable table = [] {
+    RouteTable t;
+    t.When([](const ApiContext& ctx) { return ctx.positions != nullptr; });
+    for (const char* method : {"GET", "POST"})
+      t.Add(method, "/", Device(DeviceKind::kOsmAndTracker), OsmAnd);
+    return t;
+  }();
+  return table.specs();
 }
 
 }  // namespace centinela::api

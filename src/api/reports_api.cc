@@ -28,11 +28,6 @@ using community::View;
 
 const std::vector<auth::Role> kAdmin = {auth::Role::kAdmin};
 
-// AnswerLogged (attribution.h) answers through a Reply.
-http::Reply ReplyOf(Respond respond) {
-  return [respond = std::move(respond)](http::Response r) { respond(std::move(r)); };
-}
-
 std::optional<bool> BoolField(const json::object& o, std::string_view name, Status* error) {
   const json::value* v = o.if_contains(name);
   if (!v || v->is_null()) return std::nullopt;
@@ -376,7 +371,7 @@ void ListReports(ApiContext& ctx, http::Request& req, const Caller& p, Respond r
   json::object o{{"reports", std::move(out)}};
   o["next_cursor"] =
       page->next_cursor.empty() ? json::value(nullptr) : json::value(page->next_cursor);
-  AnswerLogged(ctx, p.user_id, who, JsonResponse(200, o, &raw), ReplyOf(respond));
+  AnswerLogged(ctx, p.user_id, who, JsonResponse(200, o, &raw), std::move(respond));
 }
 
 void GetReport(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
@@ -400,7 +395,7 @@ void GetReport(ApiContext& ctx, http::Request& req, const Caller& p, Respond res
   auto timeline = PublicTimelineJson(ctx, id);
   if (!timeline.ok()) return respond(timeline.status());
   doc["incident"] = *timeline ? json::value(std::move(**timeline)) : json::value(nullptr);
-  AnswerLogged(ctx, p.user_id, who, JsonResponse(200, doc, &raw), ReplyOf(respond));
+  AnswerLogged(ctx, p.user_id, who, JsonResponse(200, doc, &raw), std::move(respond));
 }
 
 }  // namespace

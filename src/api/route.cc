@@ -43,6 +43,13 @@ Access Access::DuringEnrolment() const {
   return a;
 }
 
+Access Access::PublicWhenEndsWith(std::string param, std::string suffix) const {
+  Access a = *this;
+  a.public_param = std::move(param);
+  a.public_suffix = std::move(suffix);
+  return a;
+}
+
 Access Roles(std::vector<auth::Role> roles, AreaRule area) {
   Access a;
   a.roles = std::move(roles);
@@ -114,6 +121,12 @@ const std::vector<RouteSpec>& ApiRoutes() {
              &AddMediaRoutes,
              &AddReportRoutes,
              &AddCommentRoutes,
+             &AddIncidentRoutes,
+             &AddUnitRoutes,
+             &AddPositionRoutes,
+             &AddAnalyticsRoutes,
+             &AddCrimeMapRoutes,
+             &AddBroadcastRoutes,
          }) {
       t.When(nullptr);
       add(t);
@@ -172,6 +185,8 @@ std::string RoutesJson(const std::vector<RouteSpec>& specs) {
       o["area"] = AreaRuleName(s.access.area);
       o["hidden"] = s.access.hide_forbidden;
       o["enrolment_token"] = s.access.enrolment_token;
+      if (!s.access.public_suffix.empty())
+        o["public_when"] = boost::json::object{{"param", s.access.public_param}, {"suffix", s.access.public_suffix}};
     }
     if (s.access.kind == CallerKind::kDevice) o["device"] = DeviceKindName(s.access.device);
     if (!s.upgrade.empty()) o["upgrade"] = s.upgrade;
@@ -188,6 +203,8 @@ std::string RoutesTable(const std::vector<RouteSpec>& specs) {
       who = s.access.roles.empty() ? "any signed-in user" : RoleList(s.access.roles) + " @ " + AreaRuleName(s.access.area);
       if (s.access.hide_forbidden) who += " (404 when not covered)";
       if (s.access.enrolment_token) who += " (enrolment token accepted)";
+      if (!s.access.public_suffix.empty())
+        who += " (public when {" + s.access.public_param + "} ends in " + s.access.public_suffix + ")";
     } else if (s.access.kind == CallerKind::kDevice) {
       who = std::string(DeviceKindName(s.access.device));
     }
@@ -240,6 +257,9 @@ Status Admit(ApiContext& ctx, const Access& access, const http::Request& req, Ca
       // resolves it and answers as Traccar does.
       return Status::Ok();
     case CallerKind::kUser:
+      if (!access.public_suffix.empty() && req.Param(access.public_param).ends_with(access.public_suffix) &&
+          req.Param(access.public_param).size() > access.public_suffix.size())
+        return Status::Ok();
       break;
   }
   const std::string token = BearerToken(req);

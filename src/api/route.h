@@ -65,11 +65,18 @@ struct Access {
   //! kUser: not-covered answers 404 rather than 403 (the caller may not learn the resource
   //! exists).
   bool hide_forbidden = false;
+  //! kUser: requests whose path parameter `public_param` ends in `public_suffix` are served
+  //! as a public route (a public variant sharing the user route's pattern, which the router
+  //! cannot tell apart: GET /api/v1/broadcasts/{id}.cap). Empty = none.
+  std::string public_param, public_suffix;
 
   //! This access, answering 404 where it would answer 403.
   Access Hidden() const;
   //! This access, accepting a token limited to second-factor enrolment.
   Access DuringEnrolment() const;
+  //! This access, serving as a public route the requests whose path parameter `param` ends
+  //! in `suffix`.
+  Access PublicWhenEndsWith(std::string param, std::string suffix) const;
 };
 
 Access Public();
@@ -141,9 +148,18 @@ void AddMembershipRoutes(RouteTable& t);
 void AddMediaRoutes(RouteTable& t);
 void AddReportRoutes(RouteTable& t);
 void AddCommentRoutes(RouteTable& t);
+void AddIncidentRoutes(RouteTable& t);
+void AddUnitRoutes(RouteTable& t);
+void AddPositionRoutes(RouteTable& t);
+void AddAnalyticsRoutes(RouteTable& t);
+void AddCrimeMapRoutes(RouteTable& t);
+void AddBroadcastRoutes(RouteTable& t);
 
 //! Every route of the API (REST, stream, web client config; not OsmAnd), as data.
 const std::vector<RouteSpec>& ApiRoutes();
+//! The OsmAnd protocol (Traccar Client) at "/", for its own listener (positions_api.cc);
+//! served only when ctx.positions is set.
+const std::vector<RouteSpec>& OsmAndRoutes();
 
 //! The table as JSON, for `centinela routes` (and the router-walk and OpenAPI tests): an
 //! array of {method, pattern, caller: public|user|device, roles: [...], area:

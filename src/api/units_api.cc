@@ -10,6 +10,7 @@
 #include "api/context.h"
 #include "api/dispatch_json.h"
 #include "api/json.h"
+#include "api/route.h"
 #include "dispatch/units.h"
 
 namespace centinela::api {
@@ -73,50 +74,45 @@ Result<std::vector<std::string>> Ids(const json::object& o, std::string_view nam
   return out;
 }
 
-void CreateUnit(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = RequireRole(ctx, req, reply, ControlRoomRoles());
-  if (!p) return;
+void CreateUnit(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   auto body = ParseBody(req);
-  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  if (!body.ok()) return respond(body.status());
   Status err;
   dispatch::NewUnit u;
   u.callsign = RequiredString(*body, "callsign", &err, 32);
   u.agency = RequiredString(*body, "agency", &err, 32);
   u.kind = RequiredString(*body, "kind", &err, 32);
   u.home_area = RequiredString(*body, "home_area", &err, 64);
-  if (!err.ok()) return reply(http::Response::Error(err));
+  if (!err.ok()) return respond(err);
   auto caps = Ids(*body, "capabilities");
-  if (!caps.ok()) return reply(http::Response::Error(caps.status()));
+  if (!caps.ok()) return respond(caps.status());
   auto crew = Ids(*body, "crew");
-  if (!crew.ok()) return reply(http::Response::Error(crew.status()));
+  if (!crew.ok()) return respond(crew.status());
   u.capabilities = std::move(*caps);
   u.crew = std::move(*crew);
   if (!ctx.areas.Get(u.home_area))
-    return reply(http::Response::Error(Unprocessable("unknown area '" + u.home_area + "'")));
-  if (!Covers(ctx, *p, ControlRoomRoles(), u.home_area))
-    return reply(http::Response::Error(
-        PermissionDenied("your grant does not cover area '" + u.home_area + "'")));
-  ctx.units->Create(std::move(u), p->user_id, [&ctx, reply](Result<Unit> r) {
-    if (!r.ok()) return reply(http::Response::Error(r.status()));
-    reply(UnitResponse(ctx, 201, *r));
+    return respond(Unprocessable("unknown area '" + u.home_area + "'"));
+  if (!Covers(ctx, p, ControlRoomRoles(), u.home_area))
+    return respond(PermissionDenied("your grant does not cover area '" + u.home_area + "'"));
+  ctx.units->Create(std::move(u), p.user_id, [&ctx, respond](Result<Unit> r) {
+    if (!r.ok()) return respond(r.status());
+    respond(UnitResponse(ctx, 201, *r));
   });
 }
 
-void ListUnits(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = RequireRole(ctx, req, reply, ControlRoomRoles());
-  if (!p) return;
+void ListUnits(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   const std::string status = req.Query("status"), agency = req.Query("agency");
   if (!status.empty() && !dispatch::IsUnitStatus(status))
-    return reply(http::Response::Error(InvalidArgument("unknown 'status'")));
+    return respond(InvalidArgument("unknown 'status'"));
   RawJson raw;
   json::array out;
   for (const Unit& u : ctx.units->List()) {
     if (!status.empty() && u.status != status) continue;
     if (!agency.empty() && u.agency != agency) continue;
-    if (!Covers(ctx, *p, ControlRoomRoles(), u.home_area)) continue;
+    if (!Covers(ctx, p, ControlRoomRoles(), u.home_area)) continue;
     out.push_back(UnitJson(ctx, u, raw));
   }
-  reply(JsonResponse(200, json::object{{"units", std::move(out)}}, &raw));
+  respond(JsonResponse(200, json::object{{"units", std::move(out)}}, &raw));
 }
 
 // What the crew needs of its current call: where, what, how urgent, and whether it has
@@ -148,104 +144,98 @@ Result<json::value> AssignmentJson(ApiContext& ctx, const Unit& u, RawJson& raw)
   return json::value(std::move(o));
 }
 
-void MyUnits(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto p = Authenticate(ctx, req, reply);
-  if (!p) return;
+void MyUnits(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   RawJson raw;
   json::array out;
-  for (const Unit& u : ctx.units->OfCrewMember(p->user_id)) {
+  for (const Unit& u : ctx.units->OfCrewMember(p.user_id)) {
     json::object o = UnitJson(ctx, u, raw);
     auto a = AssignmentJson(ctx, u, raw);
-    if (!a.ok()) return reply(http::Response::Error(a.status()));
+    if (!a.ok()) return respond(a.status());
     o["assignment"] = std::move(*a);
     out.push_back(std::move(o));
   }
-  reply(JsonResponse(200, json::object{{"units", std::move(out)}}, &raw));
+  respond(JsonResponse(200, json::object{{"units", std::move(out)}}, &raw));
 }
 
-// The unit when the caller is its crew or control-room staff covering its home area.
-std::optional<std::pair<auth::Principal, Unit>> Guard(ApiContext& ctx, http::Request& req,
-                                                      const http::Reply& reply, bool crew_ok) {
-  auto p = Authenticate(ctx, req, reply);
-  if (!p) return std::nullopt;
+// The unit {id} when the caller is its crew (`crew_ok`) or control-room staff covering its
+// home area; 404 otherwise, whatever the caller's roles (the crew holds none), so the route
+// admits any signed-in user and the check is here.
+Result<Unit> VisibleUnit(ApiContext& ctx, const http::Request& req, const Caller& p,
+                         bool crew_ok) {
   const std::string id = req.Param("id");
   auto u = ctx.units->Get(id);
-  const bool allowed = u && ((crew_ok && IsCrew(*u, p->user_id)) ||
-                             Covers(ctx, *p, ControlRoomRoles(), u->home_area));
-  if (!allowed) {
-    reply(http::Response::Error(NotFound("no unit '" + id + "'")));
-    return std::nullopt;
-  }
-  return std::make_pair(std::move(*p), std::move(*u));
+  const bool allowed = u && ((crew_ok && IsCrew(*u, p.user_id)) ||
+                             Covers(ctx, p, ControlRoomRoles(), u->home_area));
+  if (!allowed) return NotFound("no unit '" + id + "'");
+  return std::move(*u);
 }
 
-void GetUnit(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto g = Guard(ctx, req, reply, true);
-  if (!g) return;
-  reply(UnitResponse(ctx, 200, g->second));
+void GetUnit(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  auto unit = VisibleUnit(ctx, req, p, true);
+  if (!unit.ok()) return respond(unit.status());
+  respond(UnitResponse(ctx, 200, *unit));
 }
 
-void PutCrew(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto g = Guard(ctx, req, reply, false);
-  if (!g) return;
+void PutCrew(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  auto unit = VisibleUnit(ctx, req, p, false);
+  if (!unit.ok()) return respond(unit.status());
   auto body = ParseBody(req);
-  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  if (!body.ok()) return respond(body.status());
   auto crew = Ids(*body, "crew");
-  if (!crew.ok()) return reply(http::Response::Error(crew.status()));
-  ctx.units->SetCrew(g->second.id, std::move(*crew), g->first.user_id,
-                     [&ctx, reply](Result<Unit> r) {
-                       if (!r.ok()) return reply(http::Response::Error(r.status()));
-                       reply(UnitResponse(ctx, 200, *r));
+  if (!crew.ok()) return respond(crew.status());
+  ctx.units->SetCrew(unit->id, std::move(*crew), p.user_id,
+                     [&ctx, respond](Result<Unit> r) {
+                       if (!r.ok()) return respond(r.status());
+                       respond(UnitResponse(ctx, 200, *r));
                      });
 }
 
-void Accept(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto g = Guard(ctx, req, reply, true);
-  if (!g) return;
-  if (!IsCrew(g->second, g->first.user_id))
-    return reply(http::Response::Error(PermissionDenied("only the unit's crew accepts")));
-  ctx.units->Accept(g->second.id, g->first.user_id, [&ctx, reply](Result<Unit> r) {
-    if (!r.ok()) return reply(http::Response::Error(r.status()));
-    reply(UnitResponse(ctx, 200, *r));
+void Accept(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  auto unit = VisibleUnit(ctx, req, p, true);
+  if (!unit.ok()) return respond(unit.status());
+  if (!IsCrew(*unit, p.user_id))
+    return respond(PermissionDenied("only the unit's crew accepts"));
+  ctx.units->Accept(unit->id, p.user_id, [&ctx, respond](Result<Unit> r) {
+    if (!r.ok()) return respond(r.status());
+    respond(UnitResponse(ctx, 200, *r));
   });
 }
 
-void PostStatus(ApiContext& ctx, http::Request& req, http::Reply reply) {
-  auto g = Guard(ctx, req, reply, true);
-  if (!g) return;
+void PostStatus(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
+  auto unit = VisibleUnit(ctx, req, p, true);
+  if (!unit.ok()) return respond(unit.status());
   auto body = ParseBody(req);
-  if (!body.ok()) return reply(http::Response::Error(body.status()));
+  if (!body.ok()) return respond(body.status());
   Status err;
   std::string to = RequiredString(*body, "status", &err, 32);
   dispatch::StepInput step;
   step.note = StringField(*body, "note", &err, dispatch::kMaxNoteBytes).value_or("");
   step.media_id = StringField(*body, "media_id", &err, 64).value_or("");
   if (const json::value* pub = body->if_contains("public"); pub && !pub->is_null()) {
-    if (!pub->is_bool()) return reply(http::Response::Error(Unprocessable("'public' is a boolean")));
+    if (!pub->is_bool()) return respond(Unprocessable("'public' is a boolean"));
     step.is_public = pub->get_bool();
   }
-  if (!err.ok()) return reply(http::Response::Error(err));
-  ctx.units->MoveStatus(g->second.id, std::move(to), std::move(step), g->first.user_id,
-                        [&ctx, reply](Result<Unit> r) {
-                          if (!r.ok()) return reply(http::Response::Error(r.status()));
-                          reply(UnitResponse(ctx, 200, *r));
+  if (!err.ok()) return respond(err);
+  ctx.units->MoveStatus(unit->id, std::move(to), std::move(step), p.user_id,
+                        [&ctx, respond](Result<Unit> r) {
+                          if (!r.ok()) return respond(r.status());
+                          respond(UnitResponse(ctx, 200, *r));
                         });
 }
 
 }  // namespace
 
-void AddUnitRoutes(http::Router& r, ApiContext& ctx) {
-  if (!ctx.units) return;
-  auto add = [&](const char* method, const char* pattern, CommandHandler fn) {
-    AddCommandRoute(r, ctx, method, pattern, fn);
-  };
-  add("POST", "/api/v1/units", CreateUnit);
-  add("GET", "/api/v1/units", ListUnits);
-  add("GET", "/api/v1/units/mine", MyUnits);
-  add("GET", "/api/v1/units/{id}", GetUnit);
-  add("PUT", "/api/v1/units/{id}/crew", PutCrew);
-  add("POST", "/api/v1/units/{id}/accept", Accept);
-  add("POST", "/api/v1/units/{id}/status", PostStatus);
+void AddUnitRoutes(RouteTable& t) {
+  t.When([](const ApiContext& ctx) { return ctx.units != nullptr; });
+  const Access staff = Roles(ControlRoomRoles(), Somewhere());
+  t.Add("POST", "/api/v1/units", staff, CreateUnit);
+  t.Add("GET", "/api/v1/units", staff, ListUnits);
+  t.Add("GET", "/api/v1/units/mine", AnyUser(), MyUnits);
+  // The crew (any account) or staff covering the unit's home area (VisibleUnit).
+  t.Add("GET", "/api/v1/units/{id}", AnyUser(), GetUnit);
+  t.Add("PUT", "/api/v1/units/{id}/crew", AnyUser(), PutCrew);
+  t.Add("POST", "/api/v1/units/{id}/accept", AnyUser(), Accept);
+  t.Add("POST", "/api/v1/units/{id}/status", AnyUser(), PostStatus);
 }
 
 }  // namespace centinela::api

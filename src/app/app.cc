@@ -313,7 +313,7 @@ Result<std::unique_ptr<App>> App::Start(const Config& config, AppOptions options
   if (!s.ok()) return s;
   // OsmAnd (Traccar Client) on its own port. A port already taken is logged and the API
   // keeps serving: positions still arrive through POST /api/v1/positions.
-  api::AddOsmAndRoutes(a.osmand_router, ctx);
+  api::Install(a.osmand_router, ctx, api::OsmAndRoutes());
   if (const std::string osmand_listen = config.Str(keys::kTrackingOsmandListen); !osmand_listen.empty()) {
     Config osmand_config = config;
     Status set = osmand_config.Set(keys::kServerListen.name, osmand_listen);
