@@ -416,7 +416,8 @@ TEST_P(DispatchTest, ArmedForcesAreGivenSupportTasksOnly) {
   Reply rec = a.Call("GET", "/api/v1/incidents/" + crime_incident + "/recommendations?k=50", "",
                      dep_->op_in.second);
   ASSERT_EQ(rec.status, 200) << rec.body;
-  for (const json::value& u : rec.Json().at("units").as_array())
+  const json::value rec_doc = rec.Json();
+  for (const json::value& u : rec_doc.at("units").as_array())
     EXPECT_NE(u.at("unit_id").as_string(), army) << rec.body;
   Reply dis = a.Call("POST", "/api/v1/incidents/" + crime_incident + "/dispatch",
                      Api::Obj({{"unit_id", army}}), dep_->op_in.second);
