@@ -14,6 +14,7 @@
 
 #include "analytics/adoption_source.h"
 #include "analytics/response_source.h"
+#include "common/clock.h"
 #include "crime/incident_feed.h"
 #include "crime/mapping.h"
 #include "geo/area_index.h"
@@ -38,8 +39,8 @@ std::optional<std::pair<int64_t, int64_t>> MonthDays(const std::string& m) {
     if (m[i] < '0' || m[i] > '9') return std::nullopt;
   const int64_t y = std::stoll(m.substr(0, 4)), mo = std::stoll(m.substr(5, 2));
   if (y < 1970 || mo < 1 || mo > 12) return std::nullopt;
-  const int64_t first = crime::DaysFromCivil(y, mo, 1);
-  const int64_t next = mo == 12 ? crime::DaysFromCivil(y + 1, 1, 1) : crime::DaysFromCivil(y, mo + 1, 1);
+  const int64_t first = DaysFromCivil(y, mo, 1);
+  const int64_t next = mo == 12 ? DaysFromCivil(y + 1, 1, 1) : DaysFromCivil(y, mo + 1, 1);
   return std::pair{first, next};
 }
 

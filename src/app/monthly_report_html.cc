@@ -14,6 +14,7 @@
 
 #include "analytics/kde.h"
 #include "app/monthly_report.h"
+#include "common/clock.h"
 #include "common/text.h"
 #include "crime/mapping.h"
 #include "geo/geometry.h"
@@ -347,7 +348,7 @@ svg text { font-family: inherit; }
     }
     // Month ticks at each first of a month.
     for (size_t i = 0; i < n; ++i) {
-      const std::string date = crime::CivilDate(d_.first_day + static_cast<int64_t>(i));
+      const std::string date = CivilDate(d_.first_day + static_cast<int64_t>(i));
       if (date.substr(8) != "01") continue;
       const int m = std::stoi(date.substr(5, 2));
       std::snprintf(buf, sizeof buf,

@@ -46,6 +46,18 @@ std::string Base64Url(std::string_view bytes) {
   return out;
 }
 
+std::optional<std::string> Base64UrlDecode(std::string_view text) {
+  std::string out(text.size() / 4 * 3 + 2, '\0');
+  size_t len = 0;
+  // No ignore set and no end pointer: any character outside the alphabet fails the call.
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
+                        text.size(), nullptr, &len, nullptr,
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+    return std::nullopt;
+  out.resize(len);
+  return out;
+}
+
 std::string NewId() { return ToHex(RandomBytes(16)); }
 
 }  // namespace centinela

@@ -2,6 +2,7 @@
 // SHA-256 and randomness through libsodium. Call InitCrypto() once before use.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,9 @@ std::string ToHex(std::string_view bytes);
 std::string RandomBytes(size_t n);
 //! URL-safe base64 without padding.
 std::string Base64Url(std::string_view bytes);
+//! The bytes Base64Url(bytes) was made from; nullopt unless text is exactly such an
+//! encoding (URL-safe alphabet, no padding, no whitespace, zero bits after the last byte).
+std::optional<std::string> Base64UrlDecode(std::string_view text);
 //! A random identifier: 16 random bytes as 32 hex characters.
 std::string NewId();
 

@@ -62,52 +62,6 @@ Report FromRow(const store::Rows& rows, size_t i) {
   return r;
 }
 
-std::string Base64UrlEncode(std::string_view in) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t n =
-        (uint32_t(uint8_t(in[i])) << 16) | (uint32_t(uint8_t(in[i + 1])) << 8) | uint8_t(in[i + 2]);
-    for (int k = 3; k >= 0; --k) out.push_back(kAlphabet[(n >> (6 * k)) & 63]);
-  }
-  if (size_t rest = in.size() - i; rest > 0) {
-    uint32_t n = uint32_t(uint8_t(in[i])) << 16;
-    if (rest == 2) n |= uint32_t(uint8_t(in[i + 1])) << 8;
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-    if (rest == 2) out.push_back(kAlphabet[(n >> 6) & 63]);
-  }
-  return out;
-}
-
-std::optional<std::string> Base64UrlDecode(std::string_view in) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '-') return 62;
-    if (c == '_') return 63;
-    return -1;
-  };
-  if (in.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    int v = value(c);
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
-    }
-  }
-  return out;
-}
-
 // A report id: 12 hex digits of the creation time in ms, then 20 random hex digits (80
 // bits). Same shape as NewId() (32 lower-case hex characters), but ids of one period sort
 // together, so the primary-key index of `reports` grows at its right edge instead of
@@ -217,7 +171,7 @@ std::pair<std::vector<std::string>, std::vector<std::string>> RouteReport(
 }
 
 std::string EncodeCursor(int64_t created_ms, const std::string& id) {
-  return Base64UrlEncode(std::to_string(created_ms) + ":" + id);
+  return Base64Url(std::to_string(created_ms) + ":" + id);
 }
 
 std::optional<std::pair<int64_t, std::string>> DecodeCursor(const std::string& cursor) {

@@ -25,36 +25,6 @@ std::string Trim(std::string_view s) {
 
 }  // namespace
 
-// Days since 1970-01-01 of a proleptic Gregorian date (the era-based civil-days method).
-int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2 ? 1 : 0;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-std::pair<int64_t, int64_t> YearMonthOfDays(int64_t days) {
-  const int64_t z = days + 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  return {yoe + era * 400 + (m <= 2 ? 1 : 0), m};
-}
-
-std::string CivilDate(int64_t days) {
-  auto [y, m] = YearMonthOfDays(days);
-  const int64_t d = days - DaysFromCivil(y, m, 1) + 1;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", static_cast<int>(y), static_cast<int>(m),
-                static_cast<int>(d));
-  return buf;
-}
-
 namespace {
 
 bool IsLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
@@ -532,8 +502,8 @@ Result<MonthlyCountRecord> RowConverter::MonthlyCount(const std::vector<std::str
   // The month column is a date pattern without DD (e.g. YYYY-MM); day 1 is implied.
   auto days = ParseDate(m_.date_format, month);
   if (!days) return Unprocessable("bad month '" + month + "' (expected " + m_.date_format + ")");
-  auto [y, mo] = YearMonthOfDays(*days);
-  r.month = std::to_string(y) + (mo < 10 ? "-0" : "-") + std::to_string(mo);
+  const CivilDay c = CivilFromDays(*days);
+  r.month = std::to_string(c.year) + (c.month < 10 ? "-0" : "-") + std::to_string(c.month);
   r.crime_group = Text(fields, category_);
   if (r.crime_group.empty()) return Unprocessable("empty category");
   auto cat = MapCategory(r.crime_group);

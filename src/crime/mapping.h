@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/status.h"
 
 namespace centinela::crime {
@@ -135,11 +136,10 @@ class RowConverter {
 //! Minutes east of UTC from "+HH:MM" / "-HH:MM" / "Z" (kInvalidArgument otherwise). Pure.
 Result<int> ParseUtcOffset(std::string_view s);
 
-//! Days since 1970-01-01 of a proleptic Gregorian date, and back ("YYYY-MM-DD"; year and
-//! month). Pure.
-int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d);
-std::string CivilDate(int64_t days);
-std::pair<int64_t, int64_t> YearMonthOfDays(int64_t days);
+// The calendar is common/clock.h's; these names stay for api/crime_map_api.cc until it
+// calls centinela::DaysFromCivil and centinela::CivilDate itself.
+using ::centinela::CivilDate;
+using ::centinela::DaysFromCivil;
 
 //! Parses a date by a pattern of YYYY/MM/DD tokens and literal characters; days since
 //! 1970-01-01, or nullopt when it does not match or is not a calendar date. Pure.

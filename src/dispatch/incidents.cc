@@ -17,6 +17,7 @@
 #include "community/report_rows.h"
 #include "community/reports.h"
 #include "dispatch/recommend.h"
+#include "geo/geometry.h"
 #include "media/media_rows.h"
 #include "store/sql.h"
 #include "tracking/coords.h"
@@ -602,7 +603,8 @@ Result<std::vector<Duplicate>> IncidentService::Duplicates(const Incident& n) {
       {n.family, n.id, from, to, n.lat - dlat, n.lat + dlat, n.lon - dlon, n.lon + dlon});
   if (!incidents.ok()) return incidents.status();
   for (size_t i = 0; i < incidents->size(); ++i) {
-    double d = HaversineM(n.lat, n.lon, incidents->Real(i, "lat"), incidents->Real(i, "lon"));
+    double d =
+        geo::HaversineMeters(n.lat, n.lon, incidents->Real(i, "lat"), incidents->Real(i, "lon"));
     if (d <= r)
       out.push_back({"incident", incidents->Text(i, "id"), incidents->Text(i, "category"), d,
                      incidents->Int(i, "created_ms")});
@@ -626,7 +628,7 @@ Result<std::vector<Duplicate>> IncidentService::Duplicates(const Incident& n) {
   }
   for (const community::ReportPoint& p : *reports) {
     if (linked.count(p.id)) continue;
-    double d = HaversineM(n.lat, n.lon, p.lat, p.lon);
+    double d = geo::HaversineMeters(n.lat, n.lon, p.lat, p.lon);
     if (d <= r) out.push_back({"report", p.id, p.category, d, p.created_ms});
   }
   std::sort(out.begin(), out.end(), [](const Duplicate& a, const Duplicate& b) {

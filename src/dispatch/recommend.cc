@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "auth/roles.h"
+#include "geo/geometry.h"
 
 namespace centinela::dispatch {
 
@@ -19,9 +20,6 @@ constexpr std::array<std::pair<std::string_view, double>, 6> kSpeedsKmh = {{
     {"engine", 35},
     {"municipal_crew", 30},
 }};
-
-constexpr double kEarthRadiusM = 6'371'008.8;
-constexpr double kPi = 3.14159265358979323846;
 
 bool Contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
@@ -56,16 +54,6 @@ double MaxSpeedMps() {
   return m;
 }
 
-double HaversineM(double lat1, double lon1, double lat2, double lon2) {
-  const double rad = kPi / 180;
-  const double dlat = (lat2 - lat1) * rad;
-  const double dlon = (lon2 - lon1) * rad;
-  const double a = std::sin(dlat / 2) * std::sin(dlat / 2) +
-                   std::cos(lat1 * rad) * std::cos(lat2 * rad) * std::sin(dlon / 2) *
-                       std::sin(dlon / 2);
-  return 2 * kEarthRadiusM * std::asin(std::min(1.0, std::sqrt(a)));
-}
-
 bool Eligible(const RecommendQuery& q, const Candidate& c) {
   if (!c.available) return false;
   if (!q.agencies.empty() && !Contains(q.agencies, c.agency)) return false;
@@ -88,7 +76,7 @@ std::vector<Recommendation> RankUnits(const RecommendQuery& q,
     r.callsign = c.callsign;
     r.agency = c.agency;
     r.kind = c.kind;
-    r.distance_m = HaversineM(q.lat, q.lon, c.lat, c.lon);
+    r.distance_m = geo::HaversineMeters(q.lat, q.lon, c.lat, c.lon);
     r.eta_s = r.distance_m / SpeedMps(c.kind);
     out.push_back(std::move(r));
   }

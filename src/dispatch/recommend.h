@@ -17,9 +17,6 @@ double SpeedMps(std::string_view kind);
 //! The fastest planning speed of any kind (bounds the search radius).
 double MaxSpeedMps();
 
-//! Great-circle distance in metres (haversine, mean Earth radius 6,371,008.8 m).
-double HaversineM(double lat1, double lon1, double lat2, double lon2);
-
 //! A unit as the ranking sees it.
 struct Candidate {
   std::string unit_id;

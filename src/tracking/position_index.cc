@@ -9,6 +9,9 @@
 #include <unordered_map>
 #include <utility>
 
+#include "geo/geometry.h"
+#include "geo/grid.h"
+
 namespace centinela::tracking {
 
 namespace bg = boost::geometry;
@@ -28,7 +31,6 @@ struct EntryEqual {
   }
 };
 
-constexpr double kEarthRadiusM = 6'371'008.8;
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kRad = kPi / 180;
 
@@ -36,14 +38,6 @@ Point OnSphere(double lat, double lon) {
   const double phi = lat * kRad, lambda = lon * kRad;
   const double c = std::cos(phi);
   return Point(c * std::cos(lambda), c * std::sin(lambda), std::sin(phi));
-}
-
-double HaversineM(double lat1, double lon1, double lat2, double lon2) {
-  const double dlat = (lat2 - lat1) * kRad, dlon = (lon2 - lon1) * kRad;
-  const double a =
-      std::sin(dlat / 2) * std::sin(dlat / 2) +
-      std::cos(lat1 * kRad) * std::cos(lat2 * kRad) * std::sin(dlon / 2) * std::sin(dlon / 2);
-  return 2 * kEarthRadiusM * std::asin(std::min(1.0, std::sqrt(a)));
 }
 
 }  // namespace
@@ -113,7 +107,7 @@ void PositionIndex::ForEachNear(double lat, double lon, double radius_m,
                                 const std::function<void(const LatestFix&)>& fn) const {
   // Every point within radius_m on the sphere lies within the chord 2 sin(theta / 2) of
   // the centre, so inside the cube of that half-side around it.
-  const double theta = std::min(kPi, std::max(0.0, radius_m) / kEarthRadiusM);
+  const double theta = std::min(kPi, std::max(0.0, radius_m) / geo::kEarthRadiusMeters);
   const double chord = 2 * std::sin(theta / 2) * (1 + 1e-9);
   const Point c = OnSphere(lat, lon);
   Box box(Point(c.get<0>() - chord, c.get<1>() - chord, c.get<2>() - chord),
@@ -140,7 +134,7 @@ std::vector<std::pair<LatestFix, double>> PositionIndex::Nearest(double lat, dou
       if (found != impl_->latest.end()) out.emplace_back(found->second, 0.0);
     }
   }
-  for (auto& [fix, metres] : out) metres = HaversineM(lat, lon, fix.lat, fix.lon);
+  for (auto& [fix, metres] : out) metres = geo::HaversineMeters(lat, lon, fix.lat, fix.lon);
   return out;
 }
 

@@ -13,6 +13,40 @@ TEST(ClockTest, FormatIsoTime) {
   EXPECT_EQ(FormatIsoTime(5), "1970-01-01T00:00:00.005Z");
 }
 
+TEST(CivilDateTest, KnownDays) {
+  EXPECT_EQ(DaysFromCivil(1970, 1, 1), 0);
+  EXPECT_EQ(DaysFromCivil(2020, 2, 29), 18321);
+  EXPECT_EQ(DaysFromCivil(2000, 3, 1), 11017);
+  EXPECT_EQ(DaysFromCivil(1900, 1, 1), -25567);
+  EXPECT_EQ(DaysFromCivil(9999, 12, 31), 2932896);
+  EXPECT_EQ(CivilDate(0), "1970-01-01");
+  EXPECT_EQ(CivilDate(18321), "2020-02-29");
+  EXPECT_EQ(CivilDate(-1), "1969-12-31");
+  EXPECT_EQ(CivilDate(2932896), "9999-12-31");
+  CivilDay c = CivilFromDays(11017);
+  EXPECT_EQ(c.year, 2000);
+  EXPECT_EQ(c.month, 3);
+  EXPECT_EQ(c.day, 1);
+}
+
+TEST(CivilDateTest, DaysAndMonthsPastTheEndCountOn) {
+  // OsmAnd accepts day 31 of any month and the monthly report asks for month 12 + 1.
+  EXPECT_EQ(DaysFromCivil(2021, 2, 31), DaysFromCivil(2021, 3, 3));
+  EXPECT_EQ(DaysFromCivil(2021, 1, 0), DaysFromCivil(2020, 12, 31));
+  EXPECT_EQ(DaysFromCivil(2021, 13, 1), DaysFromCivil(2022, 1, 1));
+  EXPECT_EQ(DaysFromCivil(2021, 0, 1), DaysFromCivil(2020, 12, 1));
+}
+
+TEST(CivilDateTest, AgreesWithGmtimeOverEightCenturies) {
+  // FormatIsoTime goes through gmtime_r, an independent calendar.
+  for (int64_t d = DaysFromCivil(1600, 1, 1); d < DaysFromCivil(2401, 1, 1); ++d) {
+    const std::string date = CivilDate(d);
+    ASSERT_EQ(date, FormatIsoTime(d * 86'400'000).substr(0, 10)) << d;
+    const CivilDay c = CivilFromDays(d);
+    ASSERT_EQ(DaysFromCivil(c.year, c.month, c.day), d) << date;
+  }
+}
+
 TEST(ClockTest, FakeClockMovesByHand) {
   FakeClock c(1000);
   EXPECT_EQ(c.NowMs(), 1000);

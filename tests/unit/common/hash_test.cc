@@ -33,6 +33,27 @@ TEST_F(HashTest, HexAndBase64Url) {
   EXPECT_EQ(Base64Url(std::string("\xfb\xff", 2)), "-_8");
 }
 
+TEST_F(HashTest, Base64UrlDecodeIsTheInverse) {
+  EXPECT_EQ(Base64UrlDecode(""), "");
+  EXPECT_EQ(Base64UrlDecode("Zg"), "f");
+  EXPECT_EQ(Base64UrlDecode("Zm8"), "fo");
+  EXPECT_EQ(Base64UrlDecode("Zm9vYmFy"), "foobar");
+  EXPECT_EQ(Base64UrlDecode("-_8"), std::string("\xfb\xff", 2));
+  for (size_t n = 0; n < 40; ++n) {
+    std::string bytes = RandomBytes(n);
+    EXPECT_EQ(Base64UrlDecode(Base64Url(bytes)), bytes) << n;
+  }
+}
+
+TEST_F(HashTest, Base64UrlDecodeRejects) {
+  // Padding, the standard alphabet, other characters, an impossible length.
+  for (const char* bad : {"Zg==", "Zm8=", "+/8", "Zm 9v", "Zm9v\n", "Z", "Zm9vY", "!!!!"})
+    EXPECT_FALSE(Base64UrlDecode(bad)) << bad;
+  // Non-zero bits past the last byte: only the canonical text of a value decodes.
+  EXPECT_FALSE(Base64UrlDecode("Zh"));
+  EXPECT_FALSE(Base64UrlDecode("Zm9"));
+}
+
 TEST_F(HashTest, RandomnessAndIds) {
   EXPECT_EQ(RandomBytes(24).size(), 24u);
   std::set<std::string> ids;

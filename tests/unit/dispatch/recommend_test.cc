@@ -27,14 +27,6 @@ Candidate Make(std::string id, std::string kind, double dlat_m, double dlon_m,
   return c;
 }
 
-TEST(Haversine, KnownDistances) {
-  EXPECT_NEAR(HaversineM(0, 0, 0, 1), 111'195, 5);
-  EXPECT_NEAR(HaversineM(0, 0, 1, 0), 111'195, 5);
-  // Santiago (Plaza de Armas) to Buenos Aires (Plaza de Mayo): about 1,140 km.
-  EXPECT_NEAR(HaversineM(-33.4378, -70.6505, -34.6083, -58.3712) / 1000, 1140, 15);
-  EXPECT_DOUBLE_EQ(HaversineM(kLat, kLon, kLat, kLon), 0);
-}
-
 TEST(RankUnits, NearestByArrivalNotByDistance) {
   RecommendQuery q{kLat, kLon, {"police"}, {}, 3};
   // A foot patrol 300 m away (216 s at 5 km/h) loses to a car 1,500 m away (135 s).

@@ -262,5 +262,12 @@ TEST(HaversineMeters, ZeroAndAntipodes) {
   EXPECT_NEAR(HaversineMeters(-33, -70, -34, -70), 111'195, 1);
 }
 
+TEST(HaversineMeters, OneDegreeAtTheEquator) {
+  // The cases dispatch's and tracking's own copies were tested with before they used this one.
+  EXPECT_NEAR(HaversineMeters(0, 0, 0, 1), 111'195, 5);
+  EXPECT_NEAR(HaversineMeters(0, 0, 1, 0), 111'195, 5);
+  EXPECT_NEAR(HaversineMeters(-33.4378, -70.6505, -34.6083, -58.3712) / 1000, 1140, 15);
+}
+
 }  // namespace
 }  // namespace centinela::geo
