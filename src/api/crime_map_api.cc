@@ -9,6 +9,7 @@
 #include "api/context.h"
 #include "api/json.h"
 #include "api/route.h"
+#include "common/clock.h"
 #include "crime/hotspot_grid.h"
 #include "crime/importer.h"
 #include "crime/incident_feed.h"
@@ -64,8 +65,8 @@ Result<int64_t> ParseBound(const std::string& s, const char* name, int offset_mi
     int y = 0, m = 0, d = 0;
     if (std::sscanf(s.c_str(), "%4d-%2d-%2d", &y, &m, &d) == 3 && m >= 1 && m <= 12 && d >= 1 &&
         d <= 31) {
-      int64_t days = crime::DaysFromCivil(y, m, d);
-      if (crime::CivilDate(days) == s) return days * kDayMs - int64_t{offset_min} * 60'000;
+      int64_t days = DaysFromCivil(y, m, d);
+      if (CivilDate(days) == s) return days * kDayMs - int64_t{offset_min} * 60'000;
     }
     return InvalidArgument(std::string("'") + name + "' is not a valid date (YYYY-MM-DD)");
   }
@@ -264,7 +265,7 @@ void Map(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) 
 }
 
 std::string MonthOf(int64_t ms, int offset_min) {
-  return crime::CivilDate(FloorDiv(ms + int64_t{offset_min} * 60'000, kDayMs)).substr(0, 7);
+  return CivilDate(FloorDiv(ms + int64_t{offset_min} * 60'000, kDayMs)).substr(0, 7);
 }
 
 void Areas(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
@@ -364,8 +365,8 @@ void Trends(ApiContext& ctx, http::Request& req, const Caller& p, Respond respon
     return n;
   };
   auto period = [&](int64_t from_day, int64_t to_day) {
-    return json::object{{"from", crime::CivilDate(from_day)},
-                        {"to", crime::CivilDate(to_day)},
+    return json::object{{"from", CivilDate(from_day)},
+                        {"to", CivilDate(to_day)},
                         {"count", sum(from_day, to_day)}};
   };
   json::object current = period(end_day - days, end_day);
@@ -381,7 +382,7 @@ void Trends(ApiContext& ctx, http::Request& req, const Caller& p, Respond respon
   year_before["change_pct"] = change(year_before);
   json::array rolling;
   for (int64_t d = end_day - rolling_days; d < end_day; ++d) {
-    rolling.push_back(json::object{{"date", crime::CivilDate(d)},
+    rolling.push_back(json::object{{"date", CivilDate(d)},
                                    {"count", daily[static_cast<size_t>(d - first_day)]},
                                    {"rolling_28d", sum(d - 27, d + 1)}});
   }

@@ -136,10 +136,6 @@ class RowConverter {
 //! Minutes east of UTC from "+HH:MM" / "-HH:MM" / "Z" (kInvalidArgument otherwise). Pure.
 Result<int> ParseUtcOffset(std::string_view s);
 
-// The calendar is common/clock.h's; these names stay for api/crime_map_api.cc until it
-// calls centinela::DaysFromCivil and centinela::CivilDate itself.
-using ::centinela::CivilDate;
-using ::centinela::DaysFromCivil;
 
 //! Parses a date by a pattern of YYYY/MM/DD tokens and literal characters; days since
 //! 1970-01-01, or nullopt when it does not match or is not a calendar date. Pure.
