@@ -42,7 +42,7 @@ LoginThrottle::LoginThrottle(const Clock& clock, ThrottleOptions options)
 
 int64_t LoginThrottle::RetryAfterSeconds(const std::string& account, const std::string& ip) {
   const int64_t now = clock_.NowMs();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   int64_t wait = 0;
   if (!account.empty()) wait = std::max(wait, Wait(PairKey(account, ip), now));
   if (!ip.empty()) {
@@ -57,7 +57,7 @@ int64_t LoginThrottle::RetryAfterSeconds(const std::string& account, const std::
 
 void LoginThrottle::RecordFailure(const std::string& account, const std::string& ip) {
   const int64_t now = clock_.NowMs();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!account.empty()) {
     Fail(PairKey(account, ip), options_.max_failures_per_account, now);
     Fail(Key(kAccountPrefix, account), options_.max_failures_per_account_all_addresses, now);
@@ -66,7 +66,7 @@ void LoginThrottle::RecordFailure(const std::string& account, const std::string&
 }
 
 void LoginThrottle::RecordSuccess(const std::string& account, const std::string& ip) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!account.empty()) entries_.erase(PairKey(account, ip));
 }
 

@@ -210,7 +210,7 @@ Status CategoryService::Load() {
   }
   auto rows = LoadCategories(store_);
   if (!rows.ok()) return rows.status();
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   by_code_.clear();
   for (Category& c : *rows) by_code_[c.code] = std::move(c);
   return Status::Ok();
@@ -229,7 +229,7 @@ void CategoryService::Create(Category c, std::string actor,
       [this, shared, done = std::move(done)](Status s) {
         if (!s.ok()) return done(s);
         {
-          std::unique_lock lock(mu_);
+          WriterLock lock(mu_);
           by_code_[shared->code] = *shared;
         }
         done(*shared);
@@ -273,7 +273,7 @@ void CategoryService::Update(std::string code, CategoryPatch patch, std::string 
       [this, result, done = std::move(done)](Status s) {
         if (!s.ok()) return done(s);
         {
-          std::unique_lock lock(mu_);
+          WriterLock lock(mu_);
           by_code_[result->code] = *result;
         }
         done(*result);
@@ -281,14 +281,14 @@ void CategoryService::Update(std::string code, CategoryPatch patch, std::string 
 }
 
 std::optional<Category> CategoryService::Get(const std::string& code) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   auto it = by_code_.find(code);
   if (it == by_code_.end()) return std::nullopt;
   return it->second;
 }
 
 std::vector<Category> CategoryService::List() const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   std::vector<Category> out;
   out.reserve(by_code_.size());
   for (const auto& [code, c] : by_code_) out.push_back(c);

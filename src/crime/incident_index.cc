@@ -185,7 +185,7 @@ IncidentIndex::IncidentIndex() {
 IncidentIndex::~IncidentIndex() = default;
 
 std::shared_ptr<const IncidentIndex::Snapshot> IncidentIndex::Current() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return snapshot_;
 }
 
@@ -196,7 +196,7 @@ size_t IncidentIndex::size() const {
 
 void IncidentIndex::Add(const std::vector<IncidentInput>& batch) {
   if (batch.empty()) return;
-  std::lock_guard writer(write_mu_);
+  MutexLock writer(write_mu_);
   auto old = Current();
 
   // Intern new category codes and area sets (copy-on-write of the dictionary).
@@ -290,7 +290,7 @@ void IncidentIndex::Add(const std::vector<IncidentInput>& batch) {
     next->main = merged;
     next->tail = empty_tail;
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   snapshot_ = next;
 }
 

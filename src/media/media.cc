@@ -130,7 +130,7 @@ MediaService::MediaService(store::Store& store, const Clock& clock, MediaOptions
 
 MediaService::~MediaService() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
@@ -183,7 +183,7 @@ void MediaService::Upload(std::string owner_id, std::string content_type, std::s
   job.original = std::move(body);
   job.done = std::move(done);
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!stopping_ && queue_.size() < options_.max_pending_uploads) {
       queue_.push_back(std::move(job));
       cv_.notify_one();
@@ -197,8 +197,11 @@ void MediaService::Run() {
   for (;;) {
     Job job;
     {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      MutexLock lock(mu_);
+      cv_.wait(lock.Native(), [this] {
+        mu_.AssertHeld();
+        return stopping_ || !queue_.empty();
+      });
       if (queue_.empty()) return;  // stopping, and everything queued is done
       job = std::move(queue_.front());
       queue_.pop_front();
@@ -251,7 +254,7 @@ void MediaService::Process(Job job) {
 }
 
 Status MediaService::WriteOnce(const std::string& sha256, const std::string& data) {
-  std::lock_guard lock(write_mu_);
+  MutexLock lock(write_mu_);
   const std::string path = PathFor(sha256);
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && static_cast<size_t>(st.st_size) == data.size())
