@@ -238,7 +238,8 @@ Status AreaService::Load() {
   for (size_t i = 0; i < rows->size(); ++i) {
     Result<Area> a = AreaFromRow(*rows, i);
     if (!a.ok()) return a.status();
-    loaded.emplace(a->code, std::move(a).value());
+    std::string code = a->code;
+    loaded.emplace(std::move(code), std::move(a).value());
   }
   WriterLock lock(mu_);
   for (const auto& [code, area] : areas_)
@@ -514,10 +515,12 @@ std::vector<std::string> AreaService::Descendants(const std::string& code) const
     std::vector<std::string> frontier{code};
     while (!frontier.empty()) {
       std::vector<std::string> next;
-      for (const auto& [c, a] : areas_)
+      for (const auto& [c, a] : areas_) {
         if (std::find(frontier.begin(), frontier.end(), a.parent_code) != frontier.end() &&
-            std::find(out.begin(), out.end(), c) == out.end() && c != code)
+            std::find(out.begin(), out.end(), c) == out.end() && c != code) {
           next.push_back(c);
+        }
+      }
       out.insert(out.end(), next.begin(), next.end());
       frontier = std::move(next);
     }

@@ -20,7 +20,12 @@ void Metrics::Describe(const std::string& name, const std::string& type,
   if (!f.type.empty()) return;
   f.type = type;
   f.help = help;
-  if (type == "histogram") f.bounds = buckets.empty() ? LatencyBuckets() : std::move(buckets);
+  if (type != "histogram") return;
+  if (buckets.empty()) {
+    f.bounds = LatencyBuckets();
+  } else {
+    f.bounds = std::move(buckets);
+  }
 }
 
 Metrics::Family& Metrics::FamilyFor(const std::string& name, const char* default_type) {

@@ -112,10 +112,11 @@ Status ValidateCategory(const Category& c) {
   for (size_t i = 0; i < c.agencies.size(); ++i) {
     if (!auth::IsKnownAgency(c.agencies[i]))
       return Unprocessable("unknown agency '" + c.agencies[i] + "' (" + auth::AgencyList() + ")");
-    if (!auth::AgencyMayServe(c.agencies[i], c.family))
+    if (!auth::AgencyMayServe(c.agencies[i], c.family)) {
       return Unprocessable("agency '" + c.agencies[i] +
                            "' takes support tasks only (logistics, disaster, border), not '" +
                            c.family + "'");
+    }
     for (size_t j = 0; j < i; ++j)
       if (c.agencies[i] == c.agencies[j])
         return Unprocessable("agency '" + c.agencies[i] + "' is listed twice");

@@ -346,10 +346,13 @@ GridCounts IncidentIndex::Grid(const geo::Grid& grid, const IncidentFilter& filt
   out.matched = matched;
   out.unlocated = unlocated;
   if (dense) {
-    for (int64_t y = 0; y < ny; ++y)
-      for (int64_t x = 0; x < nx; ++x)
-        if (uint32_t n = counts[static_cast<size_t>(y * nx + x)])
+    for (int64_t y = 0; y < ny; ++y) {
+      for (int64_t x = 0; x < nx; ++x) {
+        if (uint32_t n = counts[static_cast<size_t>(y * nx + x)]) {
           out.cells.push_back({static_cast<int32_t>(x + ix0), static_cast<int32_t>(y + iy0), n});
+        }
+      }
+    }
   } else {
     out.cells.reserve(sparse.size());
     for (const auto& [key, n] : sparse)

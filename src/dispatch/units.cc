@@ -295,10 +295,11 @@ void UnitService::Accept(std::string id, std::string actor, Done done) {
 
 void UnitService::MoveStatus(std::string id, std::string to, StepInput step, std::string actor,
                              Done done) {
-  if (!IsUnitStatus(to) || to == "assigned")
+  if (!IsUnitStatus(to) || to == "assigned") {
     return done(Unprocessable(
         "'status' must be en_route, on_scene, available or out_of_service (units are "
         "assigned by dispatch)"));
+  }
   Status v = ValidateStepInput(step);
   if (!v.ok()) return done(v);
   auto u = std::make_shared<Unit>();
@@ -368,10 +369,11 @@ void UnitService::Dispatch(std::string incident_id, std::string unit_id, std::st
         if (!loaded_incident.ok()) return loaded_incident.status();
         if (!*loaded_incident) return NotFound("no incident '" + incident_id + "'");
         const Incident& cur = **loaded_incident;
-        if (!auth::AgencyMayServe(u->agency, cur.family))
+        if (!auth::AgencyMayServe(u->agency, cur.family)) {
           return Unprocessable("unit " + u->callsign + " (" + u->agency +
                                ") takes support tasks only (logistics, disaster, border), not a '" +
                                cur.family + "' incident");
+        }
         if (!cur.merged_into.empty())
           return Conflict("incident was merged into '" + cur.merged_into + "'");
         std::optional<IncidentStatus> status = cur.status;

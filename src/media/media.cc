@@ -161,17 +161,19 @@ void MediaService::Upload(std::string owner_id, std::string content_type, std::s
   if (!type)
     return done(Status(Code::kUnsupportedMedia,
                        "unrecognised file type (accepted: JPEG, PNG, WebP, MP4, MP3, AAC)"));
-  if (!ContentTypeAgrees(content_type, *type))
+  if (!ContentTypeAgrees(content_type, *type)) {
     return done(Status(Code::kUnsupportedMedia, "Content-Type '" + content_type +
                                                     "' does not match the file, which is " +
                                                     std::string(type->content_type)));
+  }
   const size_t limit = type->kind == MediaKind::kImage   ? options_.max_image_bytes
                        : type->kind == MediaKind::kVideo ? options_.max_video_bytes
                                                          : options_.max_audio_bytes;
-  if (body.size() > limit)
+  if (body.size() > limit) {
     return done(Status(Code::kPayloadTooLarge, std::string(type->content_type) +
                                                    " files may have at most " +
                                                    std::to_string(limit) + " bytes"));
+  }
   // Stripping and hashing (tens of milliseconds for a large file) happen on the worker,
   // not on the io thread that called us.
   Job job;

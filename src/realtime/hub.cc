@@ -370,11 +370,12 @@ size_t Hub::DeliverChunk(const std::vector<store::Event>& events, size_t begin,
     cands.clear();
     const int64_t seq = e.seq;
     auto add_list = [&](const std::vector<Session*>& v) {
-      for (Session* s : v)
+      for (Session* s : v) {
         if (s->seen != seq) {
           s->seen = seq;
           cands.push_back(s);
         }
+      }
     };
     auto add_key = [&](const std::unordered_map<std::string, std::vector<Session*>>& m,
                        const std::string& k) {
@@ -386,11 +387,12 @@ size_t Hub::DeliverChunk(const std::vector<store::Event>& events, size_t begin,
       case Audience::Kind::kNone:
         break;
       case Audience::Kind::kPublic:
-        for (auto& [id, s] : ix.sessions)
+        for (auto& [id, s] : ix.sessions) {
           if (s->seen != seq) {
             s->seen = seq;
             cands.push_back(s.get());
           }
+        }
         break;
       case Audience::Kind::kUser:
         add_key(ix.by_user, a.target);
@@ -408,12 +410,13 @@ size_t Hub::DeliverChunk(const std::vector<store::Event>& events, size_t begin,
         for (const auto& code : a.reach) add_key(ix.by_neighbourhood, code);
         for (const auto& code : path) add_key(ix.by_staff, code);
         add_key(ix.by_staff, std::string(auth::kAllAreas));
-        for (auto& [id, s] : ix.sessions)
+        for (auto& [id, s] : ix.sessions) {
           if (s->near && s->seen != seq && NearInBroadcast(*s->near, a)) {
             s->seen = seq;
             s->near_hit = seq;
             cands.push_back(s.get());
           }
+        }
         break;
       case Audience::Kind::kReport:
         if (!a.report) break;
