@@ -7,7 +7,6 @@ namespace centinela::auth {
 
 namespace {
 
-constexpr int64_t kMaxLockoutMs = LoginThrottle::kMaxLockoutMs;
 // Pair, account and IP keys share one map; the prefixes keep an account named like an IP
 // apart, and '\n' (never in a normalised login) separates a pair's two halves.
 constexpr std::string_view kPairPrefix = "p:";
