@@ -1,7 +1,8 @@
 # Centinela — the two commands a fresh Debian 12 machine needs:
 #   make demo   install dependencies, build, run the server with demo data on http://localhost:8080
 #   make test   install dependencies (PostgreSQL 15 included), build, run every test through CTest
-# Also: make build (the binary alone), make bench (benchmarks; never part of make test).
+# Also: make build (the binary alone), make bench (benchmarks; never part of make test),
+#   make lint (clang-tidy on changed files + the thread-safety check; LINT_ALL=1: all of src/).
 
 BUILD      ?= build
 BUILD_TYPE ?= RelWithDebInfo
@@ -9,7 +10,7 @@ JOBS       ?= $(shell nproc)
 CMAKE_FLAGS ?=
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps deps-test deps-bench configure build web demo test test-unit test-e2e bench clean help
+.PHONY: all deps deps-test deps-bench configure build web demo test test-unit test-e2e bench lint clean help
 
 all: build
 
@@ -20,6 +21,8 @@ help:
 	@echo "make web    - npm ci (when the lock file changed) and vite build of web/ into web/dist"
 	@echo "make test-e2e - the browser tests alone (chromium), screenshots in build/e2e/"
 	@echo "make bench  - run the benchmarks (see docs/benchmarks.md)"
+	@echo "make lint   - clang-tidy on the C++ files changed since the merge base, then the"
+	@echo "              clang -Wthread-safety check; LINT_ALL=1 runs clang-tidy on all of src/"
 
 deps:
 	@bash scripts/install-deps.sh --with-web
@@ -31,7 +34,8 @@ deps-bench:
 	@bash scripts/install-deps.sh --with-postgres --with-bench
 
 $(BUILD)/build.ninja:
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCENTINELA_WERROR=ON $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCENTINELA_WERROR=ON \
+	  -DCMAKE_EXPORT_COMPILE_COMMANDS=ON $(CMAKE_FLAGS)
 
 configure: $(BUILD)/build.ninja
 
@@ -76,6 +80,12 @@ test-e2e: deps-test configure web
 bench: deps-bench configure
 	ninja -C $(BUILD) -j $(JOBS)
 	bench/run.sh $(BUILD)
+
+# clang-tidy needs only compile_commands.json (written by configure), not a build.
+LINT_ALL ?=
+lint: deps configure
+	scripts/lint.sh $(if $(LINT_ALL),--all) $(BUILD)
+	scripts/thread-safety.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

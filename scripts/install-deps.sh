@@ -17,8 +17,8 @@ for arg in "$@"; do
     -h|--help)
       echo "usage: scripts/install-deps.sh [--with-postgres] [--with-bench] [--with-web] [--with-e2e]"
       echo "  installs compilers, Boost 1.81, SQLite, libpq, libsodium, spdlog, fmt, CLI11,"
-      echo "  toml++, GoogleTest and Google Benchmark; --with-postgres adds the PostgreSQL 15"
-      echo "  server used by the test suite; --with-bench adds what make bench runs: pgbench and"
+      echo "  toml++, GoogleTest, Google Benchmark, clang and clang-tidy (make lint); --with-postgres"
+      echo "  adds the PostgreSQL 15 server used by the test suite; --with-bench adds what make bench runs: pgbench and"
       echo "  pg_test_fsync (both in postgresql-15), psql (postgresql-client-15), nats-server and"
       echo "  mosquitto (bench/fanout's anchors), redis-server (bench/tracking's); --with-web adds Node.js and npm for the web app"
       echo "  (Vite 8 needs Node 20.19 or newer); --with-e2e adds Debian's chromium and a font for"
@@ -34,6 +34,7 @@ packages=(
   libsqlite3-dev sqlite3 libpq-dev libsodium-dev libspdlog-dev libfmt-dev
   libcli11-dev libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev
   libxml2-utils curl zlib1g-dev
+  clang clang-tidy
 )
 if [ "$want_pg" = 1 ]; then
   packages+=(postgresql-15 postgresql-client-15)

@@ -22,7 +22,7 @@ std::vector<int32_t> RowHalfWidths(const GiOptions& o, double cell_m) {
   const double b2 = band_cells * band_cells + kBandEpsilon;
   const auto r = static_cast<int32_t>(std::floor(band_cells + kBandEpsilon));
   std::vector<int32_t> half;
-  half.reserve(static_cast<size_t>(2 * r + 1));
+  half.reserve(2 * static_cast<size_t>(r) + 1);  // r >= 0
   for (int32_t dy = -r; dy <= r; ++dy)
     half.push_back(static_cast<int32_t>(std::floor(std::sqrt(b2 - double(dy) * dy))));
   return half;
@@ -132,7 +132,8 @@ Result<GiResult> GetisOrdGiStar(const Raster& counts, const GiOptions& o) {
       for (int32_t dy = -r; dy <= r; ++dy) {
         const int32_t y = iy + dy;
         if (y < 0 || y >= h) continue;
-        const int32_t hw = half[static_cast<size_t>(dy + r)];
+        const int32_t band_row = dy + r;  // 0 .. 2r
+        const int32_t hw = half[static_cast<size_t>(band_row)];
         const int32_t lo = std::max(0, ix - hw), hi = std::min(w - 1, ix + hw);
         const size_t row = static_cast<size_t>(y) * stride;
         local += vsum[row + static_cast<size_t>(hi) + 1] - vsum[row + static_cast<size_t>(lo)];

@@ -208,13 +208,16 @@ std::optional<Kind> ParseKind(std::string_view name) {
 AreaService::AreaService(store::Store& store) : store_(store) {}
 
 AreaService::~AreaService() {
-  std::unique_lock lock(inflight_mu_);
-  inflight_cv_.wait(lock, [this] { return inflight_ == 0; });
+  MutexLock lock(inflight_mu_);
+  inflight_cv_.wait(lock.Native(), [this] {
+    inflight_mu_.AssertHeld();
+    return inflight_ == 0;
+  });
 }
 
 void AreaService::Submit(store::WriteFn fn, std::function<void(Status)> done) {
   {
-    std::lock_guard lock(inflight_mu_);
+    MutexLock lock(inflight_mu_);
     ++inflight_;
   }
   store_.Write(std::move(fn), [this, done = std::move(done)](Status s, std::vector<store::Event>) {
@@ -223,7 +226,7 @@ void AreaService::Submit(store::WriteFn fn, std::function<void(Status)> done) {
     } catch (const std::exception& e) {
       spdlog::error("areas: write completion threw: {}", e.what());
     }
-    std::lock_guard lock(inflight_mu_);
+    MutexLock lock(inflight_mu_);
     if (--inflight_ == 0) inflight_cv_.notify_all();
   });
 }
@@ -235,9 +238,10 @@ Status AreaService::Load() {
   for (size_t i = 0; i < rows->size(); ++i) {
     Result<Area> a = AreaFromRow(*rows, i);
     if (!a.ok()) return a.status();
-    loaded.emplace(a->code, std::move(a).value());
+    std::string code = a->code;
+    loaded.emplace(std::move(code), std::move(a).value());
   }
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   for (const auto& [code, area] : areas_)
     if (!loaded.count(code)) index_.Remove(code);
   for (const auto& [code, area] : loaded) {
@@ -260,7 +264,7 @@ void AreaService::Create(Area area, std::string actor, std::function<void(Result
   if (s.ok()) s = CheckAgencies(area.agencies);
   if (s.ok()) s = CheckGeometry(&area.geometry);
   if (s.ok()) {
-    std::shared_lock lock(mu_);
+    ReaderLock lock(mu_);
     if (areas_.count(area.code)) s = Conflict("area '" + area.code + "' already exists");
     else if (!area.parent_code.empty() && !areas_.count(area.parent_code))
       s = Unprocessable("parent area '" + area.parent_code + "' does not exist");
@@ -305,7 +309,7 @@ void AreaService::Update(std::string code, AreaPatch patch, std::string actor,
   if (s.ok() && patch.agencies) s = CheckAgencies(*patch.agencies);
   if (s.ok() && patch.geometry) s = CheckGeometry(&*patch.geometry);
   if (s.ok()) {
-    std::shared_lock lock(mu_);
+    ReaderLock lock(mu_);
     if (!areas_.count(code)) {
       s = NotFound("no area with code '" + code + "'");
     } else if (patch.parent_code && !patch.parent_code->empty()) {
@@ -376,7 +380,7 @@ void AreaService::Update(std::string code, AreaPatch patch, std::string actor,
 
 void AreaService::Remove(std::string code, std::string actor, std::function<void(Status)> done) {
   {
-    std::shared_lock lock(mu_);
+    ReaderLock lock(mu_);
     if (!areas_.count(code)) return done(NotFound("no area with code '" + code + "'"));
     for (const auto& [c, a] : areas_)
       if (a.parent_code == code)
@@ -407,20 +411,20 @@ void AreaService::Remove(std::string code, std::string actor, std::function<void
 }
 
 void AreaService::Apply(const Area& area) {
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   areas_[area.code] = area;
   Status s = index_.Put(area.code, area.geometry);
   if (!s.ok()) spdlog::error("areas: area {} is not in the spatial index: {}", area.code, s.message());
 }
 
 void AreaService::Forget(const std::string& code) {
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   areas_.erase(code);
   index_.Remove(code);
 }
 
 std::optional<Area> AreaService::Get(const std::string& code) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   auto it = areas_.find(code);
   if (it == areas_.end()) return std::nullopt;
   return it->second;
@@ -429,7 +433,7 @@ std::optional<Area> AreaService::Get(const std::string& code) const {
 std::vector<Area> AreaService::List(std::optional<Kind> kind, std::optional<std::string> parent) const {
   std::vector<Area> out;
   {
-    std::shared_lock lock(mu_);
+    ReaderLock lock(mu_);
     for (const auto& [code, a] : areas_) {
       if (kind && a.kind != *kind) continue;
       if (parent && a.parent_code != *parent) continue;
@@ -462,14 +466,14 @@ std::vector<const Area*> AreaService::AtLocked(double lat, double lon) const {
 }
 
 std::vector<Area> AreaService::At(double lat, double lon) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   std::vector<Area> out;
   for (const Area* a : AtLocked(lat, lon)) out.push_back(*a);
   return out;
 }
 
 std::vector<std::string> AreaService::CodesAt(double lat, double lon) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   std::vector<std::string> out;
   for (const Area* a : AtLocked(lat, lon)) out.push_back(a->code);
   return out;
@@ -481,19 +485,19 @@ std::vector<std::string> AreaService::CodesMeeting(
 }
 
 bool AreaService::Has(const std::string& code) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   return areas_.count(code) > 0;
 }
 
 std::vector<std::string> AreaService::AgenciesOf(const std::string& code) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   auto it = areas_.find(code);
   return it == areas_.end() ? std::vector<std::string>{} : it->second.agencies;
 }
 
 std::vector<std::string> AreaService::Path(const std::string& code) const {
   std::vector<std::string> path;
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   for (std::string cur = code; !cur.empty() && path.size() <= areas_.size();) {
     auto it = areas_.find(cur);
     if (it == areas_.end()) break;
@@ -507,14 +511,16 @@ std::vector<std::string> AreaService::Descendants(const std::string& code) const
   std::vector<std::string> out;
   if (code.empty()) return out;
   {
-    std::shared_lock lock(mu_);
+    ReaderLock lock(mu_);
     std::vector<std::string> frontier{code};
     while (!frontier.empty()) {
       std::vector<std::string> next;
-      for (const auto& [c, a] : areas_)
+      for (const auto& [c, a] : areas_) {
         if (std::find(frontier.begin(), frontier.end(), a.parent_code) != frontier.end() &&
-            std::find(out.begin(), out.end(), c) == out.end() && c != code)
+            std::find(out.begin(), out.end(), c) == out.end() && c != code) {
           next.push_back(c);
+        }
+      }
       out.insert(out.end(), next.begin(), next.end());
       frontier = std::move(next);
     }
@@ -526,7 +532,7 @@ std::vector<std::string> AreaService::Descendants(const std::string& code) const
 std::vector<std::string> AreaService::Children(const std::string& code) const {
   std::vector<std::string> out;
   {
-    std::shared_lock lock(mu_);
+    ReaderLock lock(mu_);
     for (const auto& [c, a] : areas_)
       if (!code.empty() && a.parent_code == code) out.push_back(c);
   }

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/status.h"
 #include "geo/area_index.h"
 #include "store/store.h"
@@ -89,8 +90,8 @@ class AreaService {
   std::vector<std::string> Descendants(const std::string& code) const;
 
  private:
-  // Areas containing the point, outermost first; the caller holds mu_.
-  std::vector<const Area*> AtLocked(double lat, double lon) const;
+  // Areas containing the point, outermost first.
+  std::vector<const Area*> AtLocked(double lat, double lon) const REQUIRES_SHARED(mu_);
   void Apply(const Area& area);     // in-memory update after commit
   void Forget(const std::string& code);
   // store_.Write counted in inflight_, so the destructor can wait for the callbacks.
@@ -98,12 +99,12 @@ class AreaService {
 
   store::Store& store_;
   geo::AreaIndex index_;
-  mutable std::shared_mutex mu_;
-  std::unordered_map<std::string, Area> areas_;  // guarded by mu_
+  mutable SharedMutex mu_;
+  std::unordered_map<std::string, Area> areas_ GUARDED_BY(mu_);
 
-  std::mutex inflight_mu_;
+  Mutex inflight_mu_;
   std::condition_variable inflight_cv_;
-  int inflight_ = 0;  // guarded by inflight_mu_
+  int inflight_ GUARDED_BY(inflight_mu_) = 0;
 };
 
 }  // namespace centinela::areas

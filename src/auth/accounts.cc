@@ -25,6 +25,7 @@
 #include "auth/totp.h"
 #include "auth/validate.h"
 #include "common/hash.h"
+#include "common/mutex.h"
 
 namespace centinela::auth {
 
@@ -308,20 +309,23 @@ struct Accounts::Impl {
 
   ~Impl() {
     {
-      std::lock_guard lock(pool_mu);
+      MutexLock lock(pool_mu);
       stopping = true;
     }
     pool_cv.notify_all();
     for (std::thread& t : workers) t.join();  // workers finish the queued jobs first
     FlushGrantUse([](Status) {});  // best effort: a closed store answers kUnavailable at once
-    std::unique_lock lock(inflight_mu);
-    inflight_cv.wait(lock, [this] { return inflight == 0; });
+    MutexLock lock(inflight_mu);
+    inflight_cv.wait(lock.Native(), [this] {
+      inflight_mu.AssertHeld();
+      return inflight == 0;
+    });
   }
 
   //! Queues a hashing job; false when the queue is full or shutting down.
   bool Submit(std::function<void()> job) {
     {
-      std::lock_guard lock(pool_mu);
+      MutexLock lock(pool_mu);
       if (stopping || tasks.size() >= max_pending) return false;
       tasks.push_back(std::move(job));
     }
@@ -333,8 +337,11 @@ struct Accounts::Impl {
     while (true) {
       std::function<void()> job;
       {
-        std::unique_lock lock(pool_mu);
-        pool_cv.wait(lock, [this] { return stopping || !tasks.empty(); });
+        MutexLock lock(pool_mu);
+        pool_cv.wait(lock.Native(), [this] {
+          pool_mu.AssertHeld();
+          return stopping || !tasks.empty();
+        });
         if (tasks.empty()) return;  // stopping and drained
         job = std::move(tasks.front());
         tasks.pop_front();
@@ -350,7 +357,7 @@ struct Accounts::Impl {
   //! store.Write that the destructor waits for, so completions never outlive *this.
   void Write(store::WriteFn fn, std::function<void(Status)> done) {
     {
-      std::lock_guard lock(inflight_mu);
+      MutexLock lock(inflight_mu);
       ++inflight;
     }
     store.Write(std::move(fn), [this, done = std::move(done)](Status s, std::vector<store::Event>) {
@@ -359,7 +366,7 @@ struct Accounts::Impl {
       } catch (const std::exception& e) {
         spdlog::error("auth: write completion threw: {}", e.what());
       }
-      std::lock_guard lock(inflight_mu);
+      MutexLock lock(inflight_mu);
       if (--inflight == 0) inflight_cv.notify_all();
     });
   }
@@ -416,16 +423,16 @@ struct Accounts::Impl {
   GrantUseTracker grant_use;
   std::atomic<int64_t> next_flush_ms{0};  // the first use is flushed at once, then every interval
 
-  std::mutex pool_mu;
+  Mutex pool_mu;
   std::condition_variable pool_cv;
-  std::deque<std::function<void()>> tasks;  // guarded by pool_mu
-  bool stopping = false;                    // guarded by pool_mu
+  std::deque<std::function<void()>> tasks GUARDED_BY(pool_mu);
+  bool stopping GUARDED_BY(pool_mu) = false;
   size_t max_pending = 0;
   std::vector<std::thread> workers;
 
-  std::mutex inflight_mu;
+  Mutex inflight_mu;
   std::condition_variable inflight_cv;
-  int inflight = 0;  // guarded by inflight_mu
+  int inflight GUARDED_BY(inflight_mu) = 0;
 };
 
 Accounts::Accounts(store::Store& store, const Clock& clock, AccountsOptions options)

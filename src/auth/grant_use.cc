@@ -5,11 +5,11 @@ namespace centinela::auth {
 void GrantUseTracker::Note(const std::string& user_id, const Grant& grant, int64_t now_ms) {
   Key key{user_id, grant.role, grant.area_code};
   {
-    std::shared_lock lock(mu_);
+    ReaderLock lock(mu_);
     auto it = pending_.find(key);
     if (it != pending_.end() && now_ms - it->second < kGranularityMs) return;
   }
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   auto [it, inserted] = pending_.try_emplace(key, now_ms);
   if (inserted) {
     if (pending_.size() > kMaxPending) pending_.erase(it);
@@ -21,7 +21,7 @@ void GrantUseTracker::Note(const std::string& user_id, const Grant& grant, int64
 std::vector<GrantUseTracker::Use> GrantUseTracker::Take() {
   std::map<Key, int64_t> taken;
   {
-    std::unique_lock lock(mu_);
+    WriterLock lock(mu_);
     taken.swap(pending_);
   }
   std::vector<Use> out;

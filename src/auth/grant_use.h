@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "auth/roles.h"
+#include "common/mutex.h"
 
 namespace centinela::auth {
 
@@ -40,8 +41,8 @@ class GrantUseTracker {
 
  private:
   using Key = std::tuple<std::string, Role, std::string>;  // user, role, area
-  mutable std::shared_mutex mu_;
-  std::map<Key, int64_t> pending_;  // guarded by mu_: noted since the last Take
+  mutable SharedMutex mu_;
+  std::map<Key, int64_t> pending_ GUARDED_BY(mu_);  // noted since the last Take
 };
 
 }  // namespace centinela::auth

@@ -8,7 +8,7 @@ namespace centinela::auth {
 PrincipalCache::PrincipalCache(size_t max_entries) : max_entries_(std::max<size_t>(1, max_entries)) {}
 
 bool PrincipalCache::Get(const std::string& key, int64_t now_ms, Principal* out) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   auto it = entries_.find(key);
   if (it == entries_.end() || it->second.valid_until_ms <= now_ms) return false;
   *out = it->second.principal;
@@ -18,7 +18,7 @@ bool PrincipalCache::Get(const std::string& key, int64_t now_ms, Principal* out)
 void PrincipalCache::Put(const std::string& key, Principal p, int64_t valid_until_ms,
                          uint64_t epoch, int64_t now_ms) {
   if (valid_until_ms <= now_ms) return;
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   if (ChangedSinceLocked(epoch, p.user_id, key)) return;
   auto it = entries_.find(key);
   if (it != entries_.end()) {
@@ -31,14 +31,14 @@ void PrincipalCache::Put(const std::string& key, Principal p, int64_t valid_unti
 }
 
 void PrincipalCache::EraseKey(const std::string& key) {
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   NoteChangeLocked(key);
   auto it = entries_.find(key);
   if (it != entries_.end()) EraseLocked(it);
 }
 
 void PrincipalCache::InvalidateUser(const std::string& user_id) {
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   NoteChangeLocked(user_id);
   auto u = keys_by_user_.find(user_id);
   if (u == keys_by_user_.end()) return;
@@ -50,7 +50,7 @@ void PrincipalCache::InvalidateUser(const std::string& user_id) {
 void PrincipalCache::UpdateProfile(const std::string& user_id,
                                    const std::optional<std::string>& display_name,
                                    const std::optional<std::string>& locale) {
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   NoteChangeLocked(user_id);
   auto u = keys_by_user_.find(user_id);
   if (u == keys_by_user_.end()) return;
@@ -63,7 +63,7 @@ void PrincipalCache::UpdateProfile(const std::string& user_id,
 }
 
 size_t PrincipalCache::size() const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   return entries_.size();
 }
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "auth/roles.h"
+#include "common/mutex.h"
 
 namespace centinela::auth {
 
@@ -53,16 +54,17 @@ class PrincipalCache {
   };
   using Map = std::unordered_map<std::string, Entry>;
 
-  void NoteChangeLocked(const std::string& what);
-  bool ChangedSinceLocked(uint64_t epoch, const std::string& user_id, const std::string& key) const;
-  Map::iterator EraseLocked(Map::iterator it);
-  void MakeRoomLocked(int64_t now_ms);
+  void NoteChangeLocked(const std::string& what) REQUIRES(mu_);
+  bool ChangedSinceLocked(uint64_t epoch, const std::string& user_id, const std::string& key) const
+      REQUIRES_SHARED(mu_);
+  Map::iterator EraseLocked(Map::iterator it) REQUIRES(mu_);
+  void MakeRoomLocked(int64_t now_ms) REQUIRES(mu_);
 
   const size_t max_entries_;
-  mutable std::shared_mutex mu_;
-  Map entries_;                                                  // guarded by mu_
-  std::unordered_map<std::string, std::vector<std::string>> keys_by_user_;  // guarded by mu_
-  std::deque<std::pair<uint64_t, std::string>> changes_;  // (epoch, user id or key); mu_
+  mutable SharedMutex mu_;
+  Map entries_ GUARDED_BY(mu_);
+  std::unordered_map<std::string, std::vector<std::string>> keys_by_user_ GUARDED_BY(mu_);
+  std::deque<std::pair<uint64_t, std::string>> changes_ GUARDED_BY(mu_);  // (epoch, user id or key)
   std::atomic<uint64_t> epoch_{0};  // written under mu_; bumped by every change
 };
 

@@ -7,7 +7,6 @@ namespace centinela::auth {
 
 namespace {
 
-constexpr int64_t kMaxLockoutMs = LoginThrottle::kMaxLockoutMs;
 // Pair, account and IP keys share one map; the prefixes keep an account named like an IP
 // apart, and '\n' (never in a normalised login) separates a pair's two halves.
 constexpr std::string_view kPairPrefix = "p:";
@@ -42,7 +41,7 @@ LoginThrottle::LoginThrottle(const Clock& clock, ThrottleOptions options)
 
 int64_t LoginThrottle::RetryAfterSeconds(const std::string& account, const std::string& ip) {
   const int64_t now = clock_.NowMs();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   int64_t wait = 0;
   if (!account.empty()) wait = std::max(wait, Wait(PairKey(account, ip), now));
   if (!ip.empty()) {
@@ -57,7 +56,7 @@ int64_t LoginThrottle::RetryAfterSeconds(const std::string& account, const std::
 
 void LoginThrottle::RecordFailure(const std::string& account, const std::string& ip) {
   const int64_t now = clock_.NowMs();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!account.empty()) {
     Fail(PairKey(account, ip), options_.max_failures_per_account, now);
     Fail(Key(kAccountPrefix, account), options_.max_failures_per_account_all_addresses, now);
@@ -66,7 +65,7 @@ void LoginThrottle::RecordFailure(const std::string& account, const std::string&
 }
 
 void LoginThrottle::RecordSuccess(const std::string& account, const std::string& ip) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!account.empty()) entries_.erase(PairKey(account, ip));
 }
 

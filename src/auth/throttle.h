@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 
 namespace centinela::auth {
 
@@ -47,14 +48,14 @@ class LoginThrottle {
     int64_t locked_until_ms = 0;
     int lockouts = 0;
   };
-  int64_t Wait(const std::string& key, int64_t now);
-  bool RecentlyFailed(const std::string& key, int64_t now);
-  void Fail(const std::string& key, int limit, int64_t now);
+  int64_t Wait(const std::string& key, int64_t now) REQUIRES(mu_);
+  bool RecentlyFailed(const std::string& key, int64_t now) REQUIRES(mu_);
+  void Fail(const std::string& key, int limit, int64_t now) REQUIRES(mu_);
 
   const Clock& clock_;
   ThrottleOptions options_;
-  std::mutex mu_;
-  std::unordered_map<std::string, Entry> entries_;  // guarded by mu_
+  Mutex mu_;
+  std::unordered_map<std::string, Entry> entries_ GUARDED_BY(mu_);
 };
 
 }  // namespace centinela::auth

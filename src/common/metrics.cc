@@ -15,12 +15,17 @@ const std::vector<double>& Metrics::LatencyBuckets() {
 
 void Metrics::Describe(const std::string& name, const std::string& type,
                        const std::string& help, std::vector<double> buckets) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Family& f = families_[name];
   if (!f.type.empty()) return;
   f.type = type;
   f.help = help;
-  if (type == "histogram") f.bounds = buckets.empty() ? LatencyBuckets() : std::move(buckets);
+  if (type != "histogram") return;
+  if (buckets.empty()) {
+    f.bounds = LatencyBuckets();
+  } else {
+    f.bounds = std::move(buckets);
+  }
 }
 
 Metrics::Family& Metrics::FamilyFor(const std::string& name, const char* default_type) {
@@ -33,17 +38,17 @@ Metrics::Family& Metrics::FamilyFor(const std::string& name, const char* default
 }
 
 void Metrics::Inc(const std::string& name, const Labels& labels, double by) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   FamilyFor(name, "counter").series[labels].value += by;
 }
 
 void Metrics::Set(const std::string& name, const Labels& labels, double value) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   FamilyFor(name, "gauge").series[labels].value = value;
 }
 
 void Metrics::Observe(const std::string& name, const Labels& labels, double value) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Family& f = FamilyFor(name, "histogram");
   Series& s = f.series[labels];
   if (s.buckets.empty()) s.buckets.assign(f.bounds.size(), 0);
@@ -54,7 +59,7 @@ void Metrics::Observe(const std::string& name, const Labels& labels, double valu
 }
 
 double Metrics::Value(const std::string& name, const Labels& labels) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto f = families_.find(name);
   if (f == families_.end()) return 0;
   auto s = f->second.series.find(labels);
@@ -62,7 +67,7 @@ double Metrics::Value(const std::string& name, const Labels& labels) const {
 }
 
 uint64_t Metrics::Count(const std::string& name, const Labels& labels) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto f = families_.find(name);
   if (f == families_.end()) return 0;
   auto s = f->second.series.find(labels);
@@ -104,7 +109,7 @@ std::string LabelText(const Labels& labels, const std::string& extra_key = {},
 }  // namespace
 
 std::string Metrics::Render() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::string out;
   for (const auto& [name, f] : families_) {
     if (!f.help.empty()) out += fmt::format("# HELP {} {}\n", name, f.help);

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/mutex.h"
+
 namespace centinela {
 
 using Labels = std::vector<std::pair<std::string, std::string>>;
@@ -48,10 +50,10 @@ class Metrics {
     std::vector<double> bounds;
     std::map<Labels, Series> series;
   };
-  Family& FamilyFor(const std::string& name, const char* default_type);
+  Family& FamilyFor(const std::string& name, const char* default_type) REQUIRES(mu_);
 
-  mutable std::mutex mu_;
-  std::map<std::string, Family> families_;  // guarded by mu_
+  mutable Mutex mu_;
+  std::map<std::string, Family> families_ GUARDED_BY(mu_);
 };
 
 }  // namespace centinela

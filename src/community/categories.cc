@@ -112,10 +112,11 @@ Status ValidateCategory(const Category& c) {
   for (size_t i = 0; i < c.agencies.size(); ++i) {
     if (!auth::IsKnownAgency(c.agencies[i]))
       return Unprocessable("unknown agency '" + c.agencies[i] + "' (" + auth::AgencyList() + ")");
-    if (!auth::AgencyMayServe(c.agencies[i], c.family))
+    if (!auth::AgencyMayServe(c.agencies[i], c.family)) {
       return Unprocessable("agency '" + c.agencies[i] +
                            "' takes support tasks only (logistics, disaster, border), not '" +
                            c.family + "'");
+    }
     for (size_t j = 0; j < i; ++j)
       if (c.agencies[i] == c.agencies[j])
         return Unprocessable("agency '" + c.agencies[i] + "' is listed twice");
@@ -210,7 +211,7 @@ Status CategoryService::Load() {
   }
   auto rows = LoadCategories(store_);
   if (!rows.ok()) return rows.status();
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   by_code_.clear();
   for (Category& c : *rows) by_code_[c.code] = std::move(c);
   return Status::Ok();
@@ -229,7 +230,7 @@ void CategoryService::Create(Category c, std::string actor,
       [this, shared, done = std::move(done)](Status s) {
         if (!s.ok()) return done(s);
         {
-          std::unique_lock lock(mu_);
+          WriterLock lock(mu_);
           by_code_[shared->code] = *shared;
         }
         done(*shared);
@@ -273,7 +274,7 @@ void CategoryService::Update(std::string code, CategoryPatch patch, std::string 
       [this, result, done = std::move(done)](Status s) {
         if (!s.ok()) return done(s);
         {
-          std::unique_lock lock(mu_);
+          WriterLock lock(mu_);
           by_code_[result->code] = *result;
         }
         done(*result);
@@ -281,14 +282,14 @@ void CategoryService::Update(std::string code, CategoryPatch patch, std::string 
 }
 
 std::optional<Category> CategoryService::Get(const std::string& code) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   auto it = by_code_.find(code);
   if (it == by_code_.end()) return std::nullopt;
   return it->second;
 }
 
 std::vector<Category> CategoryService::List() const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   std::vector<Category> out;
   out.reserve(by_code_.size());
   for (const auto& [code, c] : by_code_) out.push_back(c);

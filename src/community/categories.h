@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/status.h"
 #include "store/inflight.h"
 #include "store/store.h"
@@ -83,8 +84,8 @@ class CategoryService {
   void Submit(store::WriteFn fn, std::function<void(Status)> done);
 
   store::Store& store_;
-  mutable std::shared_mutex mu_;
-  std::map<std::string, Category> by_code_;  // guarded by mu_
+  mutable SharedMutex mu_;
+  std::map<std::string, Category> by_code_ GUARDED_BY(mu_);
 
   // Last member: destroyed first, so the destructor waits for queued writes whose
   // completions still touch this service.

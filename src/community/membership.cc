@@ -81,7 +81,7 @@ std::optional<int> MembershipService::Reserve(const std::string& user_id) {
   constexpr int64_t kDay = 24 * 3600'000;
   if (options_.max_per_day <= 0) return std::nullopt;
   const int64_t now = clock_.NowMs();
-  std::lock_guard lock(rate_mu_);
+  MutexLock lock(rate_mu_);
   std::deque<int64_t>& q = reserved_[user_id];
   while (!q.empty() && q.front() <= now - kDay) q.pop_front();
   if (static_cast<int>(q.size()) >= options_.max_per_day)

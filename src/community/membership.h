@@ -18,6 +18,7 @@
 
 #include "areas/areas.h"
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/status.h"
 #include "store/store.h"
 
@@ -108,8 +109,8 @@ class MembershipService {
   MembershipOptions options_;
   SystemClock system_clock_;
   const Clock& clock_;
-  std::mutex rate_mu_;
-  std::unordered_map<std::string, std::deque<int64_t>> reserved_;  // GUARDED_BY(rate_mu_)
+  Mutex rate_mu_;
+  std::unordered_map<std::string, std::deque<int64_t>> reserved_ GUARDED_BY(rate_mu_);
 };
 
 }  // namespace centinela::community

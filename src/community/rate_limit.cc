@@ -8,7 +8,7 @@ namespace centinela::community {
 std::optional<int> RateLimiter::Reserve(const std::string& user_id) {
   constexpr int64_t kMinute = 60'000, kDay = 24 * 3600'000;
   const int64_t now = clock_.NowMs();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::deque<int64_t>& q = reserved_[user_id];
   while (!q.empty() && q.front() <= now - kDay) q.pop_front();
   if (max_per_day_ > 0 && static_cast<int>(q.size()) >= max_per_day_)
@@ -29,7 +29,7 @@ std::optional<int> RateLimiter::Reserve(const std::string& user_id) {
 }
 
 void RateLimiter::Release(const std::string& user_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = reserved_.find(user_id);
   if (it != reserved_.end() && !it->second.empty()) it->second.pop_back();
 }

@@ -4,12 +4,12 @@
 
 #include <cstdint>
 #include <deque>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 
 namespace centinela::community {
 
@@ -31,8 +31,8 @@ class RateLimiter {
   const int max_per_minute_;
   const int max_per_day_;
   const Clock& clock_;
-  std::mutex mu_;
-  std::unordered_map<std::string, std::deque<int64_t>> reserved_;  // guarded by mu_
+  Mutex mu_;
+  std::unordered_map<std::string, std::deque<int64_t>> reserved_ GUARDED_BY(mu_);
 };
 
 }  // namespace centinela::community

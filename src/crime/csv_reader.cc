@@ -31,7 +31,7 @@ Result<std::unique_ptr<CsvReader>> CsvReader::Open(const std::string& path, char
 
 CsvReader::~CsvReader() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stop_ = true;
   }
   cv_.notify_all();
@@ -44,8 +44,11 @@ void CsvReader::Inflate() {
   for (;;) {
     std::vector<char> data;
     {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stop_ || ready_.size() < kBlocksAhead; });
+      MutexLock lock(mu_);
+      cv_.wait(lock.Native(), [&] {
+        mu_.AssertHeld();
+        return stop_ || ready_.size() < kBlocksAhead;
+      });
       if (stop_) return;
       if (!spare_.empty()) {
         data = std::move(spare_.back());
@@ -73,7 +76,7 @@ void CsvReader::Inflate() {
     b.data = std::move(data);
     const bool last = b.eof;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       ready_.push_back(std::move(b));
     }
     cv_.notify_all();
@@ -85,8 +88,11 @@ bool CsvReader::Fill() {
   if (eof_) return false;
   Block b;
   {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return !ready_.empty(); });
+    MutexLock lock(mu_);
+    cv_.wait(lock.Native(), [&] {
+      mu_.AssertHeld();
+      return !ready_.empty();
+    });
     b = std::move(ready_.front());
     ready_.pop_front();
   }
@@ -98,7 +104,7 @@ bool CsvReader::Fill() {
     return false;
   }
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     spare_.push_back(std::move(buf_));
   }
   cv_.notify_all();

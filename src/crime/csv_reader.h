@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/status.h"
 
 namespace centinela::crime {
@@ -64,11 +65,11 @@ class CsvReader {
   };
   void Inflate();  // the thread's loop
   std::thread inflater_;
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable cv_;
-  std::deque<Block> ready_;                // guarded by mu_
-  std::vector<std::vector<char>> spare_;   // guarded by mu_
-  bool stop_ = false;                      // guarded by mu_
+  std::deque<Block> ready_ GUARDED_BY(mu_);
+  std::vector<std::vector<char>> spare_ GUARDED_BY(mu_);
+  bool stop_ GUARDED_BY(mu_) = false;
   int64_t consumed_ = 0;
 
   void* gz_ = nullptr;  // gzFile, used by the inflating thread only once it runs

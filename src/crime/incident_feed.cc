@@ -20,7 +20,7 @@ IncidentFeed::IncidentFeed(store::Store& store, const areas::AreaService& areas,
     : store_(store), areas_(areas), index_(index) {}
 
 int64_t IncidentFeed::applied_seq() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return applied_seq_;
 }
 
@@ -119,7 +119,7 @@ Status IncidentFeed::LoadComplaints(const std::string& condition, const store::P
 }
 
 Status IncidentFeed::LoadAll() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto head = store_.LastSeq();
   if (!head.ok()) return head.status();
   Status s = LoadCategories();
@@ -135,7 +135,7 @@ Status IncidentFeed::LoadAll() {
 }
 
 Status IncidentFeed::Refresh() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   while (true) {
     auto events = store_.ReadEvents(applied_seq_, kEventPage);
     if (!events.ok()) return events.status();

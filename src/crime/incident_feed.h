@@ -21,6 +21,7 @@
 #include <unordered_set>
 
 #include "areas/areas.h"
+#include "common/mutex.h"
 #include "common/status.h"
 #include "crime/incident_index.h"
 #include "store/store.h"
@@ -39,20 +40,20 @@ class IncidentFeed {
   int64_t applied_seq() const;
 
  private:
-  Status LoadCategories();
+  Status LoadCategories() REQUIRES(mu_);
   //! Every report (id empty) or the one with `id`.
-  Status LoadReports(const std::string& id);
-  Status LoadComplaints(const std::string& condition, const store::Params& params);
+  Status LoadReports(const std::string& id) REQUIRES(mu_);
+  Status LoadComplaints(const std::string& condition, const store::Params& params) REQUIRES(mu_);
   std::vector<std::string> AreasOf(double lat, double lon, bool located,
                                    const std::string& area_code) const;
 
   store::Store& store_;
   const areas::AreaService& areas_;
   IncidentIndex& index_;
-  mutable std::mutex mu_;
-  int64_t applied_seq_ = 0;                     // guarded by mu_
-  std::map<std::string, bool> restricted_;      // category code -> restricted; mu_
-  std::unordered_set<std::string> report_ids_;  // reports already indexed; mu_
+  mutable Mutex mu_;
+  int64_t applied_seq_ GUARDED_BY(mu_) = 0;
+  std::map<std::string, bool> restricted_ GUARDED_BY(mu_);  // category code -> restricted
+  std::unordered_set<std::string> report_ids_ GUARDED_BY(mu_);  // reports already indexed
 };
 
 }  // namespace centinela::crime

@@ -185,7 +185,7 @@ IncidentIndex::IncidentIndex() {
 IncidentIndex::~IncidentIndex() = default;
 
 std::shared_ptr<const IncidentIndex::Snapshot> IncidentIndex::Current() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return snapshot_;
 }
 
@@ -196,7 +196,7 @@ size_t IncidentIndex::size() const {
 
 void IncidentIndex::Add(const std::vector<IncidentInput>& batch) {
   if (batch.empty()) return;
-  std::lock_guard writer(write_mu_);
+  MutexLock writer(write_mu_);
   auto old = Current();
 
   // Intern new category codes and area sets (copy-on-write of the dictionary).
@@ -290,7 +290,7 @@ void IncidentIndex::Add(const std::vector<IncidentInput>& batch) {
     next->main = merged;
     next->tail = empty_tail;
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   snapshot_ = next;
 }
 
@@ -346,10 +346,13 @@ GridCounts IncidentIndex::Grid(const geo::Grid& grid, const IncidentFilter& filt
   out.matched = matched;
   out.unlocated = unlocated;
   if (dense) {
-    for (int64_t y = 0; y < ny; ++y)
-      for (int64_t x = 0; x < nx; ++x)
-        if (uint32_t n = counts[static_cast<size_t>(y * nx + x)])
+    for (int64_t y = 0; y < ny; ++y) {
+      for (int64_t x = 0; x < nx; ++x) {
+        if (uint32_t n = counts[static_cast<size_t>(y * nx + x)]) {
           out.cells.push_back({static_cast<int32_t>(x + ix0), static_cast<int32_t>(y + iy0), n});
+        }
+      }
+    }
   } else {
     out.cells.reserve(sparse.size());
     for (const auto& [key, n] : sparse)

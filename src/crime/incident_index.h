@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "geo/grid.h"
 
 namespace centinela::crime {
@@ -101,9 +102,10 @@ class IncidentIndex {
  private:
   std::shared_ptr<const Snapshot> Current() const;
 
-  mutable std::mutex mu_;  // guards snapshot_ (the pointer, not what it points to)
-  std::shared_ptr<const Snapshot> snapshot_;
-  std::mutex write_mu_;  // serialises Add
+  mutable Mutex mu_;
+  // The pointer, not what it points to: a snapshot is immutable once published.
+  std::shared_ptr<const Snapshot> snapshot_ GUARDED_BY(mu_);
+  Mutex write_mu_;  // serialises Add
 };
 
 }  // namespace centinela::crime

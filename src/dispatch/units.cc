@@ -181,13 +181,13 @@ Status UnitService::Load() {
     auto it = units.find(crew->Text(i, "unit_id"));
     if (it != units.end()) it->second.crew.push_back(crew->Text(i, "user_id"));
   }
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   units_ = std::move(units);
   return Status::Ok();
 }
 
 void UnitService::Apply(const Unit& u) {
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   units_[u.id] = u;
 }
 
@@ -295,10 +295,11 @@ void UnitService::Accept(std::string id, std::string actor, Done done) {
 
 void UnitService::MoveStatus(std::string id, std::string to, StepInput step, std::string actor,
                              Done done) {
-  if (!IsUnitStatus(to) || to == "assigned")
+  if (!IsUnitStatus(to) || to == "assigned") {
     return done(Unprocessable(
         "'status' must be en_route, on_scene, available or out_of_service (units are "
         "assigned by dispatch)"));
+  }
   Status v = ValidateStepInput(step);
   if (!v.ok()) return done(v);
   auto u = std::make_shared<Unit>();
@@ -368,10 +369,11 @@ void UnitService::Dispatch(std::string incident_id, std::string unit_id, std::st
         if (!loaded_incident.ok()) return loaded_incident.status();
         if (!*loaded_incident) return NotFound("no incident '" + incident_id + "'");
         const Incident& cur = **loaded_incident;
-        if (!auth::AgencyMayServe(u->agency, cur.family))
+        if (!auth::AgencyMayServe(u->agency, cur.family)) {
           return Unprocessable("unit " + u->callsign + " (" + u->agency +
                                ") takes support tasks only (logistics, disaster, border), not a '" +
                                cur.family + "' incident");
+        }
         if (!cur.merged_into.empty())
           return Conflict("incident was merged into '" + cur.merged_into + "'");
         std::optional<IncidentStatus> status = cur.status;
@@ -426,14 +428,14 @@ void UnitService::Dispatch(std::string incident_id, std::string unit_id, std::st
 }
 
 std::optional<Unit> UnitService::Get(const std::string& id) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   auto it = units_.find(id);
   if (it == units_.end()) return std::nullopt;
   return it->second;
 }
 
 std::vector<Unit> UnitService::List() const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   std::vector<Unit> out;
   out.reserve(units_.size());
   for (const auto& [id, u] : units_) out.push_back(u);
@@ -443,7 +445,7 @@ std::vector<Unit> UnitService::List() const {
 }
 
 std::vector<Unit> UnitService::OfCrewMember(const std::string& user_id) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   std::vector<Unit> out;
   for (const auto& [id, u] : units_)
     if (std::find(u.crew.begin(), u.crew.end(), user_id) != u.crew.end()) out.push_back(u);
@@ -463,8 +465,9 @@ std::vector<Recommendation> UnitService::Recommend(double lat, double lon,
   constexpr double kHalfEarth = 20'037'509;  // metres: every point is closer than this
   auto gather = [&](double radius_m) {
     std::vector<Candidate> out;
-    std::shared_lock lock(mu_);
+    ReaderLock lock(mu_);
     positions_.ForEachNear(lat, lon, radius_m, [&](const tracking::LatestFix& fix) {
+      mu_.AssertReaderHeld();  // called synchronously, inside this lock
       auto it = units_.find(fix.unit_id);
       if (it == units_.end()) return;
       const Unit& u = it->second;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "areas/areas.h"
+#include "common/mutex.h"
 #include "common/status.h"
 #include "dispatch/incidents.h"
 #include "dispatch/recommend.h"
@@ -128,8 +129,8 @@ class UnitService {
   const areas::AreaService& areas_;
   const tracking::PositionIndex& positions_;
   const int64_t stale_after_ms_;
-  mutable std::shared_mutex mu_;
-  std::map<std::string, Unit> units_;  // guarded by mu_
+  mutable SharedMutex mu_;
+  std::map<std::string, Unit> units_ GUARDED_BY(mu_);
   store::InflightWrites writes_;
 };
 

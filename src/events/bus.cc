@@ -6,7 +6,7 @@ namespace centinela::events {
 
 Bus::SubscriptionId Bus::Subscribe(Subscriber fn) {
   auto entry = std::make_shared<const Subscriber>(std::move(fn));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   // Copy-on-write: a Publish in progress keeps delivering to the list it took.
   auto next = std::make_shared<List>(*subscribers_);
   const SubscriptionId id = next_id_++;
@@ -17,7 +17,7 @@ Bus::SubscriptionId Bus::Subscribe(Subscriber fn) {
 
 void Bus::Unsubscribe(SubscriptionId id) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto next = std::make_shared<List>();
     next->reserve(subscribers_->size());
     for (const Entry& e : *subscribers_)
@@ -26,24 +26,24 @@ void Bus::Unsubscribe(SubscriptionId id) {
   }
   // Wait for a delivery already holding the old list, unless that delivery is ours.
   if (publishing_.load() != std::this_thread::get_id()) {
-    std::lock_guard wait(publish_mu_);
+    MutexLock wait(publish_mu_);
   }
 }
 
 void Bus::Publish(const std::vector<store::Event>& events) {
   if (events.empty()) return;
-  std::lock_guard publish(publish_mu_);
+  MutexLock publish(publish_mu_);
   publishing_ = std::this_thread::get_id();
   std::exception_ptr first_error;
   std::shared_ptr<const List> list;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     list = subscribers_;
   }
   for (const Entry& e : *list) {
     {
       // Skip a subscriber removed by an earlier subscriber of this same delivery.
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (subscribers_ != list) {
         bool present = false;
         for (const Entry& cur : *subscribers_) present = present || cur.first == e.first;
@@ -67,7 +67,7 @@ void Bus::Attach(store::Store& store) {
 void Bus::Detach(store::Store& store) { store.SetCommitListener({}); }
 
 size_t Bus::SubscriberCount() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return subscribers_->size();
 }
 

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/mutex.h"
 #include "store/event.h"
 #include "store/store.h"
 
@@ -55,11 +56,11 @@ class Bus {
   using Entry = std::pair<SubscriptionId, std::shared_ptr<const Subscriber>>;
   using List = std::vector<Entry>;
 
-  mutable std::mutex mu_;
-  std::shared_ptr<const List> subscribers_ = std::make_shared<const List>();  // guarded by mu_
-  SubscriptionId next_id_ = 1;                                                // guarded by mu_
+  mutable Mutex mu_;
+  std::shared_ptr<const List> subscribers_ GUARDED_BY(mu_) = std::make_shared<const List>();
+  SubscriptionId next_id_ GUARDED_BY(mu_) = 1;
 
-  std::mutex publish_mu_;                       // held for the whole of one Publish
+  Mutex publish_mu_;                       // held for the whole of one Publish
   std::atomic<std::thread::id> publishing_{};  // thread inside Publish, if any
 };
 

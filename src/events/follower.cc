@@ -66,7 +66,7 @@ Status LogFollower::Start() {
     head = *last;
   }
   {
-    std::lock_guard lock(core_->mu);
+    MutexLock lock(core_->mu);
     core_->last = head;
   }
   AtLeast(core_->known_head, head);
@@ -76,7 +76,7 @@ Status LogFollower::Start() {
   store_.SetCommitListener([weak, this](const std::vector<store::Event>& events) {
     auto core = weak.lock();
     if (!core || events.empty()) return;
-    std::lock_guard lock(core->mu);
+    MutexLock lock(core->mu);
     if (core->stopped) return;
     OnLocalCommit(*core, events);
     if (core->behind.load()) Wake();
@@ -91,23 +91,23 @@ void LogFollower::Stop() {
   started_ = false;
   store_.SetCommitListener({});
   {
-    std::lock_guard lock(core_->mu);
+    MutexLock lock(core_->mu);
     core_->stopped = true;
   }
   {
-    std::lock_guard lock(run_mu_);
+    MutexLock lock(run_mu_);
     stop_ = true;
   }
   run_cv_.notify_all();
   {
-    std::lock_guard lock(feed_mu_);
+    MutexLock lock(feed_mu_);
     if (feed_for_wake_) feed_for_wake_->Wake();
   }
   if (thread_.joinable()) thread_.join();
 }
 
 int64_t LogFollower::Published() const {
-  std::lock_guard lock(core_->mu);
+  MutexLock lock(core_->mu);
   return core_->last;
 }
 
@@ -175,12 +175,12 @@ void LogFollower::UpdateLag(Core& core) {
 }
 
 Status LogFollower::CatchUp() {
-  std::lock_guard catchup(catchup_mu_);
+  MutexLock catchup(catchup_mu_);
   core_->behind = false;
   for (;;) {
     int64_t after = 0;
     {
-      std::lock_guard lock(core_->mu);
+      MutexLock lock(core_->mu);
       if (core_->stopped) return Status::Ok();
       after = core_->last;
     }
@@ -195,31 +195,34 @@ Status LogFollower::CatchUp() {
     if (events->empty()) break;
     AtLeast(core_->known_head, events->back().seq);
     {
-      std::lock_guard lock(core_->mu);
+      MutexLock lock(core_->mu);
       if (core_->stopped) return Status::Ok();
       PublishContinuation(*core_, *events, "log");
       UpdateLag(*core_);
     }
     if (events->size() < static_cast<size_t>(options_.read_batch)) break;
   }
-  std::lock_guard lock(core_->mu);
+  MutexLock lock(core_->mu);
   UpdateLag(*core_);
   return Status::Ok();
 }
 
 void LogFollower::Wake() {
   {
-    std::lock_guard lock(run_mu_);
+    MutexLock lock(run_mu_);
     wake_flag_ = true;
   }
   run_cv_.notify_all();
-  std::lock_guard lock(feed_mu_);
+  MutexLock lock(feed_mu_);
   if (feed_for_wake_) feed_for_wake_->Wake();
 }
 
 void LogFollower::SleepFor(int ms) {
-  std::unique_lock lock(run_mu_);
-  run_cv_.wait_for(lock, std::chrono::milliseconds(ms), [&] { return stop_ || wake_flag_; });
+  MutexLock lock(run_mu_);
+  run_cv_.wait_for(lock.Native(), std::chrono::milliseconds(ms), [&] {
+    run_mu_.AssertHeld();
+    return stop_ || wake_flag_;
+  });
   wake_flag_ = false;
 }
 
@@ -232,12 +235,12 @@ void LogFollower::Run() {
   uint64_t notifications_seen = 0;
   Clock::time_point last_read = Clock::now();  // last catch-up read, for the safety poll
   auto stopping = [&] {
-    std::lock_guard lock(run_mu_);
+    MutexLock lock(run_mu_);
     return stop_;
   };
   auto drop_feed = [&] {
     {
-      std::lock_guard lock(feed_mu_);
+      MutexLock lock(feed_mu_);
       feed_for_wake_ = nullptr;
     }
     feed_.reset();
@@ -251,7 +254,7 @@ void LogFollower::Run() {
         feed_ = std::move(opened).value();
         notifications_seen = 0;
         {
-          std::lock_guard lock(feed_mu_);
+          MutexLock lock(feed_mu_);
           feed_for_wake_ = feed_.get();
         }
         if (had_feed) {
@@ -290,7 +293,7 @@ void LogFollower::Run() {
                              poll_due - Clock::now()).count();
     auto heard = feed_->Wait(static_cast<int>(std::clamp<int64_t>(wait_ms, 0, options_.poll_ms)));
     {
-      std::lock_guard lock(run_mu_);
+      MutexLock lock(run_mu_);
       wake_flag_ = false;
     }
     if (stopping()) break;

@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "common/metrics.h"
+#include "common/mutex.h"
 #include "common/status.h"
 #include "events/bus.h"
 #include "store/store.h"
@@ -64,21 +65,21 @@ class LogFollower {
   //! State shared with the store's commit listener, which may still be running (on the
   //! writer thread) while Stop detaches it; `stopped` makes such a late call a no-op.
   struct Core {
-    std::mutex mu;
-    int64_t last = 0;      // guarded by mu: seq of the last published event
-    bool stopped = false;  // guarded by mu
+    Mutex mu;
+    int64_t last GUARDED_BY(mu) = 0;  // seq of the last published event
+    bool stopped GUARDED_BY(mu) = false;
     Bus* bus = nullptr;
     Metrics* metrics = nullptr;
     std::atomic<int64_t> known_head{0};  // highest seq heard of (notifications, commits)
     std::atomic<bool> behind{false};     // a local commit could not be published: read the log
   };
 
-  static void OnLocalCommit(Core& core, const std::vector<store::Event>& events);
+  static void OnLocalCommit(Core& core, const std::vector<store::Event>& events) REQUIRES(core.mu);
   //! Publishes the events that continue `core.last`; skips ones already published.
-  //! Caller holds core.mu. Returns how many were published.
+  //! Returns how many were published.
   static size_t PublishContinuation(Core& core, const std::vector<store::Event>& events,
-                                    const char* source);
-  static void UpdateLag(Core& core);
+                                    const char* source) REQUIRES(core.mu);
+  static void UpdateLag(Core& core) REQUIRES(core.mu);
   void Run();
   void Wake();
   void SleepFor(int ms);
@@ -88,14 +89,14 @@ class LogFollower {
   std::shared_ptr<Core> core_ = std::make_shared<Core>();
 
   std::unique_ptr<store::CommitFeed> feed_;  // follower thread only
-  std::mutex feed_mu_;                       // guards the pointer for Wake() from others
-  store::CommitFeed* feed_for_wake_ = nullptr;  // guarded by feed_mu_
+  Mutex feed_mu_;                       // guards the pointer for Wake() from others
+  store::CommitFeed* feed_for_wake_ GUARDED_BY(feed_mu_) = nullptr;
 
-  std::mutex run_mu_;
+  Mutex run_mu_;
   std::condition_variable run_cv_;
-  bool stop_ = false;        // guarded by run_mu_
-  bool wake_flag_ = false;   // guarded by run_mu_
-  std::mutex catchup_mu_;    // one catch-up read at a time
+  bool stop_ GUARDED_BY(run_mu_) = false;
+  bool wake_flag_ GUARDED_BY(run_mu_) = false;
+  Mutex catchup_mu_;    // one catch-up read at a time
   std::atomic<uint64_t> reconnects_{0};
   std::thread thread_;
   bool started_ = false;

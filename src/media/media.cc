@@ -130,7 +130,7 @@ MediaService::MediaService(store::Store& store, const Clock& clock, MediaOptions
 
 MediaService::~MediaService() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
@@ -161,17 +161,19 @@ void MediaService::Upload(std::string owner_id, std::string content_type, std::s
   if (!type)
     return done(Status(Code::kUnsupportedMedia,
                        "unrecognised file type (accepted: JPEG, PNG, WebP, MP4, MP3, AAC)"));
-  if (!ContentTypeAgrees(content_type, *type))
+  if (!ContentTypeAgrees(content_type, *type)) {
     return done(Status(Code::kUnsupportedMedia, "Content-Type '" + content_type +
                                                     "' does not match the file, which is " +
                                                     std::string(type->content_type)));
+  }
   const size_t limit = type->kind == MediaKind::kImage   ? options_.max_image_bytes
                        : type->kind == MediaKind::kVideo ? options_.max_video_bytes
                                                          : options_.max_audio_bytes;
-  if (body.size() > limit)
+  if (body.size() > limit) {
     return done(Status(Code::kPayloadTooLarge, std::string(type->content_type) +
                                                    " files may have at most " +
                                                    std::to_string(limit) + " bytes"));
+  }
   // Stripping and hashing (tens of milliseconds for a large file) happen on the worker,
   // not on the io thread that called us.
   Job job;
@@ -183,7 +185,7 @@ void MediaService::Upload(std::string owner_id, std::string content_type, std::s
   job.original = std::move(body);
   job.done = std::move(done);
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!stopping_ && queue_.size() < options_.max_pending_uploads) {
       queue_.push_back(std::move(job));
       cv_.notify_one();
@@ -197,8 +199,11 @@ void MediaService::Run() {
   for (;;) {
     Job job;
     {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      MutexLock lock(mu_);
+      cv_.wait(lock.Native(), [this] {
+        mu_.AssertHeld();
+        return stopping_ || !queue_.empty();
+      });
       if (queue_.empty()) return;  // stopping, and everything queued is done
       job = std::move(queue_.front());
       queue_.pop_front();
@@ -251,7 +256,7 @@ void MediaService::Process(Job job) {
 }
 
 Status MediaService::WriteOnce(const std::string& sha256, const std::string& data) {
-  std::lock_guard lock(write_mu_);
+  MutexLock lock(write_mu_);
   const std::string path = PathFor(sha256);
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && static_cast<size_t>(st.st_size) == data.size())

@@ -22,6 +22,7 @@
 #include "areas/areas.h"
 #include "auth/roles.h"
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/status.h"
 #include "media/sniff.h"
 #include "store/store.h"
@@ -120,11 +121,11 @@ class MediaService {
   const MediaOptions options_;
   const MediaAccess access_;
 
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable cv_;
-  std::deque<Job> queue_;  // guarded by mu_
-  bool stopping_ = false;  // guarded by mu_
-  std::mutex write_mu_;    // serialises writes of one hash (dedupe on the worker)
+  std::deque<Job> queue_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
+  Mutex write_mu_;    // serialises writes of one hash (dedupe on the worker)
   std::thread worker_;
 };
 

@@ -130,10 +130,10 @@ struct Hub::Index {
 };
 
 struct Hub::Flusher {
-  std::mutex mu;
+  Mutex mu;
   std::condition_variable cv;
-  std::vector<std::shared_ptr<Sink>> work;  // guarded by mu
-  bool stop = false;                        // guarded by mu
+  std::vector<std::shared_ptr<Sink>> work GUARDED_BY(mu);
+  bool stop GUARDED_BY(mu) = false;
   std::thread thread;
 };
 
@@ -167,7 +167,7 @@ Status Hub::Start() {
   auto last = source_.LastSeq();
   if (!last.ok()) return last.status();
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     last_seq_ = *last;
   }
   started_ = true;
@@ -185,19 +185,19 @@ Status Hub::Start() {
 
 void Hub::Stop(uint16_t code) {
   {
-    std::lock_guard lock(queue_mu_);
+    MutexLock lock(queue_mu_);
     if (stopping_) return;
     stopping_ = true;
   }
   queue_cv_.notify_all();
   {
-    std::lock_guard lock(replay_mu_);
+    MutexLock lock(replay_mu_);
   }
   replay_cv_.notify_all();
   if (fanout_.joinable()) fanout_.join();
   for (auto& f : flushers_) {
     {
-      std::lock_guard lock(f->mu);
+      MutexLock lock(f->mu);
       f->stop = true;
     }
     f->cv.notify_one();
@@ -213,7 +213,7 @@ void Hub::OnCommit(const std::vector<store::Event>& events) {
   if (events.empty()) return;
   Batch b{std::make_shared<const std::vector<store::Event>>(events), steady_clock::now()};
   {
-    std::lock_guard lock(queue_mu_);
+    MutexLock lock(queue_mu_);
     if (stopping_) return;
     queue_.push_back(std::move(b));
   }
@@ -225,8 +225,11 @@ void Hub::FanOutLoop() {
   for (;;) {
     std::deque<Batch> work;
     {
-      std::unique_lock lock(queue_mu_);
-      queue_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || !queue_.empty(); });
+      MutexLock lock(queue_mu_);
+      queue_cv_.wait_for(lock.Native(), std::chrono::seconds(1), [this] {
+        queue_mu_.AssertHeld();
+        return stopping_ || !queue_.empty();
+      });
       if (stopping_) return;
       work.swap(queue_);
     }
@@ -242,7 +245,7 @@ void Hub::FanOutLoop() {
     }
     if (steady_clock::now() - last_gauges > std::chrono::seconds(1)) {
       last_gauges = steady_clock::now();
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       RecordGauges(/*queues=*/true);
     }
   }
@@ -305,7 +308,7 @@ void Hub::Deliver(const std::vector<store::Event>& events) {
         const size_t end = std::min(touched.size(), begin + per);
         if (begin >= end) break;
         {
-          std::lock_guard lock(f->mu);
+          MutexLock lock(f->mu);
           f->work.insert(f->work.end(), touched.begin() + static_cast<std::ptrdiff_t>(begin),
                          touched.begin() + static_cast<std::ptrdiff_t>(end));
         }
@@ -321,8 +324,11 @@ void Hub::FlushLoop(Flusher& f) {
   std::vector<std::shared_ptr<Sink>> work;
   for (;;) {
     {
-      std::unique_lock lock(f.mu);
-      f.cv.wait(lock, [&] { return f.stop || !f.work.empty(); });
+      MutexLock lock(f.mu);
+      f.cv.wait(lock.Native(), [&] {
+        f.mu.AssertHeld();
+        return f.stop || !f.work.empty();
+      });
       if (f.stop && f.work.empty()) return;
       work.swap(f.work);
     }
@@ -341,7 +347,7 @@ size_t Hub::DeliverChunk(const std::vector<store::Event>& events, size_t begin,
   std::vector<Session*> drops;
   std::vector<Index::Entry> near_hits;
   uint64_t delivered = 0;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ++chunk_epoch_;
   Index& ix = *index_;
   size_t i = begin;
@@ -364,11 +370,12 @@ size_t Hub::DeliverChunk(const std::vector<store::Event>& events, size_t begin,
     cands.clear();
     const int64_t seq = e.seq;
     auto add_list = [&](const std::vector<Session*>& v) {
-      for (Session* s : v)
+      for (Session* s : v) {
         if (s->seen != seq) {
           s->seen = seq;
           cands.push_back(s);
         }
+      }
     };
     auto add_key = [&](const std::unordered_map<std::string, std::vector<Session*>>& m,
                        const std::string& k) {
@@ -380,11 +387,12 @@ size_t Hub::DeliverChunk(const std::vector<store::Event>& events, size_t begin,
       case Audience::Kind::kNone:
         break;
       case Audience::Kind::kPublic:
-        for (auto& [id, s] : ix.sessions)
+        for (auto& [id, s] : ix.sessions) {
           if (s->seen != seq) {
             s->seen = seq;
             cands.push_back(s.get());
           }
+        }
         break;
       case Audience::Kind::kUser:
         add_key(ix.by_user, a.target);
@@ -402,12 +410,13 @@ size_t Hub::DeliverChunk(const std::vector<store::Event>& events, size_t begin,
         for (const auto& code : a.reach) add_key(ix.by_neighbourhood, code);
         for (const auto& code : path) add_key(ix.by_staff, code);
         add_key(ix.by_staff, std::string(auth::kAllAreas));
-        for (auto& [id, s] : ix.sessions)
+        for (auto& [id, s] : ix.sessions) {
           if (s->near && s->seen != seq && NearInBroadcast(*s->near, a)) {
             s->seen = seq;
             s->near_hit = seq;
             cands.push_back(s.get());
           }
+        }
         break;
       case Audience::Kind::kReport:
         if (!a.report) break;
@@ -540,7 +549,7 @@ Result<Hub::SessionId> Hub::Open(SubscriberInfo info, std::shared_ptr<Sink> sink
                                  std::optional<int64_t> since) {
   SessionId id = 0;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (closed_) return Unavailable("the server is shutting down");
     if (options_.max_sessions_per_user > 0 &&
         index_->SessionsOf(info.viewer.user_id) >=
@@ -568,7 +577,7 @@ Result<Hub::SessionId> Hub::Open(SubscriberInfo info, std::shared_ptr<Sink> sink
     if (!replay) return id;
   }
   {
-    std::lock_guard lock(replay_mu_);
+    MutexLock lock(replay_mu_);
     replays_.push_back(id);
   }
   replay_cv_.notify_one();
@@ -585,7 +594,7 @@ Status Hub::SetNear(SessionId id, std::optional<Circle> circle) {
       return Unprocessable("'radius_m' must be more than 0 and at most " +
                            std::to_string(static_cast<int>(options_.max_near_radius_m)));
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = index_->sessions.find(id);
   if (it == index_->sessions.end()) return NotFound("no such session");
   Session* s = it->second.get();
@@ -604,7 +613,7 @@ Status Hub::SetNearByName(const std::string& user_id, const std::string& name,
     id = id * 10 + static_cast<SessionId>(c - '0');
   }
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = index_->sessions.find(id);
     if (it == index_->sessions.end() || it->second->info.viewer.user_id != user_id)
       return NotFound("no such stream session");
@@ -613,7 +622,7 @@ Status Hub::SetNearByName(const std::string& user_id, const std::string& name,
 }
 
 void Hub::Close(SessionId id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = index_->sessions.find(id);
   if (it == index_->sessions.end()) return;
   index_->Remove(it->second.get());
@@ -622,7 +631,7 @@ void Hub::Close(SessionId id) {
 }
 
 void Hub::CloseAll(uint16_t code, const std::string& reason) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   closed_ = true;
   for (auto& [id, s] : index_->sessions) s->sink->Close(code, reason);
   index_ = std::make_unique<Index>();
@@ -630,12 +639,12 @@ void Hub::CloseAll(uint16_t code, const std::string& reason) {
 }
 
 int64_t Hub::last_seq() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return last_seq_;
 }
 
 size_t Hub::session_count() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return index_->sessions.size();
 }
 
@@ -643,13 +652,14 @@ void Hub::ReplayLoop() {
   for (;;) {
     SessionId id = 0;
     {
-      std::unique_lock lock(replay_mu_);
-      replay_cv_.wait(lock, [this] {
-        std::lock_guard q(queue_mu_);
+      MutexLock lock(replay_mu_);
+      replay_cv_.wait(lock.Native(), [this] {
+        replay_mu_.AssertHeld();
+        MutexLock q(queue_mu_);
         return stopping_ || !replays_.empty();
       });
       {
-        std::lock_guard q(queue_mu_);
+        MutexLock q(queue_mu_);
         if (stopping_) return;
       }
       id = replays_.front();
@@ -668,7 +678,7 @@ void Hub::Replay(SessionId id) {
   std::shared_ptr<Sink> sink;
   int64_t since = 0, upto = 0;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = index_->sessions.find(id);
     if (it == index_->sessions.end()) return;
     info = it->second->info;
@@ -715,7 +725,7 @@ void Hub::Replay(SessionId id) {
         // Flow control: a replay never fills more than half of the session's queue.
         while (sink->Depth() >= options_.max_queue / 2 && !sink->Closed()) {
           {
-            std::lock_guard q(queue_mu_);
+            MutexLock q(queue_mu_);
             if (stopping_) return;
           }
           std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -727,7 +737,7 @@ void Hub::Replay(SessionId id) {
   if (!refetch.empty()) sink->Send(RefetchMessage(upto, refetch));
   if (options_.metrics)
     options_.metrics->Inc(kReplays, {{"outcome", refetch.empty() ? "replay" : "refetch"}});
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = index_->sessions.find(id);
   if (it == index_->sessions.end()) return;
   Session& s = *it->second;

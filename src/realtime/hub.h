@@ -30,6 +30,7 @@
 
 #include "common/clock.h"
 #include "common/metrics.h"
+#include "common/mutex.h"
 #include "common/status.h"
 #include "realtime/audience.h"
 #include "realtime/message.h"
@@ -178,14 +179,14 @@ class Hub {
   void Replay(SessionId id);
   //! Queues m for s (or its catch-up buffer); adds s's sink to `touched` once per chunk.
   bool DeliverTo(Session& s, const MessagePtr& m,
-                 std::vector<std::shared_ptr<Sink>>* touched = nullptr);  // requires mu_
+                 std::vector<std::shared_ptr<Sink>>* touched = nullptr) REQUIRES(mu_);
   //! Fans out events[begin, end) under the hub lock; returns the next index to do (a chunk
   //! ends early once enough messages are queued, so that sockets are written soon).
   size_t DeliverChunk(const std::vector<store::Event>& events, size_t begin,
                       std::vector<std::shared_ptr<Sink>>& touched);
-  void Drop(Session& s);                            // requires mu_
-  void Refresh(const store::Event& e);              // requires mu_
-  void Revoke(const store::Event& e);               // requires mu_
+  void Drop(Session& s) REQUIRES(mu_);
+  void Refresh(const store::Event& e) REQUIRES(mu_);
+  void Revoke(const store::Event& e) REQUIRES(mu_);
   std::optional<ReportInfo> LookupReport(const std::string& id);  // fan-out thread
   //! A broadcast's reach into a.reach; returns the staff codes that cover it (every reached
   //! area with its ancestors). Other audiences: nothing.
@@ -193,27 +194,27 @@ class Hub {
   //! Whether a near-me circle's centre lies in a broadcast's reach or polygon.
   bool NearInBroadcast(const Circle& c, const Audience& a) const;
   //! The sessions gauge (O(1)); with `queues`, also the queued-messages gauge (O(sessions)).
-  void RecordGauges(bool queues = false);           // requires mu_
+  void RecordGauges(bool queues = false) REQUIRES(mu_);
 
   EventSource& source_;
   HubOptions options_;
   SystemClock system_clock_;
   const Clock& clock_;
 
-  std::mutex queue_mu_;
+  Mutex queue_mu_;
   std::condition_variable queue_cv_;
-  std::deque<Batch> queue_;  // guarded by queue_mu_
-  bool stopping_ = false;    // guarded by queue_mu_ (and read under mu_ via closed_)
+  std::deque<Batch> queue_ GUARDED_BY(queue_mu_);
+  bool stopping_ GUARDED_BY(queue_mu_) = false;  // (and read under mu_ via closed_)
 
-  mutable std::mutex mu_;
-  std::unique_ptr<Index> index_;  // guarded by mu_
-  int64_t last_seq_ = 0;          // guarded by mu_
-  bool closed_ = false;           // guarded by mu_: no new sessions
-  SessionId next_id_ = 1;         // guarded by mu_
+  mutable Mutex mu_;
+  std::unique_ptr<Index> index_ GUARDED_BY(mu_) PT_GUARDED_BY(mu_);
+  int64_t last_seq_ GUARDED_BY(mu_) = 0;
+  bool closed_ GUARDED_BY(mu_) = false;  // no new sessions
+  SessionId next_id_ GUARDED_BY(mu_) = 1;
 
-  std::mutex replay_mu_;
+  Mutex replay_mu_;
   std::condition_variable replay_cv_;
-  std::deque<SessionId> replays_;  // guarded by replay_mu_
+  std::deque<SessionId> replays_ GUARDED_BY(replay_mu_);
 
   // Reports' facts seen created, for later events about them (fan-out thread only).
   std::unordered_map<std::string, ReportInfo> reports_;

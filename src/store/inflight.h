@@ -4,10 +4,10 @@
 
 #include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <utility>
 #include <vector>
 
+#include "common/mutex.h"
 #include "store/store.h"
 
 namespace centinela::store {
@@ -21,28 +21,31 @@ class InflightWrites {
   InflightWrites& operator=(const InflightWrites&) = delete;
 
   //! Store::Write with the count kept; `done` sees the events the write appended.
-  void Submit(WriteFn fn, std::function<void(Status, std::vector<Event>)> done) {
+  void Submit(WriteFn fn, std::function<void(Status, std::vector<Event>)> done) EXCLUDES(mu_) {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       ++count_;
     }
     store_.Write(std::move(fn), [this, done = std::move(done)](Status s, std::vector<Event> ev) {
       done(std::move(s), std::move(ev));
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (--count_ == 0) cv_.notify_all();
     });
   }
 
-  void Drain() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return count_ == 0; });
+  void Drain() EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    cv_.wait(lock.Native(), [this] {
+      mu_.AssertHeld();
+      return count_ == 0;
+    });
   }
 
  private:
   Store& store_;
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable cv_;
-  int count_ = 0;  // guarded by mu_
+  int count_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace centinela::store

@@ -89,7 +89,7 @@ PositionService::PositionService(store::Store& store, PositionIndex& index, Posi
 
 PositionService::~PositionService() {
   {
-    std::lock_guard lock(stale_mu_);
+    MutexLock lock(stale_mu_);
     stopping_ = true;
   }
   sweeper_cv_.notify_all();
@@ -101,7 +101,7 @@ Result<int> PositionService::SweepStale(int64_t stale_after_ms) {
   const int64_t now = clock_.NowMs();
   std::vector<LatestFix> stale;
   {
-    std::lock_guard lock(stale_mu_);
+    MutexLock lock(stale_mu_);
     for (const LatestFix& f : index_.All())
       if (now - f.received_ms > stale_after_ms && !flagged_stale_.count(f.unit_id))
         stale.push_back(f);
@@ -121,7 +121,7 @@ Result<int> PositionService::SweepStale(int64_t stale_after_ms) {
     return Status::Ok();
   });
   if (!s.ok()) return s;
-  std::lock_guard lock(stale_mu_);
+  MutexLock lock(stale_mu_);
   for (const LatestFix& f : stale) {
     // A fix that arrived meanwhile wins: flag only what is still silent.
     auto latest = index_.Get(f.unit_id);
@@ -132,14 +132,14 @@ Result<int> PositionService::SweepStale(int64_t stale_after_ms) {
 
 void PositionService::StartStaleSweeper(int64_t stale_after_ms, int interval_ms) {
   sweeper_ = std::thread([this, stale_after_ms, interval_ms] {
-    std::unique_lock lock(stale_mu_);
+    MutexLock lock(stale_mu_);
     while (!stopping_) {
-      sweeper_cv_.wait_for(lock, std::chrono::milliseconds(interval_ms));
+      sweeper_cv_.wait_for(lock.Native(), std::chrono::milliseconds(interval_ms));
       if (stopping_) break;
-      lock.unlock();
+      lock.Unlock();
       auto n = SweepStale(stale_after_ms);
       if (!n.ok()) spdlog::warn("stale sweep: {}", n.status().ToString());
-      lock.lock();
+      lock.Lock();
     }
   });
 }
@@ -149,7 +149,7 @@ Status PositionService::Load() {
       store_.Query("SELECT unit_id, external_id, key_hash FROM devices WHERE revoked_ms IS NULL");
   if (!devices.ok()) return devices.status();
   {
-    std::unique_lock lock(mu_);
+    WriterLock lock(mu_);
     for (size_t i = 0; i < devices->size(); ++i) {
       unit_by_key_hash_[devices->Text(i, "key_hash")] = devices->Text(i, "unit_id");
       if (!devices->Null(i, "external_id"))
@@ -202,7 +202,7 @@ void PositionService::AddDevice(std::string unit_id, std::string external_id, st
           Status s, std::vector<store::Event>) {
         if (!s.ok()) return done(s);
         {
-          std::unique_lock lock(mu_);
+          WriterLock lock(mu_);
           unit_by_key_hash_[hash] = unit_id;
           if (!external_id.empty()) unit_by_external_[external_id] = unit_id;
         }
@@ -213,7 +213,7 @@ void PositionService::AddDevice(std::string unit_id, std::string external_id, st
 std::optional<std::string> PositionService::UnitForKey(const std::string& key) const {
   if (key.empty() || key.size() > 128) return std::nullopt;
   const std::string hash = Sha256Hex(key);
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   auto it = unit_by_key_hash_.find(hash);
   if (it == unit_by_key_hash_.end()) return std::nullopt;
   return it->second;
@@ -221,7 +221,7 @@ std::optional<std::string> PositionService::UnitForKey(const std::string& key) c
 
 std::optional<std::string> PositionService::UnitForExternalId(
     const std::string& external_id) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   auto it = unit_by_external_.find(external_id);
   if (it == unit_by_external_.end()) return std::nullopt;
   return it->second;
@@ -308,7 +308,7 @@ void PositionService::Ingest(std::vector<Fix> fixes, std::function<void(Result<i
           fresh.push_back({unit, f->lat, f->lon, f->time_ms, *received});
         index_.UpdateMany(fresh);
         {
-          std::lock_guard lock(stale_mu_);
+          MutexLock lock(stale_mu_);
           if (!flagged_stale_.empty())
             for (const auto& [unit, f] : *newest) flagged_stale_.erase(unit);
         }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/status.h"
 #include "store/inflight.h"
 #include "store/store.h"
@@ -99,13 +100,13 @@ class PositionService {
   SystemClock system_clock_;
   const Clock& clock_;
   std::atomic<uint64_t> writes_count_{0};
-  mutable std::shared_mutex mu_;
-  std::map<std::string, std::string> unit_by_key_hash_;  // guarded by mu_
-  std::map<std::string, std::string> unit_by_external_;  // guarded by mu_
-  std::mutex stale_mu_;
-  std::set<std::string> flagged_stale_;  // guarded by stale_mu_
+  mutable SharedMutex mu_;
+  std::map<std::string, std::string> unit_by_key_hash_ GUARDED_BY(mu_);
+  std::map<std::string, std::string> unit_by_external_ GUARDED_BY(mu_);
+  Mutex stale_mu_;
+  std::set<std::string> flagged_stale_ GUARDED_BY(stale_mu_);
   std::condition_variable sweeper_cv_;
-  bool stopping_ = false;  // guarded by stale_mu_
+  bool stopping_ GUARDED_BY(stale_mu_) = false;
   std::thread sweeper_;
   store::InflightWrites writes_;
 };
