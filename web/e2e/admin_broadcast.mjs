@@ -268,6 +268,9 @@ export function registerAdminBroadcast(test, { out, axeCheck, photoPng }) {
     const cat0 = (await apiGet(base, adminToken, '/api/v1/categories')).categories.find((c) => c.code === 'microbasural');
     await ad.page.click('tr[data-category="microbasural"] button');
     await ad.page.waitForSelector('#cat-ag-microbasural-police');
+    // The armed forces take support tasks only: not offered for a city-service category.
+    assert(await ad.page.isDisabled('#cat-ag-microbasural-armed_forces'), 'armed_forces offered for a city_service category');
+    assert(!(await ad.page.isDisabled('#cat-ag-microbasural-police')), 'police not offered');
     await axeCheck(ad.page, 'admin-categories-edit', results);
     await shoot(ad.page, out, 'desktop-admin-category-edit');
     if (!(await ad.page.isChecked('#cat-ag-microbasural-police'))) await ad.page.check('#cat-ag-microbasural-police');

@@ -7,6 +7,12 @@ export type User = Pick<Me, 'id' | 'email' | 'phone' | 'display_name' | 'locale'
 
 export const ROLES = ['neighbour', 'operator', 'responder', 'analyst', 'admin', 'deanonymise'] as const;
 export const AGENCIES = ['police', 'fire', 'medical', 'civil_protection', 'municipal', 'armed_forces'] as const;
+/** The task families a support-only agency (armed_forces) may be given (auth::AgencyTable()). */
+export const SUPPORT_FAMILIES: readonly string[] = ['logistics', 'disaster', 'border'];
+/** The server refuses armed_forces on any other family (422); the editor does not offer it. */
+export function agencyAllowed(agency: string, family: string): boolean {
+  return agency !== 'armed_forces' || SUPPORT_FAMILIES.includes(family);
+}
 export const AREA_KINDS = ['region', 'precinct', 'sector', 'neighbourhood'] as const;
 
 export interface NewArea {

@@ -1,7 +1,7 @@
 // The categories and their routing to agencies (priority, restricted flag, active).
 import { useState } from 'preact/hooks';
 import { type Category } from '../../api/client';
-import { AGENCIES, adminApi } from '../../api/admin';
+import { AGENCIES, adminApi, agencyAllowed } from '../../api/admin';
 import { PriorityBadge, agencyNames, errorText } from '../../components/common';
 import { lang, t, type MessageKey } from '../../i18n';
 import { categoriesStore, loadCategories, meStore, useStore } from '../../session';
@@ -120,6 +120,7 @@ function CategoryEditRow({ c, onDone }: { c: Category; onDone: () => void }) {
               id={`cat-ag-${c.code}-${a}`}
               label={agencyNames([a])}
               checked={agencies.includes(a)}
+              disabled={!agencyAllowed(a, c.family) && !agencies.includes(a)}
               onChange={(on) => setAgencies(on ? [...agencies, a] : agencies.filter((x) => x !== a))}
             />
           ))}
