@@ -37,7 +37,8 @@
 
 namespace centinela::app {
 
-Result<std::unique_ptr<store::Store>> OpenConfiguredStore(const Config& c, Metrics* metrics) {
+Result<std::unique_ptr<store::Store>> OpenConfiguredStore(const Config& c, Metrics* metrics,
+                                                          Env* env) {
   std::string url = c.StoreUrl();
   if (url.rfind("sqlite:", 0) == 0) {
     std::error_code ec;
@@ -50,6 +51,7 @@ Result<std::unique_ptr<store::Store>> OpenConfiguredStore(const Config& c, Metri
   opts.max_queue = static_cast<int>(c.Int(keys::kStoreMaxQueue));
   opts.synchronous_full = c.Bool(keys::kStoreSynchronousFull);
   opts.metrics = metrics;
+  opts.env = env;
   auto store = store::OpenStore(url, opts);
   if (!store.ok()) return Status(store.status().code(), "cannot open store " + RedactUrl(url) + ": " + store.status().message());
   auto version = (*store)->Migrate();
@@ -164,7 +166,7 @@ Result<std::unique_ptr<App>> App::Start(const Config& config, AppOptions options
   if (!server_options.ok()) return server_options.status();
   a.server_options = *server_options;
 
-  auto store = OpenConfiguredStore(config, &a.metrics);
+  auto store = OpenConfiguredStore(config, &a.metrics, options.env);
   if (!store.ok()) return store.status();
   a.store = std::move(*store);
   store::Store& db = *a.store;
@@ -204,6 +206,7 @@ Result<std::unique_ptr<App>> App::Start(const Config& config, AppOptions options
   media_options.max_image_bytes = static_cast<size_t>(config.Int(keys::kMediaMaxImageBytes));
   media_options.max_video_bytes = static_cast<size_t>(config.Int(keys::kMediaMaxVideoBytes));
   media_options.max_audio_bytes = static_cast<size_t>(config.Int(keys::kMediaMaxAudioBytes));
+  media_options.env = options.env;
   a.media = std::make_unique<media::MediaService>(
       db, a.clock, media_options,
       media::ProofsOfResidenceFirst(db, areas, ReportMediaAccess(db, areas, *a.reports)));

@@ -10,6 +10,7 @@
 
 #include "app/config.h"
 #include "auth/accounts.h"
+#include "common/env.h"
 #include "common/metrics.h"
 #include "common/status.h"
 #include "http/server.h"
@@ -18,7 +19,8 @@
 namespace centinela::app {
 
 //! The store of `c` (sqlite: creates data_dir), migrated to the current schema.
-Result<std::unique_ptr<store::Store>> OpenConfiguredStore(const Config& c, Metrics* metrics);
+Result<std::unique_ptr<store::Store>> OpenConfiguredStore(const Config& c, Metrics* metrics,
+                                                          Env* env = nullptr);
 auth::AccountsOptions AccountsOptionsFrom(const Config& c);
 //! server.* (and the CSP origin of web.tile_url) as server options; bad values are errors
 //! naming the key.
@@ -26,6 +28,9 @@ Result<http::ServerOptions> ServerOptionsFrom(const Config& c);
 
 struct AppOptions {
   bool demo = false;  //!< load the demo areas, accounts and units (serve --demo)
+  //! Where the store's (SQLite) and the media's fsyncs go; null = the real disk. Tests pass
+  //! an Env that fails chosen syncs (common/env.h).
+  Env* env = nullptr;
 };
 
 class App {

@@ -24,25 +24,30 @@ Status Errno(const std::string& what, const std::string& path) {
   return Internal(what + " " + path + ": " + std::strerror(errno));
 }
 
-Status FsyncPath(const std::string& path, int flags) {
+//! fsync(2) of the open `fd` through the Env (common/env.h).
+Status Fsync(Env& env, int fd, const std::string& path) {
+  return env.Sync(path, [&] { return ::fsync(fd) == 0 ? Status::Ok() : Errno("cannot fsync", path); });
+}
+
+Status FsyncPath(Env& env, const std::string& path, int flags) {
   int fd = ::open(path.c_str(), flags | O_CLOEXEC);
   if (fd < 0) return Errno("cannot open", path);
-  int rc = ::fsync(fd);
+  Status s = Fsync(env, fd, path);
   ::close(fd);
-  return rc == 0 ? Status::Ok() : Errno("cannot fsync", path);
+  return s;
 }
 
 // Creates dir (and missing parents), fsyncing the parent of each directory it creates so
 // the new entries survive a crash.
-Status MakeDirsDurable(const std::filesystem::path& dir) {
+Status MakeDirsDurable(Env& env, const std::filesystem::path& dir) {
   std::error_code ec;
   if (dir.empty() || std::filesystem::exists(dir, ec)) return Status::Ok();
   if (ec) return Internal("cannot inspect " + dir.string() + ": " + ec.message());
-  Status s = MakeDirsDurable(dir.parent_path());
+  Status s = MakeDirsDurable(env, dir.parent_path());
   if (!s.ok()) return s;
   if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST)
     return Errno("cannot create", dir.string());
-  return FsyncPath(dir.parent_path().string(), O_RDONLY | O_DIRECTORY);
+  return FsyncPath(env, dir.parent_path().string(), O_RDONLY | O_DIRECTORY);
 }
 
 Status WriteAll(int fd, const std::string& data, const std::string& path) {
@@ -140,7 +145,8 @@ MediaService::~MediaService() {
 Status MediaService::Open() {
   std::error_code ec;
   if (options_.dir.empty()) return InvalidArgument("media directory is not set");
-  Status s = MakeDirsDurable(std::filesystem::absolute(options_.dir, ec));
+  Status s = MakeDirsDurable(options_.env ? *options_.env : *Env::Default(),
+                             std::filesystem::absolute(options_.dir, ec));
   if (!s.ok()) return Status(Code::kUnavailable, "media store: " + s.message());
   return Status::Ok();
 }
@@ -262,20 +268,21 @@ Status MediaService::WriteOnce(const std::string& sha256, const std::string& dat
   if (::stat(path.c_str(), &st) == 0 && static_cast<size_t>(st.st_size) == data.size())
     return Status::Ok();  // the same bytes are already durable (content-addressed)
   const std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  Status s = MakeDirsDurable(dir);
+  Env& env = options_.env ? *options_.env : *Env::Default();
+  Status s = MakeDirsDurable(env, dir);
   if (!s.ok()) return s;
   const std::string tmp = dir.string() + "/.tmp-" + NewId();
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
   if (fd < 0) return Errno("cannot create", tmp);
   s = WriteAll(fd, data, tmp);
-  if (s.ok() && ::fsync(fd) != 0) s = Errno("cannot fsync", tmp);
+  if (s.ok()) s = Fsync(env, fd, tmp);
   if (::close(fd) != 0 && s.ok()) s = Errno("cannot close", tmp);
   if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) s = Errno("cannot rename to", path);
   if (!s.ok()) {
     ::unlink(tmp.c_str());
     return s;
   }
-  return FsyncPath(dir.string(), O_RDONLY | O_DIRECTORY);
+  return FsyncPath(env, dir.string(), O_RDONLY | O_DIRECTORY);
 }
 
 Result<MediaInfo> MediaService::Get(const std::string& id) {

@@ -22,6 +22,7 @@
 #include "areas/areas.h"
 #include "auth/roles.h"
 #include "common/clock.h"
+#include "common/env.h"
 #include "common/mutex.h"
 #include "common/status.h"
 #include "media/sniff.h"
@@ -35,6 +36,7 @@ struct MediaOptions {
   size_t max_video_bytes = 50u << 20;  //!< MP4
   size_t max_audio_bytes = 10u << 20;  //!< MP3, AAC
   size_t max_pending_uploads = 32;     //!< uploads waiting for the disk (503 beyond)
+  Env* env = nullptr;                  //!< where the fsyncs go (common/env.h); null = real disk
 };
 
 //! A `media` row.

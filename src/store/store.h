@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/env.h"
 #include "common/metrics.h"
 #include "common/status.h"
 #include "store/event.h"
@@ -74,7 +75,12 @@ struct StoreOptions {
   bool synchronous_full = true;     //!< SQLite: fsync the WAL on every commit
   const Clock* clock = nullptr;     //!< defaults to a SystemClock owned by the store
   Metrics* metrics = nullptr;       //!< optional: store_commit_seconds, store_batch_size
+  //! SQLite: where its fsyncs go (common/env.h); null = Env::Default(), the real disk.
+  Env* env = nullptr;
 };
+
+//! Largest page ReadEvents returns, whatever the caller asks for (every backend).
+constexpr int kMaxReadEventsPage = 10'000;
 
 //! Storage backend. Thread-safe: any thread may call any method.
 class Store {
@@ -99,7 +105,7 @@ class Store {
   //! Read-only statement on a reader connection; sees every acknowledged write.
   virtual Result<Rows> Query(std::string_view sql, const Params& params = {}) = 0;
 
-  //! Events with seq > after_seq in seq order, at most `limit`.
+  //! Events with seq > after_seq in seq order, at most min(limit, kMaxReadEventsPage).
   virtual Result<std::vector<Event>> ReadEvents(int64_t after_seq, int limit) = 0;
   //! Highest committed seq (0 when the log is empty).
   virtual Result<int64_t> LastSeq() = 0;
