@@ -104,11 +104,12 @@ Result<http::ServerOptions> ServerOptionsFrom(const Config& c) {
   if (const std::string tiles = c.Str(keys::kWebTileUrl);
       !tiles.empty() && !(tiles.starts_with('/') && !tiles.starts_with("//"))) {
     std::string origin = http::OriginOf(tiles);
-    if (origin.empty())
+    if (origin.empty()) {
       return InvalidArgument(
           "web.tile_url must be a path on this server or an http(s) URL with a "
           "plain host name, got '" +
           tiles + "'");
+    }
     o.csp_extra_origins.push_back(std::move(origin));
   }
   return o;

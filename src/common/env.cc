@@ -7,8 +7,8 @@ Status Env::Sync(std::string_view /*path*/, const std::function<Status()>& sync)
 }
 
 Env* Env::Default() {
-  static Env* const env = new Env();  // never destroyed: used until the process exits
-  return env;
+  static Env default_env;  // Env holds no state: destroying it at exit is harmless
+  return &default_env;
 }
 
 }  // namespace centinela
