@@ -27,6 +27,7 @@
 #include "dispatch/units.h"
 #include "events/bus.h"
 #include "events/follower.h"
+#include "events/types.h"
 #include "http/router.h"
 #include "http/security_headers.h"
 #include "media/media.h"
@@ -238,7 +239,7 @@ Result<std::unique_ptr<App>> App::Start(const Config& config, AppOptions options
   position_options.retention_ms = config.Int(keys::kTrackingRetentionDays) * 24 * 3600 * 1000;
   position_options.scope_for = [units = a.units.get()](const std::string& unit_id) {
     auto u = units->Get(unit_id);
-    return u ? "staff:area:" + u->home_area : std::string("admin");
+    return u ? events::scope::StaffArea(u->home_area) : std::string(events::scope::kAdmin);
   };
   a.positions = std::make_unique<tracking::PositionService>(db, a.position_index, position_options);
   s = a.positions->Load();

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "auth/roles.h"
+#include "events/types.h"
 #include "geo/geometry.h"
 
 namespace centinela::areas {
@@ -162,7 +163,7 @@ std::string Payload(const Area& a, const std::vector<std::string>* changed = nul
 
 store::EventDraft Draft(const char* type, const std::string& actor, const std::string& payload, const std::string& code) {
   // Area shapes and their figures are public (they are on every map).
-  return store::EventDraft{type, actor, "area:" + code, "public", payload};
+  return store::EventDraft{type, actor, "area:" + code, events::scope::kPublic, payload};
 }
 
 // Inside a write: `parent` must exist, and walking up from it must reach a root without
@@ -290,7 +291,8 @@ void AreaService::Create(Area area, std::string actor, std::function<void(Result
           if (r.status().code() == Code::kConflict) return Conflict("area '" + a.code + "' already exists");
           return r.status();
         }
-        Result<store::Event> e = tx.Append(Draft("area.created", actor, Payload(a), a.code));
+        Result<store::Event> e =
+            tx.Append(Draft(events::type::kAreaCreated, actor, Payload(a), a.code));
         return e.ok() ? Status::Ok() : e.status();
       },
       [this, result, done = std::move(done)](Status s) {
@@ -368,7 +370,8 @@ void AreaService::Update(std::string code, AreaPatch patch, std::string actor,
             {a.code, a.name, std::string(KindName(a.kind)), TextOrNull(a.parent_code), a.population,
              AgenciesJson(a.agencies), a.geometry, a.updated_ms});
         if (!r.ok()) return r.status();
-        Result<store::Event> e = tx.Append(Draft("area.updated", actor, Payload(a, &changed), a.code));
+        Result<store::Event> e =
+            tx.Append(Draft(events::type::kAreaUpdated, actor, Payload(a, &changed), a.code));
         return e.ok() ? Status::Ok() : e.status();
       },
       [this, result, done = std::move(done)](Status s) {
@@ -400,7 +403,8 @@ void AreaService::Remove(std::string code, std::string actor, std::function<void
                           "'); move or delete them first");
         r = tx.Exec("DELETE FROM areas WHERE code = $1", {code});
         if (!r.ok()) return r.status();
-        Result<store::Event> e = tx.Append(Draft("area.deleted", actor, Payload(*last), code));
+        Result<store::Event> e =
+            tx.Append(Draft(events::type::kAreaDeleted, actor, Payload(*last), code));
         return e.ok() ? Status::Ok() : e.status();
       },
       [this, code, done = std::move(done)](Status s) {

@@ -26,6 +26,7 @@
 #include "auth/validate.h"
 #include "common/hash.h"
 #include "common/mutex.h"
+#include "events/types.h"
 
 namespace centinela::auth {
 
@@ -124,7 +125,7 @@ store::EventDraft GrantEvent(const char* type, std::string actor, const std::str
   payload["user_id"] = user_id;
   payload["role"] = RoleName(grant.role);
   payload["area"] = grant.area_code;
-  return store::EventDraft{type, std::move(actor), "user:" + user_id, "admin",
+  return store::EventDraft{type, std::move(actor), "user:" + user_id, events::scope::kAdmin,
                            json::serialize(payload)};
 }
 
@@ -246,7 +247,7 @@ std::string NewRecoveryCode() {
 store::EventDraft TotpEvent(const char* type, std::string actor, const std::string& user_id,
                             json::object payload) {
   payload["user_id"] = user_id;
-  return store::EventDraft{type, std::move(actor), "user:" + user_id, "admin",
+  return store::EventDraft{type, std::move(actor), "user:" + user_id, events::scope::kAdmin,
                            json::serialize(payload)};
 }
 
@@ -282,8 +283,8 @@ Status CheckSecondFactorInTx(store::Tx& tx, const std::string& user_id, const st
   if (!r.ok()) return r.status();
   json::object payload;
   payload["remaining"] = r->Int(0, "n");
-  Result<store::Event> e =
-      tx.Append(TotpEvent("totp.recovery_code_used", user_id, user_id, std::move(payload)));
+  Result<store::Event> e = tx.Append(
+      TotpEvent(events::type::kTotpRecoveryCodeUsed, user_id, user_id, std::move(payload)));
   return e.ok() ? Status::Ok() : e.status();
 }
 
@@ -497,14 +498,15 @@ void Accounts::Create(NewUser u, std::string actor, bool conceal_taken,
     payload["email"] = MaybeString(MaskEmail(view.email));
     payload["phone"] = MaybeString(MaskPhone(view.phone));
     payload["roles"] = GrantsJson(view.grants);
-    store::EventDraft event{"user.created", actor, "user:" + view.id, "admin",
-                            json::serialize(payload)};
+    store::EventDraft event{events::type::kUserCreated, actor, "user:" + view.id,
+                            events::scope::kAdmin, json::serialize(payload)};
     // Each access given is its own audited grant, whichever path created the account (the
     // users API, `centinela user add`, the demo loader); the neighbour role every account
     // holds is part of user.created.
     std::vector<store::EventDraft> grant_events;
     for (const Grant& g : view.grants)
-      if (IsAreaScopedRole(g.role)) grant_events.push_back(GrantEvent("grant.added", actor, view.id, g));
+      if (IsAreaScopedRole(g.role))
+        grant_events.push_back(GrantEvent(events::type::kGrantAdded, actor, view.id, g));
 
     impl->Write(
         [view, hash = std::move(hash).value(), event = std::move(event),
@@ -640,8 +642,8 @@ void Accounts::Impl::DoLogin(const std::string& key, std::string& password, Seco
   payload["expires_ms"] = result.expires_ms;
   if (totp_active) payload["second_factor"] = code.empty() ? "recovery_code" : "totp";
   if (result.totp_enrollment_only) payload["purpose"] = std::string(kPurposeTotpEnroll);
-  const std::string subject = "user:" + result.user.id;
-  store::EventDraft event{"session.created", result.user.id, subject, subject,
+  const std::string subject = events::scope::User(result.user.id);
+  store::EventDraft event{events::type::kSessionCreated, result.user.id, subject, subject,
                           json::serialize(payload)};
 
   const std::string user_id = result.user.id;
@@ -704,14 +706,14 @@ void Accounts::Logout(const std::string& token, std::function<void(Status)> done
         if (!r.ok()) return r.status();
         if (r->empty()) return Status::Ok();  // unknown or already revoked: nothing to record
         const std::string user_id = r->Text(0, "user_id");
-        const std::string subject = "user:" + user_id;
+        const std::string subject = events::scope::User(user_id);
         json::object payload;
         payload["user_id"] = user_id;
         // Which session (a prefix of the token's hash, never the token): the live stream
         // closes that session's open streams (realtime::SubscriberInfo::session_key).
         payload["session"] = token_hash.substr(0, 16);
-        Result<store::Event> e =
-            tx.Append({"session.revoked", user_id, subject, subject, json::serialize(payload)});
+        Result<store::Event> e = tx.Append(
+            {events::type::kSessionRevoked, user_id, subject, subject, json::serialize(payload)});
         return e.ok() ? Status::Ok() : e.status();
       },
       [impl, key, done](Status s) {
@@ -798,7 +800,8 @@ void Accounts::ConfirmTotp(const Principal& who, std::string code,
   }
   json::object payload;
   payload["recovery_codes"] = kRecoveryCodeCount;
-  store::EventDraft event = TotpEvent("totp.enabled", who.user_id, who.user_id, std::move(payload));
+  store::EventDraft event =
+      TotpEvent(events::type::kTotpEnabled, who.user_id, who.user_id, std::move(payload));
   const int64_t now = impl_->clock.NowMs();
   impl_->Write(
       [user_id = who.user_id, code, hashes = std::move(hashes), now,
@@ -836,7 +839,8 @@ void Accounts::ConfirmTotp(const Principal& who, std::string code,
 
 void Accounts::ResetTotp(const std::string& user_id, std::string actor,
                          std::function<void(Status)> done) {
-  store::EventDraft event = TotpEvent("totp.reset", std::move(actor), user_id, json::object{});
+  store::EventDraft event =
+      TotpEvent(events::type::kTotpReset, std::move(actor), user_id, json::object{});
   impl_->Write(
       [user_id, event = std::move(event)](store::Tx& tx) -> Status {
         UserView ignored;
@@ -889,8 +893,8 @@ void Accounts::UpdateProfile(const Principal& who, ProfilePatch patch,
   json::object payload;
   if (patch.display_name) payload["display_name"] = *patch.display_name;
   if (patch.locale) payload["locale"] = *patch.locale;
-  const std::string subject = "user:" + who.user_id;
-  store::EventDraft event{"user.profile_updated", who.user_id, subject, subject,
+  const std::string subject = events::scope::User(who.user_id);
+  store::EventDraft event{events::type::kUserProfileUpdated, who.user_id, subject, subject,
                           json::serialize(payload)};
 
   auto view = std::make_shared<UserView>();
@@ -930,7 +934,7 @@ void Accounts::AddGrant(const std::string& user_id, Grant grant, std::string act
                         std::function<void(Result<UserView>)> done) {
   Status s = NormalizeGrant(&grant);
   if (!s.ok()) return done(s);
-  store::EventDraft event = GrantEvent("grant.added", std::move(actor), user_id, grant);
+  store::EventDraft event = GrantEvent(events::type::kGrantAdded, std::move(actor), user_id, grant);
   auto view = std::make_shared<UserView>();
   const int64_t now = impl_->clock.NowMs();
   Impl* impl = impl_.get();
@@ -960,7 +964,8 @@ void Accounts::RemoveGrant(const std::string& user_id, Grant grant, std::string 
                            std::function<void(Result<UserView>)> done) {
   Status s = NormalizeGrant(&grant);
   if (!s.ok()) return done(s);
-  store::EventDraft event = GrantEvent("grant.removed", std::move(actor), user_id, grant);
+  store::EventDraft event =
+      GrantEvent(events::type::kGrantRemoved, std::move(actor), user_id, grant);
   auto view = std::make_shared<UserView>();
   Impl* impl = impl_.get();
   impl_->Write(

@@ -11,6 +11,7 @@
 
 #include "areas/areas.h"
 #include "auth/roles.h"
+#include "events/types.h"
 #include "store/sql.h"
 
 namespace centinela::community {
@@ -63,7 +64,8 @@ Status Insert(store::Tx& tx, const Category& c, const std::string& actor, bool i
     return r.status();
   }
   if (r->affected == 0) return Status::Ok();
-  auto e = tx.Append({"category.created", actor, "category:" + c.code, "public", EventPayload(c)});
+  auto e = tx.Append({events::type::kCategoryCreated, actor, "category:" + c.code,
+                      events::scope::kPublic, EventPayload(c)});
   return e.ok() ? Status::Ok() : e.status();
 }
 
@@ -265,8 +267,8 @@ void CategoryService::Update(std::string code, CategoryPatch patch, std::string 
              int64_t{c.priority}, std::string(SensitivityName(c.sensitivity)),
              int64_t{c.active ? 1 : 0}, c.updated_ms});
         if (!u.ok()) return u.status();
-        auto e =
-            tx.Append({"category.updated", actor, "category:" + c.code, "public", EventPayload(c)});
+        auto e = tx.Append({events::type::kCategoryUpdated, actor, "category:" + c.code,
+                            events::scope::kPublic, EventPayload(c)});
         if (!e.ok()) return e.status();
         *result = std::move(c);
         return Status::Ok();

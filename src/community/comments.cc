@@ -8,6 +8,7 @@
 #include "common/hash.h"
 #include "common/text.h"
 #include "community/report_rows.h"
+#include "events/types.h"
 
 namespace centinela::community {
 
@@ -36,7 +37,8 @@ Comment CommentFrom(const store::Rows& rows, size_t i) {
 // Scope of moderation events: the staff of the report's innermost area (areas are
 // stored outermost first); "admin" for a report outside every area.
 std::string StaffScope(const Report& r) {
-  return r.areas.empty() ? std::string("admin") : "staff:area:" + r.areas.back();
+  return r.areas.empty() ? std::string(events::scope::kAdmin)
+                         : events::scope::StaffArea(r.areas.back());
 }
 
 }  // namespace
@@ -132,7 +134,7 @@ void CommentService::Add(const std::string& author_id, const std::string& author
         if (!up.ok()) return up.status();
         if (*up == 0) return NotFound("no report '" + c->report_id + "'");
         json::object o{{"comment_id", c->id}, {"report_id", c->report_id}};
-        auto e = tx.Append({"comment.added", c->author_id, "comment:" + c->id,
+        auto e = tx.Append({events::type::kCommentAdded, c->author_id, "comment:" + c->id,
                             "report:" + c->report_id, json::serialize(o)});
         return e.ok() ? Status::Ok() : e.status();
       },
@@ -200,7 +202,7 @@ void CommentService::Confirm(const std::string& user_id, const Report& report,
         auto up = BumpReportCounter(tx, report_id, ReportCounter::kConfirmations, now);
         if (!up.ok()) return up.status();
         json::object o{{"report_id", report_id}};
-        auto e = tx.Append({"report.confirmed", user_id, "report:" + report_id,
+        auto e = tx.Append({events::type::kReportConfirmed, user_id, "report:" + report_id,
                             "report:" + report_id, json::serialize(o)});
         return e.ok() ? Status::Ok() : e.status();
       },
@@ -232,7 +234,7 @@ void CommentService::Flag(const std::string& user_id, const std::string& target,
           return Status::Ok();
         }
         json::object o{{"target", target}, {"report_id", report_id}, {"reason", reason}};
-        auto e = tx.Append({"flag.raised", user_id, target, scope, json::serialize(o)});
+        auto e = tx.Append({events::type::kFlagRaised, user_id, target, scope, json::serialize(o)});
         return e.ok() ? Status::Ok() : e.status();
       },
       [already, done = std::move(done)](Status s) {
@@ -317,7 +319,7 @@ void CommentService::ResolveFlags(const std::string& actor, const std::string& t
         if (up->affected == 0) return Conflict("no open flags on '" + target + "'");
         *resolved = static_cast<int64_t>(up->affected);
         json::object o{{"target", target}, {"resolution", resolution}, {"flags", *resolved}};
-        auto e = tx.Append({"flag.resolved", actor, target, scope, json::serialize(o)});
+        auto e = tx.Append({events::type::kFlagResolved, actor, target, scope, json::serialize(o)});
         return e.ok() ? Status::Ok() : e.status();
       },
       [resolved, done = std::move(done)](Status s) {
@@ -351,8 +353,9 @@ void CommentService::SetHidden(const std::string& actor, const Comment& comment,
         if (up->affected == 0) return NotFound("no comment '" + c->id + "'");
         json::object o{{"comment_id", c->id}, {"report_id", c->report_id}};
         if (c->hidden) o["reason"] = c->hidden_reason;
-        auto e = tx.Append({c->hidden ? "comment.hidden" : "comment.unhidden", actor,
-                            "comment:" + c->id, scope, json::serialize(o)});
+        auto e =
+            tx.Append({c->hidden ? events::type::kCommentHidden : events::type::kCommentUnhidden,
+                       actor, "comment:" + c->id, scope, json::serialize(o)});
         return e.ok() ? Status::Ok() : e.status();
       },
       [c, done = std::move(done)](Status s) {

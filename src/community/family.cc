@@ -5,6 +5,7 @@
 
 #include "auth/accounts.h"
 #include "common/hash.h"
+#include "events/types.h"
 #include "store/sql.h"
 
 namespace centinela::community {
@@ -45,7 +46,8 @@ Status AppendEvents(store::Tx& tx, const std::string& type, const std::string& a
         {"member", hide_member || l.member_id.empty() ? json::value(nullptr)
                                                       : json::value(l.member_id)},
         {"status", l.status}});
-    auto ev = tx.Append(store::EventDraft{type, actor, "family:" + l.id, "user:" + user, payload});
+    auto ev = tx.Append(
+        store::EventDraft{type, actor, "family:" + l.id, events::scope::User(user), payload});
     if (!ev.ok()) return ev.status();
   }
   return Status::Ok();
@@ -110,7 +112,7 @@ void FamilyService::Invite(const FamilyCaller& owner, const std::string& email,
             {l->id, l->owner_id, OrNull(l->member_id), OrNull(l->invite_email),
              OrNull(l->invite_phone), l->created_ms});
         if (!ins.ok()) return ins.status();
-        return AppendEvents(tx, "family.invited", l->owner_id, *l);
+        return AppendEvents(tx, events::type::kFamilyInvited, l->owner_id, *l);
       },
       Finish(l, std::move(done)));
 }
@@ -137,7 +139,7 @@ Status FamilyService::BindPending(const FamilyCaller& c) {
           "member_id IS NULL",
           {l.member_id, l.updated_ms, l.id});
       if (!up.ok()) return up.status();
-      Status ev = AppendEvents(tx, "family.bound", c.user_id, l);
+      Status ev = AppendEvents(tx, events::type::kFamilyBound, c.user_id, l);
       if (!ev.ok()) return ev;
     }
     return Status::Ok();
@@ -178,7 +180,9 @@ void FamilyService::Answer(const std::string& id, const FamilyCaller& caller, bo
             "UPDATE family_links SET member_id = $1, status = $2, updated_ms = $3 WHERE id = $4",
             {l->member_id, l->status, l->updated_ms, id});
         if (!up.ok()) return up.status();
-        return AppendEvents(tx, accept ? "family.accepted" : "family.declined", caller.user_id, *l);
+        return AppendEvents(tx,
+                            accept ? events::type::kFamilyAccepted : events::type::kFamilyDeclined,
+                            caller.user_id, *l);
       },
       Finish(l, std::move(done)));
 }
@@ -202,7 +206,7 @@ void FamilyService::Leave(const std::string& id, const FamilyCaller& caller,
         auto up = tx.Exec("UPDATE family_links SET status = 'left', updated_ms = $1 WHERE id = $2",
                           {l->updated_ms, id});
         if (!up.ok()) return up.status();
-        return AppendEvents(tx, "family.left", caller.user_id, *l);
+        return AppendEvents(tx, events::type::kFamilyLeft, caller.user_id, *l);
       },
       Finish(l, std::move(done)));
 }

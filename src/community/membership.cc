@@ -6,6 +6,7 @@
 
 #include "auth/identity.h"
 #include "common/hash.h"
+#include "events/types.h"
 #include "media/media_rows.h"
 #include "store/sql.h"
 
@@ -56,7 +57,7 @@ std::string Payload(const Membership& m) {
 
 store::EventDraft EventFor(const std::string& type, const std::string& actor,
                            const Membership& m) {
-  return store::EventDraft{type, actor, "membership:" + m.id, "staff:area:" + m.area_code,
+  return store::EventDraft{type, actor, "membership:" + m.id, events::scope::StaffArea(m.area_code),
                            Payload(m)};
 }
 
@@ -141,7 +142,7 @@ void MembershipService::Request(const MembershipRequest& req,
             return Conflict("you already have a pending or approved membership; leave it first");
           return ins.status();
         }
-        auto ev = tx.Append(EventFor("membership.requested", m->user_id, *m));
+        auto ev = tx.Append(EventFor(events::type::kMembershipRequested, m->user_id, *m));
         return ev.ok() ? Status::Ok() : ev.status();
       },
       [m, done = std::move(done)](Status s, std::vector<store::Event>) {
@@ -204,8 +205,9 @@ void MembershipService::Decide(const std::string& id, const std::string& actor, 
              m->decided_ms, id});
         if (!up.ok()) return up.status();
         if (up->affected != 1) return Conflict("membership is no longer pending");
-        auto ev = tx.Append(
-            EventFor(approve ? "membership.approved" : "membership.rejected", actor, *m));
+        auto ev = tx.Append(EventFor(
+            approve ? events::type::kMembershipApproved : events::type::kMembershipRejected, actor,
+            *m));
         return ev.ok() ? Status::Ok() : ev.status();
       },
       [m, done = std::move(done)](Status s, std::vector<store::Event>) {
@@ -235,7 +237,7 @@ void MembershipService::Leave(const std::string& id, const std::string& user_id,
             {m->decided_ms, id});
         if (!up.ok()) return up.status();
         if (up->affected != 1) return Conflict("membership is no longer active");
-        auto ev = tx.Append(EventFor("membership.left", user_id, *m));
+        auto ev = tx.Append(EventFor(events::type::kMembershipLeft, user_id, *m));
         return ev.ok() ? Status::Ok() : ev.status();
       },
       [m, done = std::move(done)](Status s, std::vector<store::Event>) {

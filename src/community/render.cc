@@ -1,4 +1,5 @@
 #include "community/render.h"
+#include "events/types.h"
 
 #include <fmt/format.h>
 
@@ -113,10 +114,10 @@ ReportVariant VariantOf(const View& view, bool reporter_named) {
 }
 
 const std::vector<AllowedField>& ReportEventFields(std::string_view type) {
-  if (type == "report.created") return kReportCreated;
-  if (type == "comment.added") return kCommentAdded;
-  if (type == "report.confirmed") return kReportConfirmed;
-  if (type == "report.step") return kReportStep;
+  if (type == events::type::kReportCreated) return kReportCreated;
+  if (type == events::type::kCommentAdded) return kCommentAdded;
+  if (type == events::type::kReportConfirmed) return kReportConfirmed;
+  if (type == events::type::kReportStep) return kReportStep;
   return kNothing;
 }
 
@@ -124,9 +125,9 @@ const std::vector<AllowedField>& BroadcastFields() { return kBroadcast; }
 const std::vector<AllowedField>& ReportFields() { return kReport; }
 
 std::vector<std::string> FieldsOf(std::string_view type, ReportVariant variant) {
-  const std::vector<AllowedField>& list = type == "broadcast.sent" ? kBroadcast
-                                          : type == "report"       ? kReport
-                                                                   : ReportEventFields(type);
+  const std::vector<AllowedField>& list = type == events::type::kBroadcastSent ? kBroadcast
+                                          : type == "report"                   ? kReport
+                                                             : ReportEventFields(type);
   std::vector<std::string> out;
   bool located = false;
   for (const AllowedField& f : list) {
@@ -134,7 +135,8 @@ std::vector<std::string> FieldsOf(std::string_view type, ReportVariant variant) 
     out.emplace_back(f.name);
     if (f.name == "lat") located = true;
   }
-  if (located && type != "broadcast.sent" && type != "report") out.emplace_back("location");
+  if (located && type != events::type::kBroadcastSent && type != "report")
+    out.emplace_back("location");
   return out;
 }
 

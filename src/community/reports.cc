@@ -17,6 +17,7 @@
 #include <unordered_set>
 
 #include "common/hash.h"
+#include "events/types.h"
 #include "media/media_rows.h"
 #include "store/sql.h"
 
@@ -357,8 +358,9 @@ void ReportService::Create(CreateRequest req, RenderFn render,
                             {report->id, m});
           if (!rm.ok()) return rm.status();
         }
-        auto e = tx.Append({"report.created", report->reporter_id, "report:" + report->id,
-                            "report:" + report->id, CreatedPayload(*report)});
+        auto e =
+            tx.Append({events::type::kReportCreated, report->reporter_id, "report:" + report->id,
+                       "report:" + report->id, CreatedPayload(*report)});
         if (!e.ok()) return e.status();
         return Status::Ok();
       },
@@ -559,8 +561,8 @@ void ReportService::LogDeanonymisedReads(const std::string& actor,
       [actor, ids = std::move(report_ids)](store::Tx& tx) -> Status {
         for (const std::string& id : ids) {
           json::object o{{"report_id", id}, {"reader", actor}};
-          auto e = tx.Append(
-              {"report.deanonymised_read", actor, "report:" + id, "admin", json::serialize(o)});
+          auto e = tx.Append({events::type::kReportDeanonymisedRead, actor, "report:" + id,
+                              events::scope::kAdmin, json::serialize(o)});
           if (!e.ok()) return e.status();
         }
         return Status::Ok();

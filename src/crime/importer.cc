@@ -11,6 +11,7 @@
 
 #include "community/categories.h"
 #include "crime/csv_reader.h"
+#include "events/types.h"
 #include "store/sql.h"
 
 namespace centinela::crime {
@@ -196,8 +197,9 @@ Result<ImportReport> ImportFile(store::Store& store, const std::string& path,
         {"read", report.read},
         {"good", good},
         {"bad", report.bad}};
-    auto e = tx.Append({"complaints.imported", options.actor, "source:" + mapping.source, "admin",
-                        json::serialize(payload)});
+    auto e =
+        tx.Append({events::type::kComplaintsImported, options.actor, "source:" + mapping.source,
+                   events::scope::kAdmin, json::serialize(payload)});
     if (!e.ok()) return e.status();
     seq = e->seq;
     // SQLite bulk load: secondary indexes of complaints are dropped and built again after

@@ -4,6 +4,7 @@
 
 #include "community/categories.h"
 #include "community/report_rows.h"
+#include "events/types.h"
 #include "store/sql.h"
 
 namespace centinela::crime {
@@ -142,9 +143,9 @@ Status IncidentFeed::Refresh() {
     if (events->empty()) return Status::Ok();
     for (const store::Event& e : *events) {
       Status s;
-      if (e.type == "report.created" && e.subject.rfind("report:", 0) == 0) {
+      if (e.type == events::type::kReportCreated && e.subject.rfind("report:", 0) == 0) {
         s = LoadReports(e.subject.substr(7));
-      } else if (e.type == "complaints.imported") {
+      } else if (e.type == events::type::kComplaintsImported) {
         s = LoadComplaints("import_seq = $1", {e.seq});
       } else if (e.type.rfind("category.", 0) == 0) {
         s = LoadCategories();

@@ -12,6 +12,7 @@
 #include "common/hash.h"
 #include "common/text.h"
 #include "community/json_list.h"
+#include "events/types.h"
 
 namespace centinela::dispatch {
 
@@ -261,7 +262,8 @@ void BroadcastService::Send(Broadcast b, std::function<void(Result<Broadcast>)> 
           payload.pop_back();
           payload += ",\"polygon\":" + polygon + "}";
         }
-        auto e = tx.Append({"broadcast.sent", b.sender_id, "broadcast:" + b.id, "broadcast", payload});
+        auto e = tx.Append({events::type::kBroadcastSent, b.sender_id, "broadcast:" + b.id,
+                            events::scope::kBroadcast, payload});
         if (!e.ok()) return e.status();
         return Status::Ok();
       },

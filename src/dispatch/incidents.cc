@@ -17,6 +17,7 @@
 #include "community/report_rows.h"
 #include "community/reports.h"
 #include "dispatch/recommend.h"
+#include "events/types.h"
 #include "geo/geometry.h"
 #include "media/media_rows.h"
 #include "store/sql.h"
@@ -180,7 +181,7 @@ Status WriteStep(store::Tx& tx, const Incident& n, const std::string& kind,
                                                      : json::value(in.media_id)},
                     {"at", FormatIsoTime(now)}};
   if (!n.outcome.empty()) step["outcome"] = n.outcome;
-  auto e = tx.Append({"incident.step", actor, "incident:" + n.id, StaffScope(n.areas),
+  auto e = tx.Append({events::type::kIncidentStep, actor, "incident:" + n.id, StaffScope(n.areas),
                       json::serialize(step)});
   if (!e.ok()) return e.status();
   if (!is_public) return Status::Ok();
@@ -192,8 +193,8 @@ Status WriteStep(store::Tx& tx, const Incident& n, const std::string& kind,
     json::object pub = step;
     pub.erase("public");
     pub["report_id"] = report_id;
-    auto re = tx.Append({"report.step", actor, "report:" + report_id, "report:" + report_id,
-                         json::serialize(pub)});
+    auto re = tx.Append({events::type::kReportStep, actor, "report:" + report_id,
+                         "report:" + report_id, json::serialize(pub)});
     if (!re.ok()) return re.status();
   }
   return Status::Ok();
@@ -217,8 +218,9 @@ Status InsertIncident(store::Tx& tx, const Incident& n) {
         {area, n.created_ms, n.id});
     if (!a.ok()) return a.status();
   }
-  auto e = tx.Append({"incident.created", n.created_by, "incident:" + n.id, StaffScope(n.areas),
-                      tracking::WithPlainCoords(IncidentPayload(n), n.lat, n.lon)});
+  auto e =
+      tx.Append({events::type::kIncidentCreated, n.created_by, "incident:" + n.id,
+                 StaffScope(n.areas), tracking::WithPlainCoords(IncidentPayload(n), n.lat, n.lon)});
   if (!e.ok()) return e.status();
   return Status::Ok();
 }
@@ -247,7 +249,8 @@ bool PhoneChars(const std::string& s) {
 }  // namespace
 
 std::string StaffScope(const std::vector<std::string>& areas) {
-  return areas.empty() ? std::string("admin") : "staff:area:" + areas.back();
+  return areas.empty() ? std::string(events::scope::kAdmin)
+                       : events::scope::StaffArea(areas.back());
 }
 
 Status ValidateNewCall(const NewCall& c, const community::CategoryService& categories) {
@@ -497,7 +500,7 @@ void IncidentService::Merge(std::string id, std::vector<std::string> incident_id
             if (!rec.ok()) return rec.status();
           }
           json::object ev{{"incident_id", other_id}, {"merged_into", id}};
-          auto e = tx.Append({"incident.merged", actor, "incident:" + other_id,
+          auto e = tx.Append({events::type::kIncidentMerged, actor, "incident:" + other_id,
                               StaffScope(o.areas), json::serialize(ev)});
           if (!e.ok()) return e.status();
           merged_incidents.emplace_back(other_id);

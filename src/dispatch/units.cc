@@ -11,6 +11,7 @@
 #include "auth/roles.h"
 #include "common/hash.h"
 #include "community/json_list.h"
+#include "events/types.h"
 #include "store/sql.h"
 #include "tracking/coords.h"
 
@@ -31,7 +32,7 @@ bool ValidCode(const std::string& s) {
   });
 }
 
-std::string UnitScope(const Unit& u) { return "staff:area:" + u.home_area; }
+std::string UnitScope(const Unit& u) { return events::scope::StaffArea(u.home_area); }
 
 json::object UnitPayload(const Unit& u) {
   return json::object{{"id", u.id},
@@ -93,7 +94,8 @@ Status SaveStatus(store::Tx& tx, Unit& u, const std::string& to, const std::stri
   if (!up.ok()) return up.status();
   json::object payload = UnitPayload(u);
   payload["from"] = from;
-  auto e = tx.Append({"unit.status", actor, "unit:" + u.id, UnitScope(u), json::serialize(payload)});
+  auto e = tx.Append(
+      {events::type::kUnitStatus, actor, "unit:" + u.id, UnitScope(u), json::serialize(payload)});
   if (!e.ok()) return e.status();
   return Status::Ok();
 }
@@ -231,8 +233,8 @@ void UnitService::Create(NewUnit n, std::string actor, Done done) {
         if (!s.ok()) return s;
         json::object payload = UnitPayload(*u);
         payload["capabilities"] = json::value_from(u->capabilities);
-        auto e = tx.Append(
-            {"unit.created", actor, "unit:" + u->id, UnitScope(*u), json::serialize(payload)});
+        auto e = tx.Append({events::type::kUnitCreated, actor, "unit:" + u->id, UnitScope(*u),
+                            json::serialize(payload)});
         if (!e.ok()) return e.status();
         return Status::Ok();
       },
@@ -259,8 +261,8 @@ void UnitService::SetCrew(std::string id, std::vector<std::string> crew, std::st
         if (!up.ok()) return up.status();
         json::object payload = UnitPayload(*u);
         payload["crew"] = json::value_from(crew);
-        auto e = tx.Append(
-            {"unit.updated", actor, "unit:" + u->id, UnitScope(*u), json::serialize(payload)});
+        auto e = tx.Append({events::type::kUnitUpdated, actor, "unit:" + u->id, UnitScope(*u),
+                            json::serialize(payload)});
         if (!e.ok()) return e.status();
         return Status::Ok();
       },
@@ -285,7 +287,7 @@ void UnitService::Accept(std::string id, std::string actor, Done done) {
         if (!up.ok()) return up.status();
         if (up->affected == 0) return Conflict("the assignment was already accepted");
         json::object payload = UnitPayload(*u);
-        auto e = tx.Append({"unit.accepted", actor, "unit:" + u->id, UnitScope(*u),
+        auto e = tx.Append({events::type::kUnitAccepted, actor, "unit:" + u->id, UnitScope(*u),
                             json::serialize(payload)});
         if (!e.ok()) return e.status();
         return Status::Ok();
@@ -419,7 +421,8 @@ void UnitService::Dispatch(std::string incident_id, std::string unit_id, std::st
         const std::string payload =
             tracking::WithPlainCoords(call, cur.lat, cur.lon);
         for (const std::string& member : u->crew) {
-          auto e = tx.Append({"unit.assigned", actor, "unit:" + u->id, "user:" + member, payload});
+          auto e = tx.Append({events::type::kUnitAssigned, actor, "unit:" + u->id,
+                              events::scope::User(member), payload});
           if (!e.ok()) return e.status();
         }
         return Status::Ok();

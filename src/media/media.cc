@@ -12,6 +12,7 @@
 
 #include "common/hash.h"
 #include "community/membership.h"
+#include "events/types.h"
 #include "media/metadata.h"
 
 namespace centinela::media {
@@ -237,8 +238,8 @@ void MediaService::Process(Job job) {
                        {"bytes", info.bytes},
                        {"sha256", info.sha256},
                        {"stripped", !info.stripped_sha256.empty()}};
-  store::EventDraft event{"media.uploaded", info.owner_id, "media:" + info.id,
-                          "user:" + info.owner_id, json::serialize(payload)};
+  store::EventDraft event{events::type::kMediaUploaded, info.owner_id, "media:" + info.id,
+                          events::scope::User(info.owner_id), json::serialize(payload)};
   store_.Write(
       [info, event = std::move(event)](store::Tx& tx) -> Status {
         Result<store::Rows> r = tx.Exec(

@@ -1,12 +1,12 @@
 #include "realtime/audience.h"
 
-
 #include <algorithm>
 #include <boost/json.hpp>
 #include <string_view>
 
 #include "common/clock.h"
 #include "community/render.h"
+#include "events/types.h"
 
 namespace centinela::realtime {
 
@@ -17,8 +17,6 @@ namespace {
 bool Contains(const std::vector<std::string>& list, std::string_view s) {
   return std::find(list.begin(), list.end(), s) != list.end();
 }
-
-bool StartsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
 void Quote(std::string& out, std::string_view s) { out += json::serialize(json::string_view(s.data(), s.size())); }
 
@@ -60,21 +58,20 @@ struct PreparedEvent::Parsed {
 
 PreparedEvent::PreparedEvent(const store::Event& e, const ReportLookup& lookup)
     : event_(e), parsed_(std::make_unique<Parsed>()) {
-  const std::string& scope = e.scope;
-  if (StartsWith(scope, "report:")) {
+  using ScopeKind = events::scope::Parsed::Kind;
+  events::scope::Parsed scope = events::scope::Parse(e.scope);
+  audience_.target = std::move(scope.target);
+  if (scope.kind == ScopeKind::kReport) {
     audience_.kind = Audience::Kind::kReport;
-    audience_.target = scope.substr(7);
-  } else if (StartsWith(scope, "user:")) {
+  } else if (scope.kind == ScopeKind::kUser) {
     audience_.kind = Audience::Kind::kUser;
-    audience_.target = scope.substr(5);
-  } else if (StartsWith(scope, "staff:area:")) {
+  } else if (scope.kind == ScopeKind::kStaffArea) {
     audience_.kind = Audience::Kind::kStaffArea;
-    audience_.target = scope.substr(11);
-  } else if (scope == "admin") {
+  } else if (scope.kind == ScopeKind::kAdmin) {
     audience_.kind = Audience::Kind::kAdmin;
-  } else if (scope == "public") {
+  } else if (scope.kind == ScopeKind::kPublic) {
     audience_.kind = Audience::Kind::kPublic;
-  } else if (scope == "broadcast") {
+  } else if (scope.kind == ScopeKind::kBroadcast) {
     audience_.kind = Audience::Kind::kBroadcast;
     boost::system::error_code ec;
     json::value doc = json::parse(e.payload, ec);
@@ -99,7 +96,7 @@ PreparedEvent::PreparedEvent(const store::Event& e, const ReportLookup& lookup)
   boost::system::error_code ec;
   json::value doc = json::parse(e.payload, ec);
   if (!ec && doc.is_object()) parsed_->doc = std::move(doc);
-  if (e.type == "report.created" && parsed_->doc.is_object()) {
+  if (e.type == events::type::kReportCreated && parsed_->doc.is_object()) {
     const json::object& o = parsed_->doc.get_object();
     auto reporter = Str(o, "reporter_id");
     auto lat = Num(o, "lat");
@@ -126,7 +123,7 @@ PreparedEvent::PreparedEvent(const store::Event& e, const ReportLookup& lookup)
 PreparedEvent::~PreparedEvent() = default;
 
 std::optional<ReportInfo> PreparedEvent::CreatedReport() const {
-  if (event_.type != "report.created") return std::nullopt;
+  if (event_.type != events::type::kReportCreated) return std::nullopt;
   return audience_.report;
 }
 

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "events/types.h"
 #include "geo/geometry.h"
 
 namespace centinela::realtime {
@@ -514,7 +515,7 @@ void Hub::Refresh(const store::Event& e) {
 }
 
 void Hub::Revoke(const store::Event& e) {
-  if (e.type != "session.revoked") return;
+  if (e.type != events::type::kSessionRevoked) return;
   boost::system::error_code ec;
   json::value v = json::parse(e.payload, ec);
   if (ec || !v.is_object()) return;

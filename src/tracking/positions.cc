@@ -13,6 +13,7 @@
 
 #include "common/hash.h"
 #include "dispatch/unit_rows.h"
+#include "events/types.h"
 #include "store/sql.h"
 #include "tracking/coords.h"
 
@@ -113,9 +114,9 @@ Result<int> PositionService::SweepStale(int64_t stale_after_ms) {
       json::object o{{"unit_id", f.unit_id},
                      {"last_fix_at", FormatIsoTime(f.time_ms)},
                      {"silent_s", (now - f.received_ms) / 1000}};
-      auto e =
-          tx.Append({"unit.stale", "system", "unit:" + f.unit_id,
-                     scope_for ? scope_for(f.unit_id) : std::string("admin"), json::serialize(o)});
+      auto e = tx.Append({events::type::kUnitStale, "system", "unit:" + f.unit_id,
+                          scope_for ? scope_for(f.unit_id) : std::string(events::scope::kAdmin),
+                          json::serialize(o)});
       if (!e.ok()) return e.status();
     }
     return Status::Ok();
@@ -193,8 +194,8 @@ void PositionService::AddDevice(std::string unit_id, std::string external_id, st
         if (!ins.ok()) return ins.status();
         json::object o{{"device_id", device->id}, {"unit_id", unit_id}};
         if (!external_id.empty()) o["external_id"] = external_id;
-        auto e = tx.Append({"device.registered", actor, "unit:" + unit_id,
-                            "staff:area:" + **unit, json::serialize(o)});
+        auto e = tx.Append({events::type::kDeviceRegistered, actor, "unit:" + unit_id,
+                            events::scope::StaffArea(**unit), json::serialize(o)});
         if (!e.ok()) return e.status();
         return Status::Ok();
       },
@@ -292,8 +293,8 @@ void PositionService::Ingest(std::vector<Fix> fixes, std::function<void(Result<i
           json::object o{{"unit_id", unit}, {"at", FormatIsoTime(f->time_ms)}};
           if (f->speed_mps) o["speed_mps"] = *f->speed_mps;
           if (f->heading) o["heading"] = *f->heading;
-          auto e = tx.Append({"unit.moved", "device", "unit:" + unit,
-                              scope_for ? scope_for(unit) : std::string("admin"),
+          auto e = tx.Append({events::type::kUnitMoved, "device", "unit:" + unit,
+                              scope_for ? scope_for(unit) : std::string(events::scope::kAdmin),
                               WithPlainCoords(o, f->lat, f->lon)});
           if (!e.ok()) return e.status();
         }
