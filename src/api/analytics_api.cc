@@ -144,7 +144,7 @@ void ResponseTimes(ApiContext& ctx, http::Request& req, const Caller& p, Respond
   if (!rows.ok()) return respond(rows.status());
   RawJson raw;
   json::array out;
-  for (const analytics::DurationSummary& d : *rows)
+  for (const analytics::DurationSummary& d : *rows) {
     out.push_back(json::object{{"month", d.key[0]},
                                {"agency", d.key[1]},
                                {"priority", std::stoi(d.key[2])},
@@ -152,6 +152,7 @@ void ResponseTimes(ApiContext& ctx, http::Request& req, const Caller& p, Respond
                                {"p50_s", Fixed(raw, d.p50, 1)},
                                {"p90_s", Fixed(raw, d.p90, 1)},
                                {"within_target_share", Fixed(raw, d.within_target_share, 4)}});
+  }
   respond(JsonResponse(200,
                      json::object{{"area", q.area},
                                   {"from_ms", q.from_ms},

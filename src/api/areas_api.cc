@@ -144,10 +144,11 @@ void Create(ApiContext& ctx, http::Request& req, const Caller& p, Respond respon
   a.population = patch->population.value_or(0);
   a.agencies = patch->agencies.value_or(std::vector<std::string>{});
   a.geometry = *patch->geometry;
-  if (!MayPlaceUnder(ctx, p, a.parent_code))
+  if (!MayPlaceUnder(ctx, p, a.parent_code)) {
     return respond(PermissionDenied(
         a.parent_code.empty() ? "only an all-areas admin may create a root area"
                               : "area '" + a.parent_code + "' is outside your admin grant"));
+  }
   ctx.areas.Create(std::move(a), p.user_id, [respond](Result<areas::Area> r) {
     if (!r.ok()) return respond(r.status());
     RawJson raw;

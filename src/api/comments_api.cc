@@ -256,12 +256,13 @@ void ListFlags(ApiContext& ctx, http::Request& req, const Caller& p, Respond res
     if (target && target->kind == community::FlagTarget::Kind::kComment) {
       auto c = ctx.comments->Get(target->id);
       if (!c.ok()) return respond(c.status());
-      if (*c)
+      if (*c) {
         o["comment"] = json::object{{"body", (*c)->body},
                                     {"author_id", who.PersonId((*c)->author_id, *about)},
                                     {"by_reporter", (*c)->author_id == about->report.reporter_id},
                                     {"hidden", (*c)->hidden},
                                     {"created_ms", (*c)->created_ms}};
+      }
     }
     out.push_back(std::move(o));
   }

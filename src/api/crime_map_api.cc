@@ -193,12 +193,13 @@ void Map(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) 
 
   crime::GridCounts counts = ctx.crime_index->Grid(*grid, q->filter);
   const size_t limit = format == "geojson" ? kMaxGeoJsonCells : kMaxCompactCells;
-  if (counts.cells.size() > limit)
+  if (counts.cells.size() > limit) {
     return respond(Unprocessable(
         std::to_string(counts.cells.size()) + " cells exceed the limit of " +
         std::to_string(limit) +
         (format == "geojson" ? " for GeoJSON: use format=compact, a larger cell or a smaller area"
                              : ": use a larger cell or a smaller area")));
+  }
 
   std::string body;
   body.reserve(64 + counts.cells.size() * (format == "geojson" ? 260 : 24));
@@ -416,11 +417,12 @@ void Hotspots(ApiContext& ctx, http::Request& req, const Caller& p, Respond resp
   if (!hs.ok()) return respond(hs.status());
   std::vector<crime::HotspotCell> cells = hs->Cells(all_cells);
   const size_t limit = format == "geojson" ? kMaxGeoJsonCells : kMaxCompactCells;
-  if (cells.size() > limit)
+  if (cells.size() > limit) {
     return respond(Unprocessable(std::to_string(cells.size()) + " cells exceed the limit of " +
                               std::to_string(limit) +
                               ": use cells=significant, format=compact, a larger cell or a "
                               "smaller area"));
+  }
 
   auto z_text = [](double z) {
     char buf[32];

@@ -372,13 +372,14 @@ void GetIncident(ApiContext& ctx, http::Request& req, const Caller& p, Respond r
   auto units = dispatch::AssignmentsOf(ctx.store, incident->id);
   if (!units.ok()) return respond(units.status());
   json::array assigned;
-  for (const dispatch::Assignment& a : *units)
+  for (const dispatch::Assignment& a : *units) {
     assigned.push_back(json::object{
         {"unit_id", a.unit_id},
         {"callsign", a.callsign},
         {"assigned_at", Mark(a.assigned_ms)},
         {"accepted_at", Mark(a.accepted_ms)},
         {"released_at", Mark(a.released_ms)}});
+  }
   ReplyIncident(ctx, p, 200, *incident, respond,
                 [&assigned](json::object& o) { o["units"] = std::move(assigned); });
 }
@@ -458,12 +459,13 @@ void GetDuplicates(ApiContext& ctx, http::Request& req, const Caller& p, Respond
   if (!dups.ok()) return respond(dups.status());
   RawJson raw;
   json::array out;
-  for (const dispatch::Duplicate& d : *dups)
+  for (const dispatch::Duplicate& d : *dups) {
     out.push_back(json::object{{"kind", d.kind},
                                {"id", d.id},
                                {"category", d.category},
                                {"distance_m", PlainNumber(raw, std::round(d.distance_m))},
                                {"created_at", FormatIsoTime(d.created_ms)}});
+  }
   const auto& o = ctx.incidents->options();
   respond(JsonResponse(200,
                      json::object{{"duplicates", std::move(out)},
@@ -485,13 +487,14 @@ void GetRecommendations(ApiContext& ctx, http::Request& req, const Caller& p, Re
       ctx.units->Recommend(n.lat, n.lon, n.agencies, *caps, static_cast<int>(k->value_or(5)));
   RawJson raw;
   json::array out;
-  for (const dispatch::Recommendation& r : ranked)
+  for (const dispatch::Recommendation& r : ranked) {
     out.push_back(json::object{{"unit_id", r.unit_id},
                                {"callsign", r.callsign},
                                {"agency", r.agency},
                                {"kind", r.kind},
                                {"distance_m", PlainNumber(raw, std::round(r.distance_m))},
                                {"eta_s", PlainNumber(raw, std::round(r.eta_s))}});
+  }
   respond(JsonResponse(200,
                      json::object{{"incident_id", n.id},
                                   {"agencies", Strings(n.agencies)},

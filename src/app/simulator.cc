@@ -366,7 +366,8 @@ const Category* Simulator::PickCategory(bool call) {
 
 Neighbour* Simulator::PickNeighbour(int64_t now) {
   for (int attempt = 0; attempt < 8 && !neighbours_.empty(); ++attempt) {
-    Neighbour& n = neighbours_[static_cast<size_t>(rng_.Uniform() * neighbours_.size())];
+    const double pick = rng_.Uniform() * static_cast<double>(neighbours_.size());
+    Neighbour& n = neighbours_[static_cast<size_t>(pick)];
     if (n.blocked_until_ms > now) continue;
     if (n.token.empty()) {
       const std::string password = "demo-vecino-2026";
