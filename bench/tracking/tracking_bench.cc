@@ -31,8 +31,8 @@
 // expected; the program prints the number of fixes Centinela acknowledged as stored
 // ("acknowledged_positions") for the caller to compare with the store (bench/tracking/run.sh).
 //
-// Own minimal HTTP/1.1 and RESP clients on blocking loopback sockets, one thread per
-// connection (they sleep between scheduled sends).
+// The project's HTTP client (src/http/client.h) and a minimal RESP client on blocking
+// loopback sockets, one thread per connection (they sleep between scheduled sends).
 //
 // usage: tracking_bench --port P --osmand-port P --login EMAIL --password PW [--redis-port P]
 //                       [--units 25000] [--duration 20] [--warmup 3] [--steady 30] ...
@@ -64,9 +64,12 @@
 #include <utility>
 #include <vector>
 
+#include "http/client.h"
+
 namespace {
 
 namespace json = boost::json;
+namespace http = centinela::http;
 using Clock = std::chrono::steady_clock;
 
 // City of Buenos Aires, bounding box.
@@ -219,35 +222,20 @@ class Conn {
   int fd_ = -1;
 };
 
-// ---- minimal HTTP/1.1 client (one keep-alive connection) -----------------------------------
+// ---- HTTP: the project's one client (src/http/client.h), one keep-alive connection ------
+
+// Answers longer than this are a failed request (a 1,000-fix batch takes well under it).
+constexpr std::chrono::seconds kHttpTimeout{60};
+
+http::Client ApiClient(const std::string& host, uint16_t port) {
+  return http::Client(host, port, kHttpTimeout);
+}
 
 // Sends a whole request; returns the status (0: transport error) and fills *body.
-int HttpSend(Conn& c, const std::string& request, std::string* body) {
-  if (!c.WriteAll(request)) return 0;
-  size_t header_end;
-  while ((header_end = c.buf.find("\r\n\r\n")) == std::string::npos)
-    if (!c.Fill()) return 0;
-  if (c.buf.size() < 12 || c.buf.compare(0, 5, "HTTP/") != 0) return 0;
-  const int status = std::atoi(c.buf.c_str() + 9);
-  size_t length = 0;
-  for (size_t pos = c.buf.find("\r\n"); pos < header_end;) {
-    const size_t next = c.buf.find("\r\n", pos + 2);
-    std::string_view line(c.buf.data() + pos + 2, next - pos - 2);
-    constexpr std::string_view kLen = "content-length:";
-    if (line.size() > kLen.size()) {
-      bool match = true;
-      for (size_t i = 0; i < kLen.size() && match; ++i)
-        match = std::tolower(static_cast<unsigned char>(line[i])) == kLen[i];
-      if (match) length = std::strtoull(std::string(line.substr(kLen.size())).c_str(), nullptr, 10);
-    }
-    pos = next;
-  }
-  const size_t total = header_end + 4 + length;
-  while (c.buf.size() < total)
-    if (!c.Fill()) return 0;
-  if (body) body->assign(c.buf, header_end + 4, length);
-  c.buf.erase(0, total);
-  return status;
+int HttpSend(http::Client& c, const std::string& request, std::string* body) {
+  http::ClientResult r = c.SendRaw(request);
+  if (body) *body = std::move(r.body);
+  return r.status;
 }
 
 std::string HttpRequest(std::string_view method, std::string_view target, std::string_view body,
@@ -476,8 +464,8 @@ class Bench {
 
   // -- setup through the API --
   bool Setup() {
-    Conn c;
-    if (!c.Connect(o_.host, o_.port)) return Fail("cannot connect to the API");
+    http::Client c = ApiClient(o_.host, o_.port);
+    if (!c.Connect()) return Fail("cannot connect to the API");
     std::string body;
     json::object login{{"login", o_.login}, {"password", o_.password}};
     int st = HttpSend(c, HttpRequest("POST", "/api/v1/auth/login", json::serialize(login)), &body);
@@ -509,8 +497,8 @@ class Bench {
     const auto t0 = Clock::now();
     std::atomic<size_t> next{0};
     Parallel(o_.setup_conns, [&](int) {
-      Conn h;
-      if (!h.Connect(o_.host, o_.port)) {
+      http::Client h = ApiClient(o_.host, o_.port);
+      if (!h.Connect()) {
         Fail("setup: connect");
         return;
       }
@@ -592,10 +580,10 @@ class Bench {
     const double gap_s = o_.period_s / static_cast<double>(n);
     std::atomic<int64_t> next_fix{0}, next_query{0};
     auto fix_worker = [&](int w) {
-      Conn api, osm, r;
+      Conn r;
+      http::Client api = ApiClient(o_.host, o_.port), osm = ApiClient(o_.host, o_.osmand_port);
       const bool connected =
-          redis ? r.Connect(o_.host, o_.redis_port)
-                : api.Connect(o_.host, o_.port) && osm.Connect(o_.host, o_.osmand_port);
+          redis ? r.Connect(o_.host, o_.redis_port) : api.Connect() && osm.Connect();
       if (!connected) {
         Fail("steady: connect");
         return;
@@ -651,8 +639,9 @@ class Bench {
     };
     // Bursts: every burst_every_s, burst_units units upload burst_fixes old fixes each.
     auto burst_worker = [&] {
-      Conn api, r;
-      if (!(redis ? r.Connect(o_.host, o_.redis_port) : api.Connect(o_.host, o_.port))) {
+      Conn r;
+      http::Client api = ApiClient(o_.host, o_.port);
+      if (!(redis ? r.Connect(o_.host, o_.redis_port) : api.Connect())) {
         Fail("burst: connect");
         return;
       }
@@ -700,8 +689,9 @@ class Bench {
     // Queries at query_rate per second on query_conns connections.
     const double query_gap_s = 1 / o_.query_rate;
     auto query_worker = [&](int w) {
-      Conn api, r;
-      if (!(redis ? r.Connect(o_.host, o_.redis_port) : api.Connect(o_.host, o_.port))) {
+      Conn r;
+      http::Client api = ApiClient(o_.host, o_.port);
+      if (!(redis ? r.Connect(o_.host, o_.redis_port) : api.Connect())) {
         Fail("query: connect");
         return;
       }
@@ -775,8 +765,8 @@ class Bench {
     const auto end = After(from, o_.duration_s);
     std::atomic<size_t> next{0};
     Parallel(o_.sat_conns, [&](int w) {
-      Conn h;
-      if (!h.Connect(o_.host, o_.port)) {
+      http::Client h = ApiClient(o_.host, o_.port);
+      if (!h.Connect()) {
         Fail("saturate: connect");
         return;
       }
@@ -824,8 +814,8 @@ class Bench {
     const auto end = After(from, o_.osmand_duration_s);
     std::atomic<size_t> next{0};
     Parallel(o_.osmand_conns, [&](int w) {
-      Conn h;
-      if (!h.Connect(o_.host, o_.osmand_port)) {
+      http::Client h = ApiClient(o_.host, o_.osmand_port);
+      if (!h.Connect()) {
         Fail("osmand: connect");
         return;
       }

@@ -8,6 +8,7 @@
 #include "analytics/response_source.h"
 #include "api/context.h"
 #include "api/json.h"
+#include "api/params.h"
 #include "api/route.h"
 
 #include <cmath>
@@ -24,21 +25,12 @@ const std::vector<auth::Role> kReaders = {auth::Role::kOperator, auth::Role::kRe
 // outside the caller's grants.
 Result<std::string> ReadableArea(ApiContext& ctx, const http::Request& req,
                                  const auth::Principal& p) {
-  std::string area = req.Query("area");
-  if (area.empty()) return InvalidArgument("'area' is required");
+  auto required = QueryRequired(req, "area");
+  if (!required.ok()) return required.status();
+  const std::string& area = *required;
   if (!ctx.areas.Get(area)) return NotFound("no area '" + area + "'");
-  if (!Covers(ctx, p, kReaders, area))
-    return PermissionDenied("your grants do not cover area '" + area + "'");
+  if (Status s = CoverArea(ctx, p, kReaders, area); !s.ok()) return s;
   return area;
-}
-
-// An optional time bound (YYYY-MM-DD or epoch ms); nullopt when absent.
-Result<std::optional<int64_t>> TimeParam(const http::Request& req, const std::string& name) {
-  const std::string text = req.Query(name);
-  if (text.empty()) return std::optional<int64_t>();
-  auto v = analytics::ParseTimeBound(text, name);
-  if (!v.ok()) return v.status();
-  return std::optional<int64_t>(*v);
 }
 
 // What every analytics route reads first (the route has checked the caller holds a reader
@@ -53,8 +45,8 @@ Result<Scope> ReadScope(ApiContext& ctx, const http::Request& req, const Caller&
                         bool window_required = false) {
   Status err;
   auto area = ReadableArea(ctx, req, p);
-  auto from = TimeParam(req, "from");
-  auto to = TimeParam(req, "to");
+  auto from = QueryTime(req, "from");
+  auto to = QueryTime(req, "to");
   for (const Status* e : {&area.status(), &from.status(), &to.status()})
     if (err.ok() && !e->ok()) err = *e;
   if (err.ok() && window_required && (!*from || !*to))
@@ -83,14 +75,11 @@ json::value Fixed(RawJson& raw, double v, int digits) {
   return raw.Add(buf);
 }
 
-Result<double> NumberParam(const http::Request& req, const std::string& name, double fallback) {
-  const std::string text = req.Query(name);
-  if (text.empty()) return fallback;
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  if (end != text.c_str() + text.size() || !std::isfinite(v))
-    return InvalidArgument("'" + name + "' must be a number");
-  return v;
+// A number parameter, `fallback` when not given.
+Result<double> NumberParam(const http::Request& req, std::string_view name, double fallback) {
+  auto v = QueryNumber(req, name);
+  if (!v.ok()) return v.status();
+  return v->value_or(fallback);
 }
 
 void DarkFigure(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
@@ -155,7 +144,7 @@ void ResponseTimes(ApiContext& ctx, http::Request& req, const Caller& p, Respond
   if (!rows.ok()) return respond(rows.status());
   RawJson raw;
   json::array out;
-  for (const analytics::DurationSummary& d : *rows)
+  for (const analytics::DurationSummary& d : *rows) {
     out.push_back(json::object{{"month", d.key[0]},
                                {"agency", d.key[1]},
                                {"priority", std::stoi(d.key[2])},
@@ -163,6 +152,7 @@ void ResponseTimes(ApiContext& ctx, http::Request& req, const Caller& p, Respond
                                {"p50_s", Fixed(raw, d.p50, 1)},
                                {"p90_s", Fixed(raw, d.p90, 1)},
                                {"within_target_share", Fixed(raw, d.within_target_share, 4)}});
+  }
   respond(JsonResponse(200,
                      json::object{{"area", q.area},
                                   {"from_ms", q.from_ms},

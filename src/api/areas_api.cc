@@ -4,6 +4,7 @@
 
 #include "api/context.h"
 #include "api/json.h"
+#include "api/params.h"
 #include "api/route.h"
 
 namespace centinela::api {
@@ -46,14 +47,19 @@ Result<areas::AreaPatch> ParsePatch(const json::object& o) {
 
 void List(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   std::optional<areas::Kind> kind;
-  if (std::string k = req.Query("kind"); !k.empty()) {
-    kind = areas::ParseKind(k);
-    if (!kind) return respond(InvalidArgument("unknown kind '" + k + "'"));
+  if (auto k = QueryText(req, "kind")) {
+    kind = areas::ParseKind(*k);
+    if (!kind) return respond(InvalidArgument("unknown kind '" + *k + "'"));
   }
+  // Presence counts here: `parent=` (empty) asks for the areas without a parent.
   std::optional<std::string> parent;
   if (req.query.count("parent")) parent = req.Query("parent");
+  auto format = QueryChoice(req, "format", {"json", "geojson"}, "json");
+  if (!format.ok()) return respond(format.status());
+  auto with_geometry = QueryBool(req, "geometry", false);
+  if (!with_geometry.ok()) return respond(with_geometry.status());
   std::vector<areas::Area> list = ctx.areas.List(kind, parent);
-  if (req.Query("format") == "geojson") {
+  if (*format == "geojson") {
     RawJson raw;
     json::array features;
     for (const areas::Area& a : list) features.push_back(AreaFeature(a, raw));
@@ -62,29 +68,22 @@ void List(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond)
     r.content_type = "application/geo+json";
     return respond(std::move(r));
   }
-  const bool with_geometry = req.Query("geometry", "false") == "true";
   RawJson raw;
   json::array out;
-  for (const areas::Area& a : list) out.push_back(AreaJson(a, with_geometry ? &raw : nullptr));
+  for (const areas::Area& a : list) out.push_back(AreaJson(a, *with_geometry ? &raw : nullptr));
   respond(JsonResponse(200, json::object{{"areas", std::move(out)}}, &raw));
 }
 
+// A required coordinate: 400 when absent or not a number, 422 beyond +-limit.
 Result<double> ParseCoordinate(const http::Request& req, const std::string& name, double limit) {
-  std::string text = req.Query(name);
-  if (text.empty()) return InvalidArgument("query parameter '" + name + "' is required");
-  size_t used = 0;
-  double v = 0;
-  try {
-    v = std::stod(text, &used);
-  } catch (...) {
-    used = 0;
-  }
-  if (used != text.size() || !std::isfinite(v))
-    return InvalidArgument("query parameter '" + name + "' must be a number");
-  if (std::fabs(v) > limit)
+  auto text = QueryRequired(req, name);
+  if (!text.ok()) return text.status();
+  auto v = ParseNumber(*text, name);
+  if (!v.ok()) return v.status();
+  if (std::fabs(*v) > limit)
     return Unprocessable("'" + name + "' is out of range [-" + std::to_string(static_cast<int>(limit)) + ", " +
                          std::to_string(static_cast<int>(limit)) + "]");
-  return v;
+  return *v;
 }
 
 void At(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
@@ -100,8 +99,10 @@ void At(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
 void Get(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   auto a = ctx.areas.Get(req.Param("code"));
   if (!a) return respond(NotFound("no area with code '" + req.Param("code") + "'"));
+  auto format = QueryChoice(req, "format", {"json", "geojson"}, "json");
+  if (!format.ok()) return respond(format.status());
   RawJson raw;
-  if (req.Query("format") == "geojson") {
+  if (*format == "geojson") {
     http::Response r = JsonResponse(200, AreaFeature(*a, raw), &raw);
     r.content_type = "application/geo+json";
     return respond(std::move(r));
@@ -143,10 +144,11 @@ void Create(ApiContext& ctx, http::Request& req, const Caller& p, Respond respon
   a.population = patch->population.value_or(0);
   a.agencies = patch->agencies.value_or(std::vector<std::string>{});
   a.geometry = *patch->geometry;
-  if (!MayPlaceUnder(ctx, p, a.parent_code))
+  if (!MayPlaceUnder(ctx, p, a.parent_code)) {
     return respond(PermissionDenied(
         a.parent_code.empty() ? "only an all-areas admin may create a root area"
                               : "area '" + a.parent_code + "' is outside your admin grant"));
+  }
   ctx.areas.Create(std::move(a), p.user_id, [respond](Result<areas::Area> r) {
     if (!r.ok()) return respond(r.status());
     RawJson raw;

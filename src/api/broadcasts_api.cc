@@ -10,6 +10,7 @@
 #include "api/context.h"
 #include "api/dispatch_json.h"
 #include "api/json.h"
+#include "api/params.h"
 #include "api/route.h"
 #include "dispatch/broadcasts.h"
 #include "tracking/osmand.h"
@@ -150,8 +151,9 @@ void SendBroadcast(ApiContext& ctx, http::Request& req, const Caller& p, Respond
 }
 
 void ListBroadcasts(ApiContext& ctx, http::Request& req, const Caller&, Respond respond) {
-  const bool all = req.Query("active") == "false";
-  auto list = ctx.broadcasts->List(100, !all, NowMs());
+  auto active_only = QueryBool(req, "active", true);
+  if (!active_only.ok()) return respond(active_only.status());
+  auto list = ctx.broadcasts->List(100, *active_only, NowMs());
   if (!list.ok()) return respond(list.status());
   RawJson raw;
   json::array out;

@@ -2,13 +2,13 @@
 // finds the report through ReportService::Get (community::Decide for the caller): a report
 // the caller may not see answers 404, exactly like an unknown one.
 #include <algorithm>
-#include <charconv>
 #include <memory>
 
 #include "api/attribution.h"
 #include "api/comments_json.h"
 #include "api/context.h"
 #include "api/json.h"
+#include "api/params.h"
 #include "api/route.h"
 #include "community/comments.h"
 #include "community/reports.h"
@@ -101,20 +101,13 @@ void AddComment(ApiContext& ctx, http::Request& req, const Caller& p, Respond re
 void ListComments(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   auto seen = SeeReport(ctx, p, req.Param("id"), respond);
   if (!seen) return;
-  int limit = community::kDefaultCommentPage;
-  if (auto it = req.query.find("limit"); it != req.query.end()) {
-    try {
-      limit = std::stoi(it->second);
-    } catch (const std::exception&) {
-      return respond(InvalidArgument("'limit' must be an integer"));
-    }
-    if (limit < 1 || limit > community::kMaxCommentPage)
-      return respond(InvalidArgument("'limit' must be 1 to 200"));
-  }
-  std::string cursor;
-  if (auto it = req.query.find("cursor"); it != req.query.end()) cursor = it->second;
+  auto limit = QueryInt(req, "limit", 1, community::kMaxCommentPage);
+  if (!limit.ok()) return respond(limit.status());
+  const std::string cursor = QueryText(req, "cursor").value_or("");
   Attribution who;
-  auto thread = CommentThreadJson(ctx, seen->viewer, seen->report, cursor, limit, who);
+  auto thread = CommentThreadJson(ctx, seen->viewer, seen->report, cursor,
+                                  static_cast<int>(limit->value_or(community::kDefaultCommentPage)),
+                                  who);
   if (!thread.ok()) return respond(thread.status());
   AnswerLogged(ctx, p.user_id, who, JsonResponse(200, *thread), std::move(respond));
 }
@@ -232,23 +225,17 @@ json::object FlagJson(const community::FlagSummary& f, const VisibleReport& abou
 // The people an entry names (the comment's author, who resolved it) are decided against the
 // flagged report as the caller sees it: the anonymous reporter's comment stays anonymous.
 void ListFlags(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
-  const std::string area = req.Query("area");
-  const std::string status = req.Query("status").empty() ? "open" : req.Query("status");
-  if (area.empty()) return respond(InvalidArgument("'area' is required"));
-  if (status != "open" && status != "resolved")
-    return respond(InvalidArgument("'status' must be open or resolved"));
-  if (!Covers(ctx, p, kModerators, area))
-    return respond(
-        http::Response::Error(PermissionDenied("your grants do not cover area '" + area + "'")));
-  int limit = community::kDefaultFlagPage;
-  if (std::string l = req.Query("limit"); !l.empty()) {
-    int v = 0;
-    auto [end, ec] = std::from_chars(l.data(), l.data() + l.size(), v);
-    if (ec != std::errc() || end != l.data() + l.size() || v < 1 || v > community::kMaxFlagPage)
-      return respond(InvalidArgument("'limit' must be 1 to 200"));
-    limit = v;
-  }
-  auto page = ctx.comments->ListFlags(area, status == "resolved", req.Query("cursor"), limit);
+  auto required = QueryRequired(req, "area");
+  if (!required.ok()) return respond(required.status());
+  const std::string& area = *required;
+  auto status = QueryChoice(req, "status", {"open", "resolved"}, "open");
+  if (!status.ok()) return respond(status.status());
+  if (Status s = CoverArea(ctx, p, kModerators, area); !s.ok()) return respond(s);
+  auto limit = QueryInt(req, "limit", 1, community::kMaxFlagPage);
+  if (!limit.ok()) return respond(limit.status());
+  auto page = ctx.comments->ListFlags(
+      area, *status == "resolved", QueryText(req, "cursor").value_or(""),
+      static_cast<int>(limit->value_or(community::kDefaultFlagPage)));
   if (!page.ok()) return respond(page.status());
   auto viewer = ctx.reports->ViewerFor(p);
   if (!viewer.ok()) return respond(viewer.status());
@@ -269,12 +256,13 @@ void ListFlags(ApiContext& ctx, http::Request& req, const Caller& p, Respond res
     if (target && target->kind == community::FlagTarget::Kind::kComment) {
       auto c = ctx.comments->Get(target->id);
       if (!c.ok()) return respond(c.status());
-      if (*c)
+      if (*c) {
         o["comment"] = json::object{{"body", (*c)->body},
                                     {"author_id", who.PersonId((*c)->author_id, *about)},
                                     {"by_reporter", (*c)->author_id == about->report.reporter_id},
                                     {"hidden", (*c)->hidden},
                                     {"created_ms", (*c)->created_ms}};
+      }
     }
     out.push_back(std::move(o));
   }

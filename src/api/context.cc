@@ -41,6 +41,12 @@ bool Covers(ApiContext& ctx, const auth::Principal& p, const std::vector<auth::R
   return grant != nullptr;
 }
 
+Status CoverArea(ApiContext& ctx, const auth::Principal& p, const std::vector<auth::Role>& roles,
+                 const std::string& code) {
+  if (Covers(ctx, p, roles, code)) return Status::Ok();
+  return PermissionDenied("your grants do not cover area '" + code + "'");
+}
+
 void AddAllRoutes(http::Router& r, ApiContext& ctx) {
   Install(r, ctx, ApiRoutes());
 }

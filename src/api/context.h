@@ -88,6 +88,10 @@ http::Response AuthErrorResponse(const Status& s);
 //! noted as used (for `centinela access review`).
 bool Covers(ApiContext& ctx, const auth::Principal& p, const std::vector<auth::Role>& roles,
             const std::string& code);
+//! Covers as a Status: OK, or PermissionDenied "your grants do not cover area 'code'" (the
+//! one refusal of a handler that checks an area it read from the request).
+Status CoverArea(ApiContext& ctx, const auth::Principal& p, const std::vector<auth::Role>& roles,
+                 const std::string& code);
 
 //! Every route of the API: installs the route table (api/route.h ApiRoutes()).
 void AddAllRoutes(http::Router& r, ApiContext& ctx);

@@ -8,6 +8,7 @@
 
 #include "api/context.h"
 #include "api/json.h"
+#include "api/params.h"
 #include "api/route.h"
 #include "common/clock.h"
 #include "crime/hotspot_grid.h"
@@ -30,49 +31,23 @@ constexpr size_t kMaxGeoJsonCells = 20'000;
 constexpr size_t kMaxCompactCells = 1'000'000;
 constexpr size_t kMaxListItems = 100;
 
-std::vector<std::string> SplitList(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t comma = s.find(',', start);
-    if (comma == std::string::npos) comma = s.size();
-    if (comma > start) out.push_back(s.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
-// "+HH:MM" / "-HH:MM" -> minutes east of UTC.
-Result<int> ParseUtcOffset(const std::string& s) {
-  if (s.empty() || s == "Z") return 0;
-  int h = 0, m = 0;
-  char sign = 0;
-  if (s.size() != 6 || (s[0] != '+' && s[0] != '-') || s[3] != ':' ||
-      std::sscanf(s.c_str(), "%c%2d:%2d", &sign, &h, &m) != 3 || h > 14 || m > 59)
-    return InvalidArgument("utc_offset must look like -04:00");
-  return (sign == '-' ? -1 : 1) * (h * 60 + m);
+// `utc_offset`: "+HH:MM" / "-HH:MM" (or "Z") -> minutes east of UTC; 0 when not given.
+Result<int> ParseUtcOffset(const http::Request& req) {
+  const std::string s = QueryText(req, "utc_offset").value_or("Z");
+  if (s == "Z") return 0;
+  const Status bad = InvalidArgument("utc_offset must look like -04:00");
+  if (s.size() != 6 || (s[0] != '+' && s[0] != '-') || s[3] != ':') return bad;
+  for (size_t i : {1, 2, 4, 5})
+    if (s[i] < '0' || s[i] > '9') return bad;
+  const int h = (s[1] - '0') * 10 + (s[2] - '0');
+  const int m = (s[4] - '0') * 10 + (s[5] - '0');
+  if (h > 14 || m > 59) return bad;
+  return (s[0] == '-' ? -1 : 1) * (h * 60 + m);
 }
 
 int64_t FloorDiv(int64_t a, int64_t b) {
   int64_t q = a / b;
   return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-// A time bound: "YYYY-MM-DD" (local midnight at utc_offset) or epoch milliseconds.
-Result<int64_t> ParseBound(const std::string& s, const char* name, int offset_min) {
-  if (!s.empty() && s.find_first_not_of("0123456789-") == std::string::npos && s.size() == 10 &&
-      s[4] == '-' && s[7] == '-') {
-    int y = 0, m = 0, d = 0;
-    if (std::sscanf(s.c_str(), "%4d-%2d-%2d", &y, &m, &d) == 3 && m >= 1 && m <= 12 && d >= 1 &&
-        d <= 31) {
-      int64_t days = DaysFromCivil(y, m, d);
-      if (CivilDate(days) == s) return days * kDayMs - int64_t{offset_min} * 60'000;
-    }
-    return InvalidArgument(std::string("'") + name + "' is not a valid date (YYYY-MM-DD)");
-  }
-  if (!s.empty() && s.size() <= 15 && s.find_first_not_of("0123456789") == std::string::npos)
-    return std::stoll(s);
-  return InvalidArgument(std::string("'") + name + "' must be YYYY-MM-DD or epoch milliseconds");
 }
 
 // Plain decimal (Boost.JSON would print coordinates in exponent form).
@@ -93,49 +68,38 @@ struct Parsed {
 // one is 404: an AreaQuery rule would answer 403 before either.
 Result<Parsed> ParseCommon(ApiContext& ctx, http::Request& req, const Caller& p) {
   Parsed out;
-  auto off = ParseUtcOffset(req.Query("utc_offset"));
+  auto off = ParseUtcOffset(req);
   if (!off.ok()) return off.status();
   out.offset_min = *off;
-  for (const char* name : {"from", "to"}) {
-    std::string v = req.Query(name);
-    if (v.empty()) continue;
-    auto t = ParseBound(v, name, out.offset_min);
-    if (!t.ok()) return t.status();
-    (std::string(name) == "from" ? out.filter.from_ms : out.filter.to_ms) = *t;
-  }
+  auto from = QueryTime(req, "from", out.offset_min);
+  if (!from.ok()) return from.status();
+  auto to = QueryTime(req, "to", out.offset_min);
+  if (!to.ok()) return to.status();
+  out.filter.from_ms = *from;
+  out.filter.to_ms = *to;
   if (out.filter.from_ms && out.filter.to_ms && *out.filter.from_ms >= *out.filter.to_ms)
     return InvalidArgument("'from' must be before 'to'");
-  out.filter.categories = SplitList(req.Query("categories"));
-  out.filter.families = SplitList(req.Query("families"));
-  if (out.filter.categories.size() > kMaxListItems || out.filter.families.size() > kMaxListItems)
-    return InvalidArgument("at most 100 categories and 100 families");
-  std::string source = req.Query("source", "both");
-  if (source == "both") {
-    out.filter.source = crime::SourceFilter::kBoth;
-  } else if (source == "formal") {
-    out.filter.source = crime::SourceFilter::kFormal;
-  } else if (source == "informal") {
-    out.filter.source = crime::SourceFilter::kInformal;
-  } else {
-    return InvalidArgument("'source' must be formal, informal or both");
-  }
+  auto categories = QueryList(req, "categories", kMaxListItems);
+  if (!categories.ok()) return categories.status();
+  out.filter.categories = *std::move(categories);
+  auto families = QueryList(req, "families", kMaxListItems);
+  if (!families.ok()) return families.status();
+  out.filter.families = *std::move(families);
+  auto source = QueryChoice(req, "source", {"formal", "informal", "both"}, "both");
+  if (!source.ok()) return source.status();
+  out.filter.source = *source == "formal"     ? crime::SourceFilter::kFormal
+                      : *source == "informal" ? crime::SourceFilter::kInformal
+                                              : crime::SourceFilter::kBoth;
   std::string area = req.Query("area");
   if (!area.empty()) {
     if (!ctx.areas.Get(area)) return NotFound("no area '" + area + "'");
-    if (!Covers(ctx, p, kReaders, area))
-      return PermissionDenied("your grants do not cover area '" + area + "'");
+    if (Status s = CoverArea(ctx, p, kReaders, area); !s.ok()) return s;
     out.area = area;
     out.filter.areas = std::vector<std::string>{area};
   } else {
     // No area asked: everything for grants over every area, else the areas granted.
-    bool all = false;
-    std::vector<std::string> granted;
-    for (const auth::Grant& g : p.grants) {
-      if (std::find(kReaders.begin(), kReaders.end(), g.role) == kReaders.end()) continue;
-      if (g.area_code == auth::kAllAreas) all = true;
-      granted.push_back(g.area_code);
-    }
-    if (!all) out.filter.areas = granted;
+    auth::AreaScope scope = auth::ScopeOf(p, kReaders);
+    if (!scope.all) out.filter.areas = std::move(scope.areas);
   }
   if (ctx.crime_feed) {
     Status s = ctx.crime_feed->Refresh();
@@ -155,15 +119,18 @@ struct GridSpec {
 
 Result<GridSpec> ParseGrid(ApiContext& ctx, http::Request& req, const Parsed& q) {
   GridSpec g;
-  if (std::string c = req.Query("cell"); !c.empty()) {
-    char* end = nullptr;
-    g.cell = std::strtod(c.c_str(), &end);
-    if (end == c.c_str() || *end != '\0')
-      return InvalidArgument("'cell' must be a number of metres");
-  }
-  if (std::string o = req.Query("origin"); !o.empty()) {
-    if (std::sscanf(o.c_str(), "%lf,%lf", &g.lat0, &g.lon0) != 2)
-      return InvalidArgument("'origin' must be lat,lon");
+  auto cell = QueryNumber(req, "cell");
+  if (!cell.ok()) return cell.status();
+  g.cell = cell->value_or(g.cell);
+  if (auto o = QueryText(req, "origin")) {
+    const size_t comma = o->find(',');
+    auto lat = ParseNumber(std::string_view(*o).substr(0, comma), "origin");
+    auto lon = comma == std::string::npos
+                   ? Result<double>(InvalidArgument(""))
+                   : ParseNumber(std::string_view(*o).substr(comma + 1), "origin");
+    if (!lat.ok() || !lon.ok()) return InvalidArgument("'origin' must be lat,lon");
+    g.lat0 = *lat;
+    g.lon0 = *lon;
   } else if (q.area) {
     auto area = ctx.areas.Get(*q.area);
     auto v = geo::ValidateGeometry(area->geometry);
@@ -217,21 +184,22 @@ void AppendCellPolygon(std::string& body, const geo::Grid& grid, int32_t ix, int
 void Map(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   auto q = ParseCommon(ctx, req, p);
   if (!q.ok()) return respond(q.status());
-  std::string format = req.Query("format", "geojson");
-  if (format != "geojson" && format != "compact")
-    return respond(InvalidArgument("'format' must be geojson or compact"));
+  auto format_param = QueryChoice(req, "format", {"geojson", "compact"}, "geojson");
+  if (!format_param.ok()) return respond(format_param.status());
+  const std::string format = *format_param;
   auto spec = ParseGrid(ctx, req, *q);
   if (!spec.ok()) return respond(spec.status());
   const geo::Grid* grid = &*spec->grid;
 
   crime::GridCounts counts = ctx.crime_index->Grid(*grid, q->filter);
   const size_t limit = format == "geojson" ? kMaxGeoJsonCells : kMaxCompactCells;
-  if (counts.cells.size() > limit)
+  if (counts.cells.size() > limit) {
     return respond(Unprocessable(
         std::to_string(counts.cells.size()) + " cells exceed the limit of " +
         std::to_string(limit) +
         (format == "geojson" ? " for GeoJSON: use format=compact, a larger cell or a smaller area"
                              : ": use a larger cell or a smaller area")));
+  }
 
   std::string body;
   body.reserve(64 + counts.cells.size() * (format == "geojson" ? 260 : 24));
@@ -337,15 +305,12 @@ void Matrix(ApiContext& ctx, http::Request& req, const Caller& p, Respond respon
 void Trends(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   auto q = ParseCommon(ctx, req, p);
   if (!q.ok()) return respond(q.status());
-  int days = 28, rolling_days = 365;
-  try {
-    if (std::string d = req.Query("days"); !d.empty()) days = std::stoi(d);
-    if (std::string d = req.Query("rolling_days"); !d.empty()) rolling_days = std::stoi(d);
-  } catch (...) {
-    return respond(InvalidArgument("'days' and 'rolling_days' must be integers"));
-  }
-  if (days < 1 || days > 366 || rolling_days < 1 || rolling_days > 1096)
-    return respond(InvalidArgument("'days' must be 1-366 and 'rolling_days' 1-1096"));
+  auto days_param = QueryInt(req, "days", 1, 366);
+  if (!days_param.ok()) return respond(days_param.status());
+  auto rolling_param = QueryInt(req, "rolling_days", 1, 1096);
+  if (!rolling_param.ok()) return respond(rolling_param.status());
+  const int days = static_cast<int>(days_param->value_or(28));
+  const int rolling_days = static_cast<int>(rolling_param->value_or(365));
   // The period ends at `to` (exclusive; a date is that local midnight); default: the end of
   // today. It is counted in whole local days, so `to` is rounded up to a day boundary.
   const int64_t offset = int64_t{q->offset_min} * 60'000;
@@ -401,24 +366,22 @@ void Trends(ApiContext& ctx, http::Request& req, const Caller& p, Respond respon
 void Hotspots(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
   auto q = ParseCommon(ctx, req, p);
   if (!q.ok()) return respond(q.status());
-  std::string format = req.Query("format", "geojson");
-  if (format != "geojson" && format != "compact")
-    return respond(InvalidArgument("'format' must be geojson or compact"));
-  std::string which = req.Query("cells", "significant");
-  if (which != "significant" && which != "all")
-    return respond(InvalidArgument("'cells' must be significant or all"));
+  auto format_param = QueryChoice(req, "format", {"geojson", "compact"}, "geojson");
+  if (!format_param.ok()) return respond(format_param.status());
+  const std::string format = *format_param;
+  auto which = QueryChoice(req, "cells", {"significant", "all"}, "significant");
+  if (!which.ok()) return respond(which.status());
+  const bool all_cells = *which == "all";
   crime::HotspotOptions options;
-  if (std::string b = req.Query("band_m"); !b.empty()) {
-    char* end = nullptr;
-    options.band_m = std::strtod(b.c_str(), &end);
-    if (end == b.c_str() || *end != '\0' || !std::isfinite(options.band_m) || options.band_m <= 0)
-      return respond(InvalidArgument("'band_m' must be a positive number of metres"));
+  auto band = QueryNumber(req, "band_m");
+  if (!band.ok()) return respond(band.status());
+  if (*band) {
+    if (**band <= 0) return respond(InvalidArgument("'band_m' must be a positive number of metres"));
+    options.band_m = **band;
   }
-  if (std::string f = req.Query("fdr", "true"); f == "false" || f == "0") {
-    options.fdr = false;
-  } else if (f != "true" && f != "1") {
-    return respond(InvalidArgument("'fdr' must be true or false"));
-  }
+  auto fdr = QueryBool(req, "fdr", true);
+  if (!fdr.ok()) return respond(fdr.status());
+  options.fdr = *fdr;
   auto spec = ParseGrid(ctx, req, *q);
   if (!spec.ok()) return respond(spec.status());
   const geo::Grid& grid = *spec->grid;
@@ -452,13 +415,14 @@ void Hotspots(ApiContext& ctx, http::Request& req, const Caller& p, Respond resp
   if (!study.ok()) return respond(study.status());
   auto hs = crime::GridHotspots(grid, counts, *study, options);
   if (!hs.ok()) return respond(hs.status());
-  std::vector<crime::HotspotCell> cells = hs->Cells(which == "all");
+  std::vector<crime::HotspotCell> cells = hs->Cells(all_cells);
   const size_t limit = format == "geojson" ? kMaxGeoJsonCells : kMaxCompactCells;
-  if (cells.size() > limit)
+  if (cells.size() > limit) {
     return respond(Unprocessable(std::to_string(cells.size()) + " cells exceed the limit of " +
                               std::to_string(limit) +
                               ": use cells=significant, format=compact, a larger cell or a "
                               "smaller area"));
+  }
 
   auto z_text = [](double z) {
     char buf[32];

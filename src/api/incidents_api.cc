@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <memory>
 
@@ -14,6 +13,7 @@
 #include "api/context.h"
 #include "api/dispatch_json.h"
 #include "api/json.h"
+#include "api/params.h"
 #include "api/route.h"
 #include "community/reports.h"
 #include "dispatch/incidents.h"
@@ -42,19 +42,6 @@ bool CoversAny(ApiContext& ctx, const auth::Principal& p, const std::vector<auth
   if (areas.empty()) return auth::Authorize(p, roles, {std::string(auth::kAllAreas)});
   return std::any_of(areas.begin(), areas.end(),
                      [&](const std::string& a) { return Covers(ctx, p, roles, a); });
-}
-
-std::vector<std::string> ScopeAreas(const auth::Principal& p,
-                                    const std::vector<auth::Role>& roles, bool* all) {
-  std::vector<std::string> out;
-  *all = false;
-  for (const auth::Grant& g : p.grants) {
-    if (std::find(roles.begin(), roles.end(), g.role) == roles.end() || g.area_code.empty())
-      continue;
-    if (g.area_code == auth::kAllAreas) *all = true;
-    out.push_back(g.area_code);
-  }
-  return out;
 }
 
 json::object StepJson(const dispatch::Step& s) {
@@ -335,30 +322,26 @@ void ListMine(ApiContext& ctx, http::Request& req, const Caller& p, Respond resp
 }
 
 void ListIncidents(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
-  if (std::string assigned = req.Query("assigned"); !assigned.empty()) {
-    if (assigned != "mine")
-      return respond(InvalidArgument("'assigned' takes only 'mine'"));
-    return ListMine(ctx, req, p, std::move(respond));
-  }
+  auto assigned = QueryChoice(req, "assigned", {"mine"}, "");
+  if (!assigned.ok()) return respond(assigned.status());
+  if (*assigned == "mine") return ListMine(ctx, req, p, std::move(respond));
   // The route serves any signed-in account (for ?assigned=mine); the whole list is the
   // control room's.
   if (!auth::HoldsAny(p, ControlRoomRoles()))
     return respond(PermissionDenied("this action needs the role: operator, admin"));
   dispatch::IncidentFilter f;
-  f.scope_areas = ScopeAreas(p, ControlRoomRoles(), &f.all_areas);
+  auth::AreaScope scope = auth::ScopeOf(p, ControlRoomRoles());
+  f.all_areas = scope.all;
+  f.scope_areas = std::move(scope.areas);
   f.status = req.Query("status");
   if (!f.status.empty() && !dispatch::ParseStatus(f.status))
     return respond(InvalidArgument("unknown 'status'"));
   f.area = req.Query("area");
-  if (std::string l = req.Query("limit"); !l.empty()) {
-    int v = 0;
-    auto [ptr, ec] = std::from_chars(l.data(), l.data() + l.size(), v);
-    if (ec != std::errc() || ptr != l.data() + l.size() || v < 1 || v > dispatch::kMaxIncidentPage)
-      return respond(InvalidArgument("'limit' must be 1 to 200"));
-    f.limit = v;
-  }
-  if (std::string c = req.Query("cursor"); !c.empty()) {
-    f.before = community::DecodeCursor(c);
+  auto limit = QueryInt(req, "limit", 1, dispatch::kMaxIncidentPage);
+  if (!limit.ok()) return respond(limit.status());
+  if (*limit) f.limit = static_cast<int>(**limit);
+  if (auto c = QueryText(req, "cursor")) {
+    f.before = community::DecodeCursor(*c);
     if (!f.before) return respond(InvalidArgument("bad 'cursor'"));
   }
   auto list = ctx.incidents->List(f);
@@ -389,13 +372,14 @@ void GetIncident(ApiContext& ctx, http::Request& req, const Caller& p, Respond r
   auto units = dispatch::AssignmentsOf(ctx.store, incident->id);
   if (!units.ok()) return respond(units.status());
   json::array assigned;
-  for (const dispatch::Assignment& a : *units)
+  for (const dispatch::Assignment& a : *units) {
     assigned.push_back(json::object{
         {"unit_id", a.unit_id},
         {"callsign", a.callsign},
         {"assigned_at", Mark(a.assigned_ms)},
         {"accepted_at", Mark(a.accepted_ms)},
         {"released_at", Mark(a.released_ms)}});
+  }
   ReplyIncident(ctx, p, 200, *incident, respond,
                 [&assigned](json::object& o) { o["units"] = std::move(assigned); });
 }
@@ -475,12 +459,13 @@ void GetDuplicates(ApiContext& ctx, http::Request& req, const Caller& p, Respond
   if (!dups.ok()) return respond(dups.status());
   RawJson raw;
   json::array out;
-  for (const dispatch::Duplicate& d : *dups)
+  for (const dispatch::Duplicate& d : *dups) {
     out.push_back(json::object{{"kind", d.kind},
                                {"id", d.id},
                                {"category", d.category},
                                {"distance_m", PlainNumber(raw, std::round(d.distance_m))},
                                {"created_at", FormatIsoTime(d.created_ms)}});
+  }
   const auto& o = ctx.incidents->options();
   respond(JsonResponse(200,
                      json::object{{"duplicates", std::move(out)},
@@ -493,34 +478,23 @@ void GetRecommendations(ApiContext& ctx, http::Request& req, const Caller& p, Re
   auto incident = CoveredIncident(ctx, req, p);
   if (!incident.ok()) return respond(incident.status());
   if (!ctx.units) return respond(Unavailable("units are not enabled"));
-  int k = 5;
-  if (std::string ks = req.Query("k"); !ks.empty()) {
-    auto [ptr, ec] = std::from_chars(ks.data(), ks.data() + ks.size(), k);
-    if (ec != std::errc() || ptr != ks.data() + ks.size() || k < 1 ||
-        k > dispatch::kMaxRecommendations)
-      return respond(InvalidArgument("'k' must be 1 to 50"));
-  }
-  std::vector<std::string> caps;
-  std::string c = req.Query("capabilities");
-  for (size_t start = 0; start < c.size();) {
-    size_t end = c.find(',', start);
-    if (end == std::string::npos) end = c.size();
-    if (end > start) caps.push_back(c.substr(start, end - start));
-    start = end + 1;
-  }
-  if (caps.size() > dispatch::kMaxCapabilities)
-    return respond(InvalidArgument("at most 20 capabilities"));
+  auto k = QueryInt(req, "k", 1, dispatch::kMaxRecommendations);
+  if (!k.ok()) return respond(k.status());
+  auto caps = QueryList(req, "capabilities", dispatch::kMaxCapabilities);
+  if (!caps.ok()) return respond(caps.status());
   const Incident& n = *incident;
-  auto ranked = ctx.units->Recommend(n.lat, n.lon, n.agencies, caps, k);
+  auto ranked =
+      ctx.units->Recommend(n.lat, n.lon, n.agencies, *caps, static_cast<int>(k->value_or(5)));
   RawJson raw;
   json::array out;
-  for (const dispatch::Recommendation& r : ranked)
+  for (const dispatch::Recommendation& r : ranked) {
     out.push_back(json::object{{"unit_id", r.unit_id},
                                {"callsign", r.callsign},
                                {"agency", r.agency},
                                {"kind", r.kind},
                                {"distance_m", PlainNumber(raw, std::round(r.distance_m))},
                                {"eta_s", PlainNumber(raw, std::round(r.eta_s))}});
+  }
   respond(JsonResponse(200,
                      json::object{{"incident_id", n.id},
                                   {"agencies", Strings(n.agencies)},

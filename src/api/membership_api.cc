@@ -9,6 +9,7 @@
 #include "analytics/adoption_source.h"
 #include "api/context.h"
 #include "api/json.h"
+#include "api/params.h"
 #include "api/route.h"
 #include "community/membership.h"
 
@@ -79,16 +80,13 @@ void ListMine(ApiContext& ctx, http::Request& req, const Caller& p, Respond resp
 }
 
 void ListForStaff(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
-  const std::string area = req.Query("area");
-  const std::string status = req.Query("status");
-  if (area.empty()) return respond(InvalidArgument("'area' is required"));
-  if (!status.empty() && status != "pending" && status != "approved" && status != "rejected" &&
-      status != "left")
-    return respond(
-        InvalidArgument("'status' must be pending, approved, rejected or left"));
-  if (!Covers(ctx, p, kDeciders, area))
-    return respond(
-        PermissionDenied("your grants do not cover area '" + area + "'"));
+  auto required = QueryRequired(req, "area");
+  if (!required.ok()) return respond(required.status());
+  const std::string& area = *required;
+  auto status_param = QueryChoice(req, "status", {"pending", "approved", "rejected", "left"}, "");
+  if (!status_param.ok()) return respond(status_param.status());
+  const std::string& status = *status_param;
+  if (Status s = CoverArea(ctx, p, kDeciders, area); !s.ok()) return respond(s);
   auto list = ctx.memberships->List(area, status);
   if (!list.ok()) return respond(list.status());
   json::array out;
@@ -113,9 +111,8 @@ void DecideMembership(ApiContext& ctx, http::Request& req, const Caller& p, Resp
   auto found = ctx.memberships->Get(id);
   if (!found.ok()) return respond(found.status());
   if (!*found) return respond(NotFound("no membership '" + id + "'"));
-  if (!Covers(ctx, p, kDeciders, (*found)->area_code))
-    return respond(PermissionDenied(
-        "your grants do not cover area '" + (*found)->area_code + "'"));
+  if (Status s = CoverArea(ctx, p, kDeciders, (*found)->area_code); !s.ok())
+    return respond(s);
   ctx.memberships->Decide(id, p.user_id, approve, reason, AnswerWith(200, std::move(respond)));
 }
 

@@ -5,13 +5,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <memory>
 
 #include "api/context.h"
 #include "api/dispatch_json.h"
 #include "api/json.h"
+#include "api/params.h"
 #include "api/route.h"
 #include "dispatch/units.h"
 #include "http/server_internal.h"
@@ -109,13 +109,12 @@ void PostDevice(ApiContext& ctx, http::Request& req, const Caller& p, Respond re
       });
 }
 
+// A trail bound: epoch milliseconds or ISO-8601 (what the OsmAnd listener takes).
 Result<int64_t> TimeParam(const http::Request& req, const char* name, int64_t fallback) {
-  std::string v = req.Query(name);
-  if (v.empty()) return fallback;
-  int64_t ms = 0;
-  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), ms);
-  if (ec == std::errc() && ptr == v.data() + v.size()) return ms;
-  if (auto t = tracking::ParseOsmAndTime(v)) return *t;
+  auto v = QueryText(req, name);
+  if (!v) return fallback;
+  if (auto ms = ParseInt(*v, name); ms.ok()) return *ms;
+  if (auto t = tracking::ParseOsmAndTime(*v)) return *t;
   return InvalidArgument(std::string("'") + name + "' is ISO-8601 or milliseconds");
 }
 
@@ -157,13 +156,10 @@ void GetTrail(ApiContext& ctx, http::Request& req, const Caller& p, Respond resp
 // among the units whose home area the caller's control-room grant covers. available=true
 // (the default) keeps units in status "available"; false takes any status.
 Result<double> CoordParam(const http::Request& req, const char* name, double limit) {
-  const std::string v = req.Query(name);
-  double x = 0;
-  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
-  if (v.empty() || ec != std::errc() || ptr != v.data() + v.size() || !std::isfinite(x) ||
-      std::fabs(x) > limit)
+  auto x = QueryNumber(req, name);
+  if (!x.ok() || !*x || std::fabs(**x) > limit)
     return InvalidArgument(fmt::format("'{}' must be a number in [-{}, {}]", name, limit, limit));
-  return x;
+  return **x;
 }
 
 void GetNearestUnits(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
@@ -171,19 +167,12 @@ void GetNearestUnits(ApiContext& ctx, http::Request& req, const Caller& p, Respo
   if (!lat.ok()) return respond(lat.status());
   auto lon = CoordParam(req, "lon", 180);
   if (!lon.ok()) return respond(lon.status());
-  int k = 5;
-  if (std::string ks = req.Query("k"); !ks.empty()) {
-    auto [ptr, ec] = std::from_chars(ks.data(), ks.data() + ks.size(), k);
-    if (ec != std::errc() || ptr != ks.data() + ks.size() || k < 1 ||
-        k > dispatch::kMaxRecommendations)
-      return respond(InvalidArgument("'k' must be 1 to 50"));
-  }
-  bool available_only = true;
-  if (std::string a = req.Query("available"); !a.empty()) {
-    if (a != "true" && a != "false")
-      return respond(InvalidArgument("'available' is true or false"));
-    available_only = a == "true";
-  }
+  auto k_param = QueryInt(req, "k", 1, dispatch::kMaxRecommendations);
+  if (!k_param.ok()) return respond(k_param.status());
+  const int k = static_cast<int>(k_param->value_or(5));
+  auto available = QueryBool(req, "available", true);
+  if (!available.ok()) return respond(available.status());
+  const bool available_only = *available;
   const std::string agency = req.Query("agency");
   const tracking::PositionIndex& index = ctx.units->positions();
   const int64_t now = ctx.positions->NowMs();

@@ -3,13 +3,16 @@
 // reporter, invisible rows dropped, 404 for what the caller may not see).
 #include <fmt/format.h>
 
+#include <array>
 #include <cmath>
+#include <limits>
 
 #include "api/attribution.h"
 #include "api/comments_json.h"
 #include "api/context.h"
 #include "api/dispatch_json.h"
 #include "api/json.h"
+#include "api/params.h"
 #include "api/route.h"
 #include "common/hash.h"
 #include "community/comments.h"
@@ -275,53 +278,16 @@ void CreateReport(ApiContext& ctx, http::Request& req, const Caller& p, Respond 
       });
 }
 
-Result<double> ParseNumber(const std::string& text, const std::string& name) {
-  size_t used = 0;
-  double v = 0;
-  try {
-    v = std::stod(text, &used);
-  } catch (...) {
-    used = 0;
-  }
-  if (text.empty() || used != text.size() || !std::isfinite(v))
-    return InvalidArgument("'" + name + "' must be a number");
-  return v;
-}
-
-Result<int64_t> ParseInt(const std::string& text, const std::string& name) {
-  size_t used = 0;
-  int64_t v = 0;
-  try {
-    v = std::stoll(text, &used);
-  } catch (...) {
-    used = 0;
-  }
-  if (text.empty() || used != text.size())
-    return InvalidArgument("'" + name + "' must be an integer");
-  return v;
-}
-
-std::vector<std::string> SplitComma(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t end = s.find(',', start);
-    if (end == std::string::npos) end = s.size();
-    if (end > start) out.push_back(s.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
 Result<community::ListQuery> ParseListQuery(const http::Request& req) {
   community::ListQuery q;
-  q.area = req.Query("area");
-  if (std::string b = req.Query("bbox"); !b.empty()) {
-    auto parts = SplitComma(b);
-    if (parts.size() != 4) return InvalidArgument("'bbox' is minLon,minLat,maxLon,maxLat");
+  q.area = QueryText(req, "area").value_or("");
+  auto parts = QueryList(req, "bbox", 4);
+  if (!parts.ok() || (!parts->empty() && parts->size() != 4))
+    return InvalidArgument("'bbox' is minLon,minLat,maxLon,maxLat");
+  if (!parts->empty()) {
     std::array<double, 4> box{};
     for (size_t i = 0; i < 4; ++i) {
-      auto v = ParseNumber(parts[i], "bbox");
+      auto v = ParseNumber((*parts)[i], "bbox");
       if (!v.ok()) return v.status();
       box[i] = *v;
     }
@@ -329,27 +295,23 @@ Result<community::ListQuery> ParseListQuery(const http::Request& req) {
       return InvalidArgument("'bbox' min must not exceed max");
     q.bbox = box;
   }
-  if (std::string f = req.Query("from"); !f.empty()) {
-    auto v = ParseInt(f, "from");
-    if (!v.ok()) return v.status();
-    q.from_ms = *v;
-  }
-  if (std::string t = req.Query("to"); !t.empty()) {
-    auto v = ParseInt(t, "to");
-    if (!v.ok()) return v.status();
-    q.to_ms = *v;
-  }
-  q.categories = SplitComma(req.Query("category"));
-  if (q.categories.size() > 50) return InvalidArgument("at most 50 categories");
-  q.status = req.Query("status");
-  if (std::string l = req.Query("limit"); !l.empty()) {
-    auto v = ParseInt(l, "limit");
-    if (!v.ok()) return v.status();
-    if (*v < 1 || *v > community::kMaxPageSize) return InvalidArgument("'limit' must be 1 to 200");
-    q.limit = static_cast<int>(*v);
-  }
-  if (std::string c = req.Query("cursor"); !c.empty()) {
-    q.cursor = community::DecodeCursor(c);
+  // Epoch milliseconds, any integer.
+  constexpr int64_t kAny = std::numeric_limits<int64_t>::max();
+  auto from = QueryInt(req, "from", -kAny, kAny);
+  if (!from.ok()) return from.status();
+  if (*from) q.from_ms = **from;
+  auto to = QueryInt(req, "to", -kAny, kAny);
+  if (!to.ok()) return to.status();
+  if (*to) q.to_ms = **to;
+  auto categories = QueryList(req, "category", 50);
+  if (!categories.ok()) return categories.status();
+  q.categories = *std::move(categories);
+  q.status = QueryText(req, "status").value_or("");
+  auto limit = QueryInt(req, "limit", 1, community::kMaxPageSize);
+  if (!limit.ok()) return limit.status();
+  if (*limit) q.limit = static_cast<int>(**limit);
+  if (auto c = QueryText(req, "cursor")) {
+    q.cursor = community::DecodeCursor(*c);
     if (!q.cursor) return InvalidArgument("'cursor' is not a cursor this server gave");
   }
   return q;

@@ -1,7 +1,11 @@
 // /api/v1/users: staff accounts and their area-scoped grants, managed by admins.
 // An admin may only create or grant roles over areas its own admin grant covers.
+#include <algorithm>
+#include <limits>
+
 #include "api/context.h"
 #include "api/json.h"
+#include "api/params.h"
 #include "api/route.h"
 
 namespace centinela::api {
@@ -43,13 +47,14 @@ bool MayGrant(ApiContext& ctx, const auth::Principal& admin, const auth::Grant& 
 }
 
 void ListUsers(ApiContext& ctx, http::Request& req, const Caller& p, Respond respond) {
-  int limit = 100, offset = 0;
-  try {
-    limit = std::clamp(std::stoi(req.Query("limit", "100")), 1, 500);
-    offset = std::max(0, std::stoi(req.Query("offset", "0")));
-  } catch (...) {
-    return respond(InvalidArgument("limit and offset must be integers"));
-  }
+  // Out-of-range values are clamped, not refused: a page of at most 500 from offset >= 0.
+  constexpr int64_t kIntMax = std::numeric_limits<int>::max();
+  auto limit_param = QueryInt(req, "limit", -kIntMax, kIntMax);
+  if (!limit_param.ok()) return respond(limit_param.status());
+  auto offset_param = QueryInt(req, "offset", -kIntMax, kIntMax);
+  if (!offset_param.ok()) return respond(offset_param.status());
+  const int limit = static_cast<int>(std::clamp<int64_t>(limit_param->value_or(100), 1, 500));
+  const int offset = static_cast<int>(std::max<int64_t>(0, offset_param->value_or(0)));
   std::string q = req.Query("q");
   if (q.size() > 100)
     return respond(InvalidArgument("'q' is at most 100 bytes"));

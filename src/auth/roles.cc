@@ -187,4 +187,14 @@ bool HoldsAny(const Principal& p, const std::vector<Role>& roles) {
                      [&roles](const Grant& g) { return Wanted(roles, g.role); });
 }
 
+AreaScope ScopeOf(const Principal& p, const std::vector<Role>& roles) {
+  AreaScope out;
+  for (const Grant& g : p.grants) {
+    if (!Wanted(roles, g.role) || g.area_code.empty()) continue;
+    if (g.area_code == kAllAreas) out.all = true;
+    out.areas.push_back(g.area_code);
+  }
+  return out;
+}
+
 }  // namespace centinela::auth

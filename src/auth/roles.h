@@ -130,4 +130,16 @@ const Grant* CoveringGrant(const Principal& p, const std::vector<Role>& roles,
 //! filtered by scope). Pure.
 bool HoldsAny(const Principal& p, const std::vector<Role>& roles);
 
+//! Where `p` may read through `roles`, for listings narrowed by scope: every area (`all`)
+//! when one such grant is on kAllAreas, else the areas of those grants (each covering its
+//! descendants), in grant order. Grants of other roles and grants without an area (a
+//! neighbour's) count for nothing.
+struct AreaScope {
+  bool all = false;
+  std::vector<std::string> areas;  //!< also lists kAllAreas when `all`
+  bool operator==(const AreaScope&) const = default;
+};
+//! The one derivation of an AreaScope from grants. Pure.
+AreaScope ScopeOf(const Principal& p, const std::vector<Role>& roles);
+
 }  // namespace centinela::auth

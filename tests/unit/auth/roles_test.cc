@@ -89,6 +89,23 @@ TEST(RolesTest, HoldsAny) {
 namespace centinela::auth {
 namespace {
 
+TEST(RolesTest, ScopeOfKeepsTheAreasOfTheWantedRoles) {
+  const std::vector<Role> control = {Role::kOperator, Role::kAdmin};
+  struct Case {
+    std::vector<Grant> grants;
+    AreaScope want;
+  };
+  const Case cases[] = {
+      {{}, {false, {}}},
+      {{{Role::kNeighbour, ""}}, {false, {}}},
+      {{{Role::kOperator, "13130"}, {Role::kAnalyst, "13131"}}, {false, {"13130"}}},
+      {{{Role::kOperator, "13130"}, {Role::kAdmin, "SUR"}}, {false, {"13130", "SUR"}}},
+      {{{Role::kAdmin, "*"}, {Role::kOperator, "13130"}}, {true, {"*", "13130"}}},
+      {{{Role::kAnalyst, "*"}}, {false, {}}},
+  };
+  for (const Case& c : cases) EXPECT_EQ(ScopeOf(WithGrants(c.grants), control), c.want);
+}
+
 TEST(RoleTableTest, EveryRoleHasOneRowInOrder) {
   const std::vector<Role> all = {Role::kNeighbour, Role::kOperator, Role::kResponder,
                                  Role::kAnalyst, Role::kAdmin, Role::kDeanonymise};

@@ -1,4 +1,4 @@
-#include "support/http_client.h"
+#include "http/client.h"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -17,7 +17,7 @@
 #include <cctype>
 #include <optional>
 
-namespace centinela::test {
+namespace centinela::http {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -33,13 +33,13 @@ std::string Lower(std::string_view s) {
 }
 }  // namespace
 
-std::string HttpResult::Header(std::string_view name) const {
+std::string ClientResult::Header(std::string_view name) const {
   for (const auto& [k, v] : headers)
     if (beast::iequals(k, name)) return v;
   return {};
 }
 
-struct HttpClient::Impl {
+struct Client::Impl {
   std::string host;
   uint16_t port;
   std::chrono::milliseconds timeout;
@@ -83,8 +83,8 @@ struct HttpClient::Impl {
 
   // Writes `bytes` (unless empty) while reading one response. Returns the result and
   // whether anything at all was received (for the retry decision).
-  HttpResult Exchange(std::string_view bytes, bool head, bool* received_any) {
-    HttpResult out;
+  ClientResult Exchange(std::string_view bytes, bool head, bool* received_any) {
+    ClientResult out;
     if (!stream) {
       std::string err;
       if (!Connect(&err)) {
@@ -136,16 +136,20 @@ struct HttpClient::Impl {
   }
 };
 
-HttpClient::HttpClient(std::string host, uint16_t port, std::chrono::milliseconds timeout)
+Client::Client(std::string host, uint16_t port, std::chrono::milliseconds timeout)
     : impl_(std::make_unique<Impl>()) {
   impl_->host = std::move(host);
   impl_->port = port;
   impl_->timeout = timeout;
 }
 
-HttpClient::~HttpClient() { impl_->Close(); }
+Client::~Client() {
+  if (impl_) impl_->Close();
+}
+Client::Client(Client&&) noexcept = default;
+Client& Client::operator=(Client&&) noexcept = default;
 
-HttpResult HttpClient::Request(std::string_view method, std::string_view target,
+ClientResult Client::Request(std::string_view method, std::string_view target,
                                std::string_view body, const HeaderList& headers) {
   bool has_type = false, has_host = false;
   std::string req;
@@ -165,7 +169,7 @@ HttpResult HttpClient::Request(std::string_view method, std::string_view target,
   const bool head = method == "HEAD";
   const bool reused = impl_->stream.has_value();
   bool received_any = false;
-  HttpResult r = impl_->Exchange(req, head, &received_any);
+  ClientResult r = impl_->Exchange(req, head, &received_any);
   if (r.status == 0 && reused && !received_any) {
     impl_->Close();
     r = impl_->Exchange(req, head, nullptr);
@@ -173,20 +177,20 @@ HttpResult HttpClient::Request(std::string_view method, std::string_view target,
   return r;
 }
 
-HttpResult HttpClient::SendRaw(std::string_view bytes) {
+ClientResult Client::SendRaw(std::string_view bytes) {
   return impl_->Exchange(bytes, false, nullptr);
 }
 
-HttpResult HttpClient::ReadResponse() {
+ClientResult Client::ReadResponse() {
   if (!impl_->stream) {
-    HttpResult r;
+    ClientResult r;
     r.error = "not connected";
     return r;
   }
   return impl_->Exchange({}, false, nullptr);
 }
 
-bool HttpClient::WaitForClose(std::chrono::milliseconds wait) {
+bool Client::WaitForClose(std::chrono::milliseconds wait) {
   if (!impl_->stream) return true;
   if (impl_->buffer.size() > 0) return false;  // unread response bytes
   error_code ec;
@@ -205,9 +209,9 @@ bool HttpClient::WaitForClose(std::chrono::milliseconds wait) {
   return closed;
 }
 
-bool HttpClient::Connect(std::string* error) { return impl_->Connect(error); }
-void HttpClient::Close() { impl_->Close(); }
-bool HttpClient::connected() const { return impl_->stream.has_value(); }
-int HttpClient::connects() const { return impl_->connects; }
+bool Client::Connect(std::string* error) { return impl_->Connect(error); }
+void Client::Close() { impl_->Close(); }
+bool Client::connected() const { return impl_->stream.has_value(); }
+int Client::connects() const { return impl_->connects; }
 
-}  // namespace centinela::test
+}  // namespace centinela::http
