@@ -10,6 +10,8 @@ import type { components } from './schema';
 export type Schemas = components['schemas'];
 
 export type Grant = Schemas['Grant'];
+/** An account as the users routes and the sign-in answer give it. */
+export type User = Schemas['User'];
 export type Me = Schemas['Me'];
 /** The answer to a sign-in; an enrol-only token (staff who must enrol TOTP first) says so. */
 export type LoginResult = Schemas['LoginResult'];

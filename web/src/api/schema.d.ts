@@ -27,7 +27,11 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/plain": string;
+                        "application/json": {
+                            /** @constant */
+                            status: "ok";
+                            version: string;
+                        };
                     };
                 };
                 default: components["responses"]["Error"];
@@ -64,7 +68,12 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/plain": string;
+                        "application/json": {
+                            /** @constant */
+                            status: "ready";
+                            /** @description The backend: sqlite or postgresql. */
+                            store: string;
+                        };
                     };
                 };
                 default: components["responses"]["Error"];
@@ -983,7 +992,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Areas. */
+                /** @description Areas (format=geojson, application/geo+json, a FeatureCollection). */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -991,7 +1000,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             areas: components["schemas"]["Area"][];
-                        } | components["schemas"]["AreaFeatureCollection"];
+                        };
+                        "application/geo+json": components["schemas"]["AreaFeatureCollection"];
                     };
                 };
                 default: components["responses"]["Error"];
@@ -1095,13 +1105,14 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description The area. */
+                /** @description The area (format=geojson, application/geo+json, a Feature). */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Area"] | components["schemas"]["AreaFeature"];
+                        "application/json": components["schemas"]["Area"];
+                        "application/geo+json": components["schemas"]["AreaFeature"];
                     };
                 };
                 default: components["responses"]["Error"];
@@ -1481,12 +1492,15 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description The file. */
+                /** @description The file, with its sniffed type (JPEG, PNG, WebP, MP4, MP3, AAC ...). */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        "image/*": string;
+                        "video/*": string;
+                        "audio/*": string;
                         "application/octet-stream": string;
                     };
                 };
@@ -3444,8 +3458,11 @@ export interface components {
     schemas: {
         ErrorEnvelope: {
             error: {
-                /** @description invalid_argument, unauthenticated, permission_denied, not_found, conflict, unprocessable, rate_limited, ... */
-                code: string;
+                /**
+                 * @description One per status (src/common/status.cc CodeName; docs/api.md has the table): 400 bad_request, 401 unauthenticated, 403 forbidden, 404 not_found, 405 method_not_allowed, 409 conflict, 413 payload_too_large, 415 unsupported_media_type, 422 unprocessable, 429 rate_limited, 500 internal, 503 unavailable; and the second-factor refusals of sign-in (auth::SecondFactorCode): totp_required, totp_invalid, totp_enrollment_required.
+                 * @enum {string}
+                 */
+                code: "bad_request" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "unprocessable" | "rate_limited" | "internal" | "unavailable" | "totp_required" | "totp_invalid" | "totp_enrollment_required";
                 message: string;
             };
         };
@@ -3517,7 +3534,7 @@ export interface components {
             /** @constant */
             token_type?: "Bearer";
             expires_at: components["schemas"]["Time"];
-            user: components["schemas"]["Me"];
+            user: components["schemas"]["User"];
             /** @description The token only enrols TOTP (staff who must enrol first). */
             totp_enrollment_required?: boolean;
         };
@@ -3803,7 +3820,18 @@ export interface components {
                 name: string;
                 phone: string;
             } | null;
+            /** @description The marks of the incident's life (null until reached) and the seconds from reception to each. */
             response_times: {
+                received_at: string | null;
+                acknowledged_at: string | null;
+                dispatched_at: string | null;
+                on_scene_at: string | null;
+                closed_at: string | null;
+                seconds_to_acknowledge: number | null;
+                seconds_to_dispatch: number | null;
+                seconds_to_on_scene: number | null;
+                seconds_to_close: number | null;
+            } & {
                 [key: string]: string | number | null;
             };
             steps?: components["schemas"]["IncidentStep"][];
