@@ -77,6 +77,7 @@ function problem(text) {
   problems.set(text, (problems.get(text) ?? 0) + 1);
 }
 const seen = new Set();
+const succeeded = new Set(); // operations with a success answer checked
 let checked = 0;
 
 for (const a of lines) {
@@ -103,6 +104,7 @@ for (const a of lines) {
     problem(`${where}: status not documented`);
     continue;
   }
+  if (a.status < 400) succeeded.add(`${a.method} ${template}`);
   if (response.$ref) {
     base = response.$ref;
     response = deref(spec, response.$ref);
@@ -133,10 +135,17 @@ for (const a of lines) {
   }
 }
 
+const all = Object.entries(spec.paths).flatMap(([path, item]) =>
+  Object.keys(item)
+    .filter((m) => m !== 'parameters')
+    .map((m) => `${m.toUpperCase()} ${path}`),
+);
 console.log(
   `${lines.length} answers from ${files.length} processes, ${checked} checked against docs/openapi.yaml; ` +
-    `${seen.size} operations seen`,
+    `${seen.size} of ${all.length} operations seen, ${succeeded.size} with a success answer`,
 );
+const unproven = all.filter((k) => !succeeded.has(k));
+if (unproven.length > 0) console.log(`no success answer recorded for: ${unproven.join(', ')}`);
 if (problems.size > 0) {
   console.error(`answers that disagree with docs/openapi.yaml (${problems.size} distinct):`);
   for (const [text, n] of problems) console.error(`  ${text}${n > 1 ? ` (×${n})` : ''}`);

@@ -2036,6 +2036,9 @@ export interface paths {
                     content: {
                         "application/json": {
                             target: string;
+                            resolution: string;
+                            /** @description How many open flags were closed. */
+                            flags: number;
                         };
                     };
                 };
@@ -2843,7 +2846,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Trail"];
+                        "application/geo+json": components["schemas"]["Trail"];
                     };
                 };
                 default: components["responses"]["Error"];
