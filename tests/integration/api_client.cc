@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
 #include <thread>
+
+#include <unistd.h>
 
 namespace centinela::testing {
 
@@ -26,6 +29,25 @@ bool Names(const test::HeaderList& headers, const std::string& name) {
 }
 
 constexpr const char* kLoginThrottle = "CENTINELA_AUTH_LOGIN_MAX_FAILURES_PER_IP";
+
+// When CENTINELA_API_TRANSCRIPT_DIR names a directory (CTest sets it for the integration
+// suites), every reply is appended to <dir>/<pid>.jsonl as one JSON line, for the check of
+// answers against docs/openapi.yaml (web/scripts/openapi-answers.mjs). One file per
+// process, so suites running in parallel never interleave their lines.
+void RecordReply(const std::string& method, const std::string& target, const Reply& r) {
+  static const char* dir = std::getenv("CENTINELA_API_TRANSCRIPT_DIR");
+  if (dir == nullptr || *dir == '\0' || r.status == 0) return;
+  const std::string type = r.Header("content-type");
+  json::object line{{"method", method}, {"target", target}, {"status", r.status},
+                    {"content_type", type}, {"bytes", r.body.size()}};
+  if (type.find("json") != std::string::npos) line["body"] = r.body;  // not media bytes
+  const std::string text = json::serialize(line) + "\n";
+  static std::mutex mu;
+  std::lock_guard<std::mutex> lock(mu);
+  static const std::string path = std::string(dir) + "/" + std::to_string(::getpid()) + ".jsonl";
+  std::ofstream out(path, std::ios::app | std::ios::binary);
+  out << text;
+}
 
 }  // namespace
 
@@ -95,7 +117,9 @@ Reply Api::Call(const std::string& method, const std::string& target, const std:
   if (!body.empty() && !Names(extra, "Content-Type"))
     headers.emplace_back("Content-Type", "application/json");
   test::HttpResult r = client.Request(method, target, body, headers);
-  return Reply{r.status, r.body, r.headers};
+  Reply reply{r.status, r.body, r.headers};
+  RecordReply(method, target, reply);
+  return reply;
 }
 
 std::string Api::Login(const std::string& login, const std::string& password) const {

@@ -1,7 +1,7 @@
 // Who is signed in, the categories, and client-side navigation: small stores with
 // subscribe/notify, read through the hooks below so every screen re-renders together.
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, NetworkError, storeToken, storedToken, type Category, type Me, type SecondFactor } from './api/client';
+import { api, ApiError, NetworkError, storeToken, storedToken, type Category, type Me, type SecondFactor, type User } from './api/client';
 import { lang, onLangChange } from './i18n';
 
 type Listener = () => void;
@@ -89,9 +89,14 @@ function recalled(): Me | null {
 
 /**
  * Signs in (with a second factor when given). An enrol-only answer keeps its token for the
- * enrolment page and reports `enrolmentOnly`; /me is not open to such a token.
+ * enrolment page and reports `enrolmentOnly`; /me is not open to such a token, so `me` is
+ * then the account of the sign-in answer (a User: no `staff`, no grants-derived fields).
  */
-export async function signIn(login: string, password: string, factor: SecondFactor = {}): Promise<{ me: Me; enrolmentOnly: boolean }> {
+export async function signIn(
+  login: string,
+  password: string,
+  factor: SecondFactor = {},
+): Promise<{ me: User; enrolmentOnly: true } | { me: Me; enrolmentOnly: false }> {
   const r = await api.login(login, password, factor);
   storeToken(r.token);
   if (r.totp_enrollment_required) {

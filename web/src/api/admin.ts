@@ -1,9 +1,9 @@
 // Administration calls (docs/api.md, Accounts / Areas / Categories): users and their area
 // grants, area creation (GeoJSON import) and edits, category routing.
-import { qs, request, type Category, type Me } from './client';
+import { qs, request, type Schemas } from './client';
 
-/** A user as GET /users lists it: the profile of /me with its grants. */
-export type User = Pick<Me, 'id' | 'email' | 'phone' | 'display_name' | 'locale' | 'roles'> & { created_at?: string };
+/** A user as GET /users lists it (docs/openapi.yaml, generated in schema.d.ts). */
+export type User = Schemas['User'];
 
 export const ROLES = ['neighbour', 'operator', 'responder', 'analyst', 'admin', 'deanonymise'] as const;
 export const AGENCIES = ['police', 'fire', 'medical', 'civil_protection', 'municipal', 'armed_forces'] as const;
@@ -15,17 +15,9 @@ export function agencyAllowed(agency: string, family: string): boolean {
 }
 export const AREA_KINDS = ['region', 'precinct', 'sector', 'neighbourhood'] as const;
 
-export interface NewArea {
-  code: string;
-  name: string;
-  kind: string;
-  parent?: string | null;
-  population?: number;
-  agencies?: string[];
-  geometry: { type: string; coordinates: unknown };
-}
+export type NewArea = Schemas['NewArea'];
 
-export type CategoryPatch = Partial<Pick<Category, 'priority' | 'sensitivity' | 'agencies' | 'active' | 'labels'>>;
+export type CategoryPatch = Schemas['CategoryPatch'];
 
 export const adminApi = {
   users: (params: { q?: string; limit?: number; offset?: number } = {}) =>
@@ -37,11 +29,11 @@ export const adminApi = {
       'DELETE',
       `/api/v1/users/${encodeURIComponent(userId)}/grants${qs({ role: g.role, area: g.area ?? undefined })}`,
     ),
-  createArea: (a: NewArea) => request<unknown>('POST', '/api/v1/areas', a),
+  createArea: (a: NewArea) => request<Schemas['Area']>('POST', '/api/v1/areas', a),
   patchArea: (code: string, patch: { population?: number; name?: string; agencies?: string[] }) =>
-    request<unknown>('PATCH', `/api/v1/areas/${encodeURIComponent(code)}`, patch),
+    request<Schemas['Area']>('PATCH', `/api/v1/areas/${encodeURIComponent(code)}`, patch),
   patchCategory: (code: string, patch: CategoryPatch) =>
-    request<Category>('PATCH', `/api/v1/categories/${encodeURIComponent(code)}`, patch),
+    request<Schemas['Category']>('PATCH', `/api/v1/categories/${encodeURIComponent(code)}`, patch),
 };
 
 /** One feature of an imported file, read into an area (or the reason it cannot be). */

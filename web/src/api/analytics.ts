@@ -1,7 +1,7 @@
 // The analytics API (docs/crime-map.md, docs/analytics.md, docs/api.md "Analytics"): typed
 // answers and one function per route. Dates are sent as YYYY-MM-DD with the browser's UTC
 // offset, so days, hours and weekdays are the user's local ones.
-import { qs, request } from './client';
+import { qs, request, type Schemas } from './client';
 
 export type Source = 'both' | 'formal' | 'informal';
 
@@ -15,101 +15,20 @@ export interface CrimeFilter {
   source?: Source;
 }
 
-export interface GridMeta {
-  cell_m: number;
-  origin: { lat: number; lon: number };
-  cell_dlat: number;
-  cell_dlon: number;
-  matched: number;
-  unlocated: number;
-}
-export interface CompactGrid extends GridMeta {
-  format: 'compact';
-  cells: Array<[number, number, number]>; // [ix, iy, count]
-}
-export interface AreaCount {
-  code: string;
-  name: string;
-  parent_code: string;
-  incidents: number;
-  monthly_formal?: number;
-}
-export interface WeekMatrix {
-  weekdays: string[];
-  matrix: number[][]; // [7][24], Monday first
-  total: number;
-}
-export interface Period {
-  from: string;
-  to: string;
-  count: number;
-  change_pct?: number | null;
-}
-export interface Trends {
-  days: number;
-  current: Period;
-  previous: Period;
-  year_before: Period;
-  rolling: Array<{ date: string; count: number; rolling_28d: number }>;
-}
-export interface AdoptionRow {
-  code: string;
-  name: string;
-  parent: string | null;
-  depth: number;
-  leaf: boolean;
-  population: number;
-  registered_addresses: number;
-  target: number;
-  missing: number;
-  compliance_pct: number | null;
-  reports: number;
-}
-export interface AdoptionTable {
-  area: string;
-  from_ms: number;
-  to_ms: number | null;
-  rows: AdoptionRow[];
-}
-export interface DarkFigureRow {
-  month: string;
-  family: string;
-  informal: number;
-  formal: number;
-  matched: number;
-  unmatched_share: number | null;
-  estimated_total: number | null;
-  estimated_total_ci95: [number | null, number | null];
-  dark_figure: number | null;
-  progress: number | null;
-  target_met: boolean;
-}
-export interface DarkFigure {
-  area: string;
-  from_ms: number;
-  to_ms: number;
-  distance_m: number;
-  hours: number;
-  reference: number;
-  target: number;
-  rows: DarkFigureRow[];
-}
-export interface ResponseRow {
-  month: string;
-  agency: string;
-  priority: number;
-  count: number;
-  p50_s: number | null;
-  p90_s: number | null;
-  within_target_share: number | null;
-}
-export interface ResponseTimes {
-  area: string;
-  from_ms: number;
-  to_ms: number;
-  target_s: number;
-  rows: ResponseRow[];
-}
+// The answers' types are generated from docs/openapi.yaml (client.ts, schema.d.ts); the
+// hotspot types below are what parseHotspots reads the answer into.
+export type GridMeta = Schemas['GridMeta'];
+export type CompactGrid = Schemas['CompactGrid'];
+export type AreaCount = Schemas['AreaCount'];
+export type WeekMatrix = Schemas['WeekMatrix'];
+export type Period = Schemas['Period'];
+export type Trends = Schemas['Trends'];
+export type AdoptionRow = Schemas['AdoptionRow'];
+export type AdoptionTable = Schemas['AdoptionTable'];
+export type DarkFigureRow = Schemas['DarkFigureRow'];
+export type DarkFigure = Schemas['DarkFigure'];
+export type ResponseRow = Schemas['ResponseRow'];
+export type ResponseTimes = Schemas['ResponseTimes'];
 
 /** One hotspot cell: Gi* z-score, p-value and its confidence bin (±3 = 99 %, ±2 = 95 %,
  *  ±1 = 90 %, 0 = not significant). */

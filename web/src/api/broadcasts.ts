@@ -1,7 +1,7 @@
 // Broadcasts (src/api/broadcasts_api.cc): operators send a CAP-described warning to areas or
 // to a drawn polygon; everyone signed in lists the active ones. The CAP 1.2 document of each
 // (/api/v1/broadcasts/{id}.cap) and the Atom feed (/api/v1/broadcasts.atom) are public.
-import { request } from './client';
+import { request, type Schemas } from './client';
 
 export const CAP_SEVERITIES = ['Extreme', 'Severe', 'Moderate', 'Minor', 'Unknown'] as const;
 export const CAP_URGENCIES = ['Immediate', 'Expected', 'Future', 'Past', 'Unknown'] as const;
@@ -23,47 +23,11 @@ export const CAP_CATEGORIES = [
 
 export type Severity = (typeof CAP_SEVERITIES)[number];
 
+// The types are generated from docs/openapi.yaml (client.ts, schema.d.ts).
 /** A GeoJSON Polygon: one closed outer ring of [lon, lat]. */
-export interface PolygonGeometry {
-  type: 'Polygon';
-  coordinates: number[][][];
-}
-
-export interface Broadcast {
-  id: string;
-  headline: string;
-  body: string;
-  instruction: string | null;
-  severity: string;
-  urgency: string;
-  certainty: string;
-  category: string;
-  areas: string[];
-  polygon: PolygonGeometry | null;
-  expires_at: string;
-  created_at?: string;
-  cap_url?: string;
-  /** The optional English version (a second CAP <info>), shown to English readers. */
-  headline_en?: string | null;
-  body_en?: string | null;
-  instruction_en?: string | null;
-}
-
-export interface NewBroadcast {
-  headline: string;
-  body: string;
-  instruction?: string;
-  severity: string;
-  urgency: string;
-  certainty: string;
-  category: string;
-  expires: string; // ISO-8601 UTC
-  areas?: string[];
-  polygon?: PolygonGeometry;
-  headline_en?: string;
-  body_en?: string;
-  instruction_en?: string;
-}
+export type PolygonGeometry = Schemas['PolygonGeometry'];
+export type Broadcast = Schemas['Broadcast'];
+export type NewBroadcast = Schemas['NewBroadcast'];
 
 export const broadcastsApi = {
   list: (all = false) =>

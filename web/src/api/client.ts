@@ -1,165 +1,36 @@
-// One typed client for the HTTP API (docs/api.md). Every call carries the bearer token;
+// One typed client for the HTTP API (docs/api.md, docs/openapi.yaml). Every call carries the bearer token;
 // errors come back as ApiError with the server's envelope code, network failures as
 // NetworkError (so the offline queue can tell "try later" from "refused").
 
-export interface Grant {
-  role: string;
-  area: string | null;
-}
-export interface Me {
-  id: string;
-  email: string | null;
-  phone: string | null;
-  display_name: string | null;
-  locale: string | null;
-  roles: Grant[];
-  staff: boolean;
-  verified_neighbourhoods?: string[];
-  /** Whether the second factor (TOTP) is active. */
-  totp_enabled?: boolean;
-}
+// The resource types are generated from docs/openapi.yaml (`npm run api-types` writes
+// schema.d.ts; web/test/openapi-types.test.mjs fails when it is stale).
+import type { components } from './schema';
+
+/** Every schema of docs/openapi.yaml, by name. */
+export type Schemas = components['schemas'];
+
+export type Grant = Schemas['Grant'];
+/** An account as the users routes and the sign-in answer give it. */
+export type User = Schemas['User'];
+export type Me = Schemas['Me'];
 /** The answer to a sign-in; an enrol-only token (staff who must enrol TOTP first) says so. */
-export interface LoginResult {
-  token: string;
-  expires_at: string;
-  user: Me;
-  totp_enrollment_required?: boolean;
-}
+export type LoginResult = Schemas['LoginResult'];
 /** A second factor given at sign-in: the current TOTP code or a recovery code. */
-export interface SecondFactor {
-  totp?: string;
-  recovery_code?: string;
-}
-export interface TotpEnrolment {
-  secret: string;
-  otpauth_uri: string;
-  digits: number;
-  period_s: number;
-}
-export interface Labels {
-  es: string;
-  en: string;
-}
-export interface Category {
-  code: string;
-  family: 'crime' | 'emergency' | 'violence' | 'city_service' | 'logistics' | 'disaster' | 'border';
-  sensitivity: 'public' | 'restricted';
-  priority: number;
-  agencies: string[];
-  labels: Labels;
-  active: boolean;
-}
-export interface Report {
-  id: string;
-  category: string;
-  family: string;
-  sensitivity: 'public' | 'restricted';
-  priority: number;
-  lat: number;
-  lon: number;
-  location: 'exact' | 'coarse';
-  accuracy: number | null;
-  address: string | null;
-  description: string | null;
-  anonymous: boolean;
-  share_with_family: boolean;
-  areas: string[];
-  agencies: string[];
-  status: string;
-  confirmations: number;
-  comments: number;
-  media: string[];
-  reporter: { id: string; display_name: string | null } | null;
-  created_at: string;
-  updated_at: string;
-  thread?: { comments: Comment[]; next_cursor: string | null };
-  /** The incident this report belongs to, with its public steps (detail only). */
-  incident?: { id: string; status: string; steps: TimelineStep[] } | null;
-}
-export interface TimelineStep {
-  id: string;
-  kind: string;
-  label: Labels;
-  status: string;
-  note: string | null;
-  media_id: string | null;
-  at: string;
-}
-export interface Comment {
-  id: string;
-  report_id: string;
-  body: string;
-  author: { id: string; display_name: string | null } | null;
-  by_reporter: boolean;
-  created_ms: number;
-  hidden?: boolean;
-}
-export interface Area {
-  code: string;
-  name: string;
-  kind: 'region' | 'precinct' | 'sector' | 'neighbourhood';
-  parent: string | null;
-  population: number | null;
-  agencies: string[];
-}
-export interface AreaFeatureCollection {
-  type: 'FeatureCollection';
-  features: Array<{
-    type: 'Feature';
-    properties: { code: string; name: string; kind: string; population?: number | null };
-    geometry: { type: string; coordinates: unknown };
-  }>;
-}
-export interface Membership {
-  id: string;
-  user_id: string;
-  area: string;
-  address: string;
-  lat: number;
-  lon: number;
-  id_type: string;
-  id_number: string;
-  proof_media_id: string;
-  status: 'pending' | 'approved' | 'rejected' | 'left';
-  reason: string | null;
-  created_ms: number;
-  decided_ms: number | null;
-}
-export interface FamilyLink {
-  id: string;
-  owner_id: string;
-  member_id: string | null;
-  invite_email: string | null;
-  invite_phone: string | null;
-  status: 'invited' | 'accepted' | 'declined' | 'left';
-  direction: 'outgoing' | 'incoming';
-  created_ms: number;
-}
-export interface Adoption {
-  code: string;
-  population: number;
-  registered_addresses: number;
-  target: number;
-  missing: number;
-  compliance_pct: number;
-}
-export interface ClientConfig {
-  tile_url: string;
-  tile_attribution: string;
-  languages: string[];
-  version: string;
-}
-export interface NewReport {
-  category: string;
-  lat: number;
-  lon: number;
-  accuracy?: number;
-  address?: string;
-  description?: string;
-  media?: string[];
-  anonymous?: boolean;
-  share_with_family?: boolean;
-}
+export type SecondFactor = Schemas['SecondFactor'];
+export type TotpEnrolment = Schemas['TotpEnrolment'];
+export type Labels = Schemas['Labels'];
+export type Category = Schemas['Category'];
+/** A report as its viewer sees it; the detail adds `thread` and `incident`. */
+export type Report = Schemas['ReportDetail'];
+export type TimelineStep = Schemas['TimelineStep'];
+export type Comment = Schemas['Comment'];
+export type Area = Schemas['Area'];
+export type AreaFeatureCollection = Schemas['AreaFeatureCollection'];
+export type Membership = Schemas['Membership'];
+export type FamilyLink = Schemas['FamilyLink'];
+export type Adoption = Schemas['Adoption'];
+export type ClientConfig = Schemas['ClientConfig'];
+export type NewReport = Schemas['NewReport'];
 
 export class ApiError extends Error {
   constructor(

@@ -2,10 +2,11 @@
 // their timeline, duplicates and merge, recommendations and dispatch; units, the crew's
 // own unit and its moves; a unit's trail. Types follow src/api/incidents_api.cc,
 // units_api.cc and positions_api.cc.
-import { request, type TimelineStep } from './client';
+// The resource types are generated from docs/openapi.yaml (client.ts, schema.d.ts).
+import { request, type Schemas } from './client';
 
-export type IncidentStatus = 'new' | 'acknowledged' | 'dispatched' | 'en_route' | 'on_scene' | 'resolved' | 'closed';
-export type UnitStatus = 'available' | 'assigned' | 'en_route' | 'on_scene' | 'out_of_service';
+export type IncidentStatus = Schemas['IncidentStatus'];
+export type UnitStatus = Schemas['UnitStatus'];
 export const UNIT_KINDS = ['patrol_car', 'motorbike', 'foot', 'ambulance', 'engine', 'municipal_crew'] as const;
 export const OUTCOMES = [
   'arrest',
@@ -19,115 +20,16 @@ export const OUTCOMES = [
 ] as const;
 
 /** A timeline step as staff see it: also whether it is public and who wrote it. */
-export interface IncidentStep extends TimelineStep {
-  public?: boolean;
-  actor_id?: string;
-}
-
-export interface AssignedUnit {
-  unit_id: string;
-  callsign: string;
-  assigned_at: string | null;
-  accepted_at: string | null;
-  released_at: string | null;
-}
-
-export interface Incident {
-  id: string;
-  category: string;
-  family: string;
-  sensitivity: 'public' | 'restricted';
-  priority: string; // "P1".."P4"
-  status: IncidentStatus;
-  outcome: string | null;
-  source: 'report' | 'call';
-  lat: number;
-  lon: number;
-  address: string | null;
-  description: string | null;
-  areas: string[];
-  agencies: string[];
-  reports: string[];
-  created_by: string;
-  merged_into: string | null;
-  created_at: string;
-  updated_at: string;
-  caller: { name: string; phone: string } | null;
-  response_times: Record<string, string | number | null>;
-  steps?: IncidentStep[];
-  units?: AssignedUnit[];
-}
-
-export interface Recommendation {
-  unit_id: string;
-  callsign: string;
-  agency: string;
-  kind: string;
-  distance_m: number;
-  eta_s: number;
-}
-
-export interface Duplicate {
-  kind: 'incident' | 'report';
-  id: string;
-  category: string;
-  distance_m: number;
-  created_at: string;
-}
-
-export interface Assignment {
-  incident_id: string;
-  category: string;
-  priority: string;
-  status: IncidentStatus;
-  lat: number;
-  lon: number;
-  address: string | null;
-  description: string | null;
-  assigned_at: string | null;
-  accepted_at: string | null;
-}
-
-export interface Unit {
-  id: string;
-  callsign: string;
-  agency: string;
-  kind: string;
-  capabilities: string[];
-  home_area: string;
-  status: UnitStatus;
-  incident_id: string | null;
-  crew: string[];
-  position: { lat: number; lon: number; at: string } | null;
-  stale: boolean;
-  created_at: string;
-  updated_at: string;
-  /** Only from /units/mine. */
-  assignment?: Assignment | null;
-}
-
-export interface Trail {
-  type: 'Feature';
-  geometry: { type: 'LineString'; coordinates: Array<[number, number]> };
-  properties: { unit_id: string; callsign: string; from: string; to: string; points: number; times: string[] };
-}
-
-export interface NewCall {
-  category: string;
-  lat: number;
-  lon: number;
-  priority?: string;
-  address?: string;
-  caller_name?: string;
-  caller_phone?: string;
-  notes?: string;
-}
-
-export interface StepInput {
-  note?: string;
-  media_id?: string;
-  public?: boolean;
-}
+export type IncidentStep = Schemas['IncidentStep'];
+export type AssignedUnit = Schemas['AssignedUnit'];
+export type Incident = Schemas['Incident'];
+export type Recommendation = Schemas['Recommendation'];
+export type Duplicate = Schemas['Duplicate'];
+export type Assignment = Schemas['Assignment'];
+export type Unit = Schemas['Unit'];
+export type Trail = Schemas['Trail'];
+export type NewCall = Schemas['NewCall'];
+export type StepInput = Schemas['StepInput'];
 
 const enc = encodeURIComponent;
 const inc = (id: string) => `/api/v1/incidents/${enc(id)}`;

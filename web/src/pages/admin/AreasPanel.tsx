@@ -236,7 +236,7 @@ function AreasTable({ areas, editable, onChanged }: { areas: Area[]; editable: b
                   )}
                 </td>
                 <td class="num">
-                  {ad ? `${formatNumber(ad.registered_addresses)} / ${formatNumber(ad.target)} (${formatNumber(ad.compliance_pct, 1)} %)` : '—'}
+                  {ad ? `${formatNumber(ad.registered_addresses)} / ${formatNumber(ad.target)} (${formatNumber(ad.compliance_pct ?? 0, 1)} %)` : '—'}
                 </td>
               </tr>
             );
