@@ -94,7 +94,7 @@ void AddComment(ApiContext& ctx, http::Request& req, const Caller& p, Respond re
                  Attribution who;
                  http::Response ok =
                      JsonResponse(201, CommentJsonFor(*c, v, moderator, *report, who));
-                 AnswerLogged(ctx, user, who, std::move(ok), std::move(respond));
+                 AnswerLogged(ctx, user, who, std::move(ok), respond);
                });
 }
 
@@ -193,7 +193,7 @@ void Moderate(ApiContext& ctx, http::Request& req, const Caller& p, Respond resp
         auto v = community::DecideComment(*r, report->report, report->view, true);
         Attribution who;
         http::Response ok = JsonResponse(200, CommentJsonFor(*r, v, true, *report, who));
-        AnswerLogged(ctx, reader, who, std::move(ok), std::move(respond));
+        AnswerLogged(ctx, reader, who, std::move(ok), respond);
       });
 }
 

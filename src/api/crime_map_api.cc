@@ -452,7 +452,7 @@ void Hotspots(ApiContext& ctx, http::Request& req, const Caller& p, Respond resp
           "}";
   body += ",\"hot\":" + std::to_string(hs->Hot()) + ",\"cold\":" + std::to_string(hs->Cold());
   body += format == "compact" ? ",\"cells\":[" : ",\"features\":[";
-  static const char* kConfidence[] = {"0", "90", "95", "99"};
+  static constexpr const char* kConfidence[] = {"0", "90", "95", "99"};
   for (size_t i = 0; i < cells.size(); ++i) {
     const crime::HotspotCell& c = cells[i];
     if (i) body += ',';

@@ -143,7 +143,7 @@ void ReplyIncident(ApiContext& ctx, const auth::Principal& p, int status, const 
   Attribution who;
   json::object o = IncidentJson(n, *reports, raw, who);
   if (extra) extra(o);
-  AnswerLogged(ctx, p.user_id, who, JsonResponse(status, o, &raw), std::move(respond));
+  AnswerLogged(ctx, p.user_id, who, JsonResponse(status, o, &raw), respond);
 }
 
 Result<std::optional<json::object>> PublicTimelineJson(ApiContext& ctx,
@@ -302,6 +302,7 @@ void ListMine(ApiContext& ctx, http::Request& req, const Caller& p, Respond resp
                                                     : a.first.id > b.first.id;
   });
   std::vector<const Incident*> listed;
+  listed.reserve(mine.size());
   for (const auto& item : mine) listed.push_back(&item.first);
   auto reports = ReportsOf(ctx, p, listed);
   if (!reports.ok()) return respond(reports.status());
@@ -347,6 +348,7 @@ void ListIncidents(ApiContext& ctx, http::Request& req, const Caller& p, Respond
   auto list = ctx.incidents->List(f);
   if (!list.ok()) return respond(list.status());
   std::vector<const Incident*> listed;
+  listed.reserve(list->size());
   for (const Incident& n : *list) listed.push_back(&n);
   auto reports = ReportsOf(ctx, p, listed);
   if (!reports.ok()) return respond(reports.status());

@@ -270,14 +270,14 @@ void AddPositionRoutes(RouteTable& t) {
 }
 
 const std::vector<RouteSpec>& OsmAndRoutes() {
-  static const RouteTable table = [] {
+  static const RouteTable kTable = [] {
     RouteTable t;
     t.When([](const ApiContext& ctx) { return ctx.positions != nullptr; });
     for (const char* method : {"GET", "POST"})
       t.Add(method, "/", Device(DeviceKind::kOsmAndTracker), OsmAnd);
     return t;
   }();
-  return table.specs();
+  return kTable.specs();
 }
 
 }  // namespace centinela::api

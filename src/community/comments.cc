@@ -81,10 +81,12 @@ bool Moderates(const Viewer& viewer, const Report& report) {
   p.user_id = viewer.user_id;
   p.grants = viewer.grants;
   if (report.areas.empty()) {
-    for (const auth::Grant& g : viewer.grants)
+    for (const auth::Grant& g : viewer.grants) {
       if ((g.role == auth::Role::kOperator || g.role == auth::Role::kAdmin) &&
-          g.area_code == auth::kAllAreas)
+          g.area_code == auth::kAllAreas) {
         return true;
+      }
+    }
     return false;
   }
   return auth::Authorize(p, {auth::Role::kOperator, auth::Role::kAdmin}, report.areas);

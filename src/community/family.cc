@@ -119,16 +119,16 @@ void FamilyService::Invite(const FamilyCaller& owner, const std::string& email,
 
 Status FamilyService::BindPending(const FamilyCaller& c) {
   if (c.email.empty() && c.phone.empty()) return Status::Ok();
-  const char* kPending =
+  const char* pending_where =
       " FROM family_links WHERE member_id IS NULL AND status = 'invited' AND owner_id <> $1 AND "
       "(invite_email = $2 OR invite_phone = $3)";
   const store::Params params{c.user_id, OrNull(c.email), OrNull(c.phone)};
-  auto waiting = store_.Query(std::string("SELECT id") + kPending, params);
+  auto waiting = store_.Query(std::string("SELECT id") + pending_where, params);
   if (!waiting.ok()) return waiting.status();
   if (waiting->empty()) return Status::Ok();  // the common case: no write
-  return store_.WriteSync([c, kPending, params](store::Tx& tx) -> Status {
+  return store_.WriteSync([c, pending_where, params](store::Tx& tx) -> Status {
     // Read again inside the write: another listing may have bound them meanwhile.
-    auto rows = tx.Exec(std::string("SELECT ") + kColumns + kPending, params);
+    auto rows = tx.Exec(std::string("SELECT ") + kColumns + pending_where, params);
     if (!rows.ok()) return rows.status();
     for (size_t i = 0; i < rows->size(); ++i) {
       FamilyLink l = FromRow(*rows, i);

@@ -389,6 +389,7 @@ Status ReportService::AttachMedia(std::vector<VisibleReport>& items) {
   if (items.empty()) return Status::Ok();
   store::Params p;
   std::vector<std::string> ids;
+  ids.reserve(items.size());
   for (const auto& it : items) ids.push_back(it.report.id);
   std::string sql = "SELECT report_id, media_id FROM report_media WHERE report_id IN " +
                     InList(p, ids) + " ORDER BY media_id";
@@ -492,10 +493,11 @@ Result<Page> ReportService::List(const Viewer& viewer, const ListQuery& q) {
                InList(base, scope_areas) + ")";
     where += ")";
   }
-  if (!q.area.empty())
+  if (!q.area.empty()) {
     where +=
         " AND r.id IN (SELECT report_id FROM report_areas WHERE area_code = " + Bind(base, q.area) +
         ")";
+  }
   if (q.from_ms) where += " AND r.created_ms >= " + Bind(base, *q.from_ms);
   if (q.to_ms) where += " AND r.created_ms < " + Bind(base, *q.to_ms);
   if (!q.categories.empty()) where += " AND r.category IN " + InList(base, q.categories);

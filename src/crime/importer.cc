@@ -173,10 +173,9 @@ Result<ImportReport> ImportFile(store::Store& store, const std::string& path,
     std::vector<uint64_t> prefix(order.size());
     for (size_t i = 0; i < order.size(); ++i) {
       const std::string& id = complaints[i].source_id;
-      unsigned char b[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-      std::memcpy(b, id.data(), std::min<size_t>(8, id.size()));
       uint64_t v = 0;
-      for (unsigned char c : b) v = (v << 8) | c;
+      for (size_t k = 0; k < 8; ++k)
+        v = (v << 8) | (k < id.size() ? static_cast<unsigned char>(id[k]) : 0U);
       prefix[i] = v;
     }
     std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {

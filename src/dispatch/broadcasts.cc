@@ -83,23 +83,25 @@ constexpr const char* kColumns =
 }  // namespace
 
 const std::vector<std::string>& CapSeverities() {
-  static const std::vector<std::string> k = {"Extreme", "Severe", "Moderate", "Minor", "Unknown"};
-  return k;
+  static const std::vector<std::string> kValues = {"Extreme", "Severe", "Moderate", "Minor",
+                                                   "Unknown"};
+  return kValues;
 }
 const std::vector<std::string>& CapUrgencies() {
-  static const std::vector<std::string> k = {"Immediate", "Expected", "Future", "Past", "Unknown"};
-  return k;
+  static const std::vector<std::string> kValues = {"Immediate", "Expected", "Future", "Past",
+                                                   "Unknown"};
+  return kValues;
 }
 const std::vector<std::string>& CapCertainties() {
-  static const std::vector<std::string> k = {"Observed", "Likely", "Possible", "Unlikely",
-                                             "Unknown"};
-  return k;
+  static const std::vector<std::string> kValues = {"Observed", "Likely", "Possible", "Unlikely",
+                                                   "Unknown"};
+  return kValues;
 }
 const std::vector<std::string>& CapCategories() {
-  static const std::vector<std::string> k = {"Geo",    "Met",    "Safety",    "Security",
-                                             "Rescue", "Fire",   "Health",    "Env",
-                                             "Transport", "Infra", "CBRNE", "Other"};
-  return k;
+  static const std::vector<std::string> kValues = {"Geo",       "Met",   "Safety", "Security",
+                                                   "Rescue",    "Fire",  "Health", "Env",
+                                                   "Transport", "Infra", "CBRNE",  "Other"};
+  return kValues;
 }
 
 Status ValidateBroadcast(const Broadcast& b, int64_t now_ms) {

@@ -129,7 +129,7 @@ Status CheckStepMedia(store::Tx& tx, const Incident& n, const std::string& media
   auto owner = media::MediaOwner(tx, media_id);
   if (!owner.ok()) return owner.status();
   if (!*owner) return Unprocessable("unknown media '" + media_id + "'");
-  const Status foreign = Unprocessable(
+  Status foreign = Unprocessable(
       "media '" + media_id +
       "' is not of this incident: a step shows a photo of one of the incident's own reports, "
       "or one you uploaded for it");
@@ -577,6 +577,7 @@ Result<std::vector<Incident>> IncidentService::List(const IncidentFilter& f) {
   // queue of loose alerts).
   store::Params ids;
   std::vector<std::string> listed;
+  listed.reserve(out.size());
   for (const Incident& n : out) listed.push_back(n.id);
   auto reports = store_.Query("SELECT incident_id, report_id FROM incident_reports WHERE "
                               "incident_id IN " +

@@ -81,15 +81,20 @@ PreparedEvent::PreparedEvent(const store::Event& e, const ReportLookup& lookup)
     }
     parsed_->doc = doc;
     const json::object& o = doc.get_object();
-    if (const json::value* a = o.if_contains("areas"); a && a->is_array())
-      for (const json::value& code : a->get_array())
+    if (const json::value* a = o.if_contains("areas"); a && a->is_array()) {
+      for (const json::value& code : a->get_array()) {
         if (code.is_string()) audience_.areas.emplace_back(code.get_string());
-    if (const json::value* p = o.if_contains("polygon"); p && p->is_array())
-      for (const json::value& pt : p->get_array())
+      }
+    }
+    if (const json::value* p = o.if_contains("polygon"); p && p->is_array()) {
+      for (const json::value& pt : p->get_array()) {
         if (pt.is_array() && pt.get_array().size() == 2 && pt.get_array()[0].is_number() &&
-            pt.get_array()[1].is_number())
+            pt.get_array()[1].is_number()) {
           audience_.polygon.emplace_back(pt.get_array()[1].to_number<double>(),
                                          pt.get_array()[0].to_number<double>());
+        }
+      }
+    }
     return;  // rendered from the broadcast allow-list
   }
   if (audience_.kind != Audience::Kind::kReport) return;  // payload used verbatim
