@@ -29,7 +29,7 @@ for arg in "$@"; do
 done
 
 packages=(
-  build-essential g++ cmake ninja-build pkg-config git ca-certificates
+  build-essential g++ cmake ninja-build pkg-config git ca-certificates lld
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
   libsqlite3-dev sqlite3 libpq-dev libsodium-dev libspdlog-dev libfmt-dev
   libcli11-dev libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev
