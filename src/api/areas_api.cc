@@ -28,15 +28,8 @@ Result<areas::AreaPatch> ParsePatch(const json::object& o) {
     else return Unprocessable("field 'parent' must be a string or null");
   }
   p.population = IntField(o, "population", &err);
-  if (const json::value* ag = o.if_contains("agencies")) {
-    if (!ag->is_array()) return Unprocessable("field 'agencies' must be an array of strings");
-    std::vector<std::string> list;
-    for (const json::value& a : ag->as_array()) {
-      if (!a.is_string()) return Unprocessable("field 'agencies' must be an array of strings");
-      list.emplace_back(a.get_string());
-    }
-    p.agencies = std::move(list);
-  }
+  p.agencies = StringListField(o, "agencies", &err);
+  if (!err.ok()) return err;
   if (const json::value* g = o.if_contains("geometry")) {
     if (!g->is_object()) return Unprocessable("field 'geometry' must be a GeoJSON Polygon or MultiPolygon object");
     p.geometry = json::serialize(*g);

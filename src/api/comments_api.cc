@@ -357,14 +357,8 @@ void AddCommentRoutes(RouteTable& t) {
   t.Add("POST", "/api/v1/flags/resolve", Roles(kModerators), ResolveFlags);
   // Any user: an unknown or invisible comment answers 404 before moderation rights are
   // looked at (community::Moderates on the comment's report).
-  t.Add("POST", "/api/v1/comments/{id}/hide", AnyUser(),
-        [](ApiContext& ctx, http::Request& q, const Caller& p, Respond r) {
-          Moderate(ctx, q, p, std::move(r), true);
-        });
-  t.Add("POST", "/api/v1/comments/{id}/unhide", AnyUser(),
-        [](ApiContext& ctx, http::Request& q, const Caller& p, Respond r) {
-          Moderate(ctx, q, p, std::move(r), false);
-        });
+  t.Add("POST", "/api/v1/comments/{id}/hide", AnyUser(), WithFlag(Moderate, true));
+  t.Add("POST", "/api/v1/comments/{id}/unhide", AnyUser(), WithFlag(Moderate, false));
 }
 
 }  // namespace centinela::api

@@ -83,14 +83,8 @@ void AddFamilyRoutes(RouteTable& t) {
   t.When([](const ApiContext& ctx) { return ctx.family != nullptr; });
   t.Add("POST", "/api/v1/family/invitations", AnyUser(), Invite);
   t.Add("GET", "/api/v1/family", AnyUser(), ListMine);
-  t.Add("POST", "/api/v1/family/{id}/accept", AnyUser(),
-        [](ApiContext& ctx, http::Request& q, const Caller& p, Respond r) {
-          AnswerInvite(ctx, q, p, std::move(r), true);
-        });
-  t.Add("POST", "/api/v1/family/{id}/decline", AnyUser(),
-        [](ApiContext& ctx, http::Request& q, const Caller& p, Respond r) {
-          AnswerInvite(ctx, q, p, std::move(r), false);
-        });
+  t.Add("POST", "/api/v1/family/{id}/accept", AnyUser(), WithFlag(AnswerInvite, true));
+  t.Add("POST", "/api/v1/family/{id}/decline", AnyUser(), WithFlag(AnswerInvite, false));
   t.Add("POST", "/api/v1/family/{id}/leave", AnyUser(), Leave);
 }
 

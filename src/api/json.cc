@@ -55,6 +55,22 @@ std::optional<int64_t> IntField(const json::object& o, std::string_view name, St
   return std::nullopt;
 }
 
+std::optional<std::vector<std::string>> StringListField(const json::object& o,
+                                                        std::string_view name, Status* error) {
+  const json::value* v = o.if_contains(name);
+  if (!v) return std::nullopt;
+  std::vector<std::string> out;
+  if (v->is_array()) {
+    for (const json::value& s : v->get_array()) {
+      if (!s.is_string()) break;
+      out.emplace_back(s.get_string());
+    }
+    if (out.size() == v->get_array().size()) return out;
+  }
+  *error = Unprocessable("field '" + std::string(name) + "' must be an array of strings");
+  return std::nullopt;
+}
+
 std::optional<double> NumberField(const json::object& o, std::string_view name, Status* error) {
   const json::value* v = o.if_contains(name);
   if (!v || v->is_null()) return std::nullopt;

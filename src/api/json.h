@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "areas/areas.h"
 #include "auth/accounts.h"
@@ -25,6 +26,9 @@ std::optional<std::string> StringField(const json::object& o, std::string_view n
                                        Status* error, size_t max_len = 10'000);
 std::optional<int64_t> IntField(const json::object& o, std::string_view name, Status* error);
 std::optional<double> NumberField(const json::object& o, std::string_view name, Status* error);
+//! An array of strings: absent gives nullopt; anything else (null too) sets *error.
+std::optional<std::vector<std::string>> StringListField(const json::object& o,
+                                                        std::string_view name, Status* error);
 //! Like StringField but absence is also an error.
 std::string RequiredString(const json::object& o, std::string_view name, Status* error,
                            size_t max_len = 10'000);

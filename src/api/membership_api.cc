@@ -161,13 +161,9 @@ void AddMembershipRoutes(RouteTable& t) {
   // request's own validation, as before.
   t.Add("GET", "/api/v1/memberships", Roles(kDeciders), ListForStaff);
   t.Add("POST", "/api/v1/memberships/{id}/approve", Roles(kDeciders),
-        [](ApiContext& ctx, http::Request& q, const Caller& p, Respond r) {
-          DecideMembership(ctx, q, p, std::move(r), true);
-        });
+        WithFlag(DecideMembership, true));
   t.Add("POST", "/api/v1/memberships/{id}/reject", Roles(kDeciders),
-        [](ApiContext& ctx, http::Request& q, const Caller& p, Respond r) {
-          DecideMembership(ctx, q, p, std::move(r), false);
-        });
+        WithFlag(DecideMembership, false));
   t.Add("POST", "/api/v1/memberships/{id}/leave", AnyUser(), LeaveMembership);
   t.Add("GET", "/api/v1/areas/{code}/adoption", Roles(kStaff, ResolvedArea(TheArea)), Adoption);
 }

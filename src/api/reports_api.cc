@@ -68,15 +68,8 @@ Result<community::CategoryPatch> ParseCategoryPatch(const json::object& o) {
     p.label_es = StringField(labels->as_object(), "es", &err, 100);
     p.label_en = StringField(labels->as_object(), "en", &err, 100);
   }
-  if (const json::value* ag = o.if_contains("agencies")) {
-    if (!ag->is_array()) return Unprocessable("field 'agencies' must be an array of strings");
-    std::vector<std::string> list;
-    for (const json::value& a : ag->as_array()) {
-      if (!a.is_string()) return Unprocessable("field 'agencies' must be an array of strings");
-      list.emplace_back(a.get_string());
-    }
-    p.agencies = std::move(list);
-  }
+  p.agencies = StringListField(o, "agencies", &err);
+  if (!err.ok()) return err;
   if (auto pr = IntField(o, "priority", &err)) {
     if (*pr < 1 || *pr > 4) return Unprocessable("priority must be 1 (most urgent) to 4");
     p.priority = static_cast<int>(*pr);
@@ -370,14 +363,8 @@ void AddReportRoutes(RouteTable& t) {
   t.Add("PATCH", "/api/v1/categories/{code}", Roles(kAdmin, Global()), UpdateCategory);
   // Who sees which report is community::Decide's answer, in the service.
   t.Add("POST", "/api/v1/reports", AnyUser(), CreateReport);
-  t.Add("GET", "/api/v1/reports", AnyUser(),
-        [](ApiContext& ctx, http::Request& q, const Caller& p, Respond r) {
-          ListReports(ctx, q, p, std::move(r), false);
-        });
-  t.Add("GET", "/api/v1/reports/mine", AnyUser(),
-        [](ApiContext& ctx, http::Request& q, const Caller& p, Respond r) {
-          ListReports(ctx, q, p, std::move(r), true);
-        });
+  t.Add("GET", "/api/v1/reports", AnyUser(), WithFlag(ListReports, false));
+  t.Add("GET", "/api/v1/reports/mine", AnyUser(), WithFlag(ListReports, true));
   t.Add("GET", "/api/v1/reports/{id}", AnyUser(), GetReport);
 }
 

@@ -107,7 +107,7 @@ RouteSpec& RouteTable::Add(std::string method, std::string pattern, Access acces
 }
 
 const std::vector<RouteSpec>& ApiRoutes() {
-  static const RouteTable table = [] {
+  static const RouteTable kTable = [] {
     RouteTable t;
     for (void (*add)(RouteTable&) : {
              &AddHealthRoutes,
@@ -133,7 +133,7 @@ const std::vector<RouteSpec>& ApiRoutes() {
     }
     return t;
   }();
-  return table.specs();
+  return kTable.specs();
 }
 
 namespace {
@@ -276,20 +276,21 @@ Status Admit(ApiContext& ctx, const Access& access, const http::Request& req, Ca
   }
   static_cast<auth::Principal&>(*caller) = std::move(*p);
   if (access.roles.empty()) return Status::Ok();
-  const Status denied =
-      access.hide_forbidden ? NotFound("no such resource")
-                            : PermissionDenied("this action needs the role: " + RoleList(access.roles));
+  Status denied = access.hide_forbidden
+                      ? NotFound("no such resource")
+                      : PermissionDenied("this action needs the role: " + RoleList(access.roles));
   if (!auth::HoldsAny(*caller, access.roles)) return denied;
   const AreaRule& rule = access.area;
   switch (rule.kind) {
     case AreaRule::Kind::kSomewhere:
       return Status::Ok();
     case AreaRule::Kind::kGlobal:
-      if (!auth::Authorize(*caller, access.roles, {std::string(auth::kAllAreas)}))
+      if (!auth::Authorize(*caller, access.roles, {std::string(auth::kAllAreas)})) {
         return access.hide_forbidden
                    ? denied
                    : PermissionDenied("this action needs the role " + RoleList(access.roles) +
                                       " for all areas ('*')");
+      }
       caller->area = std::string(auth::kAllAreas);
       return Status::Ok();
     case AreaRule::Kind::kPathParam:
@@ -299,13 +300,14 @@ Status Admit(ApiContext& ctx, const Access& access, const http::Request& req, Ca
       std::vector<std::string> areas;
       if (!code.empty()) areas.push_back(code);
       auto covered = CoveredArea(ctx, *caller, access.roles, areas);
-      if (!covered)
+      if (!covered) {
         return access.hide_forbidden
                    ? denied
                    : PermissionDenied(code.empty() ? "this needs the role " +
                                                          RoleList(access.roles) +
                                                          " for all areas ('*')"
                                                    : "your grants do not cover area '" + code + "'");
+      }
       caller->area = code.empty() ? std::string(auth::kAllAreas) : code;
       return Status::Ok();
     }

@@ -106,6 +106,15 @@ struct Caller : auth::Principal {
 using Respond = std::function<void(Result<http::Response>)>;
 using ApiHandler = std::function<void(ApiContext&, http::Request&, const Caller&, Respond)>;
 
+//! One handler serving two routes that differ by a flag (accept/decline, hide/unhide).
+inline ApiHandler WithFlag(void (*handler)(ApiContext&, http::Request&, const Caller&, Respond,
+                                           bool),
+                           bool flag) {
+  return [handler, flag](ApiContext& ctx, http::Request& q, const Caller& p, Respond r) {
+    handler(ctx, q, p, std::move(r), flag);
+  };
+}
+
 //! One row of the table.
 struct RouteSpec {
   std::string method;

@@ -10,6 +10,7 @@
 #include "auth/roles.h"
 #include "events/types.h"
 #include "geo/geometry.h"
+#include "store/sql.h"
 
 namespace centinela::areas {
 
@@ -105,11 +106,6 @@ Status PublicWriteStatus(const Status& s, std::string_view what) {
       spdlog::error("areas: {} failed: {}", what, s.ToString());
       return Internal("could not save the area");
   }
-}
-
-store::Value TextOrNull(const std::string& s) {
-  if (s.empty()) return store::Value{};
-  return s;
 }
 
 std::string AgenciesJson(const std::vector<std::string>& agencies) {
@@ -283,10 +279,11 @@ void AreaService::Create(Area area, std::string actor, std::function<void(Result
         if (!s.ok()) return s;
         a.created_ms = a.updated_ms = tx.NowMs();
         r = tx.Exec(
-            "INSERT INTO areas (code, name, kind, parent_code, population, agencies, geometry, created_ms, "
+            "INSERT INTO areas (code, name, kind, parent_code, population, agencies, geometry, "
+            "created_ms, "
             "updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
-            {a.code, a.name, std::string(KindName(a.kind)), TextOrNull(a.parent_code), a.population,
-             AgenciesJson(a.agencies), a.geometry, a.created_ms});
+            {a.code, a.name, std::string(KindName(a.kind)), store::TextOrNull(a.parent_code),
+             a.population, AgenciesJson(a.agencies), a.geometry, a.created_ms});
         if (!r.ok()) {
           if (r.status().code() == Code::kConflict) return Conflict("area '" + a.code + "' already exists");
           return r.status();
@@ -365,10 +362,11 @@ void AreaService::Update(std::string code, AreaPatch patch, std::string actor,
         set(a.geometry, patch.geometry, "geometry");
         a.updated_ms = tx.NowMs();
         r = tx.Exec(
-            "UPDATE areas SET name = $2, kind = $3, parent_code = $4, population = $5, agencies = $6, "
+            "UPDATE areas SET name = $2, kind = $3, parent_code = $4, population = $5, agencies = "
+            "$6, "
             "geometry = $7, updated_ms = $8 WHERE code = $1",
-            {a.code, a.name, std::string(KindName(a.kind)), TextOrNull(a.parent_code), a.population,
-             AgenciesJson(a.agencies), a.geometry, a.updated_ms});
+            {a.code, a.name, std::string(KindName(a.kind)), store::TextOrNull(a.parent_code),
+             a.population, AgenciesJson(a.agencies), a.geometry, a.updated_ms});
         if (!r.ok()) return r.status();
         Result<store::Event> e =
             tx.Append(Draft(events::type::kAreaUpdated, actor, Payload(a, &changed), a.code));

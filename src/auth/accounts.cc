@@ -3,13 +3,12 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <atomic>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-
-#include <algorithm>
-#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -27,6 +26,7 @@
 #include "common/hash.h"
 #include "common/mutex.h"
 #include "events/types.h"
+#include "store/sql.h"
 
 namespace centinela::auth {
 
@@ -96,10 +96,6 @@ constexpr std::string_view kSelectSession =
     "JOIN users u ON u.id = s.user_id LEFT JOIN grants g ON g.user_id = u.id "
     "WHERE s.token_hash = $1 AND s.revoked_ms IS NULL AND s.expires_ms > $2 AND u.disabled = 0 "
     "ORDER BY g.role, g.area_code";
-
-store::Value TextOrNull(const std::string& s) {
-  return s.empty() ? store::Value{} : store::Value{s};
-}
 
 void Wipe(std::string& secret) {
   if (!secret.empty()) sodium_memzero(secret.data(), secret.size());
@@ -514,8 +510,8 @@ void Accounts::Create(NewUser u, std::string actor, bool conceal_taken,
           Result<store::Rows> r = tx.Exec(
               "INSERT INTO users (id, email, phone, password_hash, display_name, locale, "
               "created_ms, updated_ms, disabled) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 0)",
-              {view.id, TextOrNull(view.email), TextOrNull(view.phone), hash, view.display_name,
-               view.locale, view.created_ms});
+              {view.id, store::TextOrNull(view.email), store::TextOrNull(view.phone), hash,
+               view.display_name, view.locale, view.created_ms});
           if (!r.ok()) {
             if (r.status().code() == Code::kConflict)
               return Conflict("email or phone already registered");

@@ -1,7 +1,5 @@
 #include "community/categories.h"
 
-#include "community/json_list.h"
-
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -11,7 +9,9 @@
 
 #include "areas/areas.h"
 #include "auth/roles.h"
+#include "community/json_list.h"
 #include "events/types.h"
+#include "store/row_map.h"
 #include "store/sql.h"
 
 namespace centinela::community {
@@ -20,23 +20,19 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr const char* kColumns =
-    "code, family, label_es, label_en, agencies, priority, sensitivity, active, created_ms, "
-    "updated_ms";
 constexpr size_t kMaxLabelBytes = 100;
 
+const store::RowMap<Category> kRow(
+    "code, family, label_es, label_en, agencies, priority, sensitivity, active, "
+    "created_ms, updated_ms",
+    {&Category::code, &Category::family, &Category::label_es, &Category::label_en,
+     store::kParsedByOwner, &Category::priority, store::kParsedByOwner, &Category::active,
+     &Category::created_ms, &Category::updated_ms});
+
 Category FromRow(const store::Rows& rows, size_t i) {
-  Category c;
-  c.code = rows.Text(i, "code");
-  c.family = rows.Text(i, "family");
-  c.label_es = rows.Text(i, "label_es");
-  c.label_en = rows.Text(i, "label_en");
+  Category c = kRow.Read(rows, i);
   c.agencies = ParseJsonStringList(rows.Text(i, "agencies"));
-  c.priority = static_cast<int>(rows.Int(i, "priority"));
   c.sensitivity = ParseSensitivity(rows.Text(i, "sensitivity")).value_or(Sensitivity::kRestricted);
-  c.active = rows.Int(i, "active") != 0;
-  c.created_ms = rows.Int(i, "created_ms");
-  c.updated_ms = rows.Int(i, "updated_ms");
   return c;
 }
 
@@ -52,8 +48,8 @@ std::string EventPayload(const Category& c) {
 }
 
 Status Insert(store::Tx& tx, const Category& c, const std::string& actor, bool if_absent) {
-  std::string sql = std::string("INSERT INTO categories (") + kColumns +
-                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+  std::string sql =
+      "INSERT INTO categories (" + kRow.Select() + ") VALUES " + store::ValueRows(1, 10);
   if (if_absent) sql += " ON CONFLICT DO NOTHING";
   auto r = tx.Exec(sql, {c.code, c.family, c.label_es, c.label_en, JsonStringList(c.agencies),
                          int64_t{c.priority}, std::string(SensitivityName(c.sensitivity)),
@@ -182,8 +178,8 @@ const std::vector<Category>& SeedCategories() {
 }
 
 Result<std::vector<Category>> LoadCategories(store::Store& store) {
-  return store::MapRows<Category>(
-      store.Query(std::string("SELECT ") + kColumns + " FROM categories"), FromRow);
+  return store::MapRows<Category>(store.Query("SELECT " + kRow.Select() + " FROM categories"),
+                                  FromRow);
 }
 
 CategoryService::CategoryService(store::Store& store) : store_(store) {}
@@ -244,8 +240,7 @@ void CategoryService::Update(std::string code, CategoryPatch patch, std::string 
   auto result = std::make_shared<Category>();
   Submit(
       [code, patch = std::move(patch), actor, result](store::Tx& tx) -> Status {
-        auto rows =
-            tx.Exec(std::string("SELECT ") + kColumns + " FROM categories WHERE code = $1", {code});
+        auto rows = tx.Exec("SELECT " + kRow.Select() + " FROM categories WHERE code = $1", {code});
         if (!rows.ok()) return rows.status();
         if (rows->empty()) return NotFound("no category with code '" + code + "'");
         Category c = FromRow(*rows, 0);

@@ -9,6 +9,7 @@
 #include "common/text.h"
 #include "community/report_rows.h"
 #include "events/types.h"
+#include "store/row_map.h"
 
 namespace centinela::community {
 
@@ -16,23 +17,13 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr const char* kCommentColumns =
+const store::RowMap<Comment> kCommentRow(
     "c.id, c.report_id, c.author_id, c.body, c.hidden, c.hidden_by, c.hidden_reason, "
-    "c.created_ms, u.display_name AS author_name";
+    "c.created_ms, u.display_name AS author_name",
+    {&Comment::id, &Comment::report_id, &Comment::author_id, &Comment::body, &Comment::hidden,
+     &Comment::hidden_by, &Comment::hidden_reason, &Comment::created_ms, &Comment::author_name});
 
-Comment CommentFrom(const store::Rows& rows, size_t i) {
-  Comment c;
-  c.id = rows.Text(i, "id");
-  c.report_id = rows.Text(i, "report_id");
-  c.author_id = rows.Text(i, "author_id");
-  c.author_name = rows.Text(i, "author_name");
-  c.body = rows.Text(i, "body");
-  c.hidden = rows.Int(i, "hidden") != 0;
-  c.hidden_by = rows.Text(i, "hidden_by");
-  c.hidden_reason = rows.Text(i, "hidden_reason");
-  c.created_ms = rows.Int(i, "created_ms");
-  return c;
-}
+Comment CommentFrom(const store::Rows& rows, size_t i) { return kCommentRow.Read(rows, i); }
 
 // Scope of moderation events: the staff of the report's innermost area (areas are
 // stored outermost first); "admin" for a report outside every area.
@@ -150,7 +141,7 @@ Result<CommentPage> CommentService::List(const std::string& report_id, bool incl
                                          const std::string& cursor, int limit) {
   limit = std::clamp(limit, 1, kMaxCommentPage);
   store::Params p{report_id};
-  std::string sql = std::string("SELECT ") + kCommentColumns +
+  std::string sql = "SELECT " + kCommentRow.Select() +
                     " FROM comments c JOIN users u ON u.id = c.author_id WHERE c.report_id = $1";
   if (!include_hidden) sql += " AND c.hidden = 0";
   if (!cursor.empty()) {
@@ -172,7 +163,7 @@ Result<CommentPage> CommentService::List(const std::string& report_id, bool incl
 }
 
 Result<std::optional<Comment>> CommentService::Get(const std::string& comment_id) {
-  auto rows = store_.Query(std::string("SELECT ") + kCommentColumns +
+  auto rows = store_.Query("SELECT " + kCommentRow.Select() +
                                " FROM comments c JOIN users u ON u.id = c.author_id "
                                "WHERE c.id = $1",
                            {comment_id});

@@ -6,6 +6,7 @@
 #include "auth/accounts.h"
 #include "common/hash.h"
 #include "events/types.h"
+#include "store/row_map.h"
 #include "store/sql.h"
 
 namespace centinela::community {
@@ -14,23 +15,14 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr const char* kColumns =
-    "id, owner_id, member_id, invite_email, invite_phone, status, created_ms, updated_ms";
+const store::RowMap<FamilyLink> kRow(
+    "id, owner_id, member_id, invite_email, invite_phone, status, created_ms, "
+    "updated_ms",
+    {&FamilyLink::id, &FamilyLink::owner_id, &FamilyLink::member_id, &FamilyLink::invite_email,
+     &FamilyLink::invite_phone, &FamilyLink::status, &FamilyLink::created_ms,
+     &FamilyLink::updated_ms});
 
-FamilyLink FromRow(const store::Rows& rows, size_t i) {
-  FamilyLink l;
-  l.id = rows.Text(i, "id");
-  l.owner_id = rows.Text(i, "owner_id");
-  l.member_id = rows.Text(i, "member_id");
-  l.invite_email = rows.Text(i, "invite_email");
-  l.invite_phone = rows.Text(i, "invite_phone");
-  l.status = rows.Text(i, "status");
-  l.created_ms = rows.Int(i, "created_ms");
-  l.updated_ms = rows.Int(i, "updated_ms");
-  return l;
-}
-
-store::Value OrNull(const std::string& s) { return s.empty() ? store::Value() : store::Value(s); }
+FamilyLink FromRow(const store::Rows& rows, size_t i) { return kRow.Read(rows, i); }
 
 // Both sides hear of every change to their link; the payload names no contact details.
 // The owner's copy names the member only once they have accepted: until then whether the
@@ -95,7 +87,7 @@ void FamilyService::Invite(const FamilyCaller& owner, const std::string& email,
             "((owner_id = $1 AND (member_id = $2 OR invite_email = $3 OR invite_phone = $4)) OR "
             "(owner_id = $2 AND member_id = $1))",
             {l->owner_id, l->member_id.empty() ? std::string("\x01") : l->member_id,
-             OrNull(l->invite_email), OrNull(l->invite_phone)});
+             store::TextOrNull(l->invite_email), store::TextOrNull(l->invite_phone)});
         if (!dup.ok()) return dup.status();
         if (dup->Int(0, "n") > 0) return Conflict("you are already linked to or inviting them");
         auto count = tx.Exec(
@@ -109,8 +101,9 @@ void FamilyService::Invite(const FamilyCaller& owner, const std::string& email,
         auto ins = tx.Exec(
             "INSERT INTO family_links (id, owner_id, member_id, invite_email, invite_phone, "
             "status, created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, 'invited', $6, $6)",
-            {l->id, l->owner_id, OrNull(l->member_id), OrNull(l->invite_email),
-             OrNull(l->invite_phone), l->created_ms});
+            {l->id, l->owner_id, store::TextOrNull(l->member_id),
+             store::TextOrNull(l->invite_email), store::TextOrNull(l->invite_phone),
+             l->created_ms});
         if (!ins.ok()) return ins.status();
         return AppendEvents(tx, events::type::kFamilyInvited, l->owner_id, *l);
       },
@@ -122,13 +115,13 @@ Status FamilyService::BindPending(const FamilyCaller& c) {
   const char* pending_where =
       " FROM family_links WHERE member_id IS NULL AND status = 'invited' AND owner_id <> $1 AND "
       "(invite_email = $2 OR invite_phone = $3)";
-  const store::Params params{c.user_id, OrNull(c.email), OrNull(c.phone)};
+  const store::Params params{c.user_id, store::TextOrNull(c.email), store::TextOrNull(c.phone)};
   auto waiting = store_.Query(std::string("SELECT id") + pending_where, params);
   if (!waiting.ok()) return waiting.status();
   if (waiting->empty()) return Status::Ok();  // the common case: no write
   return store_.WriteSync([c, pending_where, params](store::Tx& tx) -> Status {
     // Read again inside the write: another listing may have bound them meanwhile.
-    auto rows = tx.Exec(std::string("SELECT ") + kColumns + pending_where, params);
+    auto rows = tx.Exec("SELECT " + kRow.Select() + pending_where, params);
     if (!rows.ok()) return rows.status();
     for (size_t i = 0; i < rows->size(); ++i) {
       FamilyLink l = FromRow(*rows, i);
@@ -150,14 +143,11 @@ Result<std::vector<FamilyLink>> FamilyService::Mine(const FamilyCaller& c) {
   Status bound = BindPending(c);
   if (!bound.ok()) return bound;
   auto rows = store_.Query(
-      std::string("SELECT ") + kColumns +
+      "SELECT " + kRow.Select() +
           " FROM family_links WHERE owner_id = $1 OR member_id = $1 OR (member_id IS NULL AND "
           "(invite_email = $2 OR invite_phone = $3)) ORDER BY created_ms DESC, id LIMIT 500",
-      {c.user_id, OrNull(c.email), OrNull(c.phone)});
-  if (!rows.ok()) return rows.status();
-  std::vector<FamilyLink> out;
-  for (size_t i = 0; i < rows->size(); ++i) out.push_back(FromRow(*rows, i));
-  return out;
+      {c.user_id, store::TextOrNull(c.email), store::TextOrNull(c.phone)});
+  return store::MapRows<FamilyLink>(rows, FromRow);
 }
 
 void FamilyService::Answer(const std::string& id, const FamilyCaller& caller, bool accept,
@@ -165,8 +155,7 @@ void FamilyService::Answer(const std::string& id, const FamilyCaller& caller, bo
   auto l = std::make_shared<FamilyLink>();
   store_.Write(
       [l, id, caller, accept](store::Tx& tx) -> Status {
-        auto rows =
-            tx.Exec(std::string("SELECT ") + kColumns + " FROM family_links WHERE id = $1", {id});
+        auto rows = tx.Exec("SELECT " + kRow.Select() + " FROM family_links WHERE id = $1", {id});
         if (!rows.ok()) return rows.status();
         if (rows->empty()) return NotFound("no family link '" + id + "'");
         *l = FromRow(*rows, 0);
@@ -192,8 +181,7 @@ void FamilyService::Leave(const std::string& id, const FamilyCaller& caller,
   auto l = std::make_shared<FamilyLink>();
   store_.Write(
       [l, id, caller](store::Tx& tx) -> Status {
-        auto rows =
-            tx.Exec(std::string("SELECT ") + kColumns + " FROM family_links WHERE id = $1", {id});
+        auto rows = tx.Exec("SELECT " + kRow.Select() + " FROM family_links WHERE id = $1", {id});
         if (!rows.ok()) return rows.status();
         if (rows->empty()) return NotFound("no family link '" + id + "'");
         *l = FromRow(*rows, 0);

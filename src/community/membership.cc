@@ -8,6 +8,7 @@
 #include "common/hash.h"
 #include "events/types.h"
 #include "media/media_rows.h"
+#include "store/row_map.h"
 #include "store/sql.h"
 
 namespace centinela::community {
@@ -16,35 +17,15 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr const char* kColumns =
-    "id, user_id, area_code, address, home_lat, home_lon, id_type, id_number, proof_media_id, "
-    "status, reason, decided_by, created_ms, decided_ms";
+const store::RowMap<Membership> kRow(
+    "id, user_id, area_code, address, home_lat, home_lon, id_type, id_number, "
+    "proof_media_id, status, reason, decided_by, created_ms, decided_ms",
+    {&Membership::id, &Membership::user_id, &Membership::area_code, &Membership::address,
+     &Membership::lat, &Membership::lon, &Membership::id_type, &Membership::id_number,
+     &Membership::proof_media_id, &Membership::status, &Membership::reason, &Membership::decided_by,
+     &Membership::created_ms, &Membership::decided_ms});
 
-Membership FromRow(const store::Rows& rows, size_t i) {
-  Membership m;
-  m.id = rows.Text(i, "id");
-  m.user_id = rows.Text(i, "user_id");
-  m.area_code = rows.Text(i, "area_code");
-  m.address = rows.Text(i, "address");
-  m.lat = rows.Real(i, "home_lat");
-  m.lon = rows.Real(i, "home_lon");
-  m.id_type = rows.Text(i, "id_type");
-  m.id_number = rows.Text(i, "id_number");
-  m.proof_media_id = rows.Text(i, "proof_media_id");
-  m.status = rows.Text(i, "status");
-  m.reason = rows.Text(i, "reason");
-  m.decided_by = rows.Text(i, "decided_by");
-  m.created_ms = rows.Int(i, "created_ms");
-  m.decided_ms = rows.Int(i, "decided_ms");
-  return m;
-}
-
-std::vector<Membership> AllRows(const store::Rows& rows) {
-  std::vector<Membership> out;
-  out.reserve(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) out.push_back(FromRow(rows, i));
-  return out;
-}
+Membership FromRow(const store::Rows& rows, size_t i) { return kRow.Read(rows, i); }
 
 // The event payload never carries the id number: the log is read more widely than the
 // memberships table.
@@ -76,24 +57,12 @@ MembershipService::MembershipService(store::Store& store, const areas::AreaServi
     : store_(store),
       areas_(areas),
       options_(options),
-      clock_(options_.clock ? *options_.clock : system_clock_) {}
+      clock_(options_.clock ? *options_.clock : system_clock_),
+      requests_per_day_(0, options_.max_per_day, clock_) {}
 
 std::optional<int> MembershipService::Reserve(const std::string& user_id) {
-  constexpr int64_t kDay = 24 * 3600'000;
   if (options_.max_per_day <= 0) return std::nullopt;
-  const int64_t now = clock_.NowMs();
-  MutexLock lock(rate_mu_);
-  std::deque<int64_t>& q = reserved_[user_id];
-  while (!q.empty() && q.front() <= now - kDay) q.pop_front();
-  if (static_cast<int>(q.size()) >= options_.max_per_day)
-    return std::max(1, static_cast<int>((q.front() + kDay - now + 999) / 1000));
-  q.push_back(now);
-  if (reserved_.size() > 100'000) {
-    for (auto it = reserved_.begin(); it != reserved_.end();)
-      it = (it->second.empty() || it->second.back() <= now - kDay) ? reserved_.erase(it)
-                                                                   : std::next(it);
-  }
-  return std::nullopt;
+  return requests_per_day_.Reserve(user_id);
 }
 
 void MembershipService::Request(const MembershipRequest& req,
@@ -152,16 +121,15 @@ void MembershipService::Request(const MembershipRequest& req,
 }
 
 Result<std::vector<Membership>> MembershipService::Mine(const std::string& user_id) {
-  auto rows = store_.Query(std::string("SELECT ") + kColumns +
+  auto rows = store_.Query("SELECT " + kRow.Select() +
                                " FROM memberships WHERE user_id = $1 ORDER BY created_ms DESC, id",
                            {user_id});
-  if (!rows.ok()) return rows.status();
-  return AllRows(*rows);
+  return store::MapRows<Membership>(rows, FromRow);
 }
 
 Result<std::vector<Membership>> MembershipService::List(const std::string& area,
                                                         const std::string& status) {
-  std::string sql = std::string("SELECT ") + kColumns + " FROM memberships WHERE area_code = $1";
+  std::string sql = "SELECT " + kRow.Select() + " FROM memberships WHERE area_code = $1";
   store::Params p{area};
   if (!status.empty()) {
     sql += " AND status = $2";
@@ -169,13 +137,11 @@ Result<std::vector<Membership>> MembershipService::List(const std::string& area,
   }
   sql += " ORDER BY created_ms DESC, id LIMIT " + std::to_string(kMaxMembershipsListed);
   auto rows = store_.Query(sql, p);
-  if (!rows.ok()) return rows.status();
-  return AllRows(*rows);
+  return store::MapRows<Membership>(rows, FromRow);
 }
 
 Result<std::optional<Membership>> MembershipService::Get(const std::string& id) {
-  auto rows =
-      store_.Query(std::string("SELECT ") + kColumns + " FROM memberships WHERE id = $1", {id});
+  auto rows = store_.Query("SELECT " + kRow.Select() + " FROM memberships WHERE id = $1", {id});
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return std::optional<Membership>();
   return std::optional<Membership>(FromRow(*rows, 0));
@@ -187,8 +153,7 @@ void MembershipService::Decide(const std::string& id, const std::string& actor, 
   auto m = std::make_shared<Membership>();
   store_.Write(
       [m, id, actor, approve, reason](store::Tx& tx) -> Status {
-        auto rows =
-            tx.Exec(std::string("SELECT ") + kColumns + " FROM memberships WHERE id = $1", {id});
+        auto rows = tx.Exec("SELECT " + kRow.Select() + " FROM memberships WHERE id = $1", {id});
         if (!rows.ok()) return rows.status();
         if (rows->empty()) return NotFound("no membership '" + id + "'");
         *m = FromRow(*rows, 0);
@@ -221,8 +186,7 @@ void MembershipService::Leave(const std::string& id, const std::string& user_id,
   auto m = std::make_shared<Membership>();
   store_.Write(
       [m, id, user_id](store::Tx& tx) -> Status {
-        auto rows =
-            tx.Exec(std::string("SELECT ") + kColumns + " FROM memberships WHERE id = $1", {id});
+        auto rows = tx.Exec("SELECT " + kRow.Select() + " FROM memberships WHERE id = $1", {id});
         if (!rows.ok()) return rows.status();
         if (rows->empty() || rows->Text(0, "user_id") != user_id)
           return NotFound("no membership '" + id + "' of yours");

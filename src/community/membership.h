@@ -8,9 +8,7 @@
 // Thread-safe; every write is one Store WriteFn with its event.
 
 #include <cstdint>
-#include <deque>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -18,8 +16,8 @@
 
 #include "areas/areas.h"
 #include "common/clock.h"
-#include "common/mutex.h"
 #include "common/status.h"
+#include "community/rate_limit.h"
 #include "store/store.h"
 
 namespace centinela::community {
@@ -109,8 +107,7 @@ class MembershipService {
   MembershipOptions options_;
   SystemClock system_clock_;
   const Clock& clock_;
-  Mutex rate_mu_;
-  std::unordered_map<std::string, std::deque<int64_t>> reserved_ GUARDED_BY(rate_mu_);
+  RateLimiter requests_per_day_;  //!< the day window only (options_.max_per_day)
 };
 
 }  // namespace centinela::community

@@ -1,11 +1,5 @@
 #include "community/reports.h"
 
-#include "common/text.h"
-#include "community/family.h"
-#include "community/json_list.h"
-#include "community/membership.h"
-#include "community/report_rows.h"
-
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -17,8 +11,14 @@
 #include <unordered_set>
 
 #include "common/hash.h"
+#include "common/text.h"
+#include "community/family.h"
+#include "community/json_list.h"
+#include "community/membership.h"
+#include "community/report_rows.h"
 #include "events/types.h"
 #include "media/media_rows.h"
+#include "store/row_map.h"
 #include "store/sql.h"
 
 namespace centinela::community {
@@ -30,36 +30,40 @@ using store::Bind;
 using store::InList;
 
 constexpr const char* kRoute = "POST /api/v1/reports";
-constexpr const char* kColumns =
-    "r.id, r.reporter_id, r.category, r.family, r.sensitivity, r.priority, r.lat, r.lon, "
-    "r.accuracy_m, "
-    "r.address, r.description, r.anonymous, r.share_with_family, r.areas, r.agencies, r.status, "
-    "r.confirmations, r.comments, r.created_ms, r.updated_ms, u.display_name AS reporter_name";
 constexpr int kBatchRows = 200;
 
+const store::RowMap<Report> kRow(
+    "r.id, r.reporter_id, r.category, r.family, r.sensitivity, r.priority, r.lat, r.lon, "
+    "r.accuracy_m, r.address, r.description, r.anonymous, r.share_with_family, r.areas, "
+    "r.agencies, r.status, r.confirmations, r.comments, r.created_ms, r.updated_ms, "
+    "u.display_name AS reporter_name",
+    {&Report::id,
+     &Report::reporter_id,
+     &Report::category,
+     &Report::family,
+     store::kParsedByOwner,
+     &Report::priority,
+     &Report::lat,
+     &Report::lon,
+     &Report::accuracy_m,
+     &Report::address,
+     &Report::description,
+     &Report::anonymous,
+     &Report::share_with_family,
+     store::kParsedByOwner,
+     store::kParsedByOwner,
+     &Report::status,
+     &Report::confirmations,
+     &Report::comments,
+     &Report::created_ms,
+     &Report::updated_ms,
+     &Report::reporter_name});
+
 Report FromRow(const store::Rows& rows, size_t i) {
-  Report r;
-  r.id = rows.Text(i, "id");
-  r.reporter_id = rows.Text(i, "reporter_id");
-  r.reporter_name = rows.Text(i, "reporter_name");
-  r.category = rows.Text(i, "category");
-  r.family = rows.Text(i, "family");
+  Report r = kRow.Read(rows, i);
   r.sensitivity = ParseSensitivity(rows.Text(i, "sensitivity")).value_or(Sensitivity::kRestricted);
-  r.priority = static_cast<int>(rows.Int(i, "priority"));
-  r.lat = rows.Real(i, "lat");
-  r.lon = rows.Real(i, "lon");
-  if (!rows.Null(i, "accuracy_m")) r.accuracy_m = rows.Real(i, "accuracy_m");
-  r.address = rows.Text(i, "address");
-  r.description = rows.Text(i, "description");
-  r.anonymous = rows.Int(i, "anonymous") != 0;
-  r.share_with_family = rows.Int(i, "share_with_family") != 0;
   r.areas = ParseJsonStringList(rows.Text(i, "areas"));
   r.agencies = ParseJsonStringList(rows.Text(i, "agencies"));
-  r.status = rows.Text(i, "status");
-  r.confirmations = rows.Int(i, "confirmations");
-  r.comments = rows.Int(i, "comments");
-  r.created_ms = rows.Int(i, "created_ms");
-  r.updated_ms = rows.Int(i, "updated_ms");
   return r;
 }
 
@@ -427,7 +431,7 @@ ReportFacts FactsFor(const Report& r, const Viewer& v,
 Result<std::optional<VisibleReport>> ReportService::Get(const Viewer& viewer,
                                                         const std::string& id) {
   auto rows =
-      store_.Query(std::string("SELECT ") + kColumns +
+      store_.Query("SELECT " + kRow.Select() +
                        " FROM reports r LEFT JOIN users u ON u.id = r.reporter_id WHERE r.id = $1",
                    {id});
   if (!rows.ok()) return rows.status();
@@ -452,7 +456,7 @@ Result<std::vector<VisibleReport>> ReportService::Decided(const Viewer& viewer,
   if (!family.ok()) return family.status();
   std::unordered_set<std::string> fam(family->begin(), family->end());
   store::Params p;
-  auto rows = store_.Query(std::string("SELECT ") + kColumns +
+  auto rows = store_.Query("SELECT " + kRow.Select() +
                                " FROM reports r LEFT JOIN users u ON u.id = r.reporter_id "
                                "WHERE r.id IN " +
                                InList(p, ids) + " ORDER BY r.id",
@@ -515,7 +519,7 @@ Result<Page> ReportService::List(const Viewer& viewer, const ListQuery& q) {
   int scanned = 0;
   while (true) {
     store::Params params = base;
-    std::string sql = std::string("SELECT ") + kColumns +
+    std::string sql = "SELECT " + kRow.Select() +
                       " FROM reports r LEFT JOIN users u ON u.id = r.reporter_id" + where;
     if (after) {
       std::string c = Bind(params, after->first);
@@ -620,13 +624,13 @@ Status SetReportStatus(store::Tx& tx, const std::string& report_id, const std::s
 }
 
 Result<std::optional<Report>> LoadReportRow(store::Tx& tx, const std::string& id) {
-  auto rows = tx.Exec(std::string("SELECT ") + kColumns + kRowById, {id});
+  auto rows = tx.Exec("SELECT " + kRow.Select() + kRowById, {id});
   if (!rows.ok()) return rows.status();
   return FirstReport(*rows);
 }
 
 Result<std::optional<Report>> LoadReportRow(store::Store& store, const std::string& id) {
-  auto rows = store.Query(std::string("SELECT ") + kColumns + kRowById, {id});
+  auto rows = store.Query("SELECT " + kRow.Select() + kRowById, {id});
   if (!rows.ok()) return rows.status();
   return FirstReport(*rows);
 }

@@ -13,6 +13,8 @@
 #include "common/text.h"
 #include "community/json_list.h"
 #include "events/types.h"
+#include "store/row_map.h"
+#include "store/sql.h"
 
 namespace centinela::dispatch {
 
@@ -53,32 +55,21 @@ std::vector<std::pair<double, double>> ParsePolygon(const std::string& text) {
   return out;
 }
 
+const store::RowMap<Broadcast> kRow(
+    "id, sender_id, headline, body, instruction, severity, urgency, certainty, category, "
+    "areas, polygon, expires_ms, created_ms, headline_en, body_en, instruction_en",
+    {&Broadcast::id, &Broadcast::sender_id, &Broadcast::headline, &Broadcast::body,
+     &Broadcast::instruction, &Broadcast::severity, &Broadcast::urgency, &Broadcast::certainty,
+     &Broadcast::category, store::kParsedByOwner, store::kParsedByOwner, &Broadcast::expires_ms,
+     &Broadcast::created_ms, &Broadcast::headline_en, &Broadcast::body_en,
+     &Broadcast::instruction_en});
+
 Broadcast FromRow(const store::Rows& rows, size_t i) {
-  Broadcast b;
-  b.id = rows.Text(i, "id");
-  b.sender_id = rows.Text(i, "sender_id");
-  b.headline = rows.Text(i, "headline");
-  b.body = rows.Text(i, "body");
-  b.instruction = rows.Text(i, "instruction");
-  b.headline_en = rows.Text(i, "headline_en");
-  b.body_en = rows.Text(i, "body_en");
-  b.instruction_en = rows.Text(i, "instruction_en");
-  b.severity = rows.Text(i, "severity");
-  b.urgency = rows.Text(i, "urgency");
-  b.certainty = rows.Text(i, "certainty");
-  b.category = rows.Text(i, "category");
+  Broadcast b = kRow.Read(rows, i);
   b.areas = community::ParseJsonStringList(rows.Text(i, "areas"));
   b.polygon = ParsePolygon(rows.Text(i, "polygon"));
-  b.expires_ms = rows.Int(i, "expires_ms");
-  b.created_ms = rows.Int(i, "created_ms");
   return b;
 }
-
-store::Value OrNull(const std::string& s) { return s.empty() ? store::Value() : store::Value(s); }
-
-constexpr const char* kColumns =
-    "id, sender_id, headline, body, instruction, severity, urgency, certainty, category, areas, "
-    "polygon, expires_ms, created_ms, headline_en, body_en, instruction_en";
 
 }  // namespace
 
@@ -230,15 +221,17 @@ void BroadcastService::Send(Broadcast b, std::function<void(Result<Broadcast>)> 
         if (!v.ok()) return v;
         const std::string polygon = PolygonJson(b.polygon);
         auto ins = tx.Exec(
-            "INSERT INTO broadcasts (id, sender_id, headline, body, instruction, severity, urgency, "
+            "INSERT INTO broadcasts (id, sender_id, headline, body, instruction, severity, "
+            "urgency, "
             "certainty, category, areas, polygon, expires_ms, created_ms, headline_en, body_en, "
             "instruction_en) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
             "$15, $16)",
             {b.id, b.sender_id, b.headline, b.body,
              b.instruction.empty() ? store::Value() : store::Value(b.instruction), b.severity,
              b.urgency, b.certainty, b.category, community::JsonStringList(b.areas),
-             polygon.empty() ? store::Value() : store::Value(polygon), b.expires_ms,
-             b.created_ms, OrNull(b.headline_en), OrNull(b.body_en), OrNull(b.instruction_en)});
+             polygon.empty() ? store::Value() : store::Value(polygon), b.expires_ms, b.created_ms,
+             store::TextOrNull(b.headline_en), store::TextOrNull(b.body_en),
+             store::TextOrNull(b.instruction_en)});
         if (!ins.ok()) return ins.status();
         for (const std::string& area : b.areas) {
           auto a = tx.Exec(
@@ -276,8 +269,7 @@ void BroadcastService::Send(Broadcast b, std::function<void(Result<Broadcast>)> 
 }
 
 Result<std::optional<Broadcast>> BroadcastService::Get(const std::string& id) {
-  auto rows =
-      store_.Query(std::string("SELECT ") + kColumns + " FROM broadcasts WHERE id = $1", {id});
+  auto rows = store_.Query("SELECT " + kRow.Select() + " FROM broadcasts WHERE id = $1", {id});
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return std::optional<Broadcast>();
   return std::optional<Broadcast>(FromRow(*rows, 0));
@@ -285,7 +277,7 @@ Result<std::optional<Broadcast>> BroadcastService::Get(const std::string& id) {
 
 Result<std::vector<Broadcast>> BroadcastService::List(int limit, bool active_only,
                                                       int64_t now_ms) {
-  std::string sql = std::string("SELECT ") + kColumns + " FROM broadcasts";
+  std::string sql = "SELECT " + kRow.Select() + " FROM broadcasts";
   store::Params p;
   if (active_only) {
     sql += " WHERE expires_ms > $1";
@@ -293,10 +285,7 @@ Result<std::vector<Broadcast>> BroadcastService::List(int limit, bool active_onl
   }
   sql += " ORDER BY created_ms DESC, id DESC LIMIT " + std::to_string(std::clamp(limit, 1, 200));
   auto rows = store_.Query(sql, p);
-  if (!rows.ok()) return rows.status();
-  std::vector<Broadcast> out;
-  for (size_t i = 0; i < rows->size(); ++i) out.push_back(FromRow(*rows, i));
-  return out;
+  return store::MapRows<Broadcast>(rows, FromRow);
 }
 
 }  // namespace centinela::dispatch

@@ -20,6 +20,7 @@
 #include "events/types.h"
 #include "geo/geometry.h"
 #include "media/media_rows.h"
+#include "store/row_map.h"
 #include "store/sql.h"
 #include "tracking/coords.h"
 
@@ -31,62 +32,52 @@ namespace json = boost::json;
 using community::JsonStringList;
 using community::ParseJsonStringList;
 
-constexpr const char* kColumns =
-    "id, category, family, sensitivity, priority, status, outcome, source, lat, lon, address, "
-    "description, areas, agencies, caller_name, caller_phone, created_by, merged_into, "
-    "received_ms, acknowledged_ms, dispatched_ms, on_scene_ms, closed_ms, created_ms, "
-    "updated_ms";
+const store::RowMap<Incident> kRow(
+    "id, category, family, sensitivity, priority, status, outcome, source, lat, lon, "
+    "address, description, areas, agencies, caller_name, caller_phone, created_by, "
+    "merged_into, received_ms, acknowledged_ms, dispatched_ms, on_scene_ms, closed_ms, "
+    "created_ms, updated_ms",
+    {&Incident::id,           &Incident::category,        &Incident::family,
+     store::kParsedByOwner,   &Incident::priority,        store::kParsedByOwner,
+     &Incident::outcome,      &Incident::source,          &Incident::lat,
+     &Incident::lon,          &Incident::address,         &Incident::description,
+     store::kParsedByOwner,   store::kParsedByOwner,      &Incident::caller_name,
+     &Incident::caller_phone, &Incident::created_by,      &Incident::merged_into,
+     &Incident::received_ms,  &Incident::acknowledged_ms, &Incident::dispatched_ms,
+     &Incident::on_scene_ms,  &Incident::closed_ms,       &Incident::created_ms,
+     &Incident::updated_ms});
 
 Incident FromRow(const store::Rows& rows, size_t i) {
-  Incident n;
-  n.id = rows.Text(i, "id");
-  n.category = rows.Text(i, "category");
-  n.family = rows.Text(i, "family");
+  Incident n = kRow.Read(rows, i);
   n.sensitivity = community::ParseSensitivity(rows.Text(i, "sensitivity"))
                       .value_or(community::Sensitivity::kRestricted);
-  n.priority = static_cast<int>(rows.Int(i, "priority"));
   n.status = ParseStatus(rows.Text(i, "status")).value_or(IncidentStatus::kNew);
-  n.outcome = rows.Text(i, "outcome");
-  n.source = rows.Text(i, "source");
-  n.lat = rows.Real(i, "lat");
-  n.lon = rows.Real(i, "lon");
-  n.address = rows.Text(i, "address");
-  n.description = rows.Text(i, "description");
   n.areas = ParseJsonStringList(rows.Text(i, "areas"));
   n.agencies = ParseJsonStringList(rows.Text(i, "agencies"));
-  n.caller_name = rows.Text(i, "caller_name");
-  n.caller_phone = rows.Text(i, "caller_phone");
-  n.created_by = rows.Text(i, "created_by");
-  n.merged_into = rows.Text(i, "merged_into");
-  n.received_ms = rows.Int(i, "received_ms");
-  n.acknowledged_ms = rows.Int(i, "acknowledged_ms");
-  n.dispatched_ms = rows.Int(i, "dispatched_ms");
-  n.on_scene_ms = rows.Int(i, "on_scene_ms");
-  n.closed_ms = rows.Int(i, "closed_ms");
-  n.created_ms = rows.Int(i, "created_ms");
-  n.updated_ms = rows.Int(i, "updated_ms");
   return n;
 }
 
-Step StepFromRow(const store::Rows& rows, size_t i) {
-  Step s;
-  s.id = rows.Text(i, "id");
-  s.kind = rows.Text(i, "kind");
-  s.is_public = rows.Text(i, "visibility") == "public";
-  s.status = rows.Text(i, "status");
-  s.note = rows.Text(i, "note");
-  s.media_id = rows.Text(i, "media_id");
-  s.actor_id = rows.Text(i, "actor_id");
-  s.created_ms = rows.Int(i, "created_ms");
-  return s;
-}
+const store::RowMap<Step> kStepRow(
+    "id, kind, visibility, status, note, media_id, actor_id, created_ms",
+    {&Step::id, &Step::kind, store::kParsedByOwner, &Step::status, &Step::note, &Step::media_id,
+     &Step::actor_id, &Step::created_ms});
 
-store::Value TextOrNull(const std::string& s) {
-  return s.empty() ? store::Value() : store::Value(s);
+//! The steps of one incident, oldest first; `public_only` leaves the internal ones out.
+Result<std::vector<Step>> LoadSteps(store::Store& store, const std::string& incident_id,
+                                    bool public_only) {
+  auto rows = store.Query(
+      "SELECT " + kStepRow.Select() + " FROM incident_steps WHERE incident_id = $1" +
+          (public_only ? " AND visibility = 'public'" : "") + " ORDER BY created_ms, id",
+      {incident_id});
+  return store::MapRows<Step>(rows, [](const store::Rows& r, size_t i) {
+    Step s = kStepRow.Read(r, i);
+    s.is_public = r.Text(i, "visibility") == "public";
+    return s;
+  });
 }
 
 Result<std::optional<Incident>> LoadInTx(store::Tx& tx, const std::string& id) {
-  auto rows = tx.Exec(std::string("SELECT ") + kColumns + " FROM incidents WHERE id = $1", {id});
+  auto rows = tx.Exec("SELECT " + kRow.Select() + " FROM incidents WHERE id = $1", {id});
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return std::optional<Incident>();
   Incident n = FromRow(*rows, 0);
@@ -167,7 +158,7 @@ Status WriteStep(store::Tx& tx, const Incident& n, const std::string& kind,
       "INSERT INTO incident_steps (id, incident_id, kind, visibility, status, note, media_id, "
       "actor_id, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
       {s.id, n.id, kind, std::string(is_public ? "public" : "internal"), status,
-       TextOrNull(in.note), TextOrNull(in.media_id), actor, now});
+       store::TextOrNull(in.note), store::TextOrNull(in.media_id), actor, now});
   if (!ins.ok()) return ins.status();
   StepLabel label = LabelFor(kind);
   json::object step{{"incident_id", n.id},
@@ -208,9 +199,9 @@ Status InsertIncident(store::Tx& tx, const Incident& n) {
       "$11, $12, $13, $14, $15, $16, $17, $18, $19)",
       {n.id, n.category, n.family, std::string(community::SensitivityName(n.sensitivity)),
        int64_t{n.priority}, std::string(StatusName(n.status)), n.source, n.lat, n.lon,
-       TextOrNull(n.address), TextOrNull(n.description), JsonStringList(n.areas),
-       JsonStringList(n.agencies), TextOrNull(n.caller_name), TextOrNull(n.caller_phone),
-       n.created_by, n.received_ms, n.created_ms, n.updated_ms});
+       store::TextOrNull(n.address), store::TextOrNull(n.description), JsonStringList(n.areas),
+       JsonStringList(n.agencies), store::TextOrNull(n.caller_name),
+       store::TextOrNull(n.caller_phone), n.created_by, n.received_ms, n.created_ms, n.updated_ms});
   if (!r.ok()) return r.status();
   for (const std::string& area : n.areas) {
     auto a = tx.Exec(
@@ -393,7 +384,8 @@ Status IncidentService::TransitionInTx(store::Tx& tx, const std::string& id,
   // A mark keeps the first time the status was reached (a reopen does not reset it).
   if (!mark.empty()) sql += fmt::format(", {0} = COALESCE({0}, $3)", mark);
   sql += " WHERE id = $4";
-  auto up = tx.Exec(sql, {std::string(StatusName(n.status)), TextOrNull(n.outcome), now, n.id});
+  auto up =
+      tx.Exec(sql, {std::string(StatusName(n.status)), store::TextOrNull(n.outcome), now, n.id});
   if (!up.ok()) return up.status();
   if (mark == "acknowledged_ms" && n.acknowledged_ms == 0) n.acknowledged_ms = now;
   if (mark == "dispatched_ms" && n.dispatched_ms == 0) n.dispatched_ms = now;
@@ -532,7 +524,7 @@ void IncidentService::Merge(std::string id, std::vector<std::string> incident_id
 }
 
 Result<std::optional<Incident>> IncidentService::Get(const std::string& id) {
-  auto rows = store_.Query(std::string("SELECT ") + kColumns + " FROM incidents WHERE id = $1", {id});
+  auto rows = store_.Query("SELECT " + kRow.Select() + " FROM incidents WHERE id = $1", {id});
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return std::optional<Incident>();
   Incident n = FromRow(*rows, 0);
@@ -540,12 +532,9 @@ Result<std::optional<Incident>> IncidentService::Get(const std::string& id) {
       "SELECT report_id FROM incident_reports WHERE incident_id = $1 ORDER BY report_id", {id});
   if (!reports.ok()) return reports.status();
   for (size_t i = 0; i < reports->size(); ++i) n.report_ids.push_back(reports->Text(i, "report_id"));
-  auto steps = store_.Query(
-      "SELECT id, kind, visibility, status, note, media_id, actor_id, created_ms FROM "
-      "incident_steps WHERE incident_id = $1 ORDER BY created_ms, id",
-      {id});
+  auto steps = LoadSteps(store_, id, false);
   if (!steps.ok()) return steps.status();
-  for (size_t i = 0; i < steps->size(); ++i) n.steps.push_back(StepFromRow(*steps, i));
+  n.steps = std::move(*steps);
   return std::optional<Incident>(std::move(n));
 }
 
@@ -553,7 +542,7 @@ Result<std::vector<Incident>> IncidentService::List(const IncidentFilter& f) {
   std::vector<Incident> out;
   if (!f.all_areas && f.scope_areas.empty()) return out;
   store::Params p;
-  std::string sql = std::string("SELECT ") + kColumns + " FROM incidents WHERE 1 = 1";
+  std::string sql = "SELECT " + kRow.Select() + " FROM incidents WHERE 1 = 1";
   auto bind = [&p](store::Value v) { return store::Bind(p, std::move(v)); };
   if (!f.all_areas) {
     sql += " AND id IN (SELECT incident_id FROM incident_areas WHERE area_code IN " +
@@ -651,12 +640,9 @@ Result<std::optional<PublicTimeline>> IncidentService::ForReport(const std::stri
   PublicTimeline t;
   t.incident_id = link->Text(0, "id");
   t.status = link->Text(0, "status");
-  auto steps = store_.Query(
-      "SELECT id, kind, visibility, status, note, media_id, actor_id, created_ms FROM "
-      "incident_steps WHERE incident_id = $1 AND visibility = 'public' ORDER BY created_ms, id",
-      {t.incident_id});
+  auto steps = LoadSteps(store_, t.incident_id, true);
   if (!steps.ok()) return steps.status();
-  for (size_t i = 0; i < steps->size(); ++i) t.steps.push_back(StepFromRow(*steps, i));
+  t.steps = std::move(*steps);
   return std::optional<PublicTimeline>(std::move(t));
 }
 
@@ -680,7 +666,7 @@ Result<std::vector<std::string>> ReportsOfIncident(store::Store& store,
 }
 
 Result<std::optional<Incident>> LoadIncidentRow(store::Tx& tx, const std::string& id) {
-  auto rows = tx.Exec(std::string("SELECT ") + kColumns + " FROM incidents WHERE id = $1", {id});
+  auto rows = tx.Exec("SELECT " + kRow.Select() + " FROM incidents WHERE id = $1", {id});
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return std::optional<Incident>();
   return std::optional<Incident>(FromRow(*rows, 0));

@@ -14,6 +14,7 @@
 #include "community/membership.h"
 #include "events/types.h"
 #include "media/metadata.h"
+#include "store/row_map.h"
 
 namespace centinela::media {
 
@@ -93,17 +94,10 @@ bool IsHex64(const std::string& s) {
   return true;
 }
 
-MediaInfo InfoFromRow(const store::Rows& r, size_t i) {
-  MediaInfo m;
-  m.id = r.Text(i, "id");
-  m.owner_id = r.Text(i, "owner_id");
-  m.content_type = r.Text(i, "content_type");
-  m.bytes = r.Int(i, "bytes");
-  m.sha256 = r.Text(i, "sha256");
-  m.stripped_sha256 = r.Text(i, "stripped_sha256");
-  m.created_ms = r.Int(i, "created_ms");
-  return m;
-}
+const store::RowMap<MediaInfo> kInfoRow(
+    "id, owner_id, content_type, bytes, sha256, stripped_sha256, created_ms",
+    {&MediaInfo::id, &MediaInfo::owner_id, &MediaInfo::content_type, &MediaInfo::bytes,
+     &MediaInfo::sha256, &MediaInfo::stripped_sha256, &MediaInfo::created_ms});
 
 }  // namespace
 
@@ -287,13 +281,11 @@ Status MediaService::WriteOnce(const std::string& sha256, const std::string& dat
 }
 
 Result<MediaInfo> MediaService::Get(const std::string& id) {
-  Result<store::Rows> r = store_.Query(
-      "SELECT id, owner_id, content_type, bytes, sha256, stripped_sha256, created_ms "
-      "FROM media WHERE id = $1",
-      {id});
+  Result<store::Rows> r =
+      store_.Query("SELECT " + kInfoRow.Select() + " FROM media WHERE id = $1", {id});
   if (!r.ok()) return r.status();
   if (r->empty()) return NotFound("no such media");
-  return InfoFromRow(*r, 0);
+  return kInfoRow.Read(*r, 0);
 }
 
 Result<MediaContent> MediaService::Fetch(const auth::Principal& p, const std::string& id) {

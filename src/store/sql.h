@@ -14,6 +14,9 @@
 
 namespace centinela::store {
 
+//! NULL for an empty string (an absent optional TEXT column), else the text.
+inline Value TextOrNull(const std::string& s) { return s.empty() ? Value{} : Value{s}; }
+
 //! "$n" for the n-th (1-based) parameter.
 std::string Placeholder(size_t n);
 

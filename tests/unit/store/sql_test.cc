@@ -1,11 +1,16 @@
-// The statement helpers: placeholders numbered in step with the params they bind.
+// The statement helpers: placeholders numbered in step with the params they bind, and the
+// owners' column tables (RowMap).
 
 #include "store/sql.h"
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "store/row_map.h"
 
 namespace centinela::store {
 namespace {
@@ -72,6 +77,64 @@ TEST(SqlTest, MapRowsPassesTheStatementsErrorOn) {
   auto ids = TextColumn(Result<Rows>(Status(Code::kUnavailable, "down")), "id");
   ASSERT_FALSE(ids.ok());
   EXPECT_EQ(ids.status().code(), Code::kUnavailable);
+}
+
+struct Row {
+  std::string id;
+  std::string name;
+  int64_t count = 0;
+  int small = 0;
+  double lat = 0;
+  bool flag = false;
+  std::optional<double> accuracy;
+  std::string parsed;
+};
+
+TEST(RowMapTest, SelectsTheListAndReadsEachColumnIntoItsMember) {
+  const RowMap<Row> map(
+      "r.id, u.display_name AS name, r.count, r.small, r.lat, r.flag, "
+      "r.accuracy, r.parsed",
+      {&Row::id, &Row::name, &Row::count, &Row::small, &Row::lat, &Row::flag, &Row::accuracy,
+       kParsedByOwner});
+  EXPECT_EQ(map.Select(),
+            "r.id, u.display_name AS name, r.count, r.small, r.lat, r.flag, r.accuracy, r.parsed");
+  Rows rows;
+  rows.columns = {"id", "name", "count", "small", "lat", "flag", "accuracy", "parsed"};
+  rows.rows.push_back({std::string("a1"), std::string("Rosa"), int64_t{7}, int64_t{3}, -33.5,
+                       int64_t{1}, 12.5, std::string("[1]")});
+  rows.rows.push_back(
+      {std::string("a2"), Value(), int64_t{0}, int64_t{0}, 0.0, int64_t{0}, Value(), Value()});
+  Row a = map.Read(rows, 0);
+  EXPECT_EQ(a.id, "a1");
+  EXPECT_EQ(a.name, "Rosa");
+  EXPECT_EQ(a.count, 7);
+  EXPECT_EQ(a.small, 3);
+  EXPECT_DOUBLE_EQ(a.lat, -33.5);
+  EXPECT_TRUE(a.flag);
+  ASSERT_TRUE(a.accuracy.has_value());
+  EXPECT_DOUBLE_EQ(*a.accuracy, 12.5);
+  EXPECT_EQ(a.parsed, "");  // the owner parses it
+  Row b = map.Read(rows, 1);
+  EXPECT_EQ(b.name, "");
+  EXPECT_FALSE(b.flag);
+  EXPECT_FALSE(b.accuracy.has_value());  // NULL stays absent, not 0
+}
+
+TEST(RowMapTest, ColumnsAndMembersThatDoNotPairUpAreAnError) {
+  EXPECT_THROW(RowMap<Row>("id, name", {&Row::id}), std::logic_error);
+  EXPECT_THROW(RowMap<Row>("id", {&Row::id, &Row::name}), std::logic_error);
+  EXPECT_NO_THROW(RowMap<Row>("id, name", {&Row::id, &Row::name}));
+}
+
+TEST(RowMapTest, ResultColumnNameIsTheAliasOrTheBareName) {
+  EXPECT_EQ(ResultColumnName("u.display_name AS author_name"), "author_name");
+  EXPECT_EQ(ResultColumnName("r.id"), "id");
+  EXPECT_EQ(ResultColumnName("home_lat"), "home_lat");
+}
+
+TEST(SqlTest, TextOrNullMakesAnEmptyStringNull) {
+  EXPECT_TRUE(IsNull(TextOrNull("")));
+  EXPECT_EQ(std::get<std::string>(TextOrNull("x")), "x");
 }
 
 }  // namespace
