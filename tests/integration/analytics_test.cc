@@ -21,15 +21,6 @@
 namespace centinela::testing {
 namespace {
 
-std::string Date(int64_t ms) {
-  const auto days = std::chrono::sys_days(std::chrono::days(ms / 86'400'000));
-  const std::chrono::year_month_day ymd(days);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  return buf;
-}
-
 // comuna name -> target_population, from the published table.
 std::map<std::string, int64_t> PublishedTargets() {
   std::ifstream f(centinela::test::TestDataPath("south-precinct.csv"));
@@ -46,33 +37,11 @@ std::map<std::string, int64_t> PublishedTargets() {
   return out;
 }
 
-class AnalyticsTest : public OwnDatabaseTest {
+class AnalyticsTest : public OwnDemoServerTest {
  protected:
-  void SetUp() override {
-    OwnDatabaseTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    server_ = std::make_unique<ServerProcess>(
-        dir_, db_->url(), std::vector<std::string>{"--demo"},
-        std::vector<std::string>{"CENTINELA_REPORTS_MAX_PER_MINUTE=1000",
-                                 "CENTINELA_REPORTS_MAX_PER_DAY=1000",
-                                 "CENTINELA_MEMBERSHIPS_MAX_PER_DAY=1000",
-                                 "CENTINELA_AUTH_LOGIN_MAX_FAILURES_PER_IP=100000"});
-    ASSERT_TRUE(server_->Start(60000)) << server_->output();
-  }
-  void TearDown() override {
-    if (server_) server_->Stop();
-    server_.reset();
-    OwnDatabaseTest::TearDown();
-  }
-
   Reply Call(const std::string& method, const std::string& target, const std::string& body = "",
              const std::string& token = "") {
     return Api(server_->port()).Call(method, target, body, token);
-  }
-  std::string Login(const std::string& login, const std::string& password) {
-    std::string token = Api(server_->port()).Login(login, password);
-    EXPECT_FALSE(token.empty()) << login;
-    return token;
   }
   Account Neighbour(const std::string& email) {
     Account a = Api(server_->port()).Neighbour(email);
@@ -112,7 +81,6 @@ class AnalyticsTest : public OwnDatabaseTest {
   }
 
   int documents_ = 0;
-  std::unique_ptr<ServerProcess> server_;
 };
 
 // Comuna centres (approx_centroid_lat/lon of south-precinct.csv).
@@ -242,13 +210,9 @@ TEST_P(AnalyticsTest, DarkFigureOfAComuna) {
   Report(reporter.second, kSanMiguel[0], kSanMiguel[1]);
   Report(reporter.second, kSanMiguel[0] + 0.004, kSanMiguel[1]);
   Report(reporter.second, kSanMiguel[0], kSanMiguel[1] + 0.004);
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
   // An hour after the reports, or before them when that would cross into the next month.
-  const int64_t when = Date(now_ms + 3'600'000).substr(0, 7) == Date(now_ms).substr(0, 7)
-                           ? now_ms + 3'600'000
-                           : now_ms - 3'600'000;
+  const int64_t now_ms = NowMs();
+  const int64_t when = HourFromNowThisMonth();
   auto complaint = [&](const std::string& id, const std::string& family, double lat, double lon) {
     db_->Exec(
         "INSERT INTO complaints (source, source_id, occurred_ms, date_known, category, family, "

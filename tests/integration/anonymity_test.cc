@@ -143,15 +143,7 @@ class AnonymityTest : public DeployedTest<AnonymityDeployment> {
   }
   void Populate(AnonymityDeployment& d) override {
     const Api api = this->api();
-    api.AddArea(d.root, {{"code", "RM"},
-                         {"name", "RM (test box)"},
-                         {"kind", "region"},
-                         {"geometry", Box(-70.80, -33.70, -70.50, -33.40)}});
-    api.AddArea(d.root, {{"code", "SM"},
-                         {"name", "San Miguel (test box)"},
-                         {"kind", "sector"},
-                         {"parent", "RM"},
-                         {"geometry", Box(-70.66, -33.51, -70.64, -33.48)}});
+    api.AddBoxAreas(d.root);
     auto person = [&](Account a, const std::string& name) {
       if (!name.empty()) {
         Reply r = api.Call("PATCH", "/api/v1/me", Obj({{"display_name", name}}), a.second);

@@ -1,16 +1,18 @@
 #include "api_client.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
 #include <thread>
-
-#include <unistd.h>
 
 namespace centinela::testing {
 
@@ -157,6 +159,22 @@ void Api::AddArea(const std::string& root, json::object area) const {
   EXPECT_EQ(r.status, 201) << "area " << code << ": " << r.body;
 }
 
+void Api::AddBoxAreas(const std::string& root, bool la_cisterna) const {
+  AddArea(root, {{"code", "RM"},
+                 {"name", "Región Metropolitana (test box)"},
+                 {"kind", "region"},
+                 {"geometry", Box(-70.80, -33.70, -70.50, -33.40)}});
+  auto sector = [&](const char* code, const char* name, json::value box) {
+    AddArea(root, {{"code", code},
+                   {"name", name},
+                   {"kind", "sector"},
+                   {"parent", "RM"},
+                   {"geometry", std::move(box)}});
+  };
+  sector("SM", "San Miguel (test box)", Box(-70.66, -33.51, -70.64, -33.48));
+  if (la_cisterna) sector("LC", "La Cisterna (test box)", Box(-70.68, -33.55, -70.64, -33.52));
+}
+
 void Api::AddSouthSantiagoAreas(const std::string& root) const {
   AddArea(root, {{"code", "RM"},
                  {"name", "Región Metropolitana (test box)"},
@@ -255,6 +273,51 @@ void OwnDatabaseTest::TearDown() {
   db_.reset();
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
+}
+
+std::string Date(int64_t ms) {
+  const auto days = std::chrono::sys_days(std::chrono::days(ms / 86'400'000));
+  const std::chrono::year_month_day ymd(days);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return buf;
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t HourFromNowThisMonth() {
+  const int64_t now = NowMs();
+  const int64_t later = now + 3'600'000;
+  return Date(later).substr(0, 7) == Date(now).substr(0, 7) ? later : now - 3'600'000;
+}
+
+void OwnDemoServerTest::SetUp() {
+  OwnDatabaseTest::SetUp();
+  if (IsSkipped() || HasFatalFailure()) return;
+  server_ = std::make_unique<ServerProcess>(
+      dir_, db_->url(), std::vector<std::string>{"--demo"},
+      std::vector<std::string>{"CENTINELA_REPORTS_MAX_PER_MINUTE=1000",
+                               "CENTINELA_REPORTS_MAX_PER_DAY=1000",
+                               "CENTINELA_MEMBERSHIPS_MAX_PER_DAY=1000",
+                               "CENTINELA_AUTH_LOGIN_MAX_FAILURES_PER_IP=100000"});
+  ASSERT_TRUE(server_->Start(60000)) << server_->output();
+}
+
+std::string OwnDemoServerTest::Login(const std::string& login, const std::string& password) {
+  std::string token = api().Login(login, password);
+  EXPECT_FALSE(token.empty()) << login;
+  return token;
+}
+
+void OwnDemoServerTest::TearDown() {
+  if (server_) server_->Stop();
+  server_.reset();
+  OwnDatabaseTest::TearDown();
 }
 
 }  // namespace centinela::testing

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -83,6 +84,9 @@ class Api {
   //! The sectors 13130 San Miguel and 13109 La Cisterna (real boundaries) under "RM", each
   //! with the fields of `extra` added (agencies, population ...).
   void AddComunaSectors(const std::string& root, const json::object& extra = {}) const;
+  //! Region "RM" and sector "SM" (San Miguel) as boxes, plus the box sector "LC" (La
+  //! Cisterna, south of SM) when `la_cisterna`; no agencies.
+  void AddBoxAreas(const std::string& root, bool la_cisterna = false) const;
   static std::string Obj(const json::object& o) { return testing::Obj(o); }
 
  private:
@@ -165,6 +169,26 @@ class OwnDatabaseTest : public ::testing::TestWithParam<std::string> {
   std::string dir_;
   std::unique_ptr<TestDatabase> db_;
 };
+
+//! A case with its own `serve --demo` on a fresh database, the report, membership and
+//! login limits lifted (a case files many from one address); stopped after the case.
+class OwnDemoServerTest : public OwnDatabaseTest {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+  Api api() const { return Api(server_->port()); }
+  //! A session token for a demo account (a failed login fails the case).
+  std::string Login(const std::string& login, const std::string& password);
+  std::unique_ptr<ServerProcess> server_;
+};
+
+//! "YYYY-MM-DD" (UTC) of a time in ms since the epoch.
+std::string Date(int64_t ms);
+//! The system clock in ms since the epoch.
+int64_t NowMs();
+//! An hour from now, or an hour ago when an hour from now is next month (UTC): a time in
+//! this month near the reports a case posts now.
+int64_t HourFromNowThisMonth();
 
 //! Test-name generator for INSTANTIATE_TEST_SUITE_P over backends ("sqlite", "postgresql").
 inline std::string BackendName(const ::testing::TestParamInfo<std::string>& info) {

@@ -35,20 +35,7 @@ class CommentsTest : public DeployedTest<CommentsDeployment> {
   }
   void Populate(CommentsDeployment& d) override {
     const Api api = this->api();
-    api.AddArea(d.root, {{"code", "RM"},
-                         {"name", "Región Metropolitana (test box)"},
-                         {"kind", "region"},
-                         {"geometry", Box(-70.80, -33.70, -70.50, -33.40)}});
-    api.AddArea(d.root, {{"code", "SM"},
-                         {"name", "San Miguel (test box)"},
-                         {"kind", "sector"},
-                         {"parent", "RM"},
-                         {"geometry", Box(-70.66, -33.51, -70.64, -33.48)}});
-    api.AddArea(d.root, {{"code", "LC"},
-                         {"name", "La Cisterna (test box)"},
-                         {"kind", "sector"},
-                         {"parent", "RM"},
-                         {"geometry", Box(-70.68, -33.55, -70.64, -33.52)}});
+    api.AddBoxAreas(d.root, true);
     d.reporter = api.Neighbour("reporter@test.cl", "Rosa Reportera");
     d.member = api.Neighbour("member@test.cl", "Vecina San Miguel");
     d.member2 = api.Neighbour("member2@test.cl", "Vecino San Miguel");

@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "api_client.h"
+#include "support/crime_columns.h"
 #include "support/test_data.h"
 
 namespace centinela::testing {
@@ -23,21 +24,10 @@ namespace {
 constexpr double kSanMiguel[2] = {-33.4966, -70.6516};
 constexpr double kElBosque[2] = {-33.5620, -70.6780};
 
-const char* kMapping = R"(
-source = "it_src"
-utc_offset = "-04:00"
-[columns]
-id = "id"
-date = "fecha"
-time = "hora"
-category = "delito"
-lat = "lat"
-lon = "lon"
-area = "comuna"
-[categories]
+const std::string kMapping = test::ComplaintMapping("it_src", "-04:00", true, R"([categories]
 unmapped = "other"
 rules = [{ match = "ROBO*", code = "robo" }, { match = "VIF", code = "violencia_intrafamiliar" }]
-)";
+)");
 
 // Located complaints in San Miguel and El Bosque, one area-only complaint in El Bosque and
 // one bad row (line 7). Local times at -04:00: 2024-03-04 is a Monday.
@@ -50,30 +40,10 @@ const char* kFile =
     "c5,2024-03-06,12:00,ESTAFA,,,13105\n"
     "c6,2024-03-06,99:00,ROBO,-33.49,-70.65,\n";
 
-class CrimeMapTest : public OwnDatabaseTest {
+class CrimeMapTest : public OwnDemoServerTest {
  protected:
-  void SetUp() override {
-    OwnDatabaseTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    server_ = std::make_unique<ServerProcess>(
-        dir_, db_->url(), std::vector<std::string>{"--demo"},
-        std::vector<std::string>{"CENTINELA_REPORTS_MAX_PER_MINUTE=1000",
-                                 "CENTINELA_REPORTS_MAX_PER_DAY=1000",
-                                 "CENTINELA_AUTH_LOGIN_MAX_FAILURES_PER_IP=100000"});
-    ASSERT_TRUE(server_->Start(60000)) << server_->output();
-  }
-  void TearDown() override {
-    if (server_) server_->Stop();
-    server_.reset();
-    OwnDatabaseTest::TearDown();
-  }
   Reply Get(const std::string& target, const std::string& token) {
     return Api(server_->port()).Call("GET", target, "", token);
-  }
-  std::string Login(const std::string& login, const std::string& password) {
-    std::string token = Api(server_->port()).Login(login, password);
-    EXPECT_FALSE(token.empty()) << login;
-    return token;
   }
   CommandResult Import(const std::string& name, const std::string& csv,
                        const std::string& mapping) {
@@ -83,7 +53,6 @@ class CrimeMapTest : public OwnDatabaseTest {
     return RunCentinela({"import", "complaints", file, "--mapping", map, "--errors",
                          dir_ + "/" + name + ".err", "--db", db_->url()});
   }
-  std::unique_ptr<ServerProcess> server_;
 };
 
 int64_t CellSum(const json::value& compact) {

@@ -83,19 +83,7 @@ class DispatchTest : public DeployedTest<DispatchDeployment> {
   void Populate(DispatchDeployment& d) override {
     const Api api = this->api();
     d.osmand_port = OsmAndPort();
-    api.AddArea(d.root, {{"code", "RM"},
-                         {"name", "RM (test box)"},
-                         {"kind", "region"},
-                         {"agencies", json::array{"police", "fire", "medical", "municipal"}},
-                         {"geometry", Box(-70.80, -33.70, -70.50, -33.40)}});
-    for (auto [code, name] :
-         {std::pair{"13130", "San Miguel"}, std::pair{"13109", "La Cisterna"}})
-      api.AddArea(d.root, {{"code", code},
-                           {"name", name},
-                           {"kind", "sector"},
-                           {"parent", "RM"},
-                           {"agencies", json::array{"police", "medical"}},
-                           {"geometry", ComunaGeometry(name)}});
+    api.AddSouthSantiagoAreas(d.root);
     d.reporter = api.Neighbour("reporter@test.cl", "Rosa");
     d.member = api.Neighbour("member@test.cl", "Vecina");
     d.outsider = api.Neighbour("outsider@test.cl", "Otro");

@@ -17,20 +17,13 @@
 #include <regex>
 
 #include "api_client.h"
+#include "support/crime_columns.h"
 
 namespace centinela::testing {
 namespace {
 
 constexpr int64_t kDayMs = 86'400'000;
 
-std::string Date(int64_t ms) {
-  const auto days = std::chrono::sys_days(std::chrono::days(ms / kDayMs));
-  const std::chrono::year_month_day ymd(days);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  return buf;
-}
 std::string Time(int64_t ms) {
   char buf[16];
   const int64_t in_day = ms % kDayMs;
@@ -80,39 +73,13 @@ constexpr double kSanRamon[2] = {-33.5413, -70.6428};
 constexpr double kLaGranja[2] = {-33.5374, -70.6193};
 constexpr double kElBosque[2] = {-33.5620, -70.6780};
 
-const char* kMapping = R"(
-source = "report_test"
-utc_offset = "+00:00"
-[columns]
-id = "id"
-date = "fecha"
-time = "hora"
-category = "delito"
-lat = "lat"
-lon = "lon"
-area = "comuna"
-[categories]
+const std::string kMapping = test::ComplaintMapping("report_test", "+00:00", true, R"([categories]
 unmapped = "other"
 rules = [{ match = "ROBO*", code = "robo" }]
-)";
+)");
 
-class MonthlyReportTest : public OwnDatabaseTest {
+class MonthlyReportTest : public OwnDemoServerTest {
  protected:
-  void SetUp() override {
-    OwnDatabaseTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    server_ = std::make_unique<ServerProcess>(
-        dir_, db_->url(), std::vector<std::string>{"--demo"},
-        std::vector<std::string>{"CENTINELA_REPORTS_MAX_PER_MINUTE=1000",
-                                 "CENTINELA_REPORTS_MAX_PER_DAY=1000",
-                                 "CENTINELA_AUTH_LOGIN_MAX_FAILURES_PER_IP=100000"});
-    ASSERT_TRUE(server_->Start(60000)) << server_->output();
-  }
-  void TearDown() override {
-    if (server_) server_->Stop();
-    server_.reset();
-    OwnDatabaseTest::TearDown();
-  }
   Reply Get(const std::string& target, const std::string& token) {
     return Api(server_->port()).Call("GET", target, "", token);
   }
@@ -123,18 +90,12 @@ class MonthlyReportTest : public OwnDatabaseTest {
                         token);
     ASSERT_EQ(r.status, 201) << r.body;
   }
-  std::unique_ptr<ServerProcess> server_;
 };
 
 TEST_P(MonthlyReportTest, FiguresOfTheMonthFromTheSeededRows) {
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
   // This month's complaints an hour from now (before, when that would cross into the next
   // month), so the reports posted now match them within 48 h.
-  const int64_t when = Date(now_ms + 3'600'000).substr(0, 7) == Date(now_ms).substr(0, 7)
-                           ? now_ms + 3'600'000
-                           : now_ms - 3'600'000;
+  const int64_t when = HourFromNowThisMonth();
   const std::string month = Date(when).substr(0, 7);
   const int y = std::stoi(month.substr(0, 4));
   const unsigned m = static_cast<unsigned>(std::stoi(month.substr(5, 2)));

@@ -33,6 +33,12 @@ class StoreFixture : public ::testing::TestWithParam<std::string> {
   //! Creates the scratch database for GetParam() ("sqlite" or "postgresql"), opens it with
   //! `options` into store_ and migrates it. GTEST_SKIPs when PostgreSQL is not configured.
   void OpenStore(store::StoreOptions options = {});
+  //! OpenStore with `clock` as the store's clock (suites that drive time with a FakeClock).
+  void OpenStoreWithClock(const Clock* clock) {
+    store::StoreOptions options;
+    options.clock = clock;
+    OpenStore(options);
+  }
   //! Closes store_ and removes the scratch database.
   void TearDown() override;
 

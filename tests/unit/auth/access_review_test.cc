@@ -12,6 +12,7 @@
 
 #include "auth/accounts.h"
 #include "auth/grant_use.h"
+#include "support/await.h"
 #include "support/store_fixture.h"
 
 namespace centinela::auth {
@@ -45,9 +46,7 @@ TEST(GrantUseTrackerTest, KeepsTheLatestUsePerGrantAtMinuteGranularity) {
 class AccessReviewTest : public test::StoreFixture {
  protected:
   void SetUp() override {
-    store::StoreOptions so;
-    so.clock = &clock_;
-    ASSERT_NO_FATAL_FAILURE(OpenStore(so));
+    ASSERT_NO_FATAL_FAILURE(OpenStoreWithClock(&clock_));
     if (IsSkipped()) return;
     AccountsOptions o;
     o.fast_hash_for_tests = true;
@@ -64,9 +63,8 @@ class AccessReviewTest : public test::StoreFixture {
     u.email = email;
     u.password = kPassword;
     u.grants = std::move(grants);
-    std::promise<Result<UserView>> p;
-    accounts_->CreateUser(std::move(u), "cli", [&p](Result<UserView> r) { p.set_value(std::move(r)); });
-    Result<UserView> r = p.get_future().get();
+    auto r = test::Await<Result<UserView>>(
+        [&](auto done) { accounts_->CreateUser(std::move(u), "cli", std::move(done)); });
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : UserView{};
   }

@@ -29,9 +29,7 @@ constexpr int64_t kTokenTtlMs = 3'600'000;
 class AccountsTest : public test::StoreFixture {
  protected:
   void SetUp() override {
-    store::StoreOptions so;
-    so.clock = &clock_;
-    ASSERT_NO_FATAL_FAILURE(OpenStore(so));
+    ASSERT_NO_FATAL_FAILURE(OpenStoreWithClock(&clock_));
     if (IsSkipped()) return;
     options_.fast_hash_for_tests = true;
     options_.token_ttl_ms = kTokenTtlMs;

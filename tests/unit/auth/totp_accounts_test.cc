@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
-
 #include <future>
 #include <string>
 #include <variant>
@@ -12,6 +11,7 @@
 
 #include "auth/accounts.h"
 #include "auth/totp.h"
+#include "support/await.h"
 #include "support/store_fixture.h"
 
 namespace centinela::auth {
@@ -22,9 +22,7 @@ constexpr const char* kPassword = "correct horse battery";
 class TotpAccountsTest : public test::StoreFixture {
  protected:
   void SetUp() override {
-    store::StoreOptions so;
-    so.clock = &clock_;
-    ASSERT_NO_FATAL_FAILURE(OpenStore(so));
+    ASSERT_NO_FATAL_FAILURE(OpenStoreWithClock(&clock_));
     if (IsSkipped()) return;
     options_.fast_hash_for_tests = true;
     Reopen();
@@ -45,9 +43,8 @@ class TotpAccountsTest : public test::StoreFixture {
     u.email = email;
     u.password = kPassword;
     u.grants = std::move(grants);
-    std::promise<Result<UserView>> p;
-    accounts_->CreateUser(std::move(u), "cli", [&p](Result<UserView> r) { p.set_value(std::move(r)); });
-    return p.get_future().get();
+    return test::Await<Result<UserView>>(
+        [&](auto done) { accounts_->CreateUser(std::move(u), "cli", std::move(done)); });
   }
 
   Result<LoginResult> Login(const std::string& login, SecondFactor factor = {},

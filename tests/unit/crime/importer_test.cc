@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "community/categories.h"
+#include "support/crime_columns.h"
 #include "support/store_fixture.h"
 #include "support/test_data.h"
 
@@ -102,27 +103,12 @@ class ImporterTest : public test::StoreFixture {
   static inline int counter_ = 0;
 };
 
-const char* kMapping = R"(
-source = "test_src"
-utc_offset = "-03:00"
-[columns]
-id = "id"
-date = "fecha"
-time = "hora"
-category = "delito"
-lat = "lat"
-lon = "lon"
-area = "comuna"
-[bounds]
-min_lat = -34
-max_lat = -33
-min_lon = -71
-max_lon = -70
-[categories]
+const std::string kMapping =
+    test::ComplaintMapping("test_src", "-03:00", true, test::kSantiagoBounds + R"([categories]
 unmapped = "error"
 rules = [{ match = "ROBO CON VIOLENCIA*", code = "robo" }, { match = "HURTO*", code = "hurto" },
          { match = "VIF", code = "violencia_intrafamiliar" }]
-)";
+)");
 
 // Lines: 1 header; 2, 3, 5, 8, 10 good; the rest bad for the reason in the comment.
 const char* kFile =

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/crime_columns.h"
+
 namespace centinela::crime {
 namespace {
 
@@ -72,27 +74,14 @@ Result<RowConverter> Converter(const std::string& toml, std::vector<std::string_
   return RowConverter::Make(*m, header, kFamilies);
 }
 
-const char* kToml = R"(
-source = "test"
-utc_offset = "-04:00"
-[columns]
-id = "id"
-date = "fecha"
-time = "hora"
-category = "delito"
-lat = "lat"
-lon = "lon"
-[dates]
+const std::string kToml = test::ComplaintMapping("test", "-04:00", false,
+                                                 std::string(R"([dates]
 date_format = "DD-MM-YYYY"
-[bounds]
-min_lat = -34
-max_lat = -33
-min_lon = -71
-max_lon = -70
-[categories]
+)") + test::kSantiagoBounds +
+                                                     R"([categories]
 unmapped = "error"
 rules = [{ match = "ROBO*VIOLEN*", code = "robo" }, { match = "ROBO*", code = "hurto" }]
-)";
+)");
 
 TEST(RowConverterTest, ConvertsToUtcAndMapsCategoriesInRuleOrder) {
   auto c = Converter(kToml, {"id", "fecha", "hora", "delito", "lat", "lon"});
