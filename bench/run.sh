@@ -34,13 +34,9 @@
 # synchronous_commit on) and removes it afterwards.
 set -euo pipefail
 
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-die() { echo "bench: error: $*" >&2; exit 1; }
-note() { echo "bench: $*" >&2; }
-
-build="${1:-build}"
-case "$build" in /*) ;; *) build="$(pwd)/$build" ;; esac
-centinela="$build/centinela"
+bench_name=bench bench_keep=BENCH_KEEP
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_build "${1:-build}"
 write_path="$build/bench/write_path/write_path"
 for bin in "$centinela" "$write_path"; do
   [ -x "$bin" ] || die "$bin not found; build it first:
@@ -49,10 +45,7 @@ for bin in "$centinela" "$write_path"; do
 done
 
 # Re-run inside a throw-away PostgreSQL unless we are in one already.
-if [ -z "${CENTINELA_TEST_PG_URL:-}" ] || [ -z "${BENCH_IN_PG:-}" ]; then
-  export BENCH_IN_PG=1
-  exec "$repo/scripts/with-postgres.sh" "$0" "$build"
-fi
+bench_in_postgres BENCH_IN_PG "$0" "$build"
 
 duration="${BENCH_DURATION:-20}"
 warmup="${BENCH_WARMUP:-3}"
@@ -79,24 +72,7 @@ fi
 # More connections than the default soft limit may need.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 4096 2>/dev/null || true
 
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/centinela-bench.XXXXXX")"
-server_pids=()
-cleanup() {
-  local rc=$?
-  set +e
-  for pid in "${server_pids[@]}"; do
-    if kill -0 "$pid" 2>/dev/null; then
-      kill -TERM "$pid" 2>/dev/null
-      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-      kill -KILL "$pid" 2>/dev/null
-    fi
-  done
-  if [ "${BENCH_KEEP:-0}" = 1 ]; then note "kept $tmp"; else rm -rf "$tmp"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_tmp bench
 
 # Flat JSON field from write_path --json.
 jget() { grep -o "\"$2\":[^,}]*" <<<"$1" | head -1 | cut -d: -f2- | tr -d '"'; }
@@ -182,7 +158,7 @@ run_centinela() {
   note "$label: starting ${env_args[*]} centinela serve $*"
   env "${env_args[@]}" "$centinela" serve --listen 127.0.0.1:0 "$@" >"$tmp/$label.server.out" 2>"$log" &
   pid=$!
-  server_pids+=("$pid")
+  pids+=("$pid")
   for _ in $(seq 1 300); do
     port="$(grep -o 'listening on 127\.0\.0\.1:[0-9]*' "$log" 2>/dev/null | head -1 | sed 's/.*://')" || true
     [ -n "$port" ] && break
@@ -343,7 +319,11 @@ fi
 if [ -z "${BENCH_SKIP_ANALYTICS:-}" ]; then
   echo
   echo "## Crime map"
-  "$repo/bench/analytics/run.sh" "$build" || failed=1
+  if [ -x "$build/bench/analytics/analytics_bench" ]; then
+    "$repo/bench/analytics/run.sh" "$build" || failed=1
+  else
+    echo "skipped: $build/bench/analytics/analytics_bench is not built (ninja -C $build analytics_bench)"
+  fi
 fi
 # Tracking: a 25,000-unit fleet through the JSON batch API and OsmAnd, and the nearest-unit
 # query, beside Redis GEO (bench/tracking/run.sh, docs/benchmarks.md "Tracking").

@@ -19,19 +19,12 @@
 # anchor, postgresql-15-postgis-3 (scripts/install-deps.sh --with-bench).
 set -euo pipefail
 
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-die() { echo "bench/analytics: error: $*" >&2; exit 1; }
-build="${1:-build}"
-case "$build" in /*) ;; *) build="$(pwd)/$build" ;; esac
-centinela="$build/centinela"
+bench_name=bench/analytics bench_keep=BENCH_KEEP
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+bench_build "${1:-build}"
 bench="$build/bench/analytics/analytics_bench"
-for bin in "$centinela" "$bench"; do
-  [ -x "$bin" ] || die "$bin not found (ninja -C $build centinela analytics_bench)"
-done
-if [ -z "${CENTINELA_TEST_PG_URL:-}" ] || [ -z "${ANALYTICS_IN_PG:-}" ]; then
-  export ANALYTICS_IN_PG=1
-  exec "$repo/scripts/with-postgres.sh" "$0" "$build"
-fi
+bench_need "centinela analytics_bench" "$centinela" "$bench"
+bench_in_postgres ANALYTICS_IN_PG "$0" "$build"
 
 # The full CDMX file (10 MB) is not carried by the repository: CENTINELA_LARGE_DATA_DIR names the
 # folder of the shared public data (default: ../shared/data beside the checkout).
@@ -46,9 +39,7 @@ total="${ANALYTICS_TOTAL:-10000000}"
 seed="${ANALYTICS_SEED:-42}"
 runs="${ANALYTICS_RUNS:-15}"
 pg_runs="${ANALYTICS_PG_RUNS:-5}"
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/centinela-analytics.XXXXXX")"
-cleanup() { if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "kept $tmp" >&2; else rm -rf "$tmp"; fi; }
-trap cleanup EXIT
+bench_tmp analytics
 psql_bin="$(command -v psql || ls -d /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -1)"
 pg() { "$psql_bin" -X -q -v ON_ERROR_STOP=1 -d "$CENTINELA_TEST_PG_URL" "$@"; }
 now_s() { date +%s.%N; }
@@ -56,7 +47,7 @@ cpu() { awk '{printf "%.1f", $1+$2}' <<<"$(ps -o cutime=,cstime= -p $$ 2>/dev/nu
 
 echo "== Centinela crime-map benchmark =="
 echo "date        $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-echo "git commit  $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+echo "git commit  $(bench_commit)"
 echo "cpu         $(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo) ($(nproc) cores)"
 echo "load        $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) at start"
 echo

@@ -25,20 +25,14 @@
 # server.max_connections raised.
 set -euo pipefail
 
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-die() { echo "fanout-bench: error: $*" >&2; exit 1; }
-note() { echo "fanout-bench: $*" >&2; }
-
-build="${1:-build}"
-case "$build" in /*) ;; *) build="$(pwd)/$build" ;; esac
-centinela="$build/centinela"
+bench_name=fanout-bench bench_keep=FANOUT_KEEP
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+bench_build "${1:-build}"
 fanout="$build/bench/fanout/fanout"
 systems="${FANOUT_SYSTEMS:-centinela nats mqtt}"
 need=("$fanout")
 [[ " $systems " == *" centinela "* ]] && need+=("$centinela")
-for bin in "${need[@]}"; do
-  [ -x "$bin" ] || die "$bin not found; build it: ninja -C $build centinela fanout (or make bench)"
-done
+bench_need "centinela fanout" "${need[@]}"
 
 clients_list="${FANOUT_CLIENTS:-1000 10000}"
 operators="${FANOUT_OPERATORS:-10}"
@@ -66,34 +60,7 @@ for s in $systems; do
 done
 mosquitto_bin="$(command -v mosquitto || echo /usr/sbin/mosquitto)"
 
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/centinela-fanout.XXXXXX")"
-pids=()
-cleanup() {
-  local rc=$?
-  set +e
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-  if [ -n "${FANOUT_KEEP:-}" ]; then note "kept $tmp"; else rm -rf "$tmp"; fi
-  exit $rc
-}
-trap cleanup EXIT INT TERM
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
-    echo $((20000 + RANDOM % 20000))
-}
-wait_port() {  # port, pid, what
-  for _ in $(seq 1 300); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    kill -0 "$2" 2>/dev/null || die "$3 exited at start (log in $tmp)"
-    sleep 0.1
-  done
-  die "$3 did not open port $1"
-}
-stop_pid() {
-  kill "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-}
+bench_tmp fanout
 
 common=(--operators "$operators" --rate "$rate" --peak "$peak" --duration "$duration" --drain "$drain"
         --threads "$threads" --demo-dir "$repo/demo" --json)

@@ -24,17 +24,11 @@
 # (scripts/install-deps.sh --with-bench).
 set -euo pipefail
 
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-die() { echo "tracking-bench: error: $*" >&2; exit 1; }
-note() { echo "tracking-bench: $*" >&2; }
-
-build="${1:-build}"
-case "$build" in /*) ;; *) build="$(pwd)/$build" ;; esac
-centinela="$build/centinela"
+bench_name=tracking-bench bench_keep=TRACKING_KEEP
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+bench_build "${1:-build}"
 bench="$build/bench/tracking/tracking_bench"
-for bin in "$centinela" "$bench"; do
-  [ -x "$bin" ] || die "$bin not found; build it: ninja -C $build centinela tracking_bench (or make bench)"
-done
+bench_need "centinela tracking_bench" "$centinela" "$bench"
 redis_bin="$(command -v redis-server || echo /usr/bin/redis-server)"
 [ -x "$redis_bin" ] || die "redis-server not found (scripts/install-deps.sh --with-bench)"
 command -v sqlite3 >/dev/null || die "sqlite3 not found (scripts/install-deps.sh)"
@@ -45,32 +39,9 @@ steady="${TRACKING_STEADY:-30}"
 redis_fsync="${TRACKING_REDIS_FSYNC:-always}"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/centinela-tracking.XXXXXX")"
-pids=()
-cleanup() {
-  local rc=$?
-  set +e
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-  if [ -n "${TRACKING_KEEP:-}" ]; then note "kept $tmp"; else rm -rf "$tmp"; fi
-  exit $rc
-}
-trap cleanup EXIT INT TERM
+bench_tmp tracking
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
-    echo $((20000 + RANDOM % 20000))
-}
-wait_port() {  # port, pid, what
-  for _ in $(seq 1 600); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    kill -0 "$2" 2>/dev/null || die "$3 exited at start (log in $tmp)"
-    sleep 0.1
-  done
-  die "$3 did not open port $1"
-}
-
-commit="$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+commit="$(bench_commit)"
 echo "== Centinela tracking benchmark =="
 echo "date        $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 echo "git commit  $commit"
@@ -95,8 +66,8 @@ env CENTINELA_LOG_ACCESS="${CENTINELA_LOG_ACCESS:-false}" CENTINELA_LOG_LEVEL="$
   "$centinela" serve --data-dir "$data" --listen "127.0.0.1:$api_port" >"$tmp/server.log" 2>&1 &
 server_pid=$!
 pids+=("$server_pid")
-wait_port "$api_port" "$server_pid" "centinela"
-wait_port "$osmand_port" "$server_pid" "centinela OsmAnd listener"
+wait_port "$api_port" "$server_pid" "centinela" 600
+wait_port "$osmand_port" "$server_pid" "centinela OsmAnd listener" 600
 
 redis_port="$(free_port)"
 mkdir -p "$tmp/redis"
@@ -104,7 +75,7 @@ mkdir -p "$tmp/redis"
   --appendfsync "$redis_fsync" --daemonize no --logfile "$tmp/redis.log" &
 redis_pid=$!
 pids+=("$redis_pid")
-wait_port "$redis_port" "$redis_pid" "redis-server"
+wait_port "$redis_port" "$redis_pid" "redis-server" 600
 
 note "running tracking_bench ($units units); server pid $server_pid, redis pid $redis_pid"
 out="$tmp/bench.out"

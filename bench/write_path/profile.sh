@@ -14,14 +14,11 @@
 # on a Release build without frame pointers.
 set -euo pipefail
 
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-die() { echo "profile: error: $*" >&2; exit 1; }
-build="${1:-build}"
-case "$build" in /*) ;; *) build="$(pwd)/$build" ;; esac
-centinela="$build/centinela"
+bench_name=profile bench_keep=PROFILE_KEEP
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+bench_build "${1:-build}"
 write_path="$build/bench/write_path/write_path"
-[ -x "$centinela" ] && [ -x "$write_path" ] ||
-  die "need $centinela and $write_path (ninja -C $build centinela write_path)"
+bench_need "centinela write_path" "$centinela" "$write_path"
 command -v perf >/dev/null || die "perf not found (apt-get install linux-perf)"
 seconds="${PROFILE_SECONDS:-10}"
 clients="${BENCH_CLIENTS:-64}"
@@ -33,19 +30,7 @@ export CENTINELA_LOG_ACCESS="${CENTINELA_LOG_ACCESS:-false}"
 export CENTINELA_AUTH_REGISTER_MAX_PER_MINUTE_PER_IP="${CENTINELA_AUTH_REGISTER_MAX_PER_MINUTE_PER_IP:-0}"
 export CENTINELA_AUTH_REGISTER_MAX_PER_DAY_PER_IP="${CENTINELA_AUTH_REGISTER_MAX_PER_DAY_PER_IP:-0}"
 
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/centinela-profile.XXXXXX")"
-pids=()
-cleanup() {
-  local rc=$?
-  set +e
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-  if [ "${PROFILE_KEEP:-0}" = 1 ]; then echo "profile: kept $tmp" >&2; else rm -rf "$tmp"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_tmp profile
 
 db_args=(--data-dir "$tmp/data")
 [ "$db" = sqlite ] || db_args+=(--db "$db")
@@ -111,9 +96,9 @@ awk -v secs="$seconds" -v cpu_ns="${cpu_ns:-0}" '
     pct = $1; sub(/%/, "", pct); self = $2; sub(/%/, "", self)
     tid = tidof($3); line = $0
     selfsum[tid] += self
-    if (line ~ /_M_run/ && line ~ /Store::Open|store::/) grp[tid] = "writer"
+    if (line ~ /GroupCommitter::WriterLoop/ || (line ~ /_M_run/ && line ~ /Store::Open|store::/)) grp[tid] = "writer"
     if (line ~ /_M_run/ && line ~ /http::Server::Impl::Start/) grp[tid] = "io"
-    n = split("writer:SQL statements of the writes (Tx::Exec, PATCH /me: UPDATE users ... RETURNING, a round trip each on PostgreSQL)=SqliteTx::Exec|PgTx::Exec;" \
+    n = split("writer:SQL statements of the writes (Tx::Exec, PATCH /me: UPDATE users ... RETURNING, a round trip each on PostgreSQL)=SqliteTx::Exec|PgTx::Exec|BatchTx::Exec;" \
               "writer:event append incl. hash (Tx::Append)=Tx::Append;" \
               "writer:  of which SHA-256 (ComputeEventHash)=ComputeEventHash;" \
               "writer:BEGIN/SAVEPOINT/RELEASE/COMMIT (Connection::Step)=Connection::Step$;" \
