@@ -4,11 +4,10 @@
 #include <boost/geometry.hpp>
 #include <boost/geometry/index/rtree.hpp>
 #include <iterator>
-#include <mutex>
-#include <shared_mutex>
 #include <unordered_map>
 #include <utility>
 
+#include "common/mutex.h"
 #include "geo/geometry_internal.h"
 
 namespace centinela::geo {
@@ -29,14 +28,13 @@ struct AreaIndex::Impl {
   };
   using Entry = std::pair<Box, size_t>;
 
-  mutable std::shared_mutex mu;
-  bgi::rtree<Entry, bgi::quadratic<16>> tree;             // guarded by mu
-  std::vector<Part> parts;                                // guarded by mu; slot -> part
-  std::vector<size_t> free_slots;                         // guarded by mu
-  std::unordered_map<std::string, std::vector<size_t>> slots_of;  // guarded by mu
+  mutable SharedMutex mu;
+  bgi::rtree<Entry, bgi::quadratic<16>> tree GUARDED_BY(mu);
+  std::vector<Part> parts GUARDED_BY(mu);  // slot -> part
+  std::vector<size_t> free_slots GUARDED_BY(mu);
+  std::unordered_map<std::string, std::vector<size_t>> slots_of GUARDED_BY(mu);
 
-  // Requires mu held exclusively.
-  void RemoveLocked(const std::string& code) {
+  void RemoveLocked(const std::string& code) REQUIRES(mu) {
     auto it = slots_of.find(code);
     if (it == slots_of.end()) return;
     for (size_t slot : it->second) {
@@ -56,7 +54,7 @@ Status AreaIndex::Put(const std::string& code, const std::string& geojson_geomet
   Result<internal::Parsed> parsed = internal::ParseAndValidate(geojson_geometry);
   if (!parsed.ok()) return parsed.status();
 
-  std::unique_lock lock(impl_->mu);
+  WriterLock lock(impl_->mu);
   impl_->RemoveLocked(code);
   std::vector<size_t>& slots = impl_->slots_of[code];
   for (Polygon& poly : parsed->shape) {
@@ -78,23 +76,24 @@ Status AreaIndex::Put(const std::string& code, const std::string& geojson_geomet
 }
 
 void AreaIndex::Remove(const std::string& code) {
-  std::unique_lock lock(impl_->mu);
+  WriterLock lock(impl_->mu);
   impl_->RemoveLocked(code);
 }
 
 std::vector<std::string> AreaIndex::At(double lat, double lon) const {
   Point p(lon, lat);
   std::vector<std::string> codes;
-  std::shared_lock lock(impl_->mu);
-  std::vector<Impl::Entry> candidates;
-  impl_->tree.query(bgi::intersects(p), std::back_inserter(candidates));
-  for (const Impl::Entry& e : candidates) {
-    const Impl::Part& part = impl_->parts[e.second];
-    // covered_by, not within: a point on the boundary belongs to the area (a report on the
-    // street that separates two comunas is routed to both).
-    if (bg::covered_by(p, part.polygon)) codes.push_back(part.code);
+  {
+    ReaderLock lock(impl_->mu);
+    std::vector<Impl::Entry> candidates;
+    impl_->tree.query(bgi::intersects(p), std::back_inserter(candidates));
+    for (const Impl::Entry& e : candidates) {
+      const Impl::Part& part = impl_->parts[e.second];
+      // covered_by, not within: a point on the boundary belongs to the area (a report on the
+      // street that separates two comunas is routed to both).
+      if (bg::covered_by(p, part.polygon)) codes.push_back(part.code);
+    }
   }
-  lock.unlock();
   std::sort(codes.begin(), codes.end());
   codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
   return codes;
@@ -107,21 +106,22 @@ std::vector<std::string> AreaIndex::Meeting(const std::vector<std::pair<double, 
   for (const auto& [lat, lon] : ring) shape.outer().emplace_back(lon, lat);
   bg::correct(shape);  // either winding order is accepted
   const Box box = internal::BoundsOf(shape);
-  std::shared_lock lock(impl_->mu);
-  std::vector<Impl::Entry> candidates;
-  impl_->tree.query(bgi::intersects(box), std::back_inserter(candidates));
-  for (const Impl::Entry& e : candidates) {
-    const Impl::Part& part = impl_->parts[e.second];
-    if (bg::intersects(shape, part.polygon)) codes.push_back(part.code);
+  {
+    ReaderLock lock(impl_->mu);
+    std::vector<Impl::Entry> candidates;
+    impl_->tree.query(bgi::intersects(box), std::back_inserter(candidates));
+    for (const Impl::Entry& e : candidates) {
+      const Impl::Part& part = impl_->parts[e.second];
+      if (bg::intersects(shape, part.polygon)) codes.push_back(part.code);
+    }
   }
-  lock.unlock();
   std::sort(codes.begin(), codes.end());
   codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
   return codes;
 }
 
 size_t AreaIndex::size() const {
-  std::shared_lock lock(impl_->mu);
+  ReaderLock lock(impl_->mu);
   return impl_->slots_of.size();
 }
 

@@ -4,11 +4,10 @@
 #include <boost/geometry.hpp>
 #include <boost/geometry/index/rtree.hpp>
 #include <cmath>
-#include <mutex>
-#include <shared_mutex>
 #include <unordered_map>
 #include <utility>
 
+#include "common/mutex.h"
 #include "geo/geometry.h"
 #include "geo/grid.h"
 
@@ -43,13 +42,12 @@ Point OnSphere(double lat, double lon) {
 }  // namespace
 
 struct PositionIndex::Impl {
-  mutable std::shared_mutex mu;
+  mutable SharedMutex mu;
   // Node-based map: the key strings never move, so the tree may point at them.
-  std::unordered_map<std::string, LatestFix> latest;                              // guarded by mu
-  bgi::rtree<Entry, bgi::quadratic<16>, bgi::indexable<Entry>, EntryEqual> tree;  // guarded by mu
+  std::unordered_map<std::string, LatestFix> latest GUARDED_BY(mu);
+  bgi::rtree<Entry, bgi::quadratic<16>, bgi::indexable<Entry>, EntryEqual> tree GUARDED_BY(mu);
 
-  // Caller holds mu exclusively.
-  void UpdateLocked(const LatestFix& fix, const Point& at) {
+  void UpdateLocked(const LatestFix& fix, const Point& at) REQUIRES(mu) {
     auto [it, inserted] = latest.try_emplace(fix.unit_id, fix);
     if (!inserted) {
       LatestFix& old = it->second;
@@ -71,7 +69,7 @@ PositionIndex::~PositionIndex() = default;
 
 void PositionIndex::Update(const LatestFix& fix) {
   const Point at = OnSphere(fix.lat, fix.lon);
-  std::unique_lock lock(impl_->mu);
+  WriterLock lock(impl_->mu);
   impl_->UpdateLocked(fix, at);
 }
 
@@ -79,12 +77,12 @@ void PositionIndex::UpdateMany(const std::vector<LatestFix>& fixes) {
   std::vector<Point> at;
   at.reserve(fixes.size());
   for (const LatestFix& f : fixes) at.push_back(OnSphere(f.lat, f.lon));
-  std::unique_lock lock(impl_->mu);
+  WriterLock lock(impl_->mu);
   for (size_t i = 0; i < fixes.size(); ++i) impl_->UpdateLocked(fixes[i], at[i]);
 }
 
 void PositionIndex::Remove(const std::string& unit_id) {
-  std::unique_lock lock(impl_->mu);
+  WriterLock lock(impl_->mu);
   auto it = impl_->latest.find(unit_id);
   if (it == impl_->latest.end()) return;
   impl_->tree.remove(Entry{OnSphere(it->second.lat, it->second.lon), &it->first});
@@ -92,14 +90,14 @@ void PositionIndex::Remove(const std::string& unit_id) {
 }
 
 std::optional<LatestFix> PositionIndex::Get(const std::string& unit_id) const {
-  std::shared_lock lock(impl_->mu);
+  ReaderLock lock(impl_->mu);
   auto it = impl_->latest.find(unit_id);
   if (it == impl_->latest.end()) return std::nullopt;
   return it->second;
 }
 
 size_t PositionIndex::size() const {
-  std::shared_lock lock(impl_->mu);
+  ReaderLock lock(impl_->mu);
   return impl_->latest.size();
 }
 
@@ -112,7 +110,7 @@ void PositionIndex::ForEachNear(double lat, double lon, double radius_m,
   const Point c = OnSphere(lat, lon);
   Box box(Point(c.get<0>() - chord, c.get<1>() - chord, c.get<2>() - chord),
           Point(c.get<0>() + chord, c.get<1>() + chord, c.get<2>() + chord));
-  std::shared_lock lock(impl_->mu);
+  ReaderLock lock(impl_->mu);
   for (auto it = impl_->tree.qbegin(bgi::intersects(box)); it != impl_->tree.qend(); ++it) {
     auto found = impl_->latest.find(*it->second);
     if (found != impl_->latest.end()) fn(found->second);
@@ -125,7 +123,7 @@ std::vector<std::pair<LatestFix, double>> PositionIndex::Nearest(double lat, dou
   if (n == 0) return out;
   const Point c = OnSphere(lat, lon);
   {
-    std::shared_lock lock(impl_->mu);
+    ReaderLock lock(impl_->mu);
     out.reserve(std::min(n, impl_->latest.size()));
     // The iterator form yields the values nearest first.
     for (auto it = impl_->tree.qbegin(bgi::nearest(c, static_cast<unsigned>(n)));
@@ -139,7 +137,7 @@ std::vector<std::pair<LatestFix, double>> PositionIndex::Nearest(double lat, dou
 }
 
 std::vector<LatestFix> PositionIndex::All() const {
-  std::shared_lock lock(impl_->mu);
+  ReaderLock lock(impl_->mu);
   std::vector<LatestFix> out;
   out.reserve(impl_->latest.size());
   for (const auto& [id, fix] : impl_->latest) out.push_back(fix);
