@@ -34,6 +34,23 @@ struct AreaIndex::Impl {
   std::vector<size_t> free_slots GUARDED_BY(mu);
   std::unordered_map<std::string, std::vector<size_t>> slots_of GUARDED_BY(mu);
 
+  // The codes, sorted and distinct, of the parts whose box meets `where` and whose polygon
+  // passes `keep`; under the read lock.
+  template <class Where, class Keep>
+  std::vector<std::string> Codes(const Where& where, Keep keep) const {
+    std::vector<std::string> codes;
+    {
+      ReaderLock lock(mu);
+      std::vector<Entry> candidates;
+      tree.query(bgi::intersects(where), std::back_inserter(candidates));
+      for (const Entry& e : candidates)
+        if (keep(parts[e.second].polygon)) codes.push_back(parts[e.second].code);
+    }
+    std::sort(codes.begin(), codes.end());
+    codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
+    return codes;
+  }
+
   void RemoveLocked(const std::string& code) REQUIRES(mu) {
     auto it = slots_of.find(code);
     if (it == slots_of.end()) return;
@@ -81,43 +98,19 @@ void AreaIndex::Remove(const std::string& code) {
 }
 
 std::vector<std::string> AreaIndex::At(double lat, double lon) const {
-  Point p(lon, lat);
-  std::vector<std::string> codes;
-  {
-    ReaderLock lock(impl_->mu);
-    std::vector<Impl::Entry> candidates;
-    impl_->tree.query(bgi::intersects(p), std::back_inserter(candidates));
-    for (const Impl::Entry& e : candidates) {
-      const Impl::Part& part = impl_->parts[e.second];
-      // covered_by, not within: a point on the boundary belongs to the area (a report on the
-      // street that separates two comunas is routed to both).
-      if (bg::covered_by(p, part.polygon)) codes.push_back(part.code);
-    }
-  }
-  std::sort(codes.begin(), codes.end());
-  codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
-  return codes;
+  const Point p(lon, lat);
+  // covered_by, not within: a point on the boundary belongs to the area (a report on the
+  // street that separates two comunas is routed to both).
+  return impl_->Codes(p, [&p](const Polygon& area) { return bg::covered_by(p, area); });
 }
 
 std::vector<std::string> AreaIndex::Meeting(const std::vector<std::pair<double, double>>& ring) const {
-  std::vector<std::string> codes;
-  if (ring.size() < 4 || ring.front() != ring.back()) return codes;
+  if (ring.size() < 4 || ring.front() != ring.back()) return {};
   Polygon shape;
   for (const auto& [lat, lon] : ring) shape.outer().emplace_back(lon, lat);
   bg::correct(shape);  // either winding order is accepted
-  const Box box = internal::BoundsOf(shape);
-  {
-    ReaderLock lock(impl_->mu);
-    std::vector<Impl::Entry> candidates;
-    impl_->tree.query(bgi::intersects(box), std::back_inserter(candidates));
-    for (const Impl::Entry& e : candidates) {
-      const Impl::Part& part = impl_->parts[e.second];
-      if (bg::intersects(shape, part.polygon)) codes.push_back(part.code);
-    }
-  }
-  std::sort(codes.begin(), codes.end());
-  codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
-  return codes;
+  return impl_->Codes(internal::BoundsOf(shape),
+                      [&shape](const Polygon& area) { return bg::intersects(shape, area); });
 }
 
 size_t AreaIndex::size() const {
